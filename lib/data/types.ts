@@ -1,0 +1,74 @@
+/**
+ * The data interfaces every loader returns and every split, model and metric reads.
+ *
+ * A `Dataset` is a whole split of a data set (train or test) held in flat typed arrays: sample `i`
+ * occupies `x[i * sampleSize .. (i + 1) * sampleSize)`, row-major in `sampleShape` (HWC for images,
+ * token ids for text). Subsets are index lists into it, never copies.
+ */
+
+export interface Dataset {
+  /** e.g. "fashion-mnist/train". */
+  name: string;
+  /** Float features (images scaled to [0, 1]) or int32 token ids, `n * sampleSize` values. */
+  x: Float32Array | Int32Array;
+  /** Labels in [0, numClasses). */
+  y: Int32Array;
+  /** Shape of one sample, e.g. [28, 28, 1] or [seqLen]. */
+  sampleShape: number[];
+  numClasses: number;
+  classNames: string[];
+  /**
+   * Optional per-sample identity (CelebA person, package maintainer): the unit of identity
+   * forgetting. -1 where unknown.
+   */
+  identity?: Int32Array;
+  /** Optional names for identity ids (index = id). */
+  identityNames?: string[];
+}
+
+/** A data set's train and test splits, as its standard files define them. */
+export interface DataBundle {
+  name: string;
+  train: Dataset;
+  test: Dataset;
+  /** Where the files were read from, and anything needed to say what was loaded. */
+  source: { files: string[]; note?: string };
+}
+
+export function sampleSize(ds: Pick<Dataset, "sampleShape">): number {
+  return ds.sampleShape.reduce((a, b) => a * b, 1);
+}
+
+export function numSamples(ds: Dataset): number {
+  return ds.y.length;
+}
+
+/** Checks the invariants loaders and tests rely on; throws naming the data set and field. */
+export function validateDataset(ds: Dataset): void {
+  const n = ds.y.length;
+  const size = sampleSize(ds);
+  if (ds.x.length !== n * size) {
+    throw new Error(
+      `${ds.name}: x holds ${ds.x.length} values, expected ${n} samples × ${size} = ${n * size}`,
+    );
+  }
+  if (ds.classNames.length !== ds.numClasses) {
+    throw new Error(`${ds.name}: ${ds.classNames.length} class names for ${ds.numClasses} classes`);
+  }
+  for (let i = 0; i < n; i++) {
+    const c = ds.y[i];
+    if (c < 0 || c >= ds.numClasses || !Number.isInteger(c)) {
+      throw new Error(`${ds.name}: label ${c} of sample ${i} is outside [0, ${ds.numClasses})`);
+    }
+  }
+  if (ds.identity && ds.identity.length !== n) {
+    throw new Error(`${ds.name}: identity has ${ds.identity.length} entries for ${n} samples`);
+  }
+}
+
+/** Indices of samples whose label is in `classes`. */
+export function indicesOfClasses(y: Int32Array, classes: Iterable<number>, within?: Int32Array): Int32Array {
+  const keep = new Set(classes);
+  const pool = within ?? Int32Array.from({ length: y.length }, (_, i) => i);
+  return pool.filter((i) => keep.has(y[i]));
+}

@@ -1,0 +1,45 @@
+/**
+ * Default hyperparameters of the ascent and fine-tuning methods, in one place so that the search that
+ * chose them (results/search/, on the validation split, never the test set) and the code agree.
+ * `deno task search` re-runs it; its summary says which grid point each default came from.
+ */
+
+export const METHOD_DEFAULTS = {
+  ft: {
+    common: { epochs: 5, learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4, batchSize: 128 },
+  },
+  ga: {
+    common: { epochs: 5, learningRate: 1e-4, momentum: 0.9, weightDecay: 0, batchSize: 128 },
+    stop: { stopRule: "forget-acc" as const, forgetAccTarget: -1, checkEvery: 5, clipNorm: 0 },
+  },
+  ugradsl: {
+    common: { epochs: 5, learningRate: 1e-3, momentum: 0.9, weightDecay: 0, batchSize: 128 },
+    stop: { stopRule: "forget-acc" as const, forgetAccTarget: -1, checkEvery: 5, clipNorm: 0 },
+    mix: {
+      mixWeight: 0.5,
+      mixSchedule: "constant" as const,
+      smoothRate: -0.5,
+      pairedBatchSize: 128,
+      adaptive: false,
+      adaptiveForm: "dampen" as const,
+      adaptiveSpace: "features" as const,
+      adaptiveMetric: "euclidean" as const,
+      adaptiveThreshold: 0.5,
+    },
+  },
+  "ugradsl+": {
+    common: { epochs: 3, learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4, batchSize: 128 },
+    stop: { stopRule: "forget-acc" as const, forgetAccTarget: -1, checkEvery: 5, clipNorm: 5 },
+    mix: {
+      mixWeight: 0.9,
+      mixSchedule: "constant" as const,
+      smoothRate: -0.5,
+      pairedBatchSize: 128,
+      adaptive: false,
+      adaptiveForm: "dampen" as const,
+      adaptiveSpace: "features" as const,
+      adaptiveMetric: "euclidean" as const,
+      adaptiveThreshold: 0.5,
+    },
+  },
+};

@@ -1,0 +1,29 @@
+/**
+ * Retrain: exact unlearning, the reference every other method is measured against. A fresh model
+ * trained on D_r alone with the original's recipe (NOTES §6: "retrain the same").
+ */
+import { buildNet, disposeNet } from "../models/registry.ts";
+import { fit } from "../train.ts";
+import { defineMethod } from "./types.ts";
+
+export const retrain = defineMethod({
+  name: "retrain",
+  title: "Retrain",
+  source: "Exact unlearning: retrain from scratch on D_r with the original's training recipe (paper §4.1)",
+  options: {
+    epochs: { type: "number", default: 0, min: 0, integer: true, doc: "training epochs; 0 = the original's" },
+  },
+  run(ctx, opts) {
+    // Retrain ignores θ_o: start from a fresh initialisation drawn from the run's seed.
+    disposeNet(ctx.start);
+    const net = buildNet(ctx.original.config, ctx.rng.fork("retrain-init").seed());
+    const training = { ...ctx.originalTraining, epochs: opts.epochs || ctx.originalTraining.epochs };
+    const history = fit(net, ctx.task.train, ctx.task.retainIdx, training, {
+      rng: ctx.rng.fork("retrain-batches"),
+      progress: ctx.progress,
+      label: "retrain",
+      augment: ctx.augment,
+    });
+    return { net, history: history.map((h) => ({ ...h })) };
+  },
+});
