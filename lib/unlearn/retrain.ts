@@ -2,7 +2,7 @@
  * Retrain: exact unlearning, the reference every other method is measured against. A fresh model
  * trained on D_r alone with the original's recipe (NOTES §6: "retrain the same").
  */
-import { buildNet, disposeNet } from "../models/registry.ts";
+import { buildNet } from "../models/registry.ts";
 import { fit } from "../train.ts";
 import { defineMethod } from "./types.ts";
 
@@ -14,8 +14,7 @@ export const retrain = defineMethod({
     epochs: { type: "number", default: 0, min: 0, integer: true, doc: "training epochs; 0 = the original's" },
   },
   run(ctx, opts) {
-    // Retrain ignores θ_o: start from a fresh initialisation drawn from the run's seed.
-    disposeNet(ctx.start);
+    // Retrain ignores θ_o (the runner disposes the unused copy): a fresh initialisation from the seed.
     const net = buildNet(ctx.original.config, ctx.rng.fork("retrain-init").seed());
     const training = { ...ctx.originalTraining, epochs: opts.epochs || ctx.originalTraining.epochs };
     const history = fit(net, ctx.task.train, ctx.task.retainIdx, training, {
