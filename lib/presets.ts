@@ -14,7 +14,7 @@ export interface Preset {
 }
 
 const MEMORISE_MLP: SgdOptions = {
-  epochs: 30,
+  epochs: 50,
   batchSize: 128,
   learningRate: 0.05,
   momentum: 0.9,
