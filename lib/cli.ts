@@ -4,7 +4,7 @@
  * configuration is valid, and records already written are only ever appended to.
  */
 import { parseArgs } from "node:util";
-import { describeSchema, parseValue } from "./config.ts";
+import { describeSchema, parseValue, resolveOptions } from "./config.ts";
 import { DATASETS, datasetSpec } from "./data/registry.ts";
 import type { Paradigm } from "./data/splits.ts";
 import { PARADIGMS } from "./data/splits.ts";
@@ -119,6 +119,8 @@ export function parseCli(args: string[]): ExperimentConfig | "help" {
     if (!field) throw new Error(`--set ${method}.${key}: unknown option: valid options are ${Object.keys(spec.options).join(", ")}`);
     (methodOptions[method] ??= {})[key] = parseValue(field, value, `--set ${method}.${key}`);
   }
+
+  for (const [method, given] of Object.entries(methodOptions)) resolveOptions(methodSpec(method).options, given, `--set ${method}`);
 
   const modelOptions: Record<string, number | string | boolean> = {};
   for (const raw of (v["model-opt"] as string[] | undefined) ?? []) {

@@ -124,6 +124,9 @@ export class Sgd {
 
   dispose(): void {
     this.#opt.dispose();
+    // tfjs 4.22's MomentumOptimizer.dispose() forgets the learning-rate scalar its SGD parent keeps
+    // (`c`), leaking one tensor per optimiser; dispose it here.
+    (this.#opt as unknown as { c?: tf.Tensor }).c?.dispose();
   }
 }
 

@@ -4,17 +4,28 @@
  * `deno task search` re-runs it; its summary says which grid point each default came from.
  */
 
+/** The stop rule and divergence bound of the ascent-based methods (see gradient_mixed.ts). */
+const STOP = {
+  stopRule: "forget-acc" as const,
+  forgetAccTarget: -1,
+  checkEvery: 5,
+  monitorSize: 512,
+  plateauTolerance: 1e-3,
+  plateauPatience: 3,
+  divergeLoss: 1e4,
+};
+
 export const METHOD_DEFAULTS = {
   ft: {
     common: { epochs: 5, learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4, batchSize: 128 },
   },
   ga: {
     common: { epochs: 5, learningRate: 1e-4, momentum: 0.9, weightDecay: 0, batchSize: 128 },
-    stop: { stopRule: "forget-acc" as const, forgetAccTarget: -1, checkEvery: 5, clipNorm: 0 },
+    stop: { ...STOP, clipNorm: 0 },
   },
   ugradsl: {
     common: { epochs: 5, learningRate: 1e-3, momentum: 0.9, weightDecay: 0, batchSize: 128 },
-    stop: { stopRule: "forget-acc" as const, forgetAccTarget: -1, checkEvery: 5, clipNorm: 0 },
+    stop: { ...STOP, clipNorm: 0 },
     mix: {
       mixWeight: 0.5,
       mixSchedule: "constant" as const,
@@ -29,7 +40,7 @@ export const METHOD_DEFAULTS = {
   },
   "ugradsl+": {
     common: { epochs: 3, learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4, batchSize: 128 },
-    stop: { stopRule: "forget-acc" as const, forgetAccTarget: -1, checkEvery: 5, clipNorm: 5 },
+    stop: { ...STOP, clipNorm: 5 },
     mix: {
       mixWeight: 0.9,
       mixSchedule: "constant" as const,
