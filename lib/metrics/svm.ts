@@ -1,0 +1,146 @@
+/**
+ * The membership-inference attacker's classifier: a C-SVC with an RBF kernel from libsvm, through the
+ * npm package `libsvm-js` 0.2.1 (libsvm compiled to WebAssembly by emscripten; BSD-3-Clause). The
+ * paper's attacker is scikit-learn's `SVC(C=3, gamma="auto", kernel="rbf")` (NOTES §6), which is libsvm
+ * too; tests/metrics/svm_golden_test.ts checks predictions against scikit-learn on committed data
+ * (scripts/golden_svm.py).
+ *
+ * Loading under Deno: the package's emscripten glue decides "browser or Node" by `typeof self`, which
+ * Deno defines, and then reaches for `window`. We hide `self` (and `WebAssembly.instantiateStreaming`,
+ * which would try to fetch() a file path and print a warning) for the synchronous evaluation of the
+ * module, so it takes its Node path and reads `libsvm.wasm` beside itself with `fs`. Both globals are
+ * restored before the import returns.
+ *
+ * libsvm's defaults match scikit-learn's except the kernel cache: tolerance 1e-3, shrinking on; we set
+ * the cache to scikit-learn's 200 MB. No feature scaling happens here (the reference code scales
+ * nothing: probabilities and entropies are fed as they are).
+ */
+
+/** The part of libsvm-js's SVM class used here. */
+interface LibsvmModel {
+  train(samples: ArrayLike<number>[], labels: ArrayLike<number>): void;
+  predictOne(sample: ArrayLike<number>): number;
+  getLabels(): number[];
+  free(): void;
+}
+
+interface LibsvmClass {
+  new (options: Record<string, unknown>): LibsvmModel;
+  SVM_TYPES: Record<string, string>;
+  KERNEL_TYPES: Record<string, string>;
+}
+
+let loading: Promise<LibsvmClass> | undefined;
+
+/** Loads libsvm-js's WebAssembly build once (about 50 ms). */
+export function loadLibsvm(): Promise<LibsvmClass> {
+  loading ??= (async () => {
+    const g = globalThis as Record<string, unknown>;
+    const wa = WebAssembly as unknown as Record<string, unknown>;
+    const selfDesc = Object.getOwnPropertyDescriptor(g, "self");
+    const streamDesc = Object.getOwnPropertyDescriptor(wa, "instantiateStreaming");
+    let mod: { default: Promise<LibsvmClass> };
+    try {
+      delete g.self;
+      delete wa.instantiateStreaming;
+      mod = await import("libsvm-js/wasm.js");
+    } finally {
+      if (selfDesc) Object.defineProperty(g, "self", selfDesc);
+      if (streamDesc) Object.defineProperty(wa, "instantiateStreaming", streamDesc);
+    }
+    return await mod.default;
+  })();
+  return loading;
+}
+
+export interface SvcOptions {
+  /** Penalty C (the paper's attacker: 3). */
+  C: number;
+  /** RBF width: k(x, x') = exp(−gamma·|x − x'|²). 0 means 1 / n_features (scikit-learn's "auto"). */
+  gamma: number;
+  /** Stopping tolerance of the SMO solver (libsvm and scikit-learn: 1e-3). */
+  tolerance: number;
+  /** Kernel cache in MB (scikit-learn: 200). */
+  cacheSizeMb: number;
+  shrinking: boolean;
+}
+
+export const ATTACKER_SVC: SvcOptions = { C: 3, gamma: 0, tolerance: 1e-3, cacheSizeMb: 200, shrinking: true };
+
+/** A fitted binary SVC; call `dispose` (its memory lives in the WebAssembly heap, not the JS heap). */
+export interface FittedSvc {
+  /** Predicted labels (the labels given to `fitSvc`). */
+  predict(x: ArrayLike<number>[]): Int32Array;
+  /** Number of training rows and features. */
+  readonly n: number;
+  readonly dim: number;
+  readonly gamma: number;
+  dispose(): void;
+}
+
+/**
+ * Fits an RBF C-SVC on rows `x` with integer labels `y`. A single-class `y` gets a constant predictor,
+ * as libsvm would give (scikit-learn refuses such input).
+ */
+export async function fitSvc(x: ArrayLike<number>[], y: ArrayLike<number>, options: Partial<SvcOptions> = {}): Promise<FittedSvc> {
+  const opts = { ...ATTACKER_SVC, ...options };
+  if (x.length !== y.length) throw new Error(`fitSvc: ${x.length} rows but ${y.length} labels`);
+  if (x.length === 0) throw new Error("fitSvc: no training rows");
+  const dim = x[0].length;
+  if (dim === 0) throw new Error("fitSvc: rows have no features");
+  for (let i = 0; i < x.length; i++) {
+    if (x[i].length !== dim) throw new Error(`fitSvc: row ${i} has ${x[i].length} features, expected ${dim}`);
+  }
+  const gamma = opts.gamma > 0 ? opts.gamma : 1 / dim;
+  const distinct = new Set(Array.from(y));
+  if (distinct.size === 1) {
+    const only = y[0];
+    return { n: x.length, dim, gamma, predict: (rows) => new Int32Array(rows.length).fill(only), dispose: () => {} };
+  }
+  const SVM = await loadLibsvm();
+  const model = new SVM({
+    type: SVM.SVM_TYPES.C_SVC,
+    kernel: SVM.KERNEL_TYPES.RBF,
+    cost: opts.C,
+    gamma,
+    tolerance: opts.tolerance,
+    cacheSize: opts.cacheSizeMb,
+    shrinking: opts.shrinking,
+    quiet: true,
+  });
+  model.train(x, y);
+  let disposed = false;
+  return {
+    n: x.length,
+    dim,
+    gamma,
+    predict(rows) {
+      if (disposed) throw new Error("FittedSvc.predict after dispose");
+      const out = new Int32Array(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        if (rows[i].length !== dim) throw new Error(`predict: row ${i} has ${rows[i].length} features, expected ${dim}`);
+        out[i] = model.predictOne(rows[i]);
+      }
+      return out;
+    },
+    dispose() {
+      if (!disposed) model.free();
+      disposed = true;
+    },
+  };
+}
+
+/** Fits on (x, y), predicts `queries` (each a list of rows), and frees the model. */
+export async function svcFitPredict(
+  x: ArrayLike<number>[],
+  y: ArrayLike<number>,
+  queries: ArrayLike<number>[][],
+  options: Partial<SvcOptions> = {},
+): Promise<Int32Array[]> {
+  const svc = await fitSvc(x, y, options);
+  try {
+    return queries.map((q) => svc.predict(q));
+  } finally {
+    svc.dispose();
+  }
+}
