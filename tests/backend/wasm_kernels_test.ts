@@ -31,17 +31,24 @@ function values(shape: number[], seed: number, ties = false): Float32Array {
   return out;
 }
 
+interface Output {
+  shape: number[];
+  data: Float32Array;
+}
+
 /** Runs `compute` on cpu, then on wasm (each builds its own tensors) and returns both results. */
 async function onBoth(
   compute: () => tf.Tensor | tf.Tensor[],
-): Promise<{ cpu: Float32Array[]; wasm: Float32Array[] }> {
+): Promise<{ cpu: Output[]; wasm: Output[] }> {
   const run = async (backend: string) => {
     await tf.setBackend(backend);
     const out = tf.tidy(compute);
     const list = Array.isArray(out) ? out : [out];
-    const data = await Promise.all(list.map(async (t) => Float32Array.from(await t.data())));
+    const outputs = await Promise.all(
+      list.map(async (t) => ({ shape: t.shape, data: Float32Array.from(await t.data()) })),
+    );
     tf.dispose(list);
-    return data;
+    return outputs;
   };
   const cpu = await run("cpu");
   const wasm = await run("wasm");
@@ -62,7 +69,8 @@ function relativeError(actual: Float32Array, expected: Float32Array): number {
 async function assertMatchesCpu(label: string, compute: () => tf.Tensor | tf.Tensor[]) {
   const { cpu, wasm } = await onBoth(compute);
   cpu.forEach((expected, i) => {
-    const err = relativeError(wasm[i], expected);
+    assert.deepEqual(wasm[i].shape, expected.shape, `${label} [output ${i}]: shape`);
+    const err = relativeError(wasm[i].data, expected.data);
     assert.ok(err <= TOLERANCE, `${label} [output ${i}]: relative error ${err}`);
   });
 }
@@ -256,6 +264,28 @@ Deno.test("UnsortedSegmentSum matches cpu (float, int, repeated and dropped ids)
       return tf.unsortedSegmentSum(x, tf.tensor1d(ids, "int32"), 6).toFloat();
     });
   }
+});
+
+Deno.test("Sum matches cpu on leading axes (kit loop) and elsewhere (stock)", async () => {
+  const shape = [6, 5, 4, 3];
+  const cases: { axis: number | number[]; keepDims: boolean }[] = [
+    { axis: [0, 1, 2], keepDims: false },
+    { axis: [2, 0, 1], keepDims: true },
+    { axis: 0, keepDims: false },
+    { axis: [1, 2], keepDims: false },
+    { axis: -1, keepDims: true },
+    { axis: [0, 1, 2, 3], keepDims: false },
+  ];
+  for (const { axis, keepDims } of cases) {
+    await assertMatchesCpu(`Sum axis ${axis} keepDims ${keepDims}`, () => {
+      const x = tf.tensor(values(shape, 5), shape);
+      return tf.sum(x, axis, keepDims);
+    });
+  }
+  await assertMatchesCpu(
+    "Sum int32 over axis 0",
+    () => tf.sum(tf.tensor2d([[1, 2], [3, 4], [5, 6]], [3, 2], "int32"), 0).toFloat(),
+  );
 });
 
 /** sum(f(...) * r) with a fixed random r, so that the upstream gradient is not uniform. */
