@@ -7,12 +7,15 @@ import type { Net } from "../models/types.ts";
 import { Rng } from "../rng.ts";
 import { predict } from "../train.ts";
 import { RA, TA, UA, VA } from "./accuracy.ts";
+import { AdditionalMIA, MIA } from "./mia.ts";
+import { LiRA } from "./lira.ts";
+import { Streisand } from "./streisand.ts";
 import type { EvalSet, MetricContext, MetricSpec, Predictions } from "./types.ts";
 
-export const METRICS: Record<string, MetricSpec> = { UA, RA, TA, VA };
+export const METRICS: Record<string, MetricSpec> = { UA, RA, TA, VA, MIA, AdditionalMIA, LiRA, Streisand };
 
 /** What the main job reports unless told otherwise. */
-export const DEFAULT_METRICS = ["UA", "RA", "TA", "VA"];
+export const DEFAULT_METRICS = ["UA", "RA", "TA", "VA", "MIA"];
 
 export function metricSpec(name: string): MetricSpec {
   const spec = METRICS[name];

@@ -1,0 +1,92 @@
+/**
+ * LiRA on tiny synthetic data with random labels, where only memorisation can make a model confident:
+ * a model that memorised D_f must be caught (AUC near 1); a model that never saw D_f or D_te must not
+ * (AUC near 0.5).
+ */
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../../lib/backend.ts";
+import type { Dataset } from "../../lib/data/types.ts";
+import type { ForgetTask } from "../../lib/data/splits.ts";
+import { LiRA, liraAttack, rocAuc, rocSummary, tprAtFpr } from "../../lib/metrics/lira.ts";
+import { buildNet, disposeNet, modelConfig } from "../../lib/models/registry.ts";
+import { Rng } from "../../lib/rng.ts";
+import type { SgdOptions } from "../../lib/train.ts";
+import { fit } from "../../lib/train.ts";
+import { predictionCache } from "../../lib/metrics/registry.ts";
+
+await initBackend({ backend: "cpu" });
+
+Deno.test("ROC helpers on hand examples", () => {
+  assert.equal(rocAuc([3, 4], [1, 2]), 1);
+  assert.equal(rocAuc([1, 2], [3, 4]), 0);
+  assert.equal(rocAuc([1, 1], [1, 1]), 0.5);
+  assert.equal(rocAuc([2, 0], [1, 1]), 0.5);
+  const neg = Array.from({ length: 1000 }, (_, i) => i); // 0..999
+  // At FPR ≤ 1% ten negatives may score above the threshold: threshold = 989.
+  assert.equal(tprAtFpr([995, 990, 989, 500], neg, 0.01), 0.5);
+  // At 0.1%, one negative may: threshold = 998.
+  assert.equal(tprAtFpr([999.5, 998, 0], neg, 0.001), 1 / 3);
+  const s = rocSummary([5], [1, 2]);
+  assert.deepEqual([s.auc, s.tprAt1pctFpr, s.tprAt01pctFpr, s.positives, s.negatives], [1, 1, 1, 1, 2]);
+});
+
+function randomSplit(n: number, d: number, k: number, rng: Rng, name: string): Dataset {
+  return {
+    name,
+    x: Float32Array.from({ length: n * d }, () => rng.normal()),
+    y: Int32Array.from({ length: n }, () => rng.int(k)),
+    sampleShape: [d, 1],
+    numClasses: k,
+    classNames: Array.from({ length: k }, (_, i) => `c${i}`),
+  };
+}
+
+const range = (a: number, b: number) => Int32Array.from({ length: b - a }, (_, i) => a + i);
+
+Deno.test("LiRA: a model that memorised D_f scores AUC ≈ 1; one that saw neither set ≈ 0.5", () => {
+  const rng = new Rng(2026);
+  const d = 16, k = 10, nForget = 60, nRetain = 240, nTest = 60;
+  const train = randomSplit(nForget + nRetain, d, k, rng, "noise/train");
+  const test = randomSplit(nTest, d, k, rng, "noise/test");
+  const task = {
+    dataset: "noise",
+    options: { paradigm: "random", seed: 1 },
+    train,
+    test,
+    numClasses: k,
+    classNames: train.classNames,
+    trainIdx: range(0, nForget + nRetain),
+    forgetIdx: range(0, nForget),
+    retainIdx: range(nForget, nForget + nRetain),
+    valIdx: new Int32Array(0),
+    testIdx: range(0, nTest),
+    forgotten: { description: "random rows" },
+    originalKey: "noise",
+  } as unknown as ForgetTask;
+  const config = modelConfig("mlp", [d, 1], k, { hidden: 128, depth: 1 });
+  const recipe: SgdOptions = { epochs: 100, batchSize: 60, learningRate: 0.2, momentum: 0.9, weightDecay: 0, schedule: "constant", clipNorm: 0 };
+  const memorised = buildNet(config, 1);
+  const hist = fit(memorised, train, task.trainIdx, recipe, { rng: new Rng(1) });
+  assert.ok(hist.at(-1)!.trainAcc > 0.95, `memorised train accuracy ${hist.at(-1)!.trainAcc}`);
+  const neither = buildNet(config, 2);
+  fit(neither, train, task.retainIdx, recipe, { rng: new Rng(2) });
+
+  const tensorsBefore = tf.memory().numTensors;
+  const { results, references } = liraAttack({ memorised, neither }, task, { references: 4, training: recipe });
+  assert.equal(tf.memory().numTensors, tensorsBefore, "reference models are disposed");
+  assert.equal(references.models.length, 4);
+  assert.ok(references.models.every((m) => m.rows === nRetain / 2));
+  console.log(`memorised: ${JSON.stringify(results.memorised)}\nneither: ${JSON.stringify(results.neither)}`);
+  assert.ok(results.memorised.auc > 0.95, `memorised AUC ${results.memorised.auc}`);
+  assert.ok(Math.abs(results.neither.auc - 0.5) < 0.15, `neither AUC ${results.neither.auc}`);
+  assert.ok(results.memorised.tprAt1pctFpr > results.neither.tprAt1pctFpr);
+
+  // The metric form reuses the references for the same task and reports percent.
+  const ctx = { net: memorised, task, rng: new Rng(1), predictions: predictionCache(memorised, task), details: {} as Record<string, unknown> };
+  const m = LiRA.compute(ctx) as Record<string, number>;
+  assert.ok(m.LiRA_AUC > 95 && m.LiRA_AUC <= 100);
+  assert.ok("LiRA" in ctx.details);
+  disposeNet(memorised);
+  disposeNet(neither);
+});
