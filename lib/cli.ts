@@ -41,6 +41,7 @@ const FLAGS = {
   backend: { type: "string", default: Deno.env.get("UNLEARN_BACKEND") ?? "auto", doc: "auto|tensorflow|webgpu|wasm|cpu (or $UNLEARN_BACKEND)" },
   cache: { type: "string", default: "data/cache", doc: "cache folder for original models" },
   "no-progress": { type: "boolean", doc: "no progress bars" },
+  "no-tuned": { type: "boolean", doc: "ignore the searched defaults of results/search/tuned.json" },
   help: { type: "boolean", short: "h", doc: "this help" },
 } as const;
 
@@ -151,6 +152,7 @@ export function parseCli(args: string[]): ExperimentConfig | "help" {
     modelOptions,
     methods,
     methodOptions,
+    useTuned: !v["no-tuned"],
     seeds: Array.from({ length: nSeeds }, (_, i) => firstSeed + i),
     split: {
       trainSize: v["train-size"] !== undefined ? number(s("train-size"), "train-size", { integer: true, min: 0 }) : preset.trainSize,

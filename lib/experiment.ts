@@ -19,6 +19,7 @@ import type { SgdOptions } from "./train.ts";
 import { DivergedError, evaluateAccuracy, fit } from "./train.ts";
 import { resolveOptions } from "./config.ts";
 import { methodSpec } from "./unlearn/registry.ts";
+import { tunedEntry } from "./unlearn/tuned.ts";
 import type { UnlearnContext } from "./unlearn/types.ts";
 
 export interface ExperimentConfig {
@@ -34,6 +35,8 @@ export interface ExperimentConfig {
   methods: string[];
   /** Per-method option overrides, validated against each method's schema. */
   methodOptions: Record<string, Record<string, unknown>>;
+  /** Start from the searched defaults of results/search/tuned.json where they cover the setting. */
+  useTuned: boolean;
   seeds: number[];
   split: Partial<Omit<SplitOptions, "paradigm" | "seed">>;
   /** Recipe of the original model, and of Retrain. */
@@ -123,10 +126,13 @@ export async function runExperiment(
   hooks: { onRecord?: (r: RunRecord) => void } = {},
 ): Promise<RunRecord[]> {
   await initBackend({ backend: cfg.backend as never });
-  const methods = cfg.methods.map((m) => {
-    const spec = methodSpec(m);
-    return { spec, opts: resolveOptions(spec.options, cfg.methodOptions[m] ?? {}, `method ${m}`) };
-  });
+  const resolve = (m: string, paradigm: string) => {
+    const tuned = cfg.useTuned ? tunedEntry(cfg.dataset, cfg.model, paradigm, m) : undefined;
+    const given = { ...tuned?.options, ...cfg.methodOptions[m] };
+    return { spec: methodSpec(m), opts: resolveOptions(methodSpec(m).options, given, `method ${m}`), tuned };
+  };
+  // Refuse bad options before anything runs or is written.
+  for (const m of cfg.methods) for (const p of cfg.paradigms) resolve(m, p);
   const progress = cfg.progress ? autoProgress : silentProgress;
   const dsSpec = datasetSpec(cfg.dataset);
   const bundle = await loadDataset(cfg.dataset, cfg.dataDir);
@@ -140,7 +146,7 @@ export async function runExperiment(
       const mc = modelConfig(cfg.model, bundle.train.sampleShape, task.numClasses, cfg.modelOptions);
       const { net: original, info } = await originalModel(task, mc, cfg.training, cfg.cacheDir, progress);
       const splitFile = await writeSplit(cfg.out, task);
-      for (const { spec, opts } of methods) {
+      for (const { spec, opts, tuned } of cfg.methods.map((m) => resolve(m, paradigm))) {
         const rng = new Rng(deriveSeed(seed, `method/${spec.name}`));
         const ctx: UnlearnContext = {
           task,
@@ -158,6 +164,7 @@ export async function runExperiment(
           runId: `${cfg.dataset}/${paradigm}/${spec.name}/seed${seed}`,
           method: spec.name,
           methodOptions: opts as Record<string, unknown>,
+          tuned: tuned ? { source: tuned.source, objective: tuned.objective } : null,
           dataset: cfg.dataset,
           paradigm,
           seed,

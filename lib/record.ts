@@ -21,6 +21,8 @@ export interface RunRecord {
   runId: string;
   method: string;
   methodOptions: Record<string, unknown>;
+  /** The searched defaults the options started from (results/search/tuned.json), or null. */
+  tuned: { source: string; objective: string } | null;
   dataset: string;
   paradigm: string;
   seed: number;
