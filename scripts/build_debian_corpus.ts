@@ -15,7 +15,7 @@
  *   6. a seeded 80/20 train/test split within every section.
  */
 import { gzipSync } from "fflate";
-import { Rng, deriveSeed } from "../lib/rng.ts";
+import { deriveSeed, Rng } from "../lib/rng.ts";
 import { CHECKSUM_FILE, CORPUS_FILE, type CorpusDoc, DEBIAN_CORPUS_DIR, sha256Hex } from "../lib/data/debian_corpus.ts";
 
 const LISTS = "/var/lib/apt/lists";
@@ -141,9 +141,7 @@ async function main() {
   await Deno.writeTextFile(`${o.out}/${CHECKSUM_FILE}`, `${sum}  ${CORPUS_FILE}\n`);
   const maintainers = new Set(docs.map((d) => d.maintainer));
   const trainMaintainers = new Set(docs.filter((d) => d.split === "train").map((d) => d.maintainer));
-  const perMaintainer = [...Map.groupBy(docs, (d) => d.maintainer).values()].map((l) => l.length).sort((a, b) =>
-    b - a
-  );
+  const perMaintainer = [...Map.groupBy(docs, (d) => d.maintainer).values()].map((l) => l.length).sort((a, b) => b - a);
   const stats = {
     packages: candidates.length,
     withoutLongDescription: withoutLong,

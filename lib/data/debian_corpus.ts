@@ -10,7 +10,7 @@
  */
 import { gunzipSync } from "fflate";
 import { fileURLToPath } from "node:url";
-import { type TextBundle, tokenizeSplits, type TokenizerOptions } from "./tokenizer.ts";
+import { type TextBundle, type TokenizerOptions, tokenizeSplits } from "./tokenizer.ts";
 import { validateDataset } from "./types.ts";
 
 export const DEBIAN_CORPUS_DIR = fileURLToPath(new URL("../../data/debian-corpus", import.meta.url));
@@ -60,8 +60,10 @@ export async function readCorpus(dir = DEBIAN_CORPUS_DIR): Promise<CorpusDoc[]> 
   }
   return text.split("\n").filter((l) => l.length > 0).map((line, i) => {
     const d = JSON.parse(line) as CorpusDoc;
-    if (typeof d.text !== "string" || typeof d.section !== "string" || typeof d.maintainer !== "string" ||
-      (d.split !== "train" && d.split !== "test")) {
+    if (
+      typeof d.text !== "string" || typeof d.section !== "string" || typeof d.maintainer !== "string" ||
+      (d.split !== "train" && d.split !== "test")
+    ) {
       throw new Error(`${file}: line ${i + 1} is not a corpus document (package, section, maintainer, text, split)`);
     }
     return d;
