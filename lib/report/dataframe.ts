@@ -1,0 +1,92 @@
+/**
+ * danfojs DataFrames of tables and records, for notebooks. danfojs 1.2.0 loads here because
+ * package.json overrides its `xlsx` (a tarball URL Deno cannot resolve) and its `@tensorflow/tfjs` (so it
+ * shares the kit's single tfjs 4.22 engine instead of bringing tfjs 3), with `"nodeModulesDir": "manual"`
+ * (/work/shared/ENVIRONMENT.md). Deno's Jupyter kernel does not display danfojs frames by itself, so every
+ * frame returned here carries a `Symbol.for("Jupyter.display")` method with text/html and text/plain.
+ *
+ * This module is the only one importing danfojs: the CLI and the table task do not pay for loading it.
+ */
+import * as dfd from "danfojs";
+import type { RunRecord } from "../record.ts";
+import type { Table, TableOptions } from "./table.ts";
+import { buildTable, formatStat, toHtml, toMarkdown } from "./table.ts";
+
+export type DataFrame = InstanceType<typeof dfd.DataFrame>;
+
+const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
+
+const escapeHtml = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+
+/** A plain HTML rendering of any frame (header + rows). */
+export function frameHtml(df: DataFrame, digits = 2): string {
+  const cols = df.columns as string[];
+  const fmt = (v: unknown) => (typeof v === "number" ? (Number.isInteger(v) ? String(v) : Number.isFinite(v) ? v.toFixed(digits) : "–") : escapeHtml(String(v ?? "")));
+  const head = `<tr>${cols.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr>`;
+  const body = (df.values as unknown[][]).map((row) => `<tr>${row.map((v) => `<td>${fmt(v)}</td>`).join("")}</tr>`).join("");
+  return `<table><thead>${head}</thead><tbody>${body}</tbody></table>`;
+}
+
+/** Gives `df` a Jupyter display method (Deno kernel); `html`/`text` default to a rendering of the frame. */
+export function withDisplay<T extends DataFrame>(df: T, html?: () => string, text?: () => string): T {
+  Object.defineProperty(df, JUPYTER_DISPLAY, {
+    value: () => ({ "text/html": html ? html() : frameHtml(df), "text/plain": text ? text() : df.toString() }),
+    enumerable: false,
+    configurable: true,
+  });
+  return df;
+}
+
+/**
+ * The paper's table as a frame: Block, Method, Runs, Failed, then one column per metric. `numeric: false`
+ * (default) gives "mean ± std" strings as printed; `numeric: true` gives `<col>` (mean) and `<col> std`
+ * numbers for further computation. Displays as the same HTML tables `toHtml` makes.
+ */
+export function tableFrame(table: Table, options: { numeric?: boolean; digits?: number } = {}): DataFrame {
+  const digits = options.digits ?? 2;
+  const rows = table.rows.map((r) => {
+    const row: Record<string, string | number> = { Block: r.block, Method: r.method, Runs: r.runs, Failed: r.failed };
+    for (const c of table.columns) {
+      if (options.numeric) {
+        row[c] = r.cells[c].mean;
+        row[`${c} std`] = r.cells[c].std;
+      } else {
+        row[c] = formatStat(r.cells[c], digits);
+      }
+    }
+    return row;
+  });
+  const columns = ["Block", "Method", "Runs", "Failed", ...table.columns.flatMap((c) => (options.numeric ? [c, `${c} std`] : [c]))];
+  const df = rows.length ? new dfd.DataFrame(rows, { columns }) : new dfd.DataFrame([], { columns });
+  return withDisplay(df, () => toHtml(table, digits), () => toMarkdown(table, digits));
+}
+
+/** `buildTable(records)` as a frame. */
+export function recordsTableFrame(records: RunRecord[], options: Partial<TableOptions> & { numeric?: boolean } = {}): DataFrame {
+  return tableFrame(buildTable(records, options), options);
+}
+
+/**
+ * One row per record: who ran what (experiment, dataset, paradigm, model, method, seed, status), its
+ * timings, and every metric key any record has (NaN where a record lacks it).
+ */
+export function recordsFrame(records: RunRecord[]): DataFrame {
+  const metricKeys = [...new Set(records.flatMap((r) => Object.keys(r.metrics)))];
+  const rows = records.map((r) => {
+    const row: Record<string, string | number> = {
+      experiment: r.experiment,
+      dataset: r.dataset,
+      paradigm: r.paradigm,
+      model: r.model.arch,
+      method: r.method,
+      seed: r.seed,
+      status: r.status,
+      rteSeconds: r.rteSeconds,
+      evalSeconds: r.evalSeconds,
+    };
+    for (const k of metricKeys) row[k] = r.metrics[k] ?? NaN;
+    return row;
+  });
+  const columns = ["experiment", "dataset", "paradigm", "model", "method", "seed", "status", "rteSeconds", "evalSeconds", ...metricKeys];
+  return withDisplay(rows.length ? new dfd.DataFrame(rows, { columns }) : new dfd.DataFrame([], { columns }));
+}

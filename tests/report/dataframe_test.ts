@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import * as dfd from "danfojs";
+import { frameHtml, recordsFrame, recordsTableFrame, tableFrame } from "../../lib/report/dataframe.ts";
+import { buildTable } from "../../lib/report/table.ts";
+import { handRecords } from "./_records.ts";
+
+type Displayable = { [k: symbol]: () => Record<string, string> };
+const display = (x: unknown) => (x as Displayable)[Symbol.for("Jupyter.display")]();
+
+Deno.test("danfojs shares the kit's single tfjs 4.22 engine", () => {
+  assert.equal((dfd.tensorflow as unknown as typeof tf).engine(), tf.engine());
+  assert.equal(tf.version.tfjs, "4.22.0");
+});
+
+Deno.test("the table as a danfojs frame, displayed as HTML and Markdown in the notebook kernel", () => {
+  const table = buildTable(handRecords(), ["retrain", "ft", "ugradsl"]);
+  const df = tableFrame(table);
+  assert.deepEqual(df.columns, ["Block", "Method", "Runs", "Failed", "UA", "MIA", "RA", "TA", "Avg. Gap", "Sum", "RTE (s)"]);
+  assert.deepEqual(df.shape, [3, 11]);
+  assert.deepEqual(df.column("Method").values, ["retrain", "ft", "ugradsl"]);
+  assert.equal(df.column("UA").values[1], "21.00 ± 1.00");
+  const shown = display(df);
+  assert.match(shown["text/html"], /<table>.*<th>Avg\. Gap<\/th>/s);
+  assert.match(shown["text/plain"], /\| ft \| 21\.00 ± 1\.00 \|/);
+  const num = recordsTableFrame(handRecords(), { numeric: true });
+  assert.ok(num.columns.includes("UA std"));
+  const retrainRow = (num.column("Method").values as string[]).indexOf("retrain");
+  assert.equal(num.column("Avg. Gap").values[retrainRow], 0);
+});
+
+Deno.test("one row per record with every metric key", () => {
+  const df = recordsFrame(handRecords());
+  assert.equal(df.shape[0], 9);
+  assert.ok(df.columns.includes("AdditionalMIA") && df.columns.includes("VA"));
+  assert.match(frameHtml(df), /<td>retrain<\/td>/);
+  assert.ok("text/html" in display(df));
+});
