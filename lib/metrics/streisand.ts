@@ -15,6 +15,9 @@
  * for every method, Retrain included; compare against Retrain's values, as for the other metrics.
  * Plots: lib/report/plots_mia.ts.
  */
+import type { ForgetTask } from "../data/splits.ts";
+import type { Net } from "../models/types.ts";
+import { predict } from "../train.ts";
 import type { DetailedMetricContext } from "./mia.ts";
 import { confidence } from "./mia.ts";
 import type { MetricSpec, Predictions } from "./types.ts";
@@ -114,6 +117,16 @@ export function streisandData(
       tvLoss: 100 * totalVariation(loss.counts.forget, loss.counts.test),
     },
   };
+}
+
+/** `streisandData` of a model on a task's D_f, D_r and D_te (for notebooks; predicts all three sets). */
+export function streisandOf(net: Net, task: ForgetTask, options: Partial<StreisandOptions> = {}): StreisandData {
+  const sets = {
+    forget: { ...predict(net, task.train, task.forgetIdx), idx: task.forgetIdx },
+    retain: { ...predict(net, task.train, task.retainIdx), idx: task.retainIdx },
+    test: { ...predict(net, task.test, task.testIdx), idx: task.testIdx },
+  };
+  return streisandData(sets, task.classNames, options);
 }
 
 export function makeStreisandMetric(options: Partial<StreisandOptions> = {}): MetricSpec {

@@ -9,6 +9,7 @@ import { initBackend } from "../../lib/backend.ts";
 import type { Dataset } from "../../lib/data/types.ts";
 import type { ForgetTask } from "../../lib/data/splits.ts";
 import { LiRA, liraAttack, rocAuc, rocSummary, tprAtFpr } from "../../lib/metrics/lira.ts";
+import { streisandOf } from "../../lib/metrics/streisand.ts";
 import { buildNet, disposeNet, modelConfig } from "../../lib/models/registry.ts";
 import { Rng } from "../../lib/rng.ts";
 import type { SgdOptions } from "../../lib/train.ts";
@@ -87,6 +88,14 @@ Deno.test("LiRA: a model that memorised D_f scores AUC ≈ 1; one that saw neith
   const m = LiRA.compute(ctx) as Record<string, number>;
   assert.ok(m.LiRA_AUC > 95 && m.LiRA_AUC <= 100);
   assert.ok("LiRA" in ctx.details);
+  // The Streisand data of the same models: the memorising model gets D_f right, the other does not.
+  const sMem = streisandOf(memorised, task);
+  const sNei = streisandOf(neither, task);
+  const diag = (m: number[][]) => m.reduce((s, row, i) => s + row[i], 0);
+  assert.equal(sMem.confusion.forget.flat().reduce((a, b) => a + b), nForget);
+  assert.ok(diag(sMem.confusion.forget) > 0.9 * nForget);
+  assert.ok(diag(sNei.confusion.forget) < 0.4 * nForget);
+  assert.equal(sMem.loss.n.retain, nRetain);
   disposeNet(memorised);
   disposeNet(neither);
 });
