@@ -5,9 +5,21 @@
 import * as tf from "@tensorflow/tfjs";
 import { cnn } from "./cnn.ts";
 import { mlp } from "./mlp.ts";
+import { resnet18 } from "./resnet18.ts";
+import { bagOfEmbeddings, textEncoder } from "./text.ts";
+import { vgg16 } from "./vgg16.ts";
+import { vit } from "./vit.ts";
 import type { ArchSpec, ModelConfig, Net, OptionValue } from "./types.ts";
 
-export const ARCHS: Record<string, ArchSpec> = { mlp, cnn };
+export const ARCHS: Record<string, ArchSpec> = {
+  mlp,
+  cnn,
+  resnet18,
+  vgg16,
+  vit,
+  "text-encoder": textEncoder,
+  "bag-of-embeddings": bagOfEmbeddings,
+};
 
 export function archSpec(name: string): ArchSpec {
   const spec = ARCHS[name];
