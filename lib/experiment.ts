@@ -180,11 +180,16 @@ export async function runExperiment(
           const outcome = await spec.run(ctx, opts);
           const rteSeconds = (performance.now() - started) / 1000;
           const evalStart = performance.now();
-          const metrics = await evaluate(outcome.net, task, cfg.metrics, deriveSeed(seed, "metrics"));
+          const details: Record<string, unknown> = {};
+          const metrics = await evaluate(outcome.net, task, cfg.metrics, deriveSeed(seed, "metrics"), {
+            details,
+            training: cfg.training,
+          });
           record = {
             ...base,
             status: "ok",
             metrics,
+            details,
             rteSeconds,
             evalSeconds: (performance.now() - evalStart) / 1000,
             stop: outcome.stop,

@@ -249,7 +249,7 @@ export function makeLiraMetric(options: Partial<LiraOptions> = {}): MetricSpec {
     compute(ctx) {
       const key = JSON.stringify(ctx.net.config);
       if (!cache || cache.task !== ctx.task || cache.key !== key) {
-        cache = { task: ctx.task, key, refs: trainReferences(ctx.task, ctx.net.config, options) };
+        cache = { task: ctx.task, key, refs: trainReferences(ctx.task, ctx.net.config, { training: ctx.training, ...options }) };
       }
       const { results } = liraAttack({ target: ctx.net }, ctx.task, options, cache.refs);
       const r = results.target;

@@ -50,8 +50,14 @@ export function predictionCache(net: Net, task: ForgetTask): (set: EvalSet) => P
 }
 
 /** Runs the named metrics on `net`; the seed drives any sampling a metric does (e.g. MIA's members). */
-export async function evaluate(net: Net, task: ForgetTask, names: string[], seed: number): Promise<Record<string, number>> {
-  const ctx: MetricContext = { net, task, rng: new Rng(seed), predictions: predictionCache(net, task) };
+export async function evaluate(
+  net: Net,
+  task: ForgetTask,
+  names: string[],
+  seed: number,
+  extras: Pick<MetricContext, "details" | "training"> = {},
+): Promise<Record<string, number>> {
+  const ctx: MetricContext = { net, task, rng: new Rng(seed), predictions: predictionCache(net, task), ...extras };
   const out: Record<string, number> = {};
   for (const name of names) Object.assign(out, await metricSpec(name).compute(ctx));
   return out;

@@ -5,6 +5,7 @@
 import type { ForgetTask } from "../data/splits.ts";
 import type { Net } from "../models/types.ts";
 import type { Rng } from "../rng.ts";
+import type { SgdOptions } from "../train.ts";
 
 /** forget = D_f, retain = D_r, test = D_te (paradigm rule applied), val = the held-out split. */
 export type EvalSet = "forget" | "retain" | "test" | "val";
@@ -23,6 +24,10 @@ export interface MetricContext {
   task: ForgetTask;
   rng: Rng;
   predictions(set: EvalSet): Predictions;
+  /** Where metrics put structured detail (MIA per feature, Streisand histograms…) for the record. */
+  details?: Record<string, unknown>;
+  /** The original model's training recipe, for metrics that train reference models (LiRA). */
+  training?: SgdOptions;
 }
 
 export interface MetricSpec {
