@@ -8,7 +8,9 @@ import type { ForgetTask, Paradigm, SplitOptions } from "./data/splits.ts";
 import { makeForgetTask, splitSummary } from "./data/splits.ts";
 import { machine } from "./env.ts";
 import { evaluate } from "./metrics/registry.ts";
-import { buildNet, cloneNet, disposeNet, loadNet, modelConfig, saveNet } from "./models/registry.ts";
+import { archSpec, buildNet, cloneNet, disposeNet, loadNet, modelConfig, saveNet } from "./models/registry.ts";
+import type { TextBundle } from "./data/tokenizer.ts";
+import type { DataBundle } from "./data/types.ts";
 import type { ModelConfig, Net, OptionValue } from "./models/types.ts";
 import type { RunRecord } from "./record.ts";
 import { appendRecord, kitVersion, RECORD_SCHEMA, sha256Hex } from "./record.ts";
@@ -98,6 +100,17 @@ export async function originalModel(
   return { net, info };
 }
 
+/**
+ * Options a data set fixes for the model: a text model's vocabulary is the tokenizer's (fitted on the
+ * train split). Only options the architecture has are passed.
+ */
+export function dataModelOptions(bundle: DataBundle, arch: string): Record<string, OptionValue> {
+  const hints: Record<string, OptionValue> = {};
+  if ("tokenizer" in bundle) hints.vocabSize = (bundle as TextBundle).tokenizer.vocabSize;
+  const accepted = archSpec(arch).defaults;
+  return Object.fromEntries(Object.entries(hints).filter(([k]) => k in accepted));
+}
+
 /** Writes the split's index lists once per task and returns (file, sha256). */
 async function writeSplit(out: string, task: ForgetTask): Promise<{ indexFile: string; indexSha256: string }> {
   const name = `splits/${task.options.paradigm}-seed${task.options.seed}.json`;
@@ -143,7 +156,10 @@ export async function runExperiment(
   for (const seed of cfg.seeds) {
     for (const paradigm of cfg.paradigms) {
       const task = makeForgetTask(bundle.name, bundle.train, bundle.test, { ...cfg.split, paradigm, seed }, dsSpec.superClasses);
-      const mc = modelConfig(cfg.model, bundle.train.sampleShape, task.numClasses, cfg.modelOptions);
+      const mc = modelConfig(cfg.model, bundle.train.sampleShape, task.numClasses, {
+        ...dataModelOptions(bundle, cfg.model),
+        ...cfg.modelOptions,
+      });
       const { net: original, info } = await originalModel(task, mc, cfg.training, cfg.cacheDir, progress);
       const splitFile = await writeSplit(cfg.out, task);
       for (const { spec, opts, tuned } of cfg.methods.map((m) => resolve(m, paradigm))) {

@@ -25,6 +25,8 @@ const MEMORISE_MLP: SgdOptions = {
 
 export const PRESETS: Record<string, Preset> = {
   "fashion-mnist/mlp": { training: MEMORISE_MLP, trainSize: 10000, testSize: 5000 },
+  "debian-corpus/bag-of-embeddings": { training: { ...MEMORISE_MLP, epochs: 20, learningRate: 0.1 }, trainSize: 0, testSize: 0 },
+  "debian-corpus/text-encoder": { training: { ...MEMORISE_MLP, epochs: 10, learningRate: 0.02 }, trainSize: 0, testSize: 0 },
   "fashion-mnist/cnn": { training: { ...MEMORISE_MLP, epochs: 15, learningRate: 0.02 }, trainSize: 10000, testSize: 5000 },
 };
 
