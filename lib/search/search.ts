@@ -30,7 +30,7 @@ import type { ForgetTask, Paradigm, SplitOptions } from "../data/splits.ts";
 import { makeForgetTask } from "../data/splits.ts";
 import type { DataBundle, Dataset } from "../data/types.ts";
 import { machine } from "../env.ts";
-import { originalModel } from "../experiment.ts";
+import { dataModelOptions, originalModel } from "../experiment.ts";
 import { avgGap } from "../metrics/gaps.ts";
 import { evaluate } from "../metrics/registry.ts";
 import { cloneNet, disposeNet, modelConfig } from "../models/registry.ts";
@@ -244,7 +244,8 @@ export async function runSearch(cfg: SearchConfig, hooks: { onLine?: (l: SearchL
     let s = states.get(seed);
     if (!s) {
       const task = makeForgetTask(bundle.name, bundle.train, bundle.test, { ...cfg.split, paradigm: cfg.paradigm, seed }, superClasses);
-      const mc = modelConfig(cfg.model, bundle.train.sampleShape, task.numClasses, cfg.modelOptions);
+      // As runExperiment builds it, so both find the same cached original.
+      const mc = modelConfig(cfg.model, bundle.train.sampleShape, task.numClasses, { ...dataModelOptions(bundle, cfg.model), ...cfg.modelOptions });
       const { net, info } = await originalModel(task, mc, cfg.training, cfg.cacheDir, progress);
       s = { task: sealTest(task), original: net, info: { key: info.key, trainAcc: info.trainAcc, valAcc: info.valAcc } };
       states.set(seed, s);

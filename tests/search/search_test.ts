@@ -4,6 +4,9 @@ import { makeForgetTask } from "../../lib/data/splits.ts";
 import type { SearchConfig, SearchLine } from "../../lib/search/search.ts";
 import { mergeSearch, runSearch, SealedTestError, sealTest, searchManifest } from "../../lib/search/search.ts";
 import { parseSearchCli } from "../../lib/search/cli.ts";
+import { parseCli } from "../../lib/cli.ts";
+import type { ExperimentConfig } from "../../lib/experiment.ts";
+import { runExperiment } from "../../lib/experiment.ts";
 import { SEARCH_SPACES } from "../../lib/search/spaces.ts";
 import { METHODS } from "../../lib/unlearn/registry.ts";
 import { TINY_BUNDLE, TINY_TRAINING } from "../unlearn/_tiny.ts";
@@ -120,4 +123,14 @@ Deno.test("search flags: objective, budget, shard, methods", () => {
   assert.throws(() => parseSearchCli(["--metrics=TA"]), /never TA/);
   assert.throws(() => parseSearchCli(["--paradigm=classwise,random"]), /one paradigm per search/);
   assert.throws(() => parseSearchCli(["--objective=best"]), /--objective/);
+});
+
+Deno.test("the search and deno task unlearn share one cached original for the same flags", async () => {
+  const dir = await Deno.makeTempDir();
+  const flags = ["--dataset=synthetic", "--paradigm=random", "--seeds=1", "--epochs=2", "--model-opt=hidden=8", `--cache=${dir}/cache`, "--backend=cpu", "--no-progress"];
+  const run = parseCli([...flags, "--methods=ft", "--metrics=UA", `--out=${dir}/run`]) as ExperimentConfig;
+  const [record] = await runExperiment({ ...run, useTuned: false });
+  const search = parseSearchCli([...flags, "--methods=ft", "--budget=1", "--objective=complete", `--out=${dir}/search`]) as SearchConfig;
+  const [line] = await runSearch(search);
+  assert.equal(line.original.key, record.original.key);
 });
