@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../lib/backend.ts";
-import { registerWasmTrainingKernels } from "../../lib/backend/wasm_kernels.ts";
+import { registerWasmTrainingKernels, setIm2colMaxFloats } from "../../lib/backend/wasm_kernels.ts";
 
 await initBackend({ backend: "wasm" });
 
@@ -116,6 +116,30 @@ Deno.test("Conv2DBackpropFilter matches cpu", async () => {
           filterShape: c.filter,
         }) as tf.Tensor,
     );
+  }
+});
+
+Deno.test("Conv2DBackpropFilter in im2col chunks (a few images each) matches cpu", async () => {
+  const previous = setIm2colMaxFloats(200);
+  try {
+    for (const [i, c] of convCases.entries()) {
+      const dyShape = convOutShape(c);
+      await assertMatchesCpu(
+        `chunked Conv2DBackpropFilter ${label(c)}`,
+        () =>
+          tf.engine().runKernel("Conv2DBackpropFilter", {
+            x: tf.tensor(values(c.x, i + 1), c.x),
+            dy: tf.tensor(values(dyShape, i + 101), dyShape),
+          }, {
+            strides: c.strides,
+            pad: c.pad,
+            dataFormat: "NHWC",
+            filterShape: c.filter,
+          }) as tf.Tensor,
+      );
+    }
+  } finally {
+    setIm2colMaxFloats(previous);
   }
 });
 
@@ -406,5 +430,13 @@ Deno.test("registration is idempotent and frees every intermediate", async () =>
     tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.matMul(a, b, true, true).sum())([b, b.transpose()]);
     tf.grad((t: tf.Tensor) => tf.gather(t, [1, 1, 3]).sum())(b);
   });
+  assert.equal(backend.numDataIds(), before);
+  // Identity and same-dtype Cast share data: each copy outlives the original and frees with the last.
+  const x = tf.tensor1d([1, 2, 3]);
+  const copies = [x.clone(), tf.cast(x, "float32"), tf.cast(x, "int32")];
+  x.dispose();
+  assert.deepEqual(copies.map((t) => Array.from(t.dataSync())), [[1, 2, 3], [1, 2, 3], [1, 2, 3]]);
+  assert.equal(copies[2].dtype, "int32");
+  tf.dispose(copies);
   assert.equal(backend.numDataIds(), before);
 });
