@@ -25,7 +25,13 @@ const MEMORISE_MLP: SgdOptions = {
 
 export const PRESETS: Record<string, Preset> = {
   "fashion-mnist/mlp": { training: MEMORISE_MLP, trainSize: 10000, testSize: 5000 },
-  "debian-corpus/bag-of-embeddings": { training: { ...MEMORISE_MLP, epochs: 20, learningRate: 0.1 }, trainSize: 0, testSize: 0 },
+  // Mean-pooled embeddings learn slowly under SGD: lr 1.0 for 40 epochs reaches 99% train accuracy
+  // on 8000 descriptions (test 79%).
+  "debian-corpus/bag-of-embeddings": {
+    training: { ...MEMORISE_MLP, epochs: 40, learningRate: 1.0 },
+    trainSize: 8000,
+    testSize: 2000,
+  },
   "debian-corpus/text-encoder": { training: { ...MEMORISE_MLP, epochs: 10, learningRate: 0.02 }, trainSize: 0, testSize: 0 },
   "fashion-mnist/cnn": { training: { ...MEMORISE_MLP, epochs: 15, learningRate: 0.02 }, trainSize: 10000, testSize: 5000 },
 };
