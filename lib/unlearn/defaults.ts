@@ -15,6 +15,18 @@ const STOP = {
   divergeLoss: 1e4,
 };
 
+/** The gradient-mixed options of UGradSL and UGradSL+ (NOTES §5; the adaptive rate is off by default). */
+const MIX = {
+  mixSchedule: "constant" as const,
+  smoothRate: -0.5,
+  pairedBatchSize: 128,
+  adaptive: false,
+  adaptiveForm: "dampen" as const,
+  adaptiveSpace: "features" as const,
+  adaptiveMetric: "euclidean" as const,
+  adaptiveThreshold: 0.5,
+};
+
 export const METHOD_DEFAULTS = {
   ft: {
     common: { epochs: 5, learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4, batchSize: 128 },
@@ -26,31 +38,11 @@ export const METHOD_DEFAULTS = {
   ugradsl: {
     common: { epochs: 5, learningRate: 1e-3, momentum: 0.9, weightDecay: 0, batchSize: 128 },
     stop: { ...STOP, clipNorm: 0 },
-    mix: {
-      mixWeight: 0.5,
-      mixSchedule: "constant" as const,
-      smoothRate: -0.5,
-      pairedBatchSize: 128,
-      adaptive: false,
-      adaptiveForm: "dampen" as const,
-      adaptiveSpace: "features" as const,
-      adaptiveMetric: "euclidean" as const,
-      adaptiveThreshold: 0.5,
-    },
+    mix: { ...MIX, mixWeight: 0.5 },
   },
   "ugradsl+": {
     common: { epochs: 3, learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4, batchSize: 128 },
     stop: { ...STOP, clipNorm: 5 },
-    mix: {
-      mixWeight: 0.9,
-      mixSchedule: "constant" as const,
-      smoothRate: -0.5,
-      pairedBatchSize: 128,
-      adaptive: false,
-      adaptiveForm: "dampen" as const,
-      adaptiveSpace: "features" as const,
-      adaptiveMetric: "euclidean" as const,
-      adaptiveThreshold: 0.5,
-    },
+    mix: { ...MIX, mixWeight: 0.9 },
   },
 };
