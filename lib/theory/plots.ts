@@ -37,11 +37,10 @@ const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"
 
 function figure(title: string, x: Axis, y: Axis, data: Trace[]): Figure {
   return {
-    data: data.map((t, i) => ({
-      ...t,
-      marker: { color: COLORS[i % COLORS.length], size: 6, ...t.marker },
-      line: { color: COLORS[i % COLORS.length], ...t.line },
-    })),
+    data: data.map((t, i) => {
+      const color = t.line?.color ?? t.marker?.color ?? COLORS[i % COLORS.length];
+      return { ...t, marker: { size: 6, ...t.marker, color }, line: { ...t.line, color } };
+    }),
     layout: { title: { text: title }, xaxis: x, yaxis: y, width: 760, height: 440 },
   };
 }
@@ -211,7 +210,7 @@ function ticks(lo: number, hi: number, log: boolean): number[] {
   const mult = [1, 2, 5, 10].find((m) => (hi - lo) / (m * step) <= 6) ?? 10;
   const s = mult * step;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / s) * s; v <= hi + 1e-12; v += s) out.push(Number(v.toPrecision(12)));
+  for (let i = Math.ceil(lo / s); i * s <= hi + 1e-12 * s; i++) out.push(Number((i * s).toPrecision(12)));
   return out;
 }
 
@@ -322,4 +321,35 @@ export async function show(fig: Figure, text = fig.layout.title.text): Promise<v
   await j.display({ "application/vnd.plotly.v1+json": fig, "image/svg+xml": toSvg(fig), "text/plain": text }, {
     raw: true,
   });
+}
+
+/** Displays rows as an HTML table (plain text beside it); outside Jupyter prints console.table. */
+export async function showTable(rows: Record<string, unknown>[], caption = ""): Promise<void> {
+  const cell = (v: unknown) =>
+    typeof v === "number"
+      ? Number.isInteger(v)
+        ? String(v)
+        : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0)
+        ? v.toExponential(3)
+        : v.toPrecision(4)
+      : String(v);
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const j = jupyter();
+  if (!j) {
+    if (caption) console.log(caption);
+    console.table(rows);
+    return;
+  }
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const text = [
+    caption,
+    cols.map((c, i) => c.padEnd(widths[i])).join("  "),
+    ...rows.map((r) => cols.map((c, i) => cell(r[c]).padEnd(widths[i])).join("  ")),
+  ].filter((l) => l !== "").join("\n");
+  const html = `<table>${caption ? `<caption>${esc(caption)}</caption>` : ""}<thead><tr>${
+    cols.map((c) => `<th>${esc(c)}</th>`).join("")
+  }</tr></thead><tbody>${
+    rows.map((r) => `<tr>${cols.map((c) => `<td>${esc(cell(r[c]))}</td>`).join("")}</tr>`).join("")
+  }</tbody></table>`;
+  await j.display({ "text/html": html, "text/plain": text }, { raw: true });
 }

@@ -125,14 +125,14 @@ export function theorem2Verdict(criteria: Criterion[]): Verdict {
   return overlap && overlap.verdict === "holds" ? "holds" : "partly";
 }
 
-/** The α grid: base values, a log grid on both sides out to past every predicted interval, and the predictions. */
+/** The α grid: base values, negative α on a log grid (8 a decade from −0.01) out past every predicted interval end, and the predictions. */
 export function alphaGrid(base: number[], extra: (number | null)[]): number[] {
   const reach = Math.max(
     2,
     ...extra.filter((v): v is number => v !== null && Number.isFinite(v)).map((v) => 1.5 * Math.abs(v)),
   );
   const grid = new Set<number>(base);
-  for (let e = -2; 10 ** e <= reach * 1.0001; e += 0.25) grid.add(-Number((10 ** e).toPrecision(3)));
+  for (let e = -2; 10 ** e <= reach * 1.0001; e += 0.125) grid.add(-Number((10 ** e).toPrecision(3)));
   for (const v of extra) if (v !== null && Number.isFinite(v)) grid.add(v);
   grid.add(0);
   return [...grid].sort((a, b) => a - b);
