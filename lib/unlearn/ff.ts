@@ -21,7 +21,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { EnumField } from "../config.ts";
 import { batchOf, logitsOf, trainableVariables } from "../train.ts";
-import { PER_EXAMPLE_FIELD, type PerExampleMode, perExampleGrads } from "./per_example.ts";
+import { loopBatchLimit, PER_EXAMPLE_FIELD, type PerExampleMode, perExampleGrads } from "./per_example.ts";
 import type { UnlearnContext } from "./types.ts";
 import { defineMethod } from "./types.ts";
 
@@ -44,8 +44,9 @@ export function diagonalFisher(
     tf.dispose([...acc, ...parts]);
     acc = next;
   };
-  for (let s = 0; s < idx.length; s += opts.batchSize) {
-    const b = idx.subarray(s, Math.min(idx.length, s + opts.batchSize));
+  const batchSize = Math.min(opts.batchSize, loopBatchLimit(net, opts.perExample));
+  for (let s = 0; s < idx.length; s += batchSize) {
+    const b = idx.subarray(s, Math.min(idx.length, s + batchSize));
     const { x, y } = batchOf(ctx.task.train, b);
     if (opts.kind === "empirical") {
       const pe = perExampleGrads(net, x, y, opts.perExample);

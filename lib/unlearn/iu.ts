@@ -20,7 +20,7 @@ import type { Dataset } from "../data/types.ts";
 import type { Net } from "../models/types.ts";
 import { crossEntropy } from "../smoothing.ts";
 import { batchOf, DivergedError, logitsOf, trainableVariables } from "../train.ts";
-import { PER_EXAMPLE_FIELD, perExampleGrads } from "./per_example.ts";
+import { loopBatchLimit, PER_EXAMPLE_FIELD, perExampleGrads } from "./per_example.ts";
 import { defineMethod } from "./types.ts";
 
 /**
@@ -97,7 +97,7 @@ export const iu = defineMethod({
       min: 1,
       max: 4096,
       integer: true,
-      doc: "N: retain samples whose per-example gradients form F (kit default; cost O(N³/3))",
+      doc: "N: retain samples whose per-example gradients form F (kit default; O(N³/3); the loop mode caps N at 64M/params)",
     },
     batchSize: { type: "number", default: 256, min: 1, integer: true, doc: "batch size of the forget-gradient pass" },
     perExample: PER_EXAMPLE_FIELD,
@@ -106,7 +106,9 @@ export const iu = defineMethod({
     const { task, start: net } = ctx;
     const vars = trainableVariables(net);
     const v = meanLossGradient(net, task.train, task.forgetIdx, opts.batchSize);
-    const sample = ctx.rng.fork("iu-retain").sample(task.retainIdx, Math.min(opts.retainSamples, task.retainIdx.length));
+    // The loop mode holds N × P floats: N is capped to its memory budget (recorded in the notes).
+    const n = Math.min(opts.retainSamples, task.retainIdx.length, loopBatchLimit(net, opts.perExample));
+    const sample = ctx.rng.fork("iu-retain").sample(task.retainIdx, n);
     const { x, y } = batchOf(task.train, sample);
     const pe = perExampleGrads(net, x, y, opts.perExample);
     tf.dispose([x, y]);

@@ -244,6 +244,16 @@ class LoopGrads implements PerExampleGrads {
 
 // ---------------------------------------------------------------------------------------------
 
+/** Floats the loop mode may hold at once (n × P; 256 MB): callers size their batches with `loopBatchLimit`. */
+export const LOOP_FLOAT_BUDGET = 64e6;
+
+/** The most samples one call may take without exceeding LOOP_FLOAT_BUDGET (Infinity for the dense mode). */
+export function loopBatchLimit(net: Net, mode: PerExampleMode = "auto"): number {
+  if (mode !== "loop" && denseChain(net)) return Infinity;
+  const params = trainableVariables(net).reduce((s, v) => s + v.size, 0);
+  return Math.max(1, Math.floor(LOOP_FLOAT_BUDGET / params));
+}
+
 /**
  * Per-example gradients of cross-entropy on `labels` (int32 [n]) at the net's current weights
  * (evaluation mode). `labels` may be any labels, e.g. every sample labelled k for the true Fisher.

@@ -4,7 +4,8 @@ import { parseCli } from "../../lib/cli.ts";
 import type { ExperimentConfig } from "../../lib/experiment.ts";
 import { runExperiment } from "../../lib/experiment.ts";
 import { evaluate } from "../../lib/metrics/registry.ts";
-import { disposeNet } from "../../lib/models/registry.ts";
+import { buildNet, cloneNet, disposeNet, modelConfig } from "../../lib/models/registry.ts";
+import { denseChain } from "../../lib/unlearn/per_example.ts";
 import { defaultsOf } from "../../lib/config.ts";
 import { methodSpec } from "../../lib/unlearn/registry.ts";
 import { l1WeightAt } from "../../lib/unlearn/l1_sparse.ts";
@@ -142,4 +143,22 @@ Deno.test("the new methods leave no live tensors behind", async () => {
   const before = tf.memory().numTensors;
   await runAll();
   assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("IU and FF fall back to per-sample gradients for a CNN", async () => {
+  const ctx = await tinyContext("random");
+  const cnn = buildNet(modelConfig("cnn", [4, 4, 1], ctx.task.numClasses, { conv1: 2, conv2: 2, hidden: 4 }), 3);
+  assert.equal(denseChain(cnn), null);
+  for (const name of ["iu", "ff"]) {
+    const start = cloneNet(cnn);
+    const before = weightsOf(start);
+    const spec = methodSpec(name);
+    const opts = { ...defaultsOf(spec.options), ...(name === "iu" ? { retainSamples: 16 } : { fisherSamples: 16 }) };
+    const outcome = await spec.run({ ...ctx, original: cnn, start }, opts as never);
+    assert.ok(!sameWeights(weightsOf(outcome.net), before), name);
+    if (name === "iu") assert.equal(outcome.notes!.perExample, "loop");
+    disposeNet(outcome.net);
+  }
+  disposeNet(cnn);
+  disposeNet(ctx.start);
 });
