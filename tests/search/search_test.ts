@@ -125,7 +125,7 @@ Deno.test("search flags: objective, budget, shard, methods", () => {
   assert.throws(() => parseSearchCli(["--objective=best"]), /--objective/);
 });
 
-Deno.test("the search and deno task unlearn share one cached original for the same flags", async () => {
+Deno.test("the search and deno task unlearn share the cached original and reproduce each other", async () => {
   const dir = await Deno.makeTempDir();
   const flags = ["--dataset=synthetic", "--paradigm=random", "--seeds=1", "--epochs=2", "--model-opt=hidden=8", `--cache=${dir}/cache`, "--backend=cpu", "--no-progress"];
   const run = parseCli([...flags, "--methods=ft", "--metrics=UA", `--out=${dir}/run`]) as ExperimentConfig;
@@ -133,4 +133,6 @@ Deno.test("the search and deno task unlearn share one cached original for the sa
   const search = parseSearchCli([...flags, "--methods=ft", "--budget=1", "--objective=complete", `--out=${dir}/search`]) as SearchConfig;
   const [line] = await runSearch(search);
   assert.equal(line.original.key, record.original.key);
+  // Point 0 is ft's defaults; with the same original and random stream, the run reproduces it.
+  assert.equal(line.metrics.UA, record.metrics.UA);
 });
