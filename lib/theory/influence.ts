@@ -235,7 +235,7 @@ export function forgetSets(
   }
   for (const f of opts.fractions) {
     for (let s = 0; s < opts.setsPerFraction; s++) {
-      const rng = new Rng(opts.seed * 1000 + s * 37 + Math.round(f * 1e4));
+      const rng = new Rng(opts.seed).fork(`random ${f} #${s}`);
       const k = Math.max(1, Math.round(f * trainRows.length));
       out.push({
         kind: "random",

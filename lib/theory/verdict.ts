@@ -48,7 +48,13 @@ export function combine(criteria: Criterion[]): Verdict {
 
 /** A verdict with its criteria and notes, as lines of text (the notebooks' verdict cells print it). */
 export function describe(title: string, verdict: Verdict, criteria: Criterion[], notes: string[] = []): string {
-  const fmt = (v: number) => (Number.isInteger(v) ? String(v) : Math.abs(v) < 1e-3 || Math.abs(v) >= 1e4 ? v.toExponential(3) : v.toPrecision(4));
+  const fmt = (
+    v: number,
+  ) => (Number.isInteger(v)
+    ? String(v)
+    : Math.abs(v) < 1e-3 || Math.abs(v) >= 1e4
+    ? v.toExponential(3)
+    : v.toPrecision(4));
   return [
     `${title}: ${verdict.toUpperCase()}`,
     ...criteria.map((c) => `  - ${c.name} = ${fmt(c.value)} (${c.rule}) → ${c.verdict}`),
