@@ -3,17 +3,20 @@
 #   always        npm packages from package.json (pinned Deno 2.9.6, TensorFlow.js 4.22, …)
 #   --data        Debian's dataset-fashion-mnist (the main job's data)
 #   --notebooks   Jupyter from Debian and the Deno kernel (to execute notebooks headless)
+#   --figures     Debian's Chromium, to render Plotly figures headless (deno task figures, notebook images)
 # Idempotent: it only installs what is missing. Where it cannot (not root, not Debian), it stops and
 # says exactly what to install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want_data=0
 want_nb=0
+want_fig=0
 for a in "$@"; do
   case "$a" in
     --data) want_data=1 ;;
     --notebooks) want_nb=1 ;;
-    *) echo "setup.sh: unknown flag $a (valid: --data, --notebooks)" >&2; exit 2 ;;
+    --figures) want_fig=1 ;;
+    *) echo "setup.sh: unknown flag $a (valid: --data, --notebooks, --figures)" >&2; exit 2 ;;
   esac
 done
 
@@ -66,4 +69,7 @@ spec.setdefault("env", {})["NO_COLOR"] = "1"
 json.dump(spec, open(path, "w"), indent=2)
 PY
   fi
+fi
+if [ "$want_fig" = 1 ] && [ -z "${UNLEARN_CHROMIUM:-}" ]; then
+  apt_install "Rendering figures (headless Chromium)" chromium
 fi

@@ -17,7 +17,7 @@ export type ProgressSink = (label: string, total: number) => Bar;
 
 function fmt(info: ProgressInfo): string {
   return Object.entries(info)
-    .map(([k, v]) => `${k} ${typeof v === "number" ? (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3)) : v}`)
+    .map(([k, v]) => `${k} ${typeof v === "number" ? (Number.isInteger(v) || Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3)) : v}`)
     .join("  ");
 }
 

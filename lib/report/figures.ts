@@ -1,0 +1,215 @@
+/**
+ * Static images of Plotly figures, rendered by the real plotly.js in Debian's headless Chromium
+ * (/work/shared/ENVIRONMENT.md): a page in a fresh temporary folder loads the local copy of
+ * `plotly.js-dist` from node_modules through a file:// URL, calls `Plotly.toImage` for every figure, and
+ * writes the results into the DOM, which `chromium --headless --dump-dom` prints. Nothing is downloaded:
+ * Chromium runs with networking, updates and sync off, in a fresh --user-data-dir that is removed after.
+ * One Chromium run renders a whole batch (start-up, ~2 s, is most of the cost).
+ *
+ * `findChromium()` is null where no Chromium is installed (scripts/setup.sh --figures installs Debian's);
+ * callers then skip export with a message, and notebooks fall back to lib/report/svg.ts.
+ */
+import type { PlotlyFigure } from "./plots_mia.ts";
+
+export interface Rendered {
+  /** A standalone SVG document. */
+  svg: string;
+  png: Uint8Array;
+}
+
+export interface RenderOptions {
+  /** Chromium binary (default: findChromium()). */
+  chromium: string;
+  /** Pixel ratio of the PNG (the SVG is resolution-free). */
+  scale: number;
+  /** Kill Chromium after this long. */
+  timeoutMs: number;
+  /** Default size for figures whose layout gives none. */
+  width: number;
+  height: number;
+}
+
+const DEFAULTS = { scale: 2, timeoutMs: 120_000, width: 800, height: 450 };
+
+/** The flags the environment notes prescribe: headless, offline, no sandbox (containers run as root). */
+export function chromiumArgs(userDataDir: string, url: string, budgetMs: number): string[] {
+  return [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--allow-file-access-from-files",
+    `--user-data-dir=${userDataDir}`,
+    // Virtual time lets the page's promises (Plotly.toImage) settle before the DOM is dumped.
+    `--virtual-time-budget=${budgetMs}`,
+    "--dump-dom",
+    url,
+  ];
+}
+
+/** $UNLEARN_CHROMIUM, else the first of chromium / chromium-browser / google-chrome on PATH; null if none. */
+export function findChromium(): string | null {
+  const given = Deno.env.get("UNLEARN_CHROMIUM");
+  if (given) return isExecutable(given) ? given : null;
+  const path = (Deno.env.get("PATH") ?? "/usr/bin:/bin").split(":");
+  for (const name of ["chromium", "chromium-browser", "google-chrome"]) {
+    for (const dir of path) {
+      const p = `${dir}/${name}`;
+      if (isExecutable(p)) return p;
+    }
+  }
+  return null;
+}
+
+function isExecutable(p: string): boolean {
+  try {
+    const s = Deno.statSync(p);
+    return s.isFile && ((s.mode ?? 0o111) & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/** The local plotly.js bundle ($UNLEARN_PLOTLY_JS overrides). */
+export function plotlyJsPath(): string {
+  const given = Deno.env.get("UNLEARN_PLOTLY_JS");
+  if (given) return given;
+  return new URL("../../node_modules/plotly.js-dist/plotly.js", import.meta.url).pathname;
+}
+
+/** Size the figure asks for, else the defaults. */
+export function figureSize(fig: PlotlyFigure, defaults = { width: DEFAULTS.width, height: DEFAULTS.height }): { width: number; height: number } {
+  const w = Number(fig.layout.width);
+  const h = Number(fig.layout.height);
+  return { width: Number.isFinite(w) && w > 0 ? w : defaults.width, height: Number.isFinite(h) && h > 0 ? h : defaults.height };
+}
+
+const MARK = "unlearn-kit-figures";
+
+function pageHtml(figs: PlotlyFigure[], plotlyUrl: string, opts: { scale: number; width: number; height: number }): string {
+  const jobs = figs.map((f) => ({ fig: f, ...figureSize(f, opts) }));
+  // JSON inside <script>: escape "<" so no "</script>" in a title can end the element.
+  const payload = JSON.stringify(jobs).replaceAll("<", "\\u003c");
+  return `<!doctype html><html><head><meta charset="utf-8"><script src="${plotlyUrl}"></script></head><body>
+<script id="jobs" type="application/json">${payload}</script><pre id="${MARK}">pending</pre>
+<script>
+(async () => {
+  const out = [];
+  const jobs = JSON.parse(document.getElementById("jobs").textContent);
+  for (const j of jobs) {
+    try {
+      if (typeof Plotly === "undefined") throw new Error("plotly.js did not load from ${plotlyUrl}");
+      const o = { width: j.width, height: j.height };
+      const svg = await Plotly.toImage(j.fig, { ...o, format: "svg" });
+      const png = await Plotly.toImage(j.fig, { ...o, format: "png", scale: ${opts.scale} });
+      out.push({ svg, png });
+    } catch (e) {
+      out.push({ error: String(e && e.message || e) });
+    }
+  }
+  const json = JSON.stringify(out);
+  const bytes = new TextEncoder().encode(json);
+  let bin = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  document.getElementById("${MARK}").textContent = "OK:" + btoa(bin) + ":END";
+})();
+</script></body></html>`;
+}
+
+function decodeBase64(b64: string): Uint8Array {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function decodeDataUrl(url: string): { mime: string; bytes: Uint8Array } {
+  const m = url.match(/^data:([^;,]+)(;base64)?,(.*)$/s);
+  if (!m) throw new Error(`not a data URL: ${url.slice(0, 40)}…`);
+  const bytes = m[2] ? decodeBase64(m[3]) : new TextEncoder().encode(decodeURIComponent(m[3]));
+  return { mime: m[1], bytes };
+}
+
+/**
+ * Renders figures to SVG and PNG in one headless Chromium run. Throws (with Chromium's last stderr
+ * lines) when Chromium is missing, fails, times out, or plotly.js fails on a figure.
+ */
+export async function renderFigures(figs: PlotlyFigure[], options: Partial<RenderOptions> = {}): Promise<Rendered[]> {
+  if (figs.length === 0) return [];
+  const opts = { ...DEFAULTS, ...options };
+  const chromium = options.chromium ?? findChromium();
+  if (!chromium) throw new Error("no Chromium found: install Debian's (bash scripts/setup.sh --figures) or set UNLEARN_CHROMIUM");
+  const plotly = plotlyJsPath();
+  try {
+    await Deno.stat(plotly);
+  } catch {
+    throw new Error(`plotly.js not found at ${plotly}: run npm install (package.json pins plotly.js-dist)`);
+  }
+  const dir = await Deno.makeTempDir({ prefix: "unlearn-figures-" });
+  try {
+    const page = `${dir}/page.html`;
+    await Deno.writeTextFile(page, pageHtml(figs, `file://${plotly}`, opts));
+    const budget = Math.min(opts.timeoutMs, 10_000 + 5_000 * figs.length);
+    const cmd = new Deno.Command(chromium, {
+      args: chromiumArgs(`${dir}/profile`, `file://${page}`, budget),
+      stdout: "piped",
+      stderr: "piped",
+      stdin: "null",
+      signal: AbortSignal.timeout(opts.timeoutMs),
+      env: { HOME: dir },
+    });
+    let res: Deno.CommandOutput;
+    try {
+      res = await cmd.output();
+    } catch (e) {
+      throw new Error(`Chromium (${chromium}) did not finish within ${opts.timeoutMs} ms or could not start: ${(e as Error).message}`);
+    }
+    const dom = new TextDecoder().decode(res.stdout);
+    const m = dom.match(/OK:([A-Za-z0-9+/=]+):END/);
+    if (!m) {
+      const err = new TextDecoder().decode(res.stderr).split("\n").filter((l) => l && !/dbus|Fontconfig/i.test(l)).slice(-5).join("\n");
+      const state = dom.match(new RegExp(`<pre id="${MARK}">([^<]{0,200})`))?.[1] ?? "no page";
+      throw new Error(`Chromium exited ${res.code} without rendering (page state: ${state})${err ? `:\n${err}` : ""}`);
+    }
+    const results = JSON.parse(new TextDecoder().decode(decodeBase64(m[1]))) as { svg?: string; png?: string; error?: string }[];
+    return results.map((r, i) => {
+      if (r.error || !r.svg || !r.png) throw new Error(`plotly.js failed on figure ${i}: ${r.error ?? "no image"}`);
+      return { svg: new TextDecoder().decode(decodeDataUrl(r.svg).bytes), png: decodeDataUrl(r.png).bytes };
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Renders one figure. */
+export async function renderFigure(fig: PlotlyFigure, options: Partial<RenderOptions> = {}): Promise<Rendered> {
+  return (await renderFigures([fig], options))[0];
+}
+
+/** A file-name-safe version of a figure name. */
+export function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^_+|_+$/g, "") || "figure";
+}
+
+/**
+ * Renders named figures and writes `<dir>/<name>.svg` and `<dir>/<name>.png` for each, plus
+ * `<name>.json` (the spec, so any Plotly can redraw it). Returns the paths written.
+ */
+export async function exportFigures(figs: Record<string, PlotlyFigure>, dir: string, options: Partial<RenderOptions> = {}): Promise<string[]> {
+  const names = Object.keys(figs);
+  const rendered = await renderFigures(names.map((n) => figs[n]), options);
+  await Deno.mkdir(dir, { recursive: true });
+  const written: string[] = [];
+  for (const [i, n] of names.entries()) {
+    const base = `${dir}/${safeName(n)}`;
+    await Deno.writeTextFile(`${base}.svg`, rendered[i].svg);
+    await Deno.writeFile(`${base}.png`, rendered[i].png);
+    await Deno.writeTextFile(`${base}.json`, JSON.stringify(figs[n]) + "\n");
+    written.push(`${base}.svg`, `${base}.png`, `${base}.json`);
+  }
+  return written;
+}

@@ -1,0 +1,200 @@
+/**
+ * What each notebook reads, shows and concludes, as data: its results folders, how their records merge,
+ * its figures and its verdict, all from records alone. The notebooks call these functions after their
+ * runs, and `deno task figures` calls the same ones on the committed full-mode records, so an exported
+ * figure is the figure the notebook shows.
+ */
+import type { Mode } from "../notebook.ts";
+import { asVariant, notebookOut } from "../notebook.ts";
+import type { RunRecord } from "../record.ts";
+import { readRecords } from "../record.ts";
+import { confusionFigure, distributionFigure } from "./plots_mia.ts";
+import type { PlotlyFigure } from "./plots_mia.ts";
+import { columnBars, metricBars, tradeoffScatter } from "./plots.ts";
+import { AVG_GAP, buildTable, PAPER_METHOD_ORDER } from "./table.ts";
+import type { Table } from "./table.ts";
+import type { Verdict } from "./verdicts.ts";
+import {
+  architecturesVerdict,
+  classwiseVerdict,
+  groupVerdict,
+  identityVerdict,
+  miaVerdict,
+  quickstartVerdict,
+  randomVerdict,
+} from "./verdicts.ts";
+import type { StreisandData } from "../metrics/streisand.ts";
+
+export interface NotebookSpec {
+  id: string;
+  file: string;
+  title: string;
+  /** The paper's tables and figures it reproduces. */
+  paper: string;
+  /** Results folders under the notebook's out folder, each holding records.jsonl. */
+  subs: string[];
+  /** Merges the folders' records into what the table, figures and verdict read. */
+  combine(parts: Record<string, RunRecord[]>): RunRecord[];
+  figures(records: RunRecord[]): Record<string, PlotlyFigure>;
+  verdict(records: RunRecord[]): Verdict;
+}
+
+/** Row order: the paper's, each (R) variant after its method. */
+export const METHOD_ORDER = PAPER_METHOD_ORDER.flatMap((m) => (m.startsWith("ugradsl") ? [m, `${m} (R)`] : [m]));
+
+export function tableOf(records: RunRecord[], extraColumns: string[] = []): Table {
+  return buildTable(records, { methodOrder: METHOD_ORDER, extraColumns });
+}
+
+/** Bars of UA/MIA/RA/TA, Avg. Gap bars and the UA–TA trade-off, for each block of the records. */
+function standardFigures(records: RunRecord[], prefix = ""): Record<string, PlotlyFigure> {
+  const table = tableOf(records);
+  const out: Record<string, PlotlyFigure> = {};
+  const blocks = [...new Set(table.rows.map((r) => r.block))];
+  for (const block of blocks) {
+    const tag = blocks.length > 1 ? `${prefix}${block.split(" · ").slice(1).join("_")}_` : prefix;
+    out[`${tag}metrics`] = metricBars(table, { block });
+    out[`${tag}avg_gap`] = columnBars(table, AVG_GAP, { block });
+    out[`${tag}tradeoff`] = tradeoffScatter(table, { block });
+  }
+  return out;
+}
+
+/** ugradsl / ugradsl+ of the "main" folder are the Retrain-matched (R) variants; "complete" holds the others. */
+function withVariants(parts: Record<string, RunRecord[]>): RunRecord[] {
+  return [...asVariant(parts.main ?? [], "(R)", ["ugradsl", "ugradsl+"]), ...(parts.complete ?? [])];
+}
+
+/** The Streisand data of a method's first seed in a paradigm, if the records hold it. */
+export function streisandOfRecord(records: RunRecord[], paradigm: string, method: string): StreisandData | undefined {
+  const r = records.find((x) => x.paradigm === paradigm && x.method === method && x.status === "ok" && x.details?.Streisand);
+  return r?.details?.Streisand as StreisandData | undefined;
+}
+
+export const NOTEBOOKS: Record<string, NotebookSpec> = {
+  "00": {
+    id: "00",
+    file: "00_quickstart.ipynb",
+    title: "Quickstart: load data, unlearn one class, read the table",
+    paper: "Table 1 (one row pair)",
+    subs: ["classwise"],
+    combine: (p) => p.classwise ?? [],
+    figures: (r) => ({ metrics: metricBars(tableOf(r)) }),
+    verdict: quickstartVerdict,
+  },
+  "04": {
+    id: "04",
+    file: "04_classwise.ipynb",
+    title: "Class-wise forgetting",
+    paper: "Tables 1, 9",
+    subs: ["classwise"],
+    combine: (p) => p.classwise ?? [],
+    figures: (r) => standardFigures(r),
+    verdict: classwiseVerdict,
+  },
+  "05": {
+    id: "05",
+    file: "05_random.ipynb",
+    title: "Random forgetting",
+    paper: "Tables 2, 10, 13",
+    subs: ["main", "complete"],
+    combine: withVariants,
+    figures: (r) => standardFigures(r),
+    verdict: randomVerdict,
+  },
+  "06": {
+    id: "06",
+    file: "06_group.ipynb",
+    title: "Group forgetting",
+    paper: "Table 3",
+    subs: ["main", "complete"],
+    combine: withVariants,
+    figures: (r) => standardFigures(r),
+    verdict: groupVerdict,
+  },
+  "07": {
+    id: "07",
+    file: "07_identity.ipynb",
+    title: "Identity forgetting on the Debian corpus",
+    paper: "Table 4 (analogue)",
+    subs: ["main", "complete"],
+    combine: withVariants,
+    figures: (r) => standardFigures(r),
+    verdict: identityVerdict,
+  },
+  "09": {
+    id: "09",
+    file: "09_mia_streisand.ipynb",
+    title: "MIA and the Streisand effect",
+    paper: "Table 5, Figs. 4, 7",
+    subs: ["main"],
+    combine: (p) => p.main ?? [],
+    figures: (records) => {
+      const table = tableOf(records, ["AdditionalMIA", "Streisand_TV_pred"]);
+      const out: Record<string, PlotlyFigure> = {};
+      for (const block of [...new Set(table.rows.map((r) => r.block))]) {
+        const paradigm = block.split(" · ")[1];
+        out[`${paradigm}_additional_mia`] = columnBars(table, "AdditionalMIA", { block, title: `${block}: Additional MIA (seen vs unseen accuracy, Table 5)` });
+        out[`${paradigm}_streisand_tv`] = columnBars(table, "Streisand_TV_pred", {
+          block,
+          title: `${block}: predicted-class distance D_f vs D_te (TV, %)`,
+        });
+      }
+      for (const method of ["retrain", "ugradsl", "ugradsl+"]) {
+        const s = streisandOfRecord(records, "random", method);
+        if (s) out[`random_confusion_${method}`] = confusionFigure(s, { title: `Fig. 4 analogue: ${method}, random forgetting — predictions on D_f and D_te` });
+      }
+      for (const paradigm of ["classwise", "random"]) {
+        for (const method of ["retrain", "ugradsl+"]) {
+          const s = streisandOfRecord(records, paradigm, method);
+          if (s) out[`${paradigm}_loss_${method}`] = distributionFigure(s, "loss", { title: `Fig. 7 analogue: loss on D_f, D_r, D_te — ${method}, ${paradigm}` });
+        }
+      }
+      return out;
+    },
+    verdict: miaVerdict,
+  },
+  "10": {
+    id: "10",
+    file: "10_architectures.ipynb",
+    title: "Other architectures",
+    paper: "Tables 11, 12",
+    subs: ["main"],
+    combine: (p) => p.main ?? [],
+    figures: (records) => {
+      const out: Record<string, PlotlyFigure> = {};
+      const table = tableOf(records);
+      for (const block of [...new Set(table.rows.map((r) => r.block))]) {
+        const tag = block.split(" · ").slice(1).join("_");
+        out[`${tag}_metrics`] = metricBars(table, { block });
+      }
+      return out;
+    },
+    verdict: architecturesVerdict,
+  },
+};
+
+export function notebookSpec(id: string): NotebookSpec {
+  const spec = NOTEBOOKS[id];
+  if (!spec) throw new Error(`unknown notebook "${id}": valid ids are ${Object.keys(NOTEBOOKS).join(", ")}`);
+  return spec;
+}
+
+/**
+ * A notebook's merged records from its results folders in a mode, or null when a folder has no records
+ * (the notebook has not been run in that mode).
+ */
+export async function loadNotebookRecords(id: string, mode: Mode): Promise<RunRecord[] | null> {
+  const spec = notebookSpec(id);
+  const parts: Record<string, RunRecord[]> = {};
+  for (const sub of spec.subs) {
+    const file = `${notebookOut(id, mode)}/${sub}/records.jsonl`;
+    try {
+      await Deno.stat(file);
+    } catch {
+      return null;
+    }
+    parts[sub] = await readRecords([file]);
+  }
+  return spec.combine(parts);
+}

@@ -1,0 +1,359 @@
+/**
+ * Plotly figure specs (plain JSON `{data, layout}`) for the notebooks' tables, sweeps and curves. Pure
+ * functions of a Table or of records: nothing here renders, reads files or needs a browser. Rendering:
+ * lib/report/display.ts (in a notebook), lib/report/figures.ts (SVG/PNG through headless Chromium),
+ * lib/report/svg.ts (a small pure-TS fallback). Figures of the MIA and Streisand evidence live in
+ * plots_mia.ts; both share the `PlotlyFigure` type.
+ */
+import type { Dataset } from "../data/types.ts";
+import type { RunRecord } from "../record.ts";
+import type { PlotlyFigure } from "./plots_mia.ts";
+import { AVG_GAP, stat, SUM } from "./table.ts";
+import type { Table } from "./table.ts";
+
+export type { PlotlyFigure } from "./plots_mia.ts";
+
+/** One colour per method, the same in every figure (Plotly's default cycle, then greys). */
+const METHOD_COLORS: Record<string, string> = {
+  retrain: "#7f7f7f",
+  ft: "#1f77b4",
+  ga: "#ff7f0e",
+  iu: "#8c564b",
+  ff: "#e377c2",
+  be: "#bcbd22",
+  bs: "#17becf",
+  "l1-sparse": "#9467bd",
+  scrub: "#393b79",
+  "random-label": "#637939",
+  salun: "#8c6d31",
+  ugradsl: "#d62728",
+  "ugradsl+": "#2ca02c",
+};
+const SPARE = ["#843c39", "#7b4173", "#5254a3", "#6b6ecf", "#9c9ede", "#cedb9c", "#e7ba52", "#ad494a"];
+
+/** The colour of a method; variants such as "ugradsl (R)" share their method's hue. */
+export function methodColor(method: string): string {
+  const base = method.replace(/\s*\(.*\)\s*$/, "");
+  if (METHOD_COLORS[base]) return METHOD_COLORS[base];
+  let h = 0;
+  for (const ch of method) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return SPARE[h % SPARE.length];
+}
+
+const titled = (text: string) => ({ text });
+
+export interface MetricBarsOptions {
+  /** Metrics on the x axis (default: UA, MIA, RA, TA, those the table has). */
+  metrics: string[];
+  /** Which block of the table (default: the first). */
+  block: string;
+  title: string;
+  /** Methods shown, in this order (default: the table's order). */
+  methods: string[];
+}
+
+/**
+ * The table as grouped bars: the metrics on the x axis, one bar per method, error bars = std over
+ * seeds. The usual view of "which method is closest to Retrain on each metric".
+ */
+export function metricBars(table: Table, options: Partial<MetricBarsOptions> = {}): PlotlyFigure {
+  const block = options.block ?? table.rows[0]?.block ?? "";
+  const metrics = options.metrics ?? ["UA", "MIA", "RA", "TA"].filter((m) => table.columns.includes(m));
+  let rows = table.rows.filter((r) => r.block === block);
+  if (options.methods) rows = options.methods.flatMap((m) => rows.filter((r) => r.method === m));
+  const data = rows.map((r) => ({
+    type: "bar",
+    name: r.method,
+    x: metrics,
+    y: metrics.map((m) => finiteOrNull(r.cells[m]?.mean)),
+    error_y: { type: "data", array: metrics.map((m) => finiteOrNull(r.cells[m]?.std) ?? 0), visible: r.runs > 1 },
+    marker: { color: methodColor(r.method) },
+  }));
+  return {
+    data,
+    layout: {
+      title: titled(options.title ?? `${block}: metrics per method (%)`),
+      barmode: "group",
+      xaxis: { title: titled("metric") },
+      yaxis: { title: titled("percent"), range: [0, 105] },
+      legend: { orientation: "h", y: -0.2 },
+      width: 820,
+      height: 440,
+    },
+  };
+}
+
+/**
+ * One bar per method for a single column (Avg. Gap, Sum, RTE…), error bars = std over seeds. For Avg.
+ * Gap lower is better; the title says so.
+ */
+export function columnBars(table: Table, column: string, options: { block?: string; title?: string } = {}): PlotlyFigure {
+  const block = options.block ?? table.rows[0]?.block ?? "";
+  const rows = table.rows.filter((r) => r.block === block && Number.isFinite(r.cells[column]?.mean));
+  const better = column === AVG_GAP ? " (lower is closer to Retrain)" : column === SUM ? " (higher is more complete)" : "";
+  return {
+    data: [{
+      type: "bar",
+      name: column,
+      x: rows.map((r) => r.method),
+      y: rows.map((r) => r.cells[column].mean),
+      error_y: { type: "data", array: rows.map((r) => r.cells[column].std || 0), visible: rows.some((r) => r.cells[column].n > 1) },
+      marker: { color: rows.map((r) => methodColor(r.method)) },
+    }],
+    layout: {
+      title: titled(options.title ?? `${block}: ${column}${better}`),
+      xaxis: { title: titled("method") },
+      yaxis: { title: titled(column) },
+      width: 720,
+      height: 400,
+    },
+  };
+}
+
+/**
+ * The forgetting/utility trade-off: UA (x) against TA (y), one marker per method (mean; error bars
+ * = std). Retrain is the target point.
+ */
+export function tradeoffScatter(table: Table, options: { block?: string; x?: string; y?: string; title?: string } = {}): PlotlyFigure {
+  const block = options.block ?? table.rows[0]?.block ?? "";
+  const [xk, yk] = [options.x ?? "UA", options.y ?? "TA"];
+  const rows = table.rows.filter((r) => r.block === block && Number.isFinite(r.cells[xk]?.mean) && Number.isFinite(r.cells[yk]?.mean));
+  return {
+    data: rows.map((r) => ({
+      type: "scatter",
+      mode: "markers+text",
+      name: r.method,
+      x: [r.cells[xk].mean],
+      y: [r.cells[yk].mean],
+      text: [r.method],
+      textposition: "top center",
+      error_x: { type: "data", array: [r.cells[xk].std || 0], visible: r.cells[xk].n > 1 },
+      error_y: { type: "data", array: [r.cells[yk].std || 0], visible: r.cells[yk].n > 1 },
+      marker: { color: methodColor(r.method), size: 11, symbol: r.method === "retrain" ? "star" : "circle" },
+    })),
+    layout: {
+      title: titled(options.title ?? `${block}: ${xk} vs ${yk} (Retrain is the target)`),
+      xaxis: { title: titled(`${xk} (%)`) },
+      yaxis: { title: titled(`${yk} (%)`) },
+      showlegend: false,
+      width: 640,
+      height: 480,
+    },
+  };
+}
+
+export interface SweepPoint {
+  /** The swept value (e.g. the smooth rate α). */
+  x: number;
+  metrics: Record<string, number>;
+}
+
+/**
+ * Metrics against a swept hyperparameter (the paper's Fig. 3: UGradSL+'s UA/MIA/RA/TA against the smooth
+ * rate). Points sharing an x are averaged (mean ± std over seeds). `reference` draws each metric's
+ * Retrain value as a dotted line.
+ */
+export function sweepLines(
+  points: SweepPoint[],
+  options: { metrics?: string[]; xTitle?: string; title?: string; reference?: Record<string, number> } = {},
+): PlotlyFigure {
+  const metrics = options.metrics ?? ["UA", "MIA", "RA", "TA"].filter((m) => points.some((p) => Number.isFinite(p.metrics[m])));
+  const xs = [...new Set(points.map((p) => p.x))].sort((a, b) => a - b);
+  const palette = ["#d62728", "#9467bd", "#1f77b4", "#2ca02c", "#ff7f0e", "#8c564b"];
+  const data: Record<string, unknown>[] = metrics.map((m, i) => {
+    const stats = xs.map((x) => stat(points.filter((p) => p.x === x).map((p) => p.metrics[m])));
+    return {
+      type: "scatter",
+      mode: "lines+markers",
+      name: m,
+      x: xs,
+      y: stats.map((s) => finiteOrNull(s.mean)),
+      error_y: { type: "data", array: stats.map((s) => s.std || 0), visible: stats.some((s) => s.n > 1) },
+      line: { color: palette[i % palette.length] },
+    };
+  });
+  for (const [i, m] of metrics.entries()) {
+    const ref = options.reference?.[m];
+    if (ref === undefined || !Number.isFinite(ref) || xs.length === 0) continue;
+    data.push({
+      type: "scatter",
+      mode: "lines",
+      name: `${m} Retrain`,
+      x: [xs[0], xs.at(-1)],
+      y: [ref, ref],
+      line: { color: palette[i % palette.length], dash: "dot" },
+    });
+  }
+  return {
+    data,
+    layout: {
+      title: titled(options.title ?? "metrics against the swept value"),
+      xaxis: { title: titled(options.xTitle ?? "value") },
+      yaxis: { title: titled("percent") },
+      width: 760,
+      height: 440,
+    },
+  };
+}
+
+/**
+ * Sweep points from records: x = `param` of each record's methodOptions (or `xOf(record)`), metrics =
+ * the record's metrics. Records that failed or lack the value are left out.
+ */
+export function sweepPointsOf(records: RunRecord[], param: string | ((r: RunRecord) => number)): SweepPoint[] {
+  const xOf = typeof param === "string" ? (r: RunRecord) => Number(r.methodOptions[param]) : param;
+  return records.filter((r) => r.status === "ok").map((r) => ({ x: xOf(r), metrics: r.metrics })).filter((p) => Number.isFinite(p.x));
+}
+
+/**
+ * Per-epoch curves from records' `history` (one row per unlearning epoch): `key` (e.g. "forgetAcc",
+ * "retainLoss") against the epoch, one line per record, coloured by method. Records whose history lacks
+ * the key are left out.
+ */
+export function epochCurves(
+  records: RunRecord[],
+  key: string,
+  options: { title?: string; yTitle?: string; scale?: number; label?: (r: RunRecord) => string } = {},
+): PlotlyFigure {
+  const scale = options.scale ?? 1;
+  const label = options.label ?? ((r: RunRecord) => `${r.method} seed ${r.seed}`);
+  const data = records
+    .filter((r) => r.history.some((h) => Number.isFinite(h[key])))
+    .map((r) => {
+      const rows = r.history.filter((h) => Number.isFinite(h[key]));
+      return {
+        type: "scatter",
+        mode: "lines+markers",
+        name: label(r),
+        x: rows.map((h, i) => h.epoch ?? i + 1),
+        y: rows.map((h) => h[key] * scale),
+        line: { color: methodColor(r.method) },
+      };
+    });
+  return {
+    data,
+    layout: {
+      title: titled(options.title ?? `${key} per unlearning epoch`),
+      xaxis: { title: titled("epoch") },
+      yaxis: { title: titled(options.yTitle ?? key) },
+      width: 760,
+      height: 440,
+    },
+  };
+}
+
+/**
+ * Metric values per epoch from explicit series (e.g. Table 14's UA/TA after each epoch of GA, FT,
+ * UGradSL, UGradSL+): `series[name] = [{epoch, value}]`.
+ */
+export function seriesLines(
+  series: Record<string, { x: number; y: number }[]>,
+  options: { title?: string; xTitle?: string; yTitle?: string; colorOf?: (name: string) => string } = {},
+): PlotlyFigure {
+  const colorOf = options.colorOf ?? ((name: string) => methodColor(name.split(" ")[0]));
+  return {
+    data: Object.entries(series).map(([name, pts]) => ({
+      type: "scatter",
+      mode: "lines+markers",
+      name,
+      x: pts.map((p) => p.x),
+      y: pts.map((p) => finiteOrNull(p.y)),
+      line: { color: colorOf(name), dash: /\bTA\b|test/.test(name) ? "dash" : "solid" },
+    })),
+    layout: {
+      title: titled(options.title ?? "series"),
+      xaxis: { title: titled(options.xTitle ?? "x") },
+      yaxis: { title: titled(options.yTitle ?? "y") },
+      width: 760,
+      height: 440,
+    },
+  };
+}
+
+/**
+ * Overlaid histograms of several samples (shares per bin, so sets of different sizes compare). Bins
+ * are shared: `bins` equal bins over the pooled range, or over `range`.
+ */
+export function histogramFigure(
+  values: Record<string, ArrayLike<number>>,
+  options: { bins?: number; range?: [number, number]; title?: string; xTitle?: string } = {},
+): PlotlyFigure {
+  const bins = options.bins ?? 25;
+  const all = Object.values(values).flatMap((v) => Array.from(v).filter(Number.isFinite));
+  let [lo, hi] = options.range ?? [Math.min(...all), Math.max(...all)];
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) [lo, hi] = [0, 1];
+  if (hi <= lo) hi = lo + 1;
+  const width = (hi - lo) / bins;
+  const centers = Array.from({ length: bins }, (_, i) => lo + (i + 0.5) * width);
+  const palette = ["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd"];
+  const data = Object.entries(values).map(([name, v], i) => {
+    const arr = Array.from(v).filter(Number.isFinite);
+    const counts = new Array(bins).fill(0);
+    for (const x of arr) counts[Math.min(bins - 1, Math.max(0, Math.floor((x - lo) / width)))]++;
+    return {
+      type: "bar",
+      name: `${name} (n = ${arr.length})`,
+      x: centers,
+      y: counts.map((c) => (arr.length ? c / arr.length : 0)),
+      width,
+      opacity: 0.55,
+      marker: { color: palette[i % palette.length] },
+    };
+  });
+  return {
+    data,
+    layout: {
+      title: titled(options.title ?? "distribution"),
+      barmode: "overlay",
+      xaxis: { title: titled(options.xTitle ?? "value") },
+      yaxis: { title: titled("share") },
+      width: 760,
+      height: 420,
+    },
+  };
+}
+
+/** The title of a figure, or "figure". */
+export function figureTitle(fig: PlotlyFigure): string {
+  const t = fig.layout.title as { text?: string } | string | undefined;
+  return (typeof t === "string" ? t : t?.text) ?? "figure";
+}
+
+function finiteOrNull(v: number | undefined): number | null {
+  return v !== undefined && Number.isFinite(v) ? v : null;
+}
+
+/**
+ * The first image of each class of an image data set (grey or colour, HWC in [0, 1]), side by side, as
+ * heatmaps with their class names (colour images are shown as their grey mean).
+ */
+export function sampleImagesFigure(ds: Dataset, options: { title?: string; maxClasses?: number } = {}): PlotlyFigure {
+  const [h, w, c] = [ds.sampleShape[0], ds.sampleShape[1] ?? 1, ds.sampleShape[2] ?? 1];
+  const size = h * w * c;
+  const classes = Math.min(ds.numClasses, options.maxClasses ?? 10);
+  const data: Record<string, unknown>[] = [];
+  const layout: Record<string, unknown> = {
+    title: titled(options.title ?? `${ds.name}: one image per class`),
+    grid: { rows: 1, columns: classes, pattern: "independent" },
+    width: Math.max(400, 110 * classes),
+    height: 260,
+    showlegend: false,
+  };
+  for (let k = 0; k < classes; k++) {
+    const i = ds.y.indexOf(k);
+    if (i < 0) continue;
+    const z = Array.from({ length: h }, (_, r) =>
+      Array.from({ length: w }, (_, col) => {
+        let s = 0;
+        for (let ch = 0; ch < c; ch++) s += Number(ds.x[i * size + (r * w + col) * c + ch]);
+        return Math.round((s / c) * 100) / 100;
+      })
+    );
+    const axis = k === 0 ? "" : String(k + 1);
+    data.push({ type: "heatmap", name: ds.classNames[k], z, xaxis: `x${axis}`, yaxis: `y${axis}`, colorscale: "Greys", reversescale: true, showscale: false, zmin: 0, zmax: 1 });
+    const bare = { showticklabels: false, ticks: "", showgrid: false, zeroline: false };
+    layout[`xaxis${axis}`] = { ...bare, title: titled(ds.classNames[k]) };
+    layout[`yaxis${axis}`] = { ...bare, autorange: "reversed", scaleanchor: `x${axis}` };
+  }
+  return { data, layout };
+}

@@ -1,0 +1,80 @@
+/**
+ * Static export through the real plotly.js in headless Chromium, on one figure. Skipped, with a message,
+ * where no Chromium is installed (bash scripts/setup.sh --figures installs Debian's).
+ */
+import assert from "node:assert/strict";
+import { chromiumArgs, exportFigures, figureSize, findChromium, renderFigure, safeName } from "../../lib/report/figures.ts";
+import { metricBars } from "../../lib/report/plots.ts";
+import { buildTable } from "../../lib/report/table.ts";
+import { handRecords } from "./_records.ts";
+
+const chromium = findChromium();
+if (!chromium) console.error("figures_test: no Chromium installed: the export tests are skipped (bash scripts/setup.sh --figures installs it)");
+
+const fig = metricBars(buildTable(handRecords()), { title: "export test: UA <b>&</b> TA" });
+
+function pngSize(png: Uint8Array): { width: number; height: number } {
+  assert.deepEqual([...png.slice(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10], "PNG signature");
+  const v = new DataView(png.buffer, png.byteOffset);
+  return { width: v.getUint32(16), height: v.getUint32(20) };
+}
+
+Deno.test("Chromium is started headless, offline, with a fresh profile", () => {
+  const args = chromiumArgs("/tmp/profile-x", "file:///tmp/page.html", 5000);
+  for (const flag of ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--user-data-dir=/tmp/profile-x", "--dump-dom"]) {
+    assert.ok(args.includes(flag), flag);
+  }
+  assert.ok(!args.some((a) => /^https?:/.test(a)), "nothing remote");
+  assert.deepEqual(figureSize(fig), { width: 820, height: 440 });
+  assert.deepEqual(figureSize({ data: [], layout: {} }), { width: 800, height: 450 });
+  assert.equal(safeName("05 random/tradeoff (R)"), "05_random_tradeoff_R");
+});
+
+Deno.test({
+  name: "one figure rendered by plotly.js in headless Chromium: SVG and PNG of the layout's size",
+  ignore: !chromium,
+  fn: async () => {
+    const r = await renderFigure(fig, { scale: 2 });
+    assert.match(r.svg, /^<svg[^>]*class="main-svg"/);
+    assert.match(r.svg, /width="820" height="440"/);
+    assert.ok(r.svg.includes("ugradsl") && r.svg.includes("export test"), "legend and title are drawn");
+    assert.deepEqual(pngSize(r.png), { width: 1640, height: 880 });
+  },
+});
+
+Deno.test({
+  name: "exportFigures writes name.svg, name.png and name.json",
+  ignore: !chromium,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const written = await exportFigures({ "04 metrics": fig }, dir, { scale: 1 });
+      assert.deepEqual(written.map((p) => p.slice(dir.length + 1)), ["04_metrics.svg", "04_metrics.png", "04_metrics.json"]);
+      assert.deepEqual(pngSize(await Deno.readFile(`${dir}/04_metrics.png`)), { width: 820, height: 440 });
+      assert.deepEqual(JSON.parse(await Deno.readTextFile(`${dir}/04_metrics.json`)), fig);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "failures are errors that say what failed, never empty files",
+  ignore: !chromium,
+  fn: async () => {
+    await assert.rejects(() => renderFigure(fig, { chromium: "/nonexistent/chromium" }), /no Chromium|did not finish|could not start/);
+    const dir = await Deno.makeTempDir();
+    const before = Deno.env.get("UNLEARN_PLOTLY_JS");
+    try {
+      Deno.env.set("UNLEARN_PLOTLY_JS", `${dir}/missing.js`);
+      await assert.rejects(() => renderFigure(fig), /plotly\.js not found at/);
+      await Deno.writeTextFile(`${dir}/not-plotly.js`, "// not plotly\n");
+      Deno.env.set("UNLEARN_PLOTLY_JS", `${dir}/not-plotly.js`);
+      await assert.rejects(() => renderFigure(fig), /plotly\.js failed on figure 0: plotly\.js did not load/);
+    } finally {
+      if (before === undefined) Deno.env.delete("UNLEARN_PLOTLY_JS");
+      else Deno.env.set("UNLEARN_PLOTLY_JS", before);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

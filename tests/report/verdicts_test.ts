@@ -1,0 +1,154 @@
+/**
+ * Verdict logic on hand-made records: the paper's own numbers must give "holds" (the checks encode the
+ * paper's claims, not something stricter), a reversed table "does not hold", a mixed one "partly", and
+ * missing methods "not measured".
+ */
+import assert from "node:assert/strict";
+import type { RunRecord } from "../../lib/record.ts";
+import {
+  classwiseVerdict,
+  groupVerdict,
+  identityVerdict,
+  levelOf,
+  miaVerdict,
+  quickstartVerdict,
+  randomVerdict,
+  verdictText,
+} from "../../lib/report/verdicts.ts";
+import { record } from "./_records.ts";
+
+type Row = [method: string, UA: number, MIA: number, RA: number, TA: number, rteMinutes?: number, extra?: Record<string, number>];
+
+function paperRecords(paradigm: string, rows: Row[]): RunRecord[] {
+  return rows.map(([method, UA, MIA, RA, TA, rte, extra]) => ({
+    ...record(method, 0, { UA, MIA, RA, TA, ...extra }, { paradigm }),
+    rteSeconds: (rte ?? 1) * 60,
+  }));
+}
+
+// Table 1, CIFAR-10 (class-wise), means only.
+const TABLE1 = paperRecords("classwise", [
+  ["retrain", 100, 100, 98.19, 94.5, 14.92],
+  ["ft", 22.71, 79.21, 99.82, 94.13, 2.02],
+  ["ga", 25.19, 73.48, 96.84, 73.1, 0.08],
+  ["ugradsl", 94.99, 97.95, 95.47, 86.78, 0.22],
+  ["ugradsl+", 100, 100, 99.26, 94.29, 3.07],
+]);
+
+// Table 2, CIFAR-100 (random): complete rows and (R) rows.
+const TABLE2 = paperRecords("random", [
+  ["retrain", 29.47, 53.5, 99.98, 70.51],
+  ["ft", 2.55, 10.59, 99.95, 75.95],
+  ["ga", 2.58, 5.95, 97.45, 76.09],
+  ["ugradsl", 15.1, 34.67, 86.69, 59.25],
+  ["ugradsl+", 63.89, 71.51, 92.25, 61.09],
+  ["ugradsl (R)", 18.36, 40.71, 98.38, 68.23],
+  ["ugradsl+ (R)", 21.69, 49.47, 99.87, 73.6],
+]);
+
+// Table 3, CIFAR-100 (group).
+const TABLE3 = paperRecords("group", [
+  ["retrain", 13.33, 28.47, 99.94, 81.23],
+  ["ft", 1.0, 2.73, 99.37, 79.02],
+  ["ga", 87.93, 88.93, 81.46, 64.07],
+  ["ugradsl", 79.56, 90.44, 98.16, 80.06],
+  ["ugradsl+", 81.11, 86.96, 95.69, 78.02],
+  ["ugradsl (R)", 22.87, 38.93, 97.2, 75.84],
+  ["ugradsl+ (R)", 78.44, 88.67, 97.93, 79.77],
+]);
+
+// Table 4, CelebA (identity).
+const TABLE4 = paperRecords("identity", [
+  ["retrain", 6.74, 9.77, 94.38, 91.78],
+  ["ft", 5.36, 5.87, 93.91, 93.18],
+  ["ga", 6.0, 5.76, 92.86, 92.52],
+  ["ugradsl", 11.33, 23.08, 87.86, 87.68],
+  ["ugradsl+", 15.63, 26.95, 89.17, 88.29],
+  ["ugradsl (R)", 6.29, 5.73, 93.44, 92.8],
+  ["ugradsl+ (R)", 6.12, 5.54, 92.79, 92.49],
+]);
+
+// Table 5 (CIFAR-10), Additional MIA column.
+const TABLE5 = [
+  ...paperRecords("classwise", [
+    ["retrain", 100, 100, 98.19, 94.5, 1, { AdditionalMIA: 99.23 }],
+    ["ft", 22.71, 79.21, 99.82, 94.13, 1, { AdditionalMIA: 99.09 }],
+    ["ugradsl", 94.99, 97.95, 95.47, 86.78, 1, { AdditionalMIA: 99.94 }],
+    ["ugradsl+", 100, 100, 99.26, 94.29, 1, { AdditionalMIA: 100 }],
+  ]),
+  ...paperRecords("random", [
+    ["retrain", 8.07, 17.41, 100, 91.61, 1, { AdditionalMIA: 50.69 }],
+    ["ft", 1.1, 4.06, 99.83, 93.7, 1, { AdditionalMIA: 54.05 }],
+    ["ugradsl", 20.77, 35.45, 79.83, 73.94, 1, { AdditionalMIA: 56.27 }],
+    ["ugradsl+", 25.13, 37.19, 90.77, 84.78, 1, { AdditionalMIA: 56.41 }],
+  ]),
+];
+
+Deno.test("the paper's own numbers: every claim holds", () => {
+  for (const [name, v] of [
+    ["Table 1 → classwise", classwiseVerdict(TABLE1)],
+    ["Table 1 → quickstart", quickstartVerdict(TABLE1)],
+    ["Table 2 → random", randomVerdict(TABLE2)],
+    ["Table 3 → group", groupVerdict(TABLE3)],
+    ["Table 4 → identity", identityVerdict(TABLE4)],
+  ] as const) {
+    assert.equal(v.level, "holds", `${name}:\n${verdictText(v)}`);
+    assert.ok(v.checks.every((c) => c.pass === true), name);
+  }
+});
+
+Deno.test("Table 5 holds; the Streisand checks it cannot measure say so and do not count", () => {
+  const v = miaVerdict(TABLE5);
+  assert.equal(v.level, "holds", verdictText(v));
+  assert.equal(v.checks.filter((c) => c.pass === null).length, 2);
+  assert.match(v.checks.find((c) => c.pass === null)!.observed, /not measured/);
+});
+
+Deno.test("ours worse on every count: does not hold", () => {
+  const recs = paperRecords("classwise", [
+    ["retrain", 100, 100, 98, 94, 10],
+    ["ft", 30, 80, 99, 94, 2],
+    ["ga", 40, 75, 97, 90, 1],
+    ["ugradsl", 20, 50, 80, 70, 20],
+    ["ugradsl+", 10, 40, 85, 80, 20],
+  ]);
+  const v = classwiseVerdict(recs);
+  assert.equal(v.level, "does not hold", verdictText(v));
+  // Swapping the paper's rows (GA's numbers for UGradSL's and so on) fails every forgetting check.
+  const swap: Record<string, string> = { ugradsl: "ga", ga: "ugradsl", "ugradsl+": "ft", ft: "ugradsl+" };
+  const swapped = TABLE1.map((r) => ({ ...r, method: swap[r.method] ?? r.method, runId: `x/${swap[r.method] ?? r.method}` }));
+  const w = classwiseVerdict(swapped);
+  assert.equal(w.level, "partly");
+  assert.ok(w.checks.filter((c) => /forgets more|MIA-efficacy|closer to Retrain/.test(c.claim)).every((c) => c.pass === false));
+});
+
+Deno.test("some checks pass, some fail: partly", () => {
+  // UGradSL+ forgets (UA up) but loses 30 points of TA.
+  const recs = TABLE1.map((r) => (r.method === "ugradsl+" ? { ...r, metrics: { ...r.metrics, TA: 60 } } : r));
+  const v = classwiseVerdict(recs);
+  assert.equal(v.level, "partly");
+  const ta = v.checks.find((c) => c.claim.startsWith("UGradSL+ keeps FT's TA"))!;
+  assert.equal(ta.pass, false);
+  assert.match(ta.observed, /drop 34\.13, allowed 5/);
+});
+
+Deno.test("missing methods are not measured; nothing measured is not a pass", () => {
+  const onlyRetrain = TABLE1.filter((r) => r.method === "retrain");
+  const v = classwiseVerdict(onlyRetrain);
+  assert.equal(v.level, "not measured");
+  assert.ok(v.checks.every((c) => c.pass === null));
+  assert.equal(levelOf([]), "not measured");
+  // Failed runs are left out of the means and named in the notes.
+  const failed = TABLE1.map((r) => (r.method === "ga" ? { ...r, status: "diverged" as const, metrics: {} } : r));
+  const w = classwiseVerdict(failed);
+  assert.ok(w.notes.some((n) => /ga \(1\/1\)/.test(n)), w.notes.join("\n"));
+  assert.equal(w.checks.find((c) => c.claim.startsWith("UGradSL forgets more than GA"))!.pass, null);
+});
+
+Deno.test("a verdict displays itself as HTML and text", () => {
+  const v = classwiseVerdict(TABLE1) as unknown as Record<symbol, () => Record<string, string>>;
+  const bundle = v[Symbol.for("Jupyter.display")]();
+  assert.match(bundle["text/html"], /VERDICT: <span[^>]*>HOLDS/);
+  assert.match(bundle["text/plain"], /^VERDICT: HOLDS/);
+  assert.match(bundle["text/plain"], /paper: Table 1 CIFAR-10: 94\.99 vs 25\.19/);
+});
