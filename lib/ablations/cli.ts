@@ -7,6 +7,10 @@
  *   deno task ablation fig3 --paradigm random --rates 0.5,0,-0.5,-1,-2
  *   deno task ablation table14 --paradigm random --unlearn-epochs 10
  *   deno task ablation adaptive --paradigm classwise --methods ugradsl+
+ *   deno task ablation table8 --table-only          (rebuild table.md from records.jsonl)
+ *
+ * Seeds can run as separate processes or machines (`--first-seed k --seeds 1`) into one folder, or into
+ * copies whose records.jsonl files are concatenated; `--table-only` then rebuilds the table.
  */
 import { helpText, parseCli } from "../cli.ts";
 import type { ExperimentConfig } from "../experiment.ts";
@@ -23,10 +27,11 @@ const OWN = {
   methods: "table14 / adaptive: comma list of methods",
   "unlearn-epochs": "table14: unlearning epochs for every method (default: each method's own)",
   "no-retrain": "skip the Retrain reference row (no Avg. Gap)",
+  "table-only": "run nothing: rebuild table.md from the rows in records.jsonl (e.g. after concatenating machines' files)",
   name: "results folder name (default <ablation>-<dataset>-<model>)",
   out: "results folder (default results/ablations/<name>)",
 } as const;
-const BOOLEAN = ["no-retrain"];
+const BOOLEAN = ["no-retrain", "table-only"];
 
 export function ablationHelp(): string {
   return [
@@ -40,7 +45,7 @@ export function ablationHelp(): string {
   ].join("\n");
 }
 
-export function parseAblationCli(args: string[]): { config: AblationConfig; spec: AblationSpec } | "help" {
+export function parseAblationCli(args: string[]): { config: AblationConfig; spec: AblationSpec; tableOnly: boolean } | "help" {
   if (args.includes("--help") || args.includes("-h") || args.length === 0) return "help";
   const [name, ...rest] = args;
   if (!(name in ABLATIONS)) throw new Error(`unknown ablation "${name}": valid values are ${Object.keys(ABLATIONS).join(", ")}`);
@@ -90,6 +95,7 @@ export function parseAblationCli(args: string[]): { config: AblationConfig; spec
   const folder = own.name ?? `${name}-${cfg.dataset}-${cfg.model}`;
   return {
     spec,
+    tableOnly: own["table-only"] === "true",
     config: {
       name: folder,
       out: own.out ?? `results/ablations/${folder}`,
@@ -122,15 +128,17 @@ export async function ablationMain(args: string[]): Promise<number> {
     console.log(ablationHelp());
     return 0;
   }
-  const { config, spec } = parsed;
+  const { config, spec, tableOnly } = parsed;
   const started = performance.now();
-  await runAblation(config, spec, {
-    onRow: (r) =>
-      console.error(
-        `${r.variant} ${r.paradigm} seed ${r.seed}${r.epoch === null ? "" : ` epoch ${r.epoch}`}: ${r.status}` +
-          (r.status === "ok" ? `  ${Object.entries(r.metrics).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(" ")}` : ` (${r.error})`),
-      ),
-  });
+  if (!tableOnly) {
+    await runAblation(config, spec, {
+      onRow: (r) =>
+        console.error(
+          `${r.variant} ${r.paradigm} seed ${r.seed}${r.epoch === null ? "" : ` epoch ${r.epoch}`}: ${r.status}` +
+            (r.status === "ok" ? `  ${Object.entries(r.metrics).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(" ")}` : ` (${r.error})`),
+        ),
+    });
+  }
   const rows = (await readAblationRows([`${config.out}/records.jsonl`])).filter((r) => r.ablation === spec.name);
   const table = `# ${spec.title}\n\n${spec.source}\n\n${ablationTable(rows, spec)}`;
   await Deno.writeTextFile(`${config.out}/table.md`, table);

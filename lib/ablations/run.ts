@@ -264,10 +264,10 @@ export function ablationTable(rows: AblationRow[], spec: Pick<AblationSpec, "tit
         cell(ok.map((r) => r.rteSeconds)),
       ];
       const failed = g.length - ok.length;
-      if (failed) cells[0] += ` (${failed} of ${g.length} ${g.filter((r) => r.status !== "ok").map((r) => r.status).join("/")})`;
+      if (failed) cells[0] += ` (${failed} of ${g.length} ${[...new Set(g.filter((r) => r.status !== "ok").map((r) => r.status))].join("/")})`;
       out.push(`| ${cells.join(" | ")} |`);
     }
-    const seeds = [...new Set(inBlock.map((r) => r.seed))];
+    const seeds = [...new Set(inBlock.map((r) => r.seed))].sort((a, b) => a - b);
     out.push("", `_mean ± std over ${seeds.length} seed(s) (${seeds.join(", ")}); Sum over ${gapKeys.join(", ")}${refBySeed.size ? "; Avg. Gap against Retrain of the same split and seed" : ""}._`, "");
   }
   return out.join("\n");

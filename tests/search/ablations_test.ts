@@ -87,4 +87,5 @@ Deno.test("ablation flags", () => {
   assert.throws(() => parseAblationCli(["table9"]), /unknown ablation "table9": valid values are table8, fig3, table14, adaptive/);
   assert.throws(() => parseAblationCli(["table8", "--set=ugradsl.mixWeight=1"]), /--set/);
   assert.equal(parseAblationCli([]), "help");
+  assert.equal((parseAblationCli(["table8", "--table-only"]) as { tableOnly: boolean }).tableOnly, true);
 });
