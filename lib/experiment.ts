@@ -12,6 +12,7 @@ import { archSpec, buildNet, cloneNet, disposeNet, loadNet, modelConfig, saveNet
 import type { TextBundle } from "./data/tokenizer.ts";
 import type { DataBundle } from "./data/types.ts";
 import type { ModelConfig, Net, OptionValue } from "./models/types.ts";
+import type { DatasetSpec } from "./data/registry.ts";
 import type { RunRecord } from "./record.ts";
 import { appendRecord, kitVersion, RECORD_SCHEMA, sha256Hex } from "./record.ts";
 import type { ProgressSink } from "./report/progress.ts";
@@ -111,6 +112,57 @@ export function dataModelOptions(bundle: DataBundle, arch: string): Record<strin
   return Object.fromEntries(Object.entries(hints).filter(([k]) => k in accepted));
 }
 
+/** A task with its original model: what every method of one paradigm × seed starts from. */
+export interface PreparedTask {
+  task: ForgetTask;
+  original: Net;
+  info: OriginalInfo;
+}
+
+/**
+ * Builds the forgetting task and trains (or loads) its original model. runExperiment, the search and
+ * the ablations all go through here, so they share one cached original per setting.
+ */
+export async function prepareTask(
+  bundle: DataBundle,
+  superClasses: DatasetSpec["superClasses"],
+  cfg: Pick<ExperimentConfig, "split" | "model" | "modelOptions" | "training" | "cacheDir">,
+  paradigm: Paradigm,
+  seed: number,
+  progress: ProgressSink,
+): Promise<PreparedTask> {
+  const task = makeForgetTask(bundle.name, bundle.train, bundle.test, { ...cfg.split, paradigm, seed }, superClasses);
+  const mc = modelConfig(cfg.model, bundle.train.sampleShape, task.numClasses, {
+    ...dataModelOptions(bundle, cfg.model),
+    ...cfg.modelOptions,
+  });
+  const { net: original, info } = await originalModel(task, mc, cfg.training, cfg.cacheDir, progress);
+  return { task, original, info };
+}
+
+/**
+ * The context a method runs in: a fresh copy of the original, and a random stream that depends only on
+ * the seed and the method's name (so a search point re-run by runExperiment reproduces the search).
+ */
+export function methodContext(
+  prepared: PreparedTask,
+  method: string,
+  originalTraining: SgdOptions,
+  progress: ProgressSink,
+): UnlearnContext {
+  const seed = prepared.task.options.seed;
+  return {
+    task: prepared.task,
+    original: prepared.original,
+    start: cloneNet(prepared.original),
+    originalTraining,
+    originalValAcc: prepared.info.valAcc,
+    seed,
+    rng: new Rng(deriveSeed(seed, `method/${method}`)),
+    progress,
+  };
+}
+
 /** Writes the split's index lists once per task and returns (file, sha256). */
 async function writeSplit(out: string, task: ForgetTask): Promise<{ indexFile: string; indexSha256: string }> {
   const name = `splits/${task.options.paradigm}-seed${task.options.seed}.json`;
@@ -155,25 +207,11 @@ export async function runExperiment(
 
   for (const seed of cfg.seeds) {
     for (const paradigm of cfg.paradigms) {
-      const task = makeForgetTask(bundle.name, bundle.train, bundle.test, { ...cfg.split, paradigm, seed }, dsSpec.superClasses);
-      const mc = modelConfig(cfg.model, bundle.train.sampleShape, task.numClasses, {
-        ...dataModelOptions(bundle, cfg.model),
-        ...cfg.modelOptions,
-      });
-      const { net: original, info } = await originalModel(task, mc, cfg.training, cfg.cacheDir, progress);
+      const prepared = await prepareTask(bundle, dsSpec.superClasses, cfg, paradigm, seed, progress);
+      const { task, original, info } = prepared;
       const splitFile = await writeSplit(cfg.out, task);
       for (const { spec, opts, tuned } of cfg.methods.map((m) => resolve(m, paradigm))) {
-        const rng = new Rng(deriveSeed(seed, `method/${spec.name}`));
-        const ctx: UnlearnContext = {
-          task,
-          original,
-          start: cloneNet(original),
-          originalTraining: cfg.training,
-          originalValAcc: info.valAcc,
-          seed,
-          rng,
-          progress,
-        };
+        const ctx = methodContext(prepared, spec.name, cfg.training, progress);
         const base = {
           schema: RECORD_SCHEMA,
           experiment: cfg.name,
@@ -184,7 +222,7 @@ export async function runExperiment(
           dataset: cfg.dataset,
           paradigm,
           seed,
-          model: mc,
+          model: original.config,
           split: { ...splitSummary(task), options: task.options, ...splitFile },
           original: { ...info, training: cfg.training },
           environment: { backend: backendInfo(), machine: machine(), kit: kitVersion() },

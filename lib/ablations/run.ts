@@ -13,23 +13,21 @@ import { backendInfo, initBackend } from "../backend.ts";
 import { resolveOptions } from "../config.ts";
 import { datasetSpec, loadDataset } from "../data/registry.ts";
 import type { Paradigm, SplitOptions } from "../data/splits.ts";
-import { makeForgetTask } from "../data/splits.ts";
 import type { DataBundle } from "../data/types.ts";
-import { dataModelOptions, originalModel } from "../experiment.ts";
+import { methodContext, prepareTask } from "../experiment.ts";
 import { avgGap, GAP_KEYS, sumOf } from "../metrics/gaps.ts";
 import { evaluate } from "../metrics/registry.ts";
-import { cloneNet, disposeNet, modelConfig } from "../models/registry.ts";
+import { cloneNet, disposeNet } from "../models/registry.ts";
 import type { Net, OptionValue } from "../models/types.ts";
 import { kitVersion } from "../record.ts";
 import { autoProgress, silentProgress } from "../report/progress.ts";
 import { formatStat, stat } from "../report/table.ts";
-import { deriveSeed, Rng } from "../rng.ts";
+import { deriveSeed } from "../rng.ts";
 import type { SgdOptions } from "../train.ts";
 import { DivergedError } from "../train.ts";
 import { observeEpochs } from "../unlearn/gradient_mixed.ts";
 import { methodSpec } from "../unlearn/registry.ts";
 import { tunedEntry } from "../unlearn/tuned.ts";
-import type { UnlearnContext } from "../unlearn/types.ts";
 
 export const ABLATION_SCHEMA = "unlearn-kit/ablation@1";
 
@@ -129,23 +127,13 @@ export async function runAblation(cfg: AblationConfig, spec: AblationSpec, hooks
   };
   for (const seed of cfg.seeds) {
     for (const paradigm of cfg.paradigms) {
-      const task = makeForgetTask(bundle.name, bundle.train, bundle.test, { ...cfg.split, paradigm, seed }, superClasses);
-      const mc = modelConfig(cfg.model, bundle.train.sampleShape, task.numClasses, { ...dataModelOptions(bundle, cfg.model), ...cfg.modelOptions });
-      const { net: original, info } = await originalModel(task, mc, cfg.training, cfg.cacheDir, progress);
+      const prepared = await prepareTask(bundle, superClasses, cfg, paradigm, seed, progress);
+      const { task, original, info } = prepared;
       const metricsOf = (net: Net) => evaluate(net, task, cfg.metrics, deriveSeed(seed, "metrics"), { training: cfg.training });
       const originalMetrics = spec.perEpoch ? await metricsOf(original) : {};
       for (const v of spec.variants) {
         const { options, tuned } = optionsFor(v, paradigm);
-        const ctx: UnlearnContext = {
-          task,
-          original,
-          start: cloneNet(original),
-          originalTraining: cfg.training,
-          originalValAcc: info.valAcc,
-          seed,
-          rng: new Rng(deriveSeed(seed, `method/${v.method}`)),
-          progress,
-        };
+        const ctx = methodContext(prepared, v.method, cfg.training, progress);
         const base: Omit<AblationRow, "epoch" | "status" | "metrics" | "rteSeconds"> = {
           schema: ABLATION_SCHEMA,
           ablation: spec.name,

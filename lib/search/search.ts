@@ -27,21 +27,20 @@ import { backendInfo, initBackend } from "../backend.ts";
 import { defaultsOf, resolveOptions } from "../config.ts";
 import { datasetSpec, loadDataset } from "../data/registry.ts";
 import type { ForgetTask, Paradigm, SplitOptions } from "../data/splits.ts";
-import { makeForgetTask } from "../data/splits.ts";
 import type { DataBundle, Dataset } from "../data/types.ts";
 import { machine } from "../env.ts";
-import { dataModelOptions, originalModel } from "../experiment.ts";
+import type { PreparedTask } from "../experiment.ts";
+import { methodContext, prepareTask } from "../experiment.ts";
 import { avgGap } from "../metrics/gaps.ts";
 import { evaluate } from "../metrics/registry.ts";
-import { cloneNet, disposeNet, modelConfig } from "../models/registry.ts";
-import type { Net, OptionValue } from "../models/types.ts";
+import { disposeNet } from "../models/registry.ts";
+import type { OptionValue } from "../models/types.ts";
 import { kitVersion } from "../record.ts";
 import { autoProgress, silentProgress } from "../report/progress.ts";
-import { deriveSeed, Rng } from "../rng.ts";
+import { deriveSeed } from "../rng.ts";
 import type { SgdOptions } from "../train.ts";
 import { DivergedError } from "../train.ts";
 import { methodSpec } from "../unlearn/registry.ts";
-import type { UnlearnContext } from "../unlearn/types.ts";
 import type { SearchSpace } from "./spaces.ts";
 import { SEARCH_SPACES, searchPoints } from "./spaces.ts";
 
@@ -213,11 +212,8 @@ async function claimManifest(out: string, manifest: SearchManifest): Promise<voi
   await Deno.rename(tmp, file);
 }
 
-interface SeedState {
-  task: ForgetTask;
-  original: Net;
-  info: { key: string; trainAcc: number; valAcc: number };
-}
+/** A seed's task (test split sealed) and original model. */
+type SeedState = PreparedTask;
 
 /**
  * Runs this shard's units (all of them for shard 0/1) and appends their lines. Returns the lines
@@ -243,11 +239,8 @@ export async function runSearch(cfg: SearchConfig, hooks: { onLine?: (l: SearchL
   const stateOf = async (seed: number): Promise<SeedState> => {
     let s = states.get(seed);
     if (!s) {
-      const task = makeForgetTask(bundle.name, bundle.train, bundle.test, { ...cfg.split, paradigm: cfg.paradigm, seed }, superClasses);
-      // As runExperiment builds it, so both find the same cached original.
-      const mc = modelConfig(cfg.model, bundle.train.sampleShape, task.numClasses, { ...dataModelOptions(bundle, cfg.model), ...cfg.modelOptions });
-      const { net, info } = await originalModel(task, mc, cfg.training, cfg.cacheDir, progress);
-      s = { task: sealTest(task), original: net, info: { key: info.key, trainAcc: info.trainAcc, valAcc: info.valAcc } };
+      const { task, original: net, info } = await prepareTask(bundle, superClasses, cfg, cfg.paradigm, seed, progress);
+      s = { task: sealTest(task), original: net, info };
       states.set(seed, s);
     }
     return s;
@@ -258,18 +251,9 @@ export async function runSearch(cfg: SearchConfig, hooks: { onLine?: (l: SearchL
       const spec = methodSpec(unit.method);
       for (const seed of cfg.seeds) {
         if (done.has(lineKey({ ...unit, seed }))) continue;
-        const { task, original, info } = await stateOf(seed);
-        const ctx: UnlearnContext = {
-          task,
-          original,
-          start: cloneNet(original),
-          originalTraining: cfg.training,
-          originalValAcc: info.valAcc,
-          seed,
-          // The same stream as runExperiment's, so a chosen point re-run there reproduces the search.
-          rng: new Rng(deriveSeed(seed, `method/${spec.name}`)),
-          progress,
-        };
+        const state = await stateOf(seed);
+        const { task, info } = state;
+        const ctx = methodContext(state, spec.name, cfg.training, progress);
         const base = {
           kind: unit.method === "retrain" ? "reference" as const : "point" as const,
           method: unit.method,
