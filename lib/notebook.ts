@@ -14,12 +14,15 @@
  * Paths are absolute (from this file's location), so the same code works from notebooks/ (the kernel's
  * working folder), from the repository root (`deno task figures`) and from tests.
  */
+import type { AblationConfig, AblationRow, AblationSpec } from "./ablations/run.ts";
+import { readAblationRows, runAblation } from "./ablations/run.ts";
 import { isQuick } from "./env.ts";
 import type { ExperimentConfig } from "./experiment.ts";
 import { runExperiment } from "./experiment.ts";
 import { parseCli } from "./cli.ts";
 import type { RunRecord } from "./record.ts";
 import { readRecords } from "./record.ts";
+import { tunedEntry } from "./unlearn/tuned.ts";
 
 /** The repository root, with a trailing slash. */
 export const ROOT = new URL("../", import.meta.url).pathname;
@@ -105,10 +108,16 @@ export function experimentConfig(out: string, sub: string, flags: Flags): Experi
   return cfg;
 }
 
-/** What identifies a run's results: the configuration minus where it is shown. */
+/**
+ * What identifies a run's results: the configuration minus where it is shown, plus the searched defaults
+ * (results/search/tuned.json) it would start from, so a new search invalidates old records.
+ */
 function runKey(cfg: ExperimentConfig): string {
   const { progress: _p, out: _o, cacheDir: _c, ...rest } = cfg;
-  return JSON.stringify(rest, null, 2);
+  const tuned = cfg.useTuned
+    ? Object.fromEntries(cfg.paradigms.flatMap((p) => cfg.methods.map((m) => [`${p}/${m}`, tunedEntry(cfg.dataset, cfg.model, p, m) ?? null])))
+    : {};
+  return JSON.stringify({ ...rest, tuned }, null, 2);
 }
 
 function expectedRecords(cfg: ExperimentConfig): number {
@@ -153,6 +162,56 @@ export function asVariant(records: RunRecord[], suffix: string, methods?: string
       runId: r.runId.replace(`/${r.method}/`, `/${r.method} ${suffix}/`),
     }
   );
+}
+
+/** An ablation's configuration from the same flags (data, model, split, seeds, training, metrics). */
+export function ablationConfig(out: string, sub: string, flags: Flags): AblationConfig {
+  const c = experimentConfig(out, sub, { methods: "retrain", ...flags });
+  return {
+    name: c.name,
+    out: c.out,
+    dataset: c.dataset,
+    dataDir: c.dataDir,
+    paradigms: c.paradigms,
+    model: c.model,
+    modelOptions: c.modelOptions,
+    seeds: c.seeds,
+    split: c.split,
+    training: c.training,
+    metrics: c.metrics,
+    useTuned: c.useTuned,
+    cacheDir: c.cacheDir,
+    backend: c.backend,
+    progress: c.progress,
+  };
+}
+
+/**
+ * `runAblation`, or its rows read back when `<out>/run.json` holds the same configuration and variants
+ * (full mode only), as `runOrLoad` does for experiments.
+ */
+export async function runAblationOrLoad(
+  cfg: AblationConfig,
+  spec: AblationSpec,
+  mode: Mode = notebookMode(),
+): Promise<{ rows: AblationRow[]; reused: boolean }> {
+  const { progress: _p, out: _o, cacheDir: _c, bundle: _b, ...rest } = cfg;
+  const variants = spec.variants.map((v) => ({ id: v.id, method: v.method, labels: v.labels, options: v.options?.({}) ?? {} }));
+  const key = JSON.stringify({ config: rest, ablation: spec.name, perEpoch: spec.perEpoch ?? false, variants }, null, 2);
+  const runFile = `${cfg.out}/run.json`;
+  const rowsFile = `${cfg.out}/records.jsonl`;
+  const rerun = mode === "quick" || ["1", "true"].includes(Deno.env.get("UNLEARN_RERUN") ?? "");
+  if (!rerun) {
+    try {
+      if (Deno.readTextFileSync(runFile) === key) return { rows: await readAblationRows([rowsFile]), reused: true };
+    } catch { /* nothing usable: run */ }
+  }
+  await Deno.mkdir(cfg.out, { recursive: true });
+  await Deno.remove(rowsFile).catch(() => {});
+  await Deno.remove(runFile).catch(() => {});
+  const rows = await runAblation(cfg, spec);
+  await Deno.writeTextFile(runFile, key);
+  return { rows, reused: false };
 }
 
 /** Reads a finished notebook's records (for `deno task figures` and the index). */

@@ -2,9 +2,10 @@
  * `show(...)` for notebooks and scripts. In Deno's Jupyter kernel every object goes out as a MIME bundle
  * that survives `jupyter nbconvert` and still means something in a terminal:
  * - a Plotly figure: `application/vnd.plotly.v1+json` (interactive in JupyterLab) + `text/plain` (its
- *   numbers as text) + a static image (`image/svg+xml` and `image/png` drawn by the real plotly.js in
- *   headless Chromium, lib/report/figures.ts; where no Chromium is installed, `image/svg+xml` from the
- *   kit's pure-TS renderer, lib/report/svg.ts);
+ *   numbers as text) + a static `image/svg+xml` drawn by the real plotly.js in headless Chromium
+ *   (lib/report/figures.ts), or, where no Chromium is installed, by the kit's pure-TS renderer
+ *   (lib/report/svg.ts). No PNG: it would more than double a notebook's size; `deno task figures` writes
+ *   PNG files;
  * - a Table (lib/report/table.ts): `text/html` + `text/plain` (Markdown);
  * - anything with a `Symbol.for("Jupyter.display")` method (danfojs frames from dataframe.ts, verdicts):
  *   its own bundle;
@@ -118,7 +119,8 @@ export async function figureBundles(figs: PlotlyFigure[], mode: ImageMode = imag
   let images: { svg?: string; png?: Uint8Array; via: string }[] = figs.map(() => ({ via: "none" }));
   if (mode === "chromium") {
     try {
-      images = (await renderFigures(figs, { scale: 1 })).map((r) => ({ ...r, via: "plotly.js in headless Chromium" }));
+      // SVG only: a PNG would more than double a notebook's size (deno task figures writes both).
+      images = (await renderFigures(figs, { png: false })).map((r) => ({ svg: r.svg, via: "plotly.js in headless Chromium" }));
     } catch (e) {
       images = figs.map((f) => ({ svg: figureToSvg(f), via: `kit SVG fallback (Chromium failed: ${(e as Error).message.split("\n")[0]})` }));
     }
@@ -169,6 +171,10 @@ export async function show(...objs: unknown[]): Promise<void> {
     if (nb) await nb.display(b, { raw: true });
     else console.log(String(b["text/plain"]));
   }
+  // Deno's kernel queues display messages and sends them from another task; on a loaded machine a cell
+  // could finish (and the kernel report idle) before the last ones went out, and headless runs
+  // (nbconvert) lost them. A pause proportional to what was queued lets them leave first.
+  if (nb && bundles.length) await new Promise((r) => setTimeout(r, 150 + JSON.stringify(bundles).length / 1000));
 }
 
 function toBase64(bytes: Uint8Array): string {

@@ -14,6 +14,7 @@ import type { PlotlyFigure } from "./plots_mia.ts";
 export interface Rendered {
   /** A standalone SVG document. */
   svg: string;
+  /** Empty when not asked for (`png: false`). */
   png: Uint8Array;
 }
 
@@ -22,6 +23,8 @@ export interface RenderOptions {
   chromium: string;
   /** Pixel ratio of the PNG (the SVG is resolution-free). */
   scale: number;
+  /** Also render PNG (notebooks keep only the smaller SVG). */
+  png: boolean;
   /** Kill Chromium after this long. */
   timeoutMs: number;
   /** Default size for figures whose layout gives none. */
@@ -29,7 +32,7 @@ export interface RenderOptions {
   height: number;
 }
 
-const DEFAULTS = { scale: 2, timeoutMs: 120_000, width: 800, height: 450 };
+const DEFAULTS = { scale: 2, png: true, timeoutMs: 120_000, width: 800, height: 450 };
 
 /** The flags the environment notes prescribe: headless, offline, no sandbox (containers run as root). */
 export function chromiumArgs(userDataDir: string, url: string, budgetMs: number): string[] {
@@ -90,7 +93,7 @@ export function figureSize(fig: PlotlyFigure, defaults = { width: DEFAULTS.width
 
 const MARK = "unlearn-kit-figures";
 
-function pageHtml(figs: PlotlyFigure[], plotlyUrl: string, opts: { scale: number; width: number; height: number }): string {
+function pageHtml(figs: PlotlyFigure[], plotlyUrl: string, opts: { scale: number; png: boolean; width: number; height: number }): string {
   const jobs = figs.map((f) => ({ fig: f, ...figureSize(f, opts) }));
   // JSON inside <script>: escape "<" so no "</script>" in a title can end the element.
   const payload = JSON.stringify(jobs).replaceAll("<", "\\u003c");
@@ -105,7 +108,7 @@ function pageHtml(figs: PlotlyFigure[], plotlyUrl: string, opts: { scale: number
       if (typeof Plotly === "undefined") throw new Error("plotly.js did not load from ${plotlyUrl}");
       const o = { width: j.width, height: j.height };
       const svg = await Plotly.toImage(j.fig, { ...o, format: "svg" });
-      const png = await Plotly.toImage(j.fig, { ...o, format: "png", scale: ${opts.scale} });
+      const png = ${opts.png} ? await Plotly.toImage(j.fig, { ...o, format: "png", scale: ${opts.scale} }) : "";
       out.push({ svg, png });
     } catch (e) {
       out.push({ error: String(e && e.message || e) });
@@ -177,8 +180,8 @@ export async function renderFigures(figs: PlotlyFigure[], options: Partial<Rende
     }
     const results = JSON.parse(new TextDecoder().decode(decodeBase64(m[1]))) as { svg?: string; png?: string; error?: string }[];
     return results.map((r, i) => {
-      if (r.error || !r.svg || !r.png) throw new Error(`plotly.js failed on figure ${i}: ${r.error ?? "no image"}`);
-      return { svg: new TextDecoder().decode(decodeDataUrl(r.svg).bytes), png: decodeDataUrl(r.png).bytes };
+      if (r.error || !r.svg || (opts.png && !r.png)) throw new Error(`plotly.js failed on figure ${i}: ${r.error ?? "no image"}`);
+      return { svg: new TextDecoder().decode(decodeDataUrl(r.svg).bytes), png: r.png ? decodeDataUrl(r.png).bytes : new Uint8Array() };
     });
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});

@@ -24,8 +24,11 @@ import {
   randomVerdict,
 } from "./verdicts.ts";
 import type { StreisandData } from "../metrics/streisand.ts";
+import type { AblationRow } from "../ablations/run.ts";
+import { readAblationRows } from "../ablations/run.ts";
+import { ablationFigures, ablationVerdict } from "./ablation_report.ts";
 
-export interface NotebookSpec {
+export interface NotebookSpec<R = RunRecord> {
   id: string;
   file: string;
   title: string;
@@ -33,14 +36,24 @@ export interface NotebookSpec {
   paper: string;
   /** Results folders under the notebook's out folder, each holding records.jsonl. */
   subs: string[];
+  /** Reads one folder's records.jsonl (default: run records). */
+  read?: (file: string) => Promise<R[]>;
   /** Merges the folders' records into what the table, figures and verdict read. */
-  combine(parts: Record<string, RunRecord[]>): RunRecord[];
-  figures(records: RunRecord[]): Record<string, PlotlyFigure>;
-  verdict(records: RunRecord[]): Verdict;
+  combine(parts: Record<string, R[]>): R[];
+  figures(records: R[]): Record<string, PlotlyFigure>;
+  verdict(records: R[]): Verdict;
+}
+
+/** A spec of any record type, for the catalogue (each spec is type-checked where it is written). */
+function entry<R>(spec: NotebookSpec<R>): NotebookSpec<unknown> {
+  return spec as unknown as NotebookSpec<unknown>;
 }
 
 /** Row order: the paper's, each (R) variant after its method. */
 export const METHOD_ORDER = PAPER_METHOD_ORDER.flatMap((m) => (m.startsWith("ugradsl") ? [m, `${m} (R)`] : [m]));
+
+/** Notebook 09's extra columns. */
+export const MIA_COLUMNS = ["AdditionalMIA", "LiRA_AUC", "LiRA_TPR@1%FPR", "Streisand_TV_pred"];
 
 export function tableOf(records: RunRecord[], extraColumns: string[] = []): Table {
   return buildTable(records, { methodOrder: METHOD_ORDER, extraColumns });
@@ -71,8 +84,8 @@ export function streisandOfRecord(records: RunRecord[], paradigm: string, method
   return r?.details?.Streisand as StreisandData | undefined;
 }
 
-export const NOTEBOOKS: Record<string, NotebookSpec> = {
-  "00": {
+export const NOTEBOOKS: Record<string, NotebookSpec<unknown>> = {
+  "00": entry({
     id: "00",
     file: "00_quickstart.ipynb",
     title: "Quickstart: load data, unlearn one class, read the table",
@@ -81,8 +94,8 @@ export const NOTEBOOKS: Record<string, NotebookSpec> = {
     combine: (p) => p.classwise ?? [],
     figures: (r) => ({ metrics: metricBars(tableOf(r)) }),
     verdict: quickstartVerdict,
-  },
-  "04": {
+  }),
+  "04": entry({
     id: "04",
     file: "04_classwise.ipynb",
     title: "Class-wise forgetting",
@@ -91,8 +104,8 @@ export const NOTEBOOKS: Record<string, NotebookSpec> = {
     combine: (p) => p.classwise ?? [],
     figures: (r) => standardFigures(r),
     verdict: classwiseVerdict,
-  },
-  "05": {
+  }),
+  "05": entry({
     id: "05",
     file: "05_random.ipynb",
     title: "Random forgetting",
@@ -101,8 +114,8 @@ export const NOTEBOOKS: Record<string, NotebookSpec> = {
     combine: withVariants,
     figures: (r) => standardFigures(r),
     verdict: randomVerdict,
-  },
-  "06": {
+  }),
+  "06": entry({
     id: "06",
     file: "06_group.ipynb",
     title: "Group forgetting",
@@ -111,8 +124,8 @@ export const NOTEBOOKS: Record<string, NotebookSpec> = {
     combine: withVariants,
     figures: (r) => standardFigures(r),
     verdict: groupVerdict,
-  },
-  "07": {
+  }),
+  "07": entry({
     id: "07",
     file: "07_identity.ipynb",
     title: "Identity forgetting on the Debian corpus",
@@ -121,8 +134,19 @@ export const NOTEBOOKS: Record<string, NotebookSpec> = {
     combine: withVariants,
     figures: (r) => standardFigures(r),
     verdict: identityVerdict,
-  },
-  "09": {
+  }),
+  "08": entry<AblationRow>({
+    id: "08",
+    file: "08_ablations.ipynb",
+    title: "Ablations",
+    paper: "Table 8, Fig. 3, Table 14",
+    subs: ["table8", "fig3", "table14"],
+    read: (file) => readAblationRows([file]),
+    combine: (p) => [...(p.table8 ?? []), ...(p.fig3 ?? []), ...(p.table14 ?? [])],
+    figures: ablationFigures,
+    verdict: ablationVerdict,
+  }),
+  "09": entry({
     id: "09",
     file: "09_mia_streisand.ipynb",
     title: "MIA and the Streisand effect",
@@ -130,11 +154,14 @@ export const NOTEBOOKS: Record<string, NotebookSpec> = {
     subs: ["main"],
     combine: (p) => p.main ?? [],
     figures: (records) => {
-      const table = tableOf(records, ["AdditionalMIA", "Streisand_TV_pred"]);
+      const table = tableOf(records, MIA_COLUMNS);
       const out: Record<string, PlotlyFigure> = {};
       for (const block of [...new Set(table.rows.map((r) => r.block))]) {
         const paradigm = block.split(" · ")[1];
         out[`${paradigm}_additional_mia`] = columnBars(table, "AdditionalMIA", { block, title: `${block}: Additional MIA (seen vs unseen accuracy, Table 5)` });
+        if (table.rows.some((r) => r.block === block && Number.isFinite(r.cells.LiRA_AUC?.mean))) {
+          out[`${paradigm}_lira_auc`] = columnBars(table, "LiRA_AUC", { block, title: `${block}: LiRA AUC, D_f vs D_te (50 = chance)` });
+        }
         out[`${paradigm}_streisand_tv`] = columnBars(table, "Streisand_TV_pred", {
           block,
           title: `${block}: predicted-class distance D_f vs D_te (TV, %)`,
@@ -153,14 +180,14 @@ export const NOTEBOOKS: Record<string, NotebookSpec> = {
       return out;
     },
     verdict: miaVerdict,
-  },
-  "10": {
+  }),
+  "10": entry({
     id: "10",
     file: "10_architectures.ipynb",
     title: "Other architectures",
     paper: "Tables 11, 12",
-    subs: ["main"],
-    combine: (p) => p.main ?? [],
+    subs: ["cnn", "resnet18", "vit"],
+    combine: (p) => [...(p.cnn ?? []), ...(p.resnet18 ?? []), ...(p.vit ?? [])],
     figures: (records) => {
       const out: Record<string, PlotlyFigure> = {};
       const table = tableOf(records);
@@ -171,10 +198,10 @@ export const NOTEBOOKS: Record<string, NotebookSpec> = {
       return out;
     },
     verdict: architecturesVerdict,
-  },
+  }),
 };
 
-export function notebookSpec(id: string): NotebookSpec {
+export function notebookSpec(id: string): NotebookSpec<unknown> {
   const spec = NOTEBOOKS[id];
   if (!spec) throw new Error(`unknown notebook "${id}": valid ids are ${Object.keys(NOTEBOOKS).join(", ")}`);
   return spec;
@@ -184,9 +211,10 @@ export function notebookSpec(id: string): NotebookSpec {
  * A notebook's merged records from its results folders in a mode, or null when a folder has no records
  * (the notebook has not been run in that mode).
  */
-export async function loadNotebookRecords(id: string, mode: Mode): Promise<RunRecord[] | null> {
+export async function loadNotebookRecords(id: string, mode: Mode): Promise<unknown[] | null> {
   const spec = notebookSpec(id);
-  const parts: Record<string, RunRecord[]> = {};
+  const read = spec.read ?? ((file: string) => readRecords([file]));
+  const parts: Record<string, unknown[]> = {};
   for (const sub of spec.subs) {
     const file = `${notebookOut(id, mode)}/${sub}/records.jsonl`;
     try {
@@ -194,7 +222,7 @@ export async function loadNotebookRecords(id: string, mode: Mode): Promise<RunRe
     } catch {
       return null;
     }
-    parts[sub] = await readRecords([file]);
+    parts[sub] = await read(file);
   }
   return spec.combine(parts);
 }

@@ -74,9 +74,8 @@ export function metricBars(table: Table, options: Partial<MetricBarsOptions> = {
     layout: {
       title: titled(options.title ?? `${block}: metrics per method (%)`),
       barmode: "group",
-      xaxis: { title: titled("metric") },
       yaxis: { title: titled("percent"), range: [0, 105] },
-      legend: { orientation: "h", y: -0.2 },
+      legend: { orientation: "h", y: -0.12 },
       width: 820,
       height: 440,
     },
@@ -356,4 +355,28 @@ export function sampleImagesFigure(ds: Dataset, options: { title?: string; maxCl
     layout[`yaxis${axis}`] = { ...bare, autorange: "reversed", scaleanchor: `x${axis}` };
   }
   return { data, layout };
+}
+
+/** Plain bars: one per label, optional error bars and colours (e.g. an ablation's Sum per variant). */
+export function labelledBars(
+  bars: { label: string; value: number; error?: number; color?: string }[],
+  options: { title?: string; xTitle?: string; yTitle?: string; range?: [number, number] } = {},
+): PlotlyFigure {
+  return {
+    data: [{
+      type: "bar",
+      name: options.yTitle ?? "value",
+      x: bars.map((b) => b.label),
+      y: bars.map((b) => finiteOrNull(b.value)),
+      error_y: { type: "data", array: bars.map((b) => b.error ?? 0), visible: bars.some((b) => (b.error ?? 0) > 0) },
+      marker: { color: bars.map((b, i) => b.color ?? SPARE[i % SPARE.length]) },
+    }],
+    layout: {
+      title: titled(options.title ?? "bars"),
+      xaxis: { title: titled(options.xTitle ?? "") },
+      yaxis: { title: titled(options.yTitle ?? "value"), ...(options.range ? { range: options.range } : {}) },
+      width: Math.max(600, 70 * bars.length + 200),
+      height: 440,
+    },
+  };
 }

@@ -39,6 +39,9 @@ Deno.test({
     assert.match(r.svg, /width="820" height="440"/);
     assert.ok(r.svg.includes("ugradsl") && r.svg.includes("export test"), "legend and title are drawn");
     assert.deepEqual(pngSize(r.png), { width: 1640, height: 880 });
+    const svgOnly = await renderFigure(fig, { png: false });
+    assert.equal(svgOnly.png.length, 0);
+    assert.match(svgOnly.svg, /^<svg/);
   },
 });
 
