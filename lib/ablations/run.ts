@@ -25,7 +25,6 @@ import { formatStat, stat } from "../report/table.ts";
 import { deriveSeed } from "../rng.ts";
 import type { SgdOptions } from "../train.ts";
 import { DivergedError } from "../train.ts";
-import { observeEpochs } from "../unlearn/gradient_mixed.ts";
 import { methodSpec } from "../unlearn/registry.ts";
 import { tunedEntry } from "../unlearn/tuned.ts";
 
@@ -155,11 +154,11 @@ export async function runAblation(cfg: AblationConfig, spec: AblationSpec, hooks
         let snapshotSeconds = 0;
         const started = performance.now();
         if (spec.perEpoch) {
-          observeEpochs(ctx, (row, net) => {
+          ctx.onEpoch = (row, net) => {
             const t = performance.now();
             snapshots.push({ row, net: cloneNet(net), seconds: (t - started) / 1000 - snapshotSeconds });
             snapshotSeconds += (performance.now() - t) / 1000;
-          });
+          };
         }
         try {
           const outcome = await methodSpec(v.method).run(ctx, options as never);

@@ -106,15 +106,6 @@ function embed(net: Net, x: tf.Tensor, space: MixedOptions["adaptiveSpace"]): tf
   return f.reshape([f.shape[0], -1]) as tf.Tensor2D;
 }
 
-/**
- * Per-epoch observers, for metrics per unlearning epoch (Table 14, lib/ablations/): the loop calls
- * `fn(row, net)` after each epoch's history row. Time spent in `fn` falls inside the method's wall time.
- */
-const epochObservers = new WeakMap<UnlearnContext, (row: Record<string, number>, net: Net) => void>();
-export function observeEpochs(ctx: UnlearnContext, fn: (row: Record<string, number>, net: Net) => void): void {
-  epochObservers.set(ctx, fn);
-}
-
 /** Runs the loop on `ctx.start` in place and returns it. */
 export function runGradientMixed(ctx: UnlearnContext, opts: MixedOptions): UnlearnOutcome {
   const { task, start: net } = ctx;
@@ -149,7 +140,7 @@ export function runGradientMixed(ctx: UnlearnContext, opts: MixedOptions): Unlea
       ...(opts.adaptive ? { meanSmoothRate: epochSums.alpha / n } : {}),
     });
     epochSums = { retain: 0, forget: 0, n: 0, alpha: 0 };
-    epochObservers.get(ctx)?.(history[history.length - 1], net);
+    ctx.onEpoch?.(history[history.length - 1], net);
   };
 
   try {

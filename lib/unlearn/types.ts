@@ -25,6 +25,11 @@ export interface UnlearnContext {
   rng: Rng;
   progress: ProgressSink;
   augment?: Augment;
+  /**
+   * Called after each unlearning epoch with its history row and the model as it stands (metrics per
+   * epoch, Table 14). Time spent here falls inside the method's wall time.
+   */
+  onEpoch?: (row: Record<string, number>, net: Net) => void;
 }
 
 export interface UnlearnOutcome {
