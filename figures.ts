@@ -12,7 +12,7 @@ import { loadNotebookRecords, NOTEBOOKS } from "./lib/report/notebooks.ts";
 
 const HELP = `deno task figures [ID…] [--quick] [--out DIR]
 
-Renders the figures of notebooks ${Object.keys(NOTEBOOKS).join(", ")} (default: all) from their records:
+Renders the figures of notebooks ${Object.keys(NOTEBOOKS).sort().join(", ")} (default: all) from their records:
   full mode (default): results/notebooks/<id>/, written to results/figures/
   --quick            : tmp/notebooks/<id>/ (what UNLEARN_QUICK=1 runs wrote), written to tmp/figures/
   --out DIR          : write there instead
@@ -39,7 +39,7 @@ if (parsed.values.help) {
 }
 const mode = parsed.values.quick ? "quick" : "full";
 const out = parsed.values.out ?? `${ROOT}${mode === "quick" ? "tmp/figures" : "results/figures"}`;
-const ids = parsed.positionals.length ? parsed.positionals : Object.keys(NOTEBOOKS);
+const ids = parsed.positionals.length ? parsed.positionals : Object.keys(NOTEBOOKS).sort();
 for (const id of ids) if (!NOTEBOOKS[id]) fail(`unknown notebook "${id}": valid ids are ${Object.keys(NOTEBOOKS).join(", ")}`);
 if (!findChromium()) {
   fail("no Chromium found: install Debian's with `bash scripts/setup.sh --figures` (or set UNLEARN_CHROMIUM to a Chromium binary)", 1);

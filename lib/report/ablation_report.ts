@@ -123,21 +123,26 @@ export function ablationVerdict(rows: AblationRow[]): Verdict {
     byRate.set(rate, { UA: stat(mine.map((r) => r.metrics.UA)).mean, TA: stat(mine.map((r) => r.metrics.TA)).mean });
   }
   const zero = byRate.get(0);
-  const negatives = [...byRate.entries()].filter(([a]) => a < 0);
+  const negatives = [...byRate.entries()].filter(([a]) => a < 0).sort((x, y) => y[0] - x[0]);
   const fig3Paper = "Fig. 3 (UGradSL+, random, CIFAR-10): UA rises as α turns negative, TA stays level";
+  const fig3Claim = "Fig. 3: some negative smooth rate raises UA over α = 0 while TA stays within 5 points";
   if (!zero || negatives.length === 0) {
-    checks.push({ claim: "Fig. 3: a negative smooth rate raises UA over α = 0", paper: fig3Paper, observed: "not measured (no α = 0 or α < 0 rows)", pass: null });
+    checks.push({ claim: fig3Claim, paper: fig3Paper, observed: "not measured (no α = 0 or α < 0 rows)", pass: null });
   } else {
-    const [bestRate, best] = negatives.reduce((a, b) => (b[1].UA > a[1].UA ? b : a));
-    checks.push(
-      { claim: "Fig. 3: a negative smooth rate raises UA over α = 0", paper: fig3Paper, observed: `UA ${f2(best.UA)} at α = ${bestRate} vs ${f2(zero.UA)} at α = 0`, pass: best.UA > zero.UA },
-      {
-        claim: "Fig. 3: … without a significant drop of TA (≤ 5 points at that α)",
-        paper: fig3Paper,
-        observed: `TA ${f2(best.TA)} at α = ${bestRate} vs ${f2(zero.TA)} at α = 0`,
-        pass: best.TA >= zero.TA - 5,
-      },
-    );
+    // "Improve UA without significant drop of TA": is there an α < 0 that does both? (Taking the α of
+    // highest UA instead would test the most extreme rate of the sweep, which no reading of the claim asks.)
+    const keeps = negatives.filter(([, v]) => v.TA >= zero.TA - 5);
+    const best = keeps.length ? keeps.reduce((a, b) => (b[1].UA > a[1].UA ? b : a)) : undefined;
+    const extreme = negatives.at(-1)!;
+    const extremeText = `; at the most negative α = ${extreme[0]}: UA ${f2(extreme[1].UA)}, TA ${f2(extreme[1].TA)}`;
+    checks.push({
+      claim: fig3Claim,
+      paper: fig3Paper,
+      observed: best
+        ? `α = ${best[0]}: UA ${f2(best[1].UA)}, TA ${f2(best[1].TA)} vs α = 0: UA ${f2(zero.UA)}, TA ${f2(zero.TA)}${extremeText}`
+        : `every α < 0 loses more than 5 points of TA (α = 0: TA ${f2(zero.TA)})${extremeText}`,
+      pass: best !== undefined && best[1].UA > zero.UA,
+    });
   }
 
   const ta = epochSeries(rows, "TA");
@@ -175,7 +180,7 @@ export function ablationVerdict(rows: AblationRow[]): Verdict {
   const pls = ["ga+gm+pls", "ft+gm+pls"].map((v) => `${TABLE8_NAMES[v]} ${f2(sum(v))}`).join(", ");
   return makeVerdict(
     "ablations (Table 8, Fig. 3, Table 14)",
-    "Gradient mixing improves GA and FT and NLS improves them further (Table 8); a negative smooth rate raises UA without a significant TA drop (Fig. 3); GA degrades with more epochs while FT and UGradSL+ stay stable (Table 14).",
+    "Gradient mixing improves GA and FT and NLS improves them further (Table 8); a negative smooth rate can raise UA without a significant TA drop (Fig. 3); GA degrades with more epochs while FT and UGradSL+ stay stable (Table 14).",
     checks,
     [
       `${seeds} seed(s); ${rows[0]?.dataset ?? "?"} / ${rows[0]?.model ?? "?"} / ${[...new Set(rows.map((r) => r.paradigm))].join(", ")}`,

@@ -44,7 +44,7 @@ const fmt = (v: unknown): string => {
   return String(v);
 };
 const titleText = (t: unknown) => (typeof t === "string" ? t : (t as { text?: string } | undefined)?.text ?? "");
-const strip = (s: string) => s.replace(/<[^>]*>/g, "");
+const strip = (s: string) => s.replace(/<\/?[a-zA-Z][^<>]*>/g, "");
 
 /**
  * The figure's numbers as text: title, axes, then each trace's points (x → y ± error), long series

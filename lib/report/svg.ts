@@ -14,7 +14,7 @@ const FONT = "font-family=\"Open Sans, Verdana, Arial, sans-serif\"";
 const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 
 const esc = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
-const stripTags = (s: string) => s.replace(/<[^>]*>/g, "");
+const stripTags = (s: string) => s.replace(/<\/?[a-zA-Z][^<>]*>/g, "");
 const fmt = (v: number) => {
   if (v === 0) return "0";
   const a = Math.abs(v);

@@ -42,6 +42,8 @@ Deno.test("figure text: long series shortened, heatmaps as matrices or summaries
   );
   const ct = figureText(confusionFigure(s));
   assert.match(ct, /D_f \(forgotten\) \(heatmap 2×2; rows = true class\):\n\s+a\s+0\.00\s+0\.00\n\s+b\s+1\.00\s+0\.00/);
+  const titled = figureText({ data: [], layout: { title: { text: "α (< 0: NLS, > 0: PLS) <b>bold</b>" } } });
+  assert.equal(titled, "[figure] α (< 0: NLS, > 0: PLS) bold", "tags go, comparison signs stay");
   const img = figureText(sampleImagesFigure(makeSynthetic().train));
   assert.match(img, /\(heatmap 6×6, values .*, mean .*\)|\(heatmap 6×6; rows/);
 });
