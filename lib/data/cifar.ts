@@ -230,7 +230,9 @@ export async function loadCifar10(dir?: string): Promise<DataBundle> {
   const testFile = `${root}/test_batch.bin`;
   const classNames = await readNames(`${root}/batches.meta.txt`, 10, CIFAR10_INSTALL);
   const read = async (f: string) => parseCifarBin(await readBytes(f, CIFAR10_INSTALL), f, 1, [10]);
-  const train = concat(await Promise.all(trainFiles.map(read)));
+  const parts = [];
+  for (const f of trainFiles) parts.push(await read(f)); // in order: the first bad file is the one named
+  const train = concat(parts);
   const test = await read(testFile);
   return {
     name: "cifar10",
@@ -276,7 +278,9 @@ export async function loadCifar100(dir?: string): Promise<DataBundle> {
     checkCoarseOfFine(r.labels[0], r.labels[1], f);
     return r;
   };
-  const [train, test] = await Promise.all([load(`${root}/train.bin`), load(`${root}/test.bin`)]);
+  // One after the other, so that with two bad files the error always names the first (train.bin).
+  const train = await load(`${root}/train.bin`);
+  const test = await load(`${root}/test.bin`);
   return {
     name: "cifar100",
     train: dataset("cifar100/train", train.x, train.labels[1], fineNames),
