@@ -4,7 +4,9 @@ import { loadFashionMnist } from "../../lib/data/fashion_mnist.ts";
 import { encodeIdx } from "../../lib/data/idx.ts";
 
 /** Writes a tiny Fashion-MNIST in the real format (gzip IDX) and returns its folder. */
-async function writeTiny(opts: { trainLabels?: number; corrupt?: (name: string, bytes: Uint8Array) => Uint8Array } = {}) {
+async function writeTiny(
+  opts: { trainLabels?: number; corrupt?: (name: string, bytes: Uint8Array) => Uint8Array } = {},
+) {
   const dir = await Deno.makeTempDir();
   const files: Record<string, Uint8Array> = {};
   for (const [prefix, n] of [["train", 6], ["t10k", 3]] as const) {
@@ -48,7 +50,10 @@ Deno.test("a truncated file is named", async () => {
   const dir = await writeTiny({
     corrupt: (name, bytes) => name.startsWith("train-images") ? bytes.subarray(0, bytes.length - 10) : bytes,
   });
-  await assert.rejects(loadFashionMnist(dir), /train-images-idx3-ubyte\.gz: (gzip stream is corrupt or truncated|truncated)/);
+  await assert.rejects(
+    loadFashionMnist(dir),
+    /train-images-idx3-ubyte\.gz: (gzip stream is corrupt or truncated|truncated)/,
+  );
 });
 
 Deno.test("a label count that does not match the images is named", async () => {
