@@ -193,9 +193,9 @@ export async function renderFigure(fig: PlotlyFigure, options: Partial<RenderOpt
   return (await renderFigures([fig], options))[0];
 }
 
-/** A file-name-safe version of a figure name. */
+/** A file-name-safe version of a figure name ("ugradsl+" becomes "ugradsl-plus", so it stays apart from "ugradsl"). */
 export function safeName(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^_+|_+$/g, "") || "figure";
+  return name.replaceAll("+", "-plus").replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^_+|_+$/g, "") || "figure";
 }
 
 /**
@@ -204,6 +204,9 @@ export function safeName(name: string): string {
  */
 export async function exportFigures(figs: Record<string, PlotlyFigure>, dir: string, options: Partial<RenderOptions> = {}): Promise<string[]> {
   const names = Object.keys(figs);
+  const files = names.map(safeName);
+  const clash = files.find((f, i) => files.indexOf(f) !== i);
+  if (clash) throw new Error(`two figures would both be written as ${clash}: ${names.filter((n) => safeName(n) === clash).join(", ")}`);
   const rendered = await renderFigures(names.map((n) => figs[n]), options);
   await Deno.mkdir(dir, { recursive: true });
   const written: string[] = [];

@@ -41,6 +41,8 @@ export function methodColor(method: string): string {
 }
 
 const titled = (text: string) => ({ text });
+/** "ugradsl (R)" and the like: a method run with another objective's options. */
+const isVariant = (method: string) => /\(.*\)\s*$/.test(method);
 
 export interface MetricBarsOptions {
   /** Metrics on the x axis (default: UA, MIA, RA, TA, those the table has). */
@@ -67,7 +69,8 @@ export function metricBars(table: Table, options: Partial<MetricBarsOptions> = {
     x: metrics,
     y: metrics.map((m) => finiteOrNull(r.cells[m]?.mean)),
     error_y: { type: "data", array: metrics.map((m) => finiteOrNull(r.cells[m]?.std) ?? 0), visible: r.runs > 1 },
-    marker: { color: methodColor(r.method) },
+    // A variant ("ugradsl (R)") shares its method's colour, hatched.
+    marker: { color: methodColor(r.method), ...(isVariant(r.method) ? { pattern: { shape: "/" } } : {}) },
   }));
   return {
     data,
@@ -117,10 +120,12 @@ export function tradeoffScatter(table: Table, options: { block?: string; x?: str
   const block = options.block ?? table.rows[0]?.block ?? "";
   const [xk, yk] = [options.x ?? "UA", options.y ?? "TA"];
   const rows = table.rows.filter((r) => r.block === block && Number.isFinite(r.cells[xk]?.mean) && Number.isFinite(r.cells[yk]?.mean));
+  // Beyond a handful of methods, labels beside the markers pile up: use a legend instead.
+  const labels = rows.length <= 6;
   return {
     data: rows.map((r) => ({
       type: "scatter",
-      mode: "markers+text",
+      mode: labels ? "markers+text" : "markers",
       name: r.method,
       x: [r.cells[xk].mean],
       y: [r.cells[yk].mean],
@@ -128,14 +133,14 @@ export function tradeoffScatter(table: Table, options: { block?: string; x?: str
       textposition: "top center",
       error_x: { type: "data", array: [r.cells[xk].std || 0], visible: r.cells[xk].n > 1 },
       error_y: { type: "data", array: [r.cells[yk].std || 0], visible: r.cells[yk].n > 1 },
-      marker: { color: methodColor(r.method), size: 11, symbol: r.method === "retrain" ? "star" : "circle" },
+      marker: { color: methodColor(r.method), size: 11, symbol: r.method === "retrain" ? "star" : isVariant(r.method) ? "diamond" : "circle" },
     })),
     layout: {
       title: titled(options.title ?? `${block}: ${xk} vs ${yk} (Retrain is the target)`),
       xaxis: { title: titled(`${xk} (%)`) },
       yaxis: { title: titled(`${yk} (%)`) },
-      showlegend: false,
-      width: 640,
+      showlegend: !labels,
+      width: labels ? 640 : 780,
       height: 480,
     },
   };
@@ -257,7 +262,7 @@ export function seriesLines(
       name,
       x: pts.map((p) => p.x),
       y: pts.map((p) => finiteOrNull(p.y)),
-      line: { color: colorOf(name), dash: /\bTA\b|test/.test(name) ? "dash" : "solid" },
+      line: { color: colorOf(name) },
     })),
     layout: {
       title: titled(options.title ?? "series"),
@@ -375,8 +380,10 @@ export function labelledBars(
       title: titled(options.title ?? "bars"),
       xaxis: { title: titled(options.xTitle ?? "") },
       yaxis: { title: titled(options.yTitle ?? "value"), ...(options.range ? { range: options.range } : {}) },
+      // Long category labels are drawn slanted below the axis: leave room for them.
+      margin: { b: 40 + 6 * Math.max(0, ...bars.map((b) => b.label.length)) },
       width: Math.max(600, 70 * bars.length + 200),
-      height: 440,
+      height: 440 + 6 * Math.max(0, ...bars.map((b) => b.label.length)),
     },
   };
 }

@@ -28,6 +28,7 @@ Deno.test("Chromium is started headless, offline, with a fresh profile", () => {
   assert.deepEqual(figureSize(fig), { width: 820, height: 440 });
   assert.deepEqual(figureSize({ data: [], layout: {} }), { width: 800, height: 450 });
   assert.equal(safeName("05 random/tradeoff (R)"), "05_random_tradeoff_R");
+  assert.notEqual(safeName("09_loss_ugradsl+"), safeName("09_loss_ugradsl"));
 });
 
 Deno.test({
@@ -55,6 +56,7 @@ Deno.test({
       assert.deepEqual(written.map((p) => p.slice(dir.length + 1)), ["04_metrics.svg", "04_metrics.png", "04_metrics.json"]);
       assert.deepEqual(pngSize(await Deno.readFile(`${dir}/04_metrics.png`)), { width: 820, height: 440 });
       assert.deepEqual(JSON.parse(await Deno.readTextFile(`${dir}/04_metrics.json`)), fig);
+      await assert.rejects(() => exportFigures({ "a b": fig, "a_b": fig }, dir), /both be written as a_b/);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
