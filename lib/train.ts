@@ -11,6 +11,7 @@ import type { ProgressSink } from "./report/progress.ts";
 import { silentProgress } from "./report/progress.ts";
 import { Rng } from "./rng.ts";
 import { crossEntropy } from "./smoothing.ts";
+import { DivergedError } from "./errors.ts";
 
 export interface SgdOptions {
   epochs: number;
@@ -27,13 +28,7 @@ export interface SgdOptions {
 /** Augments a batch in place (images HWC): see lib/data/augment.ts. */
 export type Augment = (x: Float32Array, batch: number, sampleShape: number[], rng: Rng) => void;
 
-/** Thrown when a loss becomes NaN/Infinity or passes a method's divergence bound. */
-export class DivergedError extends Error {
-  constructor(message: string, readonly step: number) {
-    super(message);
-    this.name = "DivergedError";
-  }
-}
+export { DivergedError };
 
 /** Materialises samples `idx` of `ds` as a batch: x [B, ...sampleShape], y [B] int32. */
 export function batchOf(ds: Dataset, idx: ArrayLike<number>, augment?: Augment, rng?: Rng): { x: tf.Tensor; y: tf.Tensor1D } {
