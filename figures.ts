@@ -49,7 +49,9 @@ const figs: Record<string, PlotlyFigure> = {};
 for (const id of ids) {
   const records = await loadNotebookRecords(id, mode);
   if (!records) {
-    console.error(`${id}: skipped (no ${mode}-mode records; execute notebooks/${NOTEBOOKS[id].file}${mode === "quick" ? " with UNLEARN_QUICK=1" : ""})`);
+    console.error(
+      `${id}: skipped (no ${mode}-mode records; execute notebooks/${NOTEBOOKS[id].file}${mode === "quick" ? " with UNLEARN_QUICK=1" : ""})`,
+    );
     continue;
   }
   const mine = NOTEBOOKS[id].figures(records);
@@ -60,4 +62,8 @@ if (Object.keys(figs).length === 0) fail(`nothing to render: no notebook has ${m
 const started = performance.now();
 const written = await exportFigures(figs, out);
 const rel = (p: string) => (p.startsWith(ROOT) ? p.slice(ROOT.length) : p);
-console.log(`wrote ${written.length} files (${Object.keys(figs).length} figures × svg, png, json) to ${rel(out)}/ in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+console.log(
+  `wrote ${written.length} files (${Object.keys(figs).length} figures × svg, png, json) to ${rel(out)}/ in ${
+    ((performance.now() - started) / 1000).toFixed(1)
+  } s`,
+);

@@ -62,14 +62,18 @@ const n = table.notes;
 console.error(
   `${n.records} records from ${positionals.length} input(s)` +
     (n.duplicatesDropped ? `, ${n.duplicatesDropped} repeated runs replaced by later ones` : "") +
-    (n.withoutRetrain.length ? `; no Retrain reference for ${n.withoutRetrain.length} run(s), Avg. Gap left empty: ${n.withoutRetrain.slice(0, 5).join(", ")}` : ""),
+    (n.withoutRetrain.length
+      ? `; no Retrain reference for ${n.withoutRetrain.length} run(s), Avg. Gap left empty: ${n.withoutRetrain.slice(0, 5).join(", ")}`
+      : ""),
 );
 if (!values["no-write"]) {
   let out = values.out;
   if (!out) {
     const dirs = [];
     for (const p of positionals) if ((await Deno.stat(p)).isDirectory) dirs.push(p);
-    if (positionals.length !== 1 || dirs.length !== 1) fail("several inputs (or a file): say where the tables go with --out DIR, or --no-write");
+    if (positionals.length !== 1 || dirs.length !== 1) {
+      fail("several inputs (or a file): say where the tables go with --out DIR, or --no-write");
+    }
     out = dirs[0];
   }
   await Deno.mkdir(out, { recursive: true });

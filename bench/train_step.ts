@@ -187,9 +187,7 @@ if (info.name !== "wasm") {
 await tf.setBackend("cpu");
 results.cpu = {
   mlp: timeOn("mlp", 1, 3),
-  cnn: args["skip-cpu-cnn"]
-    ? { skipped: "--skip-cpu-cnn (minutes per step)" }
-    : timeOn("cnn", 0, 1),
+  cnn: args["skip-cpu-cnn"] ? { skipped: "--skip-cpu-cnn (minutes per step)" } : timeOn("cnn", 0, 1),
 };
 await tf.setBackend(info.name);
 
@@ -231,8 +229,7 @@ const report = {
     steps: STEPS,
     batch: batchSize,
     optimizer: `sgd(${LEARNING_RATE})`,
-    note:
-      "median ms per step; wasm-stock and cpu: 1 warm-up, 3 steps (cpu cnn: 1 step, no warm-up)",
+    note: "median ms per step; wasm-stock and cpu: 1 warm-up, 3 steps (cpu cnn: 1 step, no warm-up)",
   },
   msPerStep: results,
   // The fastest configuration measured for the kit (the only wasm one kept: alternatives that lost
@@ -266,8 +263,7 @@ const report = {
 await Deno.mkdir(dirname(args.out!), { recursive: true });
 await Deno.writeTextFile(args.out!, JSON.stringify(report, null, 2) + "\n");
 
-const cell = (t: Timing | undefined) =>
-  !t ? "-" : "msPerStep" in t ? t.msPerStep.toFixed(1) : "skipped" in t ? "skipped" : "FAILED";
+const cell = (t: Timing | undefined) => !t ? "-" : "msPerStep" in t ? t.msPerStep.toFixed(1) : "skipped" in t ? "skipped" : "FAILED";
 console.log(`ms per training step (${report.machine.cpuModel}, ${report.machine.cores} cores)`);
 console.log(["variant".padEnd(12), ...workloads.map((w) => w.padStart(10))].join(" "));
 for (const [variant, timings] of Object.entries(results)) {

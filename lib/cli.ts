@@ -38,7 +38,11 @@ const FLAGS = {
   lr: { type: "string", doc: "original/Retrain learning rate (default from the preset)" },
   "batch-size": { type: "string", doc: "original/Retrain batch size (default from the preset)" },
   metrics: { type: "string", default: DEFAULT_METRICS.join(","), doc: `comma list of ${Object.keys(METRICS).join("|")}` },
-  backend: { type: "string", default: Deno.env.get("UNLEARN_BACKEND") ?? "auto", doc: "auto|tensorflow|webgpu|wasm|cpu (or $UNLEARN_BACKEND)" },
+  backend: {
+    type: "string",
+    default: Deno.env.get("UNLEARN_BACKEND") ?? "auto",
+    doc: "auto|tensorflow|webgpu|wasm|cpu (or $UNLEARN_BACKEND)",
+  },
   cache: { type: "string", default: "data/cache", doc: "cache folder for original models" },
   "no-progress": { type: "boolean", doc: "no progress bars" },
   "no-tuned": { type: "boolean", doc: "ignore the searched defaults of results/search/tuned.json" },
@@ -128,7 +132,9 @@ export function parseCli(args: string[]): ExperimentConfig | "help" {
     const [key, value] = keyValue(raw, "model-opt");
     const def = archSpec(model).defaults[key];
     if (def === undefined) {
-      throw new Error(`--model-opt ${key}: unknown option of ${model}: valid options are ${Object.keys(archSpec(model).defaults).join(", ")}`);
+      throw new Error(
+        `--model-opt ${key}: unknown option of ${model}: valid options are ${Object.keys(archSpec(model).defaults).join(", ")}`,
+      );
     }
     modelOptions[key] = typeof def === "number" ? number(value, `model-opt ${key}`) : typeof def === "boolean" ? value === "true" : value;
   }

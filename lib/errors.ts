@@ -32,7 +32,9 @@ export class DivergedError extends Error {
 /** Several user errors found at once (validation lists every problem before any work starts). */
 export class KitErrors extends KitError {
   constructor(readonly problems: KitError[]) {
-    super(problems.length === 1 ? problems[0].message : `${problems.length} problems:\n${problems.map((p) => `  - ${p.message}`).join("\n")}`);
+    super(
+      problems.length === 1 ? problems[0].message : `${problems.length} problems:\n${problems.map((p) => `  - ${p.message}`).join("\n")}`,
+    );
     this.name = "KitErrors";
   }
 }

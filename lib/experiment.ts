@@ -17,7 +17,7 @@ import type { RunRecord } from "./record.ts";
 import { appendRecord, kitVersion, RECORD_SCHEMA, sha256Hex } from "./record.ts";
 import type { ProgressSink } from "./report/progress.ts";
 import { autoProgress, silentProgress } from "./report/progress.ts";
-import { Rng, deriveSeed } from "./rng.ts";
+import { deriveSeed, Rng } from "./rng.ts";
 import type { SgdOptions } from "./train.ts";
 import { DivergedError, evaluateAccuracy, fit } from "./train.ts";
 import { resolveOptions } from "./config.ts";

@@ -92,7 +92,7 @@ export function toFlags(flags: Flags): string[] {
   for (const [k, v] of Object.entries(flags)) {
     if (v === undefined || v === false) continue;
     if (v === true) out.push(`--${k}`);
-    else if (Array.isArray(v)) for (const x of v) out.push(`--${k}=${x}`);
+    else if (Array.isArray(v)) { for (const x of v) out.push(`--${k}=${x}`); }
     else out.push(`--${k}=${v}`);
   }
   return out;
@@ -115,7 +115,9 @@ export function experimentConfig(out: string, sub: string, flags: Flags): Experi
 function runKey(cfg: ExperimentConfig): string {
   const { progress: _p, out: _o, cacheDir: _c, ...rest } = cfg;
   const tuned = cfg.useTuned
-    ? Object.fromEntries(cfg.paradigms.flatMap((p) => cfg.methods.map((m) => [`${p}/${m}`, tunedEntry(cfg.dataset, cfg.model, p, m) ?? null])))
+    ? Object.fromEntries(
+      cfg.paradigms.flatMap((p) => cfg.methods.map((m) => [`${p}/${m}`, tunedEntry(cfg.dataset, cfg.model, p, m) ?? null])),
+    )
     : {};
   return JSON.stringify({ ...rest, tuned }, null, 2);
 }

@@ -183,7 +183,12 @@ export function fit(net: Net, ds: Dataset, idx: Int32Array, opts: SgdOptions, ru
 }
 
 /** Softmax probabilities [n × K] of samples `idx` (evaluation mode), with their labels. */
-export function predict(net: Net, ds: Dataset, idx: Int32Array, batchSize = 1000): { probs: Float32Array; labels: Int32Array; numClasses: number } {
+export function predict(
+  net: Net,
+  ds: Dataset,
+  idx: Int32Array,
+  batchSize = 1000,
+): { probs: Float32Array; labels: Int32Array; numClasses: number } {
   const k = net.config.numClasses;
   const probs = new Float32Array(idx.length * k);
   for (let s = 0; s < idx.length; s += batchSize) {

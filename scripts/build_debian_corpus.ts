@@ -101,9 +101,7 @@ async function main() {
   const candidates: Omit<CorpusDoc, "split">[] = [];
   let withoutLong = 0;
   for (const rec of parseDeb822(packagesText)) {
-    const [pkg, section, maintainer, synopsis] = ["Package", "Section", "Maintainer", "Description"].map((k) =>
-      rec.get(k)
-    );
+    const [pkg, section, maintainer, synopsis] = ["Package", "Section", "Maintainer", "Description"].map((k) => rec.get(k));
     if (!pkg || !section || !maintainer || !synopsis || seen.has(pkg)) continue;
     seen.add(pkg);
     const en = long.get(rec.get("Description-md5") ?? "");
@@ -177,9 +175,7 @@ Debian package lists by \`deno run -A scripts/build_debian_corpus.ts\` (generate
 - **text**: the package's Description: synopsis line, then the long description (paragraph breaks kept).
 - **label**: the package's Section, archive-area prefix ("contrib/", "non-free/") removed.
 - **identity**: the package's Maintainer field (a person or a team), the unit of identity forgetting.
-- **split**: a seeded ${Math.round(100 * (1 - o.testFraction))}/${
-    Math.round(100 * o.testFraction)
-  } train/test split within every section.
+- **split**: a seeded ${Math.round(100 * (1 - o.testFraction))}/${Math.round(100 * o.testFraction)} train/test split within every section.
 
 Each line of \`${CORPUS_FILE}\` is one JSON object \`{package, section, maintainer, text, split}\`;
 \`lib/data/debian_corpus.ts\` checks its sha256 against \`${CHECKSUM_FILE}\` before use.

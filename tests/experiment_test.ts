@@ -84,7 +84,10 @@ Deno.test("methods leave no live tensors behind", async () => {
 Deno.test("CLI refuses unknown flags and values with the valid ones", () => {
   assert.throws(() => parseCli(["--bogus=1"]), /unknown flag --bogus: valid flags are .*--dataset/);
   assert.throws(() => parseCli(["--dataset=mnist2"]), /unknown dataset "mnist2": valid values are .*fashion-mnist/);
-  assert.throws(() => parseCli(["--paradigm=sideways"]), /--paradigm: unknown value "sideways": valid values are classwise, random, group, identity/);
+  assert.throws(
+    () => parseCli(["--paradigm=sideways"]),
+    /--paradigm: unknown value "sideways": valid values are classwise, random, group, identity/,
+  );
   assert.throws(() => parseCli(["--methods=ft,magic"]), /--methods: unknown value "magic": valid values are .*ugradsl\+/);
   assert.throws(() => parseCli(["--model=transformer9"]), /unknown model "transformer9": valid values are .*mlp/);
   assert.throws(() => parseCli(["--set=ugradsl.smoothness=1"]), /--set ugradsl.smoothness: unknown option: valid options are .*smoothRate/);

@@ -73,7 +73,15 @@ Deno.test("flags: values, repeats, booleans; the config goes through the CLI's v
 Deno.test("runOrLoad: full mode reads a finished run back; a changed configuration, quick mode or UNLEARN_RERUN reruns", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const flags = { dataset: "synthetic", methods: "retrain,ga", seeds: 1, epochs: 2, cache: `${dir}/cache`, "no-progress": true, metrics: "UA,RA,TA" };
+    const flags = {
+      dataset: "synthetic",
+      methods: "retrain,ga",
+      seeds: 1,
+      epochs: 2,
+      cache: `${dir}/cache`,
+      "no-progress": true,
+      metrics: "UA,RA,TA",
+    };
     const cfg = experimentConfig(dir, "run", flags);
     const first = await runOrLoad(cfg, "full");
     assert.equal(first.reused, false);

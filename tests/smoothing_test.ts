@@ -35,7 +35,8 @@ Deno.test("per-sample rates match the per-sample scalar loss", () => {
 
 Deno.test("ascent under NLS lowers the true logit and raises the others more than plain ascent", () => {
   // ∂ℓ/∂z = softmax(z) − y^{GLS,α}: an ascent step moves logits along it.
-  const ascent = (alpha: number) => tf.grad((z: tf.Tensor) => tf.sum(glsLoss(z as tf.Tensor2D, labels, alpha)))(logits).arraySync() as number[][];
+  const ascent = (alpha: number) =>
+    tf.grad((z: tf.Tensor) => tf.sum(glsLoss(z as tf.Tensor2D, labels, alpha)))(logits).arraySync() as number[][];
   const nls = ascent(-0.8);
   const plain = ascent(0);
   const y = labels.arraySync();

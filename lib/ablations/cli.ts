@@ -86,7 +86,11 @@ export function parseAblationCli(args: string[]): { config: AblationConfig; spec
       break;
     }
     case "table14":
-      spec = ABLATIONS.table14({ methods, epochs: own["unlearn-epochs"] ? num(own["unlearn-epochs"], "unlearn-epochs") : undefined, retrain });
+      spec = ABLATIONS.table14({
+        methods,
+        epochs: own["unlearn-epochs"] ? num(own["unlearn-epochs"], "unlearn-epochs") : undefined,
+        retrain,
+      });
       break;
     case "adaptive":
       spec = ABLATIONS.adaptive({ methods, retrain });

@@ -47,7 +47,9 @@ export function table8(params: Table8Params = {}): AblationSpec {
       }),
     });
   };
-  for (const [gm, s] of [[false, "none"], [true, "none"], [false, "NLS"], [true, "NLS"], [false, "PLS"], [true, "PLS"]] as const) add("GA", gm, s);
+  for (const [gm, s] of [[false, "none"], [true, "none"], [false, "NLS"], [true, "NLS"], [false, "PLS"], [true, "PLS"]] as const) {
+    add("GA", gm, s);
+  }
   for (const [gm, s] of [[false, "none"], [true, "none"], [true, "NLS"], [true, "PLS"]] as const) add("FT", gm, s);
   return {
     name: "table8",
@@ -123,7 +125,13 @@ export function adaptive(params: AdaptiveParams = {}): AblationSpec {
       variants.push({
         id: `${method}/${id}`,
         method,
-        labels: { Method: method, Rate: adaptive ? "adaptive" : "fixed", Form: adaptive ? form : "", Space: adaptive ? space : "", Metric: adaptive ? metric : "" },
+        labels: {
+          Method: method,
+          Rate: adaptive ? "adaptive" : "fixed",
+          Form: adaptive ? form : "",
+          Space: adaptive ? space : "",
+          Metric: adaptive ? metric : "",
+        },
         // The threshold β stays the method's own (its base options).
         options: () => (adaptive ? { adaptive, adaptiveForm: form, adaptiveSpace: space, adaptiveMetric: metric } : { adaptive }),
       });

@@ -101,7 +101,11 @@ export interface AblationRow {
 }
 
 /** Runs every variant of `spec` and appends its rows to `${cfg.out}/records.jsonl`. */
-export async function runAblation(cfg: AblationConfig, spec: AblationSpec, hooks: { onRow?: (r: AblationRow) => void } = {}): Promise<AblationRow[]> {
+export async function runAblation(
+  cfg: AblationConfig,
+  spec: AblationSpec,
+  hooks: { onRow?: (r: AblationRow) => void } = {},
+): Promise<AblationRow[]> {
   await initBackend({ backend: cfg.backend as never });
   const optionsFor = (v: Variant, paradigm: string) => {
     const schema = methodSpec(v.method).options;
@@ -229,7 +233,14 @@ export function ablationTable(rows: AblationRow[], spec: Pick<AblationSpec, "tit
     const metricKeys = new Set(shown.flatMap((r) => Object.keys(r.metrics)));
     const keys = [...GAP_KEYS, "VA"].filter((k) => metricKeys.has(k));
     const gapKeys = GAP_KEYS.filter((k) => keys.includes(k));
-    const columns = [...spec.labelColumns, ...(spec.perEpoch ? ["Epoch"] : []), ...keys, "Sum", ...(refBySeed.size ? ["Avg. Gap"] : []), "RTE (s)"];
+    const columns = [
+      ...spec.labelColumns,
+      ...(spec.perEpoch ? ["Epoch"] : []),
+      ...keys,
+      "Sum",
+      ...(refBySeed.size ? ["Avg. Gap"] : []),
+      "RTE (s)",
+    ];
     const groups = new Map<string, AblationRow[]>();
     for (const r of shown) {
       const k = `${r.variant}|${r.epoch}`;
@@ -238,7 +249,12 @@ export function ablationTable(rows: AblationRow[], spec: Pick<AblationSpec, "tit
     const sorted = [...groups.values()].sort((a, b) =>
       (order.get(a[0].variant) ?? 1e9) - (order.get(b[0].variant) ?? 1e9) || (a[0].epoch ?? -1) - (b[0].epoch ?? -1)
     );
-    out.push(`**${spec.title}: ${block}**`, "", `| ${columns.join(" | ")} |`, `|${columns.map((c) => (spec.labelColumns.includes(c) ? "---" : "---:")).join("|")}|`);
+    out.push(
+      `**${spec.title}: ${block}**`,
+      "",
+      `| ${columns.join(" | ")} |`,
+      `|${columns.map((c) => (spec.labelColumns.includes(c) ? "---" : "---:")).join("|")}|`,
+    );
     for (const g of sorted) {
       const ok = g.filter((r) => r.status === "ok");
       const cell = (xs: number[]) => (xs.length ? formatStat(stat(xs)) : "–");
@@ -247,15 +263,25 @@ export function ablationTable(rows: AblationRow[], spec: Pick<AblationSpec, "tit
         ...(spec.perEpoch ? [g[0].epoch === null ? "end" : String(g[0].epoch)] : []),
         ...keys.map((k) => cell(ok.map((r) => r.metrics[k]).filter(Number.isFinite))),
         cell(ok.map((r) => sumOf(r.metrics, gapKeys))),
-        ...(refBySeed.size ? [cell(ok.filter((r) => refBySeed.has(r.seed)).map((r) => avgGap(r.metrics, refBySeed.get(r.seed)!, gapKeys)))] : []),
+        ...(refBySeed.size
+          ? [cell(ok.filter((r) => refBySeed.has(r.seed)).map((r) => avgGap(r.metrics, refBySeed.get(r.seed)!, gapKeys)))]
+          : []),
         cell(ok.map((r) => r.rteSeconds)),
       ];
       const failed = g.length - ok.length;
-      if (failed) cells[0] += ` (${failed} of ${g.length} ${[...new Set(g.filter((r) => r.status !== "ok").map((r) => r.status))].join("/")})`;
+      if (failed) {
+        cells[0] += ` (${failed} of ${g.length} ${[...new Set(g.filter((r) => r.status !== "ok").map((r) => r.status))].join("/")})`;
+      }
       out.push(`| ${cells.join(" | ")} |`);
     }
     const seeds = [...new Set(inBlock.map((r) => r.seed))].sort((a, b) => a - b);
-    out.push("", `_mean ± std over ${seeds.length} seed(s) (${seeds.join(", ")}); Sum over ${gapKeys.join(", ")}${refBySeed.size ? "; Avg. Gap against Retrain of the same split and seed" : ""}._`, "");
+    out.push(
+      "",
+      `_mean ± std over ${seeds.length} seed(s) (${seeds.join(", ")}); Sum over ${gapKeys.join(", ")}${
+        refBySeed.size ? "; Avg. Gap against Retrain of the same split and seed" : ""
+      }._`,
+      "",
+    );
   }
   return out.join("\n");
 }

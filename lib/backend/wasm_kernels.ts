@@ -68,8 +68,7 @@ type Run = (name: string, inputs: Inputs, attrs?: object) => TensorInfo;
 function wasmKernel<A>(
   body: (inputs: Inputs, backend: BackendWasm, attrs: A) => TensorInfo,
 ): KernelFunc {
-  return ({ inputs, backend, attrs }) =>
-    body(inputs as Inputs, backend as BackendWasm, attrs as unknown as A);
+  return ({ inputs, backend, attrs }) => body(inputs as Inputs, backend as BackendWasm, attrs as unknown as A);
 }
 
 /** Runs a wasm kernel: the stock one where this file replaced it. */

@@ -13,8 +13,7 @@ import { defaultDir, lines, readBytes, readText } from "./files.ts";
 import type { DataBundle, Dataset } from "./types.ts";
 import { validateDataset } from "./types.ts";
 
-export const CELEBA_INSTALL =
-  "put img_align_celeba/ (the aligned JPEGs), list_attr_celeba.txt, identity_CelebA.txt and " +
+export const CELEBA_INSTALL = "put img_align_celeba/ (the aligned JPEGs), list_attr_celeba.txt, identity_CelebA.txt and " +
   "list_eval_partition.txt in data/raw/celeba/, or set CELEBA_DIR";
 
 export interface CelebAOptions {

@@ -16,11 +16,9 @@ import { validateDataset } from "./types.ts";
 const PIXELS = 32 * 32;
 const IMAGE_BYTES = 3 * PIXELS;
 
-export const CIFAR10_INSTALL =
-  "extract cifar-10-binary.tar.gz so that data/raw/cifar-10-batches-bin/ holds data_batch_1..5.bin, " +
+export const CIFAR10_INSTALL = "extract cifar-10-binary.tar.gz so that data/raw/cifar-10-batches-bin/ holds data_batch_1..5.bin, " +
   "test_batch.bin and batches.meta.txt, or set CIFAR10_DIR";
-export const CIFAR100_INSTALL =
-  "extract cifar-100-binary.tar.gz so that data/raw/cifar-100-binary/ holds train.bin, test.bin, " +
+export const CIFAR100_INSTALL = "extract cifar-100-binary.tar.gz so that data/raw/cifar-100-binary/ holds train.bin, test.bin, " +
   "fine_label_names.txt and coarse_label_names.txt, or set CIFAR100_DIR";
 
 /** Coarse (super-class) label of each fine label, fine labels in the files' alphabetical order. */

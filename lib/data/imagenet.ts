@@ -10,8 +10,7 @@ import { defaultDir, listDir, readBytes } from "./files.ts";
 import type { DataBundle, Dataset } from "./types.ts";
 import { validateDataset } from "./types.ts";
 
-export const IMAGENET_INSTALL =
-  "put the class folders in data/raw/imagenet/train/<wnid>/*.JPEG and data/raw/imagenet/val/<wnid>/*.JPEG " +
+export const IMAGENET_INSTALL = "put the class folders in data/raw/imagenet/train/<wnid>/*.JPEG and data/raw/imagenet/val/<wnid>/*.JPEG " +
   "(validation images sorted into class folders), or set IMAGENET_DIR";
 
 export interface ImageNetOptions {

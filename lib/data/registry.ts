@@ -27,11 +27,7 @@ export interface DatasetSpec {
 const FASHION_SUPER = {
   names: ["tops", "footwear", "other"],
   ofClass: FASHION_MNIST_CLASSES.map((c) =>
-    ["T-shirt/top", "Pullover", "Coat", "Shirt"].includes(c)
-      ? 0
-      : ["Sandal", "Sneaker", "Ankle boot"].includes(c)
-      ? 1
-      : 2
+    ["T-shirt/top", "Pullover", "Coat", "Shirt"].includes(c) ? 0 : ["Sandal", "Sneaker", "Ankle boot"].includes(c) ? 1 : 2
   ),
 };
 
@@ -50,8 +46,7 @@ export const DATASETS: Record<string, DatasetSpec> = {
     kind: "image",
     load: loadFashionMnist,
     superClasses: FASHION_SUPER,
-    install:
-      "apt-get install dataset-fashion-mnist (files in /usr/share/datasets/fashion-mnist), or set FASHION_MNIST_DIR",
+    install: "apt-get install dataset-fashion-mnist (files in /usr/share/datasets/fashion-mnist), or set FASHION_MNIST_DIR",
   },
   cifar10: {
     name: "cifar10",

@@ -12,7 +12,7 @@
  * - group:     labels become super-classes; D_f = one fine class (a sub-class); test set unchanged.
  * - identity:  D_f = every sample of `identityFraction` of the identities present in D_tr.
  */
-import { Rng, deriveSeed } from "../rng.ts";
+import { deriveSeed, Rng } from "../rng.ts";
 import type { Dataset } from "./types.ts";
 
 export const PARADIGMS = ["classwise", "random", "group", "identity"] as const;
@@ -183,9 +183,7 @@ export function makeForgetTask(
     forgotten = { description: `sub-class ${sub} (${trainIn.classNames[sub]}) of "${superName}"`, subclass: sub };
   } else {
     if (!trainIn.identity) throw new Error(`dataset ${dataset}: the identity paradigm needs per-sample identities`);
-    const ids = [...new Set(Array.from(trainIdx, (i) => trainIn.identity![i]).filter((id) => id >= 0))].sort((a, b) =>
-      a - b
-    );
+    const ids = [...new Set(Array.from(trainIdx, (i) => trainIn.identity![i]).filter((id) => id >= 0))].sort((a, b) => a - b);
     const k = Math.max(1, Math.round(ids.length * options.identityFraction));
     const chosen = new Set(forgetRng.sample(ids, k));
     forgetIdx = trainIdx.filter((i) => chosen.has(trainIn.identity![i]));

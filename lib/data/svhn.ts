@@ -10,8 +10,7 @@ import { type MatArray, parseMatV5 } from "./matv5.ts";
 import type { DataBundle, Dataset } from "./types.ts";
 import { validateDataset } from "./types.ts";
 
-export const SVHN_INSTALL =
-  "put train_32x32.mat and test_32x32.mat (cropped digits) in data/raw/svhn/, or set SVHN_DIR";
+export const SVHN_INSTALL = "put train_32x32.mat and test_32x32.mat (cropped digits) in data/raw/svhn/, or set SVHN_DIR";
 
 function variable(vars: Map<string, MatArray>, name: string, file: string): MatArray {
   const v = vars.get(name);

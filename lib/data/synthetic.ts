@@ -31,7 +31,10 @@ export function makeSynthetic(partial: Partial<SyntheticOptions> = {}): DataBund
   const rng = new Rng(o.seed);
   const d = o.side * o.side;
   const protos = Array.from({ length: o.numClasses }, () => Float32Array.from({ length: d }, () => rng.normal()));
-  const offsets = Array.from({ length: o.numClasses * o.identitiesPerClass }, () => Float32Array.from({ length: d }, () => 0.5 * rng.normal()));
+  const offsets = Array.from(
+    { length: o.numClasses * o.identitiesPerClass },
+    () => Float32Array.from({ length: d }, () => 0.5 * rng.normal()),
+  );
   const classNames = Array.from({ length: o.numClasses }, (_, c) => `class${c}`);
   const make = (perClass: number, name: string): Dataset => {
     const n = perClass * o.numClasses;
@@ -47,5 +50,10 @@ export function makeSynthetic(partial: Partial<SyntheticOptions> = {}): DataBund
     }
     return { name: `synthetic/${name}`, x, y, sampleShape: [o.side, o.side, 1], numClasses: o.numClasses, classNames, identity };
   };
-  return { name: "synthetic", train: make(o.trainPerClass, "train"), test: make(o.testPerClass, "test"), source: { files: [], note: JSON.stringify(o) } };
+  return {
+    name: "synthetic",
+    train: make(o.trainPerClass, "train"),
+    test: make(o.testPerClass, "test"),
+    source: { files: [], note: JSON.stringify(o) },
+  };
 }

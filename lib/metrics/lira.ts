@@ -254,7 +254,9 @@ export function makeLiraMetric(options: Partial<LiraOptions> = {}): MetricSpec {
       const { results } = liraAttack({ target: ctx.net }, ctx.task, options, cache.refs);
       const r = results.target;
       const details = (ctx as DetailedMetricContext).details;
-      if (details) details.LiRA = { ...r, references: cache.refs.models, options: cache.refs.options, referenceSeconds: cache.refs.trainSeconds };
+      if (details) {
+        details.LiRA = { ...r, references: cache.refs.models, options: cache.refs.options, referenceSeconds: cache.refs.trainSeconds };
+      }
       return { "LiRA_AUC": 100 * r.auc, "LiRA_TPR@1%FPR": 100 * r.tprAt1pctFpr, "LiRA_TPR@0.1%FPR": 100 * r.tprAt01pctFpr };
     },
   };

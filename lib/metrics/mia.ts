@@ -193,7 +193,8 @@ export async function additionalMia(
   const evalN = m - fitN;
   const seen = subsetPredictions(forget, rng.fork("seen").sample(Int32Array.from({ length: forget.labels.length }, (_, i) => i), m));
   const unseen = subsetPredictions(test, rng.fork("unseen").sample(Int32Array.from({ length: test.labels.length }, (_, i) => i), m));
-  const part = (p: Predictions, from: number, to: number) => subsetPredictions(p, Int32Array.from({ length: to - from }, (_, i) => from + i));
+  const part = (p: Predictions, from: number, to: number) =>
+    subsetPredictions(p, Int32Array.from({ length: to - from }, (_, i) => from + i));
   const accuracy = {} as Record<MiaFeature, number>;
   for (const f of opts.features) {
     if (evalN === 0 || fitN === 0) {
@@ -223,7 +224,8 @@ function recordDetail(ctx: MetricContext, key: string, value: unknown): void {
 export function makeMiaMetric(options: Partial<MiaOptions> = {}): MetricSpec {
   return {
     name: "MIA",
-    description: "MIA-efficacy: % of D_f an SVM attacker (D_r sample vs D_te) calls non-member; confidence feature (MIA_<feature>: all five)",
+    description:
+      "MIA-efficacy: % of D_f an SVM attacker (D_r sample vs D_te) calls non-member; confidence feature (MIA_<feature>: all five)",
     needs: ["forget", "retain", "test"],
     async compute(ctx) {
       // fork() does not advance ctx.rng, so the draw does not depend on which metrics ran before.
@@ -247,7 +249,11 @@ export function makeAdditionalMiaMetric(options: Partial<MiaOptions> = {}): Metr
     description: "Additional MIA (§4.3): held-out accuracy % of an SVM telling D_f (seen) from D_te (unseen); 50 = indistinguishable",
     needs: ["forget", "test"],
     async compute(ctx) {
-      const r = await additionalMia({ forget: ctx.predictions("forget"), test: ctx.predictions("test") }, ctx.rng.fork("AdditionalMIA"), options);
+      const r = await additionalMia(
+        { forget: ctx.predictions("forget"), test: ctx.predictions("test") },
+        ctx.rng.fork("AdditionalMIA"),
+        options,
+      );
       recordDetail(ctx, "AdditionalMIA", r);
       const out: Record<string, number> = { AdditionalMIA: r.accuracy.confidence ?? NaN };
       for (const [f, v] of Object.entries(r.accuracy)) out[`AdditionalMIA_${f}`] = v;

@@ -132,7 +132,8 @@ export function streisandOf(net: Net, task: ForgetTask, options: Partial<Streisa
 export function makeStreisandMetric(options: Partial<StreisandOptions> = {}): MetricSpec {
   return {
     name: "Streisand",
-    description: "Streisand effect: confusion matrices (D_f, D_te) and loss/confidence histograms into details; TV distances D_f vs D_te in %",
+    description:
+      "Streisand effect: confusion matrices (D_f, D_te) and loss/confidence histograms into details; TV distances D_f vs D_te in %",
     needs: ["forget", "retain", "test"],
     compute(ctx) {
       const data = streisandData(

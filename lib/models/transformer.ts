@@ -65,8 +65,7 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
       const dh = d / h;
       const qkv = tf.add(tf.matMul(tf.reshape(x, [b * l, d]), this.#qkv!.read()), this.#qkvBias!.read());
       // [b·l, 3d] → three [b, h, l, dh] tensors.
-      const part = (i: number) =>
-        tf.transpose(tf.reshape(tf.slice(qkv, [0, i * d], [b * l, d]), [b, l, h, dh]), [0, 2, 1, 3]);
+      const part = (i: number) => tf.transpose(tf.reshape(tf.slice(qkv, [0, i * d], [b * l, d]), [b, l, h, dh]), [0, 2, 1, 3]);
       let scores = tf.mul(tf.matMul(part(0), part(1), false, true), 1 / Math.sqrt(dh));
       if (mask) scores = tf.add(scores, tf.reshape(tf.mul(tf.sub(1, tf.cast(mask, "float32")), -1e9), [b, 1, 1, l]));
       const att = tf.matMul(tf.softmax(scores, -1), part(2));
@@ -219,8 +218,7 @@ export interface BlockOptions {
 
 /** One pre-norm transformer block on a [b, l, dim] symbolic tensor. */
 export function encoderBlock(x: tf.SymbolicTensor, o: BlockOptions): tf.SymbolicTensor {
-  const apply = (layer: tf.layers.Layer, input: tf.SymbolicTensor | tf.SymbolicTensor[]) =>
-    layer.apply(input) as tf.SymbolicTensor;
+  const apply = (layer: tf.layers.Layer, input: tf.SymbolicTensor | tf.SymbolicTensor[]) => layer.apply(input) as tf.SymbolicTensor;
   const ln1 = apply(tf.layers.layerNormalization({ epsilon: 1e-6, name: `${o.name}_ln1` }), x);
   const attn = new MultiHeadSelfAttention({ heads: o.heads, seed: o.seed(), name: `${o.name}_attn` });
   const x1 = apply(tf.layers.add({ name: `${o.name}_res1` }), [x, apply(attn, o.mask ? [ln1, o.mask] : ln1)]);

@@ -17,9 +17,7 @@ export const vit: ArchSpec = {
   defaults: { patch: 4, dim: 192, depth: 6, heads: 3, mlpRatio: 4 },
   build(config, seed) {
     const rng = new Rng(seed);
-    const [patch, dim, depth, heads, mlpRatio] = ["patch", "dim", "depth", "heads", "mlpRatio"].map((k) =>
-      Number(config.options[k])
-    );
+    const [patch, dim, depth, heads, mlpRatio] = ["patch", "dim", "depth", "heads", "mlpRatio"].map((k) => Number(config.options[k]));
     const [h, w] = config.inputShape;
     if (h % patch !== 0 || w % patch !== 0) {
       throw new Error(`model vit: input ${h}×${w} is not divisible into ${patch}×${patch} patches`);

@@ -66,7 +66,13 @@ export function ablationFigures(rows: AblationRow[]): Record<string, PlotlyFigur
       label: TABLE8_NAMES[v],
       value: t8.get(v)!.Sum.mean,
       error: t8.get(v)!.Sum.std,
-      color: methodColor(v.startsWith("ga") ? (v.includes("gm") && v.includes("nls") ? "ugradsl" : "ga") : v.includes("gm") && v.includes("nls") ? "ugradsl+" : "ft"),
+      color: methodColor(
+        v.startsWith("ga")
+          ? (v.includes("gm") && v.includes("nls") ? "ugradsl" : "ga")
+          : v.includes("gm") && v.includes("nls")
+          ? "ugradsl+"
+          : "ft",
+      ),
     }));
     const retrain = t8.get("retrain")?.Sum.mean;
     out.table8_sum = labelledBars(bars, {
@@ -91,8 +97,16 @@ export function ablationFigures(rows: AblationRow[]): Record<string, PlotlyFigur
     );
   }
   if (rows.some((r) => r.ablation === "table14" && r.epoch !== null)) {
-    out.table14_ta = seriesLines(epochSeries(rows, "TA"), { title: "Table 14 analogue: TA after each unlearning epoch (stop rules off)", xTitle: "epoch", yTitle: "TA (%)" });
-    out.table14_ua = seriesLines(epochSeries(rows, "UA"), { title: "Table 14 analogue: UA after each unlearning epoch (stop rules off)", xTitle: "epoch", yTitle: "UA (%)" });
+    out.table14_ta = seriesLines(epochSeries(rows, "TA"), {
+      title: "Table 14 analogue: TA after each unlearning epoch (stop rules off)",
+      xTitle: "epoch",
+      yTitle: "TA (%)",
+    });
+    out.table14_ua = seriesLines(epochSeries(rows, "UA"), {
+      title: "Table 14 analogue: UA after each unlearning epoch (stop rules off)",
+      xTitle: "epoch",
+      yTitle: "UA (%)",
+    });
   }
   return out;
 }
@@ -148,8 +162,16 @@ export function ablationVerdict(rows: AblationRow[]): Verdict {
   const ta = epochSeries(rows, "TA");
   const last = (v: string) => ta[`${v} TA`]?.at(-1);
   const first = (v: string) => ta[`${v} TA`]?.find((p) => p.x >= 1);
-  const t14 = (claim: string, paper: string, vals: (number | undefined)[], test: (...v: number[]) => boolean, text: (...v: number[]) => string): Check => {
-    if (vals.some((v) => v === undefined || !Number.isFinite(v))) return { claim, paper, observed: "not measured (no Table 14 rows)", pass: null };
+  const t14 = (
+    claim: string,
+    paper: string,
+    vals: (number | undefined)[],
+    test: (...v: number[]) => boolean,
+    text: (...v: number[]) => string,
+  ): Check => {
+    if (vals.some((v) => v === undefined || !Number.isFinite(v))) {
+      return { claim, paper, observed: "not measured (no Table 14 rows)", pass: null };
+    }
     const v = vals as number[];
     return { claim, paper, observed: text(...v), pass: test(...v) };
   };

@@ -21,7 +21,11 @@ const escapeHtml = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&l
 /** A plain HTML rendering of any frame (header + rows). */
 export function frameHtml(df: DataFrame, digits = 2): string {
   const cols = df.columns as string[];
-  const fmt = (v: unknown) => (typeof v === "number" ? (Number.isInteger(v) ? String(v) : Number.isFinite(v) ? v.toFixed(digits) : "–") : escapeHtml(String(v ?? "")));
+  const fmt = (
+    v: unknown,
+  ) => (typeof v === "number"
+    ? (Number.isInteger(v) ? String(v) : Number.isFinite(v) ? v.toFixed(digits) : "–")
+    : escapeHtml(String(v ?? "")));
   const head = `<tr>${cols.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr>`;
   const body = (df.values as unknown[][]).map((row) => `<tr>${row.map((v) => `<td>${fmt(v)}</td>`).join("")}</tr>`).join("");
   return `<table><thead>${head}</thead><tbody>${body}</tbody></table>`;

@@ -40,7 +40,9 @@ export function isTable(obj: unknown): obj is Table {
 
 const fmt = (v: unknown): string => {
   if (v === null || v === undefined) return "–";
-  if (typeof v === "number") return Number.isFinite(v) ? (Math.abs(v) >= 1000 || Number.isInteger(v) ? String(Math.round(v * 100) / 100) : v.toPrecision(4)) : "–";
+  if (typeof v === "number") {
+    return Number.isFinite(v) ? (Math.abs(v) >= 1000 || Number.isInteger(v) ? String(Math.round(v * 100) / 100) : v.toPrecision(4)) : "–";
+  }
   return String(v);
 };
 const titleText = (t: unknown) => (typeof t === "string" ? t : (t as { text?: string } | undefined)?.text ?? "");
@@ -65,12 +67,18 @@ export function figureText(fig: PlotlyFigure, maxPoints = 14): string {
       if (z.length > 12 || cols > 12) {
         const flat = z.flat().filter(Number.isFinite);
         const mean = flat.reduce((a, b) => a + b, 0) / Math.max(1, flat.length);
-        lines.push(`  ${name} (heatmap ${z.length}×${cols}, values ${fmt(Math.min(...flat))}…${fmt(Math.max(...flat))}, mean ${fmt(mean)})`);
+        lines.push(
+          `  ${name} (heatmap ${z.length}×${cols}, values ${fmt(Math.min(...flat))}…${fmt(Math.max(...flat))}, mean ${fmt(mean)})`,
+        );
         continue;
       }
       lines.push(`  ${name} (heatmap ${z.length}×${cols}; rows = ${titleText((fig.layout.yaxis as { title?: unknown })?.title) || "y"}):`);
       for (const [i, row] of z.slice(0, 12).entries()) {
-        lines.push(`    ${String(ys[i] ?? i).padEnd(12).slice(0, 12)} ${row.slice(0, 12).map((v) => (Number.isFinite(v) ? v.toFixed(2) : " – ").padStart(5)).join(" ")}`);
+        lines.push(
+          `    ${String(ys[i] ?? i).padEnd(12).slice(0, 12)} ${
+            row.slice(0, 12).map((v) => (Number.isFinite(v) ? v.toFixed(2) : " – ").padStart(5)).join(" ")
+          }`,
+        );
       }
       if (z.length > 12) lines.push(`    … ${z.length - 12} more rows`);
       continue;
@@ -80,7 +88,8 @@ export function figureText(fig: PlotlyFigure, maxPoints = 14): string {
     const err = ((t.error_y as { array?: unknown[]; visible?: boolean } | undefined)?.visible !== false
       ? (t.error_y as { array?: unknown[] } | undefined)?.array
       : undefined) ?? [];
-    const point = (i: number) => `${fmt(x[i])} → ${fmt(y[i])}${Number(err[i]) > 0 ? ` ± ${fmt(err[i])}` : ""}`;
+    const point = (i: number) =>
+      `${fmt(x[i])} → ${fmt(y[i])}${Number(err[i]) > 0 ? ` ± ${fmt(err[i])}` : ""}`;
     let idx = x.map((_, i) => i);
     if (idx.length > maxPoints) {
       const yn = y.map(Number);
@@ -122,7 +131,10 @@ export async function figureBundles(figs: PlotlyFigure[], mode: ImageMode = imag
       // SVG only: a PNG would more than double a notebook's size (deno task figures writes both).
       images = (await renderFigures(figs, { png: false })).map((r) => ({ svg: r.svg, via: "plotly.js in headless Chromium" }));
     } catch (e) {
-      images = figs.map((f) => ({ svg: figureToSvg(f), via: `kit SVG fallback (Chromium failed: ${(e as Error).message.split("\n")[0]})` }));
+      images = figs.map((f) => ({
+        svg: figureToSvg(f),
+        via: `kit SVG fallback (Chromium failed: ${(e as Error).message.split("\n")[0]})`,
+      }));
     }
   } else if (mode === "svg") {
     images = figs.map((f) => ({ svg: figureToSvg(f), via: "kit SVG fallback (no Chromium)" }));

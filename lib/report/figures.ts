@@ -85,7 +85,10 @@ export function plotlyJsPath(): string {
 }
 
 /** Size the figure asks for, else the defaults. */
-export function figureSize(fig: PlotlyFigure, defaults = { width: DEFAULTS.width, height: DEFAULTS.height }): { width: number; height: number } {
+export function figureSize(
+  fig: PlotlyFigure,
+  defaults = { width: DEFAULTS.width, height: DEFAULTS.height },
+): { width: number; height: number } {
   const w = Number(fig.layout.width);
   const h = Number(fig.layout.height);
   return { width: Number.isFinite(w) && w > 0 ? w : defaults.width, height: Number.isFinite(h) && h > 0 ? h : defaults.height };
@@ -202,7 +205,11 @@ export function safeName(name: string): string {
  * Renders named figures and writes `<dir>/<name>.svg` and `<dir>/<name>.png` for each, plus
  * `<name>.json` (the spec, so any Plotly can redraw it). Returns the paths written.
  */
-export async function exportFigures(figs: Record<string, PlotlyFigure>, dir: string, options: Partial<RenderOptions> = {}): Promise<string[]> {
+export async function exportFigures(
+  figs: Record<string, PlotlyFigure>,
+  dir: string,
+  options: Partial<RenderOptions> = {},
+): Promise<string[]> {
   const names = Object.keys(figs);
   const files = names.map(safeName);
   const clash = files.find((f, i) => files.indexOf(f) !== i);

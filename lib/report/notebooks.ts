@@ -158,7 +158,10 @@ export const NOTEBOOKS: Record<string, NotebookSpec<unknown>> = {
       const out: Record<string, PlotlyFigure> = {};
       for (const block of [...new Set(table.rows.map((r) => r.block))]) {
         const paradigm = block.split(" · ")[1];
-        out[`${paradigm}_additional_mia`] = columnBars(table, "AdditionalMIA", { block, title: `${block}: Additional MIA (seen vs unseen accuracy, Table 5)` });
+        out[`${paradigm}_additional_mia`] = columnBars(table, "AdditionalMIA", {
+          block,
+          title: `${block}: Additional MIA (seen vs unseen accuracy, Table 5)`,
+        });
         if (table.rows.some((r) => r.block === block && Number.isFinite(r.cells.LiRA_AUC?.mean))) {
           out[`${paradigm}_lira_auc`] = columnBars(table, "LiRA_AUC", { block, title: `${block}: LiRA AUC, D_f vs D_te (50 = chance)` });
         }
@@ -169,12 +172,20 @@ export const NOTEBOOKS: Record<string, NotebookSpec<unknown>> = {
       }
       for (const method of ["retrain", "ugradsl", "ugradsl+"]) {
         const s = streisandOfRecord(records, "random", method);
-        if (s) out[`random_confusion_${method}`] = confusionFigure(s, { title: `Fig. 4 analogue: ${method}, random forgetting — predictions on D_f and D_te` });
+        if (s) {
+          out[`random_confusion_${method}`] = confusionFigure(s, {
+            title: `Fig. 4 analogue: ${method}, random forgetting — predictions on D_f and D_te`,
+          });
+        }
       }
       for (const paradigm of ["classwise", "random"]) {
         for (const method of ["retrain", "ugradsl+"]) {
           const s = streisandOfRecord(records, paradigm, method);
-          if (s) out[`${paradigm}_loss_${method}`] = distributionFigure(s, "loss", { title: `Fig. 7 analogue: loss on D_f, D_r, D_te — ${method}, ${paradigm}` });
+          if (s) {
+            out[`${paradigm}_loss_${method}`] = distributionFigure(s, "loss", {
+              title: `Fig. 7 analogue: loss on D_f, D_r, D_te — ${method}, ${paradigm}`,
+            });
+          }
         }
       }
       return out;

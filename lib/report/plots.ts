@@ -133,7 +133,11 @@ export function tradeoffScatter(table: Table, options: { block?: string; x?: str
       textposition: "top center",
       error_x: { type: "data", array: [r.cells[xk].std || 0], visible: r.cells[xk].n > 1 },
       error_y: { type: "data", array: [r.cells[yk].std || 0], visible: r.cells[yk].n > 1 },
-      marker: { color: methodColor(r.method), size: 11, symbol: r.method === "retrain" ? "star" : isVariant(r.method) ? "diamond" : "circle" },
+      marker: {
+        color: methodColor(r.method),
+        size: 11,
+        symbol: r.method === "retrain" ? "star" : isVariant(r.method) ? "diamond" : "circle",
+      },
     })),
     layout: {
       title: titled(options.title ?? `${block}: ${xk} vs ${yk} (Retrain is the target)`),
@@ -351,10 +355,20 @@ export function sampleImagesFigure(ds: Dataset, options: { title?: string; maxCl
         let s = 0;
         for (let ch = 0; ch < c; ch++) s += Number(ds.x[i * size + (r * w + col) * c + ch]);
         return Math.round((s / c) * 100) / 100;
-      })
-    );
+      }));
     const axis = k === 0 ? "" : String(k + 1);
-    data.push({ type: "heatmap", name: ds.classNames[k], z, xaxis: `x${axis}`, yaxis: `y${axis}`, colorscale: "Greys", reversescale: true, showscale: false, zmin: 0, zmax: 1 });
+    data.push({
+      type: "heatmap",
+      name: ds.classNames[k],
+      z,
+      xaxis: `x${axis}`,
+      yaxis: `y${axis}`,
+      colorscale: "Greys",
+      reversescale: true,
+      showscale: false,
+      zmin: 0,
+      zmax: 1,
+    });
     const bare = { showticklabels: false, ticks: "", showgrid: false, zeroline: false };
     layout[`xaxis${axis}`] = { ...bare, title: titled(ds.classNames[k]) };
     layout[`yaxis${axis}`] = { ...bare, autorange: "reversed", scaleanchor: `x${axis}` };

@@ -115,7 +115,10 @@ export function rocCurve(pos: ArrayLike<number>, neg: ArrayLike<number>): { fpr:
  * ROC curves of several models (e.g. the unlearned one and Retrain) on log-log axes, where the
  * low-FPR regime LiRA is about is visible; the diagonal is chance.
  */
-export function rocFigure(curves: Record<string, { pos: ArrayLike<number>; neg: ArrayLike<number> }>, options: { title?: string } = {}): PlotlyFigure {
+export function rocFigure(
+  curves: Record<string, { pos: ArrayLike<number>; neg: ArrayLike<number> }>,
+  options: { title?: string } = {},
+): PlotlyFigure {
   const traces: Record<string, unknown>[] = Object.entries(curves).map(([name, { pos, neg }]) => {
     const c = rocCurve(pos, neg);
     // Log axes cannot show 0: start each curve at the smallest FPR a set of this size can have.

@@ -10,7 +10,7 @@ import type { PlotlyFigure } from "./plots_mia.ts";
 type Trace = Record<string, unknown>;
 type Axis = { type?: string; title?: { text?: string } | string; range?: number[]; autorange?: unknown };
 
-const FONT = "font-family=\"Open Sans, Verdana, Arial, sans-serif\"";
+const FONT = 'font-family="Open Sans, Verdana, Arial, sans-serif"';
 const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 
 const esc = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
@@ -104,7 +104,9 @@ export function figureToSvg(fig: PlotlyFigure): string {
     const xt = stripTags(textOf(xa.title));
     const yt = stripTags(textOf(ya.title));
     if (xt) out.push(`<text x="${(x0 + x1) / 2}" y="${H - 14}" text-anchor="middle" fill="#444">${esc(xt)}</text>`);
-    if (yt) out.push(`<text transform="translate(${x0 - 50},${(y0 + y1) / 2}) rotate(-90)" text-anchor="middle" fill="#444">${esc(yt)}</text>`);
+    if (yt) {
+      out.push(`<text transform="translate(${x0 - 50},${(y0 + y1) / 2}) rotate(-90)" text-anchor="middle" fill="#444">${esc(yt)}</text>`);
+    }
   }
 
   legendItems.forEach((t, i) => {
@@ -114,7 +116,11 @@ export function figureToSvg(fig: PlotlyFigure): string {
     out.push(`<text x="${lx + 18}" y="${ly + 1}" fill="#444">${esc(stripTags(String(t.name)))}</text>`);
   });
   if (skipped.length) {
-    out.push(`<text x="${W / 2}" y="${H - 2}" text-anchor="middle" font-size="10" fill="#a00">not drawn here (needs plotly.js): ${esc(skipped.join(", "))}</text>`);
+    out.push(
+      `<text x="${W / 2}" y="${H - 2}" text-anchor="middle" font-size="10" fill="#a00">not drawn here (needs plotly.js): ${
+        esc(skipped.join(", "))
+      }</text>`,
+    );
   }
   out.push(`<text x="${W - 4}" y="${H - 4}" text-anchor="end" font-size="9" fill="#bbb">kit SVG fallback</text>`);
   out.push("</svg>");
@@ -145,7 +151,9 @@ function drawXY(out: string[], mine: Trace[], all: Trace[], layout: Record<strin
   });
   const ylog = ya.type === "log";
   const xlog = xa.type === "log";
-  const [ylo, yhi] = Array.isArray(ya.range) && ya.range.length === 2 && !ylog ? [ya.range[0], ya.range[1]] : extent(yVals, true, bars.length > 0, ylog);
+  const [ylo, yhi] = Array.isArray(ya.range) && ya.range.length === 2 && !ylog
+    ? [ya.range[0], ya.range[1]]
+    : extent(yVals, true, bars.length > 0, ylog);
   const ys = linearOrLog(ylo, yhi, box.y0, box.y1, ylog, true);
   let xPos: (v: unknown) => number;
   let band = 0;
@@ -200,7 +208,11 @@ function drawXY(out: string[], mine: Trace[], all: Trace[], layout: Record<strin
       const px = xPos(xv) + off;
       const py = clampY(y[i]);
       const c = Array.isArray(colors) ? String(colors[i]) : color;
-      out.push(`<rect x="${px}" y="${Math.min(py, base)}" width="${Math.max(0.5, w)}" height="${Math.abs(base - py)}" fill="${c}" fill-opacity="${opacity}"/>`);
+      out.push(
+        `<rect x="${px}" y="${Math.min(py, base)}" width="${Math.max(0.5, w)}" height="${
+          Math.abs(base - py)
+        }" fill="${c}" fill-opacity="${opacity}"/>`,
+      );
       if (e[i]) errorBar(out, px + w / 2, clampY(y[i] - e[i]), clampY(y[i] + e[i]));
     });
   });
@@ -214,12 +226,19 @@ function drawXY(out: string[], mine: Trace[], all: Trace[], layout: Record<strin
     const pts = x.map((xv, i) => [xPos(xv), y[i]] as const).filter(([, v]) => Number.isFinite(v) && (!ylog || v > 0));
     if (mode.includes("lines") && pts.length > 1) {
       const d = pts.map(([px, v], i) => `${i ? "L" : "M"}${px.toFixed(1)},${clampY(v).toFixed(1)}`).join("");
-      out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${dash ? ` stroke-dasharray="${dash === "dot" ? "2,3" : "6,4"}"` : ""}/>`);
+      out.push(
+        `<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${
+          dash ? ` stroke-dasharray="${dash === "dot" ? "2,3" : "6,4"}"` : ""
+        }/>`,
+      );
     }
-    if (mode.includes("markers")) for (const [px, v] of pts) out.push(`<circle cx="${px}" cy="${clampY(v)}" r="4" fill="${color}"/>`);
+    if (mode.includes("markers")) { for (const [px, v] of pts) out.push(`<circle cx="${px}" cy="${clampY(v)}" r="4" fill="${color}"/>`); }
     if (mode.includes("text")) {
       const labels = (t.text as unknown[] | undefined) ?? [];
-      pts.forEach(([px, v], i) => labels[i] !== undefined && out.push(`<text x="${px}" y="${clampY(v) - 8}" text-anchor="middle" font-size="11" fill="#444">${esc(String(labels[i]))}</text>`));
+      pts.forEach(([px, v], i) =>
+        labels[i] !== undefined &&
+        out.push(`<text x="${px}" y="${clampY(v) - 8}" text-anchor="middle" font-size="11" fill="#444">${esc(String(labels[i]))}</text>`)
+      );
     }
     x.forEach((xv, i) => e[i] && Number.isFinite(y[i]) && errorBar(out, xPos(xv), clampY(y[i] - e[i]), clampY(y[i] + e[i])));
   });
@@ -252,10 +271,26 @@ function drawHeatmap(out: string[], t: Trace, layout: Record<string, unknown>, b
       const fill = grey ? `rgb(${mix(255, 0)},${mix(255, 0)},${mix(255, 0)})` : `rgb(${mix(247, 8)},${mix(251, 48)},${mix(255, 107)})`;
       out.push(`<rect x="${box.x0 + c * cw}" y="${ry}" width="${cw + 0.3}" height="${ch + 0.3}" fill="${fill}"/>`);
       if (rows <= 12 && cols <= 12 && Number.isFinite(v)) {
-        out.push(`<text x="${box.x0 + (c + 0.5) * cw}" y="${ry + ch / 2 + 4}" text-anchor="middle" font-size="10" fill="${f > 0.5 ? "white" : "#333"}">${Number.isInteger(v) ? v : v.toFixed(2)}</text>`);
+        out.push(
+          `<text x="${box.x0 + (c + 0.5) * cw}" y="${ry + ch / 2 + 4}" text-anchor="middle" font-size="10" fill="${
+            f > 0.5 ? "white" : "#333"
+          }">${Number.isInteger(v) ? v : v.toFixed(2)}</text>`,
+        );
       }
     });
-    if (yl[r] !== undefined) out.push(`<text x="${box.x0 - 4}" y="${ry + ch / 2 + 4}" text-anchor="end" font-size="10" fill="#444">${esc(String(yl[r]).slice(0, 10))}</text>`);
+    if (yl[r] !== undefined) {
+      out.push(
+        `<text x="${box.x0 - 4}" y="${ry + ch / 2 + 4}" text-anchor="end" font-size="10" fill="#444">${
+          esc(String(yl[r]).slice(0, 10))
+        }</text>`,
+      );
+    }
   });
-  xl.forEach((l, c) => out.push(`<text x="${box.x0 + (c + 0.5) * cw}" y="${box.y1 + 14}" text-anchor="middle" font-size="10" fill="#444">${esc(String(l).slice(0, 8))}</text>`));
+  xl.forEach((l, c) =>
+    out.push(
+      `<text x="${box.x0 + (c + 0.5) * cw}" y="${box.y1 + 14}" text-anchor="middle" font-size="10" fill="#444">${
+        esc(String(l).slice(0, 8))
+      }</text>`,
+    )
+  );
 }

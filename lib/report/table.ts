@@ -168,7 +168,14 @@ export function toMarkdown(table: Table, digits = 2): string {
     }
     out.push(`| ${row.method}${statusNote(row)} | ${table.columns.map((c) => formatStat(row.cells[c], digits)).join(" | ")} |`);
   }
-  if (table.rows.length > 0) out.push("", `_${seedsNote(table)}; ${AVG_GAP} and ${SUM} over ${table.columns.filter((c) => (GAP_KEYS as readonly string[]).includes(c)).join(", ")}; ${AVG_GAP} against Retrain of the same split and seed._`);
+  if (table.rows.length > 0) {
+    out.push(
+      "",
+      `_${seedsNote(table)}; ${AVG_GAP} and ${SUM} over ${
+        table.columns.filter((c) => (GAP_KEYS as readonly string[]).includes(c)).join(", ")
+      }; ${AVG_GAP} against Retrain of the same split and seed._`,
+    );
+  }
   return out.join("\n").trim() + "\n";
 }
 
@@ -176,7 +183,13 @@ export function toCsv(table: Table): string {
   const head = ["block", "method", "runs", "failed", ...table.columns.flatMap((c) => [`${c} mean`, `${c} std`])];
   const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
   const lines = table.rows.map((r) =>
-    [r.block, r.method, String(r.runs), String(r.failed), ...table.columns.flatMap((c) => [r.cells[c].mean, r.cells[c].std].map((v) => Number.isFinite(v) ? v.toFixed(4) : ""))]
+    [
+      r.block,
+      r.method,
+      String(r.runs),
+      String(r.failed),
+      ...table.columns.flatMap((c) => [r.cells[c].mean, r.cells[c].std].map((v) => Number.isFinite(v) ? v.toFixed(4) : "")),
+    ]
       .map(quote).join(",")
   );
   return [head.map(quote).join(","), ...lines].join("\n") + "\n";

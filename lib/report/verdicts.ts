@@ -64,7 +64,9 @@ export function verdictHtml(v: Verdict): string {
     `<td style="text-align:left">${escapeHtml(c.paper)}</td><td style="text-align:left">${escapeHtml(c.observed)}</td></tr>`
   ).join("");
   const notes = v.notes.length ? `<ul>${v.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>` : "";
-  return `<div><p style="font-size:1.2em"><b>VERDICT: <span style="color:${color}">${v.level.toUpperCase()}</span></b> — ${escapeHtml(v.title)}</p>` +
+  return `<div><p style="font-size:1.2em"><b>VERDICT: <span style="color:${color}">${v.level.toUpperCase()}</span></b> — ${
+    escapeHtml(v.title)
+  }</p>` +
     `<p><i>${escapeHtml(v.claim)}</i></p><table><thead><tr><th></th><th style="text-align:left">check</th>` +
     `<th style="text-align:left">paper</th><th style="text-align:left">here</th></tr></thead><tbody>${rows}</tbody></table>${notes}</div>`;
 }
@@ -117,15 +119,23 @@ export function noDrop(m: Means, a: string, ref: string, col: string, tolerance:
   const miss = missing(m, [a, ref], [col]);
   if (miss) return { claim, paper, observed: miss, pass: null };
   const [va, vr] = [get(m, a, col)!, get(m, ref, col)!];
-  return { claim, paper, observed: `${a} ${col} ${f1(va)} vs ${ref} ${f1(vr)} (drop ${f1(vr - va)}, allowed ${tolerance})`, pass: va >= vr - tolerance };
+  return {
+    claim,
+    paper,
+    observed: `${a} ${col} ${f1(va)} vs ${ref} ${f1(vr)} (drop ${f1(vr - va)}, allowed ${tolerance})`,
+    pass: va >= vr - tolerance,
+  };
 }
 
 /** The best of `ours` on `col` (max, or min with `lower`) beats every one of `others`. */
 export function bestOf(m: Means, ours: string[], others: string[], col: string, claim: string, paper: string, lower = false): Check {
   const have = ours.filter((o) => get(m, o, col) !== undefined);
   const theirs = others.filter((o) => get(m, o, col) !== undefined);
-  if (have.length === 0 || theirs.length === 0) return { claim, paper, observed: missing(m, [...ours, ...others], [col]) ?? "not measured", pass: null };
-  const pick = (xs: string[]) => xs.reduce((a, b) => ((lower ? get(m, b, col)! < get(m, a, col)! : get(m, b, col)! > get(m, a, col)!) ? b : a));
+  if (have.length === 0 || theirs.length === 0) {
+    return { claim, paper, observed: missing(m, [...ours, ...others], [col]) ?? "not measured", pass: null };
+  }
+  const pick = (xs: string[]) =>
+    xs.reduce((a, b) => ((lower ? get(m, b, col)! < get(m, a, col)! : get(m, b, col)! > get(m, a, col)!) ? b : a));
   const [o, t] = [pick(have), pick(theirs)];
   const [vo, vt] = [get(m, o, col)!, get(m, t, col)!];
   return { claim, paper, observed: `best of ours: ${o} ${col} ${f1(vo)}; best other: ${t} ${f1(vt)}`, pass: lower ? vo < vt : vo > vt };
@@ -136,7 +146,9 @@ function blockNotes(table: Table, records: RunRecord[]): string[] {
   const sizes = records[0]?.split?.sizes;
   const failed = table.rows.filter((r) => r.failed > 0).map((r) => `${r.method} (${r.failed}/${r.runs})`);
   return [
-    `${seeds} seed(s); ${sizes ? `|D_tr| = ${sizes.train}, |D_f| = ${sizes.forget}, |D_te| = ${sizes.test}` : "sizes unknown"}; ${records[0]?.dataset ?? "?"} / ${records[0]?.model?.arch ?? "?"}`,
+    `${seeds} seed(s); ${sizes ? `|D_tr| = ${sizes.train}, |D_f| = ${sizes.forget}, |D_te| = ${sizes.test}` : "sizes unknown"}; ${
+      records[0]?.dataset ?? "?"
+    } / ${records[0]?.model?.arch ?? "?"}`,
     ...(failed.length ? [`diverged or failed runs (left out of the means): ${failed.join(", ")}`] : []),
   ];
 }
@@ -172,15 +184,36 @@ export function classwiseVerdict(records: RunRecord[]): Verdict {
     "class-wise forgetting (Tables 1, 9)",
     "UGradSL and UGradSL+ boost GA and FT respectively (higher UA and MIA) without a drop in RA or TA, stay closest to Retrain (Avg. Gap) and have about the highest Sum (§4.2).",
     [
-      compare(m, "ugradsl", "ga", "UA", "UGradSL forgets more than GA (UA)", "Table 1 CIFAR-10: 94.99 vs 25.19; Table 9 CIFAR-100: 66.59 vs 99.00 (GA higher)"),
-      compare(m, "ugradsl+", "ft", "UA", "UGradSL+ forgets more than FT (UA)", "Table 1 CIFAR-10: 100.00 vs 22.71; Table 9 CIFAR-100: 100.00 vs 0.67"),
+      compare(
+        m,
+        "ugradsl",
+        "ga",
+        "UA",
+        "UGradSL forgets more than GA (UA)",
+        "Table 1 CIFAR-10: 94.99 vs 25.19; Table 9 CIFAR-100: 66.59 vs 99.00 (GA higher)",
+      ),
+      compare(
+        m,
+        "ugradsl+",
+        "ft",
+        "UA",
+        "UGradSL+ forgets more than FT (UA)",
+        "Table 1 CIFAR-10: 100.00 vs 22.71; Table 9 CIFAR-100: 100.00 vs 0.67",
+      ),
       compare(m, "ugradsl+", "ft", "MIA", "UGradSL+ has higher MIA-efficacy than FT", "Table 1 CIFAR-10: 100.00 vs 79.21"),
       noDrop(m, "ugradsl", "ga", "TA", 5, "UGradSL keeps GA's TA (drop ≤ 5)", "Table 1 CIFAR-10: 86.78 vs 73.10"),
       noDrop(m, "ugradsl+", "ft", "TA", 5, "UGradSL+ keeps FT's TA (drop ≤ 5)", "Table 1 CIFAR-10: 94.29 vs 94.13"),
       noDrop(m, "ugradsl+", "ft", "RA", 5, "UGradSL+ keeps FT's RA (drop ≤ 5)", "Table 1 CIFAR-10: 99.26 vs 99.82"),
       compare(m, "ugradsl+", "ft", AVG_GAP, "UGradSL+ is closer to Retrain than FT (Avg. Gap)", "Table 1 CIFAR-10: 0.32 vs 25.02", false),
       compare(m, "ugradsl", "ga", AVG_GAP, "UGradSL is closer to Retrain than GA (Avg. Gap)", "Table 1 CIFAR-10: 4.38 vs 31.02", false),
-      bestOf(m, ["ugradsl", "ugradsl+"], ["ft", "ga"], SUM, "the best of UGradSL/UGradSL+ has a higher Sum than FT and GA", "Table 1 CIFAR-10: 392.55 vs 295.87"),
+      bestOf(
+        m,
+        ["ugradsl", "ugradsl+"],
+        ["ft", "ga"],
+        SUM,
+        "the best of UGradSL/UGradSL+ has a higher Sum than FT and GA",
+        "Table 1 CIFAR-10: 392.55 vs 295.87",
+      ),
       compare(m, "ugradsl+", "retrain", RTE, "UGradSL+ is faster than Retrain (RTE)", "Table 1 CIFAR-10: 3.07 vs 14.92 min", false),
     ],
     blockNotes(table, recs),
@@ -198,13 +231,35 @@ export function randomVerdict(records: RunRecord[]): Verdict {
     "random forgetting (Tables 2, 10, 13)",
     "Aiming at complete unlearning, UGradSL/UGradSL+ reach much higher UA and MIA than GA/FT at a drop in RA or TA of 15 points at most; aiming at Retrain, the (R) variants have a smaller Avg. Gap than FT and GA (§4.2).",
     [
-      compare(m, "ugradsl+", "ft", "UA", "UGradSL+ forgets more than FT (UA)", "Table 2 CIFAR-100: 63.89 vs 2.55; Table 10 CIFAR-10: 25.13 vs 1.10"),
+      compare(
+        m,
+        "ugradsl+",
+        "ft",
+        "UA",
+        "UGradSL+ forgets more than FT (UA)",
+        "Table 2 CIFAR-100: 63.89 vs 2.55; Table 10 CIFAR-10: 25.13 vs 1.10",
+      ),
       compare(m, "ugradsl+", "ft", "MIA", "UGradSL+ has higher MIA-efficacy than FT", "Table 2 CIFAR-100: 71.51 vs 10.59"),
-      compare(m, "ugradsl", "ga", "UA", "UGradSL forgets more than GA (UA)", "Table 2 CIFAR-100: 15.10 vs 2.58; Table 10 CIFAR-10: 20.77 vs 0.56"),
+      compare(
+        m,
+        "ugradsl",
+        "ga",
+        "UA",
+        "UGradSL forgets more than GA (UA)",
+        "Table 2 CIFAR-100: 15.10 vs 2.58; Table 10 CIFAR-10: 20.77 vs 0.56",
+      ),
       noDrop(m, "ugradsl+", "retrain", "TA", 15, "UGradSL+ TA drop vs Retrain ≤ 15", "Table 2 CIFAR-100: 61.09 vs 70.51"),
       noDrop(m, "ugradsl", "retrain", "TA", 15, "UGradSL TA drop vs Retrain ≤ 15", "Table 2 CIFAR-100: 59.25 vs 70.51"),
       noDrop(m, "ugradsl+", "retrain", "RA", 15, "UGradSL+ RA drop vs Retrain ≤ 15", "Table 2 CIFAR-100: 92.25 vs 99.98"),
-      bestOf(m, ["ugradsl (R)", "ugradsl+ (R)"], ["ft", "ga"], AVG_GAP, "the (R) variants are closer to Retrain than FT and GA (Avg. Gap)", "Table 2 CIFAR-100: 3.75 vs 18.83; Table 10 CIFAR-10: 2.01 vs 5.65", true),
+      bestOf(
+        m,
+        ["ugradsl (R)", "ugradsl+ (R)"],
+        ["ft", "ga"],
+        AVG_GAP,
+        "the (R) variants are closer to Retrain than FT and GA (Avg. Gap)",
+        "Table 2 CIFAR-100: 3.75 vs 18.83; Table 10 CIFAR-10: 2.01 vs 5.65",
+        true,
+      ),
     ],
     blockNotes(table, recs),
   );
@@ -221,8 +276,23 @@ export function groupVerdict(records: RunRecord[]): Verdict {
       compare(m, "ugradsl+", "ft", "UA", "UGradSL+ forgets more than FT (UA)", "Table 3 CIFAR-100: 81.11 vs 1.00"),
       compare(m, "ugradsl", "ga", "TA", "UGradSL keeps more TA than GA", "Table 3 CIFAR-100: 80.06 vs 64.07"),
       noDrop(m, "ugradsl+", "retrain", "TA", 15, "UGradSL+ TA drop vs Retrain ≤ 15", "Table 3 CIFAR-100: 78.02 vs 81.23"),
-      bestOf(m, ["ugradsl", "ugradsl+"], ["ft", "ga"], SUM, "the best of UGradSL/UGradSL+ has a higher Sum than FT and GA", "Table 3 CIFAR-100: 348.22 vs 322.39"),
-      bestOf(m, ["ugradsl (R)", "ugradsl+ (R)"], ["ft", "ga"], AVG_GAP, "the (R) variants are closer to Retrain than FT and GA (Avg. Gap)", "Table 3 CIFAR-100: 2.40 vs 10.21", true),
+      bestOf(
+        m,
+        ["ugradsl", "ugradsl+"],
+        ["ft", "ga"],
+        SUM,
+        "the best of UGradSL/UGradSL+ has a higher Sum than FT and GA",
+        "Table 3 CIFAR-100: 348.22 vs 322.39",
+      ),
+      bestOf(
+        m,
+        ["ugradsl (R)", "ugradsl+ (R)"],
+        ["ft", "ga"],
+        AVG_GAP,
+        "the (R) variants are closer to Retrain than FT and GA (Avg. Gap)",
+        "Table 3 CIFAR-100: 2.40 vs 10.21",
+        true,
+      ),
     ],
     blockNotes(table, recs),
   );
@@ -239,7 +309,15 @@ export function identityVerdict(records: RunRecord[]): Verdict {
       compare(m, "ugradsl+", "ft", "UA", "UGradSL+ forgets more than FT (UA)", "Table 4 CelebA: 15.63 vs 5.36"),
       compare(m, "ugradsl", "ga", "UA", "UGradSL forgets more than GA (UA)", "Table 4 CelebA: 11.33 vs 6.00"),
       noDrop(m, "ugradsl+", "retrain", "TA", 5, "UGradSL+ TA within 5 points of Retrain's", "Table 4 CelebA: 88.29 vs 91.78"),
-      bestOf(m, ["ugradsl (R)", "ugradsl+ (R)"], ["ft", "ga"], AVG_GAP, "the (R) variants are closer to Retrain than FT and GA (Avg. Gap)", "Table 4 CelebA: 1.11 vs 1.75", true),
+      bestOf(
+        m,
+        ["ugradsl (R)", "ugradsl+ (R)"],
+        ["ft", "ga"],
+        AVG_GAP,
+        "the (R) variants are closer to Retrain than FT and GA (Avg. Gap)",
+        "Table 4 CelebA: 1.11 vs 1.75",
+        true,
+      ),
     ],
     blockNotes(table, recs),
   );
@@ -254,7 +332,10 @@ export function miaVerdict(records: RunRecord[]): Verdict {
   const rd = meansOf(tableFor(records, "random").table);
   const methods = (m: Means) => [...m.keys()];
   const range = (m: Means, lo: number, hi: number, claim: string, paper: string): Check => {
-    const vals = methods(m).map((me) => [me, get(m, me, "AdditionalMIA")] as const).filter(([, v]) => v !== undefined) as [string, number][];
+    const vals = methods(m).map((me) => [me, get(m, me, "AdditionalMIA")] as const).filter(([, v]) => v !== undefined) as [
+      string,
+      number,
+    ][];
     if (vals.length === 0) return { claim, paper, observed: "not measured (no AdditionalMIA)", pass: null };
     return { claim, paper, observed: vals.map(([me, v]) => `${me} ${f1(v)}`).join(", "), pass: vals.every(([, v]) => v >= lo && v <= hi) };
   };
@@ -290,8 +371,23 @@ export function architecturesVerdict(records: RunRecord[]): Verdict {
       const m = meansOf(tableFor(records, paradigm, arch).table);
       const tag = `${arch}, ${paradigm}`;
       checks.push(
-        bestOf(m, ["ugradsl", "ugradsl+"], ["ft", "ga"], "UA", `${tag}: the best of UGradSL/UGradSL+ forgets more than FT and GA (UA)`, "Table 12 ViT class-wise: 99.99 vs 33.77; Table 11 VGG-16 random: 13.45 vs 1.35"),
-        bestOf(m, ["ugradsl", "ugradsl+"], ["ft", "ga"], AVG_GAP, `${tag}: the best of UGradSL/UGradSL+ is closer to Retrain than FT and GA (Avg. Gap)`, "Table 12 ViT: 12.85 vs 41.63; Table 11 VGG-16: 4.86 vs 4.96", true),
+        bestOf(
+          m,
+          ["ugradsl", "ugradsl+"],
+          ["ft", "ga"],
+          "UA",
+          `${tag}: the best of UGradSL/UGradSL+ forgets more than FT and GA (UA)`,
+          "Table 12 ViT class-wise: 99.99 vs 33.77; Table 11 VGG-16 random: 13.45 vs 1.35",
+        ),
+        bestOf(
+          m,
+          ["ugradsl", "ugradsl+"],
+          ["ft", "ga"],
+          AVG_GAP,
+          `${tag}: the best of UGradSL/UGradSL+ is closer to Retrain than FT and GA (Avg. Gap)`,
+          "Table 12 ViT: 12.85 vs 41.63; Table 11 VGG-16: 4.86 vs 4.96",
+          true,
+        ),
       );
     }
   }

@@ -62,7 +62,9 @@ export function parseSearchCli(args: string[]): SearchConfig | "help" {
   const base = parseCli([...rest, ...(own.methods ? [`--methods=${own.methods}`] : [])]);
   if (base === "help") return "help";
   const cfg = base as ExperimentConfig;
-  if (cfg.paradigms.length !== 1) throw new Error(`--paradigm: one paradigm per search (got ${cfg.paradigms.join(", ")}); valid values are ${PARADIGMS.join(", ")}`);
+  if (cfg.paradigms.length !== 1) {
+    throw new Error(`--paradigm: one paradigm per search (got ${cfg.paradigms.join(", ")}); valid values are ${PARADIGMS.join(", ")}`);
+  }
   const objective = (own.objective ?? "R") as Objective;
   if (!OBJECTIVES.includes(objective)) throw new Error(`--objective: "${objective}" is not one of ${OBJECTIVES.join(", ")}`);
   const budget = Number(own.budget ?? "8");
@@ -129,11 +131,15 @@ export async function searchMain(args: string[]): Promise<number> {
     onLine: (l) =>
       console.error(
         `${l.method} point ${l.point} seed ${l.seed}: ${l.status}` +
-          (l.status === "ok" ? `  UA ${l.metrics.UA.toFixed(1)} RA ${l.metrics.RA.toFixed(1)} VA ${l.metrics.VA.toFixed(1)}` : ` (${l.error})`) +
+          (l.status === "ok"
+            ? `  UA ${l.metrics.UA.toFixed(1)} RA ${l.metrics.RA.toFixed(1)} VA ${l.metrics.VA.toFixed(1)}`
+            : ` (${l.error})`) +
           `  ${l.rteSeconds.toFixed(1)}s`,
       ),
   });
-  console.error(`shard ${cfg.shard.index}/${cfg.shard.count}: ${lines.length} new lines in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  console.error(
+    `shard ${cfg.shard.index}/${cfg.shard.count}: ${lines.length} new lines in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  );
   if (cfg.shard.count === 1) return searchMain(["merge", cfg.out]);
   console.error(`when every shard is done: deno task search merge ${cfg.out}`);
   return 0;

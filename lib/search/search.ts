@@ -141,7 +141,12 @@ export function searchManifest(cfg: SearchConfig): SearchManifest {
   const units: SearchManifest["units"] = [];
   if (cfg.objective === "R") {
     const spec = methodSpec("retrain");
-    units.push({ method: "retrain", point: 0, searched: {}, options: resolveOptions(spec.options, cfg.fixed.retrain ?? {}, "search retrain") });
+    units.push({
+      method: "retrain",
+      point: 0,
+      searched: {},
+      options: resolveOptions(spec.options, cfg.fixed.retrain ?? {}, "search retrain"),
+    });
   }
   for (const method of cfg.methods) {
     if (method === "retrain") continue;
@@ -149,11 +154,18 @@ export function searchManifest(cfg: SearchConfig): SearchManifest {
     const fixed = cfg.fixed[method] ?? {};
     const space = Object.fromEntries(Object.entries((cfg.spaces ?? SEARCH_SPACES)[method] ?? {}).filter(([k]) => !(k in fixed)));
     for (const k of Object.keys(space)) {
-      if (!(k in spec.options)) throw new Error(`search space of ${method}: "${k}" is not one of its options (${Object.keys(spec.options).join(", ")})`);
+      if (!(k in spec.options)) {
+        throw new Error(`search space of ${method}: "${k}" is not one of its options (${Object.keys(spec.options).join(", ")})`);
+      }
     }
     const defaults = { ...defaultsOf(spec.options), ...fixed };
     searchPoints(method, space, defaults, cfg.budget, cfg.searchSeed).forEach((searched, point) => {
-      units.push({ method, point, searched, options: resolveOptions(spec.options, { ...fixed, ...searched }, `search ${method} point ${point}`) });
+      units.push({
+        method,
+        point,
+        searched,
+        options: resolveOptions(spec.options, { ...fixed, ...searched }, `search ${method} point ${point}`),
+      });
     });
   }
   return {
@@ -332,7 +344,9 @@ export function scoreSearch(manifest: SearchManifest, lines: SearchLine[]): Sear
   const byKey = new Map<string, SearchLine>();
   for (const l of lines) byKey.set(lineKey(l), l); // a later line (a rerun) wins
   const missing: string[] = [];
-  for (const u of manifest.units) for (const seed of manifest.seeds) if (!byKey.has(lineKey({ ...u, seed }))) missing.push(lineKey({ ...u, seed }));
+  for (const u of manifest.units) {
+    for (const seed of manifest.seeds) if (!byKey.has(lineKey({ ...u, seed }))) missing.push(lineKey({ ...u, seed }));
+  }
   const keys = manifest.metrics;
   const refBySeed = new Map<number, Record<string, number>>();
   for (const seed of manifest.seeds) {
@@ -355,7 +369,16 @@ export function scoreSearch(manifest: SearchManifest, lines: SearchLine[]): Sear
         : NaN;
     }
     const status = ls.map((l) => l?.status ?? "missing").join(",");
-    points.push({ method: u.method, point: u.point, searched: u.searched, options: u.options, metrics, score, seeds: present.length, status });
+    points.push({
+      method: u.method,
+      point: u.point,
+      searched: u.searched,
+      options: u.options,
+      metrics,
+      score,
+      seeds: present.length,
+      status,
+    });
   }
   const better = (a: PointScore, b: PointScore) => manifest.objective === "complete" ? a.score > b.score : a.score < b.score;
   const chosen: Record<string, PointScore | null> = {};
@@ -381,18 +404,30 @@ export function summaryMarkdown(r: SearchResult): string {
   const head = [
     `# Search ${m.name}`,
     "",
-    `${m.dataset} · ${m.model} · ${m.paradigm} · seeds ${m.seeds.join(", ")} · budget ${m.budget} points a method · search seed ${m.searchSeed}`,
+    `${m.dataset} · ${m.model} · ${m.paradigm} · seeds ${
+      m.seeds.join(", ")
+    } · budget ${m.budget} points a method · search seed ${m.searchSeed}`,
     "",
     `Objective ${objective}. Metrics on D_f (UA), D_r (RA) and the validation split (VA); the test split was sealed (never read).`,
     "Point 0 is each method's defaults; the others are random draws from its space (lib/search/spaces.ts).",
     "",
   ];
   if (r.reference) head.push(`Retrain (reference): ${m.metrics.map((k) => `${k} ${r.reference![k].toFixed(2)}`).join(", ")}`, "");
-  if (r.missing.length) head.push(`**Incomplete**: ${r.missing.length} unit×seed lines missing (e.g. ${r.missing.slice(0, 3).join("; ")}).`, "");
+  if (r.missing.length) {
+    head.push(`**Incomplete**: ${r.missing.length} unit×seed lines missing (e.g. ${r.missing.slice(0, 3).join("; ")}).`, "");
+  }
   const scoreName = m.objective === "complete" ? "Sum (UA+RA+VA) ↑" : "Avg. Gap ↓";
-  const row = (p: PointScore) => `| ${p.method} | ${p.point} | ${fmtOpts(p.searched)} | ${m.metrics.map((k) => Number.isFinite(p.metrics[k]) ? p.metrics[k].toFixed(2) : "–").join(" | ")} | ${Number.isFinite(p.score) ? p.score.toFixed(2) : "–"} |`;
-  const header = [`| Method | Point | Chosen options | ${m.metrics.join(" | ")} | ${scoreName} |`, `|---|---:|---|${m.metrics.map(() => "---:").join("|")}|---:|`];
-  const chosenRows = Object.entries(r.chosen).map(([method, p]) => p ? row(p) : `| ${method} | – | no point finished on every seed | ${m.metrics.map(() => "–").join(" | ")} | – |`);
+  const row = (p: PointScore) =>
+    `| ${p.method} | ${p.point} | ${fmtOpts(p.searched)} | ${
+      m.metrics.map((k) => Number.isFinite(p.metrics[k]) ? p.metrics[k].toFixed(2) : "–").join(" | ")
+    } | ${Number.isFinite(p.score) ? p.score.toFixed(2) : "–"} |`;
+  const header = [
+    `| Method | Point | Chosen options | ${m.metrics.join(" | ")} | ${scoreName} |`,
+    `|---|---:|---|${m.metrics.map(() => "---:").join("|")}|---:|`,
+  ];
+  const chosenRows = Object.entries(r.chosen).map(([method, p]) =>
+    p ? row(p) : `| ${method} | – | no point finished on every seed | ${m.metrics.map(() => "–").join(" | ")} | – |`
+  );
   const allRows = r.points.map((p) => `${row(p).slice(0, -1)} ${p.status} |`);
   return [
     ...head,
@@ -451,10 +486,12 @@ export async function mergeSearch(out: string): Promise<SearchResult> {
     budget: manifest.budget,
     complete: result.missing.length === 0,
     reference: result.reference ?? null,
-    methods: Object.fromEntries(Object.entries(result.chosen).map(([method, p]) => [
-      method,
-      p ? { point: p.point, searched: p.searched, options: p.options, metrics: p.metrics, score: p.score } : null,
-    ])),
+    methods: Object.fromEntries(
+      Object.entries(result.chosen).map(([method, p]) => [
+        method,
+        p ? { point: p.point, searched: p.searched, options: p.options, metrics: p.metrics, score: p.score } : null,
+      ]),
+    ),
   };
   await Deno.writeTextFile(`${out}/best.json`, JSON.stringify(best, null, 2) + "\n");
   return result;

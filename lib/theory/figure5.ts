@@ -137,9 +137,7 @@ export function mlpLastLayer(
   const lastLayer: TheoryData = {
     ...subset,
     features: hidden,
-    featureMap: `tanh MLP ${
-      data.features.dim - 1
-    }→${net.hidden}→${data.numClasses} body (frozen) on ${data.featureMap}`,
+    featureMap: `tanh MLP ${data.features.dim - 1}→${net.hidden}→${data.numClasses} body (frozen) on ${data.featureMap}`,
   };
   const original = trainOriginal(lastLayer, lambda);
   return {

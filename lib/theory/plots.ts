@@ -258,14 +258,10 @@ export function toSvg(fig: Figure): string {
     out.push(`<text x="${m.l - 4}" y="${y + 4}" text-anchor="end">${fmt(t, logY)}</text>`);
   }
   out.push(
-    `<text x="${(m.l + width - m.r) / 2}" y="${m.t + plotH + 32}" text-anchor="middle">${
-      esc(fig.layout.xaxis.title.text)
-    }</text>`,
+    `<text x="${(m.l + width - m.r) / 2}" y="${m.t + plotH + 32}" text-anchor="middle">${esc(fig.layout.xaxis.title.text)}</text>`,
   );
   out.push(
-    `<text transform="translate(16 ${m.t + plotH / 2}) rotate(-90)" text-anchor="middle">${
-      esc(fig.layout.yaxis.title.text)
-    }</text>`,
+    `<text transform="translate(16 ${m.t + plotH / 2}) rotate(-90)" text-anchor="middle">${esc(fig.layout.yaxis.title.text)}</text>`,
   );
   const inside = (v: number, lo: number, hi: number) => v >= lo - 1e-9 && v <= hi + 1e-9;
   fig.data.forEach((t, i) => {
@@ -275,18 +271,14 @@ export function toSvg(fig: Figure): string {
       const w = pts.length > 1 ? Math.abs(px(pts[1][0]) - px(pts[0][0])) : 10;
       for (const [x, y] of pts) {
         out.push(
-          `<rect x="${px(x) - w / 2}" y="${py(y)}" width="${w}" height="${
-            py(Math.max(y0, 0)) - py(y)
-          }" fill="${color}" opacity="${t.opacity ?? 0.7}"/>`,
+          `<rect x="${px(x) - w / 2}" y="${py(y)}" width="${w}" height="${py(Math.max(y0, 0)) - py(y)}" fill="${color}" opacity="${
+            t.opacity ?? 0.7
+          }"/>`,
         );
       }
     } else {
       if (t.mode !== "markers" && pts.length > 1) {
-        const dash = t.line?.dash === "dash"
-          ? ` stroke-dasharray="6 4"`
-          : t.line?.dash === "dot"
-          ? ` stroke-dasharray="2 3"`
-          : "";
+        const dash = t.line?.dash === "dash" ? ` stroke-dasharray="6 4"` : t.line?.dash === "dot" ? ` stroke-dasharray="2 3"` : "";
         out.push(
           `<polyline fill="none" stroke="${color}" stroke-width="1.5"${dash} points="${
             pts.map(([x, y]) => `${px(x)},${py(y)}`).join(" ")
@@ -327,11 +319,7 @@ export async function show(fig: Figure, text = fig.layout.title.text): Promise<v
 export async function showTable(rows: Record<string, unknown>[], caption = ""): Promise<void> {
   const cell = (v: unknown) =>
     typeof v === "number"
-      ? Number.isInteger(v)
-        ? String(v)
-        : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0)
-        ? v.toExponential(3)
-        : v.toPrecision(4)
+      ? Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toPrecision(4)
       : String(v);
   const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const j = jupyter();
@@ -348,8 +336,6 @@ export async function showTable(rows: Record<string, unknown>[], caption = ""): 
   ].filter((l) => l !== "").join("\n");
   const html = `<table>${caption ? `<caption>${esc(caption)}</caption>` : ""}<thead><tr>${
     cols.map((c) => `<th>${esc(c)}</th>`).join("")
-  }</tr></thead><tbody>${
-    rows.map((r) => `<tr>${cols.map((c) => `<td>${esc(cell(r[c]))}</td>`).join("")}</tr>`).join("")
-  }</tbody></table>`;
+  }</tr></thead><tbody>${rows.map((r) => `<tr>${cols.map((c) => `<td>${esc(cell(r[c]))}</td>`).join("")}</tr>`).join("")}</tbody></table>`;
   await j.display({ "text/html": html, "text/plain": text }, { raw: true });
 }

@@ -10,13 +10,7 @@ import { accuracy, type ForgetSet, forgetSets, type Original, trainOriginal } fr
 import { Rng } from "../rng.ts";
 import { theorem1Check, type Theorem1Result } from "./theorem1.ts";
 import { theorem2Check, type Theorem2Result } from "./theorem2.ts";
-import {
-  type ClosedFormResult,
-  theorem3Alphas,
-  theorem3Check,
-  theorem3ClosedFormCheck,
-  type Theorem3Result,
-} from "./theorem3.ts";
+import { type ClosedFormResult, theorem3Alphas, theorem3Check, theorem3ClosedFormCheck, type Theorem3Result } from "./theorem3.ts";
 import type { Verdict } from "./verdict.ts";
 
 export interface TheorySetup {

@@ -12,15 +12,7 @@
  *   the condition against what was measured, for the influence step, natural GA and plain GA. The verdict
  *   grades the influence step (the GA the theorem models) and plain GA (the GA one actually runs).
  */
-import {
-  type ForgetSet,
-  influence,
-  influenceAscent,
-  naturalAscent,
-  type Original,
-  plainAscent,
-  plainStepSize,
-} from "./influence.ts";
+import { type ForgetSet, influence, influenceAscent, naturalAscent, type Original, plainAscent, plainStepSize } from "./influence.ts";
 import { dist, dot, norm, spearman, sub } from "./linalg.ts";
 import { combine, type Criterion, grade, type Verdict } from "./verdict.ts";
 

@@ -12,15 +12,7 @@
  * - "plain": plain gradient ascent at a few probe α (`plainAscent`, step 1/λ_max(H_{θ_o}), travel equal to
  *   the influence step's length).
  */
-import {
-  type ForgetSet,
-  influence,
-  influenceAscent,
-  naturalAscent,
-  type Original,
-  plainAscent,
-  plainStepSize,
-} from "./influence.ts";
+import { type ForgetSet, influence, influenceAscent, naturalAscent, type Original, plainAscent, plainStepSize } from "./influence.ts";
 import { dist, dot, norm, sub } from "./linalg.ts";
 import { type Criterion, flag, grade, type Verdict } from "./verdict.ts";
 
@@ -209,9 +201,7 @@ export function theorem2Check(
   const notes: string[] = [];
   if (inner >= 0) {
     notes.push(
-      `⟨a,b⟩ = ${
-        inner.toExponential(3)
-      } ≥ 0: Theorem 2's premise fails on this forget set; Eq. 5 then predicts that no α < 0 helps`,
+      `⟨a,b⟩ = ${inner.toExponential(3)} ≥ 0: Theorem 2's premise fails on this forget set; Eq. 5 then predicts that no α < 0 helps`,
     );
   }
   if (Math.sign(inner) !== Math.sign(innerMeasured)) {

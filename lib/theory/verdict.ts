@@ -50,11 +50,7 @@ export function combine(criteria: Criterion[]): Verdict {
 export function describe(title: string, verdict: Verdict, criteria: Criterion[], notes: string[] = []): string {
   const fmt = (
     v: number,
-  ) => (Number.isInteger(v)
-    ? String(v)
-    : Math.abs(v) < 1e-3 || Math.abs(v) >= 1e4
-    ? v.toExponential(3)
-    : v.toPrecision(4));
+  ) => (Number.isInteger(v) ? String(v) : Math.abs(v) < 1e-3 || Math.abs(v) >= 1e4 ? v.toExponential(3) : v.toPrecision(4));
   return [
     `${title}: ${verdict.toUpperCase()}`,
     ...criteria.map((c) => `  - ${c.name} = ${fmt(c.value)} (${c.rule}) → ${c.verdict}`),

@@ -21,7 +21,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { EnumField } from "../config.ts";
 import { batchOf, logitsOf, trainableVariables } from "../train.ts";
-import { loopBatchLimit, PER_EXAMPLE_FIELD, type PerExampleMode, perExampleGrads } from "./per_example.ts";
+import { loopBatchLimit, PER_EXAMPLE_FIELD, perExampleGrads, type PerExampleMode } from "./per_example.ts";
 import type { UnlearnContext } from "./types.ts";
 import { defineMethod } from "./types.ts";
 

@@ -191,7 +191,11 @@ export function runGradientMixed(ctx: UnlearnContext, opts: MixedOptions): Unlea
           }
           return total as tf.Scalar;
         });
-        tf.dispose([retain?.x, retain?.y, forget?.x, forget?.y, typeof alpha === "number" ? undefined : alpha].filter((t) => t !== undefined) as tf.Tensor[]);
+        tf.dispose(
+          [retain?.x, retain?.y, forget?.x, forget?.y, typeof alpha === "number" ? undefined : alpha].filter((t) =>
+            t !== undefined
+          ) as tf.Tensor[],
+        );
         step++;
         if (Math.abs(retainLoss) > opts.divergeLoss || Math.abs(forgetLoss) > opts.divergeLoss) {
           throw new DivergedError(`loss beyond ${opts.divergeLoss} (retain ${retainLoss}, forget ${forgetLoss}) at step ${step}`, step);

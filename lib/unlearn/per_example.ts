@@ -262,7 +262,9 @@ export function perExampleGrads(net: Net, x: tf.Tensor, labels: tf.Tensor1D, mod
   const n = x.shape[0];
   const variables = trainableVariables(net);
   const steps = mode === "loop" ? null : denseChain(net);
-  if (mode === "dense" && !steps) throw new Error(`per-example gradients: ${net.config.arch} is not a chain of dense layers; use mode "loop"`);
+  if (mode === "dense" && !steps) {
+    throw new Error(`per-example gradients: ${net.config.arch} is not a chain of dense layers; use mode "loop"`);
+  }
   if (steps) {
     const { a, d } = tf.tidy(() => {
       const inputs = denseForward(steps, x).inputs;

@@ -16,7 +16,14 @@ import { batchOf, epochBatches, logitsOf, Sgd, trainableVariables } from "../tra
 import type { UnlearnContext, UnlearnOutcome } from "./types.ts";
 import { defineMethod } from "./types.ts";
 
-const num = (d: number, doc: string, min?: number, max?: number, integer = false): NumberField => ({ type: "number", default: d, doc, min, max, integer });
+const num = (d: number, doc: string, min?: number, max?: number, integer = false): NumberField => ({
+  type: "number",
+  default: d,
+  doc,
+  min,
+  max,
+  integer,
+});
 
 /** The fine-tuning options shared by the kit's non-gradient-mixed methods, with per-method defaults. */
 export function sgdFields(d: { epochs: number; learningRate: number; momentum: number; weightDecay: number; batchSize: number }) {
@@ -55,7 +62,9 @@ export function relabelFineTune(ctx: UnlearnContext, opts: RelabelOptions, label
   for (const i of task.forgetIdx) isForget[i] = 1;
   const pool = Int32Array.from([...task.forgetIdx, ...task.retainIdx]);
   const vars = trainableVariables(net);
-  const frozen: (tf.Tensor | null)[] = mask ? vars.map((v, i) => (tf.tidy(() => tf.min(mask[i]).dataSync()[0]) < 1 ? v.clone() : null)) : [];
+  const frozen: (tf.Tensor | null)[] = mask
+    ? vars.map((v, i) => (tf.tidy(() => tf.min(mask[i]).dataSync()[0]) < 1 ? v.clone() : null))
+    : [];
   const sgd = new Sgd(net, opts);
   const bar = ctx.progress(label, opts.epochs * Math.ceil(pool.length / opts.batchSize));
   const history: Record<string, number>[] = [];
@@ -102,7 +111,11 @@ export const randomLabel = defineMethod({
   source: "Random labels on D_f plus D_r (Graves et al. 2021); Jia et al. 2023 code RL.py; paper §11.3 FT recipe",
   options: {
     ...sgdFields({ epochs: 10, learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4, batchSize: 128 }),
-    wrongOnly: { type: "boolean", default: true, doc: "draw forget labels from the K−1 wrong classes (false: any class, as the public code)" },
+    wrongOnly: {
+      type: "boolean",
+      default: true,
+      doc: "draw forget labels from the K−1 wrong classes (false: any class, as the public code)",
+    },
   },
   run: (ctx, opts) => relabelFineTune(ctx, opts, "random-label"),
 });

@@ -40,7 +40,13 @@ export const salun = defineMethod({
   source: "Gradient-saliency mask + Random Label on the masked weights (Fan et al. 2024, ICLR; code OPTML-Group/Unlearn-Saliency)",
   options: {
     ...sgdFields({ epochs: 10, learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4, batchSize: 128 }),
-    maskFraction: { type: "number", default: 0.5, min: 0, max: 1, doc: "share of weights updated (the most salient); 0.5 = median threshold (paper)" },
+    maskFraction: {
+      type: "number",
+      default: 0.5,
+      min: 0,
+      max: 1,
+      doc: "share of weights updated (the most salient); 0.5 = median threshold (paper)",
+    },
     gradientBatchSize: { type: "number", default: 256, min: 1, integer: true, doc: "batch size of the forget-gradient pass" },
     wrongOnly: { type: "boolean", default: true, doc: "random labels from the K−1 wrong classes (false: any class)" },
   },

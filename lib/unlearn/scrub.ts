@@ -75,7 +75,9 @@ export const scrub = defineMethod({
           const p = teacherProbs(teacher, x, opts.temperature);
           const { loss } = sgd.step(() => {
             const logits = logitsOf(student, x, true);
-            return tf.mean(crossEntropy(logits, y)).mul(opts.ceWeight).add(distillKl(logits, p, opts.temperature).mul(opts.klWeight)) as tf.Scalar;
+            return tf.mean(crossEntropy(logits, y)).mul(opts.ceWeight).add(
+              distillKl(logits, p, opts.temperature).mul(opts.klWeight),
+            ) as tf.Scalar;
           });
           tf.dispose([x, y, p]);
           sum += loss * b.length;

@@ -10,8 +10,7 @@ Deno.test("backendInfo() throws before initBackend", () => {
 });
 
 Deno.test("an invalid backend name is rejected with the valid names", async () => {
-  const listsValid = (err: Error) =>
-    ["auto", ...BACKEND_NAMES].every((name) => err.message.includes(name));
+  const listsValid = (err: Error) => ["auto", ...BACKEND_NAMES].every((name) => err.message.includes(name));
   await assert.rejects(initBackend({ backend: "gpu" as never }), listsValid);
   const saved = Deno.env.get("UNLEARN_BACKEND");
   Deno.env.set("UNLEARN_BACKEND", "cuda");

@@ -245,9 +245,7 @@ Deno.test("_FusedMatMul keeps bias and activations under transposes, batched or 
             transposeA: tA,
             transposeB: tB,
             bias: tf.tensor1d(values([n], 3)),
-            preluActivationWeights: act.activation === "prelu"
-              ? tf.tensor1d(values([n], 4))
-              : undefined,
+            preluActivationWeights: act.activation === "prelu" ? tf.tensor1d(values([n], 4)) : undefined,
             ...act,
           });
         });
@@ -322,8 +320,7 @@ Deno.test("gradients through conv2d, fused conv2d and depthwise conv match cpu",
     await assertMatchesCpu(`grad conv2d ${label(c)}`, () => {
       const x = tf.tensor(values(c.x, i), c.x);
       const w = tf.tensor(values(c.filter, i + 5), c.filter);
-      const f = (x: tf.Tensor, w: tf.Tensor) =>
-        weightedSum(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.strides, c.pad), 9);
+      const f = (x: tf.Tensor, w: tf.Tensor) => weightedSum(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.strides, c.pad), 9);
       const { value, grads } = tf.valueAndGrads(f)([x, w]);
       return [value, ...grads];
     });
@@ -350,8 +347,7 @@ Deno.test("gradients through conv2d, fused conv2d and depthwise conv match cpu",
     const c = depthwiseCases[1];
     const x = tf.tensor(values(c.x, 1), c.x) as tf.Tensor4D;
     const w = tf.tensor(values(c.filter, 2), c.filter) as tf.Tensor4D;
-    const f = (x: tf.Tensor, w: tf.Tensor) =>
-      weightedSum(tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.strides, c.pad), 3);
+    const f = (x: tf.Tensor, w: tf.Tensor) => weightedSum(tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.strides, c.pad), 3);
     return tf.grads(f)([x, w]);
   });
 });

@@ -1,12 +1,6 @@
 /** The committed Debian corpus: checksum, counts, tokenization and identity forgetting on it. */
 import assert from "node:assert/strict";
-import {
-  CHECKSUM_FILE,
-  CORPUS_FILE,
-  DEBIAN_CORPUS_DIR,
-  loadDebianCorpus,
-  readCorpus,
-} from "../../lib/data/debian_corpus.ts";
+import { CHECKSUM_FILE, CORPUS_FILE, DEBIAN_CORPUS_DIR, loadDebianCorpus, readCorpus } from "../../lib/data/debian_corpus.ts";
 import { makeForgetTask } from "../../lib/data/splits.ts";
 import { tempDir } from "./_formats.ts";
 

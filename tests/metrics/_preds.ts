@@ -21,7 +21,11 @@ export function uniformConfidence(n: number, lo: number, hi: number, k: number, 
 }
 
 /** A metric context over fixed predictions (no net, no data). */
-export function fakeContext(sets: Partial<Record<EvalSet, Predictions>>, seed = 1, classNames: string[] = []): MetricContext & { details: Record<string, unknown> } {
+export function fakeContext(
+  sets: Partial<Record<EvalSet, Predictions>>,
+  seed = 1,
+  classNames: string[] = [],
+): MetricContext & { details: Record<string, unknown> } {
   return {
     net: undefined as unknown as Net,
     task: { classNames } as unknown as ForgetTask,

@@ -66,7 +66,15 @@ Deno.test("LiRA: a model that memorised D_f scores AUC ≈ 1; one that saw neith
     originalKey: "noise",
   } as unknown as ForgetTask;
   const config = modelConfig("mlp", [d, 1], k, { hidden: 128, depth: 1 });
-  const recipe: SgdOptions = { epochs: 100, batchSize: 60, learningRate: 0.2, momentum: 0.9, weightDecay: 0, schedule: "constant", clipNorm: 0 };
+  const recipe: SgdOptions = {
+    epochs: 100,
+    batchSize: 60,
+    learningRate: 0.2,
+    momentum: 0.9,
+    weightDecay: 0,
+    schedule: "constant",
+    clipNorm: 0,
+  };
   const memorised = buildNet(config, 1);
   const hist = fit(memorised, train, task.trainIdx, recipe, { rng: new Rng(1) });
   assert.ok(hist.at(-1)!.trainAcc > 0.95, `memorised train accuracy ${hist.at(-1)!.trainAcc}`);
@@ -84,7 +92,13 @@ Deno.test("LiRA: a model that memorised D_f scores AUC ≈ 1; one that saw neith
   assert.ok(results.memorised.tprAt1pctFpr > results.neither.tprAt1pctFpr);
 
   // The metric form reuses the references for the same task and reports percent.
-  const ctx = { net: memorised, task, rng: new Rng(1), predictions: predictionCache(memorised, task), details: {} as Record<string, unknown> };
+  const ctx = {
+    net: memorised,
+    task,
+    rng: new Rng(1),
+    predictions: predictionCache(memorised, task),
+    details: {} as Record<string, unknown>,
+  };
   const m = LiRA.compute(ctx) as Record<string, number>;
   assert.ok(m.LiRA_AUC > 95 && m.LiRA_AUC <= 100);
   assert.ok("LiRA" in ctx.details);

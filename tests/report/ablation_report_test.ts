@@ -75,11 +75,16 @@ Deno.test("the paper's Table 8 and 14 numbers and a Fig. 3-shaped sweep: holds",
   assert.equal(v.level, "holds", verdictText(v));
   assert.equal(v.checks.length, 8);
   const fig3 = v.checks.find((c) => c.claim.startsWith("Fig. 3"))!;
-  assert.match(fig3.observed, /α = -0\.5: UA 8\.00, TA 92\.50 vs α = 0: UA 2\.00, TA 93\.50; at the most negative α = -4: UA 40\.00, TA 60\.00/);
+  assert.match(
+    fig3.observed,
+    /α = -0\.5: UA 8\.00, TA 92\.50 vs α = 0: UA 2\.00, TA 93\.50; at the most negative α = -4: UA 40\.00, TA 60\.00/,
+  );
 });
 
 Deno.test("a sweep where every helpful α costs TA fails Fig. 3; missing parts are not measured", () => {
-  const rows = paperRows().map((r) => r.ablation === "fig3" && r.variant === "ugradsl+@-0.5" ? { ...r, metrics: { ...r.metrics, TA: 80 } } : r);
+  const rows = paperRows().map((r) =>
+    r.ablation === "fig3" && r.variant === "ugradsl+@-0.5" ? { ...r, metrics: { ...r.metrics, TA: 80 } } : r
+  );
   const v = ablationVerdict(rows);
   assert.equal(v.level, "partly");
   assert.match(v.checks.find((c) => c.claim.startsWith("Fig. 3"))!.observed, /every α < 0 loses more than 5 points of TA/);

@@ -37,7 +37,11 @@ Deno.test("figure text: long series shortened, heatmaps as matrices or summaries
   const t = figureText(fig);
   assert.match(t, /UA \(scatter, 40 points\): 0 → 0, 1 → 1, 2 → 2, …, 17 → 99, …, 37 → 37, 38 → 38, 39 → 39/);
   const s = streisandData(
-    { forget: predsFromConfidence([0.2], [1], 2), retain: predsFromConfidence([0.9], [0], 2), test: predsFromConfidence([0.9, 0.8], [0, 1], 2) },
+    {
+      forget: predsFromConfidence([0.2], [1], 2),
+      retain: predsFromConfidence([0.9], [0], 2),
+      test: predsFromConfidence([0.9, 0.8], [0, 1], 2),
+    },
     ["a", "b"],
   );
   const ct = figureText(confusionFigure(s));
@@ -50,7 +54,11 @@ Deno.test("figure text: long series shortened, heatmaps as matrices or summaries
 
 Deno.test("the SVG fallback draws every kit chart type without throwing", () => {
   const s = streisandData(
-    { forget: predsFromConfidence([0.2, 0.3], [1, 0], 2), retain: predsFromConfidence([0.9], [0], 2), test: predsFromConfidence([0.9, 0.8], [0, 1], 2) },
+    {
+      forget: predsFromConfidence([0.2, 0.3], [1, 0], 2),
+      retain: predsFromConfidence([0.9], [0], 2),
+      test: predsFromConfidence([0.9, 0.8], [0, 1], 2),
+    },
     ["a", "b"],
   );
   for (
@@ -59,7 +67,10 @@ Deno.test("the SVG fallback draws every kit chart type without throwing", () => 
       histogramFigure({ a: [1, 2, 3], b: [2, 3, 4] }),
       sweepLines([{ x: -1, metrics: { UA: 50, TA: 80 } }, { x: 0, metrics: { UA: 10, TA: 85 } }], { reference: { UA: 40 } }),
       sampleImagesFigure(makeSynthetic().train),
-      { data: [{ type: "scatter", x: [1e-3, 1e-2, 1], y: [1e-3, 0.1, 1], mode: "lines" }, { type: "pie", values: [1] }], layout: { xaxis: { type: "log" }, yaxis: { type: "log" } } },
+      {
+        data: [{ type: "scatter", x: [1e-3, 1e-2, 1], y: [1e-3, 0.1, 1], mode: "lines" }, { type: "pie", values: [1] }],
+        layout: { xaxis: { type: "log" }, yaxis: { type: "log" } },
+      },
     ]
   ) {
     const svg = figureToSvg(fig);

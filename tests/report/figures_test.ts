@@ -9,7 +9,9 @@ import { buildTable } from "../../lib/report/table.ts";
 import { handRecords } from "./_records.ts";
 
 const chromium = findChromium();
-if (!chromium) console.error("figures_test: no Chromium installed: the export tests are skipped (bash scripts/setup.sh --figures installs it)");
+if (!chromium) {
+  console.error("figures_test: no Chromium installed: the export tests are skipped (bash scripts/setup.sh --figures installs it)");
+}
 
 const fig = metricBars(buildTable(handRecords()), { title: "export test: UA <b>&</b> TA" });
 
@@ -21,7 +23,19 @@ function pngSize(png: Uint8Array): { width: number; height: number } {
 
 Deno.test("Chromium is started headless, offline, with a fresh profile", () => {
   const args = chromiumArgs("/tmp/profile-x", "file:///tmp/page.html", 5000);
-  for (const flag of ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--user-data-dir=/tmp/profile-x", "--dump-dom"]) {
+  for (
+    const flag of [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--user-data-dir=/tmp/profile-x",
+      "--dump-dom",
+    ]
+  ) {
     assert.ok(args.includes(flag), flag);
   }
   assert.ok(!args.some((a) => /^https?:/.test(a)), "nothing remote");

@@ -110,7 +110,8 @@ Deno.test("deno task table merges shard files into the same table as all records
   await writeTables(`${dir}/w`, all, ["retrain", "ft", "ga", "ugradsl", "ugradsl+"]);
   assert.equal(await Deno.readTextFile(`${dir}/w/table.csv`), await Deno.readTextFile(`${dir}/all/table.csv`));
   // Several inputs without --out are refused, with a reason.
-  const bad = await new Deno.Command(deno, { args: ["run", "-A", script, `${dir}/a`, `${dir}/b.jsonl`], stdout: "null", stderr: "piped" }).output();
+  const bad = await new Deno.Command(deno, { args: ["run", "-A", script, `${dir}/a`, `${dir}/b.jsonl`], stdout: "null", stderr: "piped" })
+    .output();
   assert.equal(bad.code, 2);
   assert.match(new TextDecoder().decode(bad.stderr), /--out/);
   await Deno.remove(dir, { recursive: true });

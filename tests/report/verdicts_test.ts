@@ -85,13 +85,15 @@ const TABLE5 = [
 ];
 
 Deno.test("the paper's own numbers: every claim holds", () => {
-  for (const [name, v] of [
-    ["Table 1 → classwise", classwiseVerdict(TABLE1)],
-    ["Table 1 → quickstart", quickstartVerdict(TABLE1)],
-    ["Table 2 → random", randomVerdict(TABLE2)],
-    ["Table 3 → group", groupVerdict(TABLE3)],
-    ["Table 4 → identity", identityVerdict(TABLE4)],
-  ] as const) {
+  for (
+    const [name, v] of [
+      ["Table 1 → classwise", classwiseVerdict(TABLE1)],
+      ["Table 1 → quickstart", quickstartVerdict(TABLE1)],
+      ["Table 2 → random", randomVerdict(TABLE2)],
+      ["Table 3 → group", groupVerdict(TABLE3)],
+      ["Table 4 → identity", identityVerdict(TABLE4)],
+    ] as const
+  ) {
     assert.equal(v.level, "holds", `${name}:\n${verdictText(v)}`);
     assert.ok(v.checks.every((c) => c.pass === true), name);
   }

@@ -127,7 +127,16 @@ Deno.test("search flags: objective, budget, shard, methods", () => {
 
 Deno.test("the search and deno task unlearn share the cached original and reproduce each other", async () => {
   const dir = await Deno.makeTempDir();
-  const flags = ["--dataset=synthetic", "--paradigm=random", "--seeds=1", "--epochs=2", "--model-opt=hidden=8", `--cache=${dir}/cache`, "--backend=cpu", "--no-progress"];
+  const flags = [
+    "--dataset=synthetic",
+    "--paradigm=random",
+    "--seeds=1",
+    "--epochs=2",
+    "--model-opt=hidden=8",
+    `--cache=${dir}/cache`,
+    "--backend=cpu",
+    "--no-progress",
+  ];
   const run = parseCli([...flags, "--methods=ft", "--metrics=UA", `--out=${dir}/run`]) as ExperimentConfig;
   const [record] = await runExperiment({ ...run, useTuned: false });
   const search = parseSearchCli([...flags, "--methods=ft", "--budget=1", "--objective=complete", `--out=${dir}/search`]) as SearchConfig;

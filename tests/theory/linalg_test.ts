@@ -1,14 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  cholesky,
-  cholSolve,
-  conjugateGradient,
-  largestEigenvalue,
-  matVec,
-  norm,
-  spearman,
-  sub,
-} from "../../lib/theory/linalg.ts";
+import { cholesky, cholSolve, conjugateGradient, largestEigenvalue, matVec, norm, spearman, sub } from "../../lib/theory/linalg.ts";
 import { Rng } from "../../lib/rng.ts";
 
 /** A random symmetric positive-definite matrix M = AᵀA + shift·I. */

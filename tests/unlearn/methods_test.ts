@@ -92,7 +92,10 @@ Deno.test("SCRUB trains the student and never the teacher", async () => {
   const ctx = await tinyContext("classwise");
   const teacher = weightsOf(ctx.original);
   const student = weightsOf(ctx.start);
-  const outcome = await methodSpec("scrub").run(ctx, { ...defaultsOf(methodSpec("scrub").options), learningRate: 0.01, epochs: 1 } as never);
+  const outcome = await methodSpec("scrub").run(
+    ctx,
+    { ...defaultsOf(methodSpec("scrub").options), learningRate: 0.01, epochs: 1 } as never,
+  );
   assert.equal(outcome.net, ctx.start);
   assert.ok(!sameWeights(weightsOf(ctx.start), student), "student unchanged");
   assert.ok(sameWeights(weightsOf(ctx.original), teacher), "teacher changed");
@@ -107,10 +110,12 @@ Deno.test("SalUn moves only the salient weights", async () => {
   const after = weightsOf(outcome.net);
   let moved = 0;
   let total = 0;
-  after.forEach((w, i) => w.forEach((v, j) => {
-    total++;
-    if (v !== before[i][j]) moved++;
-  }));
+  after.forEach((w, i) =>
+    w.forEach((v, j) => {
+      total++;
+      if (v !== before[i][j]) moved++;
+    })
+  );
   assert.ok(moved > 0 && moved <= Math.ceil(0.3 * total) + 1, `${moved} of ${total} weights moved`);
   assert.ok(Math.abs(Number(outcome.notes!.maskedShare) - 0.3) < 0.02);
   disposeNet(outcome.net);

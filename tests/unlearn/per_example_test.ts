@@ -56,7 +56,10 @@ Deno.test("the WoodFisher recursion equals the Woodbury inverse", () => {
   const beta = woodFisherCoefficients(gram, w, lambda);
   const viaRecursion = v.map((vk, k) => vk / lambda - beta.reduce((s, b, i) => s + b * g[i][k], 0));
   // Direct: solve F x = v with F formed explicitly (p × p), by Gaussian elimination.
-  const f = Array.from({ length: p }, (_, a) => Array.from({ length: p }, (_, b) => (a === b ? lambda : 0) + g.reduce((s, row) => s + row[a] * row[b], 0) / n));
+  const f = Array.from(
+    { length: p },
+    (_, a) => Array.from({ length: p }, (_, b) => (a === b ? lambda : 0) + g.reduce((s, row) => s + row[a] * row[b], 0) / n),
+  );
   const aug = f.map((row, i) => [...row, v[i]]);
   for (let col = 0; col < p; col++) {
     for (let r = col + 1; r < p; r++) {
