@@ -6,8 +6,11 @@
  *    present (nvidia-smi works or /proc/driver/nvidia exists) and the optional package imports.
  *    The GPU is checked first so a machine without one never loads libtensorflow.
  * 2. webgpu, only with a real adapter: a fallback (software) adapter is slower than wasm.
- * 3. wasm with the kit's training kernels (./backend/wasm_kernels.ts).
- * 4. cpu (pure JS; a CNN step takes minutes).
+ * 3. native: wasm with the kit's training kernels, whose matrix products and convolutions run in
+ *    Debian's OpenBLAS and oneDNN through Deno's FFI (./backend/native/, docs/speed.md); skipped,
+ *    with the reason recorded, where a library is missing or FFI is not permitted.
+ * 4. wasm with the kit's training kernels (./backend/wasm_kernels.ts).
+ * 5. cpu (pure JS; a CNN step takes minutes).
  * CPU-only `@tensorflow/tfjs-node` is never chosen by "auto": it cannot install here (its install
  * script downloads libtensorflow), so it was never measured against wasm + kit kernels, and "auto"
  * should not depend on which optional package happens to be present. Ask for "tensorflow" to use it.
@@ -17,12 +20,13 @@
  * inside try/catch, so the kit runs where they are absent.
  */
 import * as tf from "@tensorflow/tfjs";
+import { NATIVE_BACKEND, type NativeInfo, prepareNativeBackend } from "./backend/native/backend.ts";
 import { registerWasmTrainingKernels } from "./backend/wasm_kernels.ts";
 
-export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu";
+export type BackendName = "tensorflow" | "webgpu" | "native" | "wasm" | "cpu";
 
 /** Valid backend names, in the order "auto" tries them. */
-export const BACKEND_NAMES: readonly BackendName[] = ["tensorflow", "webgpu", "wasm", "cpu"];
+export const BACKEND_NAMES: readonly BackendName[] = ["tensorflow", "webgpu", "native", "wasm", "cpu"];
 
 export interface BackendInfo {
   name: BackendName;
@@ -34,10 +38,12 @@ export interface BackendInfo {
   denoVersion: string;
   v8Version: string;
   typescriptVersion: string;
-  /** Kit kernels registered on wasm (empty for other backends). */
+  /** Kit kernels registered on wasm (wasm and native; empty for other backends). */
   wasmKernels: string[];
-  /** wasm only: whether the SIMD binary runs. */
+  /** wasm and native: whether the SIMD binary runs. */
   simd?: boolean;
+  /** native only: the kernels in native code, the libraries (paths, versions) and their threads. */
+  native?: NativeInfo;
   /** webgpu / tensorflow: the GPU used. */
   gpuAdapter?: string;
 }
@@ -48,7 +54,7 @@ export interface InitOptions {
 }
 
 /** A backend that started, or why it could not. */
-type Attempt = { ok: true; gpuAdapter?: string } | { ok: false; why: string };
+type Attempt = { ok: true; gpuAdapter?: string; native?: NativeInfo } | { ok: false; why: string };
 
 let chosen: Promise<BackendInfo> | undefined;
 let info: BackendInfo | undefined;
@@ -109,8 +115,8 @@ function readEnv(key: string): string | undefined {
 }
 
 async function choose(requested: BackendName | "auto", source: string): Promise<BackendInfo> {
-  const { name, reason, gpuAdapter } = await pick(requested, source);
-  const wasm = name === "wasm";
+  const { name, reason, gpuAdapter, native } = await pick(requested, source);
+  const wasm = name === "wasm" || name === "native";
   return {
     name,
     requested,
@@ -122,26 +128,27 @@ async function choose(requested: BackendName | "auto", source: string): Promise<
     wasmKernels: wasm ? registerWasmTrainingKernels() : [],
     ...(wasm ? { simd: await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT") as boolean } : {}),
     ...(gpuAdapter ? { gpuAdapter } : {}),
+    ...(native ? { native } : {}),
   };
 }
 
 async function pick(
   requested: BackendName | "auto",
   source: string,
-): Promise<{ name: BackendName; reason: string; gpuAdapter?: string }> {
+): Promise<{ name: BackendName; reason: string; gpuAdapter?: string; native?: NativeInfo }> {
   if (requested !== "auto") {
     const attempt = await start(requested, true);
     if (!attempt.ok) {
       throw new Error(`backend "${requested}" (forced by ${source}) failed: ${attempt.why}`);
     }
-    return { name: requested, reason: `forced by ${source}`, gpuAdapter: attempt.gpuAdapter };
+    return { name: requested, reason: `forced by ${source}`, gpuAdapter: attempt.gpuAdapter, native: attempt.native };
   }
   const skipped: string[] = [];
   for (const name of BACKEND_NAMES) {
     const attempt = await start(name, false);
     if (attempt.ok) {
       const reason = skipped.length ? `auto; skipped ${skipped.join("; ")}` : "auto: first choice";
-      return { name, reason, gpuAdapter: attempt.gpuAdapter };
+      return { name, reason, gpuAdapter: attempt.gpuAdapter, native: attempt.native };
     }
     skipped.push(`${name}: ${attempt.why}`);
   }
@@ -154,6 +161,8 @@ function start(name: BackendName, forced: boolean): Promise<Attempt> {
       return startTensorflow(forced);
     case "webgpu":
       return startWebgpu(forced);
+    case "native":
+      return startNative();
     case "wasm":
       // The kit's kernels are registered in choose(); registering before or after the backend
       // initialises works alike.
@@ -161,6 +170,14 @@ function start(name: BackendName, forced: boolean): Promise<Attempt> {
     case "cpu":
       return activate("cpu");
   }
+}
+
+/** wasm + kit kernels with OpenBLAS/oneDNN kernels over them, or why not (a missing library, no FFI). */
+async function startNative(): Promise<Attempt> {
+  const prepared = await prepareNativeBackend();
+  if (!prepared.ok) return prepared;
+  const attempt = await activate(NATIVE_BACKEND);
+  return attempt.ok ? { ok: true, native: prepared.info } : attempt;
 }
 
 async function activate(name: string, gpuAdapter?: string): Promise<Attempt> {

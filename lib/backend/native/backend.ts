@@ -1,0 +1,170 @@
+/**
+ * The `native` tfjs backend: tfjs's wasm backend (the same instance, heap and kernels, with the kit's
+ * wasm training kernels) under a second name, whose heavy kernels run in OpenBLAS and oneDNN through
+ * Deno's FFI (./libs.ts). tfjs's graph, autodiff, layers and every other op are unchanged; tensors
+ * live on the wasm heap, and native code reads and writes them there in place.
+ *
+ * Because both names share one backend instance, switching between "wasm" and "native" moves no
+ * data: the bench and the tests compare them in one process.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import {
+  getKernel,
+  getKernelsForBackend,
+  type KernelConfig,
+  type KernelFunc,
+  registerKernel,
+  unregisterKernel,
+} from "@tensorflow/tfjs-core";
+import { registerWasmTrainingKernels } from "../wasm_kernels.ts";
+import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel, conv2DKernel, fusedConv2DKernel } from "./conv.ts";
+import { DnnlContext } from "./dnnl.ts";
+import { chooseSgemm, type GemmChoice, type GemmLibrary } from "./gemm.ts";
+import { loadNativeLibs, type NativeLibs } from "./libs.ts";
+import { batchMatMulKernel, fusedMatMulKernel } from "./matmul.ts";
+import { maxPoolGradKernel, maxPoolKernel } from "./pool.ts";
+import { meanKernel, sumKernel } from "./reduce.ts";
+import { tileKernel } from "./tile.ts";
+
+export const NATIVE_BACKEND = "native";
+
+/** What the native backend runs on, for run records. */
+export interface NativeInfo {
+  /** Kernels that run in native code (the rest are wasm's, with the kit's wasm kernels). */
+  kernels: string[];
+  /** The library of matrix products and reductions, and what each took at start (./gemm.ts). */
+  gemm: { library: GemmLibrary; calibrationMs: Record<GemmLibrary, number> };
+  threads: number;
+  threadsFrom: string;
+  openblas: NativeLibs["openblas"];
+  onednn: NativeLibs["onednn"];
+}
+
+export type NativeStart = { ok: true; info: NativeInfo } | { ok: false; why: string };
+
+let context: DnnlContext | undefined;
+
+/** The oneDNN context of the started backend (for leak tests: its primitive cache size). */
+export function dnnlContext(): DnnlContext | undefined {
+  return context;
+}
+
+function wasmKernelFor(name: string): KernelFunc {
+  const config = getKernel(name, "wasm");
+  if (config === undefined) throw new Error(`wasm backend has no kernel ${name}`);
+  return config.kernelFunc;
+}
+
+/**
+ * The native kernels, each with the wasm kernel (stock or the kit's) it falls back to for what it
+ * does not handle.
+ */
+function nativeKernels(gemm: GemmChoice, ctx: DnnlContext): Record<string, KernelFunc> {
+  const { sgemm } = gemm;
+  return {
+    BatchMatMul: batchMatMulKernel(sgemm, wasmKernelFor("BatchMatMul")),
+    _FusedMatMul: fusedMatMulKernel(sgemm, wasmKernelFor("_FusedMatMul"), wasmKernelFor),
+    Conv2D: conv2DKernel(ctx, wasmKernelFor("Conv2D")),
+    FusedConv2D: fusedConv2DKernel(ctx, wasmKernelFor("FusedConv2D")),
+    Conv2DBackpropInput: conv2DBackpropInputKernel(ctx, wasmKernelFor("Conv2DBackpropInput")),
+    Conv2DBackpropFilter: conv2DBackpropFilterKernel(ctx, wasmKernelFor("Conv2DBackpropFilter")),
+    MaxPool: maxPoolKernel(ctx, wasmKernelFor("MaxPool")),
+    MaxPoolGrad: maxPoolGradKernel(ctx, wasmKernelFor("MaxPoolGrad")),
+    Sum: sumKernel(sgemm, wasmKernelFor("Sum")),
+    Mean: meanKernel(sgemm, wasmKernelFor("Mean")),
+    Tile: tileKernel(wasmKernelFor("Tile")),
+  };
+}
+
+let started: Promise<NativeStart> | undefined;
+
+/**
+ * Loads the libraries, registers the `native` backend and its kernels, and checks them on small
+ * products against plain loops. Does not make it the current backend (tf.setBackend("native") does).
+ * Idempotent; resolves { ok: false, why } where anything is missing.
+ */
+export function prepareNativeBackend(): Promise<NativeStart> {
+  started ??= prepare();
+  return started;
+}
+
+async function prepare(): Promise<NativeStart> {
+  const loaded = loadNativeLibs();
+  if (!loaded.ok) return loaded;
+  const { libs } = loaded;
+  registerWasmTrainingKernels();
+  const previous = tf.getBackend();
+  try {
+    if (!(await tf.setBackend("wasm"))) return { ok: false, why: 'tf.setBackend("wasm") failed' };
+  } catch (err) {
+    return { ok: false, why: `tf.setBackend("wasm"): ${err instanceof Error ? err.message : err}` };
+  }
+  const wasm = tf.findBackend("wasm") as BackendWasm;
+  let ctx: DnnlContext;
+  try {
+    ctx = new DnnlContext(libs.dnnl);
+  } catch (err) {
+    return { ok: false, why: `oneDNN: ${err instanceof Error ? err.message : err}` };
+  }
+  context = ctx;
+  if (!tf.engine().registryFactory[NATIVE_BACKEND]) {
+    // Priority 0: tfjs never picks it on its own; the kit's resolver asks for it by name.
+    tf.registerBackend(NATIVE_BACKEND, () => wasm, 0);
+  }
+  // Every wasm kernel (stock and kit) under the new name, then the native ones over them.
+  for (const config of getKernelsForBackend("wasm")) {
+    if (getKernel(config.kernelName, NATIVE_BACKEND) === undefined) {
+      registerKernel({ ...config, backendName: NATIVE_BACKEND });
+    }
+  }
+  const gemm = chooseSgemm(libs.blas, libs.dnnl);
+  const kernels = nativeKernels(gemm, ctx);
+  for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
+    const current: KernelConfig | undefined = getKernel(kernelName, NATIVE_BACKEND);
+    if (current !== undefined) unregisterKernel(kernelName, NATIVE_BACKEND);
+    registerKernel({ kernelName, backendName: NATIVE_BACKEND, kernelFunc, setupFunc: current?.setupFunc });
+  }
+  const check = await selfCheck();
+  if (previous && previous !== tf.getBackend()) await tf.setBackend(previous);
+  if (check !== undefined) return { ok: false, why: `native kernels failed their self-check: ${check}` };
+  return {
+    ok: true,
+    info: {
+      kernels: Object.keys(kernels),
+      gemm: { library: gemm.library, calibrationMs: gemm.calibrationMs },
+      threads: libs.threads,
+      threadsFrom: libs.threadsFrom,
+      openblas: libs.openblas,
+      onednn: libs.onednn,
+    },
+  };
+}
+
+/**
+ * A product and a convolution with known answers on the native backend: catches a library whose
+ * ABI differs from the one the FFI declarations assume before any real work runs on it. Returns
+ * what went wrong, or undefined.
+ */
+async function selfCheck(): Promise<string | undefined> {
+  try {
+    await tf.setBackend(NATIVE_BACKEND);
+    const [product, conv] = tf.tidy(() => {
+      const a = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+      const b = tf.tensor2d([1, 0, -1, 2, 0.5, 1], [3, 2]);
+      // A 3×3 image of ones, a 2×2 filter of ones, valid: every window sums 4 ones.
+      const x = tf.ones([1, 3, 3, 1]);
+      const f = tf.ones([2, 2, 1, 1]);
+      return [tf.matMul(a, b, false, false), tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, "valid")];
+    });
+    const p = await product.data() as Float32Array;
+    const c = await conv.data() as Float32Array;
+    tf.dispose([product, conv]);
+    const expectP = [1 * 1 + 2 * -1 + 3 * 0.5, 1 * 0 + 2 * 2 + 3 * 1, 4 * 1 + 5 * -1 + 6 * 0.5, 4 * 0 + 5 * 2 + 6 * 1];
+    if (p.some((v, i) => Math.abs(v - expectP[i]) > 1e-5)) return `sgemm gave [${Array.from(p)}], expected [${expectP}]`;
+    if (c.length !== 4 || c.some((v) => Math.abs(v - 4) > 1e-5)) return `convolution gave [${Array.from(c)}], expected [4,4,4,4]`;
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * oneDNN 2.6 primitives through Deno's FFI: one CPU engine and stream, primitives cached by their
+ * full configuration, executed on memory the caller owns (the wasm heap), with no copies.
+ *
+ * oneDNN's C API takes descriptors by pointer, so pure FFI suffices: a descriptor is a byte buffer
+ * of at least the struct's size that oneDNN fills and reads; the kit never reads its fields. Struct
+ * sizes and enum values below are those of Debian's libdnnl-dev 2.6.3 headers (`dnnl_types.h`),
+ * printed by a C program compiled against them (see docs/speed.md); buffers are allocated with a
+ * margin so that a 2.x build with slightly larger structs still fits.
+ */
+import type { Dnnl } from "./libs.ts";
+
+/** sizeof(dnnl_memory_desc_t) = 696 in 2.6.3; allocated with a margin. */
+const MEMORY_DESC_BYTES = 1024;
+/** sizeof(dnnl_convolution_desc_t) = 5976, sizeof(dnnl_pooling_desc_t) = 3192 in 2.6.3. */
+const OP_DESC_BYTES = 8192;
+/** DNNL_MAX_NDIMS: every dims argument is an int64 array of this length. */
+const MAX_NDIMS = 12;
+
+/** Enum values of dnnl_types.h (2.6.3). */
+export const DNNL = {
+  f32: 3,
+  tag: { any: 1, a: 2, nhwc: 20, hwio: 30 },
+  prop: { forwardTraining: 64, forwardInference: 96 },
+  alg: { convolutionDirect: 1, poolingMax: 511, eltwiseRelu: 31 },
+  arg: {
+    src: 1,
+    dst: 17,
+    weights: 33,
+    bias: 41,
+    workspace: 64,
+    diffSrc: 129,
+    diffDst: 145,
+    diffWeights: 161,
+  },
+  query: {
+    implInfoStr: 8,
+    srcMd: 129,
+    diffSrcMd: 130,
+    weightsMd: 131,
+    diffWeightsMd: 132,
+    dstMd: 133,
+    diffDstMd: 134,
+    workspaceMd: 135,
+  },
+  engineCpu: 1,
+  streamDefaultFlags: 1,
+} as const;
+
+/** dnnl_status_t names, for error messages. */
+const STATUS: Record<number, string> = {
+  1: "out_of_memory",
+  2: "invalid_arguments",
+  3: "unimplemented",
+  4: "iterator_ends",
+  5: "runtime_error",
+  6: "not_required",
+};
+
+export class DnnlError extends Error {
+  constructor(what: string, readonly status: number) {
+    super(`oneDNN ${what}: ${STATUS[status] ?? `status ${status}`}`);
+  }
+}
+
+/** A primitive ready to run: its memory objects take new data pointers on every call. */
+export interface Primitive {
+  /** oneDNN's name for the implementation it chose, e.g. "jit:avx512_core" or "x64:gemm:jit". */
+  impl: string;
+  /** Bytes of each argument's buffer, in `run` order (oneDNN's size for its memory descriptor). */
+  bytes: number[];
+  run(pointers: Deno.PointerValue[]): void;
+}
+
+/** A memory argument of a primitive: which DNNL_ARG and which primitive-descriptor query gives its layout. */
+export interface ArgSpec {
+  arg: number;
+  query: number;
+  /** Which descriptor of that kind (the bias is weights descriptor 1); default 0. */
+  index?: number;
+}
+
+const outPointer = () => new BigUint64Array(1);
+const asPointer = (out: BigUint64Array) => Deno.UnsafePointer.create(out[0]);
+
+/** Primitives kept at most; the oldest is destroyed beyond this (shapes vary with the last batch). */
+const CACHE_LIMIT = 256;
+
+export class DnnlContext {
+  readonly engine: Deno.PointerValue;
+  readonly stream: Deno.PointerValue;
+  private readonly cache = new Map<string, Primitive & { destroy(): void }>();
+  /** Configurations oneDNN refused, with its reason: not retried. */
+  private readonly refused = new Map<string, DnnlError>();
+
+  constructor(readonly lib: Dnnl) {
+    const engine = outPointer();
+    this.check(lib.dnnl_engine_create(engine, DNNL.engineCpu, 0n), "engine_create");
+    this.engine = asPointer(engine);
+    const stream = outPointer();
+    this.check(lib.dnnl_stream_create(stream, this.engine, DNNL.streamDefaultFlags), "stream_create");
+    this.stream = asPointer(stream);
+  }
+
+  check(status: number, what: string) {
+    if (status !== 0) throw new DnnlError(what, status);
+  }
+
+  /** A dims argument (int64[12]). */
+  dims(values: readonly number[]): BigInt64Array {
+    const out = new BigInt64Array(MAX_NDIMS);
+    values.forEach((v, i) => (out[i] = BigInt(v)));
+    return out;
+  }
+
+  /** A f32 memory descriptor of logical dims in oneDNN's order with a physical layout tag. */
+  memoryDesc(dims: readonly number[], tag: number): Uint8Array {
+    const md = new Uint8Array(MEMORY_DESC_BYTES);
+    this.check(this.lib.dnnl_memory_desc_init_by_tag(md, dims.length, this.dims(dims), DNNL.f32, tag), "memory_desc_init");
+    return md;
+  }
+
+  opDesc(): Uint8Array {
+    return new Uint8Array(OP_DESC_BYTES);
+  }
+
+  /** Number of primitives cached (for leak tests). */
+  get size(): number {
+    return this.cache.size;
+  }
+
+  /**
+   * The cached primitive for `key`, or one built by `create` (which returns an op descriptor, the
+   * forward hint for backward primitives, post-ops, and its memory arguments). Throws a DnnlError if
+   * oneDNN refuses the configuration, now and on every later call with the same key.
+   */
+  primitive(key: string, create: () => PrimitiveRecipe): Primitive {
+    const hit = this.cache.get(key);
+    if (hit !== undefined) {
+      // Map order is insertion order: re-inserting keeps the most recently used last.
+      this.cache.delete(key);
+      this.cache.set(key, hit);
+      return hit;
+    }
+    const refusal = this.refused.get(key);
+    if (refusal !== undefined) throw refusal;
+    let made: Primitive & { destroy(): void };
+    try {
+      made = this.build(create());
+    } catch (err) {
+      if (err instanceof DnnlError) this.refused.set(key, err);
+      throw err;
+    }
+    this.cache.set(key, made);
+    if (this.cache.size > CACHE_LIMIT) {
+      const [oldestKey, oldest] = this.cache.entries().next().value!;
+      this.cache.delete(oldestKey);
+      oldest.destroy();
+    }
+    return made;
+  }
+
+  /** A primitive descriptor (caller destroys it), e.g. the forward hint of a backward primitive. */
+  primitiveDesc(opDesc: Uint8Array, hint: Deno.PointerValue = null, reluPostOp = false): Deno.PointerValue {
+    const { lib } = this;
+    let attr: Deno.PointerValue = null;
+    let postOps: Deno.PointerValue = null;
+    try {
+      if (reluPostOp) {
+        const a = outPointer();
+        this.check(lib.dnnl_primitive_attr_create(a), "primitive_attr_create");
+        attr = asPointer(a);
+        const p = outPointer();
+        this.check(lib.dnnl_post_ops_create(p), "post_ops_create");
+        postOps = asPointer(p);
+        this.check(lib.dnnl_post_ops_append_eltwise(postOps, 1, DNNL.alg.eltwiseRelu, 0, 0), "post_ops_append_eltwise");
+        this.check(lib.dnnl_primitive_attr_set_post_ops(attr, postOps), "primitive_attr_set_post_ops");
+      }
+      const pd = outPointer();
+      this.check(lib.dnnl_primitive_desc_create(pd, opDesc, attr, this.engine, hint), "primitive_desc_create");
+      return asPointer(pd);
+    } finally {
+      if (postOps !== null) lib.dnnl_post_ops_destroy(postOps);
+      if (attr !== null) lib.dnnl_primitive_attr_destroy(attr);
+    }
+  }
+
+  private build(recipe: PrimitiveRecipe): Primitive & { destroy(): void } {
+    const { lib } = this;
+    const pd = this.primitiveDesc(recipe.opDesc, recipe.hint ?? null, recipe.reluPostOp);
+    const memories: Deno.PointerValue[] = [];
+    let prim: Deno.PointerValue = null;
+    const destroy = () => {
+      for (const m of memories) lib.dnnl_memory_destroy(m);
+      if (prim !== null) lib.dnnl_primitive_destroy(prim);
+    };
+    try {
+      const implOut = outPointer();
+      this.check(lib.dnnl_primitive_desc_query(pd, DNNL.query.implInfoStr, 0, implOut), "query impl_info_str");
+      const implPtr = asPointer(implOut);
+      const impl = implPtr === null ? "unknown" : Deno.UnsafePointerView.getCString(implPtr);
+      // dnnl_exec_arg_t is { int arg; dnnl_memory_t memory; }: 16 bytes with padding.
+      const { args } = recipe;
+      const execArgs = new BigUint64Array(args.length * 2);
+      const bytes: number[] = [];
+      args.forEach(({ arg, query, index }, i) => {
+        const md = lib.dnnl_primitive_desc_query_md(pd, query, index ?? 0);
+        if (md === null) throw new DnnlError(`query_md(${query})`, 2);
+        bytes.push(Number(lib.dnnl_memory_desc_get_size(md)));
+        const out = outPointer();
+        // No buffer yet (DNNL_MEMORY_NONE): every run sets the caller's pointers.
+        this.check(lib.dnnl_memory_create(out, md, this.engine, null), "memory_create");
+        memories.push(asPointer(out));
+        execArgs[2 * i] = BigInt(arg);
+        execArgs[2 * i + 1] = out[0];
+      });
+      const primOut = outPointer();
+      this.check(lib.dnnl_primitive_create(primOut, pd), "primitive_create");
+      prim = asPointer(primOut);
+      const argBytes = new Uint8Array(execArgs.buffer);
+      const { stream } = this;
+      return {
+        impl,
+        bytes,
+        run: (pointers) => {
+          for (let i = 0; i < args.length; i++) {
+            this.check(lib.dnnl_memory_set_data_handle(memories[i], pointers[i]), "memory_set_data_handle");
+          }
+          this.check(lib.dnnl_primitive_execute(prim, stream, args.length, argBytes), "primitive_execute");
+        },
+        destroy,
+      };
+    } catch (err) {
+      destroy();
+      throw err;
+    } finally {
+      lib.dnnl_primitive_desc_destroy(pd);
+      if (recipe.hint) lib.dnnl_primitive_desc_destroy(recipe.hint);
+    }
+  }
+
+  /** Destroys every cached primitive. */
+  clear() {
+    for (const p of this.cache.values()) p.destroy();
+    this.cache.clear();
+    this.refused.clear();
+  }
+}
+
+export interface PrimitiveRecipe {
+  opDesc: Uint8Array;
+  /** Forward primitive descriptor for a backward primitive; destroyed after use. */
+  hint?: Deno.PointerValue;
+  reluPostOp?: boolean;
+  /** Memory arguments the caller passes pointers for, in `run` order. */
+  args: ArgSpec[];
+}

@@ -1,0 +1,101 @@
+/**
+ * Single-precision row-major GEMM, C = op(A)·op(B) + beta·C, from one of two libraries: OpenBLAS's
+ * cblas_sgemm or oneDNN's dnnl_sgemm (its own JIT kernels). Which one the native kernels use is
+ * measured once at start on the shapes of a dense layer's step, per machine: OpenBLAS 0.3.21 runs
+ * AVX2 kernels on CPUs it does not know (or where OPENBLAS_CORETYPE says so), oneDNN runs AVX-512
+ * where the CPU has it, and on a CPU OpenBLAS knows the two are close (docs/speed.md).
+ */
+import type { Dnnl, OpenBlas } from "./libs.ts";
+
+export type GemmLibrary = "openblas" | "onednn";
+
+export type Sgemm = (
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Deno.PointerValue,
+  lda: number,
+  b: Deno.PointerValue,
+  ldb: number,
+  beta: number,
+  c: Deno.PointerValue,
+  ldc: number,
+) => void;
+
+/** cblas.h enum values. */
+const ROW_MAJOR = 101;
+const NO_TRANS = 111;
+const TRANS = 112;
+
+export function openblasSgemm(blas: OpenBlas): Sgemm {
+  return (transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc) =>
+    blas.cblas_sgemm(ROW_MAJOR, transA ? TRANS : NO_TRANS, transB ? TRANS : NO_TRANS, m, n, k, 1, a, lda, b, ldb, beta, c, ldc);
+}
+
+const CHAR_N = "N".charCodeAt(0);
+const CHAR_T = "T".charCodeAt(0);
+
+export function onednnSgemm(dnnl: Dnnl): Sgemm {
+  return (transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc) => {
+    const big = BigInt;
+    const status = dnnl.dnnl_sgemm(
+      transA ? CHAR_T : CHAR_N,
+      transB ? CHAR_T : CHAR_N,
+      big(m),
+      big(n),
+      big(k),
+      1,
+      a,
+      big(lda),
+      b,
+      big(ldb),
+      beta,
+      c,
+      big(ldc),
+    );
+    if (status !== 0) throw new Error(`oneDNN sgemm: status ${status} (m ${m}, n ${n}, k ${k})`);
+  };
+}
+
+export interface GemmChoice {
+  library: GemmLibrary;
+  sgemm: Sgemm;
+  /** Median ms of the calibration products (a dense layer's forward and both backward products). */
+  calibrationMs: Record<GemmLibrary, number>;
+}
+
+/**
+ * Times both libraries on the three products of one training step of a 784→256 dense layer at
+ * batch 256 (forward, input gradient, weight gradient) and keeps the faster. ~20 ms.
+ */
+export function chooseSgemm(blas: OpenBlas, dnnl: Dnnl): GemmChoice {
+  const candidates: Record<GemmLibrary, Sgemm> = { openblas: openblasSgemm(blas), onednn: onednnSgemm(dnnl) };
+  const [batch, inputs, units] = [256, 784, 256];
+  const x = new Float32Array(batch * inputs).fill(0.5);
+  const w = new Float32Array(inputs * units).fill(0.25);
+  const y = new Float32Array(batch * units).fill(1);
+  const dx = new Float32Array(batch * inputs);
+  const dw = new Float32Array(inputs * units);
+  const p = (v: Float32Array) => Deno.UnsafePointer.of(v);
+  const step = (g: Sgemm) => {
+    g(false, false, batch, units, inputs, p(x), inputs, p(w), units, 0, p(y), units);
+    g(false, true, batch, inputs, units, p(y), units, p(w), units, 0, p(dx), inputs);
+    g(true, false, inputs, units, batch, p(x), inputs, p(y), units, 0, p(dw), units);
+  };
+  const calibrationMs = {} as Record<GemmLibrary, number>;
+  for (const [name, g] of Object.entries(candidates) as [GemmLibrary, Sgemm][]) {
+    step(g); // first calls: thread start-up, JIT
+    const times: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const start = performance.now();
+      step(g);
+      times.push(performance.now() - start);
+    }
+    times.sort((a, b) => a - b);
+    calibrationMs[name] = Math.round(times[3] * 1000) / 1000;
+  }
+  const library: GemmLibrary = calibrationMs.onednn < calibrationMs.openblas ? "onednn" : "openblas";
+  return { library, sgemm: candidates[library], calibrationMs };
+}
