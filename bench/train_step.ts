@@ -1,286 +1,271 @@
 /**
- * Times one SGD training step of two workloads on each way the kit can run them, and PyTorch's
- * step for the same models on the same machine (bench/torch_step.py):
- *   mlp: 784-256-256-10, batch 256;  cnn: conv32(3×3, relu)-maxpool-conv64(3×3, relu)-maxpool-
- *   dense128-dense10 ("same" padding, as lib/models/cnn.ts), batch 128, on 28×28×1.
- * Variants: stock wasm (before the kit's kernels are registered), the backend initBackend() picks
- * (wasm + kit kernels here), and cpu. Each: warm-up steps, then the median of timed steps.
+ * The side-by-side training-step bench (`deno task bench`): the kit's MLP, CNN and ResNet-18
+ * (bench/workloads.ts) on the native backend (OpenBLAS/oneDNN through FFI, at the machine's thread
+ * count and at 1 thread), on wasm + kit kernels, and the same models in PyTorch at 1 and 2 threads
+ * (bench/torch_step.py, Debian's python3-torch under /usr/bin/python3). Every measurement runs in its
+ * own process, so each has its own peak RSS; variants alternate within each round, and the best step
+ * over all rounds counts, so that a burst of load from other jobs hits all variants alike.
  *
- *   deno task bench [--steps 10] [--warmup 3] [--skip-cpu-cnn] [--out results/bench/train_step.json]
+ *   deno task bench [--rounds 2] [--steps 10] [--warmup 3] [--max-load 0.5] [--load-wait 900]
+ *                   [--workloads mlp,cnn,resnet18] [--out results/bench/train_step.json]
  *
- * cpu needs minutes per CNN step, so it times one step without warm-up; --skip-cpu-cnn drops it.
- * The Python interpreter is $UNLEARN_PYTHON, else the first of python3, /usr/bin/python3 with torch.
+ * Before starting it waits (up to --load-wait seconds) for the 1-minute load average to fall below
+ * --max-load, and records the load at start and whether it ever fell that low. Writes
+ * results/bench/train_step.json with `speedVsTorch: {mlp, cnn, resnet18}` = PyTorch's best ms ÷ the
+ * kit's best ms (≥ 1: the kit is as fast or faster) and the targets of issue 11.
  */
-import * as tf from "@tensorflow/tfjs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { type BackendInfo, initBackend } from "../lib/backend.ts";
-import { registerWasmTrainingKernels } from "../lib/backend/wasm_kernels.ts";
+import { WORKLOAD_NAMES, WORKLOAD_SHAPES, type WorkloadName } from "./workloads.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
   options: {
+    rounds: { type: "string", default: "2" },
     steps: { type: "string", default: "10" },
     warmup: { type: "string", default: "3" },
-    "skip-cpu-cnn": { type: "boolean", default: false },
+    "max-load": { type: "string", default: "0.5" },
+    "load-wait": { type: "string", default: "900" },
+    workloads: { type: "string", default: WORKLOAD_NAMES.join(",") },
     out: { type: "string", default: "results/bench/train_step.json" },
   },
 });
-const STEPS = Number(args.steps);
-const WARMUP = Number(args.warmup);
-const LEARNING_RATE = 0.01;
-/** The issue's goal: a wasm CNN step within this factor of PyTorch's. */
-const GOAL_RATIO = 3;
-
-type Workload = "mlp" | "cnn";
-const batchSize: Record<Workload, number> = { mlp: 256, cnn: 128 };
-
-function buildModel(workload: Workload): tf.LayersModel {
-  const model = tf.sequential();
-  if (workload === "mlp") {
-    model.add(tf.layers.flatten({ inputShape: [28, 28, 1] }));
-    model.add(tf.layers.dense({ units: 256, activation: "relu" }));
-    model.add(tf.layers.dense({ units: 256, activation: "relu" }));
-  } else {
-    const conv = { kernelSize: 3, padding: "same" as const, activation: "relu" as const };
-    model.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, ...conv }));
-    model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-    model.add(tf.layers.conv2d({ filters: 64, ...conv }));
-    model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-    model.add(tf.layers.flatten());
-    model.add(tf.layers.dense({ units: 128, activation: "relu" }));
-  }
-  model.add(tf.layers.dense({ units: 10 }));
-  return model;
+const ROUNDS = Number(args.rounds);
+const MAX_LOAD = Number(args["max-load"]);
+const workloads = args.workloads!.split(",") as WorkloadName[];
+for (const w of workloads) {
+  if (!WORKLOAD_NAMES.includes(w)) throw new Error(`--workloads: unknown ${w}; valid: ${WORKLOAD_NAMES.join(", ")}`);
 }
 
-/** Median ms of one SGD step (forward, backward, update, loss read back) on the current backend. */
-function medianStepMs(workload: Workload, warmup: number, steps: number): number {
-  const model = buildModel(workload);
-  const n = batchSize[workload];
-  const x = tf.randomUniform([n, 28, 28, 1], 0, 1, "float32", 1);
-  const y = tf.oneHot(tf.randomUniform([n], 0, 10, "int32", 2), 10);
-  const optimizer = tf.train.sgd(LEARNING_RATE);
-  const times: number[] = [];
+/** ResNet-18 steps take seconds on wasm: fewer of them. */
+function stepsFor(w: WorkloadName): { warmup: number; steps: number } {
+  return w === "resnet18"
+    ? { warmup: Math.min(2, Number(args.warmup)), steps: Math.min(5, Number(args.steps)) }
+    : { warmup: Number(args.warmup), steps: Number(args.steps) };
+}
+
+/** issue 11's targets for speedVsTorch. */
+const TARGETS: Record<WorkloadName, number> = { mlp: 1.0, cnn: 1.0, resnet18: 0.8 };
+const PYTHON = Deno.env.get("UNLEARN_PYTHON") ?? "/usr/bin/python3";
+const DENO = Deno.execPath();
+
+interface Variant {
+  name: string;
+  kind: "kit" | "torch";
+  command(w: WorkloadName): { cmd: string; args: string[]; env?: Record<string, string> };
+}
+
+const kitVariant = (name: string, backend: string, env?: Record<string, string>): Variant => ({
+  name,
+  kind: "kit",
+  command: (w) => {
+    const { warmup, steps } = stepsFor(w);
+    const script = new URL("./kit_step.ts", import.meta.url).pathname;
+    return {
+      cmd: DENO,
+      args: ["run", "-A", script, "--backend", backend, "--workload", w, "--warmup", `${warmup}`, "--steps", `${steps}`],
+      env,
+    };
+  },
+});
+const torchVariant = (threads: number): Variant => ({
+  name: `torch-${threads}t`,
+  kind: "torch",
+  command: (w) => {
+    const { warmup, steps } = stepsFor(w);
+    const script = new URL("./torch_step.py", import.meta.url).pathname;
+    return {
+      cmd: PYTHON,
+      args: [script, "--threads", `${threads}`, "--workload", w, "--warmup", `${warmup}`, "--steps", `${steps}`],
+    };
+  },
+});
+
+const cores = navigator.hardwareConcurrency;
+const VARIANTS: Variant[] = [
+  torchVariant(1),
+  ...(cores > 1 ? [torchVariant(2)] : []),
+  kitVariant("native", "native"),
+  ...(cores > 1 ? [kitVariant("native-1t", "native", { UNLEARN_THREADS: "1" })] : []),
+  kitVariant("wasm", "wasm"),
+];
+
+interface Measurement {
+  msPerStep: number[];
+  bestMs: number;
+  medianMs: number;
+  peakRssMiB: number | null;
+  detail: Record<string, unknown>;
+}
+type Outcome = Measurement | { error: string };
+
+async function measure(v: Variant, w: WorkloadName): Promise<Outcome> {
+  const { cmd, args, env } = v.command(w);
   try {
-    for (let i = 0; i < warmup + steps; i++) {
-      const start = performance.now();
-      const loss = optimizer.minimize(
-        () =>
-          tf.losses.softmaxCrossEntropy(
-            y,
-            model.apply(x, { training: true }) as tf.Tensor,
-          ) as tf.Scalar,
-        true,
-      );
-      loss!.dataSync();
-      loss!.dispose();
-      if (i >= warmup) times.push(performance.now() - start);
+    const out = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" }).output();
+    const text = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1) ?? "";
+    if (!out.success) {
+      const err = new TextDecoder().decode(out.stderr).trim().split("\n").filter((l) => l.trim()).slice(-1)[0];
+      return { error: err ?? `exit ${out.code}` };
     }
-  } finally {
-    tf.dispose([x, y]);
-    model.dispose();
-    optimizer.dispose();
-  }
-  times.sort((a, b) => a - b);
-  const mid = Math.floor(times.length / 2);
-  return times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
-}
-
-type Timing = { msPerStep: number; steps: number } | { skipped: string } | { error: string };
-
-function timeOn(workload: Workload, warmup: number, steps: number): Timing {
-  try {
-    return { msPerStep: round(medianStepMs(workload, warmup, steps)), steps };
+    const r = JSON.parse(text);
+    const { msPerStep, bestMs, medianMs, peakRssMiB, ...detail } = r;
+    return { msPerStep, bestMs, medianMs, peakRssMiB, detail };
   } catch (err) {
-    return { error: (err instanceof Error ? err.message : String(err)).split("\n")[0] };
+    return { error: (err as Error).message };
   }
 }
 
-const round = (v: number) => Math.round(v * 100) / 100;
-
-async function pythonWithTorch(): Promise<string | undefined> {
-  const env = Deno.env.get("UNLEARN_PYTHON");
-  for (const python of env ? [env] : ["python3", "/usr/bin/python3"]) {
-    try {
-      const probe = await new Deno.Command(python, { args: ["-c", "import torch"], stderr: "null" })
-        .output();
-      if (probe.success) return python;
-    } catch { /* not installed */ }
-  }
-  return undefined;
+function loadAverage(): number[] {
+  return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).map(Number);
 }
 
-async function torchTimings(python: string, threads: number): Promise<Record<Workload, Timing>> {
-  const script = new URL("./torch_step.py", import.meta.url).pathname;
-  const out = await new Deno.Command(python, {
-    args: [
-      script,
-      "--threads",
-      String(threads),
-      "--warmup",
-      String(WARMUP),
-      "--steps",
-      String(STEPS),
-    ],
-  }).output();
-  if (!out.success) {
-    const error = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1) ?? "failed";
-    return { mlp: { error }, cnn: { error } };
+/** Waits until the 1-minute load falls below MAX_LOAD or the wait is over; returns what it saw. */
+async function waitForQuiet(): Promise<{ loadAtStart: number[]; waitedSeconds: number; lowestSeen: number; belowThreshold: boolean }> {
+  const limit = Number(args["load-wait"]) * 1000;
+  const start = performance.now();
+  let lowest = Infinity;
+  while (true) {
+    const load = loadAverage();
+    lowest = Math.min(lowest, load[0]);
+    const waited = performance.now() - start;
+    if (load[0] < MAX_LOAD || waited >= limit) {
+      return { loadAtStart: load, waitedSeconds: Math.round(waited / 1000), lowestSeen: lowest, belowThreshold: load[0] < MAX_LOAD };
+    }
+    console.error(`load ${load[0]} ≥ ${MAX_LOAD}: waiting (${Math.round(waited / 1000)} s of ${limit / 1000})`);
+    await new Promise((r) => setTimeout(r, 15000));
   }
-  const r = JSON.parse(new TextDecoder().decode(out.stdout));
-  torchVersion = r.torch;
+}
+
+const quiet = await waitForQuiet();
+console.error(`load at start ${quiet.loadAtStart[0]} (${quiet.belowThreshold ? "below" : "NOT below"} ${MAX_LOAD})`);
+const loadDuring: number[] = [];
+const results: Record<string, Record<string, Outcome[]>> = {};
+for (let round = 0; round < ROUNDS; round++) {
+  for (const w of workloads) {
+    for (const v of VARIANTS) {
+      loadDuring.push(loadAverage()[0]);
+      const r = await measure(v, w);
+      ((results[v.name] ??= {})[w] ??= []).push(r);
+      console.error(`round ${round + 1} ${w} ${v.name}: ${"error" in r ? `FAILED ${r.error}` : `best ${r.bestMs.toFixed(2)} ms`}`);
+    }
+  }
+}
+
+const round2 = (v: number) => Math.round(v * 100) / 100;
+/** Per variant and workload: the best step over all rounds, the median of the round medians, the largest peak RSS. */
+function summarise(outcomes: Outcome[]) {
+  const ok = outcomes.filter((o): o is Measurement => !("error" in o));
+  if (ok.length === 0) return { error: (outcomes[0] as { error: string }).error };
+  const medians = ok.map((o) => o.medianMs).sort((a, b) => a - b);
   return {
-    mlp: { msPerStep: round(r.mlp), steps: STEPS },
-    cnn: { msPerStep: round(r.cnn), steps: STEPS },
+    bestMs: round2(Math.min(...ok.map((o) => o.bestMs))),
+    medianMs: round2(medians[Math.floor(medians.length / 2)]),
+    peakRssMiB: Math.max(...ok.map((o) => o.peakRssMiB ?? 0)),
+    rounds: ok.map((o) => ({ bestMs: round2(o.bestMs), medianMs: round2(o.medianMs), msPerStep: o.msPerStep.map(round2) })),
+    ...(ok.length < outcomes.length ? { failedRounds: outcomes.length - ok.length } : {}),
   };
 }
-let torchVersion: string | undefined;
+const summary: Record<string, Record<string, ReturnType<typeof summarise>>> = {};
+for (const [variant, byWorkload] of Object.entries(results)) {
+  summary[variant] = Object.fromEntries(Object.entries(byWorkload).map(([w, o]) => [w, summarise(o)]));
+}
+
+const best = (variant: string, w: WorkloadName) => {
+  const s = summary[variant]?.[w];
+  return s && "bestMs" in s ? s.bestMs : undefined;
+};
+const fastest = (kind: "kit" | "torch", w: WorkloadName, only?: string[]) => {
+  const candidates = VARIANTS.filter((v) => v.kind === kind && (!only || only.includes(v.name)))
+    .map((v) => ({ variant: v.name, ms: best(v.name, w) }))
+    .filter((c): c is { variant: string; ms: number } => c.ms !== undefined);
+  return candidates.sort((a, b) => a.ms - b.ms)[0];
+};
+
+const speedVsTorch: Record<string, number | null> = {};
+const comparison: Record<string, unknown> = {};
+for (const w of workloads) {
+  // The kit's best is its native backend (either thread count); wasm is reported alongside.
+  const kit = fastest("kit", w, ["native", "native-1t"]);
+  const torch = fastest("torch", w);
+  const ratio = kit && torch ? round2(torch.ms / kit.ms) : null;
+  speedVsTorch[w] = ratio;
+  const pair = (a: string, b: string) => (best(a, w) && best(b, w) ? round2(best(b, w)! / best(a, w)!) : null);
+  comparison[w] = {
+    kitBest: kit ?? null,
+    torchBest: torch ?? null,
+    target: TARGETS[w],
+    met: ratio === null ? null : ratio >= TARGETS[w],
+    // Like for like: torch's ms ÷ the kit's ms at the same thread count.
+    sameThreads: { oneThread: pair("native-1t", "torch-1t"), machineThreads: pair("native", `torch-${Math.min(cores, 2)}t`) },
+    nativeOverWasmSpeedup: pair("native", "wasm"),
+  };
+}
 
 function machine() {
   const cpuinfo = Deno.readTextFileSync("/proc/cpuinfo");
   return {
-    cores: navigator.hardwareConcurrency,
+    cores,
     cpuModel: cpuinfo.match(/model name\s*:\s*(.+)/)?.[1] ?? "unknown",
     os: Deno.build.os,
     arch: Deno.build.arch,
-    // Other jobs share this machine; their load is part of every number below.
-    loadAverage: Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).map(Number),
+    // Environment that changes what the libraries do; recorded, not changed.
+    env: Object.fromEntries(
+      ["OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "OMP_WAIT_POLICY", "UNLEARN_THREADS"]
+        .map((k) => [k, Deno.env.get(k) ?? null]),
+    ),
   };
 }
 
-/** The last report at --out, read before it is overwritten, so that each run records the one before. */
-function previousReport(): { date?: string; cnnMs?: number; mlpMs?: number } | null {
-  try {
-    const old = JSON.parse(Deno.readTextFileSync(args.out!));
-    const kit = old.msPerStep?.["wasm+kit"];
-    return { date: old.date, cnnMs: kit?.cnn?.msPerStep, mlpMs: kit?.mlp?.msPerStep };
-  } catch {
-    return null;
-  }
-}
-const previous = previousReport();
-/** 1-minute load average before anything runs here: other jobs' share of this machine. */
-const loadAtStart = Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
-/**
- * With other jobs holding about a core, 2-thread torch cannot use its threads (measured: its CNN step
- * went from 52 to 314 ms) while single-threaded wasm loses less, so the ratio flatters wasm.
- */
-const quietMachine = loadAtStart < 0.5 * navigator.hardwareConcurrency;
-
-const results: Record<string, Record<Workload, Timing>> = {};
-const workloads: Workload[] = ["mlp", "cnn"];
-
-// Stock wasm first: the kit's kernels replace some of its kernels once registered.
-await tf.setBackend("wasm");
-results["wasm-stock"] = { mlp: timeOn("mlp", 1, 3), cnn: timeOn("cnn", 1, 3) };
-
-const info: BackendInfo = await initBackend();
-const chosen = info.name === "wasm" ? "wasm+kit" : info.name;
-results[chosen] = { mlp: timeOn("mlp", WARMUP, STEPS), cnn: timeOn("cnn", WARMUP, STEPS) };
-if (info.name !== "wasm") {
-  registerWasmTrainingKernels();
-  await tf.setBackend("wasm");
-  results["wasm+kit"] = { mlp: timeOn("mlp", WARMUP, STEPS), cnn: timeOn("cnn", WARMUP, STEPS) };
-}
-
-await tf.setBackend("cpu");
-results.cpu = {
-  mlp: timeOn("mlp", 1, 3),
-  cnn: args["skip-cpu-cnn"] ? { skipped: "--skip-cpu-cnn (minutes per step)" } : timeOn("cnn", 0, 1),
-};
-await tf.setBackend(info.name);
-
-const python = await pythonWithTorch();
-for (const threads of [2, 1]) {
-  results[`torch-${threads}t`] = python ? await torchTimings(python, threads) : {
-    mlp: { skipped: "no python3 with torch" },
-    cnn: { skipped: "no python3 with torch" },
-  };
-}
-
-const ms = (variant: string, w: Workload) => {
-  const t = results[variant]?.[w];
-  return t && "msPerStep" in t ? t.msPerStep : undefined;
-};
-const ratio = (a?: number, b?: number) => (a && b ? round(a / b) : null);
-/** PyTorch's faster thread setting: the stricter reference on a machine shared with other jobs. */
-const bestTorch = (w: Workload) => {
-  const times = [ms("torch-2t", w), ms("torch-1t", w)].filter((v) => v !== undefined);
-  return times.length ? Math.min(...times) : undefined;
-};
-const ratios = Object.fromEntries(workloads.map((w) => [w, {
-  wasmOverTorch2t: ratio(ms("wasm+kit", w), ms("torch-2t", w)),
-  // Like for like: tfjs's wasm backend runs on one thread here.
-  wasmOverTorch1t: ratio(ms("wasm+kit", w), ms("torch-1t", w)),
-  wasmOverBestTorch: ratio(ms("wasm+kit", w), bestTorch(w)),
-  cpuOverWasm: ratio(ms("cpu", w), ms("wasm+kit", w)),
-  stockOverKitWasm: ratio(ms("wasm-stock", w), ms("wasm+kit", w)),
-}]));
-const cnnRatio = ratios.cnn.wasmOverBestTorch;
-
+const nativeDetail = results.native?.[workloads[0]]?.find((o): o is Measurement => !("error" in o))?.detail;
+const torchDetail = results["torch-1t"]?.[workloads[0]]?.find((o): o is Measurement => !("error" in o))?.detail;
 const report = {
   date: new Date().toISOString(),
+  command: `deno task bench ${Deno.args.join(" ")}`.trim(),
   machine: machine(),
-  backend: info,
-  torch: torchVersion ?? null,
+  load: {
+    maxLoad: MAX_LOAD,
+    atStart: quiet.loadAtStart,
+    belowThresholdAtStart: quiet.belowThreshold,
+    waitedSeconds: quiet.waitedSeconds,
+    lowestSeenWhileWaiting: quiet.lowestSeen,
+    // 1-minute load before each measurement: other jobs' share of the machine during the bench.
+    duringMin: Math.min(...loadDuring),
+    duringMax: Math.max(...loadDuring),
+  },
   settings: {
-    warmup: WARMUP,
-    steps: STEPS,
-    batch: batchSize,
-    optimizer: `sgd(${LEARNING_RATE})`,
-    note: "median ms per step; wasm-stock and cpu: 1 warm-up, 3 steps (cpu cnn: 1 step, no warm-up)",
+    rounds: ROUNDS,
+    steps: Object.fromEntries(workloads.map((w) => [w, stepsFor(w)])),
+    batch: Object.fromEntries(workloads.map((w) => [w, WORKLOAD_SHAPES[w].batch])),
+    optimizer: "plain SGD, lr 0.01, on both sides; a step = forward, backward, update, loss read back",
+    note:
+      "best = fastest single step over all rounds; median = median of the rounds' medians; peakRssMiB = each process's VmHWM / ru_maxrss",
   },
-  msPerStep: results,
-  // The fastest configuration measured for the kit (the only wasm one kept: alternatives that lost
-  // were dropped from lib/backend/wasm_kernels.ts, see its comments).
-  bestConfiguration: {
-    variant: "wasm+kit",
-    detail: "single-threaded tfjs wasm (SIMD) + kit kernels: " + info.wasmKernels.join(", ") +
-      "; Conv2DBackpropFilter as im2col(x)ᵀ · dy (one XNNPACK matMul); Identity/same-dtype Cast share data",
-    cnnMsPerStep: ms("wasm+kit", "cnn") ?? null,
-    mlpMsPerStep: ms("wasm+kit", "mlp") ?? null,
-  },
-  previous,
-  ratios,
-  goal: {
-    text: `wasm CNN step within ${GOAL_RATIO}x of PyTorch's (best of 1 and 2 threads)`,
-    ratio: cnnRatio,
-    met: cnnRatio === null ? null : cnnRatio <= GOAL_RATIO,
-    // false: other jobs loaded the machine (1-min load average at start ≥ half the cores); the
-    // ratios are then not a fair comparison, and the verdict should be re-measured on a quiet machine.
-    reliable: quietMachine,
-    loadAtStart,
-    // How much faster the wasm CNN step would have to be to meet the goal (1 = met).
-    speedupNeeded: cnnRatio === null ? null : round(Math.max(1, cnnRatio / GOAL_RATIO)),
-    vsTorch1t: {
-      ratio: ratios.cnn.wasmOverTorch1t,
-      met: ratios.cnn.wasmOverTorch1t === null ? null : ratios.cnn.wasmOverTorch1t <= GOAL_RATIO,
-    },
+  backend: nativeDetail?.backendInfo ?? null,
+  torch: torchDetail?.torch ?? null,
+  speedVsTorch,
+  targets: TARGETS,
+  comparison,
+  msPerStep: summary,
+  // Filled by the main job's own timing (see docs/speed.md, "End-to-end figures"); this bench times steps only.
+  endToEnd: {
+    mainJobWallSeconds: null,
+    rteUgradslOverOriginalEpoch: null,
+    fill:
+      "run `./kit main` on a fresh clone and put its wall seconds here; RTE(UGradSL) ÷ the seconds of one epoch of the original's training from the same run's records",
   },
 };
 
 await Deno.mkdir(dirname(args.out!), { recursive: true });
 await Deno.writeTextFile(args.out!, JSON.stringify(report, null, 2) + "\n");
 
-const cell = (t: Timing | undefined) => !t ? "-" : "msPerStep" in t ? t.msPerStep.toFixed(1) : "skipped" in t ? "skipped" : "FAILED";
-console.log(`ms per training step (${report.machine.cpuModel}, ${report.machine.cores} cores)`);
-console.log(["variant".padEnd(12), ...workloads.map((w) => w.padStart(10))].join(" "));
-for (const [variant, timings] of Object.entries(results)) {
-  console.log(
-    [variant.padEnd(12), ...workloads.map((w) => cell(timings[w]).padStart(10))].join(" "),
-  );
-}
-for (const [variant, timings] of Object.entries(results)) {
-  for (const w of workloads) {
-    const t = timings[w];
-    if ("error" in t) console.log(`${variant} ${w} failed: ${t.error}`);
-  }
-}
+const cell = (variant: string, w: WorkloadName) => {
+  const s = summary[variant]?.[w];
+  return !s ? "-" : "bestMs" in s ? `${s.bestMs.toFixed(1)} (${s.peakRssMiB} MiB)` : "FAILED";
+};
+console.log(`best ms per training step (peak RSS), ${report.machine.cpuModel}, ${cores} cores, load at start ${quiet.loadAtStart[0]}`);
+console.log(["variant".padEnd(11), ...workloads.map((w) => w.padStart(20))].join(" "));
+for (const v of VARIANTS) console.log([v.name.padEnd(11), ...workloads.map((w) => cell(v.name, w).padStart(20))].join(" "));
 console.log(
-  `wasm+kit / best torch: mlp ${ratios.mlp.wasmOverBestTorch}x, cnn ${cnnRatio}x` +
-    ` (goal ≤ ${GOAL_RATIO}x: ${report.goal.met ? "met" : "NOT met"}` +
-    `${quietMachine ? "" : `, UNRELIABLE: load ${loadAtStart} at start`});` +
-    ` / single-thread torch: cnn ${ratios.cnn.wasmOverTorch1t}x.` +
-    (previous?.cnnMs ? ` Previous run: cnn ${previous.cnnMs} ms.` : "") + ` Written to ${args.out}`,
+  `speedVsTorch (torch best ÷ kit best; targets ${JSON.stringify(TARGETS)}): ${JSON.stringify(speedVsTorch)}. Written to ${args.out}`,
 );

@@ -4,6 +4,9 @@
 #   --data        Debian's dataset-fashion-mnist (the main job's data)
 #   --notebooks   Jupyter from Debian and the Deno kernel (to execute notebooks headless)
 #   --figures     Debian's Chromium, to render Plotly figures headless (deno task figures, notebook images)
+#   --bench       Debian's python3-torch, the reference of deno task bench
+# Always (when root): OpenBLAS and oneDNN from Debian for the `native` backend (docs/speed.md); without
+# them, or without root, the kit still runs (on wasm) and this script says what to install.
 # Idempotent: it only installs what is missing. Where it cannot (not root, not Debian), it stops and
 # says exactly what to install.
 set -euo pipefail
@@ -11,12 +14,14 @@ cd "$(dirname "$0")/.."
 want_data=0
 want_nb=0
 want_fig=0
+want_bench=0
 for a in "$@"; do
   case "$a" in
     --data) want_data=1 ;;
     --notebooks) want_nb=1 ;;
     --figures) want_fig=1 ;;
-    *) echo "setup.sh: unknown flag $a (valid: --data, --notebooks, --figures)" >&2; exit 2 ;;
+    --bench) want_bench=1 ;;
+    *) echo "setup.sh: unknown flag $a (valid: --data, --notebooks, --figures, --bench)" >&2; exit 2 ;;
   esac
 done
 
@@ -49,6 +54,23 @@ apt_install() {
   fi
 }
 
+# The native backend's libraries are optional: where they cannot be installed the kit runs on wasm
+# (initBackend records why), so this never stops the setup.
+native_libs=(libopenblas0-pthread libdnnl2)
+missing_native=()
+for p in "${native_libs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing_native+=("$p"); done
+if [ ${#missing_native[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null && [ "$(id -u)" -eq 0 ]; then
+    apt_install "The native backend (OpenBLAS, oneDNN)" "${missing_native[@]}" ||
+      say "could not install ${missing_native[*]}: the kit will run on wasm"
+  else
+    say "optional, for the native backend (several times faster training): sudo apt-get install -y --no-install-recommends ${missing_native[*]}"
+  fi
+fi
+
+if [ "$want_bench" = 1 ]; then
+  apt_install "The PyTorch reference of deno task bench" python3-torch
+fi
 if [ "$want_data" = 1 ] && [ -z "${FASHION_MNIST_DIR:-}" ]; then
   apt_install "Fashion-MNIST" dataset-fashion-mnist
 fi
