@@ -34,12 +34,12 @@ export function values(shape: number[], seed: number, ties = false): Float32Arra
   return out;
 }
 
-interface Output {
+export interface Output {
   shape: number[];
   data: Float32Array;
 }
 
-async function runOn(backend: string, compute: () => tf.Tensor | tf.Tensor[]): Promise<Output[]> {
+export async function runOn(backend: string, compute: () => tf.Tensor | tf.Tensor[]): Promise<Output[]> {
   await tf.setBackend(backend);
   const out = tf.tidy(compute);
   const list = Array.isArray(out) ? out : [out];
@@ -75,8 +75,9 @@ export async function assertMatchesCpu(
   label: string,
   compute: () => tf.Tensor | tf.Tensor[],
   native: string[] = [],
+  cpuOutputs?: Output[],
 ): Promise<number> {
-  const cpu = await runOn("cpu", compute);
+  const cpu = cpuOutputs ?? await runOn("cpu", compute);
   const before = new Map(native.map((k) => [k, fallbackCounts().get(k) ?? 0]));
   const got = await runOn("native", compute);
   for (const k of native) {

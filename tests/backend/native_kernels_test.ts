@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { dnnlContext } from "../../lib/backend/native/backend.ts";
-import { assertMatchesCpu, nativeMissing, values, weightedSum } from "./native_compare.ts";
+import { type ConvLayout, setConvLayouts } from "../../lib/backend/native/conv.ts";
+import { assertMatchesCpu, nativeMissing, runOn, values, weightedSum } from "./native_compare.ts";
 
 const ignore = nativeMissing !== undefined;
 
@@ -64,12 +65,29 @@ const convAttrs = (c: ConvCase) => ({
   ...(c.dimRoundingMode ? { dimRoundingMode: c.dimRoundingMode } : {}),
 });
 
+/**
+ * assertMatchesCpu for each convolution layout alone (each must be right on its own) and for both
+ * (the tuned default), against one cpu run.
+ */
+async function matchesCpuEachLayout(label: string, compute: () => tf.Tensor | tf.Tensor[], native: string[]) {
+  const cpu = await runOn("cpu", compute);
+  const options: ConvLayout[][] = [["plain"], ["blocked"], ["plain", "blocked"]];
+  for (const option of options) {
+    const previous = setConvLayouts(option);
+    try {
+      await assertMatchesCpu(`${label} [${option.join("+")}]`, compute, native, cpu);
+    } finally {
+      setConvLayouts(previous);
+    }
+  }
+}
+
 Deno.test({
-  name: "native Conv2D matches cpu (strides, paddings, dilations, batch 1, large)",
+  name: "native Conv2D matches cpu (strides, paddings, dilations, batch 1, large) in each layout",
   ignore,
   async fn() {
     for (const [i, c] of [...convCases, ...dilatedCases, ...largeCases].entries()) {
-      await assertMatchesCpu(
+      await matchesCpuEachLayout(
         `Conv2D ${label(c)}`,
         () =>
           tf.engine().runKernel("Conv2D", {
@@ -83,12 +101,12 @@ Deno.test({
 });
 
 Deno.test({
-  name: "native Conv2DBackpropInput and Conv2DBackpropFilter match cpu",
+  name: "native Conv2DBackpropInput and Conv2DBackpropFilter match cpu, each layout",
   ignore,
   async fn() {
     for (const [i, c] of [...convCases, ...largeCases].entries()) {
       const dyShape = convOutShape(c);
-      await assertMatchesCpu(
+      await matchesCpuEachLayout(
         `Conv2DBackpropInput ${label(c)}`,
         () =>
           tf.engine().runKernel("Conv2DBackpropInput", {
@@ -97,7 +115,7 @@ Deno.test({
           }, { ...convAttrs(c), inputShape: c.x }) as tf.Tensor,
         ["Conv2DBackpropInput"],
       );
-      await assertMatchesCpu(
+      await matchesCpuEachLayout(
         `Conv2DBackpropFilter ${label(c)}`,
         () =>
           tf.engine().runKernel("Conv2DBackpropFilter", {
@@ -111,7 +129,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "native FusedConv2D fuses bias and relu; other activations and biases still match cpu",
+  name: "native FusedConv2D fuses bias and relu; other activations and biases still match cpu, each layout",
   ignore,
   async fn() {
     const c = convCases[1];
@@ -124,7 +142,7 @@ Deno.test({
       { activation: "leakyrelu", bias: true, native: false },
     ] as const;
     for (const v of variants) {
-      await assertMatchesCpu(
+      await matchesCpuEachLayout(
         `FusedConv2D ${v.activation} bias=${v.bias}`,
         () =>
           tf.fused.conv2d({

@@ -98,11 +98,18 @@ Deno.test({
       sgd.step(() => tf.mean(crossEntropy(logitsOf(net, x, true), y)) as tf.Scalar);
       tf.dispose([x, y]);
     };
-    const at: { tensors: number; dataIds: number; primitives: number; rss: number }[] = [];
+    const at: { tensors: number; dataIds: number; primitives: number; scratchBytes: number; rss: number }[] = [];
     for (let i = 0; i < 100; i++) {
       step(i);
       if (i === 19 || i === 99) {
-        at.push({ tensors: tf.memory().numTensors, dataIds: backend.numDataIds(), primitives: dnnlContext()!.size, rss: rssMiB() });
+        const ctx = dnnlContext()!;
+        at.push({
+          tensors: tf.memory().numTensors,
+          dataIds: backend.numDataIds(),
+          primitives: ctx.size,
+          scratchBytes: ctx.scratchBytes,
+          rss: rssMiB(),
+        });
       }
     }
     sgd.dispose();
@@ -112,6 +119,7 @@ Deno.test({
     assert.equal(end.tensors, warm.tensors, "live tensors grew");
     assert.equal(end.dataIds, warm.dataIds, "wasm-heap tensors grew");
     assert.equal(end.primitives, warm.primitives, "oneDNN primitives grew");
+    assert.equal(end.scratchBytes, warm.scratchBytes, "reorder scratch buffers grew");
     // Measured growth is a few MiB of V8 heap at most; a leaked activation or workspace per step
     // (≥ 0.4 MiB each at batch 32) would add ≥ 30 MiB over 80 steps.
     assert.ok(end.rss - warm.rss < 16, `resident memory grew ${(end.rss - warm.rss).toFixed(1)} MiB over 80 steps`);

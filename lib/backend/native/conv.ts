@@ -1,14 +1,16 @@
 /**
  * Conv2D, FusedConv2D, Conv2DBackpropInput and Conv2DBackpropFilter through oneDNN's convolution
- * primitives (forward, backward data, backward weights), on the wasm heap in place.
+ * primitives (forward, backward data, backward weights), reading and writing the wasm heap.
  *
- * Layouts are tfjs's own, so no reorders: activations NHWC (oneDNN tag `nhwc` over logical dims
- * N, C, H, W), filters [KH, KW, Ci, Co] (tag `hwio` over O, I, H, W). Padding is tfjs's (possibly
- * asymmetric: "same" with an even total puts the extra row at the bottom), given to oneDNN as
- * padding_l = (top, left) and padding_r = what makes oneDNN's output size equal tfjs's. Dilation d
- * is oneDNN's d - 1. FusedConv2D fuses a per-channel bias and relu (a post-op); other activations
- * and biases run as wasm kernels afterwards. A configuration oneDNN refuses, NCHW, and non-float32
- * go to the fallback (the kit's wasm kernel); see docs/speed.md.
+ * tfjs's layouts are activations NHWC (oneDNN tag `nhwc` over logical dims N, C, H, W) and filters
+ * [KH, KW, Ci, Co] (tag `hwio` over O, I, H, W). Each convolution direction runs either on those
+ * layouts directly ("plain") or in oneDNN's preferred blocked layouts with reorders in and out
+ * ("blocked"); the faster of the two is measured per shape on first use (docs/speed.md). Padding is
+ * tfjs's (possibly asymmetric: "same" with an odd total puts the extra row at the bottom), given to
+ * oneDNN as padding_l = (top, left) and padding_r = what makes oneDNN's output size equal tfjs's.
+ * Dilation d is oneDNN's d − 1. FusedConv2D fuses a per-channel bias and relu (a post-op); other
+ * activations and biases, NCHW, non-float32 and any configuration oneDNN refuses go to the fallback
+ * (the kit's or stock wasm kernel).
  */
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import {
@@ -21,7 +23,7 @@ import {
   type TensorInfo,
   util,
 } from "@tensorflow/tfjs-core";
-import { DNNL, type DnnlContext, DnnlError, type Primitive } from "./dnnl.ts";
+import { type ArgSpec, DNNL, type DnnlContext, DnnlError, type Owned, type Primitive } from "./dnnl.ts";
 import { at, fallBack, heapBase, type Inputs, wasmKernel } from "./heap.ts";
 
 type Shape4 = [number, number, number, number];
@@ -58,100 +60,186 @@ function geometry(info: backend_util.Conv2DInfo): Geometry {
   return { ...g, key: JSON.stringify(g) };
 }
 
-function forwardDesc(ctx: DnnlContext, g: Geometry, bias: boolean, prop: number): Uint8Array {
+type Direction = "forward" | "backwardData" | "backwardWeights";
+
+/**
+ * "plain": oneDNN computes on tfjs's layouts directly (for NHWC it picks its GEMM-based kernels).
+ * "blocked": oneDNN chooses its layouts (channel blocks of 16 for AVX-512, its direct JIT kernels) and
+ * reorders copy tensors in and out through scratch buffers. Which is faster depends on the shape:
+ * measured per convolution and direction on first use (see `plan`).
+ */
+export type ConvLayout = "plain" | "blocked";
+
+let layouts: ConvLayout[] = ["plain", "blocked"];
+
+/** Restricts the layouts tried (tests run each alone); returns the previous setting. */
+export function setConvLayouts(next: ConvLayout[]): ConvLayout[] {
+  const previous = layouts;
+  layouts = next;
+  return previous;
+}
+
+/** What the first use of each convolution measured and chose, by cache key (bench and docs read this). */
+export const convChoices = new Map<string, { chosen: ConvLayout; impl: string; ms: Partial<Record<ConvLayout, number>> }>();
+
+/** The descriptor of one convolution direction with the given layout tags for src, weights, dst. */
+function convDesc(ctx: DnnlContext, g: Geometry, dir: Direction, tags: number[], bias: boolean): Uint8Array {
   const desc = ctx.opDesc();
-  const biasMd = bias ? ctx.memoryDesc([g.dst[1]], DNNL.tag.a) : null;
-  ctx.check(
-    ctx.lib.dnnl_dilated_convolution_forward_desc_init(
-      desc,
-      prop,
-      DNNL.alg.convolutionDirect,
-      ctx.memoryDesc(g.src, DNNL.tag.nhwc),
-      ctx.memoryDesc(g.weights, DNNL.tag.hwio),
-      biasMd,
-      ctx.memoryDesc(g.dst, DNNL.tag.nhwc),
-      ctx.dims(g.strides),
-      ctx.dims(g.dilates),
-      ctx.dims(g.padL),
-      ctx.dims(g.padR),
-    ),
-    "convolution_forward_desc_init",
-  );
+  const [src, weights, dst] = [ctx.memoryDesc(g.src, tags[0]), ctx.memoryDesc(g.weights, tags[1]), ctx.memoryDesc(g.dst, tags[2])];
+  const shape = [ctx.dims(g.strides), ctx.dims(g.dilates), ctx.dims(g.padL), ctx.dims(g.padR)] as const;
+  const { lib } = ctx;
+  const alg = DNNL.alg.convolutionDirect;
+  if (dir === "forward") {
+    const biasMd = bias ? ctx.memoryDesc([g.dst[1]], DNNL.tag.a) : null;
+    ctx.check(
+      lib.dnnl_dilated_convolution_forward_desc_init(desc, DNNL.prop.forwardTraining, alg, src, weights, biasMd, dst, ...shape),
+      "convolution_forward_desc_init",
+    );
+  } else if (dir === "backwardData") {
+    ctx.check(
+      lib.dnnl_dilated_convolution_backward_data_desc_init(desc, alg, src, weights, dst, ...shape),
+      "convolution_backward_data_desc_init",
+    );
+  } else {
+    ctx.check(
+      lib.dnnl_dilated_convolution_backward_weights_desc_init(desc, alg, src, weights, null, dst, ...shape),
+      "convolution_backward_weights_desc_init",
+    );
+  }
   return desc;
 }
 
-function forwardPrimitive(ctx: DnnlContext, g: Geometry, bias: boolean, relu: boolean): Primitive {
-  return ctx.primitive(`conv_fwd ${g.key} bias=${bias} relu=${relu}`, () => ({
-    // forward_training and forward_inference choose the same kernels for convolution; training
-    // keeps one primitive per shape for both uses.
-    opDesc: forwardDesc(ctx, g, bias, DNNL.prop.forwardTraining),
-    reluPostOp: relu,
-    args: [
-      { arg: DNNL.arg.src, query: DNNL.query.srcMd },
-      { arg: DNNL.arg.weights, query: DNNL.query.weightsMd },
+/** One argument of a direction: its DNNL_ARG, the query of its layout, tfjs's layout of it, input or output. */
+interface PlanArg extends ArgSpec {
+  user: Uint8Array;
+  input: boolean;
+}
+
+function planArgs(ctx: DnnlContext, g: Geometry, dir: Direction, bias: boolean): PlanArg[] {
+  const q = DNNL.query;
+  const a = DNNL.arg;
+  const src = ctx.memoryDesc(g.src, DNNL.tag.nhwc);
+  const weights = ctx.memoryDesc(g.weights, DNNL.tag.hwio);
+  const dst = ctx.memoryDesc(g.dst, DNNL.tag.nhwc);
+  if (dir === "forward") {
+    return [
+      { arg: a.src, query: q.srcMd, user: src, input: true },
+      { arg: a.weights, query: q.weightsMd, user: weights, input: true },
       // The bias's layout is the second weights descriptor (index 1).
-      ...(bias ? [{ arg: DNNL.arg.bias, query: DNNL.query.weightsMd, index: 1 }] : []),
-      { arg: DNNL.arg.dst, query: DNNL.query.dstMd },
-    ],
-  }));
+      ...(bias ? [{ arg: a.bias, query: q.weightsMd, index: 1, user: ctx.memoryDesc([g.dst[1]], DNNL.tag.a), input: true }] : []),
+      { arg: a.dst, query: q.dstMd, user: dst, input: false },
+    ];
+  }
+  if (dir === "backwardData") {
+    return [
+      { arg: a.diffDst, query: q.diffDstMd, user: dst, input: true },
+      { arg: a.weights, query: q.weightsMd, user: weights, input: true },
+      { arg: a.diffSrc, query: q.diffSrcMd, user: src, input: false },
+    ];
+  }
+  return [
+    { arg: a.src, query: q.srcMd, user: src, input: true },
+    { arg: a.diffDst, query: q.diffDstMd, user: dst, input: true },
+    { arg: a.diffWeights, query: q.diffWeightsMd, user: weights, input: false },
+  ];
 }
 
-function backwardDataPrimitive(ctx: DnnlContext, g: Geometry): Primitive {
-  return ctx.primitive(`conv_bwd_data ${g.key}`, () => {
-    const desc = ctx.opDesc();
-    ctx.check(
-      ctx.lib.dnnl_dilated_convolution_backward_data_desc_init(
-        desc,
-        DNNL.alg.convolutionDirect,
-        ctx.memoryDesc(g.src, DNNL.tag.nhwc),
-        ctx.memoryDesc(g.weights, DNNL.tag.hwio),
-        ctx.memoryDesc(g.dst, DNNL.tag.nhwc),
-        ctx.dims(g.strides),
-        ctx.dims(g.dilates),
-        ctx.dims(g.padL),
-        ctx.dims(g.padR),
-      ),
-      "convolution_backward_data_desc_init",
-    );
-    return {
-      opDesc: desc,
-      hint: ctx.primitiveDesc(forwardDesc(ctx, g, false, DNNL.prop.forwardTraining)),
-      args: [
-        { arg: DNNL.arg.diffDst, query: DNNL.query.diffDstMd },
-        { arg: DNNL.arg.weights, query: DNNL.query.weightsMd },
-        { arg: DNNL.arg.diffSrc, query: DNNL.query.diffSrcMd },
-      ],
-    };
-  });
+interface Plan extends Owned {
+  impl: string;
+  reorders: number;
+  /** Runs on tfjs-layout pointers, in planArgs order. */
+  run(pointers: Deno.PointerValue[]): void;
 }
 
-function backwardWeightsPrimitive(ctx: DnnlContext, g: Geometry): Primitive {
-  return ctx.primitive(`conv_bwd_weights ${g.key}`, () => {
-    const desc = ctx.opDesc();
-    ctx.check(
-      ctx.lib.dnnl_dilated_convolution_backward_weights_desc_init(
-        desc,
-        DNNL.alg.convolutionDirect,
-        ctx.memoryDesc(g.src, DNNL.tag.nhwc),
-        ctx.memoryDesc(g.weights, DNNL.tag.hwio),
-        null,
-        ctx.memoryDesc(g.dst, DNNL.tag.nhwc),
-        ctx.dims(g.strides),
-        ctx.dims(g.dilates),
-        ctx.dims(g.padL),
-        ctx.dims(g.padR),
-      ),
-      "convolution_backward_weights_desc_init",
-    );
+/** A convolution direction in one layout, with the reorders between tfjs's layouts and oneDNN's. */
+function makePlan(ctx: DnnlContext, g: Geometry, dir: Direction, layout: ConvLayout, bias: boolean, relu: boolean): Plan {
+  const tags = layout === "plain" ? [DNNL.tag.nhwc, DNNL.tag.hwio, DNNL.tag.nhwc] : [DNNL.tag.any, DNNL.tag.any, DNNL.tag.any];
+  const args = planArgs(ctx, g, dir, bias);
+  const owned: Owned[] = [];
+  let hint: Deno.PointerValue = null;
+  let pd: Deno.PointerValue = null;
+  try {
+    // Backward primitives need the forward one they belong to as a hint.
+    if (dir !== "forward") hint = ctx.primitiveDesc(convDesc(ctx, g, "forward", tags, false));
+    pd = ctx.primitiveDesc(convDesc(ctx, g, dir, tags, bias && dir === "forward"), hint, relu);
+    const compute = ctx.runner(pd, args);
+    owned.push(compute);
+    const reorders: { index: number; input: boolean; reorder: Primitive }[] = [];
+    args.forEach((spec, index) => {
+      const chosen = ctx.queryMd(pd, spec.query, spec.index);
+      const user = Deno.UnsafePointer.of(spec.user);
+      if (ctx.sameLayout(chosen, user)) return;
+      const reorder = spec.input ? ctx.reorder(user, chosen) : ctx.reorder(chosen, user);
+      owned.push(reorder);
+      reorders.push({ index, input: spec.input, reorder });
+    });
+    const bytes = compute.bytes;
     return {
-      opDesc: desc,
-      hint: ctx.primitiveDesc(forwardDesc(ctx, g, false, DNNL.prop.forwardTraining)),
-      args: [
-        { arg: DNNL.arg.src, query: DNNL.query.srcMd },
-        { arg: DNNL.arg.diffDst, query: DNNL.query.diffDstMd },
-        { arg: DNNL.arg.diffWeights, query: DNNL.query.diffWeightsMd },
-      ],
+      impl: compute.impl,
+      reorders: reorders.length,
+      run(pointers) {
+        const inner = pointers.slice();
+        // Scratch slot = argument position: kernels run one at a time, so plans share slots.
+        for (const r of reorders) inner[r.index] = ctx.scratch(r.index, bytes[r.index]);
+        for (const r of reorders) if (r.input) r.reorder.run([pointers[r.index], inner[r.index]]);
+        compute.run(inner);
+        for (const r of reorders) if (!r.input) r.reorder.run([inner[r.index], pointers[r.index]]);
+      },
+      destroy: () => owned.forEach((o) => o.destroy()),
     };
+  } catch (err) {
+    owned.forEach((o) => o.destroy());
+    throw err;
+  } finally {
+    if (pd !== null) ctx.lib.dnnl_primitive_desc_destroy(pd);
+    if (hint !== null) ctx.lib.dnnl_primitive_desc_destroy(hint);
+  }
+}
+
+/**
+ * The plan for a convolution direction: on first use, every allowed layout is built and timed on the
+ * call's own data (one warm-up run, then the best of two), the fastest kept and the others destroyed.
+ * A layout oneDNN refuses is skipped; if it refuses all, the DnnlError propagates (and is remembered).
+ */
+function plan(
+  ctx: DnnlContext,
+  g: Geometry,
+  dir: Direction,
+  bias: boolean,
+  relu: boolean,
+  pointers: Deno.PointerValue[],
+): Plan {
+  const key = `conv ${dir} ${g.key} bias=${bias} relu=${relu} layouts=${layouts.join("+")}`;
+  return ctx.cached(key, () => {
+    const built: { layout: ConvLayout; plan: Plan }[] = [];
+    let refusal: unknown;
+    for (const layout of layouts) {
+      try {
+        built.push({ layout, plan: makePlan(ctx, g, dir, layout, bias, relu) });
+      } catch (err) {
+        if (!(err instanceof DnnlError)) throw err;
+        refusal ??= err;
+      }
+    }
+    if (built.length === 0) throw refusal;
+    const ms: Partial<Record<ConvLayout, number>> = {};
+    let best = built[0];
+    if (built.length > 1) {
+      for (const b of built) {
+        b.plan.run(pointers);
+        let fastest = Infinity;
+        for (let i = 0; i < 2; i++) {
+          const start = performance.now();
+          b.plan.run(pointers);
+          fastest = Math.min(fastest, performance.now() - start);
+        }
+        ms[b.layout] = Math.round(fastest * 1000) / 1000;
+      }
+      best = built.reduce((a, b) => (ms[b.layout]! < ms[a.layout]! ? b : a));
+      for (const b of built) if (b !== best) b.plan.destroy();
+    }
+    convChoices.set(key, { chosen: best.layout, impl: best.plan.impl, ms });
+    return best.plan;
   });
 }
 
@@ -185,9 +273,14 @@ export function conv2DKernel(ctx: DnnlContext, fallback: KernelFunc): KernelFunc
     const info = backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, strides, dilations, pad, dimRoundingMode);
     if (empty(info.outShape) || empty(x.shape)) return slow();
     return orFallback(() => {
-      const prim = forwardPrimitive(ctx, geometry(info), false, false);
       const out = wasm.makeOutput(info.outShape, "float32");
-      prim.run(pointers(wasm, [x, filter, out]));
+      const ptrs = pointers(wasm, [x, filter, out]);
+      try {
+        plan(ctx, geometry(info), "forward", false, false, ptrs).run(ptrs);
+      } catch (err) {
+        wasm.disposeData(out.dataId);
+        throw err;
+      }
       return out;
     }, slow);
   });
@@ -206,9 +299,14 @@ export function fusedConv2DKernel(ctx: DnnlContext, fallback: KernelFunc): Kerne
     if (empty(info.outShape) || empty(x.shape)) return slow();
     return orFallback(() => {
       const withBias = bias !== undefined;
-      const prim = forwardPrimitive(ctx, geometry(info), withBias, activation === "relu");
       const out = wasm.makeOutput(info.outShape, "float32");
-      prim.run(pointers(wasm, withBias ? [x, filter, bias!, out] : [x, filter, out]));
+      const ptrs = pointers(wasm, withBias ? [x, filter, bias!, out] : [x, filter, out]);
+      try {
+        plan(ctx, geometry(info), "forward", withBias, activation === "relu", ptrs).run(ptrs);
+      } catch (err) {
+        wasm.disposeData(out.dataId);
+        throw err;
+      }
       return out;
     }, slow);
   });
@@ -223,9 +321,14 @@ export function conv2DBackpropInputKernel(ctx: DnnlContext, fallback: KernelFunc
     const info = backend_util.computeConv2DInfo(inputShape, filter.shape as Shape4, strides, 1, pad, dimRoundingMode);
     if (empty(inputShape) || empty(dy.shape)) return slow();
     return orFallback(() => {
-      const prim = backwardDataPrimitive(ctx, geometry(info));
       const dx = wasm.makeOutput(inputShape, "float32");
-      prim.run(pointers(wasm, [dy, filter, dx]));
+      const ptrs = pointers(wasm, [dy, filter, dx]);
+      try {
+        plan(ctx, geometry(info), "backwardData", false, false, ptrs).run(ptrs);
+      } catch (err) {
+        wasm.disposeData(dx.dataId);
+        throw err;
+      }
       return dx;
     }, slow);
   });
@@ -240,9 +343,14 @@ export function conv2DBackpropFilterKernel(ctx: DnnlContext, fallback: KernelFun
     const info = backend_util.computeConv2DInfo(x.shape as Shape4, filterShape, strides, 1, pad, dimRoundingMode);
     if (empty(x.shape) || empty(dy.shape)) return slow();
     return orFallback(() => {
-      const prim = backwardWeightsPrimitive(ctx, geometry(info));
       const dw = wasm.makeOutput(filterShape, "float32");
-      prim.run(pointers(wasm, [x, dy, dw]));
+      const ptrs = pointers(wasm, [x, dy, dw]);
+      try {
+        plan(ctx, geometry(info), "backwardWeights", false, false, ptrs).run(ptrs);
+      } catch (err) {
+        wasm.disposeData(dw.dataId);
+        throw err;
+      }
       return dw;
     }, slow);
   });

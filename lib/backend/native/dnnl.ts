@@ -72,6 +72,11 @@ export interface Primitive {
   run(pointers: Deno.PointerValue[]): void;
 }
 
+/** A primitive that owns oneDNN objects: destroyed when it leaves the cache. */
+export interface Owned {
+  destroy(): void;
+}
+
 /** A memory argument of a primitive: which DNNL_ARG and which primitive-descriptor query gives its layout. */
 export interface ArgSpec {
   arg: number;
@@ -83,15 +88,20 @@ export interface ArgSpec {
 const outPointer = () => new BigUint64Array(1);
 const asPointer = (out: BigUint64Array) => Deno.UnsafePointer.create(out[0]);
 
-/** Primitives kept at most; the oldest is destroyed beyond this (shapes vary with the last batch). */
+/** Entries kept at most; the least recently used is destroyed beyond this (shapes vary with the last batch). */
 const CACHE_LIMIT = 256;
+
+/** Alignment of scratch buffers (a cache line; AVX-512 loads are 64 bytes). */
+const SCRATCH_ALIGN = 64;
 
 export class DnnlContext {
   readonly engine: Deno.PointerValue;
   readonly stream: Deno.PointerValue;
-  private readonly cache = new Map<string, Primitive & { destroy(): void }>();
+  private readonly cache = new Map<string, Owned>();
   /** Configurations oneDNN refused, with its reason: not retried. */
   private readonly refused = new Map<string, DnnlError>();
+  /** Scratch buffers by slot (JS-owned; an ArrayBuffer's memory never moves). */
+  private readonly scratchBuffers: { buffer: ArrayBuffer; pointer: Deno.PointerValue; bytes: number }[] = [];
 
   constructor(readonly lib: Dnnl) {
     const engine = outPointer();
@@ -124,29 +134,28 @@ export class DnnlContext {
     return new Uint8Array(OP_DESC_BYTES);
   }
 
-  /** Number of primitives cached (for leak tests). */
+  /** Number of entries cached (for leak tests). */
   get size(): number {
     return this.cache.size;
   }
 
   /**
-   * The cached primitive for `key`, or one built by `create` (which returns an op descriptor, the
-   * forward hint for backward primitives, post-ops, and its memory arguments). Throws a DnnlError if
-   * oneDNN refuses the configuration, now and on every later call with the same key.
+   * The cached entry for `key`, or one made by `create`. A DnnlError from `create` (oneDNN refused
+   * the configuration) is remembered and thrown again on every later call with the same key.
    */
-  primitive(key: string, create: () => PrimitiveRecipe): Primitive {
+  cached<T extends Owned>(key: string, create: () => T): T {
     const hit = this.cache.get(key);
     if (hit !== undefined) {
       // Map order is insertion order: re-inserting keeps the most recently used last.
       this.cache.delete(key);
       this.cache.set(key, hit);
-      return hit;
+      return hit as T;
     }
     const refusal = this.refused.get(key);
     if (refusal !== undefined) throw refusal;
-    let made: Primitive & { destroy(): void };
+    let made: T;
     try {
-      made = this.build(create());
+      made = create();
     } catch (err) {
       if (err instanceof DnnlError) this.refused.set(key, err);
       throw err;
@@ -158,6 +167,24 @@ export class DnnlContext {
       oldest.destroy();
     }
     return made;
+  }
+
+  /**
+   * The cached primitive for `key`, or one built from `create`'s recipe (an op descriptor, the
+   * forward hint for backward primitives, post-ops, and its memory arguments).
+   */
+  primitive(key: string, create: () => PrimitiveRecipe): Primitive {
+    return this.cached(key, () => {
+      const recipe = create();
+      let pd: Deno.PointerValue = null;
+      try {
+        pd = this.primitiveDesc(recipe.opDesc, recipe.hint ?? null, recipe.reluPostOp);
+        return this.runner(pd, recipe.args);
+      } finally {
+        if (pd !== null) this.lib.dnnl_primitive_desc_destroy(pd);
+        if (recipe.hint) this.lib.dnnl_primitive_desc_destroy(recipe.hint);
+      }
+    });
   }
 
   /** A primitive descriptor (caller destroys it), e.g. the forward hint of a backward primitive. */
@@ -185,9 +212,21 @@ export class DnnlContext {
     }
   }
 
-  private build(recipe: PrimitiveRecipe): Primitive & { destroy(): void } {
+  /** The memory descriptor a primitive descriptor chose for one of its arguments (owned by the pd). */
+  queryMd(pd: Deno.PointerValue, query: number, index = 0): Deno.PointerObject {
+    const md = this.lib.dnnl_primitive_desc_query_md(pd, query, index);
+    if (md === null) throw new DnnlError(`query_md(${query}, ${index})`, 2);
+    return md;
+  }
+
+  /** Whether two memory descriptors describe the same layout. */
+  sameLayout(a: Deno.PointerValue, b: Deno.PointerValue): boolean {
+    return this.lib.dnnl_memory_desc_equal(a, b) === 1;
+  }
+
+  /** The primitive of a primitive descriptor (which the caller still destroys), with one memory object per argument. */
+  runner(pd: Deno.PointerValue, args: ArgSpec[]): Primitive & Owned {
     const { lib } = this;
-    const pd = this.primitiveDesc(recipe.opDesc, recipe.hint ?? null, recipe.reluPostOp);
     const memories: Deno.PointerValue[] = [];
     let prim: Deno.PointerValue = null;
     const destroy = () => {
@@ -200,12 +239,10 @@ export class DnnlContext {
       const implPtr = asPointer(implOut);
       const impl = implPtr === null ? "unknown" : Deno.UnsafePointerView.getCString(implPtr);
       // dnnl_exec_arg_t is { int arg; dnnl_memory_t memory; }: 16 bytes with padding.
-      const { args } = recipe;
       const execArgs = new BigUint64Array(args.length * 2);
       const bytes: number[] = [];
       args.forEach(({ arg, query, index }, i) => {
-        const md = lib.dnnl_primitive_desc_query_md(pd, query, index ?? 0);
-        if (md === null) throw new DnnlError(`query_md(${query})`, 2);
+        const md = this.queryMd(pd, query, index);
         bytes.push(Number(lib.dnnl_memory_desc_get_size(md)));
         const out = outPointer();
         // No buffer yet (DNNL_MEMORY_NONE): every run sets the caller's pointers.
@@ -233,10 +270,43 @@ export class DnnlContext {
     } catch (err) {
       destroy();
       throw err;
-    } finally {
-      lib.dnnl_primitive_desc_destroy(pd);
-      if (recipe.hint) lib.dnnl_primitive_desc_destroy(recipe.hint);
     }
+  }
+
+  /** A reorder from one layout to another (run with [from, to] pointers). */
+  reorder(from: Deno.PointerValue, to: Deno.PointerValue): Primitive & Owned {
+    const pdOut = outPointer();
+    this.check(
+      this.lib.dnnl_reorder_primitive_desc_create(pdOut, from, this.engine, to, this.engine, null),
+      "reorder_primitive_desc_create",
+    );
+    const pd = asPointer(pdOut);
+    try {
+      return this.runner(pd, [{ arg: DNNL.arg.src, query: DNNL.query.srcMd }, { arg: DNNL.arg.dst, query: DNNL.query.dstMd }]);
+    } finally {
+      this.lib.dnnl_primitive_desc_destroy(pd);
+    }
+  }
+
+  /**
+   * Scratch buffer `slot`, at least `bytes` long, 64-byte aligned: where reorders put a tensor in the
+   * layout a primitive prefers. Kernels run one at a time, so a few slots serve every primitive; a
+   * slot grows to the largest request and stays (the old buffer goes to the garbage collector).
+   */
+  scratch(slot: number, bytes: number): Deno.PointerValue {
+    const have = this.scratchBuffers[slot];
+    if (have !== undefined && have.bytes >= bytes) return have.pointer;
+    const size = Math.max(bytes, have ? 2 * have.bytes : 0);
+    const buffer = new ArrayBuffer(size + SCRATCH_ALIGN);
+    const base = Deno.UnsafePointer.of(new Uint8Array(buffer))!;
+    const skip = (SCRATCH_ALIGN - Number(Deno.UnsafePointer.value(base) % BigInt(SCRATCH_ALIGN))) % SCRATCH_ALIGN;
+    this.scratchBuffers[slot] = { buffer, pointer: Deno.UnsafePointer.offset(base, skip), bytes: size };
+    return this.scratchBuffers[slot].pointer;
+  }
+
+  /** Bytes held in scratch buffers (for leak tests). */
+  get scratchBytes(): number {
+    return this.scratchBuffers.reduce((a, s) => a + (s?.bytes ?? 0), 0);
   }
 
   /** Destroys every cached primitive. */
