@@ -316,6 +316,52 @@ Deno.test({
 });
 
 Deno.test({
+  name: "native Add, Sub, Multiply, RealDiv, Relu and FusedBatchNorm match cpu on large tensors, broadcasting included",
+  ignore,
+  async fn() {
+    const full = [4, 32, 32, 16]; // 65,536 elements: the native threshold
+    const x = (seed: number, shape = full) => tf.tensor(values(shape, seed), shape);
+    const others: { shape: number[]; native: boolean }[] = [
+      { shape: full, native: true },
+      { shape: [16], native: true },
+      { shape: [1, 1, 1, 16], native: true },
+      { shape: [], native: true },
+      { shape: [4, 1, 32, 1], native: true },
+    ];
+    const ops = { Add: tf.add, Sub: tf.sub, Multiply: tf.mul, RealDiv: tf.div } as const;
+    for (const [name, op] of Object.entries(ops)) {
+      for (const { shape, native } of others) {
+        // Divisors kept away from 0, so that the relative error measures arithmetic, not a pole.
+        const b = () => (name === "RealDiv" ? tf.add(tf.abs(x(2, shape)), 0.5) : x(2, shape));
+        await assertMatchesCpu(`${name} ${full} by ${shape}`, () => op(x(1), b()), native ? [name] : []);
+        // The first operand broadcast: oneDNN takes it for Add and Multiply (swapped), wasm for the others.
+        if (shape.length > 0 && shape.length < full.length) {
+          await assertMatchesCpu(`${name} ${shape} by ${full}`, () => op(b(), x(1)), COMMUTES.has(name) ? [name] : []);
+        }
+      }
+    }
+    await assertMatchesCpu("small Add stays on wasm", () => tf.add(x(1, [8, 8]), x(2, [8])));
+    await assertMatchesCpu("Relu", () => tf.relu(x(3)), ["Relu"]);
+    const c = full[3];
+    for (const withAffine of [true, false]) {
+      await assertMatchesCpu(`FusedBatchNorm affine=${withAffine}`, () => {
+        const { mean, variance } = tf.moments(x(4), [0, 1, 2]);
+        return tf.batchNorm4d(
+          x(4) as tf.Tensor4D,
+          mean as tf.Tensor1D,
+          variance as tf.Tensor1D,
+          withAffine ? tf.tensor1d(values([c], 5)) : undefined,
+          withAffine ? tf.add(tf.tensor1d(values([c], 6)), 1.5) as tf.Tensor1D : undefined,
+          1e-3,
+        );
+      }, ["FusedBatchNorm"]);
+    }
+  },
+});
+
+const COMMUTES = new Set(["Add", "Multiply"]);
+
+Deno.test({
   name: "native gradients through conv2d, fused conv2d, maxPool, matMul and dense match cpu",
   ignore,
   async fn() {

@@ -20,6 +20,7 @@ import {
 import { registerWasmTrainingKernels } from "../wasm_kernels.ts";
 import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel, conv2DKernel, fusedConv2DKernel } from "./conv.ts";
 import { DnnlContext } from "./dnnl.ts";
+import { binaryKernel, fusedBatchNormKernel, reluKernel } from "./eltwise.ts";
 import { chooseSgemm, type GemmChoice, type GemmLibrary } from "./gemm.ts";
 import { loadNativeLibs, type NativeLibs } from "./libs.ts";
 import { batchMatMulKernel, fusedMatMulKernel } from "./matmul.ts";
@@ -74,6 +75,12 @@ function nativeKernels(gemm: GemmChoice, ctx: DnnlContext): Record<string, Kerne
     Sum: sumKernel(sgemm, wasmKernelFor("Sum")),
     Mean: meanKernel(sgemm, wasmKernelFor("Mean")),
     Tile: tileKernel(wasmKernelFor("Tile")),
+    Add: binaryKernel(ctx, "Add", wasmKernelFor("Add")),
+    Sub: binaryKernel(ctx, "Sub", wasmKernelFor("Sub")),
+    Multiply: binaryKernel(ctx, "Multiply", wasmKernelFor("Multiply")),
+    RealDiv: binaryKernel(ctx, "RealDiv", wasmKernelFor("RealDiv")),
+    Relu: reluKernel(ctx, wasmKernelFor("Relu")),
+    FusedBatchNorm: fusedBatchNormKernel(ctx, wasmKernelFor("FusedBatchNorm")),
   };
 }
 

@@ -83,6 +83,8 @@ export interface ArgSpec {
   query: number;
   /** Which descriptor of that kind (the bias is weights descriptor 1); default 0. */
   index?: number;
+  /** The layout itself, where the caller knows it (then `query` is not used). */
+  md?: Uint8Array;
 }
 
 const outPointer = () => new BigUint64Array(1);
@@ -241,8 +243,8 @@ export class DnnlContext {
       // dnnl_exec_arg_t is { int arg; dnnl_memory_t memory; }: 16 bytes with padding.
       const execArgs = new BigUint64Array(args.length * 2);
       const bytes: number[] = [];
-      args.forEach(({ arg, query, index }, i) => {
-        const md = this.queryMd(pd, query, index);
+      args.forEach(({ arg, query, index, md: given }, i) => {
+        const md = given ? Deno.UnsafePointer.of(given) : this.queryMd(pd, query, index);
         bytes.push(Number(lib.dnnl_memory_desc_get_size(md)));
         const out = outPointer();
         // No buffer yet (DNNL_MEMORY_NONE): every run sets the caller's pointers.
