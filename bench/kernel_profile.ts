@@ -15,6 +15,7 @@ import { type BackendName, initBackend } from "../lib/backend.ts";
 import { buildNet, modelConfig } from "../lib/models/registry.ts";
 import { crossEntropy } from "../lib/smoothing.ts";
 import { logitsOf, Sgd } from "../lib/train.ts";
+import { fallbackCounts } from "../lib/backend/native/heap.ts";
 import { WORKLOAD_SHAPES, type WorkloadName } from "./workloads.ts";
 
 const { values: args } = parseArgs({
@@ -68,8 +69,10 @@ const step = () => {
 
 const times: number[] = [];
 const steps = Number(args.steps);
+let fallbacksBefore = new Map<string, number>();
 for (let i = 0; i < Number(args.warmup) + steps; i++) {
   recording = i >= Number(args.warmup);
+  if (i === Number(args.warmup)) fallbacksBefore = new Map(fallbackCounts());
   const start = performance.now();
   step();
   if (recording) times.push(performance.now() - start);
@@ -92,6 +95,8 @@ console.log(JSON.stringify(
     kernelMsPerStep: round(kernelMs),
     outsideKernelsMsPerStep: round(stepMs - kernelMs),
     kernelCallsPerStep: kernels.reduce((a, k) => a + k.callsPerStep, 0),
+    // Calls per step that native kernels handed to their wasm fallback (small or unsupported cases).
+    fallbacksPerStep: Object.fromEntries([...fallbackCounts()].map(([k, v]) => [k, (v - (fallbacksBefore.get(k) ?? 0)) / steps])),
     kernels,
   },
   null,
