@@ -1,6 +1,7 @@
 /** initBackend: validation of the requested name, the "auto" choice here, and caching. */
 import assert from "node:assert/strict";
 import { BACKEND_NAMES, backendInfo, initBackend } from "../../lib/backend.ts";
+import { prepareNativeBackend } from "../../lib/backend/native/backend.ts";
 
 // The adapter request of the WebGPU probe keeps a handle that Deno's sanitizer would report.
 const opts = { sanitizeResources: false, sanitizeOps: false };
@@ -26,7 +27,7 @@ Deno.test("an invalid backend name is rejected with the valid names", async () =
 });
 
 Deno.test({
-  name: "auto picks wasm with the kit's kernels on a machine without a GPU, once",
+  name: "auto picks native (or wasm, saying why not) on a machine without a GPU, once",
   ...opts,
   async fn() {
     const saved = Deno.env.get("UNLEARN_BACKEND");
@@ -35,10 +36,17 @@ Deno.test({
       const info = await initBackend();
       assert.equal(info.requested, "auto");
       if (info.gpuAdapter === undefined) {
-        assert.equal(info.name, "wasm", info.reason);
-        assert.match(info.reason, /tensorflow: .*webgpu: /);
+        const native = await prepareNativeBackend();
+        assert.equal(info.name, native.ok ? "native" : "wasm", info.reason);
+        assert.match(info.reason, native.ok ? /tensorflow: .*webgpu: / : /tensorflow: .*webgpu: .*native: /);
         assert.ok(info.wasmKernels.includes("Conv2DBackpropFilter"));
         assert.equal(info.simd, true);
+        if (native.ok) {
+          assert.deepEqual(info.native, native.info);
+          assert.ok(info.native!.kernels.includes("Conv2D"));
+          assert.match(info.native!.onednn.version, /^2\./);
+          assert.ok(info.native!.threads >= 1);
+        }
       } else {
         assert.ok(["tensorflow", "webgpu"].includes(info.name), info.reason);
       }

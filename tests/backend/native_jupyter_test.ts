@@ -1,0 +1,85 @@
+/**
+ * The notebooks' kernel picks the native backend: a two-cell notebook is executed headless through
+ * nbconvert on Deno's Jupyter kernel (the kernelspec `deno`, as scripts/setup.sh --notebooks installs
+ * it); it runs initBackend() as the notebooks do, and a convolution, and fails unless the backend is
+ * "native". Skipped with the reason where jupyter, the kernelspec or the native libraries are missing.
+ */
+import assert from "node:assert/strict";
+import { nativeMissing } from "./native_compare.ts";
+
+async function missingJupyter(): Promise<string | undefined> {
+  try {
+    const out = await new Deno.Command("jupyter", { args: ["kernelspec", "list", "--json"], stdout: "piped", stderr: "null" }).output();
+    if (!out.success) return "jupyter kernelspec list failed";
+    const specs = JSON.parse(new TextDecoder().decode(out.stdout)).kernelspecs ?? {};
+    return "deno" in specs ? undefined : "no `deno` kernelspec (scripts/setup.sh --notebooks installs it)";
+  } catch (err) {
+    return `jupyter not runnable (${(err as Error).message.split("\n")[0]})`;
+  }
+}
+
+const skip = nativeMissing ?? await missingJupyter();
+if (skip && !nativeMissing) console.warn(`SKIPPING the Jupyter check: ${skip}`);
+
+const cell = (source: string[]) => ({ cell_type: "code", execution_count: null, metadata: {}, outputs: [], source });
+
+Deno.test({
+  name: "a notebook executed on Deno's Jupyter kernel runs on the native backend",
+  ignore: skip !== undefined,
+  async fn() {
+    // Inside the repository, so that the kernel finds deno.json and the kit's imports.
+    const root = new URL("../../", import.meta.url).pathname;
+    await Deno.mkdir(`${root}tmp`, { recursive: true });
+    const dir = await Deno.makeTempDir({ dir: `${root}tmp`, prefix: "jupyter-native-" });
+    try {
+      const notebook = {
+        cells: [
+          cell([
+            `import { initBackend } from "${root}lib/backend.ts";\n`,
+            "const info = await initBackend();\n",
+            "console.log(JSON.stringify({ name: info.name, reason: info.reason, threads: info.native?.threads }));\n",
+            'if (info.name !== "native") throw new Error(`backend ${info.name}: ${info.reason}`);\n',
+          ]),
+          cell([
+            'import * as tf from "@tensorflow/tfjs";\n',
+            'const y = tf.conv2d(tf.ones([1, 4, 4, 1]) as tf.Tensor4D, tf.ones([3, 3, 1, 2]) as tf.Tensor4D, 1, "valid");\n',
+            "console.log(tf.getBackend(), JSON.stringify(Array.from(y.dataSync())));\n",
+            // Deno's kernel may drop output printed just before the last cell ends (nbconvert).
+            "await new Promise((r) => setTimeout(r, 300));\n",
+          ]),
+        ],
+        metadata: { kernelspec: { display_name: "Deno", language: "typescript", name: "deno" } },
+        nbformat: 4,
+        nbformat_minor: 5,
+      };
+      await Deno.writeTextFile(`${dir}/probe.ipynb`, JSON.stringify(notebook));
+      const run = await new Deno.Command("jupyter", {
+        args: [
+          "nbconvert",
+          "--to",
+          "notebook",
+          "--execute",
+          "--ExecutePreprocessor.kernel_name=deno",
+          "--ExecutePreprocessor.timeout=300",
+          "--output",
+          "probe.out.ipynb",
+          "probe.ipynb",
+        ],
+        cwd: dir,
+        env: { NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.ok(run.success, `nbconvert failed: ${new TextDecoder().decode(run.stderr).slice(-2000)}`);
+      const executed = JSON.parse(await Deno.readTextFile(`${dir}/probe.out.ipynb`));
+      const text = executed.cells.flatMap((c: { outputs: { text?: string | string[] }[] }) => c.outputs)
+        .map((o: { text?: string | string[] }) => [o.text ?? ""].flat().join(""))
+        .join("");
+      console.log(text.trim());
+      assert.match(text, /"name":"native"/);
+      assert.match(text, /native \[9,9,9,9,9,9,9,9\]/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
