@@ -1,7 +1,8 @@
 /**
  * Loads the native libraries behind the `native` backend through Deno's FFI (`Deno.dlopen`, no C shim):
- * Debian's OpenBLAS (`libopenblas0-pthread`: cblas_sgemm) and oneDNN (`libdnnl2` 2.6: convolution
- * primitives), and sets both libraries' thread counts. See docs/speed.md for the design.
+ * Debian's OpenBLAS (`libopenblas0-pthread`: cblas_sgemm) and oneDNN (`libdnnl2` 2.6: dnnl_sgemm,
+ * convolution, pooling, element-wise and batch-norm primitives), and sets both libraries' thread
+ * counts. See docs/speed.md for the design.
  *
  * Everything here either succeeds or says why not ({ ok: false, why }), so that the backend resolver
  * can fall back to wasm + kit kernels and record the reason. The libraries stay loaded for the life
