@@ -11,10 +11,14 @@ import { DNNL, type DnnlContext, DnnlError, type Primitive } from "./dnnl.ts";
 import { at, fallBack, heapBase, type Inputs, wasmKernel } from "./heap.ts";
 
 /**
- * Outputs smaller than this stay on wasm: a native call costs a few microseconds of FFI and cache
- * lookup, which a 64K-element wasm loop already matches.
+ * Binary ops and Relu on outputs smaller than this stay on wasm: they are memory-bound, wasm's SIMD
+ * loop keeps up to about half a million elements, and two threads only pay off beyond (measured:
+ * equal at 65K and 524K elements, native 1.3-2× faster at 2-3M; docs/speed.md).
  */
-export const MIN_ELEMENTS = 1 << 16;
+export const MIN_ELEMENTS = 1 << 20;
+
+/** wasm's FusedBatchNorm is a scalar loop: native from 64K elements. */
+export const MIN_BATCHNORM_ELEMENTS = 1 << 16;
 
 /** dnnl_types.h: plain row-major tags by rank (a, ab, abc, abcd, abcde, abcdef). */
 const PLAIN_TAG: Record<number, number> = { 1: 2, 2: 3, 3: 4, 4: 5, 5: 7, 6: 8 };
@@ -142,7 +146,7 @@ export function fusedBatchNormKernel(ctx: DnnlContext, fallback: KernelFunc): Ke
     const perChannel = (t?: TensorInfo) =>
       t === undefined || (t.dtype === "float32" && util.sizeFromShape(t.shape) === c && t.shape.at(-1) === c);
     if (
-      x.dtype !== "float32" || x.shape.length !== 4 || util.sizeFromShape(x.shape) < MIN_ELEMENTS ||
+      x.dtype !== "float32" || x.shape.length !== 4 || util.sizeFromShape(x.shape) < MIN_BATCHNORM_ELEMENTS ||
       ![mean, variance, scale, offset].every(perChannel)
     ) return slow();
     const [n, h, w] = x.shape;

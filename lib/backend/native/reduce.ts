@@ -32,7 +32,9 @@ function reduceKernel(sgemm: Sgemm, fallback: KernelFunc, mean: boolean): Kernel
   return wasmKernel<SumAttrs | MeanAttrs>((inputs, wasm, attrs) => {
     const { x } = inputs;
     const split = x.dtype === "float32" ? leadingSplit(x.shape, attrs.axis) : undefined;
-    if (split === undefined || split.rows === 0 || split.cols === 0) return fallBack(mean ? "Mean" : "Sum", fallback, wasm, inputs, attrs);
+    // A full reduction (one column) is a dot product, which sgemm does 3-5× slower than the wasm
+    // kernel's loop (measured in docs/speed.md); those stay on wasm.
+    if (split === undefined || split.rows === 0 || split.cols < 2) return fallBack(mean ? "Mean" : "Sum", fallback, wasm, inputs, attrs);
     const { rows, cols, kept } = split;
     const outShape = attrs.keepDims ? [...x.shape.slice(0, x.shape.length - kept.length).map(() => 1), ...kept] : kept;
     const out: TensorInfo = wasm.makeOutput(outShape, "float32");
