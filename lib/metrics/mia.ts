@@ -28,7 +28,7 @@
  * memorises noise from reading above 50 when the two sets are alike.
  */
 import type { Rng } from "../rng.ts";
-import { ATTACKER_SVC, fitSvc, type SvcOptions } from "./svm.ts";
+import { ATTACKER_SVC, svcFitPredictAll, type SvcJob, type SvcOptions } from "./svm.ts";
 import type { MetricContext, MetricSpec, Predictions } from "./types.ts";
 
 export const MIA_FEATURES = ["correctness", "confidence", "entropy", "m_entropy", "prob"] as const;
@@ -145,21 +145,20 @@ export async function miaEfficacy(
   const nonMembers = subsetPredictions(test, sampleRows(nTest, nonMemberCount, rng.fork("non-members")));
   const members = subsetPredictions(retain, sampleRows(retain.labels.length, nonMemberCount, rng.fork("members")));
   const efficacy = {} as Record<MiaFeature, number>;
-  for (const f of opts.features) {
-    if (forget.labels.length === 0 || nonMembers.labels.length === 0 || members.labels.length === 0) {
-      efficacy[f] = NaN;
-      continue;
-    }
+  const empty = forget.labels.length === 0 || nonMembers.labels.length === 0 || members.labels.length === 0;
+  const fitted = empty ? [] : opts.features;
+  // One SVC per feature, fitted in parallel (svcFitPredictAll); each predicts D_f.
+  const jobs: SvcJob[] = fitted.map((f) => {
     const x = [...featureRows(members, f), ...featureRows(nonMembers, f)];
     const y = Int32Array.from({ length: x.length }, (_, i) => (i < members.labels.length ? 1 : 0));
-    const svc = await fitSvc(x, y, opts.svc);
-    try {
-      const pred = svc.predict(featureRows(forget, f));
-      efficacy[f] = (100 * pred.reduce((s, v) => s + (v === 0 ? 1 : 0), 0)) / pred.length;
-    } finally {
-      svc.dispose();
-    }
-  }
+    return { x, y, queries: [featureRows(forget, f)] };
+  });
+  const predictions = await svcFitPredictAll(jobs, opts.svc);
+  for (const f of opts.features) efficacy[f] = NaN;
+  fitted.forEach((f, j) => {
+    const pred = predictions[j][0];
+    efficacy[f] = (100 * pred.reduce((s, v) => s + (v === 0 ? 1 : 0), 0)) / pred.length;
+  });
   return {
     efficacy,
     sizes: {
@@ -196,22 +195,21 @@ export async function additionalMia(
   const part = (p: Predictions, from: number, to: number) =>
     subsetPredictions(p, Int32Array.from({ length: to - from }, (_, i) => from + i));
   const accuracy = {} as Record<MiaFeature, number>;
-  for (const f of opts.features) {
-    if (evalN === 0 || fitN === 0) {
-      accuracy[f] = NaN;
-      continue;
-    }
-    const x = [...featureRows(part(seen, 0, fitN), f), ...featureRows(part(unseen, 0, fitN), f)];
-    const y = Int32Array.from({ length: x.length }, (_, i) => (i < fitN ? 1 : 0));
-    const svc = await fitSvc(x, y, opts.svc);
-    try {
-      const tp = svc.predict(featureRows(part(seen, fitN, m), f)).reduce((s, v) => s + (v === 1 ? 1 : 0), 0);
-      const tn = svc.predict(featureRows(part(unseen, fitN, m), f)).reduce((s, v) => s + (v === 0 ? 1 : 0), 0);
-      accuracy[f] = (100 * (tp + tn)) / (2 * evalN);
-    } finally {
-      svc.dispose();
-    }
-  }
+  const fitted = evalN === 0 || fitN === 0 ? [] : opts.features;
+  // One SVC per feature, fitted in parallel; each predicts the held-out halves of D_f and D_te.
+  const jobs: SvcJob[] = fitted.map((f) => ({
+    x: [...featureRows(part(seen, 0, fitN), f), ...featureRows(part(unseen, 0, fitN), f)],
+    y: Int32Array.from({ length: 2 * fitN }, (_, i) => (i < fitN ? 1 : 0)),
+    queries: [featureRows(part(seen, fitN, m), f), featureRows(part(unseen, fitN, m), f)],
+  }));
+  const predictions = await svcFitPredictAll(jobs, opts.svc);
+  for (const f of opts.features) accuracy[f] = NaN;
+  fitted.forEach((f, j) => {
+    const [onSeen, onUnseen] = predictions[j];
+    const tp = onSeen.reduce((s, v) => s + (v === 1 ? 1 : 0), 0);
+    const tn = onUnseen.reduce((s, v) => s + (v === 0 ? 1 : 0), 0);
+    accuracy[f] = (100 * (tp + tn)) / (2 * evalN);
+  });
   return { accuracy, sizes: { fitPerSet: fitN, evalPerSet: evalN } };
 }
 

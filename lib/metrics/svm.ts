@@ -144,3 +144,92 @@ export async function svcFitPredict(
     svc.dispose();
   }
 }
+
+/** One independent fit-and-predict: training rows and labels, and the row lists to predict. */
+export interface SvcJob {
+  x: ArrayLike<number>[];
+  y: ArrayLike<number>;
+  queries: ArrayLike<number>[][];
+}
+
+function flatten(rows: ArrayLike<number>[], dim: number): Float64Array {
+  const out = new Float64Array(rows.length * dim);
+  rows.forEach((r, i) => out.set(r, i * dim));
+  return out;
+}
+
+/**
+ * Cores no other process is using: the machine's cores minus the 1-minute load average, counting this
+ * process (busy on one core while it waits) as one. All cores where /proc/loadavg is unreadable.
+ */
+function idleCores(cores: number): number {
+  try {
+    const load = Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
+    return Number.isFinite(load) ? Math.max(1, Math.floor(cores - Math.max(0, load - 1) + 0.5)) : cores;
+  } catch {
+    return cores;
+  }
+}
+
+/**
+ * svcFitPredict for several independent jobs (MIA fits one SVC per feature), run in parallel on a
+ * pool of workers, one per idle core up to the number of jobs, each with its own libsvm instance,
+ * then terminated. Results equal the sequential ones (libsvm is deterministic). With fewer than two
+ * idle cores (other jobs hold them: there, measured, workers only added their start-up cost), with one
+ * job, or where workers cannot start, the jobs run here one after another. Measurements:
+ * docs/speed.md ("The rest of the path").
+ */
+export async function svcFitPredictAll(
+  jobs: SvcJob[],
+  options: Partial<SvcOptions> = {},
+  /** Workers to use; default: the idle cores. 1 runs the jobs here. */
+  workerCount?: number,
+): Promise<Int32Array[][]> {
+  const cores = workerCount ?? idleCores(Math.max(1, navigator.hardwareConcurrency || 1));
+  const sequential = async () => {
+    const out: Int32Array[][] = [];
+    for (const j of jobs) out.push(await svcFitPredict(j.x, j.y, j.queries, options));
+    return out;
+  };
+  if (jobs.length < 2 || cores < 2) return await sequential();
+  let workers: Worker[];
+  try {
+    workers = Array.from(
+      { length: Math.min(cores, jobs.length) },
+      () => new Worker(new URL("./svm_worker.ts", import.meta.url).href, { type: "module" }),
+    );
+  } catch {
+    return await sequential();
+  }
+  const results: Int32Array[][] = new Array(jobs.length);
+  let next = 0;
+  try {
+    await Promise.all(workers.map(async (worker) => {
+      while (next < jobs.length) {
+        const id = next++;
+        const job = jobs[id];
+        const dim = job.x.length > 0 ? job.x[0].length : 0;
+        const reply = await new Promise<{ predictions?: Int32Array[]; error?: string }>((resolve, reject) => {
+          worker.onmessage = (e) => resolve(e.data);
+          worker.onerror = (e) => {
+            e.preventDefault();
+            reject(new Error(`SVM worker: ${e.message}`));
+          };
+          worker.postMessage({
+            id,
+            x: flatten(job.x, dim),
+            dim,
+            y: Int32Array.from(job.y),
+            queries: job.queries.map((q) => flatten(q, dim)),
+            options,
+          });
+        });
+        if (reply.error !== undefined) throw new Error(reply.error);
+        results[id] = reply.predictions!;
+      }
+    }));
+  } finally {
+    for (const w of workers) w.terminate();
+  }
+  return results;
+}
