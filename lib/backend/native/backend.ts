@@ -20,6 +20,7 @@ import {
 import { registerWasmTrainingKernels } from "../wasm_kernels.ts";
 import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel, conv2DKernel, fusedConv2DKernel } from "./conv.ts";
 import { DnnlContext } from "./dnnl.ts";
+import { BATCH_NORM_GRAD, batchNormGradKernel, installBatchNormGradient } from "./batchnorm_grad.ts";
 import { binaryKernel, fusedBatchNormKernel, reluKernel } from "./eltwise.ts";
 import { chooseSgemm, type GemmChoice, type GemmLibrary } from "./gemm.ts";
 import { loadNativeLibs, type NativeLibs } from "./libs.ts";
@@ -34,8 +35,8 @@ export const NATIVE_BACKEND = "native";
 export interface NativeInfo {
   /** Kernels that run in native code (the rest are wasm's, with the kit's wasm kernels). */
   kernels: string[];
-  /** The library of matrix products and reductions, and what each took at start (./gemm.ts). */
-  gemm: { library: GemmLibrary; calibrationMs: Record<GemmLibrary, number> };
+  /** The library and thread count of matrix products and reductions, and what each candidate took at start (./gemm.ts). */
+  gemm: { library: GemmLibrary; threads: number; calibrationMs: Record<string, number> };
   threads: number;
   threadsFrom: string;
   openblas: NativeLibs["openblas"];
@@ -81,6 +82,8 @@ function nativeKernels(gemm: GemmChoice, ctx: DnnlContext): Record<string, Kerne
     RealDiv: binaryKernel(ctx, "RealDiv", wasmKernelFor("RealDiv")),
     Relu: reluKernel(ctx, wasmKernelFor("Relu")),
     FusedBatchNorm: fusedBatchNormKernel(ctx, wasmKernelFor("FusedBatchNorm")),
+    // The kit's own kernel, called only by the FusedBatchNorm gradient override on this backend.
+    [BATCH_NORM_GRAD]: batchNormGradKernel(ctx),
   };
 }
 
@@ -110,7 +113,7 @@ async function prepare(): Promise<NativeStart> {
   const wasm = tf.findBackend("wasm") as BackendWasm;
   let ctx: DnnlContext;
   try {
-    ctx = new DnnlContext(libs.dnnl);
+    ctx = new DnnlContext(libs.dnnl, libs.threads, (n) => libs.gomp.omp_set_num_threads(n));
   } catch (err) {
     return { ok: false, why: `oneDNN: ${err instanceof Error ? err.message : err}` };
   }
@@ -125,13 +128,17 @@ async function prepare(): Promise<NativeStart> {
       registerKernel({ ...config, backendName: NATIVE_BACKEND });
     }
   }
-  const gemm = chooseSgemm(libs.blas, libs.dnnl);
+  const gemm = chooseSgemm(libs.blas, libs.dnnl, libs.threads, {
+    openblas: (n) => libs.blas.openblas_set_num_threads(n),
+    onednn: (n) => libs.gomp.omp_set_num_threads(n),
+  });
   const kernels = nativeKernels(gemm, ctx);
   for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
     const current: KernelConfig | undefined = getKernel(kernelName, NATIVE_BACKEND);
     if (current !== undefined) unregisterKernel(kernelName, NATIVE_BACKEND);
     registerKernel({ kernelName, backendName: NATIVE_BACKEND, kernelFunc, setupFunc: current?.setupFunc });
   }
+  installBatchNormGradient(NATIVE_BACKEND);
   const check = await selfCheck();
   if (previous && previous !== tf.getBackend()) await tf.setBackend(previous);
   if (check !== undefined) return { ok: false, why: `native kernels failed their self-check: ${check}` };
@@ -139,7 +146,7 @@ async function prepare(): Promise<NativeStart> {
     ok: true,
     info: {
       kernels: Object.keys(kernels),
-      gemm: { library: gemm.library, calibrationMs: gemm.calibrationMs },
+      gemm: { library: gemm.library, threads: gemm.threads, calibrationMs: gemm.calibrationMs },
       threads: libs.threads,
       threadsFrom: libs.threadsFrom,
       openblas: libs.openblas,

@@ -79,8 +79,23 @@ export function setConvLayouts(next: ConvLayout[]): ConvLayout[] {
   return previous;
 }
 
+/**
+ * Thread counts tried for each layout: "all" (the backend's) and 1. oneDNN's convolution kernels
+ * split work across threads with barriers between phases (the weight gradient reduces per-thread
+ * partial sums); where another process holds the second core a spinning barrier waits for a thread
+ * that cannot run, and one thread can be faster. Which is measured per shape, with the layouts.
+ */
+let threadOptions: ("all" | 1)[] = ["all", 1];
+
+/** Restricts the thread counts tried (measurements); returns the previous setting. */
+export function setConvThreadOptions(next: ("all" | 1)[]): ("all" | 1)[] {
+  const previous = threadOptions;
+  threadOptions = next;
+  return previous;
+}
+
 /** What the first use of each convolution measured and chose, by cache key (bench and docs read this). */
-export const convChoices = new Map<string, { chosen: ConvLayout; impl: string; ms: Partial<Record<ConvLayout, number>> }>();
+export const convChoices = new Map<string, { chosen: string; impl: string; ms: Record<string, number> }>();
 
 /** The descriptor of one convolution direction with the given layout tags for src, weights, dst. */
 function convDesc(ctx: DnnlContext, g: Geometry, dir: Direction, tags: number[], bias: boolean): Uint8Array {
@@ -152,7 +167,27 @@ interface Plan extends Owned {
 }
 
 /** A convolution direction in one layout, with the reorders between tfjs's layouts and oneDNN's. */
-function makePlan(ctx: DnnlContext, g: Geometry, dir: Direction, layout: ConvLayout, bias: boolean, relu: boolean): Plan {
+function makePlan(
+  ctx: DnnlContext,
+  g: Geometry,
+  dir: Direction,
+  layout: ConvLayout,
+  bias: boolean,
+  relu: boolean,
+  threads: number | undefined,
+): Plan {
+  return ctx.withThreads(threads, () => makePlanNow(ctx, g, dir, layout, bias, relu, threads));
+}
+
+function makePlanNow(
+  ctx: DnnlContext,
+  g: Geometry,
+  dir: Direction,
+  layout: ConvLayout,
+  bias: boolean,
+  relu: boolean,
+  threads: number | undefined,
+): Plan {
   const tags = layout === "plain" ? [DNNL.tag.nhwc, DNNL.tag.hwio, DNNL.tag.nhwc] : [DNNL.tag.any, DNNL.tag.any, DNNL.tag.any];
   const args = planArgs(ctx, g, dir, bias);
   const owned: Owned[] = [];
@@ -162,7 +197,7 @@ function makePlan(ctx: DnnlContext, g: Geometry, dir: Direction, layout: ConvLay
     // Backward primitives need the forward one they belong to as a hint.
     if (dir !== "forward") hint = ctx.primitiveDesc(convDesc(ctx, g, "forward", tags, false));
     pd = ctx.primitiveDesc(convDesc(ctx, g, dir, tags, bias && dir === "forward"), hint, relu);
-    const compute = ctx.runner(pd, args);
+    const compute = ctx.runner(pd, args, threads);
     owned.push(compute);
     const reorders: { index: number; input: boolean; reorder: Primitive }[] = [];
     args.forEach((spec, index) => {
@@ -181,9 +216,11 @@ function makePlan(ctx: DnnlContext, g: Geometry, dir: Direction, layout: ConvLay
         const inner = pointers.slice();
         // Scratch slot = argument position: kernels run one at a time, so plans share slots.
         for (const r of reorders) inner[r.index] = ctx.scratch(r.index, bytes[r.index]);
-        for (const r of reorders) if (r.input) r.reorder.run([pointers[r.index], inner[r.index]]);
-        compute.run(inner);
-        for (const r of reorders) if (!r.input) r.reorder.run([inner[r.index], pointers[r.index]]);
+        ctx.withThreads(threads, () => {
+          for (const r of reorders) if (r.input) r.reorder.run([pointers[r.index], inner[r.index]]);
+          compute.run(inner);
+          for (const r of reorders) if (!r.input) r.reorder.run([inner[r.index], pointers[r.index]]);
+        });
       },
       destroy: () => owned.forEach((o) => o.destroy()),
     };
@@ -197,9 +234,10 @@ function makePlan(ctx: DnnlContext, g: Geometry, dir: Direction, layout: ConvLay
 }
 
 /**
- * The plan for a convolution direction: on first use, every allowed layout is built and timed on the
- * call's own data (one warm-up run, then the best of two), the fastest kept and the others destroyed.
- * A layout oneDNN refuses is skipped; if it refuses all, the DnnlError propagates (and is remembered).
+ * The plan for a convolution direction: on first use, every allowed layout × thread count is built and
+ * timed on the call's own data (one warm-up run, then the best of two), the fastest kept and the
+ * others destroyed. A layout oneDNN refuses is skipped; if it refuses all, the DnnlError propagates
+ * (and is remembered).
  */
 function plan(
   ctx: DnnlContext,
@@ -209,20 +247,24 @@ function plan(
   relu: boolean,
   pointers: Deno.PointerValue[],
 ): Plan {
-  const key = `conv ${dir} ${g.key} bias=${bias} relu=${relu} layouts=${layouts.join("+")}`;
+  const counts = ctx.threads > 1 ? threadOptions : ["all" as const];
+  const key = `conv ${dir} ${g.key} bias=${bias} relu=${relu} layouts=${layouts.join("+")} threads=${counts.join("+")}`;
   return ctx.cached(key, () => {
-    const built: { layout: ConvLayout; plan: Plan }[] = [];
+    const built: { name: string; plan: Plan }[] = [];
     let refusal: unknown;
     for (const layout of layouts) {
-      try {
-        built.push({ layout, plan: makePlan(ctx, g, dir, layout, bias, relu) });
-      } catch (err) {
-        if (!(err instanceof DnnlError)) throw err;
-        refusal ??= err;
+      for (const count of counts) {
+        try {
+          const plan = makePlan(ctx, g, dir, layout, bias, relu, count === "all" ? undefined : count);
+          built.push({ name: `${layout}/${count === "all" ? ctx.threads : count}t`, plan });
+        } catch (err) {
+          if (!(err instanceof DnnlError)) throw err;
+          refusal ??= err;
+        }
       }
     }
     if (built.length === 0) throw refusal;
-    const ms: Partial<Record<ConvLayout, number>> = {};
+    const ms: Record<string, number> = {};
     let best = built[0];
     if (built.length > 1) {
       for (const b of built) {
@@ -233,12 +275,12 @@ function plan(
           b.plan.run(pointers);
           fastest = Math.min(fastest, performance.now() - start);
         }
-        ms[b.layout] = Math.round(fastest * 1000) / 1000;
+        ms[b.name] = Math.round(fastest * 1000) / 1000;
       }
-      best = built.reduce((a, b) => (ms[b.layout]! < ms[a.layout]! ? b : a));
+      best = built.reduce((a, b) => (ms[b.name] < ms[a.name] ? b : a));
       for (const b of built) if (b !== best) b.plan.destroy();
     }
-    convChoices.set(key, { chosen: best.layout, impl: best.plan.impl, ms });
+    convChoices.set(key, { chosen: best.name, impl: best.plan.impl, ms });
     return best.plan;
   });
 }

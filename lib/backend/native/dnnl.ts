@@ -105,7 +105,11 @@ export class DnnlContext {
   /** Scratch buffers by slot (JS-owned; an ArrayBuffer's memory never moves). */
   private readonly scratchBuffers: { buffer: ArrayBuffer; pointer: Deno.PointerValue; bytes: number }[] = [];
 
-  constructor(readonly lib: Dnnl) {
+  /**
+   * `setThreads(n)` sets the OpenMP thread count oneDNN uses from then on (omp_set_num_threads);
+   * `threads` is the backend's count, restored after a primitive that runs with fewer.
+   */
+  constructor(readonly lib: Dnnl, readonly threads = 1, private readonly setThreads: (n: number) => void = () => {}) {
     const engine = outPointer();
     this.check(lib.dnnl_engine_create(engine, DNNL.engineCpu, 0n), "engine_create");
     this.engine = asPointer(engine);
@@ -178,15 +182,32 @@ export class DnnlContext {
   primitive(key: string, create: () => PrimitiveRecipe): Primitive {
     return this.cached(key, () => {
       const recipe = create();
-      let pd: Deno.PointerValue = null;
-      try {
-        pd = this.primitiveDesc(recipe.opDesc, recipe.hint ?? null, recipe.reluPostOp);
-        return this.runner(pd, recipe.args);
-      } finally {
-        if (pd !== null) this.lib.dnnl_primitive_desc_destroy(pd);
-        if (recipe.hint) this.lib.dnnl_primitive_desc_destroy(recipe.hint);
-      }
+      return this.withThreads(recipe.threads, () => {
+        let pd: Deno.PointerValue = null;
+        try {
+          pd = this.primitiveDesc(recipe.opDesc, recipe.hint ?? null, recipe.reluPostOp);
+          return this.runner(pd, recipe.args, recipe.threads);
+        } finally {
+          if (pd !== null) this.lib.dnnl_primitive_desc_destroy(pd);
+          if (recipe.hint) this.lib.dnnl_primitive_desc_destroy(recipe.hint);
+        }
+      });
     });
+  }
+
+  /**
+   * Runs `body` with oneDNN on `threads` threads (fewer than the backend's), restoring the count after.
+   * oneDNN sizes a primitive's work split when it is created and reads the count again when it runs,
+   * so both happen inside.
+   */
+  withThreads<T>(threads: number | undefined, body: () => T): T {
+    if (threads === undefined || threads >= this.threads) return body();
+    this.setThreads(threads);
+    try {
+      return body();
+    } finally {
+      this.setThreads(this.threads);
+    }
   }
 
   /** A primitive descriptor (caller destroys it), e.g. the forward hint of a backward primitive. */
@@ -227,7 +248,7 @@ export class DnnlContext {
   }
 
   /** The primitive of a primitive descriptor (which the caller still destroys), with one memory object per argument. */
-  runner(pd: Deno.PointerValue, args: ArgSpec[]): Primitive & Owned {
+  runner(pd: Deno.PointerValue, args: ArgSpec[], threads?: number): Primitive & Owned {
     const { lib } = this;
     const memories: Deno.PointerValue[] = [];
     let prim: Deno.PointerValue = null;
@@ -265,7 +286,7 @@ export class DnnlContext {
           for (let i = 0; i < args.length; i++) {
             this.check(lib.dnnl_memory_set_data_handle(memories[i], pointers[i]), "memory_set_data_handle");
           }
-          this.check(lib.dnnl_primitive_execute(prim, stream, args.length, argBytes), "primitive_execute");
+          this.withThreads(threads, () => this.check(lib.dnnl_primitive_execute(prim, stream, args.length, argBytes), "primitive_execute"));
         },
         destroy,
       };
@@ -326,4 +347,6 @@ export interface PrimitiveRecipe {
   reluPostOp?: boolean;
   /** Memory arguments the caller passes pointers for, in `run` order. */
   args: ArgSpec[];
+  /** Fewer threads than the backend's for this primitive (see singleThreaded in ./eltwise.ts). */
+  threads?: number;
 }

@@ -20,6 +20,28 @@ export const MIN_ELEMENTS = 1 << 20;
 /** wasm's FusedBatchNorm is a scalar loop: native from 64K elements. */
 export const MIN_BATCHNORM_ELEMENTS = 1 << 16;
 
+/**
+ * Threads for batch-norm primitives (undefined = the backend's count). oneDNN's batch-norm kernels
+ * synchronise their threads with spinning barriers several times per call; with another process on
+ * the second core the spinning thread keeps the core its partner needs: a 2M-element backward pass
+ * took 8 ms on two threads against 1 ms on one, and a ResNet-18 step 880-1100 ms against 690-900 ms
+ * (interleaved, load ≈ 2; docs/speed.md). Being memory-bound, they lose little on one thread when the
+ * machine is quiet. Binary and eltwise primitives (one parallel region, no inner barrier) keep every
+ * thread: one thread made the CNN's step slower.
+ */
+let batchNorm: number | undefined = 1;
+
+export function batchNormThreads(): number | undefined {
+  return batchNorm;
+}
+
+/** For measurements: the thread count of batch-norm primitives (undefined = all); returns the previous. */
+export function setBatchNormThreads(threads: number | undefined): number | undefined {
+  const previous = batchNorm;
+  batchNorm = threads;
+  return previous;
+}
+
 /** dnnl_types.h: plain row-major tags by rank (a, ab, abc, abcd, abcde, abcdef). */
 const PLAIN_TAG: Record<number, number> = { 1: 2, 2: 3, 3: 4, 4: 5, 5: 7, 6: 8 };
 
@@ -152,7 +174,7 @@ export function fusedBatchNormKernel(ctx: DnnlContext, fallback: KernelFunc): Ke
     const [n, h, w] = x.shape;
     const flags = USE_GLOBAL_STATS | (scale ? USE_SCALE : 0) | (offset ? USE_SHIFT : 0);
     return orFallback(() => {
-      const prim = ctx.primitive(`batchnorm ${x.shape} eps=${attrs.varianceEpsilon} flags=${flags}`, () => {
+      const prim = ctx.primitive(`batchnorm ${x.shape} eps=${attrs.varianceEpsilon} flags=${flags} threads=${batchNormThreads()}`, () => {
         const desc = ctx.opDesc();
         ctx.check(
           ctx.lib.dnnl_batch_normalization_forward_desc_init(
@@ -168,6 +190,7 @@ export function fusedBatchNormKernel(ctx: DnnlContext, fallback: KernelFunc): Ke
         const perChannelArg = (arg: number) => ({ arg, query: 0, md: ctx.memoryDesc([c], PLAIN_TAG[1]) });
         return {
           opDesc: desc,
+          threads: batchNormThreads(),
           args: [
             { arg: DNNL.arg.src, query: DNNL.query.srcMd },
             perChannelArg(ARG_MEAN),

@@ -61,17 +61,40 @@ export function onednnSgemm(dnnl: Dnnl): Sgemm {
 
 export interface GemmChoice {
   library: GemmLibrary;
+  /** Threads the chosen sgemm runs on (the backend's count, or 1). */
+  threads: number;
   sgemm: Sgemm;
-  /** Median ms of the calibration products (a dense layer's forward and both backward products). */
-  calibrationMs: Record<GemmLibrary, number>;
+  /** Median ms of the calibration products (a dense layer's forward and both backward products), per candidate. */
+  calibrationMs: Record<string, number>;
 }
 
+/** Sets a library's thread count for the calls that follow. */
+export type ThreadSetters = Record<GemmLibrary, (n: number) => void>;
+
 /**
- * Times both libraries on the three products of one training step of a 784→256 dense layer at
- * batch 256 (forward, input gradient, weight gradient) and keeps the faster. ~20 ms.
+ * Times each library at the backend's thread count and at one thread on the three products of one
+ * training step of a 784→256 dense layer at batch 256 (forward, input gradient, weight gradient) and
+ * keeps the fastest (~50 ms). One thread is a candidate because with another process on the machine
+ * a second thread can cost more than it brings (docs/speed.md). The choice holds for the process.
  */
-export function chooseSgemm(blas: OpenBlas, dnnl: Dnnl): GemmChoice {
-  const candidates: Record<GemmLibrary, Sgemm> = { openblas: openblasSgemm(blas), onednn: onednnSgemm(dnnl) };
+export function chooseSgemm(blas: OpenBlas, dnnl: Dnnl, threads: number, setThreads: ThreadSetters): GemmChoice {
+  const libraries: Record<GemmLibrary, Sgemm> = { openblas: openblasSgemm(blas), onednn: onednnSgemm(dnnl) };
+  const counts = threads > 1 ? [threads, 1] : [1];
+  const candidates = (Object.keys(libraries) as GemmLibrary[]).flatMap((library) =>
+    counts.map((n) => {
+      const inner = libraries[library];
+      // One thread: set it around each call, and the backend's count back after.
+      const sgemm: Sgemm = n === threads ? inner : (...args) => {
+        setThreads[library](1);
+        try {
+          inner(...args);
+        } finally {
+          setThreads[library](threads);
+        }
+      };
+      return { name: `${library}/${n}t`, library, threads: n, sgemm };
+    })
+  );
   const [batch, inputs, units] = [256, 784, 256];
   const x = new Float32Array(batch * inputs).fill(0.5);
   const w = new Float32Array(inputs * units).fill(0.25);
@@ -84,18 +107,18 @@ export function chooseSgemm(blas: OpenBlas, dnnl: Dnnl): GemmChoice {
     g(false, true, batch, inputs, units, p(y), units, p(w), units, 0, p(dx), inputs);
     g(true, false, inputs, units, batch, p(x), inputs, p(y), units, 0, p(dw), units);
   };
-  const calibrationMs = {} as Record<GemmLibrary, number>;
-  for (const [name, g] of Object.entries(candidates) as [GemmLibrary, Sgemm][]) {
-    step(g); // first calls: thread start-up, JIT
+  const calibrationMs: Record<string, number> = {};
+  for (const c of candidates) {
+    step(c.sgemm); // first calls: thread start-up, JIT
     const times: number[] = [];
     for (let i = 0; i < 7; i++) {
       const start = performance.now();
-      step(g);
+      step(c.sgemm);
       times.push(performance.now() - start);
     }
     times.sort((a, b) => a - b);
-    calibrationMs[name] = Math.round(times[3] * 1000) / 1000;
+    calibrationMs[c.name] = Math.round(times[3] * 1000) / 1000;
   }
-  const library: GemmLibrary = calibrationMs.onednn < calibrationMs.openblas ? "onednn" : "openblas";
-  return { library, sgemm: candidates[library], calibrationMs };
+  const best = candidates.reduce((a, b) => (calibrationMs[b.name] < calibrationMs[a.name] ? b : a));
+  return { library: best.library, threads: best.threads, sgemm: best.sgemm, calibrationMs };
 }

@@ -67,6 +67,7 @@ const DNNL_SYMBOLS = {
   dnnl_binary_desc_init: { parameters: ["buffer", "i32", "buffer", "buffer", "buffer"], result: "i32" },
   dnnl_eltwise_forward_desc_init: { parameters: ["buffer", "i32", "i32", "buffer", "f32", "f32"], result: "i32" },
   dnnl_batch_normalization_forward_desc_init: { parameters: ["buffer", "i32", "buffer", "f32", "u32"], result: "i32" },
+  dnnl_batch_normalization_backward_desc_init: { parameters: ["buffer", "i32", "buffer", "buffer", "f32", "u32"], result: "i32" },
   dnnl_reorder_primitive_desc_create: { parameters: ["buffer", "pointer", "pointer", "pointer", "pointer", "pointer"], result: "i32" },
   dnnl_memory_desc_equal: { parameters: ["pointer", "pointer"], result: "i32" },
   dnnl_primitive_attr_create: { parameters: ["buffer"], result: "i32" },
@@ -95,11 +96,13 @@ const GOMP_SYMBOLS = {
 } as const;
 
 export type OpenBlas = Deno.DynamicLibrary<typeof OPENBLAS_SYMBOLS>["symbols"];
+export type Gomp = Deno.DynamicLibrary<typeof GOMP_SYMBOLS>["symbols"];
 export type Dnnl = Deno.DynamicLibrary<typeof DNNL_SYMBOLS>["symbols"];
 
 export interface NativeLibs {
   blas: OpenBlas;
   dnnl: Dnnl;
+  gomp: Gomp;
   /** Threads each library runs with (the machine's cores, or UNLEARN_THREADS). */
   threads: number;
   /** Where that count came from. */
@@ -259,6 +262,7 @@ function load(): LoadResult {
     libs: {
       blas: blas.lib.symbols,
       dnnl: dnnl.lib.symbols,
+      gomp: gomp.lib.symbols,
       threads,
       threadsFrom: setting.from,
       openblas: {
