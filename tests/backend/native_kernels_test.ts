@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { dnnlContext } from "../../lib/backend/native/backend.ts";
 import { nativeBatchNormGrads } from "../../lib/backend/native/batchnorm_grad.ts";
+import { nativeReluGrads } from "../../lib/backend/native/relu_grad.ts";
 import { type ConvLayout, setConvLayouts } from "../../lib/backend/native/conv.ts";
 import { assertMatchesCpu, nativeMissing, runOn, values, weightedSum } from "./native_compare.ts";
 
@@ -343,6 +344,9 @@ Deno.test({
     }
     await assertMatchesCpu("small Add stays on wasm", () => tf.add(x(1, [8, 8]), x(2, [8])));
     await assertMatchesCpu("Relu", () => tf.relu(x(3)), ["Relu"]);
+    const reluGradsBefore = nativeReluGrads;
+    await assertMatchesCpu("Relu gradient (one oneDNN call)", () => tf.grad((t: tf.Tensor) => weightedSum(tf.relu(t), 9))(x(3)));
+    assert.equal(nativeReluGrads - reluGradsBefore, 1, "the native relu gradient ran");
     const c = full[3];
     for (const withAffine of [true, false]) {
       await assertMatchesCpu(`FusedBatchNorm affine=${withAffine}`, () => {

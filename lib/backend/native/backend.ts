@@ -22,6 +22,7 @@ import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel, conv2DKernel, fu
 import { DnnlContext } from "./dnnl.ts";
 import { BATCH_NORM_GRAD, batchNormGradKernel, installBatchNormGradient } from "./batchnorm_grad.ts";
 import { binaryKernel, fusedBatchNormKernel, reluKernel } from "./eltwise.ts";
+import { installReluGradient, RELU_GRAD, reluGradKernel } from "./relu_grad.ts";
 import { chooseSgemm, type GemmChoice, type GemmLibrary } from "./gemm.ts";
 import { loadNativeLibs, type NativeLibs } from "./libs.ts";
 import { batchMatMulKernel, fusedMatMulKernel } from "./matmul.ts";
@@ -84,6 +85,7 @@ function nativeKernels(gemm: GemmChoice, ctx: DnnlContext): Record<string, Kerne
     FusedBatchNorm: fusedBatchNormKernel(ctx, wasmKernelFor("FusedBatchNorm")),
     // The kit's own kernel, called only by the FusedBatchNorm gradient override on this backend.
     [BATCH_NORM_GRAD]: batchNormGradKernel(ctx),
+    [RELU_GRAD]: reluGradKernel(ctx),
   };
 }
 
@@ -139,6 +141,7 @@ async function prepare(): Promise<NativeStart> {
     registerKernel({ kernelName, backendName: NATIVE_BACKEND, kernelFunc, setupFunc: current?.setupFunc });
   }
   installBatchNormGradient(NATIVE_BACKEND);
+  installReluGradient(NATIVE_BACKEND);
   const check = await selfCheck();
   if (previous && previous !== tf.getBackend()) await tf.setBackend(previous);
   if (check !== undefined) return { ok: false, why: `native kernels failed their self-check: ${check}` };

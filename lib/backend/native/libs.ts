@@ -66,6 +66,7 @@ const DNNL_SYMBOLS = {
   },
   dnnl_binary_desc_init: { parameters: ["buffer", "i32", "buffer", "buffer", "buffer"], result: "i32" },
   dnnl_eltwise_forward_desc_init: { parameters: ["buffer", "i32", "i32", "buffer", "f32", "f32"], result: "i32" },
+  dnnl_eltwise_backward_desc_init: { parameters: ["buffer", "i32", "buffer", "buffer", "f32", "f32"], result: "i32" },
   dnnl_batch_normalization_forward_desc_init: { parameters: ["buffer", "i32", "buffer", "f32", "u32"], result: "i32" },
   dnnl_batch_normalization_backward_desc_init: { parameters: ["buffer", "i32", "buffer", "buffer", "f32", "u32"], result: "i32" },
   dnnl_reorder_primitive_desc_create: { parameters: ["buffer", "pointer", "pointer", "pointer", "pointer", "pointer"], result: "i32" },
