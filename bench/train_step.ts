@@ -152,6 +152,33 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 
+/**
+ * Where a native step's time goes (bench/kernel_profile.ts, one process per workload, after the
+ * timings): the largest kernels, and the time outside kernels (tfjs's engine, layers, JS). This is
+ * what limits a target that is not met.
+ */
+async function kernelProfile(w: WorkloadName): Promise<unknown> {
+  const { warmup, steps } = stepsFor(w);
+  const script = new URL("./kernel_profile.ts", import.meta.url).pathname;
+  const out = await new Deno.Command(DENO, {
+    args: ["run", "-A", script, "--backend", "native", "--workload", w, "--warmup", `${warmup}`, "--steps", `${steps}`],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  if (!out.success) return { error: `kernel_profile exited ${out.code}` };
+  const p = JSON.parse(new TextDecoder().decode(out.stdout));
+  return {
+    meanStepMs: p.meanStepMs,
+    kernelMsPerStep: p.kernelMsPerStep,
+    outsideKernelsMsPerStep: p.outsideKernelsMsPerStep,
+    kernelCallsPerStep: p.kernelCallsPerStep,
+    top: p.kernels.slice(0, 10),
+    loadAverage: loadAverage(),
+  };
+}
+const profiles: Record<string, unknown> = {};
+for (const w of workloads) profiles[w] = await kernelProfile(w);
+
 const round2 = (v: number) => Math.round(v * 100) / 100;
 /** Per variant and workload: the best step over all rounds, the median of the round medians, the largest peak RSS. */
 function summarise(outcomes: Outcome[]) {
@@ -247,6 +274,8 @@ const report = {
   targets: TARGETS,
   comparison,
   msPerStep: summary,
+  // Native step by kernel (bench/kernel_profile.ts), measured after the timings.
+  nativeProfile: profiles,
   // Filled by the main job's own timing (see docs/speed.md, "End-to-end figures"); this bench times steps only.
   endToEnd: {
     mainJobWallSeconds: null,
