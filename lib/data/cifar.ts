@@ -234,10 +234,12 @@ async function readRecords(
   o: CifarOptions,
   warnings: string[],
 ): Promise<Records> {
-  const r = parseCifarBin(await (o.files ?? DISK).read(file, install), file, labelBytes, maxLabel, o.maxBytes);
-  const n = r.labels[0].length;
-  checkCount(n, standard, file, o, warnings);
-  warnings.push(...checkImages(r.x, n, IMAGE_BYTES, file));
+  const bytes = await (o.files ?? DISK).read(file, install);
+  const recordSize = labelBytes + IMAGE_BYTES;
+  // The count is checked before decoding (a malformed size is parseCifarBin's to report).
+  if (bytes.length > 0 && bytes.length % recordSize === 0) checkCount(bytes.length / recordSize, standard, file, o, warnings);
+  const r = parseCifarBin(bytes, file, labelBytes, maxLabel, o.maxBytes);
+  warnings.push(...checkImages(r.x, r.labels[0].length, IMAGE_BYTES, file));
   return r;
 }
 

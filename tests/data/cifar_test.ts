@@ -1,6 +1,7 @@
 /** CIFAR-10/100 binary loaders on tiny files written in the real record format. */
 import assert from "node:assert/strict";
 import { CIFAR100_COARSE_NAMES, CIFAR100_COARSE_OF_FINE, loadCifar10, loadCifar100 } from "../../lib/data/cifar.ts";
+import { memoryFiles } from "../../lib/data/files.ts";
 import { DATASETS } from "../../lib/data/registry.ts";
 import { makeForgetTask } from "../../lib/data/splits.ts";
 import { cifarBin, tempDir } from "./_formats.ts";
@@ -97,4 +98,52 @@ Deno.test("CIFAR-100: inconsistent coarse labels and wrong names are reported", 
   await Deno.writeTextFile(`${dir}/coarse_label_names.txt`, ["fish", ...CIFAR100_COARSE_NAMES.slice(1)].join("\n"));
   await assert.rejects(loadCifar100(dir, ANY), /coarse_label_names\.txt: line 1 is "fish", expected "aquatic_mammals"/);
   await Deno.remove(dir, { recursive: true });
+});
+
+/** CIFAR-10's seven files in memory: five batches of `perBatch` records, a test batch, the names. */
+function cifar10Files(batches: Uint8Array[], test: Uint8Array): Record<string, Uint8Array> {
+  const files: Record<string, Uint8Array> = {};
+  batches.forEach((b, k) => (files[`/c/data_batch_${k + 1}.bin`] = b));
+  files["/c/test_batch.bin"] = test;
+  files["/c/batches.meta.txt"] = new TextEncoder().encode(C10.join("\n"));
+  return files;
+}
+
+const records = (n: number, label = (i: number) => i % 10) => cifarBin(Array.from({ length: n }, (_, i) => [label(i)]), pixel);
+
+Deno.test("CIFAR: the standard 10,000 records a batch are required; a batch cut at a record boundary is refused", async () => {
+  const full = records(10000);
+  const cut = full.subarray(0, 9999 * 3073);
+  const files = memoryFiles(cifar10Files([full, cut, full, full, full], full));
+  await assert.rejects(
+    loadCifar10("/c", { files }),
+    /\/c\/data_batch_2\.bin: 9999 records, the standard file holds 10000 \(cut at a record boundary, or not the standard file/,
+  );
+  // A tiny copy is refused by default and accepted, with a warning per file, when asked for.
+  const tiny = memoryFiles(cifar10Files([1, 2, 3, 4, 5].map(() => records(4)), records(2)));
+  await assert.rejects(loadCifar10("/c", { files: tiny }), /data_batch_1\.bin: 4 records, the standard file holds 10000/);
+  const b = await loadCifar10("/c", { files: tiny, counts: "any" });
+  assert.ok(b.warnings!.includes("/c/test_batch.bin: 2 records, the standard file holds 10000"));
+  assert.equal(b.warnings!.filter((w) => /records, the standard file holds 10000/.test(w)).length, 6);
+});
+
+Deno.test("CIFAR: an all-zero batch is refused, a few blank images flagged, a single training class refused", async () => {
+  const zero = new Uint8Array(4 * 3073);
+  zero.set([1], 0);
+  zero.set([2], 3073); // labels set, every pixel 0
+  const files = (b3: Uint8Array, test = records(2)) =>
+    memoryFiles(cifar10Files([records(4), records(4), b3, records(4), records(4)], test));
+  await assert.rejects(
+    loadCifar10("/c", { files: files(zero), counts: "any" }),
+    /\/c\/data_batch_3\.bin: all 4 images are blank \(every value is 0\/255\): the file holds no image data/,
+  );
+  const someBlank = records(4);
+  someBlank.fill(255, 3073 + 1, 2 * 3073); // record 1: every pixel 255
+  const b = await loadCifar10("/c", { files: files(someBlank), counts: "any" });
+  assert.ok(b.warnings!.includes("/c/data_batch_3.bin: 1 of 4 images are blank (a single value throughout): 1"));
+  const one = (n: number) => records(n, () => 7);
+  await assert.rejects(
+    loadCifar10("/c", { files: memoryFiles(cifar10Files([1, 2, 3, 4, 5].map(() => one(2)), records(2))), counts: "any" }),
+    /\/c\/data_batch_1\.\.5\.bin: a single class: every sample of cifar10\/train has label 7 \(horse\)/,
+  );
 });
