@@ -3,7 +3,7 @@
  * to extremes, layout changes) and writes the counts to results/fuzz/loaders.json. The same harness runs
  * in `./kit test` (tests/data/fuzz_test.ts), which asserts on it.
  *
- *   deno run -A scripts/fuzz_loaders.ts [--count 10000] [--seed 12] [--workers 2] [--only idx,cifar]
+ *   deno run -A scripts/fuzz_loaders.ts [--count 10000] [--seed 12] [--processes 2] [--only idx,cifar]
  *   deno run -A scripts/fuzz_loaders.ts --replay svhn:1234   # one input, with the full error
  */
 import { parseArgs } from "node:util";
@@ -16,7 +16,7 @@ const { values } = parseArgs({
   options: {
     count: { type: "string", default: String(DEFAULT_FUZZ.count) },
     seed: { type: "string", default: String(DEFAULT_FUZZ.seed) },
-    workers: { type: "string", default: "1" },
+    processes: { type: "string", default: "1" },
     only: { type: "string" },
     out: { type: "string", default: "results/fuzz/loaders.json" },
     replay: { type: "string" },
@@ -34,7 +34,7 @@ const names = values.only ? values.only.split(",") : TARGETS.map((t) => t.name);
 const summaries: FuzzSummary[] = [];
 const start = performance.now();
 for (const name of names) {
-  const s = await runFuzz(name, { seed, count: Number(values.count), workers: Number(values.workers) });
+  const s = await runFuzz(name, { seed, count: Number(values.count), processes: Number(values.processes) });
   summaries.push(s);
   console.log(
     `${name.padEnd(11)} ${s.inputs} inputs: ${s.accepted} accepted, ${s.refused} refused, ${s.bugs} bugs; ` +
@@ -49,7 +49,7 @@ const report = {
   what: "loader fuzz: seeded mutations of valid files, each loaded end to end from memory (scripts/fuzz_loaders.ts)",
   seed,
   countPerLoader: Number(values.count),
-  workers: Number(values.workers),
+  processes: Number(values.processes),
   machine: `${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}`,
   date: new Date().toISOString().slice(0, 10),
   totalWallSeconds: Math.round((performance.now() - start) / 100) / 10,

@@ -38,20 +38,25 @@ export interface Post {
 /** Every post in a gzip'd bydate tarball, in archive order. */
 export async function readNewsgroupsTar(gz: Uint8Array, file: string, maxBytes?: number): Promise<Post[]> {
   const tar = gunzip(gz, file, maxBytes);
-  const posts: Post[] = [];
-  const latin1 = new TextDecoder("latin1");
+  const entries: { name: string; type: string | null | undefined; bytes: Uint8Array }[] = [];
   const ex = extract();
   ex.end(Buffer.from(tar.buffer, tar.byteOffset, tar.byteLength));
+  // Only tar-stream's reading is inside the try: an error there is the archive's, anything after is ours.
   try {
     for await (const entry of ex) {
       const chunks: Uint8Array[] = [];
       for await (const chunk of entry) chunks.push(chunk as Uint8Array);
-      const m = entry.header.name.match(/^(?:\.\/)?20news-bydate-(train|test)\/([^/]+)\/([^/]+)$/);
-      if (entry.header.type !== "file" || !m) continue;
-      posts.push({ split: m[1] as Post["split"], group: m[2], id: m[3], text: latin1.decode(Buffer.concat(chunks)) });
+      entries.push({ name: entry.header.name, type: entry.header.type, bytes: Buffer.concat(chunks) });
     }
   } catch (e) {
     throw new KitError(`corrupt or truncated tar archive (${messageOf(e)})`, file);
+  }
+  const latin1 = new TextDecoder("latin1");
+  const posts: Post[] = [];
+  for (const { name, type, bytes } of entries) {
+    const m = name.match(/^(?:\.\/)?20news-bydate-(train|test)\/([^/]+)\/([^/]+)$/);
+    if (type !== "file" || !m) continue;
+    posts.push({ split: m[1] as Post["split"], group: m[2], id: m[3], text: latin1.decode(bytes) });
   }
   return posts;
 }

@@ -103,13 +103,18 @@ export async function tarGz(out: string, dir: string, paths: string[]): Promise<
   if (!r.success) throw new Error(`tar failed: ${new TextDecoder().decode(r.stderr)}`);
 }
 
-/** A PNG of `fill(x, y)` → [r, g, b] (pngjs's writer). */
-export function pngBytes(width: number, height: number, fill: (x: number, y: number) => number[]): Uint8Array {
+/** A PNG of `fill(x, y)` → [r, g, b] (pngjs's writer); colour type 0 is grey, 2 RGB, 6 RGBA (default). */
+export function pngBytes(
+  width: number,
+  height: number,
+  fill: (x: number, y: number) => number[],
+  format: { colorType?: 0 | 2 | 4 | 6; bitDepth?: 8 | 16 } = {},
+): Uint8Array {
   const png = new PNG({ width, height });
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) png.data.set([...fill(x, y), 255], (y * width + x) * 4);
   }
-  return new Uint8Array(PNG.sync.write(png));
+  return new Uint8Array(PNG.sync.write(png, format));
 }
 
 /**

@@ -37,3 +37,15 @@ for (const t of TARGETS) {
     assert.ok(s.rssMaxMiB - s.rssStartMiB < MAX_RSS_GROWTH_MIB, `rss grew from ${s.rssStartMiB} to ${s.rssMaxMiB} MiB`);
   });
 }
+
+Deno.test("fuzz harness: it counts each kind of failure as a bug, and catches a hang", async () => {
+  const s = await runFuzz("selftest-bugs", { count: 10 });
+  assert.deepEqual([s.accepted, s.refused, s.bugs], [2, 2, 6]);
+  assert.deepEqual(
+    s.bugSamples.map((b) => b.detail!.split("\n")[0].replace(/:.*/, "")),
+    ["KitError", "TypeError", "accepted invalid data", "KitError", "TypeError", "accepted invalid data"],
+  );
+  const h = await runFuzz("selftest-hang", { count: 10, hangMs: 1500 });
+  assert.equal(h.hang?.i, 3);
+  assert.equal(h.inputs, 3);
+});

@@ -1,25 +1,35 @@
 /**
- * The loader fuzz, run from the main thread: each target's inputs run in a Worker so that a loader that
- * hangs is caught (no message for `hangMs`: the worker is terminated and the input named) instead of
+ * The loader fuzz, run from the test's process: each target's inputs run in a child process so that a
+ * loader that hangs is caught (no line for `hangMs`: the child is killed and the input named) instead of
  * hanging the test. Returns counts the test asserts on and scripts/fuzz_loaders.ts writes to
  * results/fuzz/loaders.json.
  */
 import type { InputResult } from "./run.ts";
 import { target } from "./targets.ts";
-import type { FuzzTask } from "./worker.ts";
+
+/** Inputs [from, to) of one target, run by one child. */
+interface FuzzTask {
+  target: string;
+  seed: number;
+  from: number;
+  to: number;
+}
+
+/** Before the child's first line: time to start Deno and load the loaders on a busy machine. */
+const STARTUP_MS = 120_000;
 
 export interface FuzzOptions {
   seed: number;
   count: number;
   /** An input taking longer than this is reported as slow (the per-input bound). */
   perInputMs: number;
-  /** No message from the worker for this long: a hang. */
+  /** No line from the child for this long: a hang. */
   hangMs: number;
-  /** Workers sharing the inputs (each takes a contiguous range). */
-  workers: number;
+  /** Child processes sharing the inputs (each takes a contiguous range). */
+  processes: number;
 }
 
-export const DEFAULT_FUZZ: FuzzOptions = { seed: 12, count: 10000, perInputMs: 2000, hangMs: 20000, workers: 1 };
+export const DEFAULT_FUZZ: FuzzOptions = { seed: 12, count: 10000, perInputMs: 2000, hangMs: 20000, processes: 1 };
 
 interface Tally {
   inputs: number;
@@ -66,38 +76,58 @@ function pattern(message: string): string {
 }
 
 async function runWorker(task: FuzzTask, hangMs: number, onResult: (r: InputResult) => void) {
-  const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--no-check",
+      new URL("./child.ts", import.meta.url).pathname,
+      task.target,
+      `${task.seed}`,
+      `${task.from}`,
+      `${task.to}`,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
   let last = performance.now();
+  let ready = false;
   let next = task.from;
+  let hang: { i: number; afterMs: number } | null = null;
+  const watchdog = setInterval(() => {
+    const silent = performance.now() - last;
+    if (silent > (ready ? hangMs : STARTUP_MS)) {
+      hang = { i: next, afterMs: Math.round(silent) };
+      clearInterval(watchdog);
+      child.kill("SIGKILL");
+    }
+  }, 250);
+  const stderr = new Response(child.stderr).text();
+  let end: { rssStart: number; rssMax: number } | null = null;
+  let buffered = "";
   try {
-    return await new Promise<{ rssStart: number; rssMax: number; hang: { i: number; afterMs: number } | null }>((resolve, reject) => {
-      const watchdog = setInterval(() => {
-        const silent = performance.now() - last;
-        if (silent > hangMs) {
-          clearInterval(watchdog);
-          resolve({ rssStart: 0, rssMax: 0, hang: { i: next, afterMs: silent } });
-        }
-      }, 250);
-      worker.onmessage = (e) => {
+    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+      buffered += chunk;
+      const lines = buffered.split("\n");
+      buffered = lines.pop()!;
+      for (const line of lines) {
         last = performance.now();
-        if (e.data.type === "input") {
-          onResult(e.data.result);
-          next = e.data.result.i + 1;
-        } else {
-          clearInterval(watchdog);
-          resolve({ rssStart: e.data.rssStart, rssMax: e.data.rssMax, hang: null });
-        }
-      };
-      worker.onerror = (e) => {
-        clearInterval(watchdog);
-        e.preventDefault();
-        reject(new Error(`fuzz worker for ${task.target} died at input ${next}: ${e.message}`));
-      };
-      worker.postMessage(task);
-    });
+        const msg = JSON.parse(line);
+        if (msg.type === "ready") ready = true;
+        else if (msg.type === "input") {
+          onResult(msg.result);
+          next = msg.result.i + 1;
+        } else end = msg;
+      }
+    }
   } finally {
-    worker.terminate();
+    clearInterval(watchdog);
   }
+  const status = await child.status;
+  if (!hang && (!status.success || !end)) {
+    throw new Error(`fuzz child for ${task.target} died at input ${next} (exit ${status.code}):\n${(await stderr).slice(-2000)}`);
+  }
+  return { rssStart: end?.rssStart ?? 0, rssMax: end?.rssMax ?? 0, hang: hang as { i: number; afterMs: number } | null };
 }
 
 /** Runs `count` seeded inputs against one loader. */
@@ -126,10 +156,10 @@ export async function runFuzz(targetName: string, options: Partial<FuzzOptions> 
     if (r.outcome === "bug" && bugSamples.length < 20) bugSamples.push(r);
   };
   const start = performance.now();
-  const per = Math.ceil(o.count / o.workers);
+  const per = Math.ceil(o.count / o.processes);
   const runs = await Promise.all(
     Array.from(
-      { length: o.workers },
+      { length: o.processes },
       (_, w) => runWorker({ target: targetName, seed: o.seed, from: w * per, to: Math.min(o.count, (w + 1) * per) }, o.hangMs, onResult),
     ),
   );

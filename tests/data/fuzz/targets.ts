@@ -14,6 +14,7 @@ import { loadImageNet } from "../../../lib/data/imagenet.ts";
 import { loadNewsgroups } from "../../../lib/data/newsgroups.ts";
 import { loadSvhn } from "../../../lib/data/svhn.ts";
 import type { DataBundle } from "../../../lib/data/types.ts";
+import { KitError } from "../../../lib/errors.ts";
 import type { Rng } from "../../../lib/rng.ts";
 import { cifarBin, jpegBytes, matV5, pngBytes, ustar } from "../_formats.ts";
 import { concat, type Field, mutateBytes, mutateText } from "./mutate.ts";
@@ -414,7 +415,9 @@ export const imagenetTarget: Target = {
     for (const [c, wnid] of WNIDS.entries()) {
       const fill = (k: number) => (x: number, y: number) => [c * 120 + k * 10, x * 9, y * 11];
       files.set(`${IMAGENET_ROOT}/train/${wnid}/${wnid}_0.JPEG`, jpegBytes(16, 10, fill(0)));
-      files.set(`${IMAGENET_ROOT}/train/${wnid}/${wnid}_1.png`, pngBytes(7, 7, fill(1)));
+      // RGBA 8-bit for one class, grey 16-bit for the other: two of pngjs's decoding paths.
+      const format = c === 0 ? {} : { colorType: 0 as const, bitDepth: 16 as const };
+      files.set(`${IMAGENET_ROOT}/train/${wnid}/${wnid}_1.png`, pngBytes(7, 7, fill(1), format));
       files.set(`${IMAGENET_ROOT}/val/${wnid}/val_${c}.JPEG`, jpegBytes(10, 16, fill(2)));
     }
     return Promise.resolve(files);
@@ -501,8 +504,44 @@ export const debianTarget: Target = {
 
 export const TARGETS: Target[] = [idxTarget, cifarTarget, svhnTarget, newsgroupsTarget, celebaTarget, imagenetTarget, debianTarget];
 
+/**
+ * Targets that misbehave on purpose, to check the harness itself: "selftest-bugs" answers input i with
+ * valid data, a KitError naming the file, one naming none, a TypeError, or invalid data (i mod 5);
+ * "selftest-hang" never returns from input 3.
+ */
+export const SELF_TESTS: Target[] = [
+  {
+    name: "selftest-bugs",
+    loader: "harness self-test",
+    root: IDX_ROOT,
+    base: () => idxTarget.base(),
+    mutate: (base) => Promise.resolve({ files: base, mutated: `${IDX_ROOT}/x`, kind: "none" }),
+    async load(files) {
+      const b = await loadFashionMnist(IDX_ROOT, { files });
+      const k = selfTestCounter++ % 5;
+      if (k === 1) throw new KitError("refused", `${IDX_ROOT}/x`);
+      if (k === 2) throw new KitError("names nothing");
+      if (k === 3) throw new TypeError("deep inside");
+      if (k === 4) return { ...b, test: { ...b.test, y: b.test.y.map(() => 99) } };
+      return b;
+    },
+  },
+  {
+    name: "selftest-hang",
+    loader: "harness self-test",
+    root: IDX_ROOT,
+    base: () => idxTarget.base(),
+    mutate: (base) => Promise.resolve({ files: base, mutated: `${IDX_ROOT}/x`, kind: "none" }),
+    load(files) {
+      if (selfTestCounter++ === 3) { for (;;) { /* a hang */ } }
+      return loadFashionMnist(IDX_ROOT, { files });
+    },
+  },
+];
+let selfTestCounter = 0;
+
 export function target(name: string): Target {
-  const t = TARGETS.find((t) => t.name === name);
+  const t = [...TARGETS, ...SELF_TESTS].find((t) => t.name === name);
   if (!t) throw new Error(`no fuzz target "${name}" (${TARGETS.map((t) => t.name).join(", ")})`);
   return t;
 }
