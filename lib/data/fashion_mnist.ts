@@ -13,7 +13,8 @@ import { parseIdx } from "./idx.ts";
 import type { DataBundle, Dataset } from "./types.ts";
 
 export const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
-export const FASHION_MNIST_INSTALL = "apt-get install dataset-fashion-mnist, or set FASHION_MNIST_DIR";
+export const FASHION_MNIST_INSTALL =
+  "apt-get install dataset-fashion-mnist (files in /usr/share/datasets/fashion-mnist), or set FASHION_MNIST_DIR";
 
 export const FASHION_MNIST_CLASSES = [
   "T-shirt/top",

@@ -81,6 +81,7 @@ async function runWorker(task: FuzzTask, hangMs: number, onResult: (r: InputResu
       "run",
       "-A",
       "--no-check",
+      `--config=${new URL("../../../deno.json", import.meta.url).pathname}`,
       new URL("./child.ts", import.meta.url).pathname,
       task.target,
       `${task.seed}`,

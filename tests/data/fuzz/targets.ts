@@ -138,7 +138,11 @@ export const cifarTarget: Target = {
     const bytes = base.get(path)!;
     if (path.endsWith(".txt")) {
       const m = mutateText(bytes, rng);
-      return Promise.resolve({ files: withFile(base, path, m.bytes), mutated: path, kind: `${root.slice(7)}/names/${m.kind}` });
+      return Promise.resolve({
+        files: withFile(base, path, m.bytes),
+        mutated: path,
+        kind: `${root.slice("/fuzz/".length)}/names/${m.kind}`,
+      });
     }
     const labelBytes = root === C10_ROOT ? 1 : 2;
     const fields: Field[] = [];
@@ -150,7 +154,7 @@ export const cifarTarget: Target = {
     const r = rng.next();
     if (r < 0.05) m = { kind: "record-boundary", bytes: bytes.slice(0, (labelBytes + 3072) * rng.int(bytes.length / (labelBytes + 3072))) };
     else if (r < 0.08) m = { kind: "all-zero", bytes: new Uint8Array(bytes.length) };
-    return Promise.resolve({ files: withFile(base, path, m.bytes), mutated: path, kind: `${root.slice(7)}/${m.kind}` });
+    return Promise.resolve({ files: withFile(base, path, m.bytes), mutated: path, kind: `${root.slice("/fuzz/".length)}/${m.kind}` });
   },
   load: (files, input) =>
     input.mutated.startsWith(C10_ROOT)
