@@ -8,7 +8,7 @@ import { loadCelebA } from "../../../lib/data/celeba.ts";
 import { CIFAR100_COARSE_NAMES, CIFAR100_COARSE_OF_FINE, loadCifar10, loadCifar100 } from "../../../lib/data/cifar.ts";
 import { CHECKSUM_FILE, CORPUS_FILE, loadDebianCorpus, sha256Hex } from "../../../lib/data/debian_corpus.ts";
 import { loadFashionMnist } from "../../../lib/data/fashion_mnist.ts";
-import { type FileSource, memoryFiles } from "../../../lib/data/files.ts";
+import type { FileSource } from "../../../lib/data/files.ts";
 import { encodeIdx } from "../../../lib/data/idx.ts";
 import { loadImageNet } from "../../../lib/data/imagenet.ts";
 import { loadNewsgroups } from "../../../lib/data/newsgroups.ts";
@@ -549,5 +549,3 @@ export function target(name: string): Target {
   if (!t) throw new Error(`no fuzz target "${name}" (${TARGETS.map((t) => t.name).join(", ")})`);
   return t;
 }
-
-export { memoryFiles };
