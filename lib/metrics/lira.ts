@@ -32,7 +32,6 @@ import type { ModelConfig, Net } from "../models/types.ts";
 import { deriveSeed, Rng } from "../rng.ts";
 import type { SgdOptions } from "../train.ts";
 import { batchOf, fit, logitsOf } from "../train.ts";
-import type { DetailedMetricContext } from "./mia.ts";
 import type { MetricSpec } from "./types.ts";
 
 export interface LiraOptions {
@@ -245,7 +244,7 @@ export function makeLiraMetric(options: Partial<LiraOptions> = {}): MetricSpec {
   return {
     name: "LiRA",
     description: "offline LiRA (reference models on random halves of D_r): AUC and TPR at 1%/0.1% FPR, D_f vs D_te, in %",
-    needs: ["forget", "test"],
+    needs: { sets: ["forget", "test"], training: true },
     compute(ctx) {
       const key = JSON.stringify(ctx.net.config);
       if (!cache || cache.task !== ctx.task || cache.key !== key) {
@@ -253,7 +252,7 @@ export function makeLiraMetric(options: Partial<LiraOptions> = {}): MetricSpec {
       }
       const { results } = liraAttack({ target: ctx.net }, ctx.task, options, cache.refs);
       const r = results.target;
-      const details = (ctx as DetailedMetricContext).details;
+      const details = ctx.details;
       if (details) {
         details.LiRA = { ...r, references: cache.refs.models, options: cache.refs.options, referenceSeconds: cache.refs.trainSeconds };
       }

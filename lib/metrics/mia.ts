@@ -35,7 +35,6 @@ export const MIA_FEATURES = ["correctness", "confidence", "entropy", "m_entropy"
 export type MiaFeature = typeof MIA_FEATURES[number];
 
 /** Where a run provides one, metrics also write structured detail here (it becomes the record's `details`). */
-export type DetailedMetricContext = MetricContext & { details?: Record<string, unknown> };
 
 /** Smallest probability inside a log, as Song & Mittal's code (log(max(p, 1e-30))). */
 const TINY = 1e-30;
@@ -216,7 +215,7 @@ export async function additionalMia(
 }
 
 function recordDetail(ctx: MetricContext, key: string, value: unknown): void {
-  const details = (ctx as DetailedMetricContext).details;
+  const details = ctx.details;
   if (details) details[key] = value;
 }
 
@@ -226,7 +225,7 @@ export function makeMiaMetric(options: Partial<MiaOptions> = {}): MetricSpec {
     name: "MIA",
     description:
       "MIA-efficacy: % of D_f an SVM attacker (D_r sample vs D_te) calls non-member; confidence feature (MIA_<feature>: all five)",
-    needs: ["forget", "retain", "test"],
+    needs: { sets: ["forget", "retain", "test"] },
     async compute(ctx) {
       // fork() does not advance ctx.rng, so the draw does not depend on which metrics ran before.
       const r = await miaEfficacy(
@@ -247,7 +246,7 @@ export function makeAdditionalMiaMetric(options: Partial<MiaOptions> = {}): Metr
   return {
     name: "AdditionalMIA",
     description: "Additional MIA (§4.3): held-out accuracy % of an SVM telling D_f (seen) from D_te (unseen); 50 = indistinguishable",
-    needs: ["forget", "test"],
+    needs: { sets: ["forget", "test"] },
     async compute(ctx) {
       const r = await additionalMia(
         { forget: ctx.predictions("forget"), test: ctx.predictions("test") },

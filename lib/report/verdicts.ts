@@ -12,7 +12,11 @@
  */
 import type { RunRecord } from "../record.ts";
 import type { Table } from "./table.ts";
-import { AVG_GAP, buildTable, RTE, SUM } from "./table.ts";
+import { buildTable, escapeHtml } from "./table.ts";
+
+const AVG_GAP = "AvgGap";
+const SUM = "Sum";
+const RTE = "rteSeconds";
 
 export type VerdictLevel = "holds" | "partly" | "does not hold" | "not measured";
 
@@ -37,7 +41,6 @@ export interface Verdict {
 }
 
 const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
-const escapeHtml = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 
 export function levelOf(checks: Check[]): VerdictLevel {
   const measured = checks.filter((c) => c.pass !== null);
@@ -81,15 +84,21 @@ export function makeVerdict(title: string, claim: string, checks: Check[], notes
   return v;
 }
 
-/** Means of one block of a table: means.get(method)?.[column]. */
+/** Means of one block of a table: means.get(label)?.[column], labels as rows show them ("ugradsl (R)"). */
 export type Means = Map<string, Record<string, number>>;
 
+/**
+ * A method's plain name also finds its row when the only row of that method without a special variant is
+ * its selection "R" (the searched defaults every core table starts from).
+ */
 export function meansOf(table: Table, block?: string): Means {
   const b = block ?? table.rows[0]?.block;
   const out: Means = new Map();
-  for (const r of table.rows) {
-    if (r.block !== b) continue;
-    out.set(r.method, Object.fromEntries(Object.entries(r.cells).map(([k, s]) => [k, s.mean])));
+  const rows = table.rows.filter((r) => r.block === b);
+  for (const r of rows) out.set(r.label, Object.fromEntries(Object.entries(r.cells).map(([k, s]) => [k, s.mean])));
+  for (const method of new Set(rows.map((r) => r.method))) {
+    const selected = rows.filter((r) => r.method === method && r.variant === "R");
+    if (!out.has(method) && selected.length === 1) out.set(method, out.get(selected[0].label)!);
   }
   return out;
 }
@@ -144,7 +153,7 @@ export function bestOf(m: Means, ours: string[], others: string[], col: string, 
 function blockNotes(table: Table, records: RunRecord[]): string[] {
   const seeds = new Set(records.map((r) => r.seed)).size;
   const sizes = records[0]?.split?.sizes;
-  const failed = table.rows.filter((r) => r.failed > 0).map((r) => `${r.method} (${r.failed}/${r.runs})`);
+  const failed = table.rows.filter((r) => r.failed > 0).map((r) => `${r.label} (${r.failed}/${r.runs})`);
   return [
     `${seeds} seed(s); ${sizes ? `|D_tr| = ${sizes.train}, |D_f| = ${sizes.forget}, |D_te| = ${sizes.test}` : "sizes unknown"}; ${
       records[0]?.dataset ?? "?"
@@ -221,8 +230,8 @@ export function classwiseVerdict(records: RunRecord[]): Verdict {
 }
 
 /**
- * Notebook 05, Tables 2, 10, 13: random forgetting. Rows "ugradsl"/"ugradsl+" are the complete-unlearning
- * variants; "ugradsl (R)"/"ugradsl+ (R)" those chosen to match Retrain.
+ * Notebook 05, Tables 2, 10, 13: random forgetting. Rows "ugradsl (complete)"/"ugradsl+ (complete)" aim at
+ * complete unlearning; "ugradsl (R)"/"ugradsl+ (R)" start from the selection that matches Retrain.
  */
 export function randomVerdict(records: RunRecord[]): Verdict {
   const { table, recs } = tableFor(records, "random");
@@ -233,24 +242,24 @@ export function randomVerdict(records: RunRecord[]): Verdict {
     [
       compare(
         m,
-        "ugradsl+",
+        "ugradsl+ (complete)",
         "ft",
         "UA",
         "UGradSL+ forgets more than FT (UA)",
         "Table 2 CIFAR-100: 63.89 vs 2.55; Table 10 CIFAR-10: 25.13 vs 1.10",
       ),
-      compare(m, "ugradsl+", "ft", "MIA", "UGradSL+ has higher MIA-efficacy than FT", "Table 2 CIFAR-100: 71.51 vs 10.59"),
+      compare(m, "ugradsl+ (complete)", "ft", "MIA", "UGradSL+ has higher MIA-efficacy than FT", "Table 2 CIFAR-100: 71.51 vs 10.59"),
       compare(
         m,
-        "ugradsl",
+        "ugradsl (complete)",
         "ga",
         "UA",
         "UGradSL forgets more than GA (UA)",
         "Table 2 CIFAR-100: 15.10 vs 2.58; Table 10 CIFAR-10: 20.77 vs 0.56",
       ),
-      noDrop(m, "ugradsl+", "retrain", "TA", 15, "UGradSL+ TA drop vs Retrain ≤ 15", "Table 2 CIFAR-100: 61.09 vs 70.51"),
-      noDrop(m, "ugradsl", "retrain", "TA", 15, "UGradSL TA drop vs Retrain ≤ 15", "Table 2 CIFAR-100: 59.25 vs 70.51"),
-      noDrop(m, "ugradsl+", "retrain", "RA", 15, "UGradSL+ RA drop vs Retrain ≤ 15", "Table 2 CIFAR-100: 92.25 vs 99.98"),
+      noDrop(m, "ugradsl+ (complete)", "retrain", "TA", 15, "UGradSL+ TA drop vs Retrain ≤ 15", "Table 2 CIFAR-100: 61.09 vs 70.51"),
+      noDrop(m, "ugradsl (complete)", "retrain", "TA", 15, "UGradSL TA drop vs Retrain ≤ 15", "Table 2 CIFAR-100: 59.25 vs 70.51"),
+      noDrop(m, "ugradsl+ (complete)", "retrain", "RA", 15, "UGradSL+ RA drop vs Retrain ≤ 15", "Table 2 CIFAR-100: 92.25 vs 99.98"),
       bestOf(
         m,
         ["ugradsl (R)", "ugradsl+ (R)"],
@@ -273,12 +282,12 @@ export function groupVerdict(records: RunRecord[]): Verdict {
     "group forgetting (Table 3)",
     "Forgetting one sub-class of a super-class, UGradSL+ forgets far more than FT and UGradSL keeps far more TA than GA, at a mild cost in RA/TA; the best Sum is ours and the (R) variants are closest to Retrain (§4.2-4.3).",
     [
-      compare(m, "ugradsl+", "ft", "UA", "UGradSL+ forgets more than FT (UA)", "Table 3 CIFAR-100: 81.11 vs 1.00"),
-      compare(m, "ugradsl", "ga", "TA", "UGradSL keeps more TA than GA", "Table 3 CIFAR-100: 80.06 vs 64.07"),
-      noDrop(m, "ugradsl+", "retrain", "TA", 15, "UGradSL+ TA drop vs Retrain ≤ 15", "Table 3 CIFAR-100: 78.02 vs 81.23"),
+      compare(m, "ugradsl+ (complete)", "ft", "UA", "UGradSL+ forgets more than FT (UA)", "Table 3 CIFAR-100: 81.11 vs 1.00"),
+      compare(m, "ugradsl (complete)", "ga", "TA", "UGradSL keeps more TA than GA", "Table 3 CIFAR-100: 80.06 vs 64.07"),
+      noDrop(m, "ugradsl+ (complete)", "retrain", "TA", 15, "UGradSL+ TA drop vs Retrain ≤ 15", "Table 3 CIFAR-100: 78.02 vs 81.23"),
       bestOf(
         m,
-        ["ugradsl", "ugradsl+"],
+        ["ugradsl (complete)", "ugradsl+ (complete)"],
         ["ft", "ga"],
         SUM,
         "the best of UGradSL/UGradSL+ has a higher Sum than FT and GA",
@@ -306,9 +315,9 @@ export function identityVerdict(records: RunRecord[]): Verdict {
     "identity forgetting (Table 4 analogue)",
     "Forgetting every sample of 1% of the identities, UGradSL/UGradSL+ forget more than GA/FT without losing much TA (≤ 5 points vs Retrain), and the (R) variants are closest to Retrain (§4.2, Table 4 on CelebA).",
     [
-      compare(m, "ugradsl+", "ft", "UA", "UGradSL+ forgets more than FT (UA)", "Table 4 CelebA: 15.63 vs 5.36"),
-      compare(m, "ugradsl", "ga", "UA", "UGradSL forgets more than GA (UA)", "Table 4 CelebA: 11.33 vs 6.00"),
-      noDrop(m, "ugradsl+", "retrain", "TA", 5, "UGradSL+ TA within 5 points of Retrain's", "Table 4 CelebA: 88.29 vs 91.78"),
+      compare(m, "ugradsl+ (complete)", "ft", "UA", "UGradSL+ forgets more than FT (UA)", "Table 4 CelebA: 15.63 vs 5.36"),
+      compare(m, "ugradsl (complete)", "ga", "UA", "UGradSL forgets more than GA (UA)", "Table 4 CelebA: 11.33 vs 6.00"),
+      noDrop(m, "ugradsl+ (complete)", "retrain", "TA", 5, "UGradSL+ TA within 5 points of Retrain's", "Table 4 CelebA: 88.29 vs 91.78"),
       bestOf(
         m,
         ["ugradsl (R)", "ugradsl+ (R)"],

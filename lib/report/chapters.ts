@@ -1,17 +1,18 @@
 /**
- * What each notebook reads, shows and concludes, as data: its results folders, how their records merge,
- * its figures and its verdict, all from records alone. The notebooks call these functions after their
- * runs, and `deno task figures` calls the same ones on the committed full-mode records, so an exported
- * figure is the figure the notebook shows.
+ * The chapters (notebooks) as data: what each reads (its results folders), shows (figures) and
+ * concludes (verdict), all from records alone. The notebooks call these functions after their runs, and
+ * `deno task figures` calls the same ones on the committed full-mode records, so an exported figure is
+ * the figure the notebook shows.
  */
-import type { Mode } from "../notebook.ts";
-import { asVariant, notebookOut } from "../notebook.ts";
+import type { NotebookMode } from "../env.ts";
+import { notebookResultsDir } from "../env.ts";
+import { KitError } from "../errors.ts";
 import type { RunRecord } from "../record.ts";
 import { readRecords } from "../record.ts";
 import { confusionFigure, distributionFigure } from "./plots_mia.ts";
 import type { PlotlyFigure } from "./plots_mia.ts";
 import { columnBars, metricBars, tradeoffScatter } from "./plots.ts";
-import { AVG_GAP, buildTable, PAPER_METHOD_ORDER } from "./table.ts";
+import { buildTable } from "./table.ts";
 import type { Table } from "./table.ts";
 import type { Verdict } from "./verdicts.ts";
 import {
@@ -24,39 +25,25 @@ import {
   randomVerdict,
 } from "./verdicts.ts";
 import type { StreisandData } from "../metrics/streisand.ts";
-import type { AblationRow } from "../ablations/run.ts";
-import { readAblationRows } from "../ablations/run.ts";
 import { ablationFigures, ablationVerdict } from "./ablation_report.ts";
 
-export interface NotebookSpec<R = RunRecord> {
+export interface ChapterSpec {
   id: string;
   file: string;
   title: string;
   /** The paper's tables and figures it reproduces. */
   paper: string;
-  /** Results folders under the notebook's out folder, each holding records.jsonl. */
+  /** Results folders under the notebook's folder, each holding records.jsonl. */
   subs: string[];
-  /** Reads one folder's records.jsonl (default: run records). */
-  read?: (file: string) => Promise<R[]>;
-  /** Merges the folders' records into what the table, figures and verdict read. */
-  combine(parts: Record<string, R[]>): R[];
-  figures(records: R[]): Record<string, PlotlyFigure>;
-  verdict(records: R[]): Verdict;
+  figures(records: RunRecord[]): Record<string, PlotlyFigure>;
+  verdict(records: RunRecord[]): Verdict;
 }
-
-/** A spec of any record type, for the catalogue (each spec is type-checked where it is written). */
-function entry<R>(spec: NotebookSpec<R>): NotebookSpec<unknown> {
-  return spec as unknown as NotebookSpec<unknown>;
-}
-
-/** Row order: the paper's, each (R) variant after its method. */
-export const METHOD_ORDER = PAPER_METHOD_ORDER.flatMap((m) => (m.startsWith("ugradsl") ? [m, `${m} (R)`] : [m]));
 
 /** Notebook 09's extra columns. */
 export const MIA_COLUMNS = ["AdditionalMIA", "LiRA_AUC", "LiRA_TPR@1%FPR", "Streisand_TV_pred"];
 
 export function tableOf(records: RunRecord[], extraColumns: string[] = []): Table {
-  return buildTable(records, { methodOrder: METHOD_ORDER, extraColumns });
+  return buildTable(records, { extraColumns });
 }
 
 /** Bars of UA/MIA/RA/TA, Avg. Gap bars and the UA–TA trade-off, for each block of the records. */
@@ -67,15 +54,10 @@ function standardFigures(records: RunRecord[], prefix = ""): Record<string, Plot
   for (const block of blocks) {
     const tag = blocks.length > 1 ? `${prefix}${block.split(" · ").slice(1).join("_")}_` : prefix;
     out[`${tag}metrics`] = metricBars(table, { block });
-    out[`${tag}avg_gap`] = columnBars(table, AVG_GAP, { block });
+    out[`${tag}avg_gap`] = columnBars(table, "AvgGap", { block });
     out[`${tag}tradeoff`] = tradeoffScatter(table, { block });
   }
   return out;
-}
-
-/** ugradsl / ugradsl+ of the "main" folder are the Retrain-matched (R) variants; "complete" holds the others. */
-function withVariants(parts: Record<string, RunRecord[]>): RunRecord[] {
-  return [...asVariant(parts.main ?? [], "(R)", ["ugradsl", "ugradsl+"]), ...(parts.complete ?? [])];
 }
 
 /** The Streisand data of a method's first seed in a paradigm, if the records hold it. */
@@ -84,75 +66,67 @@ export function streisandOfRecord(records: RunRecord[], paradigm: string, method
   return r?.details?.Streisand as StreisandData | undefined;
 }
 
-export const NOTEBOOKS: Record<string, NotebookSpec<unknown>> = {
-  "00": entry({
+export const CHAPTERS: Record<string, ChapterSpec> = {
+  "00": {
     id: "00",
     file: "00_quickstart.ipynb",
     title: "Quickstart: load data, unlearn one class, read the table",
     paper: "Table 1 (one row pair)",
     subs: ["classwise"],
-    combine: (p) => p.classwise ?? [],
     figures: (r) => ({ metrics: metricBars(tableOf(r)) }),
     verdict: quickstartVerdict,
-  }),
-  "04": entry({
+  },
+  "04": {
     id: "04",
     file: "04_classwise.ipynb",
     title: "Class-wise forgetting",
     paper: "Tables 1, 9",
     subs: ["classwise"],
-    combine: (p) => p.classwise ?? [],
     figures: (r) => standardFigures(r),
     verdict: classwiseVerdict,
-  }),
-  "05": entry({
+  },
+  "05": {
     id: "05",
     file: "05_random.ipynb",
     title: "Random forgetting",
     paper: "Tables 2, 10, 13",
-    subs: ["main", "complete"],
-    combine: withVariants,
+    subs: ["main"],
     figures: (r) => standardFigures(r),
     verdict: randomVerdict,
-  }),
-  "06": entry({
+  },
+  "06": {
     id: "06",
     file: "06_group.ipynb",
     title: "Group forgetting",
     paper: "Table 3",
-    subs: ["main", "complete"],
-    combine: withVariants,
+    subs: ["main"],
     figures: (r) => standardFigures(r),
     verdict: groupVerdict,
-  }),
-  "07": entry({
+  },
+  "07": {
     id: "07",
     file: "07_identity.ipynb",
     title: "Identity forgetting on the Debian corpus",
     paper: "Table 4 (analogue)",
-    subs: ["main", "complete"],
-    combine: withVariants,
+    subs: ["main"],
     figures: (r) => standardFigures(r),
     verdict: identityVerdict,
-  }),
-  "08": entry<AblationRow>({
+  },
+  "08": {
     id: "08",
     file: "08_ablations.ipynb",
     title: "Ablations",
     paper: "Table 8, Fig. 3, Table 14",
     subs: ["table8", "fig3", "table14"],
-    read: (file) => readAblationRows([file]),
-    combine: (p) => [...(p.table8 ?? []), ...(p.fig3 ?? []), ...(p.table14 ?? [])],
     figures: ablationFigures,
     verdict: ablationVerdict,
-  }),
-  "09": entry({
+  },
+  "09": {
     id: "09",
     file: "09_mia_streisand.ipynb",
     title: "MIA and the Streisand effect",
     paper: "Table 5, Figs. 4, 7",
     subs: ["main"],
-    combine: (p) => p.main ?? [],
     figures: (records) => {
       const table = tableOf(records, MIA_COLUMNS);
       const out: Record<string, PlotlyFigure> = {};
@@ -191,14 +165,13 @@ export const NOTEBOOKS: Record<string, NotebookSpec<unknown>> = {
       return out;
     },
     verdict: miaVerdict,
-  }),
-  "10": entry({
+  },
+  "10": {
     id: "10",
     file: "10_architectures.ipynb",
     title: "Other architectures",
     paper: "Tables 11, 12",
     subs: ["cnn", "resnet18", "vit"],
-    combine: (p) => [...(p.cnn ?? []), ...(p.resnet18 ?? []), ...(p.vit ?? [])],
     figures: (records) => {
       const out: Record<string, PlotlyFigure> = {};
       const table = tableOf(records);
@@ -209,31 +182,30 @@ export const NOTEBOOKS: Record<string, NotebookSpec<unknown>> = {
       return out;
     },
     verdict: architecturesVerdict,
-  }),
+  },
 };
 
-export function notebookSpec(id: string): NotebookSpec<unknown> {
-  const spec = NOTEBOOKS[id];
-  if (!spec) throw new Error(`unknown notebook "${id}": valid ids are ${Object.keys(NOTEBOOKS).join(", ")}`);
+export function chapterSpec(id: string): ChapterSpec {
+  const spec = CHAPTERS[id];
+  if (!spec) throw new KitError(`unknown notebook "${id}": valid ids are ${Object.keys(CHAPTERS).join(", ")}`);
   return spec;
 }
 
 /**
- * A notebook's merged records from its results folders in a mode, or null when a folder has no records
- * (the notebook has not been run in that mode).
+ * A notebook's records from its results folders in a mode, or null when a folder has no records (the
+ * notebook has not been run in that mode).
  */
-export async function loadNotebookRecords(id: string, mode: Mode): Promise<unknown[] | null> {
-  const spec = notebookSpec(id);
-  const read = spec.read ?? ((file: string) => readRecords([file]));
-  const parts: Record<string, unknown[]> = {};
+export async function loadChapterRecords(id: string, mode: NotebookMode): Promise<RunRecord[] | null> {
+  const spec = chapterSpec(id);
+  const out: RunRecord[] = [];
   for (const sub of spec.subs) {
-    const file = `${notebookOut(id, mode)}/${sub}/records.jsonl`;
+    const file = `${notebookResultsDir(id, mode)}/${sub}/records.jsonl`;
     try {
       await Deno.stat(file);
     } catch {
       return null;
     }
-    parts[sub] = await read(file);
+    out.push(...await readRecords([file]));
   }
-  return spec.combine(parts);
+  return out;
 }

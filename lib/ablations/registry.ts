@@ -12,11 +12,49 @@
  * - table14: metrics after every unlearning epoch for GA, FT, UGradSL, UGradSL+, §11.10 Table 14; the
  *   stop rule is off where the method has one, so every epoch runs.
  * - adaptive: the adaptive per-sample smooth rate against the fixed one, for each open choice of
- *   NOTES §5 (form, feature space, metric), one choice changed at a time from the default.
- * Each takes a Retrain reference row (for Avg. Gap) unless `retrain` is false.
+ *   docs/paper.md §5 (form, feature space, metric), one choice changed at a time from the default.
+ * Each takes a Retrain reference row (for Avg. Gap) unless `retrain` is false. An ablation runs through
+ * the one run path (lib/experiment/run.ts): each variant is a run request whose record carries the
+ * variant id, the ablation's name and the table's label columns (`ablationRuns`).
  */
+import { KitError } from "../errors.ts";
+import type { RunRequest } from "../experiment/config.ts";
 import { ADAPTIVE_FORMS, ADAPTIVE_METRICS, ADAPTIVE_SPACES, DEFAULT_ADAPTIVE } from "../smoothing.ts";
-import type { AblationSpec, Variant } from "./run.ts";
+
+export interface Variant {
+  /** Unique within the ablation, e.g. "ga+gm+nls". */
+  id: string;
+  method: string;
+  /** What the table shows for this variant, by column (e.g. { Backbone: "GA", NLS: "✓" }). */
+  labels: Record<string, string>;
+  /** Options changed from the method's base options (given them, for relative changes). */
+  options?: (base: Record<string, unknown>) => Record<string, unknown>;
+  /** A reference row (Retrain): other rows' Avg. Gap is measured against it. */
+  reference?: boolean;
+}
+
+export interface AblationSpec {
+  name: string;
+  title: string;
+  /** Which table or figure of the paper, and what it asks. */
+  source: string;
+  /** Label columns, in table order. */
+  labelColumns: string[];
+  variants: Variant[];
+  /** Evaluate after every unlearning epoch (gradient-mixed methods), not only at the end. */
+  perEpoch?: boolean;
+}
+
+/** The ablation's variants as run requests: variant id, ablation name and labels go into every record. */
+export function ablationRuns(spec: AblationSpec): RunRequest[] {
+  return spec.variants.map((v) => ({
+    method: v.method,
+    variant: v.id,
+    options: v.options,
+    tags: { ablation: spec.name, labels: v.labels, ...(v.reference ? { reference: true } : {}) },
+    perEpoch: spec.perEpoch ?? false,
+  }));
+}
 
 const RETRAIN: Variant = { id: "retrain", method: "retrain", labels: {}, reference: true };
 const withRetrain = (variants: Variant[], retrain: boolean, labels: Record<string, string>) =>
@@ -26,13 +64,14 @@ const CHECK = "✓";
 const mark = (on: boolean) => (on ? CHECK : "");
 
 export interface Table8Params {
-  /** |α| for NLS and PLS; 0 = each backbone method's base |smoothRate|. */
+  /** |α| for NLS and PLS; default: each backbone method's base |smoothRate|. */
   rate?: number;
   retrain?: boolean;
 }
 
 export function table8(params: Table8Params = {}): AblationSpec {
-  const alpha = (base: Record<string, unknown>) => params.rate || Math.abs(Number(base.smoothRate)) || 0.5;
+  // |α| of NLS and PLS: the given rate, else the backbone method's own |smoothRate| (its file or the selection).
+  const alpha = (base: Record<string, unknown>) => params.rate ?? Math.abs(Number(base.smoothRate));
   const variants: Variant[] = [];
   const add = (backbone: "GA" | "FT", gm: boolean, smoothing: "none" | "NLS" | "PLS") => {
     const method = backbone === "GA" ? "ugradsl" : "ugradsl+";
@@ -144,7 +183,7 @@ export function adaptive(params: AdaptiveParams = {}): AblationSpec {
   return {
     name: "adaptive",
     title: "Adaptive vs fixed smooth rate",
-    source: "NOTES §5: the adaptive per-sample rate against a fixed one, for each open choice (form, space, metric)",
+    source: "docs/paper.md §5: the adaptive per-sample rate against a fixed one, for each open choice (form, space, metric)",
     labelColumns: ["Method", "Rate", "Form", "Space", "Metric"],
     variants: withRetrain(variants, params.retrain ?? true, { Method: "retrain" }),
   };
@@ -152,3 +191,8 @@ export function adaptive(params: AdaptiveParams = {}): AblationSpec {
 
 export const ABLATIONS = { table8, fig3, table14, adaptive } as const;
 export type AblationName = keyof typeof ABLATIONS;
+
+export function ablationSpecByName(name: string): (typeof ABLATIONS)[AblationName] {
+  if (!(name in ABLATIONS)) throw new KitError(`unknown ablation "${name}": valid values are ${Object.keys(ABLATIONS).join(", ")}`);
+  return ABLATIONS[name as AblationName];
+}

@@ -1,5 +1,5 @@
 /**
- * The gradient-mixed loop of Eq. 6 (NOTES §5), shared by GA, FT, UGradSL and UGradSL+:
+ * The gradient-mixed loop of Eq. 6 (docs/paper.md §5), shared by GA, FT, UGradSL and UGradSL+:
  *
  *   L = p · mean_{z∈B_r} ℓ(θ; z) − (1 − p) · mean_{z∈B_f} ℓ(θ; x_z, y_z^{GLS,α_z})
  *
@@ -12,76 +12,22 @@
  * Ascent has no lower bound, so the loop has a stop rule (checked every `checkEvery` steps on training
  * data and the validation-derived target, never the test set), optional gradient-norm clipping, and a
  * divergence bound: a NaN or a loss beyond `divergeLoss` ends the method with status "diverged".
+ * The option definitions are in ../fields.ts (`MIXED`); each method file sets every value it exposes and
+ * fixes the rest (`gradientMixedMethod`), so no default lives here.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { BooleanField, EnumField, NumberField, OptionsOf, Schema } from "../config.ts";
-import { defaultsOf } from "../config.ts";
-import type { Net } from "../models/types.ts";
-import type { AdaptiveForm, AdaptiveMetric, AdaptiveSpace } from "../smoothing.ts";
-import { ADAPTIVE_FORMS, ADAPTIVE_METRICS, ADAPTIVE_SPACES, adaptiveSmoothRates, crossEntropy, glsLoss } from "../smoothing.ts";
-import { batchOf, cycleBatches, DivergedError, epochBatches, evaluateAccuracy, logitsOf, Sgd } from "../train.ts";
-import type { MethodSpec, UnlearnContext, UnlearnOutcome } from "./types.ts";
-import { defineMethod } from "./types.ts";
+import type { OptionsOf, SearchSpace } from "../../config.ts";
+import { DivergedError } from "../../errors.ts";
+import type { Net } from "../../models/types.ts";
+import { adaptiveSmoothRates, crossEntropy, glsLoss } from "../../smoothing.ts";
+import { batchOf, cycleBatches, epochBatches, evaluateAccuracy, logitsOf, Sgd } from "../../train.ts";
+import { MIXED } from "../fields.ts";
+import type { MethodFamily, MethodSpec, UnlearnContext, UnlearnOutcome } from "../types.ts";
+import { defineMethod } from "../types.ts";
 
-const num = (d: number, doc: string, min?: number, max?: number, integer = false): NumberField => ({
-  type: "number",
-  default: d,
-  doc,
-  min,
-  max,
-  integer,
-});
-const bool = (d: boolean, doc: string): BooleanField => ({ type: "boolean", default: d, doc });
-const oneOf = <E extends string>(values: readonly E[], d: E, doc: string): EnumField<E> => ({ type: "enum", values, default: d, doc });
-
-export const MIX_SCHEDULES = ["constant", "size-ratio", "anneal"] as const;
-export const STOP_RULES = ["none", "forget-acc", "plateau"] as const;
-
-/** Every option of the gradient-mixed loop. Methods take a subset with their own defaults. */
-export const MIXED_FIELDS = {
-  epochs: num(5, "passes over the loop set (D_f for the GA backbone, D_r for FT)", 0, 1000),
-  learningRate: num(1e-3, "SGD learning rate", 0, 10),
-  momentum: num(0.9, "SGD momentum", 0, 0.999),
-  weightDecay: num(5e-4, "L2 weight decay added to the gradient", 0, 1),
-  batchSize: num(128, "batch size of the loop set", 1, 65536, true),
-  pairedBatchSize: num(128, "batch size of the paired set (retain for GA, forget for FT)", 1, 65536, true),
-  mixWeight: num(0.5, "p of Eq. 6: weight on retain descent; 1 − p on forget ascent", 0, 1),
-  mixSchedule: oneOf(
-    MIX_SCHEDULES,
-    "constant",
-    "how p evolves (NOTES §5 OPEN): constant; size-ratio = |D_r|/(|D_r|+|D_f|); anneal = linear from mixWeight to 1",
-  ),
-  smoothRate: num(-0.5, "α of GLS on the forget batch: < 0 is NLS, 0 plain labels, > 0 PLS", -100, 1),
-  adaptive: bool(false, "per-sample smooth rate from retain-neighbour density (NOTES §5)"),
-  adaptiveForm: oneOf<AdaptiveForm>(ADAPTIVE_FORMS, "dampen", "dampen: α(1−d); scale: α·d; summary: d (literal)"),
-  adaptiveSpace: oneOf<AdaptiveSpace>(ADAPTIVE_SPACES, "features", "where distances are measured"),
-  adaptiveMetric: oneOf<AdaptiveMetric>(ADAPTIVE_METRICS, "euclidean", "distance metric"),
-  adaptiveThreshold: num(0.5, "β: neighbour if normalised distance < β", 0, 1),
-  clipNorm: num(0, "clip the global gradient norm to this (0: off)", 0),
-  stopRule: oneOf(
-    STOP_RULES,
-    "forget-acc",
-    "forget-acc: stop when accuracy on D_f reaches the target; plateau: when the loop loss stops changing",
-  ),
-  forgetAccTarget: num(
-    -1,
-    "target accuracy on D_f in [0, 1]; -1 = auto (class-wise 0, else the original's validation accuracy)",
-    -1,
-    1,
-  ),
-  plateauTolerance: num(1e-3, "plateau: relative change of the windowed loop loss that counts as flat", 0),
-  plateauPatience: num(3, "plateau: flat checks in a row before stopping", 1, 1000, true),
-  checkEvery: num(5, "steps between stop-rule checks", 1, 100000, true),
-  monitorSize: num(512, "forget samples the stop rule evaluates", 1, 1000000, true),
-  divergeLoss: num(1e4, "a loss magnitude beyond this counts as divergence", 1),
-};
-
-export type MixedOptions = OptionsOf<typeof MIXED_FIELDS> & { backbone: "ga" | "ft" };
-
-/** A copy of `field` with another default (a method's own, with its source in the method file). */
-export function withDefault<F extends NumberField | BooleanField | EnumField>(field: F, value: F["default"]): F {
-  return { ...field, default: value };
-}
+type MixedFields = { [K in keyof typeof MIXED]: ReturnType<(typeof MIXED)[K]> };
+export type MixedValues = OptionsOf<MixedFields>;
+export type MixedOptions = MixedValues & { backbone: "ga" | "ft" };
 
 function mixAt(opts: MixedOptions, ctx: UnlearnContext, progress: number): number {
   if (opts.mixSchedule === "size-ratio") {
@@ -248,38 +194,25 @@ export function runGradientMixed(ctx: UnlearnContext, opts: MixedOptions): Unlea
   };
 }
 
-type MixedFields = typeof MIXED_FIELDS;
-
 /**
- * A method that is the gradient-mixed loop with some options exposed (with the method's defaults) and
- * the rest fixed, e.g. GA = backbone "ga" with p = 0 and α = 0.
+ * A method that is the gradient-mixed loop with some options exposed (each with the method's default and
+ * its source) and every other option fixed, e.g. GA = backbone "ga" with p = 0 and α = 0. The types make
+ * the two sets cover every option of the loop, so no value comes from anywhere but the method file.
  */
-export function gradientMixedMethod<S extends Partial<MixedFields>>(spec: {
+export function gradientMixedMethod<K extends keyof MixedFields>(spec: {
   name: string;
   title: string;
   source: string;
+  family: MethodFamily;
   backbone: "ga" | "ft";
-  options: S;
-  fixed: Partial<OptionsOf<MixedFields>>;
+  options: Pick<MixedFields, K>;
+  fixed: Omit<MixedValues, K>;
+  searchSpace: SearchSpace;
+  display: MethodSpec["display"];
 }): MethodSpec {
+  const { backbone, fixed, ...rest } = spec;
   return defineMethod({
-    name: spec.name,
-    title: spec.title,
-    source: spec.source,
-    options: spec.options as Schema,
-    run: (ctx, opts) =>
-      runGradientMixed(ctx, {
-        ...defaultsOf(MIXED_FIELDS),
-        ...(opts as Partial<OptionsOf<MixedFields>>),
-        ...spec.fixed,
-        backbone: spec.backbone,
-      }),
+    ...rest,
+    run: (ctx, opts) => runGradientMixed(ctx, { ...(opts as Pick<MixedValues, K>), ...fixed, backbone } as MixedOptions),
   });
-}
-
-/** `MIXED_FIELDS[k]` for each key, with the given defaults. */
-export function mixedFields<K extends keyof MixedFields>(defaults: { [P in K]: MixedFields[P]["default"] }): Pick<MixedFields, K> {
-  const out = {} as Record<string, unknown>;
-  for (const [k, v] of Object.entries(defaults)) out[k] = withDefault(MIXED_FIELDS[k as K], v as never);
-  return out as Pick<MixedFields, K>;
 }

@@ -4,7 +4,7 @@
  * memorises the training set (train accuracy near 100%, as the paper's models do) on 2 CPU cores.
  * Measured train/test accuracies are in each run record's `original` field.
  */
-import type { SgdOptions } from "./train.ts";
+import type { SgdOptions } from "../train.ts";
 
 export interface Preset {
   training: SgdOptions;

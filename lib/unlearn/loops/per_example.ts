@@ -18,21 +18,12 @@
  * `bench/per_example.ts` measures both (results/bench/per_example.json).
  */
 import * as tf from "@tensorflow/tfjs";
-import type { EnumField } from "../config.ts";
-import type { Net } from "../models/types.ts";
-import { crossEntropy } from "../smoothing.ts";
-import { logitsOf, trainableVariables } from "../train.ts";
+import type { Net } from "../../models/types.ts";
+import { crossEntropy } from "../../smoothing.ts";
+import { logitsOf, trainableVariables } from "../../train.ts";
 
 export const PER_EXAMPLE_MODES = ["auto", "dense", "loop"] as const;
 export type PerExampleMode = typeof PER_EXAMPLE_MODES[number];
-
-/** The option field methods use to choose the mode. */
-export const PER_EXAMPLE_FIELD: EnumField<PerExampleMode> = {
-  type: "enum",
-  values: PER_EXAMPLE_MODES,
-  default: "auto",
-  doc: "per-example gradients: auto (the dense trick when the net allows it), dense, loop",
-};
 
 /** Per-example gradients of one batch, in whatever form is cheapest; tensors are per trainable variable. */
 export interface PerExampleGrads {

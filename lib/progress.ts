@@ -2,7 +2,7 @@
  * Progress for long work: a bar redrawn in place in a terminal, a live-updating display in a notebook,
  * and a line every 10% in a log file. Nothing reads this back: it only informs the user.
  */
-import { isJupyter, isTerminal, jupyter } from "../env.ts";
+import { isJupyter, isTerminal, jupyter } from "./env.ts";
 
 export type ProgressInfo = Record<string, number | string>;
 
