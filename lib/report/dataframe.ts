@@ -10,7 +10,7 @@
 import * as dfd from "danfojs";
 import type { RunRecord } from "../record.ts";
 import type { Table, TableOptions } from "./table.ts";
-import { buildTable, formatStat, toHtml, toMarkdown } from "./table.ts";
+import { buildTable, columnTitle, formatStat, toHtml, toMarkdown } from "./table.ts";
 
 export type DataFrame = InstanceType<typeof dfd.DataFrame>;
 
@@ -48,19 +48,26 @@ export function withDisplay<T extends DataFrame>(df: T, html?: () => string, tex
  */
 export function tableFrame(table: Table, options: { numeric?: boolean; digits?: number } = {}): DataFrame {
   const digits = options.digits ?? 2;
+  // Column headings as the printed table has them ("Avg. Gap", "RTE (s)"); rows by label ("ugradsl (R)").
   const rows = table.rows.map((r) => {
-    const row: Record<string, string | number> = { Block: r.block, Method: r.method, Runs: r.runs, Failed: r.failed };
+    const row: Record<string, string | number> = { Block: r.block, Method: r.label, Runs: r.runs, Failed: r.failed };
     for (const c of table.columns) {
       if (options.numeric) {
-        row[c] = r.cells[c].mean;
-        row[`${c} std`] = r.cells[c].std;
+        row[columnTitle(c)] = r.cells[c].mean;
+        row[`${columnTitle(c)} std`] = r.cells[c].std;
       } else {
-        row[c] = formatStat(r.cells[c], digits);
+        row[columnTitle(c)] = formatStat(r.cells[c], digits);
       }
     }
     return row;
   });
-  const columns = ["Block", "Method", "Runs", "Failed", ...table.columns.flatMap((c) => (options.numeric ? [c, `${c} std`] : [c]))];
+  const columns = [
+    "Block",
+    "Method",
+    "Runs",
+    "Failed",
+    ...table.columns.map(columnTitle).flatMap((c) => (options.numeric ? [c, `${c} std`] : [c])),
+  ];
   const df = rows.length ? new dfd.DataFrame(rows, { columns }) : new dfd.DataFrame([], { columns });
   return withDisplay(df, () => toHtml(table, digits), () => toMarkdown(table, digits));
 }
