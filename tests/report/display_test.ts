@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { bundleOf, displayBundles, figureBundle, figureText, PLOTLY_MIME, show, tableBundle } from "../../lib/report/display.ts";
 import { confusionFigure } from "../../lib/report/plots_mia.ts";
-import { histogramFigure, metricBars, sampleImagesFigure, sweepLines } from "../../lib/report/plots.ts";
+import { labelledBars, metricBars, sampleImagesFigure, seriesLines, sweepLines } from "../../lib/report/plots.ts";
 import { figureToSvg } from "../../lib/report/svg.ts";
 import { buildTable } from "../../lib/report/table.ts";
 import { streisandData } from "../../lib/metrics/streisand.ts";
@@ -64,7 +64,8 @@ Deno.test("the SVG fallback draws every kit chart type without throwing", () => 
   for (
     const fig of [
       confusionFigure(s),
-      histogramFigure({ a: [1, 2, 3], b: [2, 3, 4] }),
+      labelledBars([{ label: "a", value: 1, error: 0.5, color: "#000" }, { label: "b", value: 2 }], { title: "bars" }),
+      seriesLines({ "ga TA": [{ x: 0, y: 90 }, { x: 1, y: 80 }] }, { title: "per epoch", xTitle: "epoch", yTitle: "TA (%)" }),
       sweepLines([{ x: -1, metrics: { UA: 50, TA: 80 } }, { x: 0, metrics: { UA: 10, TA: 85 } }], { reference: { UA: 40 } }),
       sampleImagesFigure(makeSynthetic().train),
       {

@@ -155,3 +155,15 @@ Deno.test("a verdict displays itself as HTML and text", () => {
   assert.match(bundle["text/plain"], /^VERDICT: HOLDS/);
   assert.match(bundle["text/plain"], /paper: Table 1 CIFAR-10: 94\.99 vs 25\.19/);
 });
+
+Deno.test("rows started from the search's selection R answer to the method's plain name, unless that is ambiguous", () => {
+  // Core tables run with the selection: their rows are "ft (R)", "ugradsl (R)"… and Retrain has none.
+  const selected = TABLE1.map((r) => (r.method === "retrain" ? r : { ...r, variant: "R", configHash: `${r.configHash}R` }));
+  const v = classwiseVerdict(selected);
+  assert.equal(v.level, "holds", verdictText(v));
+  assert.ok(v.checks.every((c) => c.pass === true));
+  // With both a plain row and an (R) row of a method, the plain name means the plain row.
+  const both = [...TABLE1, ...selected.filter((r) => r.method === "ugradsl+").map((r) => ({ ...r, metrics: { ...r.metrics, UA: 0 } }))];
+  const w = classwiseVerdict(both);
+  assert.match(w.checks.find((c) => c.claim === "UGradSL+ forgets more than FT (UA)")!.observed, /ugradsl\+ UA 100\.00/);
+});

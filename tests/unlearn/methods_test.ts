@@ -5,7 +5,7 @@ import type { ExperimentConfig } from "../../lib/experiment.ts";
 import { runExperiment } from "../../lib/experiment.ts";
 import { evaluate } from "../../lib/metrics/registry.ts";
 import { buildNet, cloneNet, disposeNet, modelConfig } from "../../lib/models/registry.ts";
-import { denseChain } from "../../lib/unlearn/per_example.ts";
+import { denseChain } from "../../lib/unlearn/loops/per_example.ts";
 import { defaultsOf } from "../../lib/config.ts";
 import { methodSpec } from "../../lib/unlearn/registry.ts";
 import { l1WeightAt } from "../../lib/unlearn/l1_sparse.ts";
