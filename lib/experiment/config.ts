@@ -314,7 +314,10 @@ export function experimentConfig(input: ExperimentInput): ExperimentConfig {
   check(() => {
     if (runs.length === 0) throw new KitError("nothing to run", fieldName("methods"));
     if (!input.runs) return; // a repeated method name is reported by the list check above
-    const ids = runs.map((r) => `${r.method}|${r.variant ?? ""}|${JSON.stringify(r.tags ?? {})}`);
+    // A run without a variant is labelled by its selection ("R", "C"), so two selections of one method differ.
+    const label = (r: RunRequest) =>
+      r.variant !== undefined ? r.variant ?? "" : `selection ${r.selection === null ? "none" : r.selection ?? ""}`;
+    const ids = runs.map((r) => `${r.method}|${label(r)}|${JSON.stringify(r.tags ?? {})}`);
     const twice = runs.filter((_, i) => ids.indexOf(ids[i]) !== i).map((r) => r.method);
     if (twice.length) throw new KitError(`${[...new Set(twice)].join(", ")} would run twice with the same label`, fieldName("methods"));
   });
