@@ -171,6 +171,7 @@ export function parseExperimentFlags(v: FlagValues): { input: ExperimentInput; p
   for (const raw of (v["model-opt"] as string[] | undefined) ?? []) {
     attempt(() => {
       const [key, value] = keyValue(raw, "model-opt");
+      if (!(model in ARCHS)) return; // an unknown --model is reported by experimentConfig
       const def = archSpec(model).defaults[key];
       if (def === undefined) {
         throw new KitError(

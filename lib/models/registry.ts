@@ -10,6 +10,7 @@ import { bagOfEmbeddings, textEncoder } from "./text.ts";
 import { vgg16 } from "./vgg16.ts";
 import { vit } from "./vit.ts";
 import type { ArchSpec, ModelConfig, Net, OptionValue } from "./types.ts";
+import { KitError } from "../errors.ts";
 
 export const ARCHS: Record<string, ArchSpec> = {
   mlp,
@@ -23,7 +24,7 @@ export const ARCHS: Record<string, ArchSpec> = {
 
 export function archSpec(name: string): ArchSpec {
   const spec = ARCHS[name];
-  if (!spec) throw new Error(`unknown model "${name}": valid values are ${Object.keys(ARCHS).join(", ")}`);
+  if (!spec) throw new KitError(`unknown model "${name}": valid values are ${Object.keys(ARCHS).join(", ")}`);
   return spec;
 }
 
