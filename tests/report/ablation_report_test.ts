@@ -1,33 +1,18 @@
 /** Notebook 08's verdict and figures on hand-made ablation rows: the paper's Table 8 and 14 numbers hold. */
 import assert from "node:assert/strict";
-import type { AblationRow } from "../../lib/ablations/run.ts";
-import { ABLATION_SCHEMA } from "../../lib/ablations/run.ts";
+import type { RunRecord } from "../../lib/record.ts";
 import { ablationFigures, ablationVerdict, epochSeries, variantStats } from "../../lib/report/ablation_report.ts";
 import { verdictText } from "../../lib/report/verdicts.ts";
+import { record, withGaps } from "./_records.ts";
 
-function row(ablation: string, variant: string, m: [number, number, number, number], extra: Partial<AblationRow> = {}): AblationRow {
+/** One ablation record (method, variant, tags) with UA, MIA, RA, TA; Sum added as the runner records it. */
+function row(ablation: string, variant: string, m: [number, number, number, number], extra: Partial<RunRecord> = {}): RunRecord {
   const [UA, MIA, RA, TA] = m;
-  return {
-    schema: ABLATION_SCHEMA,
-    ablation,
-    variant,
-    labels: {},
-    reference: variant === "retrain",
-    method: variant.startsWith("ft") || variant === "ugradsl+" ? "ugradsl+" : "ugradsl",
-    options: {},
-    tuned: null,
-    dataset: "synthetic",
-    model: "mlp",
-    paradigm: "random",
-    seed: 0,
-    epoch: null,
-    status: "ok",
-    metrics: { UA, MIA, RA, TA },
-    rteSeconds: 1,
-    original: { key: "k", trainAcc: 1, valAcc: 1, testAcc: 1 },
-    environment: { backend: "cpu", gitCommit: "x", dirty: false },
-    ...extra,
-  };
+  const method = variant === "retrain" ? "retrain" : variant.startsWith("ft") || variant === "ugradsl+" ? "ugradsl+" : "ugradsl";
+  const r = record(method, 0, { UA, MIA, RA, TA }, { paradigm: "random", ...extra });
+  const tags = { ablation, labels: {}, ...(variant === "retrain" ? { reference: true } : {}), ...extra.tags };
+  const base = { ...r, variant, tags, configHash: `${ablation}-${variant}` };
+  return withGaps([base])[0];
 }
 
 // §11.1 Table 8 (CIFAR-10, random).
@@ -61,12 +46,12 @@ const FIG3: [number, [number, number, number, number]][] = [
   [-4, [40, 45, 70, 60]],
 ];
 
-function paperRows(): AblationRow[] {
+function paperRows(): RunRecord[] {
   return [
     row("table8", "retrain", [8.07, 17.41, 100, 91.61]),
     ...TABLE8.map(([v, m]) => row("table8", v, m)),
-    ...FIG3.map(([a, m]) => row("fig3", `ugradsl+@${a}`, m, { options: { smoothRate: a } })),
-    ...TABLE14.map(([v, e, m]) => row("table14", v, m, { epoch: e, method: v })),
+    ...FIG3.map(([a, m]) => row("fig3", `ugradsl+@${a}`, m, { methodOptions: { smoothRate: a } })),
+    ...TABLE14.map(([v, e, m]) => row("table14", v, m, { tags: { ablation: "table14", epoch: e }, method: v })),
   ];
 }
 
@@ -83,18 +68,19 @@ Deno.test("the paper's Table 8 and 14 numbers and a Fig. 3-shaped sweep: holds",
 
 Deno.test("a sweep where every helpful α costs TA fails Fig. 3; missing parts are not measured", () => {
   const rows = paperRows().map((r) =>
-    r.ablation === "fig3" && r.variant === "ugradsl+@-0.5" ? { ...r, metrics: { ...r.metrics, TA: 80 } } : r
+    r.tags.ablation === "fig3" && r.variant === "ugradsl+@-0.5" ? { ...r, metrics: { ...r.metrics, TA: 80 } } : r
   );
   const v = ablationVerdict(rows);
   assert.equal(v.level, "partly");
   assert.match(v.checks.find((c) => c.claim.startsWith("Fig. 3"))!.observed, /every α < 0 loses more than 5 points of TA/);
-  const onlyT8 = ablationVerdict(paperRows().filter((r) => r.ablation === "table8"));
+  const onlyT8 = ablationVerdict(paperRows().filter((r) => r.tags.ablation === "table8"));
   assert.equal(onlyT8.checks.filter((c) => c.pass === null).length, 4);
   assert.equal(onlyT8.level, "holds");
 });
 
 Deno.test("means, per-epoch series and figures come from the rows alone", () => {
   const rows = [...paperRows(), row("table8", "ga", [1.56, 1.19, 99.48, 94.55], { seed: 1 })];
+  // Sum comes from the records (the runner's metric), averaged per variant.
   const t8 = variantStats(rows, "table8");
   assert.equal(t8.get("ga")!.UA.mean, (0.56 + 1.56) / 2);
   assert.equal(t8.get("ga")!.UA.n, 2);
