@@ -42,7 +42,7 @@ Deno.test("a torn last line is moved to records.jsonl.torn and the next append i
   assert.deepEqual((await readRecords([dir])).map((r) => r.method), ["ft", "ga"]);
   // A whole file is left alone; a second torn fragment is added to the same .torn file.
   assert.equal(await capturingErrors(() => appendRecord(file, a)), "");
-  await Deno.writeTextFile(file, "{\"sch", { append: true });
+  await Deno.writeTextFile(file, '{"sch', { append: true });
   await capturingErrors(() => appendJsonLine(file, { x: 1 }));
   assert.equal(await Deno.readTextFile(`${file}.torn`), `${half}\n{"sch\n`);
   assert.ok((await Deno.readTextFile(file)).endsWith(`${JSON.stringify(a)}\n{"x":1}\n`));

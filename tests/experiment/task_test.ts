@@ -24,7 +24,7 @@ async function capturingErrors(fn: () => Promise<unknown>): Promise<string> {
   return lines.join("\n");
 }
 
-async function entries(cache: string): Promise<string[]> {
+function entries(cache: string): string[] {
   return [...Deno.readDirSync(`${cache}/originals`)].map((e) => e.name).sort();
 }
 
@@ -53,7 +53,7 @@ Deno.test("three processes of cli/unlearn.ts sharing one cache finish without er
   same((r) => r.metrics);
   same((r) => r.configHash);
   // One entry, complete, and no temporary folder left behind by the writers that lost the race.
-  assert.deepEqual(await entries(cache), [records[0].original.key]);
+  assert.deepEqual(entries(cache), [records[0].original.key]);
   const files = [...Deno.readDirSync(`${cache}/originals/${records[0].original.key}`)].map((e) => e.name).sort();
   assert.deepEqual(files, ["model.json", "net.json", "original.json", "weights.bin"]);
   // The fingerprint of the numerics is the same in another process.
@@ -106,7 +106,7 @@ Deno.test("a corrupted or tampered cache entry is logged, removed and trained ag
   const [sixth] = await runExperiment(tinyConfig(`${dir}/c6`, cache, input));
   assert.equal(sixth.original.cached, true);
   assert.deepEqual(sixth.metrics, first.metrics);
-  assert.deepEqual(await entries(cache), [first.original.key]);
+  assert.deepEqual(entries(cache), [first.original.key]);
 });
 
 Deno.test("the numerics fingerprint is stable and changes when the training code changes", async () => {
