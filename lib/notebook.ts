@@ -21,6 +21,7 @@ import type { ExperimentInput } from "./experiment/config.ts";
 import { experimentConfig } from "./experiment/config.ts";
 import { runExperiment } from "./experiment/run.ts";
 import type { RunRecord } from "./record.ts";
+import { methodOrder } from "./unlearn/registry.ts";
 
 export interface NotebookSetup<P> {
   id: string;
@@ -87,4 +88,9 @@ export function describeSetup<P>(nb: NotebookSetup<P>): string {
   const rel = nb.out.startsWith(ROOT) ? nb.out.slice(ROOT.length) : nb.out;
   const other = nb.mode === "quick" ? "unset UNLEARN_QUICK for full mode" : "UNLEARN_QUICK=1 for quick mode";
   return `notebook ${nb.id}: ${nb.mode} mode (${other}); results in ${rel}/; parameters ${JSON.stringify(nb.params)}`;
+}
+
+/** Method names for a notebook parameter: a list, or "all" for every registered method. */
+export function methodNames(methods: string[] | "all"): string[] {
+  return methods === "all" ? methodOrder() : methods;
 }
