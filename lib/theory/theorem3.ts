@@ -15,6 +15,7 @@
  * and the trained convex model, whose predicted probabilities on D_f are compared with ε (the theorem
  * applied to a model that shares parameters between D_f and D_r and is regularised).
  */
+import { KitError } from "../errors.ts";
 import { forgetObjective, type ForgetSet, type Original, retainRows } from "./influence.ts";
 import { quantile, spearman } from "./linalg.ts";
 import { glsTargets, makeObjective, minimise, probabilities } from "./softmax.ts";
@@ -292,7 +293,7 @@ export function alphaForRatio(k: number, gamma1: number, gamma2: number, ratio: 
  */
 export function theorem3Alphas(k: number, gamma1: number, gamma2: number, levels = [0.25, 0.5, 1, 2, 4, 8]): number[] {
   const r = admissibleRange(k, gamma1, gamma2);
-  if (!r) throw new Error(`Theorem 3 needs γ1 > γ2 > 0, got γ1 = ${gamma1}, γ2 = ${gamma2}`);
+  if (!r) throw new KitError(`Theorem 3 needs γ1 > γ2 > 0, got γ1 = ${gamma1}, γ2 = ${gamma2}`);
   const grid = new Set([1 - gamma1 / gamma2, r.lo * 1.1, r.lo * 1.5]);
   for (const eps of levels) {
     grid.add(alphaForRatio(k, gamma1, gamma2, Math.exp(eps)));
