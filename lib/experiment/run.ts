@@ -265,7 +265,7 @@ async function finishedRecords(out: string, reuse: string[]): Promise<Map<string
     }
     const { records, skipped } = await readRecordsWithSkips([`${folder}/records.jsonl`]);
     // Other folders may hold other kinds of records; only this run's own folder is worth a warning.
-    if (folder === out) for (const s of skipped) console.error(`warning: ${s.file}:${s.line}: skipped (${s.why})`);
+    if (folder === out) { for (const s of skipped) console.error(`warning: ${s.file}:${s.line}: skipped (${s.why})`); }
     for (const record of records) byKey.set(recordKey(record), { record, folder });
   }
   return byKey;
