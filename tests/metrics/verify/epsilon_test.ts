@@ -102,17 +102,15 @@ Deno.test("torchLinspace: ends exact, halves counted from each end, one step = s
   assert.equal(torchLinspace(0, 1, 0).length, 0);
 });
 
-Deno.test("ε score: what N = 16 can resolve — two draws of one law already lose points", () => {
-  // The estimator is biased upwards for few models: identical laws, sampled twice, earn well under the
-  // full score at N = 16 and approach it as N grows (the challenge used N = 512). Recorded here so the
-  // kit's reports compare methods against Retrain-vs-Retrain, not against 1.
+Deno.test("ε score: two draws of one law score far below 1 (the estimator's floor for a perfect method)", () => {
+  // Each example's ε is a maximum over ~160 000 threshold tests on 2 × N values, so two samples of the
+  // same law still show ε ≈ 1.5 on average and the forget score of Retrain against another Retrain is
+  // near 0.2, not 1 (the challenge's own code gives the same: golden case "N=16 same law", 0.167).
+  // bench/verify_cost.ts measures this for N = 8 … 128. Reports must compare methods with that floor.
   const rng = new Rng(5);
-  const score = (models: number) => {
-    const a = ensemble(models, 80, () => rng.normal());
-    const b = ensemble(models, 80, () => rng.normal());
-    return challengeForgetScore(a, b).forgetScore;
-  };
-  const s16 = score(16), s64 = score(64);
-  assert.ok(s16 < 0.6, `N=16 same-law score ${s16}`);
-  assert.ok(s64 > s16, `N=64 ${s64} vs N=16 ${s16}`);
+  const a = ensemble(16, 80, () => rng.normal());
+  const b = ensemble(16, 80, () => rng.normal());
+  const r = challengeForgetScore(a, b);
+  assert.ok(r.forgetScore < 0.5, `N=16 same-law score ${r.forgetScore}`);
+  assert.ok(r.forgetScore > 0, `N=16 same-law score ${r.forgetScore}`);
 });
