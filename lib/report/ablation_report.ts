@@ -1,44 +1,48 @@
 /**
- * Notebook 08's reading of the ablation rows (lib/ablations/): means over seeds per variant (and per
- * epoch for Table 14), the figures (Table 8's Sum per variant, Fig. 3's sweep, Table 14's curves) and
- * the verdict, all from rows alone.
+ * Notebook 08's reading of the ablation records (lib/ablations/registry.ts): means over seeds per variant
+ * (and per epoch for Table 14), the figures (Table 8's Sum per variant, Fig. 3's sweep, Table 14's curves)
+ * and the verdict, all from records alone.
  */
-import type { AblationRow } from "../ablations/run.ts";
-import { GAP_KEYS, sumOf } from "../metrics/gaps.ts";
+import type { AblationSpec } from "../ablations/registry.ts";
+import type { RunRecord } from "../record.ts";
 import { labelledBars, methodColor, seriesLines, sweepLines } from "./plots.ts";
 import type { PlotlyFigure } from "./plots.ts";
-import { stat } from "./table.ts";
-import type { Stat } from "./table.ts";
+import { buildTable, stat } from "./table.ts";
+import type { Stat, Table } from "./table.ts";
 import type { Check, Verdict } from "./verdicts.ts";
-import { makeVerdict } from "./verdicts.ts";
+import { makeVerdict, passLevel } from "./verdicts.ts";
 
-/** Metrics of a row plus Sum = UA + MIA + RA + TA (those present). */
-function withSum(r: AblationRow): Record<string, number> {
-  const keys = GAP_KEYS.filter((k) => Number.isFinite(r.metrics[k]));
-  return { ...r.metrics, Sum: sumOf(r.metrics, keys) };
-}
-
-/** Mean ± std over seeds of every metric (and Sum) of each variant's rows at `epoch` (null: end state). */
-export function variantStats(rows: AblationRow[], ablation: string, epoch: number | null = null): Map<string, Record<string, Stat>> {
-  const ok = rows.filter((r) => r.ablation === ablation && r.epoch === epoch && r.status === "ok");
+/** Mean ± std over seeds of every metric of each variant's records at `epoch` (undefined: end state). */
+export function variantStats(rows: RunRecord[], ablation: string, epoch?: number): Map<string, Record<string, Stat>> {
+  const ok = rows.filter((r) => r.tags.ablation === ablation && r.tags.epoch === epoch && r.status === "ok");
   const out = new Map<string, Record<string, Stat>>();
-  for (const variant of [...new Set(ok.map((r) => r.variant))]) {
-    const mine = ok.filter((r) => r.variant === variant).map(withSum);
+  for (const variant of [...new Set(ok.map((r) => r.variant ?? ""))]) {
+    const mine = ok.filter((r) => (r.variant ?? "") === variant).map((r) => r.metrics);
     const keys = [...new Set(mine.flatMap((m) => Object.keys(m)))];
     out.set(variant, Object.fromEntries(keys.map((k) => [k, stat(mine.map((m) => m[k]))])));
   }
   return out;
 }
 
+/** An ablation's table: its label columns, its variants in their order, VA beside the paper's metrics. */
+export function ablationTable(records: RunRecord[], spec: Pick<AblationSpec, "name" | "labelColumns" | "variants" | "perEpoch">): Table {
+  return buildTable(records.filter((r) => r.tags.ablation === spec.name), {
+    labelColumns: spec.labelColumns,
+    variantOrder: spec.variants.map((v) => v.id),
+    extraColumns: ["VA"],
+    epochs: spec.perEpoch ?? false,
+  });
+}
+
 /** Per-epoch means of `metric` for each non-reference variant of Table 14 (epoch 0 = the original). */
-export function epochSeries(rows: AblationRow[], metric: string): Record<string, { x: number; y: number }[]> {
-  const per = rows.filter((r) => r.ablation === "table14" && r.epoch !== null && !r.reference && r.status === "ok");
+export function epochSeries(rows: RunRecord[], metric: string): Record<string, { x: number; y: number }[]> {
+  const per = rows.filter((r) => r.tags.ablation === "table14" && r.tags.epoch !== undefined && !r.tags.reference && r.status === "ok");
   const out: Record<string, { x: number; y: number }[]> = {};
-  for (const variant of [...new Set(per.map((r) => r.variant))]) {
-    const epochs = [...new Set(per.filter((r) => r.variant === variant).map((r) => r.epoch!))].sort((a, b) => a - b);
+  for (const variant of [...new Set(per.map((r) => r.variant ?? ""))]) {
+    const epochs = [...new Set(per.filter((r) => r.variant === variant).map((r) => r.tags.epoch!))].sort((a, b) => a - b);
     out[`${variant} ${metric}`] = epochs.map((e) => ({
       x: e,
-      y: stat(per.filter((r) => r.variant === variant && r.epoch === e).map((r) => r.metrics[metric])).mean,
+      y: stat(per.filter((r) => r.variant === variant && r.tags.epoch === e).map((r) => r.metrics[metric])).mean,
     }));
   }
   return out;
@@ -58,7 +62,7 @@ const TABLE8_NAMES: Record<string, string> = {
   "ft+gm+pls": "FT + mix + PLS",
 };
 
-export function ablationFigures(rows: AblationRow[]): Record<string, PlotlyFigure> {
+export function ablationFigures(rows: RunRecord[]): Record<string, PlotlyFigure> {
   const out: Record<string, PlotlyFigure> = {};
   const t8 = variantStats(rows, "table8");
   if (t8.size) {
@@ -81,13 +85,13 @@ export function ablationFigures(rows: AblationRow[]): Record<string, PlotlyFigur
       range: [Math.max(0, Math.min(...bars.map((b) => b.value)) - 20), Math.max(...bars.map((b) => b.value)) + 10],
     });
   }
-  const f3 = rows.filter((r) => r.ablation === "fig3" && r.epoch === null && r.status === "ok");
+  const f3 = rows.filter((r) => r.tags.ablation === "fig3" && r.tags.epoch === undefined && r.status === "ok");
   if (f3.length) {
     // Retrain of the same splits: fig3's own reference row, else Table 8's.
     const ref = variantStats(rows, "fig3").get("retrain") ?? variantStats(rows, "table8").get("retrain");
-    const method = f3.find((r) => !r.reference)?.method ?? "ugradsl+";
+    const method = f3.find((r) => !r.tags.reference)?.method ?? "ugradsl+";
     out.fig3_sweep = sweepLines(
-      f3.filter((r) => !r.reference).map((r) => ({ x: Number(r.options.smoothRate), metrics: r.metrics })),
+      f3.filter((r) => !r.tags.reference).map((r) => ({ x: Number(r.methodOptions.smoothRate), metrics: r.metrics })),
       {
         metrics: ["UA", "MIA", "RA", "TA"].filter((m) => f3.some((r) => Number.isFinite(r.metrics[m]))),
         xTitle: "smooth rate α (< 0: NLS, > 0: PLS)",
@@ -96,7 +100,7 @@ export function ablationFigures(rows: AblationRow[]): Record<string, PlotlyFigur
       },
     );
   }
-  if (rows.some((r) => r.ablation === "table14" && r.epoch !== null)) {
+  if (rows.some((r) => r.tags.ablation === "table14" && r.tags.epoch !== undefined)) {
     out.table14_ta = seriesLines(epochSeries(rows, "TA"), {
       title: "Table 14 analogue: TA after each unlearning epoch (stop rules off)",
       xTitle: "epoch",
@@ -113,15 +117,16 @@ export function ablationFigures(rows: AblationRow[]): Record<string, PlotlyFigur
 
 const f2 = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v.toFixed(2) : "–");
 
-export function ablationVerdict(rows: AblationRow[]): Verdict {
+export function ablationVerdict(rows: RunRecord[]): Verdict {
   const t8 = variantStats(rows, "table8");
   const sum = (v: string) => t8.get(v)?.Sum?.mean;
   const better = (a: string, b: string, claim: string, paper: string): Check => {
     const [va, vb] = [sum(a), sum(b)];
+    const rule = `mean Sum of ${TABLE8_NAMES[a]} > that of ${TABLE8_NAMES[b]}`;
     if (va === undefined || vb === undefined || !Number.isFinite(va) || !Number.isFinite(vb)) {
-      return { claim, paper, observed: `not measured (${va === undefined ? a : b} missing)`, pass: null };
+      return { claim, paper, rule, observed: `not measured (${va === undefined ? a : b} missing)`, level: "not measured" };
     }
-    return { claim, paper, observed: `Sum ${TABLE8_NAMES[a]} ${f2(va)} vs ${TABLE8_NAMES[b]} ${f2(vb)}`, pass: va > vb };
+    return { claim, paper, rule, observed: `Sum ${TABLE8_NAMES[a]} ${f2(va)} vs ${TABLE8_NAMES[b]} ${f2(vb)}`, level: passLevel(va > vb) };
   };
   const checks: Check[] = [
     better("ga+gm", "ga", "Table 8: gradient mixing improves GA (Sum)", "205.42 vs 195.78"),
@@ -130,18 +135,25 @@ export function ablationVerdict(rows: AblationRow[]): Verdict {
     better("ft+gm+nls", "ft+gm", "Table 8: NLS improves gradient-mixed FT further (Sum)", "UGradSL+ 237.87 vs 219.91"),
   ];
 
-  const f3 = rows.filter((r) => r.ablation === "fig3" && r.epoch === null && r.status === "ok" && !r.reference);
+  const f3 = rows.filter((r) => r.tags.ablation === "fig3" && r.tags.epoch === undefined && r.status === "ok" && !r.tags.reference);
   const byRate = new Map<number, { UA: number; TA: number }>();
-  for (const rate of [...new Set(f3.map((r) => Number(r.options.smoothRate)))]) {
-    const mine = f3.filter((r) => Number(r.options.smoothRate) === rate);
+  for (const rate of [...new Set(f3.map((r) => Number(r.methodOptions.smoothRate)))]) {
+    const mine = f3.filter((r) => Number(r.methodOptions.smoothRate) === rate);
     byRate.set(rate, { UA: stat(mine.map((r) => r.metrics.UA)).mean, TA: stat(mine.map((r) => r.metrics.TA)).mean });
   }
   const zero = byRate.get(0);
   const negatives = [...byRate.entries()].filter(([a]) => a < 0).sort((x, y) => y[0] - x[0]);
   const fig3Paper = "Fig. 3 (UGradSL+, random, CIFAR-10): UA rises as α turns negative, TA stays level";
   const fig3Claim = "Fig. 3: some negative smooth rate raises UA over α = 0 while TA stays within 5 points";
+  const FIG3_RULE = "some α < 0 with mean TA ≥ TA(α = 0) − 5 has mean UA > UA(α = 0) (rule changed after a failing run; see notebook 08)";
   if (!zero || negatives.length === 0) {
-    checks.push({ claim: fig3Claim, paper: fig3Paper, observed: "not measured (no α = 0 or α < 0 rows)", pass: null });
+    checks.push({
+      claim: fig3Claim,
+      paper: fig3Paper,
+      rule: FIG3_RULE,
+      observed: "not measured (no α = 0 or α < 0 rows)",
+      level: "not measured",
+    });
   } else {
     // "Improve UA without significant drop of TA": is there an α < 0 that does both? (Taking the α of
     // highest UA instead would test the most extreme rate of the sweep, which no reading of the claim asks.)
@@ -155,7 +167,8 @@ export function ablationVerdict(rows: AblationRow[]): Verdict {
       observed: best
         ? `α = ${best[0]}: UA ${f2(best[1].UA)}, TA ${f2(best[1].TA)} vs α = 0: UA ${f2(zero.UA)}, TA ${f2(zero.TA)}${extremeText}`
         : `every α < 0 loses more than 5 points of TA (α = 0: TA ${f2(zero.TA)})${extremeText}`,
-      pass: best !== undefined && best[1].UA > zero.UA,
+      rule: FIG3_RULE,
+      level: passLevel(best !== undefined && best[1].UA > zero.UA),
     });
   }
 
@@ -170,10 +183,10 @@ export function ablationVerdict(rows: AblationRow[]): Verdict {
     text: (...v: number[]) => string,
   ): Check => {
     if (vals.some((v) => v === undefined || !Number.isFinite(v))) {
-      return { claim, paper, observed: "not measured (no Table 14 rows)", pass: null };
+      return { claim, paper, rule: claim, observed: "not measured (no Table 14 rows)", level: "not measured" };
     }
     const v = vals as number[];
-    return { claim, paper, observed: text(...v), pass: test(...v) };
+    return { claim, paper, rule: claim, observed: text(...v), level: passLevel(test(...v)) };
   };
   checks.push(
     t14(
