@@ -78,8 +78,8 @@ export function fitGaussians(
 ): GaussianFits {
   const opts = { ...DEFAULT_ULIRA, ...options };
   sameExamples("U-LiRA in-models", inRows, "out-models", outRows);
-  const need = 2 + (skipIn >= 0 ? 1 : 0);
-  ensembleShape("U-LiRA in-models", inRows, need);
+  // Two models per side to fit a variance, plus the one a fold holds out.
+  ensembleShape("U-LiRA in-models", inRows, 2 + (skipIn >= 0 ? 1 : 0));
   ensembleShape("U-LiRA out-models", outRows, 2 + (skipOut >= 0 ? 1 : 0));
   const a = fitSide(inRows, skipIn, opts);
   const b = fitSide(outRows, skipOut, opts);
