@@ -7,7 +7,14 @@ Run with Debian's python3-scipy, python3-sklearn and python3-torch (CPU), not a 
         --deepmind-metric REF/unlearning_evaluation/metric.py \
         --easydub-eval REF/data-unlearning-bench/unlearning_bench/eval.py
 
-It writes tests/golden/verify_*.json; tests/metrics/verify/golden_test.ts checks the TypeScript
+where REF holds the two peer kits at the commits named below, e.g.
+
+    git clone https://github.com/google-deepmind/unlearning_evaluation REF/unlearning_evaluation
+    git -C REF/unlearning_evaluation checkout ffae0fff4c3e9523b22618c47df6c26e4eebe0df
+    git clone https://github.com/RoyRin/data-unlearning-bench REF/data-unlearning-bench
+    git -C REF/data-unlearning-bench checkout eb261f9c652aa1daae62c7f23f4e56286edf745c
+
+It writes tests/golden/verify_*.json (the same bytes on every run: fixed seeds); tests/metrics/verify/golden_test.ts checks the TypeScript
 functions against them and writes the measured agreement to results/golden/verify_agreement.json.
 
 Two of the references are the peer kits' own code, loaded from files you fetched (this repository does
