@@ -6,7 +6,7 @@
  */
 import { chromiumPath, ROOT } from "../lib/env.ts";
 import { KitError } from "../lib/errors.ts";
-import { CHAPTERS, chapterSpec, loadChapterRecords } from "../lib/report/chapters.ts";
+import { CHAPTERS, chapterSpec } from "../lib/report/chapters.ts";
 import { exportFigures } from "../lib/report/figures.ts";
 import type { PlotlyFigure } from "../lib/report/plots.ts";
 import { parseFlags, runCommand } from "./flags.ts";
@@ -42,8 +42,8 @@ export async function figuresMain(args: string[]): Promise<number> {
   }
   const figs: Record<string, PlotlyFigure> = {};
   for (const id of ids) {
-    const records = await loadChapterRecords(id, mode);
-    if (!records) {
+    const data = await CHAPTERS[id].load(mode);
+    if (data === null) {
       console.error(
         `${id}: skipped (no ${mode}-mode records; execute notebooks/${CHAPTERS[id].file}${
           mode === "quick" ? " with UNLEARN_QUICK=1" : ""
@@ -51,9 +51,9 @@ export async function figuresMain(args: string[]): Promise<number> {
       );
       continue;
     }
-    const mine = CHAPTERS[id].figures(records);
+    const mine = CHAPTERS[id].figures(data);
     for (const [name, fig] of Object.entries(mine)) figs[`${id}_${name}`] = fig;
-    console.error(`${id}: ${Object.keys(mine).length} figure(s) from ${records.length} records`);
+    console.error(`${id}: ${Object.keys(mine).length} figure(s)`);
   }
   if (Object.keys(figs).length === 0) throw new KitError(`nothing to render: no notebook has ${mode}-mode records`);
   const started = performance.now();

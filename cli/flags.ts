@@ -56,6 +56,11 @@ export const EXPERIMENT_FLAGS: Flags = {
   backend: { type: "string", doc: "auto|tensorflow|webgpu|wasm|cpu (default $UNLEARN_BACKEND or auto)" },
   cache: { type: "string", doc: "cache folder for original models (default data/cache or $UNLEARN_CACHE_DIR)" },
   rerun: { type: "boolean", doc: "recompute runs whose records are already in the out folder" },
+  reuse: {
+    type: "string",
+    multiple: true,
+    doc: "also take finished runs of the same configuration from this results folder (or the folders below it)",
+  },
   "no-progress": { type: "boolean", doc: "no progress bars" },
 };
 
@@ -227,6 +232,7 @@ export function parseExperimentFlags(v: FlagValues): { input: ExperimentInput; p
     backend: s("backend"),
     cacheDir: s("cache"),
     rerun: v.rerun === true ? true : undefined,
+    reuse: v.reuse as string[] | undefined,
     progress: !v["no-progress"],
   };
   return { input, problems };

@@ -6,8 +6,9 @@
  * - quick mode when UNLEARN_QUICK=1 (what CI and `./kit test` use): small subsets, one seed; results go to
  *   tmp/notebooks/<id>/ (ignored by git) and are recomputed on every execution;
  * - full mode otherwise: the real sizes; results go to results/notebooks/<id>/ (committed). Runs whose
- *   records are already there (same configuration, seed and metrics) are read back instead of recomputed
- *   (UNLEARN_RERUN=1 forces a rerun), so re-executing a notebook to refresh its figures is cheap.
+ *   records are already there or anywhere under results/ (same configuration, seed and metrics) are read
+ *   back instead of recomputed (UNLEARN_RERUN=1 forces a rerun), so re-executing a notebook to refresh
+ *   its figures is cheap and a notebook and the main job never compute one configuration twice.
  * - overrides from a JSON file, $UNLEARN_NOTEBOOK_PARAMS or else notebooks/params.json when present:
  *   `{"*": {...}, "04": {...}, "04.quick": {...}}`, applied in that order over the notebook's own values.
  *
@@ -21,6 +22,7 @@ import type { ExperimentInput } from "./experiment/config.ts";
 import { experimentConfig } from "./experiment/config.ts";
 import { runExperiment } from "./experiment/run.ts";
 import type { RunRecord } from "./record.ts";
+import { methodOrder } from "./unlearn/registry.ts";
 
 export interface NotebookSetup<P> {
   id: string;
@@ -76,7 +78,15 @@ export async function runChapter(
   sub: string,
   input: ExperimentInput,
 ): Promise<{ records: RunRecord[]; reused: boolean }> {
-  const cfg = experimentConfig({ name: sub, ...input, out: `${nb.out}/${sub}`, ...(nb.mode === "quick" ? { rerun: true } : {}) });
+  // Full mode: a run with the same configuration anywhere under results/ (the main job, another notebook)
+  // is read back instead of recomputed. Quick mode: always recomputed.
+  const cfg = experimentConfig({
+    name: sub,
+    reuse: nb.mode === "full" ? [`${ROOT}results`] : [],
+    ...input,
+    out: `${nb.out}/${sub}`,
+    ...(nb.mode === "quick" ? { rerun: true } : {}),
+  });
   let fresh = 0;
   const records = await runExperiment(cfg, { onRecord: (_r, resumed) => void (resumed || fresh++) });
   return { records, reused: fresh === 0 };
@@ -87,4 +97,9 @@ export function describeSetup<P>(nb: NotebookSetup<P>): string {
   const rel = nb.out.startsWith(ROOT) ? nb.out.slice(ROOT.length) : nb.out;
   const other = nb.mode === "quick" ? "unset UNLEARN_QUICK for full mode" : "UNLEARN_QUICK=1 for quick mode";
   return `notebook ${nb.id}: ${nb.mode} mode (${other}); results in ${rel}/; parameters ${JSON.stringify(nb.params)}`;
+}
+
+/** Method names for a notebook parameter: a list, or "all" for every registered method. */
+export function methodNames(methods: string[] | "all"): string[] {
+  return methods === "all" ? methodOrder() : methods;
 }

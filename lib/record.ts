@@ -74,6 +74,8 @@ export interface RunRecord {
   dataset: string;
   /** Checksum of the data set's contents as read (empty where not computed). */
   dataChecksum: string;
+  /** Fingerprint of the code that decides a run's numbers (kernels, models, training, methods, metrics). */
+  numerics: string;
   paradigm: string;
   seed: number;
   model: ModelConfig;

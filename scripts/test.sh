@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The kit's whole test suite: type-check, lint, unit tests, then every notebook executed headless in
-# quick mode. Prints one plain summary line at the end, "N passed, N failed", counting each unit test,
-# the type-check, the lint and each notebook once. Exit status 0 only if nothing failed.
+# The kit's whole test suite: type-check, lint, format check, unit tests, then every notebook executed
+# headless in quick mode. Prints one plain summary line at the end, "N passed, N failed", counting each unit
+# test, the type-check, the lint, the format check and each notebook once. Exit status 0 only if nothing failed.
 #   scripts/test.sh [--no-notebooks] [deno test filter args…]
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -22,9 +22,9 @@ step() { # name, command…
   fi
 }
 
-mapfile -t entry < <(ls ./*.ts 2>/dev/null)
-step typecheck $deno check lib/ tests/ bench/ scripts/ "${entry[@]}"
-step lint $deno lint lib/ tests/ bench/ scripts/ "${entry[@]}"
+step typecheck $deno check lib/ cli/ tests/ bench/ scripts/
+step lint $deno lint
+step format $deno fmt --check
 
 $deno test -A --parallel tests/ "$@" 2>&1 | tee "$log/unit.log" | grep -E "^(ok|FAILED) \||\.\.\. FAILED|^ERRORS" || true
 summary=$(grep -E "^(ok|FAILED) \| [0-9]+ passed" "$log/unit.log" | tail -1)

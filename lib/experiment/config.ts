@@ -72,6 +72,11 @@ export interface ExperimentConfig {
   progress: boolean;
   /** Recompute runs whose records are already in `out` (otherwise they are skipped and read back). */
   rerun: boolean;
+  /**
+   * Other results folders whose finished records answer this run's requests too (one run per
+   * configuration: a notebook and the main job with the same configuration share their records).
+   */
+  reuse: string[];
   /** Replace the test split by one that throws on any read (searches: selection never sees test data). */
   sealTest: boolean;
 }
@@ -104,6 +109,7 @@ export interface ExperimentInput {
   cacheDir?: string;
   progress?: boolean;
   rerun?: boolean;
+  reuse?: string[];
   sealTest?: boolean;
 }
 
@@ -368,8 +374,29 @@ export function experimentConfig(input: ExperimentInput): ExperimentConfig {
     cacheDir,
     progress: input.progress ?? true,
     rerun: input.rerun ?? isRerun(),
+    reuse: recordFolders(input.reuse ?? []),
     sealTest: input.sealTest ?? false,
   };
+}
+
+/**
+ * The folders holding a records.jsonl at or below each path (three levels deep at most), for `reuse`;
+ * a path that does not exist contributes nothing.
+ */
+export function recordFolders(paths: string[]): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(dir)];
+    } catch {
+      return;
+    }
+    if (entries.some((e) => e.isFile && e.name === "records.jsonl")) out.push(dir.replace(/\/+$/, ""));
+    if (depth > 0) { for (const e of entries) if (e.isDirectory && e.name !== "splits") walk(`${dir}/${e.name}`, depth - 1); }
+  };
+  for (const p of paths) walk(p, 3);
+  return [...new Set(out)];
 }
 
 /** The selection a run starts from: its own name, none, or the config's. */

@@ -34,7 +34,7 @@ import type { ExperimentConfig, RunRequest } from "./config.ts";
 import { checkAgainstData, runSelection } from "./config.ts";
 import { resolveMethodOptions } from "./options.ts";
 import type { PreparedTask } from "./task.ts";
-import { makeTask, prepareTask, SealedTestError, sealTest } from "./task.ts";
+import { makeTask, numericsFingerprint, prepareTask, SealedTestError, sealTest } from "./task.ts";
 
 /** A run request made concrete for one task: the method, its options with their layers, its identity. */
 export interface ResolvedRun {
@@ -111,6 +111,8 @@ export async function resolveRun(
   const configHash = (await sha256Hex(canonicalJson({
     dataset: cfg.dataset,
     dataChecksum,
+    backend: backendInfo().name,
+    numerics: await numericsFingerprint("run"),
     model,
     split: { ...cfg.split, paradigm },
     training: cfg.training,
@@ -243,23 +245,46 @@ export async function loadData(
   return { bundle: await loadDataset(cfg.dataset, cfg.dataDir), superClasses: datasetSpec(cfg.dataset).superClasses };
 }
 
-/** Records already in `<out>/records.jsonl`, by key (the latest of repeats wins). */
-async function finishedRecords(out: string): Promise<Map<string, RunRecord>> {
-  const byKey = new Map<string, RunRecord>();
-  try {
-    await Deno.stat(`${out}/records.jsonl`);
-  } catch {
-    return byKey;
+/** A finished record and the folder it was found in. */
+interface Finished {
+  record: RunRecord;
+  folder: string;
+}
+
+/**
+ * Records already in `<out>/records.jsonl` and in the `reuse` folders, by key (the latest of repeats wins;
+ * `out`'s own records win over the others).
+ */
+async function finishedRecords(out: string, reuse: string[]): Promise<Map<string, Finished>> {
+  const byKey = new Map<string, Finished>();
+  for (const folder of [...reuse.filter((f) => f !== out), out]) {
+    try {
+      await Deno.stat(`${folder}/records.jsonl`);
+    } catch {
+      continue;
+    }
+    const { records, skipped } = await readRecordsWithSkips([`${folder}/records.jsonl`]);
+    // Other folders may hold other kinds of records; only this run's own folder is worth a warning.
+    if (folder === out) { for (const s of skipped) console.error(`warning: ${s.file}:${s.line}: skipped (${s.why})`); }
+    for (const record of records) byKey.set(recordKey(record), { record, folder });
   }
-  const { records, skipped } = await readRecordsWithSkips([`${out}/records.jsonl`]);
-  for (const s of skipped) console.error(`warning: ${s.file}:${s.line}: skipped (${s.why})`);
-  for (const r of records) byKey.set(recordKey(r), r);
   return byKey;
 }
 
+/** A record found in another folder, copied (with its split file) into `out`, so each folder is whole. */
+async function adopt(f: Finished, out: string): Promise<void> {
+  if (f.folder === out) return;
+  await Deno.mkdir(`${out}/splits`, { recursive: true });
+  await Deno.copyFile(`${f.folder}/${f.record.split.indexFile}`, `${out}/${f.record.split.indexFile}`).catch((e) => {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  });
+  await appendRecord(`${out}/records.jsonl`, f.record);
+}
+
 /** Whether a stored record answers a request: same key, and every metric asked for was measured. */
-function covers(r: RunRecord | undefined, metricNames: string[]): boolean {
-  if (!r) return false;
+function covers(f: Finished | undefined, metricNames: string[]): boolean {
+  if (!f) return false;
+  const r = f.record;
   return r.status !== "ok" || metricNames.every((m) => r.metricNames.includes(m));
 }
 
@@ -275,7 +300,7 @@ export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {})
   const dataChecksum = "";
   const metricNames = expandMetrics(cfg.metrics);
   const wantsReference = needsReference(cfg.metrics);
-  const finished = cfg.rerun ? new Map<string, RunRecord>() : await finishedRecords(cfg.out);
+  const finished = cfg.rerun ? new Map<string, Finished>() : await finishedRecords(cfg.out, cfg.reuse);
   await Deno.mkdir(cfg.out, { recursive: true });
   const recordsFile = `${cfg.out}/records.jsonl`;
   const env = environment(backendInfo());
@@ -299,11 +324,12 @@ export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {})
       const done = resolved.filter((run) => !todo.includes(run));
       const taskRecords: RunRecord[] = [];
       for (const run of done) {
-        const mine = [...finished.values()].filter((r) => r.configHash === run.configHash && r.seed === seed);
-        mine.sort((a, b) => (a.tags.epoch ?? Infinity) - (b.tags.epoch ?? Infinity));
-        for (const r of mine) {
-          taskRecords.push(r);
-          hooks.onRecord?.(r, true);
+        const mine = [...finished.values()].filter((f) => f.record.configHash === run.configHash && f.record.seed === seed);
+        mine.sort((a, b) => (a.record.tags.epoch ?? Infinity) - (b.record.tags.epoch ?? Infinity));
+        for (const f of mine) {
+          await adopt(f, cfg.out);
+          taskRecords.push(f.record);
+          hooks.onRecord?.(f.record, true);
         }
       }
       if (todo.length > 0) {
@@ -338,6 +364,7 @@ export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {})
               configHash: run.configHash,
               dataset: cfg.dataset,
               dataChecksum,
+              numerics: await numericsFingerprint("run"),
               paradigm,
               seed,
               model: prepared.original.config,

@@ -53,33 +53,67 @@ interface CacheManifest {
 const MODEL_FILES = ["model.json", "weights.bin", "net.json"];
 const CHECK_SIZE = 256;
 
-let numericsCache: Promise<string> | undefined;
+const numericsCache = new Map<string, Promise<string>>();
+
+/** The files whose code decides an original model's numbers, and (scope "run") a run's. */
+const NUMERICS_FILES = {
+  original: {
+    files: ["backend.ts", "train.ts", "smoothing.ts", "rng.ts", "data/splits.ts", "data/augment.ts", "experiment/task.ts"],
+    dirs: ["backend", "backend/native", "models"],
+  },
+  run: {
+    files: [
+      "backend.ts",
+      "train.ts",
+      "smoothing.ts",
+      "rng.ts",
+      "data/splits.ts",
+      "data/augment.ts",
+      "experiment/task.ts",
+      "experiment/run.ts",
+    ],
+    dirs: ["backend", "backend/native", "models", "unlearn", "unlearn/loops", "metrics"],
+  },
+};
+
+/** Source text without comments and blank space, so a reworded comment does not count as a change. */
+function codeOnly(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'`])\/\/[^\n]*/g, "$1").replace(/\s+/g, " ");
+}
 
 /**
- * A fingerprint of the code that decides an original model's numbers: the kernels, the backend choice,
- * the models, the training loop, the splits and the random streams. Where the sources cannot be read
- * (a bundled kit), the git commit stands in.
+ * A fingerprint of the code that decides the numbers: for an original model ("original") the kernels,
+ * the backend choice, the models, the training loop, the splits and the random streams; for a run
+ * ("run") also the methods and the metrics. Comments do not count. Where the sources cannot be read (a
+ * bundled kit), the unreadable files count as such.
  */
-export function numericsFingerprint(): Promise<string> {
-  numericsCache ??= (async () => {
-    const lib = new URL("../", import.meta.url);
-    const files: string[] = ["backend.ts", "train.ts", "smoothing.ts", "rng.ts", "data/splits.ts", "data/augment.ts"];
-    for (const dir of ["backend", "models"]) {
-      try {
-        for await (const e of Deno.readDir(new URL(dir, lib))) if (e.isFile && e.name.endsWith(".ts")) files.push(`${dir}/${e.name}`);
-      } catch { /* not readable: the rest still counts */ }
-    }
-    const parts: string[] = [];
-    for (const f of files.sort()) {
-      try {
-        parts.push(`${f}:${await sha256Hex(await Deno.readFile(new URL(f, lib)))}`);
-      } catch {
-        parts.push(`${f}:unreadable`);
+export function numericsFingerprint(scope: keyof typeof NUMERICS_FILES = "original"): Promise<string> {
+  let cached = numericsCache.get(scope);
+  if (!cached) {
+    cached = (async () => {
+      const lib = new URL("../", import.meta.url);
+      const { files: own, dirs } = NUMERICS_FILES[scope];
+      const files = [...own];
+      for (const dir of dirs) {
+        try {
+          for await (const e of Deno.readDir(new URL(`${dir}/`, lib))) {
+            if (e.isFile && e.name.endsWith(".ts")) files.push(`${dir}/${e.name}`);
+          }
+        } catch { /* absent: the rest still counts */ }
       }
-    }
-    return (await sha256Hex(parts.join("\n"))).slice(0, 16);
-  })();
-  return numericsCache;
+      const parts: string[] = [];
+      for (const f of files.sort()) {
+        try {
+          parts.push(`${f}:${await sha256Hex(codeOnly(await Deno.readTextFile(new URL(f, lib))))}`);
+        } catch {
+          parts.push(`${f}:unreadable`);
+        }
+      }
+      return (await sha256Hex(parts.join("\n"))).slice(0, 16);
+    })();
+    numericsCache.set(scope, cached);
+  }
+  return cached;
 }
 
 function checkSample(task: ForgetTask, seed: number): Int32Array {

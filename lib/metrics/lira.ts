@@ -24,6 +24,7 @@
  * (`liraAttack({ ugradsl: net, retrain: retrainNet }, task)`), or compare the LiRA_* metrics of the
  * Retrain record of the same split and seed.
  */
+import { KitError } from "../errors.ts";
 import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "../data/types.ts";
 import type { ForgetTask } from "../data/splits.ts";
@@ -118,8 +119,8 @@ function outStats(phis: Float64Array[], globalVariance: boolean, pooledVar?: num
  */
 export function trainReferences(task: ForgetTask, config: ModelConfig, options: Partial<LiraOptions> = {}): LiraReferences {
   const opts = { ...DEFAULT_LIRA, ...options, training: { ...DEFAULT_LIRA.training, ...options.training } };
-  if (opts.references < 2) throw new Error(`LiRA: references must be at least 2, got ${opts.references}`);
-  if (!(opts.fraction > 0 && opts.fraction <= 1)) throw new Error(`LiRA: fraction must be in (0, 1], got ${opts.fraction}`);
+  if (opts.references < 2) throw new KitError(`LiRA: references must be at least 2, got ${opts.references}`);
+  if (!(opts.fraction > 0 && opts.fraction <= 1)) throw new KitError(`LiRA: fraction must be in (0, 1], got ${opts.fraction}`);
   const started = performance.now();
   const phiForget: Float64Array[] = [];
   const phiTest: Float64Array[] = [];

@@ -1,5 +1,5 @@
 /**
- * Membership inference as the paper reports it (NOTES §6, after Jia et al. 2023 and Song & Mittal 2021).
+ * Membership inference as the paper reports it (docs/paper.md §6, after Jia et al. 2023 and Song & Mittal 2021).
  *
  * MIA-efficacy. Per-sample features from the model's softmax (correctness, confidence p_y, entropy,
  * modified entropy, the whole probability vector); for each feature one RBF SVM (C = 3,
@@ -10,7 +10,7 @@
  *
  * Differences from the public reference code, on purpose:
  * - modified entropy is Song & Mittal's formula per row (the reference indexes columns and uses log p
- *   where log(1 − p) belongs; NOTES §6);
+ *   where log(1 − p) belongs; docs/paper.md §6);
  * - members are a random sample of D_r drawn from the run's seeded generator (the reference takes the
  *   first |D_te| rows of D_r in loader order);
  * - for speed, when |D_te| > `maxNonMembers` both sides are subsampled to `maxNonMembers` rows

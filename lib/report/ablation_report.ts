@@ -10,7 +10,7 @@ import type { PlotlyFigure } from "./plots.ts";
 import { buildTable, stat } from "./table.ts";
 import type { Stat, Table } from "./table.ts";
 import type { Check, Verdict } from "./verdicts.ts";
-import { makeVerdict } from "./verdicts.ts";
+import { makeVerdict, passLevel } from "./verdicts.ts";
 
 /** Mean ± std over seeds of every metric of each variant's records at `epoch` (undefined: end state). */
 export function variantStats(rows: RunRecord[], ablation: string, epoch?: number): Map<string, Record<string, Stat>> {
@@ -122,10 +122,11 @@ export function ablationVerdict(rows: RunRecord[]): Verdict {
   const sum = (v: string) => t8.get(v)?.Sum?.mean;
   const better = (a: string, b: string, claim: string, paper: string): Check => {
     const [va, vb] = [sum(a), sum(b)];
+    const rule = `mean Sum of ${TABLE8_NAMES[a]} > that of ${TABLE8_NAMES[b]}`;
     if (va === undefined || vb === undefined || !Number.isFinite(va) || !Number.isFinite(vb)) {
-      return { claim, paper, observed: `not measured (${va === undefined ? a : b} missing)`, pass: null };
+      return { claim, paper, rule, observed: `not measured (${va === undefined ? a : b} missing)`, level: "not measured" };
     }
-    return { claim, paper, observed: `Sum ${TABLE8_NAMES[a]} ${f2(va)} vs ${TABLE8_NAMES[b]} ${f2(vb)}`, pass: va > vb };
+    return { claim, paper, rule, observed: `Sum ${TABLE8_NAMES[a]} ${f2(va)} vs ${TABLE8_NAMES[b]} ${f2(vb)}`, level: passLevel(va > vb) };
   };
   const checks: Check[] = [
     better("ga+gm", "ga", "Table 8: gradient mixing improves GA (Sum)", "205.42 vs 195.78"),
@@ -144,8 +145,15 @@ export function ablationVerdict(rows: RunRecord[]): Verdict {
   const negatives = [...byRate.entries()].filter(([a]) => a < 0).sort((x, y) => y[0] - x[0]);
   const fig3Paper = "Fig. 3 (UGradSL+, random, CIFAR-10): UA rises as α turns negative, TA stays level";
   const fig3Claim = "Fig. 3: some negative smooth rate raises UA over α = 0 while TA stays within 5 points";
+  const FIG3_RULE = "some α < 0 with mean TA ≥ TA(α = 0) − 5 has mean UA > UA(α = 0) (rule changed after a failing run; see notebook 08)";
   if (!zero || negatives.length === 0) {
-    checks.push({ claim: fig3Claim, paper: fig3Paper, observed: "not measured (no α = 0 or α < 0 rows)", pass: null });
+    checks.push({
+      claim: fig3Claim,
+      paper: fig3Paper,
+      rule: FIG3_RULE,
+      observed: "not measured (no α = 0 or α < 0 rows)",
+      level: "not measured",
+    });
   } else {
     // "Improve UA without significant drop of TA": is there an α < 0 that does both? (Taking the α of
     // highest UA instead would test the most extreme rate of the sweep, which no reading of the claim asks.)
@@ -159,7 +167,8 @@ export function ablationVerdict(rows: RunRecord[]): Verdict {
       observed: best
         ? `α = ${best[0]}: UA ${f2(best[1].UA)}, TA ${f2(best[1].TA)} vs α = 0: UA ${f2(zero.UA)}, TA ${f2(zero.TA)}${extremeText}`
         : `every α < 0 loses more than 5 points of TA (α = 0: TA ${f2(zero.TA)})${extremeText}`,
-      pass: best !== undefined && best[1].UA > zero.UA,
+      rule: FIG3_RULE,
+      level: passLevel(best !== undefined && best[1].UA > zero.UA),
     });
   }
 
@@ -174,10 +183,10 @@ export function ablationVerdict(rows: RunRecord[]): Verdict {
     text: (...v: number[]) => string,
   ): Check => {
     if (vals.some((v) => v === undefined || !Number.isFinite(v))) {
-      return { claim, paper, observed: "not measured (no Table 14 rows)", pass: null };
+      return { claim, paper, rule: claim, observed: "not measured (no Table 14 rows)", level: "not measured" };
     }
     const v = vals as number[];
-    return { claim, paper, observed: text(...v), pass: test(...v) };
+    return { claim, paper, rule: claim, observed: text(...v), level: passLevel(test(...v)) };
   };
   checks.push(
     t14(

@@ -26,17 +26,41 @@ import {
 } from "./verdicts.ts";
 import type { StreisandData } from "../metrics/streisand.ts";
 import { ablationFigures, ablationVerdict } from "./ablation_report.ts";
+import type { TheoryRecords } from "./theory_report.ts";
+import {
+  loadTheoryRecords,
+  theorem1Figures,
+  theorem1Verdict,
+  theorem2Figures,
+  theorem2Verdict,
+  theorem3Figures,
+  theorem3Verdict,
+} from "./theory_report.ts";
 
-export interface ChapterSpec {
+export interface ChapterSpec<T = unknown> {
   id: string;
   file: string;
   title: string;
   /** The paper's tables and figures it reproduces. */
   paper: string;
-  /** Results folders under the notebook's folder, each holding records.jsonl. */
-  subs: string[];
-  figures(records: RunRecord[]): Record<string, PlotlyFigure>;
-  verdict(records: RunRecord[]): Verdict;
+  /** What the chapter reads in a mode, or null when it has not been run in that mode. */
+  load(mode: NotebookMode): Promise<T | null>;
+  figures(data: T): Record<string, PlotlyFigure>;
+  verdict(data: T): Verdict;
+}
+
+/** A chapter over run records kept in results folders under the notebook's folder. */
+function recordChapter(spec: Omit<ChapterSpec<RunRecord[]>, "load"> & { subs: string[] }): ChapterSpec {
+  const { subs, ...rest } = spec;
+  return { ...rest, load: (mode) => readChapterFolders(spec.id, subs, mode) } as ChapterSpec;
+}
+
+/** A chapter over the theory records (results/theory/). */
+function theoryChapter<T>(
+  spec: Omit<ChapterSpec<T>, "load"> & { names: (keyof TheoryRecords)[]; pick: (t: TheoryRecords) => T },
+): ChapterSpec {
+  const { names, pick, ...rest } = spec;
+  return { ...rest, load: async (mode) => (await loadTheoryRecords(mode, names).then((t) => (t ? pick(t) : null))) } as ChapterSpec;
 }
 
 /** Notebook 09's extra columns. */
@@ -67,7 +91,37 @@ export function streisandOfRecord(records: RunRecord[], paradigm: string, method
 }
 
 export const CHAPTERS: Record<string, ChapterSpec> = {
-  "00": {
+  "01": theoryChapter({
+    id: "01",
+    file: "01_theorem1_gradient_ascent.ipynb",
+    title: "Theorem 1: gradient ascent alone",
+    paper: "§3.2, Theorem 1, Eq. 3",
+    names: ["theorem1"],
+    pick: (t) => t.theorem1!,
+    figures: theorem1Figures,
+    verdict: theorem1Verdict,
+  }),
+  "02": theoryChapter({
+    id: "02",
+    file: "02_theorem2_negative_smoothing.ipynb",
+    title: "Theorem 2 and Figure 5: negative smoothing helps",
+    paper: "§3.3, Theorem 2, Eq. 5, Fig. 5",
+    names: ["theorem2", "figure5"],
+    pick: (t) => t,
+    figures: (t) => theorem2Figures(t.theorem2!, t.figure5),
+    verdict: (t) => theorem2Verdict(t.theorem2!, t.figure5),
+  }),
+  "03": theoryChapter({
+    id: "03",
+    file: "03_theorem3_label_ldp.ipynb",
+    title: "Theorem 3: label local differential privacy",
+    paper: "§3.4, Definition 1, Theorem 3",
+    names: ["theorem3"],
+    pick: (t) => t.theorem3!,
+    figures: theorem3Figures,
+    verdict: theorem3Verdict,
+  }),
+  "00": recordChapter({
     id: "00",
     file: "00_quickstart.ipynb",
     title: "Quickstart: load data, unlearn one class, read the table",
@@ -75,8 +129,8 @@ export const CHAPTERS: Record<string, ChapterSpec> = {
     subs: ["classwise"],
     figures: (r) => ({ metrics: metricBars(tableOf(r)) }),
     verdict: quickstartVerdict,
-  },
-  "04": {
+  }),
+  "04": recordChapter({
     id: "04",
     file: "04_classwise.ipynb",
     title: "Class-wise forgetting",
@@ -84,8 +138,8 @@ export const CHAPTERS: Record<string, ChapterSpec> = {
     subs: ["classwise"],
     figures: (r) => standardFigures(r),
     verdict: classwiseVerdict,
-  },
-  "05": {
+  }),
+  "05": recordChapter({
     id: "05",
     file: "05_random.ipynb",
     title: "Random forgetting",
@@ -93,8 +147,8 @@ export const CHAPTERS: Record<string, ChapterSpec> = {
     subs: ["main"],
     figures: (r) => standardFigures(r),
     verdict: randomVerdict,
-  },
-  "06": {
+  }),
+  "06": recordChapter({
     id: "06",
     file: "06_group.ipynb",
     title: "Group forgetting",
@@ -102,8 +156,8 @@ export const CHAPTERS: Record<string, ChapterSpec> = {
     subs: ["main"],
     figures: (r) => standardFigures(r),
     verdict: groupVerdict,
-  },
-  "07": {
+  }),
+  "07": recordChapter({
     id: "07",
     file: "07_identity.ipynb",
     title: "Identity forgetting on the Debian corpus",
@@ -111,8 +165,8 @@ export const CHAPTERS: Record<string, ChapterSpec> = {
     subs: ["main"],
     figures: (r) => standardFigures(r),
     verdict: identityVerdict,
-  },
-  "08": {
+  }),
+  "08": recordChapter({
     id: "08",
     file: "08_ablations.ipynb",
     title: "Ablations",
@@ -120,8 +174,8 @@ export const CHAPTERS: Record<string, ChapterSpec> = {
     subs: ["table8", "fig3", "table14"],
     figures: ablationFigures,
     verdict: ablationVerdict,
-  },
-  "09": {
+  }),
+  "09": recordChapter({
     id: "09",
     file: "09_mia_streisand.ipynb",
     title: "MIA and the Streisand effect",
@@ -165,8 +219,8 @@ export const CHAPTERS: Record<string, ChapterSpec> = {
       return out;
     },
     verdict: miaVerdict,
-  },
-  "10": {
+  }),
+  "10": recordChapter({
     id: "10",
     file: "10_architectures.ipynb",
     title: "Other architectures",
@@ -182,12 +236,12 @@ export const CHAPTERS: Record<string, ChapterSpec> = {
       return out;
     },
     verdict: architecturesVerdict,
-  },
+  }),
 };
 
 export function chapterSpec(id: string): ChapterSpec {
   const spec = CHAPTERS[id];
-  if (!spec) throw new KitError(`unknown notebook "${id}": valid ids are ${Object.keys(CHAPTERS).join(", ")}`);
+  if (!spec) throw new KitError(`unknown notebook "${id}": valid ids are ${Object.keys(CHAPTERS).sort().join(", ")}`);
   return spec;
 }
 
@@ -195,10 +249,9 @@ export function chapterSpec(id: string): ChapterSpec {
  * A notebook's records from its results folders in a mode, or null when a folder has no records (the
  * notebook has not been run in that mode).
  */
-export async function loadChapterRecords(id: string, mode: NotebookMode): Promise<RunRecord[] | null> {
-  const spec = chapterSpec(id);
+async function readChapterFolders(id: string, subs: string[], mode: NotebookMode): Promise<RunRecord[] | null> {
   const out: RunRecord[] = [];
-  for (const sub of spec.subs) {
+  for (const sub of subs) {
     const file = `${notebookResultsDir(id, mode)}/${sub}/records.jsonl`;
     try {
       await Deno.stat(file);

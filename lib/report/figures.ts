@@ -1,6 +1,6 @@
 /**
  * Static images of Plotly figures, rendered by the real plotly.js in Debian's headless Chromium
- * (/work/shared/ENVIRONMENT.md): a page in a fresh temporary folder loads the local copy of
+ * (docs/toolchain.md §2): a page in a fresh temporary folder loads the local copy of
  * `plotly.js-dist` from node_modules through a file:// URL, calls `Plotly.toImage` for every figure, and
  * writes the results into the DOM, which `chromium --headless --dump-dom` prints. Nothing is downloaded:
  * Chromium runs with networking, updates and sync off, in a fresh --user-data-dir that is removed after.

@@ -6,25 +6,13 @@
  * plots_mia.ts; both share the `PlotlyFigure` type.
  */
 import type { Dataset } from "../data/types.ts";
-import { METHODS } from "../unlearn/registry.ts";
-import type { PlotlyFigure } from "./plots_mia.ts";
+import type { PlotlyFigure } from "./figure.ts";
+import { methodColor, PALETTE, titled } from "./figure.ts";
 import { columnTitle, stat } from "./table.ts";
 import type { Table } from "./table.ts";
 
-export type { PlotlyFigure } from "./plots_mia.ts";
-
-const SPARE = ["#843c39", "#7b4173", "#5254a3", "#6b6ecf", "#9c9ede", "#cedb9c", "#e7ba52", "#ad494a"];
-
-/** A method's colour, the same in every figure: from its file (`display.color`), else a stable spare. */
-export function methodColor(method: string): string {
-  const own = METHODS[method]?.display.color;
-  if (own) return own;
-  let h = 0;
-  for (const ch of method) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-  return SPARE[h % SPARE.length];
-}
-
-const titled = (text: string) => ({ text });
+export type { PlotlyFigure } from "./figure.ts";
+export { figureTitle, methodColor } from "./figure.ts";
 
 export interface MetricBarsOptions {
   /** Metrics on the x axis (default: UA, MIA, RA, TA, those the table has). */
@@ -149,7 +137,7 @@ export function sweepLines(
 ): PlotlyFigure {
   const metrics = options.metrics ?? ["UA", "MIA", "RA", "TA"].filter((m) => points.some((p) => Number.isFinite(p.metrics[m])));
   const xs = [...new Set(points.map((p) => p.x))].sort((a, b) => a - b);
-  const palette = ["#d62728", "#9467bd", "#1f77b4", "#2ca02c", "#ff7f0e", "#8c564b"];
+  const palette = PALETTE;
   const data: Record<string, unknown>[] = metrics.map((m, i) => {
     const stats = xs.map((x) => stat(points.filter((p) => p.x === x).map((p) => p.metrics[m])));
     return {
@@ -214,12 +202,6 @@ export function seriesLines(
   };
 }
 
-/** The title of a figure, or "figure". */
-export function figureTitle(fig: PlotlyFigure): string {
-  const t = fig.layout.title as { text?: string } | string | undefined;
-  return (typeof t === "string" ? t : t?.text) ?? "figure";
-}
-
 function finiteOrNull(v: number | undefined): number | null {
   return v !== undefined && Number.isFinite(v) ? v : null;
 }
@@ -281,7 +263,7 @@ export function labelledBars(
       x: bars.map((b) => b.label),
       y: bars.map((b) => finiteOrNull(b.value)),
       error_y: { type: "data", array: bars.map((b) => b.error ?? 0), visible: bars.some((b) => (b.error ?? 0) > 0) },
-      marker: { color: bars.map((b, i) => b.color ?? SPARE[i % SPARE.length]) },
+      marker: { color: bars.map((b, i) => b.color ?? PALETTE[i % PALETTE.length]) },
     }],
     layout: {
       title: titled(options.title ?? "bars"),

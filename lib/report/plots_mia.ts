@@ -7,10 +7,8 @@
  */
 import type { StreisandData } from "../metrics/streisand.ts";
 
-export interface PlotlyFigure {
-  data: Record<string, unknown>[];
-  layout: Record<string, unknown>;
-}
+import type { PlotlyFigure } from "./figure.ts";
+export type { PlotlyFigure } from "./figure.ts";
 
 const SET_LABEL: Record<string, string> = { forget: "D_f (forgotten)", retain: "D_r (retained)", test: "D_te (test)" };
 const SET_COLOR: Record<string, string> = { forget: "#d62728", retain: "#1f77b4", test: "#2ca02c" };

@@ -12,76 +12,62 @@
  */
 import type { RunRecord } from "../record.ts";
 import type { Table } from "./table.ts";
-import { buildTable, escapeHtml } from "./table.ts";
+import type { Check, Level, Verdict } from "../verdict.ts";
+import { verdictOf } from "../verdict.ts";
+import { displayable, escapeHtml } from "./html.ts";
+import { buildTable } from "./table.ts";
 
 const AVG_GAP = "AvgGap";
 const SUM = "Sum";
 const RTE = "rteSeconds";
 
-export type VerdictLevel = "holds" | "partly" | "does not hold" | "not measured";
+export type { Check, Level, Verdict } from "../verdict.ts";
 
-export interface Check {
-  /** The claim this check tests, in words. */
-  claim: string;
-  /** What the paper reports for it (table and numbers). */
-  paper: string;
-  /** What the records show. */
-  observed: string;
-  /** null: the methods or metrics it needs are not in the records. */
-  pass: boolean | null;
-}
-
-export interface Verdict {
-  title: string;
-  claim: string;
-  level: VerdictLevel;
-  checks: Check[];
-  /** Context a reader needs (sizes, seeds, what is missing). */
-  notes: string[];
-}
-
-const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
-
-export function levelOf(checks: Check[]): VerdictLevel {
-  const measured = checks.filter((c) => c.pass !== null);
-  if (measured.length === 0) return "not measured";
-  if (measured.every((c) => c.pass)) return "holds";
-  if (measured.every((c) => !c.pass)) return "does not hold";
-  return "partly";
-}
+const LEVEL_COLORS: Record<Level, string> = {
+  holds: "#2ca02c",
+  partly: "#e69500",
+  "does not hold": "#d62728",
+  inconclusive: "#7f7f7f",
+  "not measured": "#7f7f7f",
+};
+const MARKS: Record<Level, string> = { holds: "pass", partly: "part", "does not hold": "FAIL", inconclusive: "n/c", "not measured": "n/m" };
 
 export function verdictText(v: Verdict): string {
-  const mark = (c: Check) => (c.pass === null ? "[ n/m ]" : c.pass ? "[ pass ]" : "[ FAIL ]");
   return [
     `VERDICT: ${v.level.toUpperCase()} — ${v.title}`,
     `Claim: ${v.claim}`,
-    ...v.checks.map((c) => `${mark(c)} ${c.claim}\n         paper: ${c.paper}\n         here:  ${c.observed}`),
+    ...v.checks.map((c) =>
+      `[ ${MARKS[c.level]} ] ${c.claim}\n         rule:  ${c.rule}${
+        c.paper ? `\n         paper: ${c.paper}` : ""
+      }\n         here:  ${c.observed}`
+    ),
     ...v.notes.map((n) => `note: ${n}`),
   ].join("\n");
 }
 
 export function verdictHtml(v: Verdict): string {
-  const color = { holds: "#2ca02c", partly: "#e69500", "does not hold": "#d62728", "not measured": "#7f7f7f" }[v.level];
   const rows = v.checks.map((c) =>
-    `<tr><td>${c.pass === null ? "n/m" : c.pass ? "✔" : "✘"}</td><td style="text-align:left">${escapeHtml(c.claim)}</td>` +
-    `<td style="text-align:left">${escapeHtml(c.paper)}</td><td style="text-align:left">${escapeHtml(c.observed)}</td></tr>`
+    `<tr><td style="color:${LEVEL_COLORS[c.level]}">${MARKS[c.level]}</td><td style="text-align:left">${escapeHtml(c.claim)}</td>` +
+    `<td style="text-align:left">${escapeHtml(c.rule)}</td><td style="text-align:left">${escapeHtml(c.paper ?? "")}</td>` +
+    `<td style="text-align:left">${escapeHtml(c.observed)}</td></tr>`
   ).join("");
   const notes = v.notes.length ? `<ul>${v.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>` : "";
-  return `<div><p style="font-size:1.2em"><b>VERDICT: <span style="color:${color}">${v.level.toUpperCase()}</span></b> — ${
+  return `<div><p style="font-size:1.2em"><b>VERDICT: <span style="color:${LEVEL_COLORS[v.level]}">${v.level.toUpperCase()}</span></b> — ${
     escapeHtml(v.title)
-  }</p>` +
-    `<p><i>${escapeHtml(v.claim)}</i></p><table><thead><tr><th></th><th style="text-align:left">check</th>` +
-    `<th style="text-align:left">paper</th><th style="text-align:left">here</th></tr></thead><tbody>${rows}</tbody></table>${notes}</div>`;
+  }</p><p><i>${escapeHtml(v.claim)}</i></p><table><thead><tr><th></th><th style="text-align:left">check</th>` +
+    `<th style="text-align:left">rule</th><th style="text-align:left">paper</th><th style="text-align:left">here</th></tr></thead>` +
+    `<tbody>${rows}</tbody></table>${notes}</div>`;
 }
 
 /** A verdict that displays itself in a notebook (HTML + text). */
 export function makeVerdict(title: string, claim: string, checks: Check[], notes: string[] = []): Verdict {
-  const v: Verdict = { title, claim, level: levelOf(checks), checks, notes };
-  Object.defineProperty(v, JUPYTER_DISPLAY, {
-    value: () => ({ "text/html": verdictHtml(v), "text/plain": verdictText(v) }),
-    enumerable: false,
-  });
-  return v;
+  const v = verdictOf(title, claim, checks, notes);
+  return displayable(v, () => verdictHtml(v), () => verdictText(v));
+}
+
+/** A yes/no/unmeasured outcome as a check's level. */
+export function passLevel(pass: boolean | null): Level {
+  return pass === null ? "not measured" : pass ? "holds" : "does not hold";
 }
 
 /** Means of one block of a table: means.get(label)?.[column], labels as rows show them ("ugradsl (R)"). */
@@ -118,21 +104,24 @@ function missing(m: Means, methods: string[], cols: string[]): string | null {
 /** `a`'s `col` exceeds `b`'s (strictly; `higher` false: is below). */
 export function compare(m: Means, a: string, b: string, col: string, claim: string, paper: string, higher = true): Check {
   const miss = missing(m, [a, b], [col]);
-  if (miss) return { claim, paper, observed: miss, pass: null };
+  const rule = `mean ${col} of ${a} ${higher ? ">" : "<"} that of ${b}`;
+  if (miss) return { claim, paper, rule, observed: miss, level: "not measured" };
   const [va, vb] = [get(m, a, col)!, get(m, b, col)!];
-  return { claim, paper, observed: `${a} ${col} ${f1(va)} vs ${b} ${f1(vb)}`, pass: higher ? va > vb : va < vb };
+  return { claim, paper, rule, observed: `${a} ${col} ${f1(va)} vs ${b} ${f1(vb)}`, level: passLevel(higher ? va > vb : va < vb) };
 }
 
 /** `a`'s `col` is at least `ref`'s minus `tolerance` points. */
 export function noDrop(m: Means, a: string, ref: string, col: string, tolerance: number, claim: string, paper: string): Check {
   const miss = missing(m, [a, ref], [col]);
-  if (miss) return { claim, paper, observed: miss, pass: null };
+  const rule = `mean ${col} of ${a} ≥ that of ${ref} − ${tolerance}`;
+  if (miss) return { claim, paper, rule, observed: miss, level: "not measured" };
   const [va, vr] = [get(m, a, col)!, get(m, ref, col)!];
   return {
     claim,
     paper,
+    rule,
     observed: `${a} ${col} ${f1(va)} vs ${ref} ${f1(vr)} (drop ${f1(vr - va)}, allowed ${tolerance})`,
-    pass: va >= vr - tolerance,
+    level: passLevel(va >= vr - tolerance),
   };
 }
 
@@ -140,14 +129,23 @@ export function noDrop(m: Means, a: string, ref: string, col: string, tolerance:
 export function bestOf(m: Means, ours: string[], others: string[], col: string, claim: string, paper: string, lower = false): Check {
   const have = ours.filter((o) => get(m, o, col) !== undefined);
   const theirs = others.filter((o) => get(m, o, col) !== undefined);
+  const rule = `the ${lower ? "lowest" : "highest"} mean ${col} of ${ours.join("/")} ${lower ? "<" : ">"} that of every one of ${
+    others.join("/")
+  }`;
   if (have.length === 0 || theirs.length === 0) {
-    return { claim, paper, observed: missing(m, [...ours, ...others], [col]) ?? "not measured", pass: null };
+    return { claim, paper, rule, observed: missing(m, [...ours, ...others], [col]) ?? "not measured", level: "not measured" };
   }
   const pick = (xs: string[]) =>
     xs.reduce((a, b) => ((lower ? get(m, b, col)! < get(m, a, col)! : get(m, b, col)! > get(m, a, col)!) ? b : a));
   const [o, t] = [pick(have), pick(theirs)];
   const [vo, vt] = [get(m, o, col)!, get(m, t, col)!];
-  return { claim, paper, observed: `best of ours: ${o} ${col} ${f1(vo)}; best other: ${t} ${f1(vt)}`, pass: lower ? vo < vt : vo > vt };
+  return {
+    claim,
+    paper,
+    rule,
+    observed: `best of ours: ${o} ${col} ${f1(vo)}; best other: ${t} ${f1(vt)}`,
+    level: passLevel(lower ? vo < vt : vo > vt),
+  };
 }
 
 function blockNotes(table: Table, records: RunRecord[]): string[] {
@@ -345,16 +343,24 @@ export function miaVerdict(records: RunRecord[]): Verdict {
       string,
       number,
     ][];
-    if (vals.length === 0) return { claim, paper, observed: "not measured (no AdditionalMIA)", pass: null };
-    return { claim, paper, observed: vals.map(([me, v]) => `${me} ${f1(v)}`).join(", "), pass: vals.every(([, v]) => v >= lo && v <= hi) };
+    const rule = `every method's mean Additional MIA in [${lo}, ${hi}]`;
+    if (vals.length === 0) return { claim, paper, rule, observed: "not measured (no AdditionalMIA)", level: "not measured" };
+    return {
+      claim,
+      paper,
+      rule,
+      observed: vals.map(([me, v]) => `${me} ${f1(v)}`).join(", "),
+      level: passLevel(vals.every(([, v]) => v >= lo && v <= hi)),
+    };
   };
   const streisand = (m: Means, method: string, paradigm: string, tol: number): Check => {
     const claim = `${paradigm}: ${method}'s D_f-vs-D_te predicted-class distance is within ${tol} points of Retrain's`;
     const paper = "Fig. 4 (random, CIFAR-10): UGradSL's confusion on D_f looks like D_te's";
     const miss = missing(m, [method, "retrain"], ["Streisand_TV_pred"]);
-    if (miss) return { claim, paper, observed: miss, pass: null };
+    const rule = `mean TV of ${method} ≤ Retrain's + ${tol}`;
+    if (miss) return { claim, paper, rule, observed: miss, level: "not measured" };
     const [v, r] = [get(m, method, "Streisand_TV_pred")!, get(m, "retrain", "Streisand_TV_pred")!];
-    return { claim, paper, observed: `TV ${f1(v)} vs Retrain ${f1(r)}`, pass: v <= r + tol };
+    return { claim, paper, rule, observed: `TV ${f1(v)} vs Retrain ${f1(r)}`, level: passLevel(v <= r + tol) };
   };
   const recs = records.filter((r) => r.paradigm === "classwise" || r.paradigm === "random");
   const seeds = new Set(recs.map((r) => r.seed)).size;

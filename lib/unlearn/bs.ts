@@ -13,8 +13,9 @@ import type { Dataset } from "../data/types.ts";
 import type { Net } from "../models/types.ts";
 import { crossEntropy } from "../smoothing.ts";
 import { batchOf, epochBatches, logitsOf, Sgd } from "../train.ts";
-import { intRange, logUniform, num, uniform } from "../config.ts";
+import { num, uniform } from "../config.ts";
 import { sgdFields } from "./fields.ts";
+import { SHARED_SPACE } from "./loops/defaults.ts";
 import { defineMethod } from "./types.ts";
 
 /** The smallest and largest input value of a data set (where FGSM clips). */
@@ -49,7 +50,7 @@ export const bs = defineMethod({
     ),
     bound: num(0.1, "ε: FGSM step size in input units", { min: 0, source: "Chen et al. 2023 (ε 0.1)" }),
   },
-  searchSpace: { learningRate: logUniform(1e-5, 1e-1), epochs: intRange(1, 10), bound: uniform(0.02, 0.3) },
+  searchSpace: { ...SHARED_SPACE, bound: uniform(0.02, 0.3) },
   display: { order: 6, color: "#17becf" },
   run(ctx, opts) {
     const { task, original: frozen, start: net } = ctx;

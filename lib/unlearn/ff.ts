@@ -99,7 +99,7 @@ export const ff = defineMethod({
     batchSize: int(256, "samples per per-example-gradient batch", { min: 1, source: "kit" }),
     perExample: perExampleField("kit"),
   },
-  searchSpace: { alpha: logUniform(1e-10, 1e-2), noiseForm: choice("public-code", "fourth-root") },
+  searchSpace: { alpha: logUniform(1e-12, 1e-1), noiseForm: choice("public-code", "fourth-root") },
   display: { order: 4, color: "#e377c2" },
   run(ctx, opts) {
     const { task, start: net } = ctx;

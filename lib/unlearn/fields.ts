@@ -9,6 +9,8 @@ import type { AdaptiveForm, AdaptiveMetric, AdaptiveSpace } from "../smoothing.t
 import { ADAPTIVE_FORMS, ADAPTIVE_METRICS, ADAPTIVE_SPACES } from "../smoothing.ts";
 import type { PerExampleMode } from "./loops/per_example.ts";
 import { PER_EXAMPLE_MODES } from "./loops/per_example.ts";
+import type { TargetEstimate } from "./loops/forget_target.ts";
+import { TARGET_ESTIMATES } from "./loops/forget_target.ts";
 
 type Num = (value: number, source: string) => NumberField;
 
@@ -98,7 +100,15 @@ export const MIXED = {
   plateauTolerance:
     ((v, source) => num(v, "plateau: relative change of the windowed loop loss that counts as flat", { min: 0, source })) as Num,
   plateauPatience: ((v, source) => int(v, "plateau: flat checks in a row before stopping", { min: 1, max: 1000, source })) as Num,
-  checkEvery: ((v, source) => int(v, "steps between stop-rule checks", { min: 1, max: 100000, source })) as Num,
+  targetEstimate: (v: TargetEstimate, source: string): EnumField<TargetEstimate> =>
+    oneOf(
+      TARGET_ESTIMATES,
+      v,
+      "forget-acc target when not given (not class-wise): knn = a 5-NN vote of D_r on D_f; validation = the original's validation accuracy",
+      source,
+    ),
+  plateauWindow:
+    ((v, source) => int(v, "plateau: steps averaged into one window of the loop loss", { min: 1, max: 100000, source })) as Num,
   monitorSize: ((v, source) => int(v, "forget samples the stop rule evaluates", { min: 1, max: 1000000, source })) as Num,
   divergeLoss: ((v, source) => num(v, "a loss magnitude beyond this counts as divergence", { min: 1, source })) as Num,
 };

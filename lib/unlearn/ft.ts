@@ -2,10 +2,9 @@
  * FT: fine-tune θ_o on D_r only, so that D_f is forgotten catastrophically (Warnecke et al. 2021): the
  * gradient-mixed loop with p = 1 (retain descent only) and no stop rule.
  */
-import { intRange, logUniform } from "../config.ts";
 import { MIXED } from "./fields.ts";
 import { gradientMixedMethod } from "./loops/gradient_mixed.ts";
-import { KIT_STOP_RULE, NO_ADAPTIVE_RATE } from "./loops/defaults.ts";
+import { KIT_STOP_RULE, NO_ADAPTIVE_RATE, SHARED_SPACE } from "./loops/defaults.ts";
 
 export const ft = gradientMixedMethod({
   name: "ft",
@@ -30,6 +29,6 @@ export const ft = gradientMixedMethod({
     ...KIT_STOP_RULE,
     stopRule: "none",
   },
-  searchSpace: { learningRate: logUniform(1e-3, 1e-1), epochs: intRange(1, 10) },
+  searchSpace: SHARED_SPACE,
   display: { order: 1, color: "#1f77b4" },
 });

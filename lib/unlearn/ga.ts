@@ -3,10 +3,9 @@
  * p = 0 (no retain descent) and α = 0 (one-hot labels). The ascent objective is unbounded, so the kit adds
  * its stop rule and a clipping option.
  */
-import { intRange, logUniform } from "../config.ts";
 import { MIXED } from "./fields.ts";
 import { gradientMixedMethod } from "./loops/gradient_mixed.ts";
-import { KIT_STOP_RULE, NO_ADAPTIVE_RATE } from "./loops/defaults.ts";
+import { KIT_STOP_RULE, NO_ADAPTIVE_RATE, SHARED_SPACE } from "./loops/defaults.ts";
 
 const STOP = "kit stop rule (loops/defaults.ts)";
 
@@ -25,13 +24,14 @@ export const ga = gradientMixedMethod({
     clipNorm: MIXED.clipNorm(0, "kit: off"),
     stopRule: MIXED.stopRule(KIT_STOP_RULE.stopRule, STOP),
     forgetAccTarget: MIXED.forgetAccTarget(KIT_STOP_RULE.forgetAccTarget, STOP),
-    checkEvery: MIXED.checkEvery(KIT_STOP_RULE.checkEvery, STOP),
+    targetEstimate: MIXED.targetEstimate(KIT_STOP_RULE.targetEstimate, STOP),
     monitorSize: MIXED.monitorSize(KIT_STOP_RULE.monitorSize, STOP),
+    plateauWindow: MIXED.plateauWindow(KIT_STOP_RULE.plateauWindow, STOP),
     plateauTolerance: MIXED.plateauTolerance(KIT_STOP_RULE.plateauTolerance, STOP),
     plateauPatience: MIXED.plateauPatience(KIT_STOP_RULE.plateauPatience, STOP),
     divergeLoss: MIXED.divergeLoss(KIT_STOP_RULE.divergeLoss, STOP),
   },
   fixed: { mixWeight: 0, smoothRate: 0, mixSchedule: "constant", pairedBatchSize: 128, ...NO_ADAPTIVE_RATE },
-  searchSpace: { learningRate: logUniform(1e-5, 1e-2), epochs: intRange(1, 10) },
+  searchSpace: SHARED_SPACE,
   display: { order: 2, color: "#ff7f0e" },
 });

@@ -81,7 +81,7 @@ export const iu = defineMethod({
     batchSize: int(256, "batch size of the forget-gradient pass", { min: 1, source: "kit" }),
     perExample: perExampleField("kit"),
   },
-  searchSpace: { scale: logUniform(1e-2, 1e2), damping: logUniform(1e-3, 1e1) },
+  searchSpace: { scale: logUniform(1e-3, 1e2), damping: logUniform(1e-4, 1e1) },
   display: { order: 3, color: "#8c564b" },
   run(ctx, opts) {
     const { task, start: net } = ctx;

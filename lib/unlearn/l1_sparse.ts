@@ -11,9 +11,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { crossEntropy } from "../smoothing.ts";
 import { batchOf, epochBatches, logitsOf, Sgd, trainableVariables } from "../train.ts";
-import { int, intRange, logUniform, num } from "../config.ts";
+import { int, logUniform, num } from "../config.ts";
 import { KIT_PROVISIONAL } from "./loops/defaults.ts";
 import { sgdFields } from "./fields.ts";
+import { SHARED_SPACE } from "./loops/defaults.ts";
 import { defineMethod } from "./types.ts";
 
 /** γ_t of the linear decay (the public code's schedule, including its E = noL1Epochs case). */
@@ -37,7 +38,7 @@ export const l1Sparse = defineMethod({
     l1: num(5e-5, "γ: initial weight of ‖θ‖₁", { min: 0, source: KIT_PROVISIONAL }),
     noL1Epochs: int(0, "final epochs without the penalty", { min: 0, source: "FT.py FT_l1 (the penalty decays over every epoch)" }),
   },
-  searchSpace: { learningRate: logUniform(1e-3, 1e-1), epochs: intRange(1, 10), l1: logUniform(1e-7, 1e-3) },
+  searchSpace: { ...SHARED_SPACE, l1: logUniform(1e-7, 1e-3) },
   display: { order: 7, color: "#9467bd" },
   run(ctx, opts) {
     const { task, start: net } = ctx;

@@ -6,9 +6,10 @@
  * `wrongOnly` (default) draws from the K − 1 wrong ones, as the method is usually described.
  * The loop is loops/relabel.ts.
  */
-import { bool, intRange, logUniform } from "../config.ts";
+import { bool } from "../config.ts";
 import { sgdFields } from "./fields.ts";
 import { relabelFineTune } from "./loops/relabel.ts";
+import { SHARED_SPACE } from "./loops/defaults.ts";
 import { defineMethod } from "./types.ts";
 
 export const randomLabel = defineMethod({
@@ -23,7 +24,7 @@ export const randomLabel = defineMethod({
     ),
     wrongOnly: bool(true, "draw forget labels from the K−1 wrong classes (false: any class, as the public code)", "kit"),
   },
-  searchSpace: { learningRate: logUniform(1e-3, 1e-1), epochs: intRange(1, 10) },
+  searchSpace: SHARED_SPACE,
   display: { order: 9, color: "#637939" },
   run: (ctx, opts) => relabelFineTune(ctx, opts, "random-label"),
 });

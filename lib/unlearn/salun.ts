@@ -10,10 +10,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { trainableVariables } from "../train.ts";
-import { bool, int, intRange, logUniform, num, uniform } from "../config.ts";
+import { bool, int, num, uniform } from "../config.ts";
 import { sgdFields } from "./fields.ts";
 import { meanLossGradient } from "./loops/gradients.ts";
 import { relabelFineTune } from "./loops/relabel.ts";
+import { SHARED_SPACE } from "./loops/defaults.ts";
 import { defineMethod } from "./types.ts";
 
 /** 0/1 masks (per variable) keeping the `fraction` of weights with the largest |g| over all variables. */
@@ -52,7 +53,7 @@ export const salun = defineMethod({
     gradientBatchSize: int(256, "batch size of the forget-gradient pass", { min: 1, source: "kit" }),
     wrongOnly: bool(true, "random labels from the K−1 wrong classes (false: any class)", "kit, as RL"),
   },
-  searchSpace: { learningRate: logUniform(1e-3, 1e-1), epochs: intRange(1, 10), maskFraction: uniform(0.1, 0.9) },
+  searchSpace: { ...SHARED_SPACE, maskFraction: uniform(0.1, 0.9) },
   display: { order: 10, color: "#8c6d31" },
   run(ctx, opts) {
     const grads = meanLossGradient(ctx.start, ctx.task.train, ctx.task.forgetIdx, opts.gradientBatchSize);

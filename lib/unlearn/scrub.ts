@@ -16,6 +16,7 @@ import { crossEntropy } from "../smoothing.ts";
 import { batchOf, epochBatches, logitsOf, Sgd } from "../train.ts";
 import { int, intRange, logUniform, num } from "../config.ts";
 import { sgdFields } from "./fields.ts";
+import { SHARED_SPACE } from "./loops/defaults.ts";
 import { defineMethod } from "./types.ts";
 
 /** KL(softmax(t/T) ‖ softmax(s/T))·T², averaged over the batch (DistillKL). */
@@ -49,7 +50,7 @@ export const scrub = defineMethod({
     ceWeight: num(0.99, "γ: cross-entropy weight in the min pass", { min: 0, source: NOTEBOOK }),
     klWeight: num(0.001, "α: KL weight in the min pass", { min: 0, source: NOTEBOOK }),
   },
-  searchSpace: { learningRate: logUniform(1e-4, 5e-2), epochs: intRange(1, 5), maxSteps: intRange(1, 5), klWeight: logUniform(1e-3, 1) },
+  searchSpace: { ...SHARED_SPACE, maxSteps: intRange(1, 5), klWeight: logUniform(1e-3, 1) },
   display: { order: 8, color: "#393b79" },
   run(ctx, opts) {
     const { task, original: teacher, start: student } = ctx;

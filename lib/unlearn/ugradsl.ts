@@ -2,10 +2,9 @@
  * UGradSL: gradient-mixed unlearning on the GA backbone with negative label smoothing on D_f (Eq. 6,
  * Algorithm 1; docs/paper.md §5). The loop runs over D_f; retain batches are drawn alongside.
  */
-import { intRange, logUniform, uniform } from "../config.ts";
 import { MIXED } from "./fields.ts";
 import { gradientMixedMethod } from "./loops/gradient_mixed.ts";
-import { KIT_PROVISIONAL, KIT_STOP_RULE, NO_ADAPTIVE_RATE } from "./loops/defaults.ts";
+import { GRADIENT_MIXED_SPACE as SEARCH_SPACE, KIT_PROVISIONAL, KIT_STOP_RULE, NO_ADAPTIVE_RATE } from "./loops/defaults.ts";
 
 const STOP = "kit stop rule (loops/defaults.ts)";
 const ADAPTIVE = "kit: off by default; its open choices in docs/paper.md §5";
@@ -34,19 +33,14 @@ export const ugradsl = gradientMixedMethod({
     clipNorm: MIXED.clipNorm(0, "kit: off"),
     stopRule: MIXED.stopRule(KIT_STOP_RULE.stopRule, STOP),
     forgetAccTarget: MIXED.forgetAccTarget(KIT_STOP_RULE.forgetAccTarget, STOP),
-    checkEvery: MIXED.checkEvery(KIT_STOP_RULE.checkEvery, STOP),
+    targetEstimate: MIXED.targetEstimate(KIT_STOP_RULE.targetEstimate, STOP),
     monitorSize: MIXED.monitorSize(KIT_STOP_RULE.monitorSize, STOP),
+    plateauWindow: MIXED.plateauWindow(KIT_STOP_RULE.plateauWindow, STOP),
     plateauTolerance: MIXED.plateauTolerance(KIT_STOP_RULE.plateauTolerance, STOP),
     plateauPatience: MIXED.plateauPatience(KIT_STOP_RULE.plateauPatience, STOP),
     divergeLoss: MIXED.divergeLoss(KIT_STOP_RULE.divergeLoss, STOP),
   },
   fixed: {},
-  // NLS only: the search asks how negative, not whether (Table 8 and Fig. 3 ablate the sign).
-  searchSpace: {
-    learningRate: logUniform(1e-4, 1e-2),
-    epochs: intRange(1, 10),
-    mixWeight: uniform(0.1, 0.95),
-    smoothRate: uniform(-1, -0.05),
-  },
+  searchSpace: SEARCH_SPACE,
   display: { order: 11, color: "#d62728" },
 });

@@ -2,10 +2,9 @@
  * UGradSL+: gradient-mixed unlearning on the fine-tuning backbone with negative label smoothing on D_f
  * (Eq. 6; docs/paper.md §5). The loop runs over D_r; forget batches are cycled.
  */
-import { intRange, logUniform, uniform } from "../config.ts";
 import { MIXED } from "./fields.ts";
 import { gradientMixedMethod } from "./loops/gradient_mixed.ts";
-import { KIT_PROVISIONAL, KIT_STOP_RULE, NO_ADAPTIVE_RATE } from "./loops/defaults.ts";
+import { GRADIENT_MIXED_SPACE as SEARCH_SPACE, KIT_PROVISIONAL, KIT_STOP_RULE, NO_ADAPTIVE_RATE } from "./loops/defaults.ts";
 
 const STOP = "kit stop rule (loops/defaults.ts)";
 const ADAPTIVE = "kit: off by default; its open choices in docs/paper.md §5";
@@ -31,21 +30,17 @@ export const ugradslPlus = gradientMixedMethod({
     adaptiveSpace: MIXED.adaptiveSpace(NO_ADAPTIVE_RATE.adaptiveSpace, ADAPTIVE),
     adaptiveMetric: MIXED.adaptiveMetric(NO_ADAPTIVE_RATE.adaptiveMetric, ADAPTIVE),
     adaptiveThreshold: MIXED.adaptiveThreshold(NO_ADAPTIVE_RATE.adaptiveThreshold, ADAPTIVE),
-    clipNorm: MIXED.clipNorm(5, "kit: an independent run of the FT-backbone loss diverged at lr 1e-3 without it (docs/paper.md §7)"),
-    stopRule: MIXED.stopRule(KIT_STOP_RULE.stopRule, STOP),
+    clipNorm: MIXED.clipNorm(0, "kit: off, as for every method (the search avoids rates that diverge)"),
+    stopRule: MIXED.stopRule("plateau", "paper: UGradSL+ stops when the retain loss converges (docs/paper.md §5)"),
     forgetAccTarget: MIXED.forgetAccTarget(KIT_STOP_RULE.forgetAccTarget, STOP),
-    checkEvery: MIXED.checkEvery(KIT_STOP_RULE.checkEvery, STOP),
+    targetEstimate: MIXED.targetEstimate(KIT_STOP_RULE.targetEstimate, STOP),
     monitorSize: MIXED.monitorSize(KIT_STOP_RULE.monitorSize, STOP),
+    plateauWindow: MIXED.plateauWindow(KIT_STOP_RULE.plateauWindow, STOP),
     plateauTolerance: MIXED.plateauTolerance(KIT_STOP_RULE.plateauTolerance, STOP),
     plateauPatience: MIXED.plateauPatience(KIT_STOP_RULE.plateauPatience, STOP),
     divergeLoss: MIXED.divergeLoss(KIT_STOP_RULE.divergeLoss, STOP),
   },
   fixed: {},
-  searchSpace: {
-    learningRate: logUniform(1e-3, 5e-2),
-    epochs: intRange(1, 5),
-    mixWeight: uniform(0.5, 0.99),
-    smoothRate: uniform(-1, -0.05),
-  },
+  searchSpace: SEARCH_SPACE,
   display: { order: 12, color: "#2ca02c" },
 });

@@ -9,9 +9,10 @@
  * - backbone "ga" (UGradSL, GA): the loop runs over D_f for `epochs`; retain batches are drawn alongside.
  * - backbone "ft" (UGradSL+, FT): the loop runs over D_r for `epochs`; forget batches are cycled.
  *
- * Ascent has no lower bound, so the loop has a stop rule (checked every `checkEvery` steps on training
- * data and the validation-derived target, never the test set), optional gradient-norm clipping, and a
- * divergence bound: a NaN or a loss beyond `divergeLoss` ends the method with status "diverged".
+ * Ascent has no lower bound, so the loop has a stop rule (forget accuracy checked after every step against
+ * a target estimated without Retrain or test data, forget_target.ts; or a plateau of the loop loss over
+ * windows of steps), optional gradient-norm clipping, and a divergence bound: a NaN or a loss beyond
+ * `divergeLoss` ends the method with status "diverged".
  * The option definitions are in ../fields.ts (`MIXED`); each method file sets every value it exposes and
  * fixes the rest (`gradientMixedMethod`), so no default lives here.
  */
@@ -22,6 +23,7 @@ import type { Net } from "../../models/types.ts";
 import { adaptiveSmoothRates, crossEntropy, glsLoss } from "../../smoothing.ts";
 import { batchOf, cycleBatches, epochBatches, evaluateAccuracy, logitsOf, Sgd } from "../../train.ts";
 import { MIXED } from "../fields.ts";
+import { forgetAccTarget } from "./forget_target.ts";
 import type { MethodFamily, MethodSpec, UnlearnContext, UnlearnOutcome } from "../types.ts";
 import { defineMethod } from "../types.ts";
 
@@ -36,13 +38,6 @@ function mixAt(opts: MixedOptions, ctx: UnlearnContext, progress: number): numbe
   }
   if (opts.mixSchedule === "anneal") return opts.mixWeight + (1 - opts.mixWeight) * progress;
   return opts.mixWeight;
-}
-
-function forgetTarget(opts: MixedOptions, ctx: UnlearnContext): number {
-  if (opts.forgetAccTarget >= 0) return opts.forgetAccTarget;
-  // A retrained model never predicts a class it never saw; otherwise D_f becomes unseen data, on which
-  // the original's validation accuracy is the best estimate available without the test set.
-  return ctx.task.options.paradigm === "classwise" ? 0 : ctx.originalValAcc;
 }
 
 function embed(net: Net, x: tf.Tensor, space: MixedOptions["adaptiveSpace"]): tf.Tensor2D {
@@ -62,7 +57,9 @@ export function runGradientMixed(ctx: UnlearnContext, opts: MixedOptions): Unlea
   const rng = ctx.rng.fork("gradient-mixed");
   const paired = cycleBatches(pairedIdx, opts.pairedBatchSize, rng.fork("paired"));
   const monitorIdx = rng.sample(task.forgetIdx, Math.min(opts.monitorSize, task.forgetIdx.length));
-  const target = forgetTarget(opts, ctx);
+  const { target, how } = opts.stopRule === "forget-acc"
+    ? forgetAccTarget(ctx, monitorIdx, opts.forgetAccTarget, opts.targetEstimate)
+    : { target: NaN, how: "no forget-accuracy rule" };
   const sgd = new Sgd(net, opts);
   const bar = ctx.progress(`${opts.backbone === "ga" ? "ascent" : "fine-tune"} p=${opts.mixWeight} α=${opts.smoothRate}`, totalSteps);
   const history: Record<string, number>[] = [];
@@ -154,26 +151,26 @@ export function runGradientMixed(ctx: UnlearnContext, opts: MixedOptions): Unlea
         epochSums.n++;
         bar.tick(1, { retain: retainLoss, forget: forgetLoss });
 
-        if (opts.stopRule !== "none" && step % opts.checkEvery === 0) {
-          if (opts.stopRule === "forget-acc") {
-            const acc = evaluateAccuracy(net, task.train, monitorIdx);
-            if (acc <= target) {
-              stop = { reason: `forget accuracy ${acc.toFixed(4)} ≤ target ${target.toFixed(4)}`, step };
-              closeEpoch(epoch + 1, acc);
-              break outer;
-            }
-          } else {
-            const loopLoss = (opts.backbone === "ga" ? window.forget : window.retain) / window.n;
-            const change = Math.abs(loopLoss - previousLoopLoss) / Math.max(Math.abs(previousLoopLoss), 1e-8);
-            flatChecks = change < opts.plateauTolerance ? flatChecks + 1 : 0;
-            previousLoopLoss = loopLoss;
-            if (flatChecks >= opts.plateauPatience) {
-              stop = { reason: `loop loss flat (relative change < ${opts.plateauTolerance}) for ${flatChecks} checks`, step };
-              closeEpoch(epoch + 1, NaN);
-              break outer;
-            }
+        // The forget-accuracy rule looks after every step, so it stops at most one step past its target.
+        if (opts.stopRule === "forget-acc") {
+          const acc = evaluateAccuracy(net, task.train, monitorIdx);
+          if (acc <= target) {
+            stop = { reason: `forget accuracy ${acc.toFixed(4)} ≤ target ${target.toFixed(4)}`, step };
+            closeEpoch(epoch + 1, acc);
+            break outer;
           }
+        } else if (opts.stopRule === "plateau" && window.n >= opts.plateauWindow) {
+          // The loop loss (forget for the GA backbone, retain for FT) averaged over windows of steps.
+          const loopLoss = (opts.backbone === "ga" ? window.forget : window.retain) / window.n;
+          const change = Math.abs(loopLoss - previousLoopLoss) / Math.max(Math.abs(previousLoopLoss), 1e-8);
+          flatChecks = change < opts.plateauTolerance ? flatChecks + 1 : 0;
+          previousLoopLoss = loopLoss;
           window = { retain: 0, forget: 0, n: 0 };
+          if (flatChecks >= opts.plateauPatience) {
+            stop = { reason: `loop loss flat (relative change < ${opts.plateauTolerance}) for ${flatChecks} windows`, step };
+            closeEpoch(epoch + 1, NaN);
+            break outer;
+          }
         }
       }
       if (epochSums.n > 0) closeEpoch(epoch + 1, opts.stopRule === "forget-acc" ? evaluateAccuracy(net, task.train, monitorIdx) : NaN);
@@ -189,6 +186,7 @@ export function runGradientMixed(ctx: UnlearnContext, opts: MixedOptions): Unlea
     notes: {
       steps: step,
       forgetAccTarget: target,
+      forgetAccTargetHow: how,
       ...(alphaCount > 0 ? { meanSmoothRate: alphaSum / alphaCount } : {}),
     },
   };

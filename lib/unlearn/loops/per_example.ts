@@ -17,6 +17,7 @@
  *
  * `bench/per_example.ts` measures both (results/bench/per_example.json).
  */
+import { KitError } from "../../errors.ts";
 import * as tf from "@tensorflow/tfjs";
 import type { Net } from "../../models/types.ts";
 import { crossEntropy } from "../../smoothing.ts";
@@ -254,7 +255,7 @@ export function perExampleGrads(net: Net, x: tf.Tensor, labels: tf.Tensor1D, mod
   const variables = trainableVariables(net);
   const steps = mode === "loop" ? null : denseChain(net);
   if (mode === "dense" && !steps) {
-    throw new Error(`per-example gradients: ${net.config.arch} is not a chain of dense layers; use mode "loop"`);
+    throw new KitError(`per-example gradients: ${net.config.arch} is not a chain of dense layers; use mode "loop"`);
   }
   if (steps) {
     const { a, d } = tf.tidy(() => {
