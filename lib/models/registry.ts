@@ -11,7 +11,6 @@ import { bagOfEmbeddings, textEncoder } from "./text.ts";
 import { vgg16 } from "./vgg16.ts";
 import { vit } from "./vit.ts";
 import type { ArchSpec, ModelConfig, Net, OptionValue } from "./types.ts";
-import { KitError } from "../errors.ts";
 
 export const ARCHS: Record<string, ArchSpec> = {
   mlp,

@@ -24,6 +24,7 @@ export function record(method: string, seed: number, metrics: Record<string, num
     configHash: `hash-${paradigm}-${name}-${variant ?? ""}`,
     dataset: "synthetic",
     dataChecksum: "",
+    numerics: "",
     paradigm,
     seed,
     model: { arch: "mlp", inputShape: [6, 6, 1], numClasses: 4, options: { hidden: 16, depth: 2 } },

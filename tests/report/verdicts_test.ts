@@ -9,12 +9,12 @@ import {
   classwiseVerdict,
   groupVerdict,
   identityVerdict,
-  levelOf,
   miaVerdict,
   quickstartVerdict,
   randomVerdict,
   verdictText,
 } from "../../lib/report/verdicts.ts";
+import { levelOf } from "../../lib/verdict.ts";
 import { record, withGaps } from "./_records.ts";
 
 type Row = [method: string, UA: number, MIA: number, RA: number, TA: number, rteMinutes?: number, extra?: Record<string, number>];
@@ -96,15 +96,15 @@ Deno.test("the paper's own numbers: every claim holds", () => {
     ] as const
   ) {
     assert.equal(v.level, "holds", `${name}:\n${verdictText(v)}`);
-    assert.ok(v.checks.every((c) => c.pass === true), name);
+    assert.ok(v.checks.every((c) => c.level === "holds"), name);
   }
 });
 
 Deno.test("Table 5 holds; the Streisand checks it cannot measure say so and do not count", () => {
   const v = miaVerdict(TABLE5);
   assert.equal(v.level, "holds", verdictText(v));
-  assert.equal(v.checks.filter((c) => c.pass === null).length, 2);
-  assert.match(v.checks.find((c) => c.pass === null)!.observed, /not measured/);
+  assert.equal(v.checks.filter((c) => c.level === "not measured").length, 2);
+  assert.match(v.checks.find((c) => c.level === "not measured")!.observed, /not measured/);
 });
 
 Deno.test("ours worse on every count: does not hold", () => {
@@ -122,7 +122,7 @@ Deno.test("ours worse on every count: does not hold", () => {
   const swapped = TABLE1.map((r) => ({ ...r, method: swap[r.method] ?? r.method, runId: `x/${swap[r.method] ?? r.method}` }));
   const w = classwiseVerdict(swapped);
   assert.equal(w.level, "partly");
-  assert.ok(w.checks.filter((c) => /forgets more|MIA-efficacy|closer to Retrain/.test(c.claim)).every((c) => c.pass === false));
+  assert.ok(w.checks.filter((c) => /forgets more|MIA-efficacy|closer to Retrain/.test(c.claim)).every((c) => c.level === "does not hold"));
 });
 
 Deno.test("some checks pass, some fail: partly", () => {
@@ -131,7 +131,7 @@ Deno.test("some checks pass, some fail: partly", () => {
   const v = classwiseVerdict(recs);
   assert.equal(v.level, "partly");
   const ta = v.checks.find((c) => c.claim.startsWith("UGradSL+ keeps FT's TA"))!;
-  assert.equal(ta.pass, false);
+  assert.equal(ta.level, "does not hold");
   assert.match(ta.observed, /drop 34\.13, allowed 5/);
 });
 
@@ -139,13 +139,13 @@ Deno.test("missing methods are not measured; nothing measured is not a pass", ()
   const onlyRetrain = TABLE1.filter((r) => r.method === "retrain");
   const v = classwiseVerdict(onlyRetrain);
   assert.equal(v.level, "not measured");
-  assert.ok(v.checks.every((c) => c.pass === null));
+  assert.ok(v.checks.every((c) => c.level === "not measured"));
   assert.equal(levelOf([]), "not measured");
   // Failed runs are left out of the means and named in the notes.
   const failed = TABLE1.map((r) => (r.method === "ga" ? { ...r, status: "diverged" as const, metrics: {} } : r));
   const w = classwiseVerdict(failed);
   assert.ok(w.notes.some((n) => /ga \(1\/1\)/.test(n)), w.notes.join("\n"));
-  assert.equal(w.checks.find((c) => c.claim.startsWith("UGradSL forgets more than GA"))!.pass, null);
+  assert.equal(w.checks.find((c) => c.claim.startsWith("UGradSL forgets more than GA"))!.level, "not measured");
 });
 
 Deno.test("a verdict displays itself as HTML and text", () => {
@@ -161,7 +161,7 @@ Deno.test("rows started from the search's selection R answer to the method's pla
   const selected = TABLE1.map((r) => (r.method === "retrain" ? r : { ...r, variant: "R", configHash: `${r.configHash}R` }));
   const v = classwiseVerdict(selected);
   assert.equal(v.level, "holds", verdictText(v));
-  assert.ok(v.checks.every((c) => c.pass === true));
+  assert.ok(v.checks.every((c) => c.level === "holds"));
   // With both a plain row and an (R) row of a method, the plain name means the plain row.
   const both = [...TABLE1, ...selected.filter((r) => r.method === "ugradsl+").map((r) => ({ ...r, metrics: { ...r.metrics, UA: 0 } }))];
   const w = classwiseVerdict(both);
