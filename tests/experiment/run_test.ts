@@ -128,6 +128,23 @@ Deno.test("a changed option is a new configuration (hash); the other runs are re
   assert.equal(alone[0].metrics.AvgGap, null, "NaN, stored as JSON null");
 });
 
+Deno.test("finished runs of another folder are reused: copied in with their split file, not recomputed", async () => {
+  const input = { paradigms: ["classwise" as const], methods: ["retrain", "ft"], metrics: ["UA"] };
+  const first = await runExperiment(tinyConfig(`${out}/reuse-a`, cache, input));
+  let fresh = 0;
+  const second = await runExperiment(
+    tinyConfig(`${out}/reuse-b`, cache, { ...input, reuse: [`${out}/reuse-a`] }),
+    { onRecord: (_r, resumed) => void (resumed || fresh++) },
+  );
+  assert.equal(fresh, 0);
+  assert.deepEqual(second, first);
+  assert.equal(await lineCount(`${out}/reuse-b/records.jsonl`), 2, "the folder is whole on its own");
+  for (const r of second) await Deno.stat(`${out}/reuse-b/${r.split.indexFile}`);
+  // Reusing again adds nothing.
+  await runExperiment(tinyConfig(`${out}/reuse-b`, cache, { ...input, reuse: [`${out}/reuse-a`] }));
+  assert.equal(await lineCount(`${out}/reuse-b/records.jsonl`), 2);
+});
+
 Deno.test("a diverging method is recorded as diverged and the others still run", async () => {
   const records = await runExperiment(tinyConfig(`${out}/diverge`, cache, {
     paradigms: ["classwise"],
