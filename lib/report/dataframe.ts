@@ -43,8 +43,8 @@ export function withDisplay<T extends DataFrame>(df: T, html?: () => string, tex
 
 /**
  * The paper's table as a frame: Block, Method, Runs, Failed, then one column per metric. `numeric: false`
- * (default) gives "mean ± std" strings as printed; `numeric: true` gives `<col>` (mean) and `<col> std`
- * numbers for further computation. Displays as the same HTML tables `toHtml` makes.
+ * (default) gives the cells as printed; `numeric: true` gives `<col>` (mean) and `<col> ci95` (half-width
+ * of the 95% interval) numbers for further computation. Displays as the same HTML tables `toHtml` makes.
  */
 export function tableFrame(table: Table, options: { numeric?: boolean; digits?: number } = {}): DataFrame {
   const digits = options.digits ?? 2;
@@ -54,7 +54,7 @@ export function tableFrame(table: Table, options: { numeric?: boolean; digits?: 
     for (const c of table.columns) {
       if (options.numeric) {
         row[columnTitle(c)] = r.cells[c].mean;
-        row[`${columnTitle(c)} std`] = r.cells[c].std;
+        row[`${columnTitle(c)} ci95`] = r.cells[c].halfWidth;
       } else {
         row[columnTitle(c)] = formatStat(r.cells[c], digits);
       }
@@ -66,7 +66,7 @@ export function tableFrame(table: Table, options: { numeric?: boolean; digits?: 
     "Method",
     "Runs",
     "Failed",
-    ...table.columns.map(columnTitle).flatMap((c) => (options.numeric ? [c, `${c} std`] : [c])),
+    ...table.columns.map(columnTitle).flatMap((c) => (options.numeric ? [c, `${c} ci95`] : [c])),
   ];
   const df = rows.length ? new dfd.DataFrame(rows, { columns }) : new dfd.DataFrame([], { columns });
   return withDisplay(df, () => toHtml(table, digits), () => toMarkdown(table, digits));
