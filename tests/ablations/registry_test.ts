@@ -1,6 +1,17 @@
 /** The paper's ablations as data: specs → run requests with labels and tags → the one run path → tables. */
 import assert from "node:assert/strict";
-import { ablationRuns, ABLATIONS, ablationSpecByName, adaptive, fig3, FIG3_RATES, table14, table8 } from "../../lib/ablations/registry.ts";
+import {
+  ablationRuns,
+  ABLATIONS,
+  ablationSpecByName,
+  adaptive,
+  fig3,
+  FIG3_RATES,
+  mixWeightSweep,
+  table14,
+  table8,
+  thresholdSweep,
+} from "../../lib/ablations/registry.ts";
 import type { AblationSpec } from "../../lib/ablations/registry.ts";
 import { defaultsOf } from "../../lib/config.ts";
 import type { ExperimentInput } from "../../lib/experiment/config.ts";
@@ -82,7 +93,8 @@ Deno.test("each ablation's variants become run requests carrying the variant id,
 
   const f3 = ablationRuns(fig3());
   assert.deepEqual(f3.slice(1).map((r) => r.variant), FIG3_RATES.map((a) => `ugradsl+@${a}`));
-  assert.deepEqual(f3[1].tags, { ablation: "fig3", labels: { Method: "ugradsl+", "Smooth rate α": "0.5" } });
+  assert.deepEqual(f3[1].tags, { ablation: "fig3", labels: { Method: "ugradsl+", "Smooth rate α": String(FIG3_RATES[0]) } });
+  assert.ok(FIG3_RATES.includes(0) && FIG3_RATES.some((a) => a > 0) && FIG3_RATES.some((a) => a < 0), "both signs and 0");
   assert.deepEqual(ablationRuns(fig3({ method: "ugradsl", rates: [-1], retrain: false })).map((r) => [r.method, r.variant]), [[
     "ugradsl",
     "ugradsl@-1",
@@ -100,8 +112,23 @@ Deno.test("each ablation's variants become run requests carrying the variant id,
   assert.equal(new Set(ad.variants.map((v) => v.id)).size, ad.variants.length, "unique variant ids");
   assert.deepEqual(ablationRuns(ad)[1].tags!.labels, { Method: "ugradsl", Rate: "fixed", Form: "", Space: "", Metric: "" });
 
-  assert.deepEqual(Object.keys(ABLATIONS), ["table8", "fig3", "table14", "adaptive"]);
-  assert.throws(() => ablationSpecByName("table9"), /unknown ablation "table9": valid values are table8, fig3, table14, adaptive/);
+  // Sweeps of the mixing weight p and the adaptive threshold β: one option changed per variant.
+  const p = ablationRuns(mixWeightSweep({ values: [0, 0.5], retrain: false }));
+  assert.deepEqual(p.map((r) => [r.method, r.variant, (r.options as () => unknown)()]), [
+    ["ugradsl", "ugradsl@p=0", { mixWeight: 0 }],
+    ["ugradsl", "ugradsl@p=0.5", { mixWeight: 0.5 }],
+  ]);
+  assert.deepEqual(p[0].tags, { ablation: "mixweight", labels: { Method: "ugradsl", "Mixing weight p": "0" } });
+  const beta = ablationRuns(thresholdSweep({ method: "ugradsl+", values: [0.3] }));
+  assert.deepEqual(beta.map((r) => r.variant), ["retrain", "ugradsl+@fixed", "ugradsl+@β=0.3"]);
+  assert.deepEqual((beta[1].options as () => unknown)(), { adaptive: false });
+  assert.deepEqual((beta[2].options as () => unknown)(), { adaptive: true, adaptiveThreshold: 0.3 });
+
+  assert.deepEqual(Object.keys(ABLATIONS), ["table8", "fig3", "table14", "adaptive", "mixweight", "threshold"]);
+  assert.throws(
+    () => ablationSpecByName("table9"),
+    /unknown ablation "table9": valid values are table8, fig3, table14, adaptive, mixweight, threshold/,
+  );
 });
 
 Deno.test("Table 8 turns gradient mixing and the smoothing sign on and off, nothing else", async () => {

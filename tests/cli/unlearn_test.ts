@@ -53,7 +53,8 @@ Deno.test("flags map onto the typed input the notebooks write", () => {
   // Defaults: the selection file from lib/env.ts, selection R, the core methods.
   const plain = experimentInput(flagValues([]));
   assert.equal(plain.selection, undefined);
-  assert.equal(plain.selectionName, "R");
+  assert.deepEqual(plain.selectionName, ["R"]);
+  assert.deepEqual(experimentInput(flagValues(["--selection-name=R,C"])).selectionName, ["R", "C"]);
   assert.equal(plain.rerun, undefined, "no --rerun: UNLEARN_RERUN decides");
 });
 

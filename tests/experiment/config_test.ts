@@ -46,7 +46,14 @@ Deno.test("defaults: fashion-mnist, MLP, class-wise, two seeds, the core methods
   assert.deepEqual(experimentConfig({ seeds: [7, 3], selection: null }).seeds, [7, 3]);
   // `methods` + `methodOptions` are a shorthand for runs.
   const r = experimentConfig({ methods: ["ft", "ugradsl"], methodOptions: { ugradsl: { smoothRate: -0.8 } }, selection: null });
-  assert.deepEqual(r.runs, [{ method: "ft", options: undefined }, { method: "ugradsl", options: { smoothRate: -0.8 } }]);
+  assert.deepEqual(r.runs, [
+    { method: "ft", selection: "R", options: undefined },
+    { method: "ugradsl", selection: "R", options: { smoothRate: -0.8 } },
+  ]);
+  // Several selection names: each method once per name (a setting without them resolves to one run).
+  const both = experimentConfig({ methods: ["retrain", "ft"], selectionName: ["R", "C"] });
+  assert.deepEqual(both.runs.map((x) => `${x.method}/${x.selection}`), ["retrain/R", "retrain/C", "ft/R", "ft/C"]);
+  assert.equal(both.selection!.name, "R");
 });
 
 Deno.test("several bad fields in one call: one KitErrors naming each field and its flag", () => {

@@ -19,7 +19,7 @@ Deno.test("figure bundle: Plotly JSON, text/plain with the numbers, and an SVG i
   const text = String(b["text/plain"]);
   assert.match(text, /^\[figure\] synthetic · classwise · mlp: metrics per method/);
   assert.match(text, /ugradsl \(bar, 4 points\): UA → 95, MIA → 97, RA → 97, TA → 93/);
-  assert.match(text, /ft \(bar, 4 points\): UA → 21 ± 1/); // mean ± std over the three seeds
+  assert.match(text, /ft \(bar, 4 points\): UA → 21 ± 2\.48/); // mean ± the 95% half-width over the three seeds
   assert.match(text, /static image: kit SVG fallback/);
   const svg = String(b["image/svg+xml"]);
   assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);

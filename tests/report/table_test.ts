@@ -4,6 +4,8 @@ import { buildTable, toCsv, toHtml, toMarkdown, writeTables } from "../../lib/re
 import { handRecords, record, withGaps } from "./_records.ts";
 
 const close = (a: number, b: number, tol = 1e-9) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
+/** The 97.5% quantile of Student's t with 2 degrees of freedom (three seeds), from a printed table. */
+const T2 = 4.302652729911275;
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
 
 Deno.test("columns follow the paper: UA | MIA | RA | TA | Avg. Gap | Sum | RTE; MIA only when recorded", () => {
@@ -16,19 +18,26 @@ Deno.test("columns follow the paper: UA | MIA | RA | TA | Avg. Gap | Sum | RTE; 
   assert.match(toMarkdown(t), /\| Method \| UA \| MIA \| RA \| TA \| Avg\. Gap \| Sum \| RTE \(s\) \|/);
 });
 
-Deno.test("mean ± std over seeds; Avg. Gap and Sum are read from the records, never recomputed", () => {
+Deno.test("mean ± the 95% interval's half-width over seeds; Avg. Gap and Sum are read from the records, never recomputed", () => {
   const t = buildTable(handRecords());
   const row = (m: string) => t.rows.find((r) => r.method === m)!;
   assert.equal(row("retrain").cells.AvgGap.mean, 0);
-  assert.equal(row("retrain").cells.AvgGap.std, 0);
+  assert.equal(row("retrain").cells.AvgGap.sd, 0);
   // ft, seed s: (|20+s−100| + |80−100| + |99−(98+s)| + |94+s−94|) / 4 → 101/4, 100/4, 101/4.
   const gaps = [0, 1, 2].map((s) => (80 - s + 20 + Math.abs(1 - s) + s) / 4);
   assert.deepEqual(gaps, [25.25, 25, 25.25]);
   const mean = (25.25 + 25 + 25.25) / 3;
   close(row("ft").cells.AvgGap.mean, mean);
-  close(row("ft").cells.AvgGap.std, Math.sqrt(gaps.reduce((a, g) => a + (g - mean) ** 2, 0) / 2)); // n − 1
+  close(row("ft").cells.AvgGap.sd, Math.sqrt(gaps.reduce((a, g) => a + (g - mean) ** 2, 0) / 2)); // n − 1
   close(row("ft").cells.UA.mean, 21);
-  close(row("ft").cells.UA.std, 1);
+  close(row("ft").cells.UA.sd, 1);
+  close(row("ft").cells.UA.halfWidth, T2 / Math.sqrt(3), 1e-8);
+  close(row("ft").cells.UA.lo, 21 - T2 / Math.sqrt(3), 1e-8);
+  // One seed has a mean and no interval.
+  const one = buildTable(handRecords().filter((r) => r.seed === 0)).rows.find((r) => r.method === "ft")!;
+  assert.equal(one.cells.UA.n, 1);
+  assert.ok(Number.isNaN(one.cells.UA.halfWidth));
+  assert.match(toMarkdown(buildTable(handRecords().filter((r) => r.seed === 0))), /\| ft \| 20\.00 \| 80\.00 \|/);
   // Sum = UA + MIA + RA + TA per record, then averaged: (20+s) + 80 + 99 + (94+s) = 293 + 2s.
   close(row("ft").cells.Sum.mean, 295);
   close(row("retrain").cells.Sum.mean, 100 + 100 + 99 + 94);
@@ -42,7 +51,7 @@ Deno.test("mean ± std over seeds; Avg. Gap and Sum are read from the records, n
   const bare = handRecords().map(({ metrics: { AvgGap: _a, Sum: _s, ...m }, ...r }) => ({ ...r, metrics: m }));
   const b = buildTable(bare).rows.find((r) => r.method === "ft")!;
   assert.equal(b.cells.AvgGap.n, 0);
-  assert.match(toMarkdown(buildTable(bare)), /\| ft \| 21\.00 ± 1\.00 \| 80\.00 ± 0\.00 \| 99\.00 ± 0\.00 \| 95\.00 ± 1\.00 \| – \| – \|/);
+  assert.match(toMarkdown(buildTable(bare)), /\| ft \| 21\.00 ± 2\.48 \| 80\.00 ± 0\.00 \| 99\.00 ± 0\.00 \| 95\.00 ± 2\.48 \| – \| – \|/);
 });
 
 Deno.test("two shards merge into the table of all records; a repeated run is replaced by the later one", () => {
@@ -126,20 +135,20 @@ Deno.test("extra columns sit after TA; Markdown, HTML and CSV carry them", () =>
   const html = toHtml(t);
   assert.match(html, /<th style="text-align:right">Additional MIA<\/th>/);
   assert.match(html, /<td style="text-align:left">ugradsl<\/td>/);
-  assert.match(html, /99\.00 ± 1\.00/);
+  assert.match(html, /99\.00 ± 2\.48/);
   assert.match(html, /^<p><b>synthetic · classwise · mlp<\/b><\/p><table>/);
   assert.ok(!html.includes("<script"), "plain HTML");
   const csv = toCsv(t).split("\n");
   assert.equal(
     csv[0],
-    "block,method,variant,epoch,runs,failed,UA mean,UA std,UA n,MIA mean,MIA std,MIA n,RA mean,RA std,RA n,TA mean,TA std,TA n," +
-      "AdditionalMIA mean,AdditionalMIA std,AdditionalMIA n,AvgGap mean,AvgGap std,AvgGap n,Sum mean,Sum std,Sum n," +
-      "rteSeconds mean,rteSeconds std,rteSeconds n",
+    "block,method,variant,epoch,runs,failed," +
+      ["UA", "MIA", "RA", "TA", "AdditionalMIA", "AvgGap", "Sum", "rteSeconds"].map((c) => `${c} mean,${c} ci95,${c} sd,${c} n`).join(","),
   );
-  assert.match(csv[2], /^synthetic · classwise · mlp,ft,,,3,0,21\.0000,1\.0000,3,/);
+  assert.equal(csv[0].split(",").length, csv[2].split(",").length, "a value under every heading");
+  assert.match(csv[2], /^synthetic · classwise · mlp,ft,,,3,0,21\.0000,2\.4841,1\.0000,3,/);
   const md = toMarkdown(t);
   assert.match(md, /^\*\*synthetic · classwise · mlp\*\*\n\n\| Method \| UA \| MIA \| RA \| TA \| Additional MIA \| Avg\. Gap/);
-  assert.match(md, /_mean ± std over 3 seed\(s\) per row \(seeds 0, 1, 2\)/);
+  assert.match(md, /_mean ± half-width of the 95% interval \(Student t\) over n = 3 seed\(s\) per row \(seeds 0, 1, 2\)/);
   // Blocks separate paradigms (the paradigm is part of the configuration hash, as the runner makes it).
   const random = handRecords().map((r) => ({
     ...r,
