@@ -17,8 +17,10 @@
  * - a string: `text/markdown` + `text/plain`.
  * Outside a notebook (deno run) `show` prints the text/plain part.
  *
- * $UNLEARN_FIGURE_IMAGES picks the static image: "chromium" (default where Chromium is found), "svg"
- * (the pure-TS fallback), "none" (no image and no text/html: exports show the text).
+ * $UNLEARN_FIGURE_IMAGES picks the static image: "chromium" (SVG from plotly.js; default where Chromium is
+ * found), "png" (PNG from plotly.js at 1×: about twice the SVG's size, but it survives sanitizers that
+ * blank SVG data URIs, such as nbconvert's --HTMLExporter.sanitize_html=True), "svg" (the pure-TS
+ * fallback), "none" (no image and no text/html: exports show the text).
  */
 import { jupyter } from "../env.ts";
 import { figureHtml, figureId } from "./figure_html.ts";
@@ -117,12 +119,12 @@ export function figureText(fig: PlotlyFigure, maxPoints = 14): string {
   return lines.join("\n");
 }
 
-export type ImageMode = "chromium" | "svg" | "none";
+export type ImageMode = "chromium" | "png" | "svg" | "none";
 
 /** The static-image mode: $UNLEARN_FIGURE_IMAGES, else chromium where found, else the SVG fallback. */
 export function imageMode(): ImageMode {
   const v = Deno.env.get("UNLEARN_FIGURE_IMAGES");
-  if (v === "chromium" || v === "svg" || v === "none") return v;
+  if (v === "chromium" || v === "png" || v === "svg" || v === "none") return v;
   return findChromium() ? "chromium" : "svg";
 }
 
@@ -132,10 +134,12 @@ export function imageMode(): ImageMode {
  */
 export async function figureBundles(figs: PlotlyFigure[], mode: ImageMode = imageMode()): Promise<MimeBundle[]> {
   let images: { svg?: string; png?: Uint8Array; via: string }[] = figs.map(() => ({ via: "none" }));
-  if (mode === "chromium") {
+  if (mode === "chromium" || mode === "png") {
     try {
-      // SVG only: a PNG would more than double a notebook's size (deno task figures writes both).
-      images = (await renderFigures(figs, { png: false })).map((r) => ({ svg: r.svg, via: "plotly.js in headless Chromium" }));
+      // SVG unless asked: a PNG is about twice as large at 1× (deno task figures writes both, at 2×).
+      images = mode === "png"
+        ? (await renderFigures(figs, { png: true, scale: 1 })).map((r) => ({ png: r.png, via: "plotly.js in headless Chromium, PNG" }))
+        : (await renderFigures(figs, { png: false })).map((r) => ({ svg: r.svg, via: "plotly.js in headless Chromium" }));
     } catch (e) {
       images = figs.map((f) => ({
         svg: figureToSvg(f),
