@@ -22,18 +22,19 @@
  * blank SVG data URIs, such as nbconvert's --HTMLExporter.sanitize_html=True), "svg" (the pure-TS
  * fallback), "none" (no image and no text/html: exports show the text).
  */
-import { jupyter } from "../env.ts";
+import type { FigureImageMode } from "../env.ts";
+import { figureImageMode, jupyter } from "../env.ts";
+import type { PlotlyFigure } from "./figure.ts";
+import { figureTitle } from "./figure.ts";
 import { figureHtml, figureId } from "./figure_html.ts";
-import { figureSize, findChromium, renderFigures } from "./figures.ts";
-import type { PlotlyFigure } from "./plots_mia.ts";
-import { figureTitle } from "./plots.ts";
+import { figureSize, renderFigures } from "./figures.ts";
+import { JUPYTER_DISPLAY } from "./html.ts";
 import { figureToSvg } from "./svg.ts";
 import type { Table } from "./table.ts";
 import { toHtml, toMarkdown } from "./table.ts";
 
 export type MimeBundle = Record<string, unknown>;
 
-const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
 export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
 export function isFigure(obj: unknown): obj is PlotlyFigure {
@@ -119,14 +120,10 @@ export function figureText(fig: PlotlyFigure, maxPoints = 14): string {
   return lines.join("\n");
 }
 
-export type ImageMode = "chromium" | "png" | "svg" | "none";
+export type ImageMode = FigureImageMode;
 
-/** The static-image mode: $UNLEARN_FIGURE_IMAGES, else chromium where found, else the SVG fallback. */
-export function imageMode(): ImageMode {
-  const v = Deno.env.get("UNLEARN_FIGURE_IMAGES");
-  if (v === "chromium" || v === "png" || v === "svg" || v === "none") return v;
-  return findChromium() ? "chromium" : "svg";
-}
+/** The static-image mode: $UNLEARN_FIGURE_IMAGES, else chromium where found, else the SVG fallback (lib/env.ts). */
+export const imageMode = figureImageMode;
 
 /**
  * MIME bundles of figures; the static images of all of them come from one Chromium run. If Chromium
