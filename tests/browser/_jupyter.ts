@@ -5,7 +5,7 @@
  * Every Jupyter process gets a fresh data, config and runtime folder, so the tests neither read nor
  * change the user's Jupyter state (signatures, config, per-user kernels).
  */
-import { ROOT } from "../../lib/notebook.ts";
+import { ROOT } from "../../lib/env.ts";
 
 export { ROOT };
 
