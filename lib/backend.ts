@@ -18,6 +18,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { registerWasmTrainingKernels } from "./backend/wasm_kernels.ts";
+import { installWebgpuReadSync } from "./backend/webgpu_kernels.ts";
 
 export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu";
 
@@ -233,7 +234,10 @@ async function startWebgpu(forced: boolean): Promise<Attempt> {
   } catch (err) {
     return { ok: false, why: `@tensorflow/tfjs-backend-webgpu: ${firstLine(err)}` };
   }
-  return activate("webgpu", fallback ? `${label} (fallback)` : label);
+  const attempt = await activate("webgpu", fallback ? `${label} (fallback)` : label);
+  // Stock dataSync() throws under Deno (no 2d canvas); see ./backend/webgpu_kernels.ts.
+  if (attempt.ok) installWebgpuReadSync();
+  return attempt;
 }
 
 function message(err: unknown): string {
