@@ -18,7 +18,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { registerWasmTrainingKernels } from "./backend/wasm_kernels.ts";
-import { installWebgpuReadSync } from "./backend/webgpu_kernels.ts";
+import { registerWebgpuKernels } from "./backend/webgpu_kernels.ts";
 
 export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu";
 
@@ -235,8 +235,8 @@ async function startWebgpu(forced: boolean): Promise<Attempt> {
     return { ok: false, why: `@tensorflow/tfjs-backend-webgpu: ${firstLine(err)}` };
   }
   const attempt = await activate("webgpu", fallback ? `${label} (fallback)` : label);
-  // Stock dataSync() throws under Deno (no 2d canvas); see ./backend/webgpu_kernels.ts.
-  if (attempt.ok) installWebgpuReadSync();
+  // Stock dataSync() throws under Deno, and AddN of 8+ tensors fails: see ./backend/webgpu_kernels.ts.
+  if (attempt.ok) registerWebgpuKernels();
   return attempt;
 }
 

@@ -26,7 +26,7 @@ mapfile -t entry < <(ls ./*.ts 2>/dev/null)
 step typecheck $deno check lib/ tests/ bench/ scripts/ "${entry[@]}"
 step lint $deno lint lib/ tests/ bench/ scripts/ "${entry[@]}"
 
-$deno test -A --parallel tests/ "$@" 2>&1 | tee "$log/unit.log" | grep -E "^(ok|FAILED) \||\.\.\. FAILED|^ERRORS" || true
+$deno test -A --parallel tests/ "$@" 2>&1 | tee "$log/unit.log" | grep -E "^(ok|FAILED) \||\.\.\. (FAILED|ignored)|^ERRORS" || true
 summary=$(grep -E "^(ok|FAILED) \| [0-9]+ passed" "$log/unit.log" | tail -1)
 if [ -n "$summary" ]; then
   p=$(echo "$summary" | sed -E 's/.*\| ([0-9]+) passed.*/\1/')

@@ -14,10 +14,21 @@
  *   Deno's internal name; `installWebgpuReadSync` checks it is there and otherwise leaves tfjs as it is
  *   (the async `data()` still works). docs/gpu.md has the details.
  *
- * Kernels: every op the kit's MLP, CNN and ResNet-18 use, forward and backward, matched the cpu backend
- * within tests/backend/webgpu_test.ts's tolerance on Mesa's software adapter, so no kernel is replaced.
+ * - AddN with more than 7 inputs: the stock kernel binds every input and the output as storage
+ *   buffers in one shader, and WebGPU's default limit is 8 a shader stage (tfjs does not ask for more),
+ *   so the pipeline is invalid and nothing runs. The kit meets it in every training step of a model
+ *   with 8 or more weight tensors (the gradient norm is an addN over all of them); the invalid command
+ *   buffer also drops the step's other work, so the loss read back was 0. Replaced by sums of at most
+ *   `maxStorageBuffersPerShaderStage − 1` inputs at a time (as tfjs's own Concat does).
+ * - WebGPU validation errors are reported by the device as `uncapturederror` events, which tfjs
+ *   ignores: the numbers then come out silently wrong. They are collected here, and the next read
+ *   (`data()` or `dataSync()`) throws with the first message instead of returning such numbers.
+ *
+ * Every other op of the kit's MLP, CNN and ResNet-18, forward and backward, matched the cpu backend
+ * within the tolerance of tests/backend/webgpu_check.ts on Mesa's software adapter.
  */
 import * as tf from "@tensorflow/tfjs";
+import { getKernel, type KernelFunc, registerKernel, type TensorInfo, unregisterKernel } from "@tensorflow/tfjs-core";
 
 /** The parts of tfjs-backend-webgpu's WebGPUBackend that the replacement uses (tfjs 4.22 internals). */
 interface WebgpuBackendInternals {
@@ -32,11 +43,13 @@ interface WebgpuBackendInternals {
       complexTensorInfos?: { real: { dataId: object }; imag: { dataId: object } };
     };
   };
+  disposeData(dataId: object): boolean;
   ensureCommandEncoderReady(): void;
   endComputePassEncoder(): void;
   submitQueue(): void;
   convertAndCacheOnCPU(dataId: object, values: tf.backend_util.BackendValues): tf.backend_util.BackendValues;
   readSync(dataId: object): tf.backend_util.BackendValues;
+  read(dataId: object): Promise<tf.backend_util.BackendValues>;
 }
 
 const BITMAP_DATA = Symbol.for("Deno_bitmapData");
@@ -94,28 +107,89 @@ export function readGpuBufferSync(backend: WebgpuBackendInternals, buffer: GPUBu
   return out.buffer;
 }
 
-/**
- * Replaces the webgpu backend's readSync with readGpuBufferSync (once per process). Call after
- * `tf.setBackend("webgpu")` succeeded. Returns the names of what it replaced, for the run record:
- * ["readSync"], or [] where the runtime cannot read synchronously (stock behaviour kept).
- */
-export function installWebgpuReadSync(): string[] {
-  if (!canReadWebgpuSync()) return [];
-  const backend = tf.findBackend("webgpu") as unknown as WebgpuBackendInternals | null;
-  if (backend === null) throw new Error('installWebgpuReadSync: the "webgpu" backend has not started');
-  const proto = Object.getPrototypeOf(backend) as WebgpuBackendInternals & Record<symbol, boolean>;
-  if (proto[PATCHED]) return ["readSync"];
-  const stock = proto.readSync;
+/** Validation and out-of-memory errors the device reported since the last read, oldest first. */
+const deviceErrors: string[] = [];
+
+/** Errors the WebGPU device reported and no read has thrown yet (for checks; reading clears nothing). */
+export function pendingWebgpuErrors(): readonly string[] {
+  return deviceErrors;
+}
+
+function throwDeviceErrors(): void {
+  if (deviceErrors.length === 0) return;
+  const [first] = deviceErrors;
+  const more = deviceErrors.length > 1 ? ` (and ${deviceErrors.length - 1} more)` : "";
+  deviceErrors.length = 0;
+  throw new Error(`WebGPU reported an error, so results computed since the last read are wrong: ${first}${more}`);
+}
+
+/** Replaces the webgpu backend's readSync with readGpuBufferSync; both reads throw pending device errors. */
+function patchReads(backend: WebgpuBackendInternals): string[] {
+  const proto = Object.getPrototypeOf(backend) as WebgpuBackendInternals & Record<symbol, string[]>;
+  if (proto[PATCHED]) return proto[PATCHED];
+  const stockSync = proto.readSync;
+  const stockRead = proto.read;
+  const sync = canReadWebgpuSync();
   proto.readSync = function (this: WebgpuBackendInternals, dataId: object) {
     const data = this.tensorMap.get(dataId);
-    if (data.values != null || data.dtype === "string" || data.dtype === "complex64" || data.resource == null) {
-      return stock.call(this, dataId); // cached on the CPU, or complex (stock splits it and calls us back)
+    let values: tf.backend_util.BackendValues;
+    if (!sync || data.values != null || data.dtype === "string" || data.dtype === "complex64" || data.resource == null) {
+      values = stockSync.call(this, dataId); // cached on the CPU, or complex (stock splits it and calls us back)
+    } else {
+      const bytes = readGpuBufferSync(this, data.resource, data.resource.size);
+      values = this.convertAndCacheOnCPU(dataId, tf.util.convertBackendValuesAndArrayBuffer(bytes, data.dtype));
     }
-    const bytes = readGpuBufferSync(this, data.resource, data.resource.size);
-    const values = tf.util.convertBackendValuesAndArrayBuffer(bytes, data.dtype);
-    this.convertAndCacheOnCPU(dataId, values);
+    throwDeviceErrors();
     return values;
   };
-  proto[PATCHED] = true;
-  return ["readSync"];
+  proto.read = async function (this: WebgpuBackendInternals, dataId: object) {
+    const values = await stockRead.call(this, dataId);
+    throwDeviceErrors();
+    return values;
+  };
+  proto[PATCHED] = sync ? ["readSync"] : [];
+  return proto[PATCHED];
+}
+
+/** AddN over at most `maxStorageBuffersPerShaderStage − 1` inputs per shader (module doc). */
+function chunkedAddN(stock: KernelFunc): KernelFunc {
+  const addN: KernelFunc = ({ inputs, backend, attrs }) => {
+    const tensors = inputs as unknown as TensorInfo[];
+    const webgpu = backend as unknown as WebgpuBackendInternals;
+    const most = webgpu.device.limits.maxStorageBuffersPerShaderStage - 1;
+    if (tensors.length <= most) return stock({ inputs, backend, attrs });
+    const partials: TensorInfo[] = [];
+    for (let i = 0; i < tensors.length; i += most) {
+      const chunk = tensors.slice(i, i + most);
+      partials.push(chunk.length === 1 ? chunk[0] : stock({ inputs: chunk as never, backend, attrs }) as TensorInfo);
+    }
+    const sum = addN({ inputs: partials as never, backend, attrs }) as TensorInfo;
+    for (const p of partials) if (!tensors.includes(p)) webgpu.disposeData(p.dataId);
+    return sum;
+  };
+  return addN;
+}
+
+let kernels: string[] | undefined;
+
+/**
+ * Applies this file's fixes to the started "webgpu" backend (once per process; call after
+ * `tf.setBackend("webgpu")` succeeded). Returns what was replaced, for the run record: "readSync"
+ * (absent where the runtime cannot read synchronously: stock behaviour kept) and kernel names.
+ */
+export function registerWebgpuKernels(): string[] {
+  const backend = tf.findBackend("webgpu") as unknown as WebgpuBackendInternals | null;
+  if (backend === null) throw new Error('registerWebgpuKernels: the "webgpu" backend has not started');
+  const reads = patchReads(backend);
+  if (kernels === undefined) {
+    backend.device.addEventListener("uncapturederror", (event) => {
+      deviceErrors.push((event as GPUUncapturedErrorEvent).error.message);
+    });
+    const stock = getKernel("AddN", "webgpu");
+    if (stock === undefined) throw new Error("registerWebgpuKernels: tfjs-backend-webgpu has no AddN kernel");
+    unregisterKernel("AddN", "webgpu");
+    registerKernel({ ...stock, kernelFunc: chunkedAddN(stock.kernelFunc) });
+    kernels = ["AddN"];
+  }
+  return [...reads, ...kernels];
 }
