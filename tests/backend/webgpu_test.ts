@@ -13,7 +13,7 @@
  * and libvulkan1, `bash scripts/setup.sh --webgpu`).
  */
 import assert from "node:assert/strict";
-import { type CheckRun, compareRuns, summarise, TOLERANCE } from "./webgpu_check.ts";
+import { type CheckRun, compareRuns, summarise, TOLERANCE } from "./webgpu_compare.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const DENO = `${ROOT}node_modules/.bin/deno`;
