@@ -82,6 +82,22 @@ async function done(stage: string, seconds: number): Promise<void> {
   await save();
 }
 
+/** Children running now: an interrupted check stops them and saves what it has. */
+const children = new Set<Deno.ChildProcess>();
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  Deno.addSignalListener(signal, async () => {
+    for (const child of children) {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
+    }
+    summary.interrupted = `${signal} at ${new Date().toISOString()}`;
+    fail("run", `interrupted by ${signal}; stages before it are complete`);
+    await save();
+    Deno.exit(signal === "SIGINT" ? 130 : 143);
+  });
+}
+
 interface Ran {
   ok: boolean;
   code: number;
@@ -98,6 +114,8 @@ async function run(name: string, cmd: string, cmdArgs: string[], limitSeconds: n
   const timer = setTimeout(() => abort.abort(), Math.max(1, limitSeconds) * 1000);
   try {
     const child = new Deno.Command(cmd, { args: cmdArgs, env, stdout: "piped", stderr: "piped", signal: abort.signal }).spawn();
+    children.add(child);
+    child.status.finally(() => children.delete(child));
     const log = await Deno.open(`${WORK}/logs/${name}.log`, { write: true, create: true, truncate: true });
     const [status, stdout] = await Promise.all([
       child.status,
@@ -283,19 +301,10 @@ async function mainJob(): Promise<void> {
     seedsPlanned: SIZES.seeds,
   };
   summary.mainJob = job;
-  for (let seed = 0; seed < SIZES.seeds; seed++) {
-    const limit = secondsLeft() - 15;
-    if (limit < 30) {
-      fail("main-job", `seed ${seed} not started: ${secondsLeft().toFixed(0)} s of the budget left`);
-      break;
-    }
-    const r = await run(`main-seed${seed}`, ...deno("unlearn", [...base, "--first-seed", String(seed), "--seeds", "1"]), limit);
-    if (!r.ok) fail("main-job", `seed ${seed}: ${await why(`main-seed${seed}`, r)}`);
+  /** Reads the records written so far into the summary (also while a seed runs: partial results). */
+  const collect = async () => {
     const text = await Deno.readTextFile(`${out}/records.jsonl`).catch(() => "");
     const records = text.trim().split("\n").filter((l) => l).map((l) => JSON.parse(l) as RecordLine);
-    for (const rec of records.filter((rec) => rec.seed === seed && rec.status !== "ok")) {
-      fail("main-job", `${rec.method} seed ${seed}: ${rec.status}${rec.error ? ` (${rec.error})` : ""}`);
-    }
     job.records = records.length;
     job.seconds = Math.round((performance.now() - t0) / 100) / 10;
     job.backend = records[0]?.environment.backend ?? null;
@@ -307,6 +316,22 @@ async function mainJob(): Promise<void> {
       rteSeconds: Math.round(rec.rteSeconds * 10) / 10,
       ...Object.fromEntries(["UA", "RA", "TA", "VA", "MIA"].map((k) => [k, rec.metrics[k] ?? null])),
     }));
+    await save();
+    return records;
+  };
+  for (let seed = 0; seed < SIZES.seeds; seed++) {
+    const limit = secondsLeft() - 15;
+    if (limit < 30) {
+      fail("main-job", `seed ${seed} not started: ${secondsLeft().toFixed(0)} s of the budget left`);
+      break;
+    }
+    const poll = setInterval(collect, 10_000);
+    const r = await run(`main-seed${seed}`, ...deno("unlearn", [...base, "--first-seed", String(seed), "--seeds", "1"]), limit);
+    clearInterval(poll);
+    if (!r.ok) fail("main-job", `seed ${seed}: ${await why(`main-seed${seed}`, r)}`);
+    for (const rec of (await collect()).filter((rec) => rec.seed === seed && rec.status !== "ok")) {
+      fail("main-job", `${rec.method} seed ${seed}: ${rec.status}${rec.error ? ` (${rec.error})` : ""}`);
+    }
     await save();
   }
   await done("main-job", (performance.now() - t0) / 1000);

@@ -9,22 +9,11 @@
  * daemons it starts are stopped in `finally`, also when the test fails.
  */
 import assert from "node:assert/strict";
+import { SBATCH_SCRIPT, SEARCH_FLAGS } from "./slurm_search.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const LOCAL_SLURM = `${ROOT}scripts/cluster/local_slurm.sh`;
-const SBATCH_SCRIPT = "scripts/cluster/search_array.sbatch";
 const DENO = `${ROOT}node_modules/.bin/deno`;
-/** A tiny search whose metrics are not all 0 / 100 (one epoch at a low rate leaves the original weak). */
-const SEARCH_FLAGS = [
-  "--dataset=synthetic",
-  "--paradigm=random",
-  "--methods=ga,ft,ugradsl",
-  "--budget=2",
-  "--seeds=2",
-  "--epochs=1",
-  "--lr=0.005",
-  "--backend=wasm",
-];
 const JOB_SECONDS = 150;
 
 async function sh(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ ok: boolean; out: string }> {
