@@ -2,7 +2,8 @@
 # Installs what the kit needs on a Debian machine with Node.js and npm:
 #   always        npm packages from package.json (pinned Deno 2.9.6, TensorFlow.js 4.22, …)
 #   --data        Debian's dataset-fashion-mnist (the main job's data)
-#   --notebooks   Jupyter from Debian and the Deno kernel (to execute notebooks headless)
+#   --notebooks   Jupyter from Debian (nbconvert, the classic Notebook) and this checkout's Deno kernel
+#                 (.jupyter/kernels/deno; used through JUPYTER_PATH=<checkout>/.jupyter)
 #   --figures     Debian's Chromium, to render Plotly figures headless (deno task figures, notebook images)
 #   --webgpu      Mesa's software Vulkan driver and the Vulkan loader (tests/backend/webgpu_test.ts; optional)
 #   --slurm       Slurm and munge (tests/cluster/slurm_test.ts; optional)
@@ -83,21 +84,35 @@ if [ "$want_data" = 1 ] && [ -z "${FASHION_MNIST_DIR:-}" ]; then
   apt_install "Fashion-MNIST" dataset-fashion-mnist
 fi
 if [ "$want_nb" = 1 ]; then
-  apt_install "Executing notebooks" jupyter-client python3-nbclient python3-nbconvert python3-ipykernel jupyter-nbconvert
-  spec_dir="${JUPYTER_DATA_DIR:-$HOME/.local/share/jupyter}/kernels/deno"
-  deno_bin="$(pwd)/node_modules/.bin/deno"
-  if ! grep -qs "$deno_bin" "$spec_dir/kernel.json" 2>/dev/null; then
-    say "registering the Deno Jupyter kernel"
-    node_modules/.bin/deno jupyter --install --force >/dev/null 2>&1 || node_modules/.bin/deno jupyter --install >&2
-    # Saved outputs without ANSI colour codes; the kernel's Deno is the pinned one.
-    /usr/bin/python3 - "$spec_dir/kernel.json" "$deno_bin" <<'PY'
+  apt_install "Notebooks (executing, exporting, the classic Notebook)" jupyter-client python3-nbclient python3-nbconvert \
+    python3-nbformat python3-ipykernel jupyter-nbconvert jupyter-notebook
+  # The Deno kernel of this checkout, in <checkout>/.jupyter/kernels/deno (ignored by git), found through
+  # JUPYTER_PATH, which scripts/test.sh and scripts/notebook.sh set. `deno jupyter --install` would write
+  # one per-user kernelspec that points at whichever checkout ran it last; this one points at this
+  # checkout's pinned Deno and leaves the per-user one alone. Kernel name "deno", as in the notebooks.
+  spec_dir="$(pwd)/.jupyter/kernels/deno"
+  spec="$(/usr/bin/python3 - "$(pwd)" <<'PY'
 import json, sys
-path, deno = sys.argv[1], sys.argv[2]
-spec = json.load(open(path))
-spec["argv"][0] = deno
-spec.setdefault("env", {})["NO_COLOR"] = "1"
-json.dump(spec, open(path, "w"), indent=2)
+root = sys.argv[1]
+print(json.dumps({
+    "argv": [root + "/node_modules/.bin/deno", "jupyter", "--kernel", "--conn", "{connection_file}"],
+    "display_name": "Deno (unlearn-kit " + root + ")",
+    "language": "typescript",
+    # Saved outputs without ANSI colour codes.
+    "env": {"NO_COLOR": "1"},
+}, indent=2))
 PY
+)"
+  if [ "$(cat "$spec_dir/kernel.json" 2>/dev/null)" != "$spec" ]; then
+    say "registering the Deno kernel for this checkout (.jupyter/kernels/deno)"
+    mkdir -p "$spec_dir"
+    # Deno's kernel logos: let `deno jupyter --install` write its kernelspec into a throw-away home.
+    tmp_home="$(mktemp -d)"
+    if HOME="$tmp_home" XDG_DATA_HOME="$tmp_home" node_modules/.bin/deno jupyter --install --force >/dev/null 2>&1; then
+      cp "$tmp_home"/jupyter/kernels/deno/logo-* "$spec_dir"/ 2>/dev/null || true
+    fi
+    rm -rf "$tmp_home"
+    printf '%s\n' "$spec" >"$spec_dir/kernel.json"
   fi
 fi
 if [ "$want_fig" = 1 ] && [ -z "${UNLEARN_CHROMIUM:-}" ]; then

@@ -2,7 +2,7 @@
  * danfojs DataFrames of tables and records, for notebooks. danfojs 1.2.0 loads here because
  * package.json overrides its `xlsx` (a tarball URL Deno cannot resolve) and its `@tensorflow/tfjs` (so it
  * shares the kit's single tfjs 4.22 engine instead of bringing tfjs 3), with `"nodeModulesDir": "manual"`
- * (/work/shared/ENVIRONMENT.md). Deno's Jupyter kernel does not display danfojs frames by itself, so every
+ * (docs/toolchain.md §3). Deno's Jupyter kernel does not display danfojs frames by itself, so every
  * frame returned here carries a `Symbol.for("Jupyter.display")` method with text/html and text/plain.
  *
  * This module is the only one importing danfojs: the CLI and the table task do not pay for loading it.
@@ -53,7 +53,7 @@ export function tableFrame(table: Table, options: { numeric?: boolean; digits?: 
     for (const c of table.columns) {
       if (options.numeric) {
         row[c] = r.cells[c].mean;
-        row[`${c} std`] = r.cells[c].std;
+        row[`${c} ci95`] = r.cells[c].halfWidth;
       } else {
         row[c] = formatStat(r.cells[c], digits);
       }
