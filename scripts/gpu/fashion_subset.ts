@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { FASHION_MNIST_DIR, loadFashionMnist } from "../../lib/data/fashion_mnist.ts";
 import { encodeIdx, readIdx } from "../../lib/data/idx.ts";
 import { makeForgetTask } from "../../lib/data/splits.ts";
-import { presetFor } from "../../lib/presets.ts";
+import { presetFor } from "../../lib/experiment/presets.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,

@@ -294,7 +294,7 @@ async function mainJob(): Promise<void> {
   const base = [
     ...["--dataset", "fashion-mnist", "--data-dir", `${PACK}/data/fashion-mnist`, "--model", "mlp", "--paradigm", "classwise"],
     ...["--methods", "retrain,ft,ga,ugradsl,ugradsl+", "--metrics", "UA,RA,TA,VA,MIA", "--backend", "webgpu", "--no-progress"],
-    ...["--out", out, "--cache", `${WORK}/cache`, ...SIZES.mainJob],
+    ...["--selection", `${PACK}/data/selection.json`, "--out", out, "--cache", `${WORK}/cache`, ...SIZES.mainJob],
   ];
   const job: Record<string, unknown> = {
     command: `deno task unlearn ${base.join(" ")} --first-seed S --seeds 1`.replaceAll(PACK, "<pack>").replaceAll(WORK, "<work>"),

@@ -2,7 +2,8 @@
  * A real Slurm job array: a throwaway one-node cluster on this machine (scripts/cluster/local_slurm.sh),
  * a 2-task `sbatch --array=0-1` of scripts/cluster/search_array.sbatch (the file docs/cluster.md shows),
  * `deno task search merge`, and the merged result against the same search run in one process: the same
- * lines (options, status, UA/RA/VA, stop rule) for every unit and seed, and the same chosen points.
+ * run record (options, status, UA/RA/VA, history, original model) for every unit and search task, and
+ * the same chosen points (both selections) and Retrain reference.
  *
  * Needs root (slurmd starts jobs as their user) and Debian's slurm-wlm and munge, which it installs
  * with apt-get when they are missing; otherwise the test is ignored and its name says why. The
@@ -48,26 +49,34 @@ async function cannotRun(): Promise<string | undefined> {
 
 const skip = await cannotRun();
 
-interface Line {
-  kind: string;
-  method: string;
-  point: number | null;
-  seed?: number;
+interface RunRecord {
+  runId: string;
+  status: string;
+  metrics: Record<string, number>;
   [key: string]: unknown;
 }
 
-async function readLog(dir: string): Promise<Line[]> {
-  return (await Deno.readTextFile(`${dir}/log.jsonl`)).trim().split("\n").map((l) => JSON.parse(l));
+/** Every run record of a search folder's shards, by runId. */
+async function readShards(dir: string): Promise<{ byRun: Map<string, RunRecord>; shards: Record<string, number> }> {
+  const byRun = new Map<string, RunRecord>();
+  const shards: Record<string, number> = {};
+  for (const entry of [...Deno.readDirSync(`${dir}/shards`)].filter((e) => e.isDirectory)) {
+    const lines = (await Deno.readTextFile(`${dir}/shards/${entry.name}/records.jsonl`)).trim().split("\n");
+    shards[entry.name] = lines.length;
+    for (const line of lines) {
+      const r = JSON.parse(line) as RunRecord;
+      assert.ok(!byRun.has(r.runId), `${r.runId} in two shards`);
+      byRun.set(r.runId, r);
+    }
+  }
+  return { byRun, shards };
 }
 
 /** What must agree between two runs of the same search: everything but timings and where it ran. */
-function comparable(l: Line): Record<string, unknown> {
-  const { rteSeconds: _t, shard: _s, environment: _e, ...rest } = l;
-  if (rest.original) {
-    const { trainSeconds: _ts, cached: _c, ...original } = rest.original as Record<string, unknown>;
-    rest.original = original;
-  }
-  return rest;
+function comparable(r: RunRecord): Record<string, unknown> {
+  const { rteSeconds: _t, evalSeconds: _e, startedAt: _s, environment: _env, ...rest } = r;
+  const { trainSeconds: _ts, cached: _c, ...original } = rest.original as Record<string, unknown>;
+  return { ...rest, original };
 }
 
 Deno.test({
@@ -100,9 +109,6 @@ Deno.test({
       ], env);
       const logs = await sh("bash", ["-c", `tail -n 20 ${tmp}/slurm-*.out`]);
       assert.ok(submit.ok, `sbatch --wait --array=0-1 failed or took over ${JOB_SECONDS} s:\n${submit.out}\n${logs.out}`);
-      const shards = [...Deno.readDirSync(`${arrayOut}/shards`)].map((e) => e.name).sort();
-      assert.deepEqual(shards, ["log-0-of-2.jsonl", "log-1-of-2.jsonl"], logs.out);
-
       const merge = await sh(DENO, ["task", "search", "merge", arrayOut]);
       assert.ok(merge.ok, `deno task search merge failed:\n${merge.out}`);
 
@@ -118,24 +124,20 @@ Deno.test({
       ]);
       assert.ok(single.ok, `the single-process search failed:\n${single.out}`);
 
-      const [fromArray, fromSingle] = [await readLog(arrayOut), await readLog(singleOut)];
-      const key = (l: Line) => `${l.kind} ${l.method} ${l.point} ${l.seed ?? ""}`;
-      const units = fromSingle.filter((l) => l.kind !== "choice");
-      assert.equal(units.length, 14, "7 units (Retrain + 3 methods × 2 points) × 2 seeds");
-      assert.ok(units.every((l) => l.status === "ok"), "every unit finished");
-      assert.ok(
-        units.some((l) => (l.metrics as Record<string, number>).RA < 99),
-        "the search is not degenerate (some RA below 99)",
-      );
-      assert.deepEqual(fromArray.map(key), fromSingle.map(key), "the same lines in the same order");
-      fromSingle.forEach((l, i) => assert.deepEqual(comparable(fromArray[i]), comparable(l), key(l)));
-      const shardsSeen = new Set(fromArray.filter((l) => l.kind !== "choice").map((l) => l.shard));
-      assert.deepEqual([...shardsSeen].sort(), ["0/2", "1/2"], "both array tasks contributed lines");
+      const [fromArray, fromSingle] = [await readShards(arrayOut), await readShards(singleOut)];
+      assert.deepEqual(Object.keys(fromArray.shards).sort(), ["0-of-2", "1-of-2"], logs.out);
+      assert.ok(Object.values(fromArray.shards).every((n) => n > 0), `both array tasks wrote records: ${JSON.stringify(fromArray.shards)}`);
+      const singleRuns = [...fromSingle.byRun.values()];
+      assert.equal(singleRuns.length, 14, "7 units (Retrain + 3 methods × 2 points) × 2 search tasks");
+      assert.ok(singleRuns.every((r) => r.status === "ok"), "every unit finished");
+      assert.ok(singleRuns.some((r) => r.metrics.RA < 99), "the search is not degenerate (some RA below 99)");
+      assert.deepEqual([...fromArray.byRun.keys()].sort(), [...fromSingle.byRun.keys()].sort(), "the same runs");
+      for (const [runId, r] of fromSingle.byRun) assert.deepEqual(comparable(fromArray.byRun.get(runId)!), comparable(r), runId);
 
       const best = async (dir: string) => JSON.parse(await Deno.readTextFile(`${dir}/best.json`));
       const [bestArray, bestSingle] = [await best(arrayOut), await best(singleOut)];
       assert.equal(bestArray.complete, true);
-      assert.deepEqual(bestArray.methods, bestSingle.methods);
+      assert.deepEqual(bestArray.selections, bestSingle.selections);
       assert.deepEqual(bestArray.reference, bestSingle.reference);
     } finally {
       if (started || (await Deno.stat(cluster).catch(() => null))) {
