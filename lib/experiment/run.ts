@@ -380,8 +380,11 @@ export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {})
             // A reference run is measured against itself (its Avg. Gap is 0 by definition).
             const reference = run.spec.family === "reference" ? "self" : referenceRecord?.metrics;
             const produced = await runOne({ ...prepared, task }, run, base, cfg, progress, reference);
-            for (const r of produced) {
-              await appendRecord(recordsFile, r);
+            for (const made of produced) {
+              await appendRecord(recordsFile, made);
+              // What was written, as a later resume reads it back (NaN → null, no undefined fields): a
+              // computed run and a resumed one return the same record.
+              const r = JSON.parse(JSON.stringify(made)) as RunRecord;
               taskRecords.push(r);
               hooks.onRecord?.(r, false);
             }

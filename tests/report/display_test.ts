@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { bundleOf, displayBundles, figureBundle, figureText, PLOTLY_MIME, show, tableBundle } from "../../lib/report/display.ts";
 import { compactSvg, figureHtml, figureId, toBase64 } from "../../lib/report/figure_html.ts";
 import { confusionFigure } from "../../lib/report/plots_mia.ts";
-import { histogramFigure, metricBars, sampleImagesFigure, sweepLines } from "../../lib/report/plots.ts";
+import { labelledBars, metricBars, sampleImagesFigure, seriesLines, sweepLines } from "../../lib/report/plots.ts";
 import { figureToSvg } from "../../lib/report/svg.ts";
 import { findChromium } from "../../lib/report/figures.ts";
 import { buildTable } from "../../lib/report/table.ts";
@@ -22,7 +22,7 @@ Deno.test("figure bundle: Plotly JSON, an <img> with the SVG in text/html, text/
   const text = String(b["text/plain"]);
   assert.match(text, /^\[figure\] synthetic · classwise · mlp: metrics per method/);
   assert.match(text, /ugradsl \(bar, 4 points\): UA → 95, MIA → 97, RA → 97, TA → 93/);
-  assert.match(text, /ft \(bar, 4 points\): UA → 21 ± 1/); // mean ± std over the three seeds
+  assert.match(text, /ft \(bar, 4 points\): UA → 21 ± 2\.48/); // mean ± the 95% half-width over the three seeds
   assert.match(text, /static image: kit SVG fallback/);
   // No image/svg+xml: nbconvert's HTML export would empty an inline SVG, and text/html wins everywhere it is read.
   const html = String(b["text/html"]);
@@ -95,7 +95,8 @@ Deno.test("the SVG fallback draws every kit chart type without throwing", () => 
   for (
     const fig of [
       confusionFigure(s),
-      histogramFigure({ a: [1, 2, 3], b: [2, 3, 4] }),
+      labelledBars([{ label: "a", value: 1, error: 0.5, color: "#000" }, { label: "b", value: 2 }], { title: "bars" }),
+      seriesLines({ "ga TA": [{ x: 0, y: 90 }, { x: 1, y: 80 }] }, { title: "per epoch", xTitle: "epoch", yTitle: "TA (%)" }),
       sweepLines([{ x: -1, metrics: { UA: 50, TA: 80 } }, { x: 0, metrics: { UA: 10, TA: 85 } }], { reference: { UA: 40 } }),
       sampleImagesFigure(makeSynthetic().train),
       {
