@@ -5,6 +5,8 @@
 #   --notebooks   Jupyter from Debian (nbconvert, the classic Notebook) and this checkout's Deno kernel
 #                 (.jupyter/kernels/deno; used through JUPYTER_PATH=<checkout>/.jupyter)
 #   --figures     Debian's Chromium, to render Plotly figures headless (deno task figures, notebook images)
+#   --webgpu      Mesa's software Vulkan driver and the Vulkan loader (tests/backend/webgpu_test.ts; optional)
+#   --slurm       Slurm and munge (tests/cluster/slurm_test.ts; optional)
 # Idempotent: it only installs what is missing. Where it cannot (not root, not Debian), it stops and
 # says exactly what to install.
 set -euo pipefail
@@ -12,12 +14,16 @@ cd "$(dirname "$0")/.."
 want_data=0
 want_nb=0
 want_fig=0
+want_webgpu=0
+want_slurm=0
 for a in "$@"; do
   case "$a" in
     --data) want_data=1 ;;
     --notebooks) want_nb=1 ;;
     --figures) want_fig=1 ;;
-    *) echo "setup.sh: unknown flag $a (valid: --data, --notebooks, --figures)" >&2; exit 2 ;;
+    --webgpu) want_webgpu=1 ;;
+    --slurm) want_slurm=1 ;;
+    *) echo "setup.sh: unknown flag $a (valid: --data, --notebooks, --figures, --webgpu, --slurm)" >&2; exit 2 ;;
   esac
 done
 
@@ -26,7 +32,12 @@ say() { echo "[setup] $*" >&2; }
 if ! command -v npm >/dev/null; then
   say "npm is missing: install Node.js 20+ and npm (Debian: apt-get install nodejs npm)"; exit 1
 fi
-if [ ! -x node_modules/.bin/deno ] || [ package.json -nt node_modules/.package-lock.json ]; then
+if [ -L node_modules ] && [ -x node_modules/.bin/deno ]; then
+  # A node_modules shared with another checkout (a git worktree's link): `npm ci` here would empty the
+  # folder it points to, under every checkout using it. Install in that checkout instead.
+  [ package.json -nt node_modules/.package-lock.json ] &&
+    say "node_modules is a link to $(readlink node_modules): not running npm here (run it in the checkout that owns it)"
+elif [ ! -x node_modules/.bin/deno ] || [ package.json -nt node_modules/.package-lock.json ]; then
   say "npm install (Deno, TensorFlow.js, …)"
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error >&2; else npm install --no-audit --no-fund --loglevel=error >&2; fi
 fi
@@ -48,6 +59,25 @@ apt_install() {
     apt-get update -qq >/dev/null 2>&1 || true
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
   fi
+}
+
+optional_apt_install() {
+  # Like apt_install, for what only some tests need: where it cannot install, it says what to install
+  # and carries on (those tests are then skipped with the reason in their name).
+  local why="$1"; shift
+  local missing=()
+  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if ! command -v apt-get >/dev/null || [ "$(id -u)" -ne 0 ]; then
+    say "$why needs: sudo apt-get install -y --no-install-recommends ${missing[*]}   (optional: those tests are skipped without it)"
+    return 0
+  fi
+  say "apt-get install ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 || {
+    apt-get update -qq >/dev/null 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
+      say "could not install ${missing[*]}; $why is skipped"
+  }
 }
 
 if [ "$want_data" = 1 ] && [ -z "${FASHION_MNIST_DIR:-}" ]; then
@@ -87,4 +117,11 @@ PY
 fi
 if [ "$want_fig" = 1 ] && [ -z "${UNLEARN_CHROMIUM:-}" ]; then
   apt_install "Rendering figures (headless Chromium)" chromium
+fi
+if [ "$want_webgpu" = 1 ]; then
+  # llvmpipe through Vulkan: the same WGSL shaders a GPU runs, on the CPU (docs/gpu.md).
+  optional_apt_install "The WebGPU tests (software adapter)" mesa-vulkan-drivers libvulkan1
+fi
+if [ "$want_slurm" = 1 ]; then
+  optional_apt_install "The Slurm test (a one-node cluster on this machine)" slurm-wlm munge
 fi

@@ -34,7 +34,7 @@ step format $deno fmt --check
 # deno test, counted test by test: name, deno test args…
 deno_tests() {
   local name="$1"; shift
-  $deno test "$@" 2>&1 | tee "$log/$name.log" | grep -E "^(ok|FAILED) \||\.\.\. FAILED|^ERRORS" || true
+  $deno test "$@" 2>&1 | tee "$log/$name.log" | grep -E "^(ok|FAILED) \||\.\.\. (FAILED|ignored)|^ERRORS" || true
   local summary p f
   summary=$(grep -E "^(ok|FAILED) \| [0-9]+ passed" "$log/$name.log" | tail -1)
   if [ -n "$summary" ]; then
