@@ -1,5 +1,5 @@
 /**
- * CelebA (Liu et al. 2015), aligned-and-cropped images: the paper's identity-forgetting task
+ * CelebA (Liu et al. 2015), aligned-and-cropped images: the paper's identity-forgetting task (docs/paper.md §6)
  * is a "Smiling" classifier that forgets every image of 1% of the people.
  *
  * Files (the official release): img_align_celeba/*.jpg (178×218), list_attr_celeba.txt (image count,

@@ -1,5 +1,5 @@
 /**
- * Forgetting paradigms (NOTES §6) turned into seeded index lists.
+ * Forgetting paradigms (docs/paper.md §6) turned into seeded index lists.
  *
  * From the standard train split a stratified `pool` is drawn (all of it by default); a stratified
  * validation split is held out of the pool for hyperparameter choice and stop rules, and is never
