@@ -7,6 +7,7 @@
  */
 import { KitError } from "../errors.ts";
 import { gunzip, isGzip } from "./compressed.ts";
+import { DISK, type LoadOptions } from "./files.ts";
 
 export interface IdxArray {
   dims: number[];
@@ -42,6 +43,11 @@ export function parseIdx(bytes: Uint8Array, file: string, maxBytes?: number): Id
     throw new KitError(`${available - count} bytes after the ${dims.join("×")} values the header declares`, file);
   }
   return { dims, data: bytes.subarray(headerSize) };
+}
+
+/** Reads and parses one IDX file (gzip'd or plain). */
+export async function readIdx(file: string, options: LoadOptions = {}): Promise<IdxArray> {
+  return parseIdx(await (options.files ?? DISK).read(file), file, options.maxBytes);
 }
 
 /** Encodes an IDX file (used by tests to write small files in the real format). */
