@@ -6,6 +6,7 @@
  * IDX headers declare their counts, so a cut file is refused by ./idx.ts; a file that is well formed but
  * not the standard 60,000 / 10,000 images of 28×28 is loaded with a warning (docs/datasets.md).
  */
+import { dataDir } from "../env.ts";
 import { KitError } from "../errors.ts";
 import { checkImages, checkSplit } from "./checks.ts";
 import { checkAllocation, DISK, type LoadOptions } from "./files.ts";
@@ -78,7 +79,7 @@ export function fashionSplit(
 
 /** Loads both splits from `dir` (default: `$FASHION_MNIST_DIR` or Debian's location). */
 export async function loadFashionMnist(dir?: string, options: LoadOptions = {}): Promise<DataBundle> {
-  const root = dir ?? Deno.env.get("FASHION_MNIST_DIR") ?? FASHION_MNIST_DIR;
+  const root = dir ?? dataDir("FASHION_MNIST_DIR", FASHION_MNIST_DIR);
   const files = options.files ?? DISK;
   const load = async (prefix: "train" | "t10k") => {
     const imageFile = `${root}/${prefix}-images-idx3-ubyte.gz`;

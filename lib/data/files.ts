@@ -4,6 +4,7 @@
  * allocation that checks a size against a budget before it asks for memory. Every failure is a
  * `KitError` naming the file, since a missing, renamed or half-copied file is the usual cause.
  */
+import { dataDir } from "../env.ts";
 import { fileURLToPath } from "node:url";
 import { KitError } from "../errors.ts";
 
@@ -12,7 +13,7 @@ export const RAW_DATA_DIR = fileURLToPath(new URL("../../data/raw", import.meta.
 
 /** `$envName` if set, else data/raw/<sub>. */
 export function defaultDir(envName: string, sub: string): string {
-  return Deno.env.get(envName) ?? `${RAW_DATA_DIR}/${sub}`;
+  return dataDir(envName, `${RAW_DATA_DIR}/${sub}`);
 }
 
 /** Where a loader reads its files from. Paths are plain strings joined with "/". */

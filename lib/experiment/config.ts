@@ -12,7 +12,7 @@
 import type { BackendName } from "../backend.ts";
 import { BACKEND_NAMES } from "../backend.ts";
 import type { DatasetSpec } from "../data/registry.ts";
-import { DATASETS } from "../data/registry.ts";
+import { checkParadigmSupport, datasetProblems, DATASETS } from "../data/registry.ts";
 import type { Paradigm, SplitOptions } from "../data/splits.ts";
 import { DEFAULT_SPLIT, PARADIGMS } from "../data/splits.ts";
 import type { DataBundle } from "../data/types.ts";
@@ -209,8 +209,30 @@ export function experimentConfig(input: ExperimentInput): ExperimentConfig {
   check(() => checkList("model", [model], Object.keys(ARCHS)));
   const preset = presetFor(dataset, model);
 
-  const paradigms = input.paradigms === "all" ? [...PARADIGMS] : input.paradigms ?? ["classwise"];
+  // "all": every paradigm the data set can do.
+  const supported = (p: Paradigm) => {
+    try {
+      checkParadigmSupport(dataset, p);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const paradigms = input.paradigms === "all" ? PARADIGMS.filter(supported) : input.paradigms ?? ["classwise"];
   check(() => checkList("paradigms", paradigms, PARADIGMS));
+  // A paradigm the data set cannot do (group without super-classes, identity without identities) is known
+  // from the registry, before anything is loaded.
+  for (const paradigm of paradigms) {
+    check(() => {
+      if (!(dataset in DATASETS) || !PARADIGMS.includes(paradigm)) return;
+      try {
+        checkParadigmSupport(dataset, paradigm);
+      } catch (e) {
+        if (e instanceof KitError) throw new KitError(e.message.replace(/^--paradigm: /, ""), fieldName("paradigms"));
+        throw e;
+      }
+    });
+  }
 
   // Seeds.
   const firstSeed = input.firstSeed ?? 0;
@@ -413,28 +435,41 @@ export function runSelection(run: RunRequest, selection: ExperimentConfig["selec
  */
 export function checkAgainstData(cfg: ExperimentConfig, bundle: DataBundle, superClasses: DatasetSpec["superClasses"]): void {
   const problems: (() => void)[] = [];
-  const k = bundle.train.numClasses;
-  for (const f of ["forgetClass", "forgetSubclass"] as const) {
+  // What the data itself rules out: a class to forget with no training samples, too few identities, a
+  // random forget set that rounds to nothing (lib/data/registry.ts).
+  if (!cfg.bundle) {
+    for (const paradigm of cfg.paradigms) {
+      for (const e of datasetProblems(cfg.dataset, bundle, { paradigm, ...cfg.split })) {
+        problems.push(() => {
+          throw e;
+        });
+      }
+    }
+  } else {
+    // Data the registry does not describe (a test's own bundle): the same range and support checks here.
+    const k = bundle.train.numClasses;
+    for (const f of ["forgetClass", "forgetSubclass"] as const) {
+      problems.push(() => {
+        const v = cfg.split[f];
+        if (v >= k) {
+          throw new KitError(
+            `${v} is not a class of ${cfg.dataset} (0 … ${k - 1}, or -1 to draw one from the seed)`,
+            fieldName(`split.${f}`),
+          );
+        }
+      });
+    }
     problems.push(() => {
-      const v = cfg.split[f];
-      if (v >= k) {
-        throw new KitError(
-          `${v} is not a class of ${cfg.dataset} (0 … ${k - 1}, or -1 to draw one from the seed)`,
-          fieldName(`split.${f}`),
-        );
+      if (cfg.paradigms.includes("group") && !superClasses) {
+        throw new KitError(`${cfg.dataset} has no super-classes, so it cannot do group forgetting`, fieldName("paradigms"));
+      }
+    });
+    problems.push(() => {
+      if (cfg.paradigms.includes("identity") && !bundle.train.identity) {
+        throw new KitError(`${cfg.dataset} has no per-sample identities, so it cannot do identity forgetting`, fieldName("paradigms"));
       }
     });
   }
-  problems.push(() => {
-    if (cfg.paradigms.includes("group") && !superClasses) {
-      throw new KitError(`${cfg.dataset} has no super-classes, so it cannot do group forgetting`, fieldName("paradigms"));
-    }
-  });
-  problems.push(() => {
-    if (cfg.paradigms.includes("identity") && !bundle.train.identity) {
-      throw new KitError(`${cfg.dataset} has no per-sample identities, so it cannot do identity forgetting`, fieldName("paradigms"));
-    }
-  });
   problems.push(() => {
     const n = bundle.train.y.length;
     if (cfg.split.trainSize > n) {

@@ -14,6 +14,7 @@
  */
 import { backendInfo, initBackend } from "../backend.ts";
 import { datasetSpec, loadDataset } from "../data/registry.ts";
+import { dataFingerprint } from "../data/fingerprint.ts";
 import type { Paradigm } from "../data/splits.ts";
 import { splitSummary } from "../data/splits.ts";
 import type { DataBundle } from "../data/types.ts";
@@ -297,7 +298,9 @@ export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {})
   const progress = cfg.progress ? autoProgress : silentProgress;
   const { bundle, superClasses } = await loadData(cfg);
   checkAgainstData(cfg, bundle, superClasses);
-  const dataChecksum = "";
+  for (const w of bundle.warnings ?? []) console.error(`warning: ${w}`);
+  // The data actually read: a different file of the same shape never reuses a cached original or a record.
+  const dataChecksum = await dataFingerprint(bundle);
   const metricNames = expandMetrics(cfg.metrics);
   const wantsReference = needsReference(cfg.metrics);
   const finished = cfg.rerun ? new Map<string, Finished>() : await finishedRecords(cfg.out, cfg.reuse);

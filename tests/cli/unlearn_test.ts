@@ -102,7 +102,7 @@ const BAD: { name: string; args: (dir: string) => string[]; message: RegExp; ign
   {
     name: "a class the data set lacks",
     args: () => ["--forget-class", "99"],
-    message: /split\.forgetClass \(--forget-class\): 99 is not a class of synthetic/,
+    message: /--forget-class: class 99 is not -1 \(drawn from the seed\) or in \[0, 4\) for synthetic/,
   },
   {
     name: "forget nothing",
@@ -113,7 +113,7 @@ const BAD: { name: string; args: (dir: string) => string[]; message: RegExp; ign
   {
     name: "identities the data set lacks",
     args: () => ["--dataset", "fashion-mnist", "--paradigm", "identity", "--train-size", "500", "--test-size", "100"],
-    message: /fashion-mnist has no per-sample identities, so it cannot do identity forgetting/,
+    message: /fashion-mnist has no per-sample identities, which the identity paradigm needs/,
     ignore: !hasFashionMnist,
   },
   {

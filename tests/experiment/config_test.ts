@@ -42,7 +42,8 @@ Deno.test("defaults: fashion-mnist, MLP, class-wise, two seeds, the core methods
   // Seeds as a count from a first seed, or the seeds themselves; paradigms "all".
   const c = experimentConfig({ seeds: 3, firstSeed: 100, paradigms: "all", selection: null });
   assert.deepEqual(c.seeds, [100, 101, 102]);
-  assert.deepEqual(c.paradigms, ["classwise", "random", "group", "identity"]);
+  // Fashion-MNIST has no identities: "all" is every paradigm the data set can do.
+  assert.deepEqual(c.paradigms, ["classwise", "random", "group"]);
   assert.deepEqual(experimentConfig({ seeds: [7, 3], selection: null }).seeds, [7, 3]);
   // `methods` + `methodOptions` are a shorthand for runs.
   const r = experimentConfig({ methods: ["ft", "ugradsl"], methodOptions: { ugradsl: { smoothRate: -0.8 } }, selection: null });
@@ -154,8 +155,23 @@ Deno.test("checks against the data: a class out of range, paradigms the data set
     return "";
   };
   assert.equal(check({}), "");
-  assert.match(check({ split: { forgetClass: 99 } }), /split\.forgetClass \(--forget-class\): 99 is not a class of synthetic \(0 … 3/);
-  assert.match(check({ paradigms: ["group"] }), /synthetic has no super-classes, so it cannot do group forgetting/);
+  // A registered data set: the registry's checks (lib/data/registry.ts datasetProblems).
+  assert.match(
+    check({ split: { forgetClass: 99 } }),
+    /--forget-class: class 99 is not -1 \(drawn from the seed\) or in \[0, 4\) for synthetic/,
+  );
+  // A test's own bundle, which the registry does not describe: the config's own checks.
+  const own = (extra: ExperimentInput) => {
+    try {
+      checkAgainstData(experimentConfig(tinyInput(`${dir}/out`, `${dir}/cache`, { bundle, ...extra })), bundle, undefined);
+    } catch (e) {
+      assert.ok(e instanceof KitError);
+      return e.message;
+    }
+    return "";
+  };
+  assert.match(own({ split: { forgetClass: 99 } }), /split\.forgetClass \(--forget-class\): 99 is not a class of synthetic \(0 … 3/);
+  assert.match(own({ paradigms: ["group"] }), /synthetic has no super-classes, so it cannot do group forgetting/);
   const many = check({ split: { forgetClass: 4, trainSize: 100000 } });
   assert.match(many, /^2 problems:/);
   assert.match(many, /split\.trainSize \(--train-size\): 100000 is more than the \d+ training samples/);
