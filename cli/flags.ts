@@ -35,7 +35,7 @@ export const EXPERIMENT_FLAGS: Flags = {
   "model-opt": { type: "string", multiple: true, doc: "architecture option key=value (repeatable)" },
   methods: { type: "string", default: CORE_METHODS.join(","), doc: `comma list of ${Object.keys(METHODS).join("|")}, or all` },
   set: { type: "string", multiple: true, doc: "method option method.key=value (repeatable), e.g. ugradsl.smoothRate=-0.8" },
-  seeds: { type: "string", default: "2", doc: "number of seeds (at most 10000)" },
+  seeds: { type: "string", default: "5", doc: "number of seeds (at most 10000; intervals need several, docs/evidence.md §1)" },
   "first-seed": { type: "string", default: "0", doc: "first seed; seeds are first-seed … first-seed+seeds−1" },
   out: { type: "string", doc: "results folder (default results/<dataset>-<model>)" },
   name: { type: "string", doc: "experiment name (default: the out folder's name)" },

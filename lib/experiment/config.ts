@@ -246,7 +246,7 @@ export function experimentConfig(input: ExperimentInput): ExperimentConfig {
       if (new Set(seeds).size !== seeds.length) throw new KitError("a seed is given twice", fieldName("seeds"));
     });
   } else {
-    const n = input.seeds ?? 2;
+    const n = input.seeds ?? 5;
     check(() => checkNumber("seeds", n, { integer: true, min: 1, max: MAX_SEEDS }));
     if (Number.isInteger(n) && n >= 1 && n <= MAX_SEEDS) seeds = Array.from({ length: n }, (_, i) => firstSeed + i);
   }

@@ -213,7 +213,7 @@ const unitKey = (method: string, point: number, seed: number) => `${method}#${po
 
 /** The search tasks' seeds, from the manifest's experiment. */
 export function searchSeeds(m: SearchManifest): number[] {
-  const s = m.experiment.seeds ?? 2;
+  const s = m.experiment.seeds ?? 5;
   return Array.isArray(s) ? s : Array.from({ length: s }, (_, i) => (m.experiment.firstSeed ?? 0) + i);
 }
 

@@ -23,12 +23,12 @@ function problemsOf(input: ExperimentInput): string[] {
   assert.fail("no problem reported");
 }
 
-Deno.test("defaults: fashion-mnist, MLP, class-wise, two seeds, the core methods, the preset's recipe and sizes", () => {
+Deno.test("defaults: fashion-mnist, MLP, class-wise, five seeds, the core methods, the preset's recipe and sizes", () => {
   const cfg = experimentConfig({ selection: null });
   assert.equal(cfg.dataset, "fashion-mnist");
   assert.equal(cfg.model, "mlp");
   assert.deepEqual(cfg.paradigms, ["classwise"]);
-  assert.deepEqual(cfg.seeds, [0, 1]);
+  assert.deepEqual(cfg.seeds, [0, 1, 2, 3, 4]);
   assert.deepEqual(cfg.runs.map((r) => r.method), CORE_METHODS);
   assert.deepEqual(cfg.training, PRESETS["fashion-mnist/mlp"].training);
   assert.equal(cfg.split.trainSize, PRESETS["fashion-mnist/mlp"].trainSize);
