@@ -117,3 +117,49 @@ export const MIXED = {
 export function perExampleField(source: string): EnumField<PerExampleMode> {
   return oneOf(PER_EXAMPLE_MODES, "auto", "per-example gradients: auto (the dense trick when the net allows it), dense, loop", source);
 }
+
+/** The stop-rule options of a gradient-mixed method, all from one set of values with one source. */
+export function stopFields(
+  v: {
+    stopRule: StopRule;
+    forgetAccTarget: number;
+    targetEstimate: TargetEstimate;
+    monitorSize: number;
+    plateauWindow: number;
+    plateauTolerance: number;
+    plateauPatience: number;
+    divergeLoss: number;
+  },
+  source: string,
+) {
+  return {
+    stopRule: MIXED.stopRule(v.stopRule, source),
+    forgetAccTarget: MIXED.forgetAccTarget(v.forgetAccTarget, source),
+    targetEstimate: MIXED.targetEstimate(v.targetEstimate, source),
+    monitorSize: MIXED.monitorSize(v.monitorSize, source),
+    plateauWindow: MIXED.plateauWindow(v.plateauWindow, source),
+    plateauTolerance: MIXED.plateauTolerance(v.plateauTolerance, source),
+    plateauPatience: MIXED.plateauPatience(v.plateauPatience, source),
+    divergeLoss: MIXED.divergeLoss(v.divergeLoss, source),
+  };
+}
+
+/** The adaptive-rate options of a gradient-mixed method, all from one set of values with one source. */
+export function adaptiveFields(
+  v: {
+    adaptive: boolean;
+    adaptiveForm: AdaptiveForm;
+    adaptiveSpace: AdaptiveSpace;
+    adaptiveMetric: AdaptiveMetric;
+    adaptiveThreshold: number;
+  },
+  source: string,
+) {
+  return {
+    adaptive: MIXED.adaptive(v.adaptive, source),
+    adaptiveForm: MIXED.adaptiveForm(v.adaptiveForm, source),
+    adaptiveSpace: MIXED.adaptiveSpace(v.adaptiveSpace, source),
+    adaptiveMetric: MIXED.adaptiveMetric(v.adaptiveMetric, source),
+    adaptiveThreshold: MIXED.adaptiveThreshold(v.adaptiveThreshold, source),
+  };
+}

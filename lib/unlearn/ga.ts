@@ -3,7 +3,7 @@
  * p = 0 (no retain descent) and α = 0 (one-hot labels). The ascent objective is unbounded, so the kit adds
  * its stop rule and a clipping option.
  */
-import { MIXED } from "./fields.ts";
+import { MIXED, stopFields } from "./fields.ts";
 import { gradientMixedMethod } from "./loops/gradient_mixed.ts";
 import { KIT_STOP_RULE, NO_ADAPTIVE_RATE, SHARED_SPACE } from "./loops/defaults.ts";
 
@@ -22,14 +22,7 @@ export const ga = gradientMixedMethod({
     weightDecay: MIXED.weightDecay(0, "kit: no weight decay during pure ascent"),
     batchSize: MIXED.batchSize(128, "kit"),
     clipNorm: MIXED.clipNorm(0, "kit: off"),
-    stopRule: MIXED.stopRule(KIT_STOP_RULE.stopRule, STOP),
-    forgetAccTarget: MIXED.forgetAccTarget(KIT_STOP_RULE.forgetAccTarget, STOP),
-    targetEstimate: MIXED.targetEstimate(KIT_STOP_RULE.targetEstimate, STOP),
-    monitorSize: MIXED.monitorSize(KIT_STOP_RULE.monitorSize, STOP),
-    plateauWindow: MIXED.plateauWindow(KIT_STOP_RULE.plateauWindow, STOP),
-    plateauTolerance: MIXED.plateauTolerance(KIT_STOP_RULE.plateauTolerance, STOP),
-    plateauPatience: MIXED.plateauPatience(KIT_STOP_RULE.plateauPatience, STOP),
-    divergeLoss: MIXED.divergeLoss(KIT_STOP_RULE.divergeLoss, STOP),
+    ...stopFields(KIT_STOP_RULE, STOP),
   },
   fixed: { mixWeight: 0, smoothRate: 0, mixSchedule: "constant", pairedBatchSize: 128, ...NO_ADAPTIVE_RATE },
   searchSpace: SHARED_SPACE,
