@@ -34,12 +34,27 @@ timed() { # label, command…
 }
 want() { printf '%s\n' "${steps[@]}" | grep -qx "$1"; }
 
+# Searches run as $SHARDS shard processes side by side (one thread of native kernels each), then merge.
+SHARDS=${SHARDS:-$(nproc)}
+search_shards() { # name, extra flags…
+  local name="$1"; shift
+  local pids=() k
+  for ((k = 0; k < SHARDS; k++)); do
+    UNLEARN_THREADS=1 $deno task search --budget "$BUDGET" --no-progress --name "$name" --out "results/search/$name" \
+      --shard "$k/$SHARDS" "$@" >>"tmp/evidence/search-$(echo "$name" | tr / -)-shard$k.log" 2>&1 &
+    pids+=($!)
+  done
+  local failed=0
+  for p in "${pids[@]}"; do wait "$p" || failed=1; done
+  [ "$failed" = 0 ] || { log "a shard of $name failed: see tmp/evidence/search-*-shard*.log"; return 1; }
+  $deno task search merge "results/search/$name"
+}
 search() { # name, extra flags…
   local name="$1"; shift
-  timed "search $name" $deno task search --budget "$BUDGET" --no-progress --name "$name" --out "results/search/$name" "$@"
+  timed "search $name" search_shards "$name" "$@"
 }
 
-mkdir -p results
+mkdir -p results tmp/evidence
 log "evidence pass: steps ${steps[*]}; budget $BUDGET; $(nproc) cores; load $(cut -d' ' -f1 /proc/loadavg)"
 
 if want search; then
