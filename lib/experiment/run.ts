@@ -382,7 +382,22 @@ export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {})
             } as const;
             // A reference run is measured against itself (its Avg. Gap is 0 by definition).
             const reference = run.spec.family === "reference" ? "self" : referenceRecord?.metrics;
-            const produced = await runOne({ ...prepared, task }, run, base, cfg, progress, reference);
+            // The same method with the same options under another label (selections R and C that chose the
+            // same point) is the same computation: its records are copied under this label, not recomputed.
+            const twin = [...taskRecords].reverse().find((r) =>
+              r.method === run.spec.name && canonicalJson(r.methodOptions) === canonicalJson(run.options) &&
+              canonicalJson({ ...r.tags, labels: undefined }) === canonicalJson({ ...run.tags, labels: undefined }) &&
+              r.metricNames.join() === metricNames.join()
+            );
+            const produced = twin
+              ? taskRecords.filter((r) => r.configHash === twin.configHash).map((r) => ({
+                ...r,
+                ...base,
+                runId: runIdOf(base.dataset, paradigm, base.method, base.variant, seed, r.tags),
+                tags: { ...run.tags, ...(r.tags.epoch !== undefined ? { epoch: r.tags.epoch } : {}) },
+                notes: { ...r.notes, sameRunAs: r.runId },
+              }))
+              : await runOne({ ...prepared, task }, run, base, cfg, progress, reference);
             for (const made of produced) {
               await appendRecord(recordsFile, made);
               // What was written, as a later resume reads it back (NaN → null, no undefined fields): a
