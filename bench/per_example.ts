@@ -1,5 +1,5 @@
 /**
- * What per-example gradients cost (lib/unlearn/per_example.ts), for IU and FF, on the backend
+ * What per-example gradients cost (lib/unlearn/loops/per_example.ts), for IU and FF, on the backend
  * initBackend() picks:
  *   mlp: the kit's MLP 784-256-256-10 (the Fashion-MNIST model), batches of 256;
  *   cnn: the kit's CNN (conv32-pool-conv64-pool-dense128-dense10), which only the per-sample loop serves.
@@ -22,7 +22,7 @@ import { Rng } from "../lib/rng.ts";
 import { crossEntropy } from "../lib/smoothing.ts";
 import { logitsOf, trainableVariables } from "../lib/train.ts";
 import { woodFisherCoefficients } from "../lib/unlearn/iu.ts";
-import { perExampleGrads } from "../lib/unlearn/per_example.ts";
+import { perExampleGrads } from "../lib/unlearn/loops/per_example.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -131,7 +131,7 @@ results.woodFisherRecursionMsAtN1024 = time(() => void woodFisherCoefficients(gr
 
 tf.dispose([x, y, small.x, small.y, tiny.x, tiny.y]);
 const report = {
-  about: "ms per example (or per call) of per-example gradients, lib/unlearn/per_example.ts; bench/per_example.ts",
+  about: "ms per example (or per call) of per-example gradients, lib/unlearn/loops/per_example.ts; bench/per_example.ts",
   date: new Date().toISOString().slice(0, 10),
   backend: { name: backend.name, wasmKernels: backend.wasmKernels.length, tfjs: backend.tfjsVersion },
   machine: machine(),

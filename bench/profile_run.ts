@@ -20,15 +20,15 @@ import { Session } from "node:inspector";
 import { dirname, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { initBackend } from "../lib/backend.ts";
-import { parseCli } from "../lib/cli.ts";
-import { runExperiment } from "../lib/experiment.ts";
+import { configFromFlags, EXPERIMENT_FLAGS, parseFlags } from "../cli/flags.ts";
+import { runExperiment } from "../lib/experiment/run.ts";
 
 const split = Deno.args.indexOf("--");
 const own = split < 0 ? Deno.args : Deno.args.slice(0, split);
 const forwarded = split < 0 ? [] : Deno.args.slice(split + 1);
 const { values: args } = parseArgs({ args: own, options: { out: { type: "string", default: "results/bench/profile.json" } } });
-const config = parseCli(forwarded);
-if (config === "help") throw new Error("profile_run: pass the run's flags after --");
+if (forwarded.length === 0) throw new Error("profile_run: pass the run's flags (deno task unlearn's) after --");
+const config = configFromFlags(parseFlags(forwarded, EXPERIMENT_FLAGS).values);
 
 const backend = await initBackend({ backend: config.backend as never });
 const backendName = tf.getBackend();
@@ -78,7 +78,8 @@ await post("Profiler.enable");
 await post("Profiler.setSamplingInterval", { interval: 1000 });
 await post("Profiler.start");
 const started = performance.now();
-const records = await runExperiment({ ...config, progress: false });
+// rerun: a profile times the work, never records read back from an earlier run.
+const records = await runExperiment({ ...config, progress: false, rerun: true });
 const wallSeconds = (performance.now() - started) / 1000;
 const { profile } = await post("Profiler.stop") as { profile: CpuProfile };
 session.disconnect();

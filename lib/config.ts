@@ -1,33 +1,61 @@
 /**
- * Typed, validated options. A schema lists each option with its type, default, bounds and meaning; the
- * same schema validates code, CLI flags (`--set ugradsl.smoothRate=-0.5`) and JSON, and prints --help.
- * Errors name the option (and where it came from) and the valid values.
+ * Typed, validated options. A schema lists each option with its type, default, bounds, meaning and the
+ * source of its default; the same schema validates code, CLI flags (`--set ugradsl.smoothRate=-0.5`) and
+ * JSON, and prints --help. A search space is a distribution over some of a schema's options.
+ * Errors are `KitError`s naming the option (and where it came from) and the valid values.
  */
+import { KitError } from "./errors.ts";
+import { Rng } from "./rng.ts";
 
-export interface NumberField {
+interface FieldBase {
+  doc: string;
+  /** Where the default comes from (a paper, a public code file, or the kit's own measurement). */
+  source?: string;
+}
+export interface NumberField extends FieldBase {
   type: "number";
   default: number;
   min?: number;
   max?: number;
   integer?: boolean;
-  doc: string;
 }
-export interface BooleanField {
+export interface BooleanField extends FieldBase {
   type: "boolean";
   default: boolean;
-  doc: string;
 }
-export interface EnumField<E extends string = string> {
+export interface EnumField<E extends string = string> extends FieldBase {
   type: "enum";
   values: readonly E[];
   default: E;
-  doc: string;
 }
 export type Field = NumberField | BooleanField | EnumField;
 export type Schema = Record<string, Field>;
 
 type ValueOf<F> = F extends NumberField ? number : F extends BooleanField ? boolean : F extends EnumField<infer E> ? E : never;
 export type OptionsOf<S extends Schema> = { [K in keyof S]: ValueOf<S[K]> };
+
+/** A number option. */
+export function num(value: number, doc: string, bounds: { min?: number; max?: number; source?: string } = {}): NumberField {
+  return { type: "number", default: value, doc, ...bounds };
+}
+
+/** An integer option. */
+export function int(value: number, doc: string, bounds: { min?: number; max?: number; source?: string } = {}): NumberField {
+  return { type: "number", default: value, doc, integer: true, ...bounds };
+}
+
+export function bool(value: boolean, doc: string, source?: string): BooleanField {
+  return { type: "boolean", default: value, doc, ...(source ? { source } : {}) };
+}
+
+export function oneOf<E extends string>(values: readonly E[], value: E, doc: string, source?: string): EnumField<E> {
+  return { type: "enum", values, default: value, doc, ...(source ? { source } : {}) };
+}
+
+/** A copy of `field` with another default and its source. */
+export function withDefault<F extends Field>(field: F, value: F["default"], source?: string): F {
+  return { ...field, default: value, ...(source ? { source } : {}) };
+}
 
 export function defaultsOf<S extends Schema>(schema: S): OptionsOf<S> {
   return Object.fromEntries(Object.entries(schema).map(([k, f]) => [k, f.default])) as OptionsOf<S>;
@@ -36,28 +64,29 @@ export function defaultsOf<S extends Schema>(schema: S): OptionsOf<S> {
 /** Parses a CLI string for one field. */
 export function parseValue(field: Field, raw: string, where: string): number | boolean | string {
   if (field.type === "number") {
-    const v = Number(raw);
-    if (raw.trim() === "" || Number.isNaN(v)) throw new Error(`${where}: "${raw}" is not a number`);
-    return v;
+    const trimmed = raw.trim();
+    // Decimal notation only: "0x10" or "1e9" for an integer option are refused, not reinterpreted.
+    if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(trimmed)) throw new KitError(`"${raw}" is not a number`, where);
+    return Number(trimmed);
   }
   if (field.type === "boolean") {
     if (["true", "1", "yes", "on"].includes(raw)) return true;
     if (["false", "0", "no", "off"].includes(raw)) return false;
-    throw new Error(`${where}: "${raw}" is not a boolean (true or false)`);
+    throw new KitError(`"${raw}" is not a boolean (true or false)`, where);
   }
   return raw;
 }
 
-function checkValue(field: Field, v: unknown, where: string): void {
+export function checkValue(field: Field, v: unknown, where: string): void {
   if (field.type === "number") {
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new Error(`${where}: ${JSON.stringify(v)} is not a finite number`);
-    if (field.integer && !Number.isInteger(v)) throw new Error(`${where}: ${v} is not an integer`);
-    if (field.min !== undefined && v < field.min) throw new Error(`${where}: ${v} is below the minimum ${field.min}`);
-    if (field.max !== undefined && v > field.max) throw new Error(`${where}: ${v} is above the maximum ${field.max}`);
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new KitError(`${JSON.stringify(v)} is not a finite number`, where);
+    if (field.integer && !Number.isInteger(v)) throw new KitError(`${v} is not an integer`, where);
+    if (field.min !== undefined && v < field.min) throw new KitError(`${v} is below the minimum ${field.min}`, where);
+    if (field.max !== undefined && v > field.max) throw new KitError(`${v} is above the maximum ${field.max}`, where);
   } else if (field.type === "boolean") {
-    if (typeof v !== "boolean") throw new Error(`${where}: ${JSON.stringify(v)} is not true or false`);
+    if (typeof v !== "boolean") throw new KitError(`${JSON.stringify(v)} is not true or false`, where);
   } else if (typeof v !== "string" || !field.values.includes(v)) {
-    throw new Error(`${where}: ${JSON.stringify(v)} is not one of ${field.values.join(", ")}`);
+    throw new KitError(`${JSON.stringify(v)} is not one of ${field.values.join(", ")}`, where);
   }
 }
 
@@ -65,7 +94,7 @@ function checkValue(field: Field, v: unknown, where: string): void {
 export function resolveOptions<S extends Schema>(schema: S, given: Record<string, unknown>, where: string): OptionsOf<S> {
   for (const key of Object.keys(given)) {
     if (!(key in schema)) {
-      throw new Error(`${where}: unknown option "${key}": valid options are ${Object.keys(schema).join(", ")}`);
+      throw new KitError(`unknown option "${key}": valid options are ${Object.keys(schema).join(", ")}`, where);
     }
   }
   const out = { ...defaultsOf(schema), ...given } as Record<string, unknown>;
@@ -81,6 +110,52 @@ export function describeSchema(schema: Schema, indent = "  "): string {
       : f.type === "number" && (f.min !== undefined || f.max !== undefined)
       ? ` [${f.min ?? "-∞"}, ${f.max ?? "∞"}]`
       : "";
-    return `${indent}${k} = ${JSON.stringify(f.default)}${range}  ${f.doc}`;
+    return `${indent}${k} = ${JSON.stringify(f.default)}${range}  ${f.doc}${f.source ? ` (default: ${f.source})` : ""}`;
   }).join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Search spaces: what a hyperparameter search varies, per option.
+
+export type Dist =
+  | { kind: "log"; min: number; max: number }
+  | { kind: "uniform"; min: number; max: number }
+  | { kind: "int"; min: number; max: number }
+  | { kind: "choice"; values: readonly (number | string | boolean)[] };
+
+export type SearchSpace = Record<string, Dist>;
+
+/** Log-uniform in [min, max]. */
+export const logUniform = (min: number, max: number): Dist => ({ kind: "log", min, max });
+export const uniform = (min: number, max: number): Dist => ({ kind: "uniform", min, max });
+/** Integers in [min, max]. */
+export const intRange = (min: number, max: number): Dist => ({ kind: "int", min, max });
+export const choice = (...values: (number | string | boolean)[]): Dist => ({ kind: "choice", values });
+
+/** One draw; numbers rounded to 3 significant digits so points print and compare cleanly. */
+export function drawFrom(d: Dist, rng: Rng): number | string | boolean {
+  switch (d.kind) {
+    case "log":
+      return Number(Math.exp(Math.log(d.min) + rng.next() * (Math.log(d.max) - Math.log(d.min))).toPrecision(3));
+    case "uniform":
+      return Number((d.min + rng.next() * (d.max - d.min)).toPrecision(3));
+    case "int":
+      return d.min + rng.int(d.max - d.min + 1);
+    case "choice":
+      return d.values[rng.int(d.values.length)];
+  }
+}
+
+/** Checks a space against a schema: every key is an option and every range lies within its bounds. */
+export function checkSpace(schema: Schema, space: SearchSpace, where: string): void {
+  for (const [key, dist] of Object.entries(space)) {
+    const field = schema[key];
+    if (!field) throw new KitError(`"${key}" is not one of its options (${Object.keys(schema).join(", ")})`, where);
+    if (dist.kind === "choice") {
+      for (const v of dist.values) checkValue(field, v, `${where}.${key}`);
+    } else {
+      checkValue(field, dist.min, `${where}.${key} (range start)`);
+      checkValue(field, dist.max, `${where}.${key} (range end)`);
+    }
+  }
 }

@@ -1,9 +1,58 @@
 /**
- * Runtime facts in one place (after transformers.js `env.js`): where the kit runs and how it may talk
- * to the user. Backend choice lives in backend.ts; everything else asks here.
+ * Every runtime setting in one place (after transformers.js `env.js`): where the kit runs, how it may
+ * talk to the user, and each environment variable it reads. No other module reads `Deno.env`.
+ *
+ * One rule for booleans: unset, "", "0", "false", "no" and "off" (any case) are false; "1", "true",
+ * "yes" and "on" are true; anything else is an error naming the variable.
+ *
+ * | variable | meaning | default |
+ * |---|---|---|
+ * | UNLEARN_QUICK | quick mode: small sizes (CI, smoke runs) | false |
+ * | UNLEARN_RERUN | recompute runs whose records already exist | false |
+ * | UNLEARN_BACKEND | auto, or a backend name (lib/backend.ts) | auto |
+ * | UNLEARN_THREADS | threads of native kernels | the machine's cores |
+ * | UNLEARN_CACHE_DIR | cached original models | data/cache |
+ * | UNLEARN_SELECTION | the search's selection file (searched defaults) | results/search/selection.json |
+ * | UNLEARN_NOTEBOOK_PARAMS | JSON file of notebook parameter overrides | notebooks/params.json if present |
+ * | UNLEARN_CHROMIUM | Chromium binary for figure export | chromium on PATH |
+ * | UNLEARN_PLOTLY_JS | plotly.js bundle | node_modules/plotly.js-dist/plotly.js |
+ * | UNLEARN_FIGURE_IMAGES | static images in notebooks: chromium, png, svg, none | chromium where found |
+ * | FASHION_MNIST_DIR, CIFAR10_DIR, … | where a data set's standard files are | see docs/datasets.md |
  */
+import { KitError } from "./errors.ts";
 
 type JupyterApi = { display(obj: unknown, opts?: { raw?: boolean; update?: boolean; display_id?: string }): Promise<void> };
+
+/** The repository root (absolute, with a trailing slash), from this file's location. */
+export const ROOT = new URL("../", import.meta.url).pathname;
+
+/** A variable's value; undefined when unset, empty, or when the process may not read the environment. */
+export function envValue(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch {
+    return undefined; // no --allow-env: as if unset
+  }
+}
+
+const TRUE = ["1", "true", "yes", "on"];
+const FALSE = ["0", "false", "no", "off"];
+
+/** A boolean variable, by the one rule above. */
+export function envFlag(name: string): boolean {
+  const raw = envValue(name);
+  if (raw === undefined) return false;
+  const v = raw.trim().toLowerCase();
+  if (TRUE.includes(v)) return true;
+  if (FALSE.includes(v)) return false;
+  throw new KitError(`"${raw}" is not a boolean (${[...TRUE, ...FALSE].join(", ")})`, name);
+}
+
+/** A path variable, resolved against the repository root when relative. */
+function envPath(name: string, fallback: string): string {
+  const v = envValue(name) ?? fallback;
+  return v.startsWith("/") ? v : `${ROOT}${v}`;
+}
 
 let jupyterCache: JupyterApi | null | undefined;
 
@@ -31,10 +80,88 @@ export function isTerminal(): boolean {
   }
 }
 
-/** Quick mode (CI, smoke runs): smaller sizes everywhere a caller asks. Set by UNLEARN_QUICK=1. */
+/** Quick mode (CI, smoke runs): smaller sizes everywhere a caller asks. */
 export function isQuick(): boolean {
-  const v = Deno.env.get("UNLEARN_QUICK");
-  return v !== undefined && v !== "" && v !== "0" && v.toLowerCase() !== "false";
+  return envFlag("UNLEARN_QUICK");
+}
+
+/** Recompute runs whose records already exist (otherwise finished runs are read back). */
+export function isRerun(): boolean {
+  return envFlag("UNLEARN_RERUN");
+}
+
+/** The requested backend name ("auto" unless UNLEARN_BACKEND says otherwise); checked by backend.ts. */
+export function requestedBackend(): string {
+  return envValue("UNLEARN_BACKEND") ?? "auto";
+}
+
+/** Threads for native kernels: UNLEARN_THREADS, else the machine's cores. */
+export function threadCount(): number {
+  const raw = envValue("UNLEARN_THREADS");
+  if (raw === undefined) return navigator.hardwareConcurrency;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new KitError(`"${raw}" is not a positive integer`, "UNLEARN_THREADS");
+  return n;
+}
+
+/** Where original models are cached. */
+export function cacheDir(): string {
+  return envPath("UNLEARN_CACHE_DIR", "data/cache");
+}
+
+/** The selection file the search wrote (searched defaults per data set, model, paradigm and method). */
+export function selectionFile(): string {
+  return envPath("UNLEARN_SELECTION", "results/search/selection.json");
+}
+
+/** Notebook parameter overrides: the file named by UNLEARN_NOTEBOOK_PARAMS (must exist), else notebooks/params.json. */
+export function notebookParamsFile(): { path: string; required: boolean } {
+  const given = envValue("UNLEARN_NOTEBOOK_PARAMS");
+  return given ? { path: given, required: true } : { path: `${ROOT}notebooks/params.json`, required: false };
+}
+
+function isExecutable(p: string): boolean {
+  try {
+    const s = Deno.statSync(p);
+    return s.isFile && ((s.mode ?? 0o111) & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/** UNLEARN_CHROMIUM (when executable), else the first of chromium / chromium-browser / google-chrome on PATH; null if none. */
+export function chromiumPath(): string | null {
+  const given = envValue("UNLEARN_CHROMIUM");
+  if (given) return isExecutable(given) ? given : null;
+  const path = (envValue("PATH") ?? "/usr/bin:/bin").split(":");
+  for (const name of ["chromium", "chromium-browser", "google-chrome"]) {
+    for (const dir of path) if (isExecutable(`${dir}/${name}`)) return `${dir}/${name}`;
+  }
+  return null;
+}
+
+/** The local plotly.js bundle. */
+export function plotlyJsPath(): string {
+  return envPath("UNLEARN_PLOTLY_JS", "node_modules/plotly.js-dist/plotly.js");
+}
+
+/** chromium: SVG by plotly.js in headless Chromium; png: a PNG the same way; svg: the kit's own SVG; none. */
+export const FIGURE_IMAGE_MODES = ["chromium", "png", "svg", "none"] as const;
+export type FigureImageMode = typeof FIGURE_IMAGE_MODES[number];
+
+/** Static images in notebooks: UNLEARN_FIGURE_IMAGES, else chromium where found, else the pure-TS SVG. */
+export function figureImageMode(): FigureImageMode {
+  const v = envValue("UNLEARN_FIGURE_IMAGES");
+  if (v === undefined) return chromiumPath() ? "chromium" : "svg";
+  if (!(FIGURE_IMAGE_MODES as readonly string[]).includes(v)) {
+    throw new KitError(`"${v}" is not one of ${FIGURE_IMAGE_MODES.join(", ")}`, "UNLEARN_FIGURE_IMAGES");
+  }
+  return v as FigureImageMode;
+}
+
+/** A data set's folder: its variable (e.g. FASHION_MNIST_DIR) when set, else `fallback`. */
+export function dataDir(variable: string, fallback: string): string {
+  return envValue(variable) ?? fallback;
 }
 
 export function versions() {
@@ -48,4 +175,16 @@ export function machine() {
     cpuModel = info.match(/model name\s*:\s*(.+)/)?.[1] ?? cpuModel;
   } catch { /* not Linux */ }
   return { os: Deno.build.os, arch: Deno.build.arch, cores: navigator.hardwareConcurrency, cpuModel };
+}
+
+/** Notebook modes: quick (small sizes, CI) and full (the committed runs). */
+export type NotebookMode = "quick" | "full";
+
+export function notebookMode(): NotebookMode {
+  return isQuick() ? "quick" : "full";
+}
+
+/** Where a notebook's results go in a mode (absolute): quick runs are scratch (tmp/), full runs are committed. */
+export function notebookResultsDir(id: string, mode: NotebookMode = notebookMode()): string {
+  return mode === "quick" ? `${ROOT}tmp/notebooks/${id}` : `${ROOT}results/notebooks/${id}`;
 }

@@ -1,5 +1,5 @@
 /**
- * Generalized label smoothing (GLS), NOTES §1 and §5.
+ * Generalized label smoothing (GLS), docs/paper.md §1 and §5.
  *
  * Sign convention: `smoothRate` is the paper's α. α > 0 is positive label smoothing (PLS), α = 0 is the
  * one-hot label, α < 0 is negative label smoothing (NLS). The target
@@ -46,7 +46,7 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Tenso
 }
 
 // ---------------------------------------------------------------------------------------------
-// The adaptive per-sample smooth rate (NOTES §5). The paper's summary gives only an outline: for each
+// The adaptive per-sample smooth rate (docs/paper.md §5). The paper's summary gives only an outline: for each
 // forget sample j, count c_j = the retain samples in the batch whose normalised feature distance is
 // below a threshold β. Every choice it leaves open is an option here.
 

@@ -4,11 +4,12 @@
  * w ← w − η·v), optional global-norm clipping, and batched prediction.
  */
 import * as tf from "@tensorflow/tfjs";
+import type { Augment } from "./data/augment.ts";
 import type { Dataset } from "./data/types.ts";
 import { sampleSize } from "./data/types.ts";
 import type { Net } from "./models/types.ts";
-import type { ProgressSink } from "./report/progress.ts";
-import { silentProgress } from "./report/progress.ts";
+import type { ProgressSink } from "./progress.ts";
+import { silentProgress } from "./progress.ts";
 import { Rng } from "./rng.ts";
 import { crossEntropy } from "./smoothing.ts";
 import { DivergedError } from "./errors.ts";
@@ -25,8 +26,7 @@ export interface SgdOptions {
   clipNorm: number;
 }
 
-/** Augments a batch in place (images HWC): see lib/data/augment.ts. */
-export type Augment = (x: Float32Array, batch: number, sampleShape: number[], rng: Rng) => void;
+export type { Augment };
 
 export { DivergedError };
 

@@ -6,7 +6,7 @@ Run with Debian's python3-sklearn (not a virtualenv):
     /usr/bin/python3 scripts/golden_svm.py            # writes tests/golden/svm_*.json
 
 Each file holds the inputs (train X / y, test X), the attacker settings the paper uses
-(SVC(C=3, gamma=1/n_features, kernel="rbf"), i.e. gamma="auto"; NOTES §6), and scikit-learn's
+(SVC(C=3, gamma=1/n_features, kernel="rbf"), i.e. gamma="auto"; docs/paper.md §6), and scikit-learn's
 predictions and decision values. tests/metrics/svm_golden_test.ts fits lib/metrics/svm.ts on the same
 inputs and requires >= 99% agreement of predictions. Labels: 1 = member, 0 = non-member.
 

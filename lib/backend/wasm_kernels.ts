@@ -2,7 +2,7 @@
  * Training kernels for tfjs's wasm backend (TensorFlow.js 4.22), registered from outside tfjs.
  *
  * The stock wasm backend is fast for inference but cannot train most models, or trains them slowly
- * (measurements in /work/shared/ENVIRONMENT.md). Each kernel below is built from wasm's own fast
+ * (docs/toolchain.md §1). Each kernel below is built from wasm's own fast
  * kernels (XNNPACK convolution, transpose, pad) or is a plain loop over the wasm heap:
  *
  * - Conv2DBackpropFilter: missing, so conv weights get no gradient. Computed as im2col(x)ᵀ · dy: the

@@ -6,7 +6,9 @@
  * run's seeded Rng, so an augmented run is reproducible.
  */
 import type { Rng } from "../rng.ts";
-import type { Augment } from "../train.ts";
+
+/** Augments a batch of HWC images in place, drawing from the run's seeded Rng. */
+export type Augment = (x: Float32Array, batch: number, sampleShape: number[], rng: Rng) => void;
 
 export interface AugmentOptions {
   /** Zero padding on each side before the random crop, in pixels (0 = no crop). */

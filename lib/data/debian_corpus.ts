@@ -8,10 +8,11 @@
  * the file's sha256 against the committed checksum, so every run reads the same corpus, and tokenizes
  * with a vocabulary fitted on the train split only.
  */
-import { gunzipSync } from "fflate";
 import { fileURLToPath } from "node:url";
-import { type TextBundle, type TokenizerOptions, tokenizeSplits } from "./tokenizer.ts";
-import { validateDataset } from "./types.ts";
+import { KitError } from "../errors.ts";
+import { gunzip } from "./compressed.ts";
+import { DISK, type LoadOptions, messageOf } from "./files.ts";
+import { checkTextSplits, type TextBundle, type TokenizerOptions, tokenizeSplits } from "./tokenizer.ts";
 
 export const DEBIAN_CORPUS_DIR = fileURLToPath(new URL("../../data/debian-corpus", import.meta.url));
 export const CORPUS_FILE = "corpus.jsonl.gz";
@@ -31,43 +32,43 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-async function readOrExplain(file: string): Promise<Uint8Array> {
-  try {
-    return await Deno.readFile(file);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new Error(`${file}: file not found (rebuild with: deno run -A scripts/build_debian_corpus.ts)`);
+const REBUILD = "rebuild with: deno run -A scripts/build_debian_corpus.ts";
+
+/** The documents of a corpus.jsonl.gz (already checksummed): one JSON object a line. */
+export function parseCorpus(bytes: Uint8Array, file: string, maxBytes?: number): CorpusDoc[] {
+  const text = new TextDecoder().decode(gunzip(bytes, file, maxBytes));
+  const docs: CorpusDoc[] = [];
+  const rows = text.split("\n");
+  for (const [i, line] of rows.entries()) {
+    if (line.length === 0) continue;
+    let d: Partial<CorpusDoc> | null;
+    try {
+      d = JSON.parse(line);
+    } catch (e) {
+      throw new KitError(`line ${i + 1} is not JSON (${messageOf(e)})`, file);
     }
-    throw new Error(`${file}: cannot read (${(e as Error).message})`);
+    if (
+      typeof d !== "object" || d === null || typeof d.text !== "string" || typeof d.section !== "string" ||
+      typeof d.maintainer !== "string" || (d.split !== "train" && d.split !== "test")
+    ) {
+      throw new KitError(`line ${i + 1} is not a corpus document (package, section, maintainer, text, split)`, file);
+    }
+    docs.push(d as CorpusDoc);
   }
+  if (docs.length === 0) throw new KitError(`empty: no documents`, file);
+  return docs;
 }
 
 /** Reads and checks the saved corpus: checksum, then one well-formed document per line. */
-export async function readCorpus(dir = DEBIAN_CORPUS_DIR): Promise<CorpusDoc[]> {
+export async function readCorpus(dir = DEBIAN_CORPUS_DIR, options: LoadOptions = {}): Promise<CorpusDoc[]> {
+  const files = options.files ?? DISK;
   const file = `${dir}/${CORPUS_FILE}`;
   const sumFile = `${dir}/${CHECKSUM_FILE}`;
-  const bytes = await readOrExplain(file);
-  const expected = new TextDecoder().decode(await readOrExplain(sumFile)).trim().split(/\s+/)[0];
+  const bytes = await files.read(file, REBUILD);
+  const expected = new TextDecoder().decode(await files.read(sumFile, REBUILD)).trim().split(/\s+/)[0];
   const actual = await sha256Hex(bytes);
-  if (actual !== expected) {
-    throw new Error(`${file}: checksum mismatch: sha256 ${actual}, ${sumFile} says ${expected}`);
-  }
-  let text: string;
-  try {
-    text = new TextDecoder().decode(gunzipSync(bytes));
-  } catch (e) {
-    throw new Error(`${file}: gzip stream is corrupt or truncated (${(e as Error).message})`);
-  }
-  return text.split("\n").filter((l) => l.length > 0).map((line, i) => {
-    const d = JSON.parse(line) as CorpusDoc;
-    if (
-      typeof d.text !== "string" || typeof d.section !== "string" || typeof d.maintainer !== "string" ||
-      (d.split !== "train" && d.split !== "test")
-    ) {
-      throw new Error(`${file}: line ${i + 1} is not a corpus document (package, section, maintainer, text, split)`);
-    }
-    return d;
-  });
+  if (actual !== expected) throw new KitError(`checksum mismatch: sha256 ${actual}, ${sumFile} says ${expected}`, file);
+  return parseCorpus(bytes, file, options.maxBytes);
 }
 
 /**
@@ -77,8 +78,9 @@ export async function readCorpus(dir = DEBIAN_CORPUS_DIR): Promise<CorpusDoc[]> 
 export async function loadDebianCorpus(
   dir = DEBIAN_CORPUS_DIR,
   tokenizer: Partial<TokenizerOptions> = {},
+  options: LoadOptions = {},
 ): Promise<TextBundle> {
-  const docs = await readCorpus(dir);
+  const docs = await readCorpus(dir, options);
   const classNames = [...new Set(docs.map((d) => d.section))].sort();
   const identityNames = [...new Set(docs.map((d) => d.maintainer))].sort();
   const classOf = new Map(classNames.map((c, i) => [c, i]));
@@ -99,8 +101,7 @@ export async function loadDebianCorpus(
     tokenizer,
     identityNames,
   );
-  validateDataset(train);
-  validateDataset(test);
+  const warnings = checkTextSplits(train, test, tok, `${dir}/${CORPUS_FILE}`);
   return {
     name: "debian-corpus",
     train,
@@ -111,5 +112,6 @@ export async function loadDebianCorpus(
       note: `${docs.length} descriptions, ${classNames.length} sections, ${identityNames.length} maintainers; ` +
         `vocabulary ${tok.vocabSize} fitted on train, seqLen ${tok.seqLen}`,
     },
+    warnings,
   };
 }

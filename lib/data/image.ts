@@ -6,6 +6,8 @@
 import jpeg from "jpeg-js";
 import { PNG } from "pngjs";
 import { Buffer } from "node:buffer";
+import { KitError } from "../errors.ts";
+import { messageOf } from "./files.ts";
 
 export interface Rgba {
   width: number;
@@ -14,23 +16,60 @@ export interface Rgba {
   data: Uint8Array;
 }
 
-/** Decodes a JPEG or PNG (chosen by its magic bytes); errors name the file. */
-export function decodeImage(bytes: Uint8Array, file: string): Rgba {
+/**
+ * The largest image decoded, in pixels (2^26, e.g. 8192×8192: 256 MiB as RGBA). ImageNet's and CelebA's
+ * photographs are far smaller; a header claiming more is a corrupt file, refused before decoding.
+ */
+export const MAX_IMAGE_PIXELS = 2 ** 26;
+
+/** Width and height from a PNG's IHDR (the first chunk), or undefined if it is not there. */
+function pngSize(bytes: Uint8Array): { width: number; height: number } | undefined {
+  if (bytes.length < 24 || String.fromCharCode(...bytes.subarray(12, 16)) !== "IHDR") return undefined;
+  const v = new DataView(bytes.buffer, bytes.byteOffset, 24);
+  return { width: v.getUint32(16), height: v.getUint32(20) };
+}
+
+/** Decodes a JPEG or PNG (chosen by its magic bytes); errors are KitErrors naming the file. */
+export function decodeImage(bytes: Uint8Array, file: string, maxPixels = MAX_IMAGE_PIXELS): Rgba {
   const isJpeg = bytes[0] === 0xff && bytes[1] === 0xd8;
   const isPng = bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
   if (!isJpeg && !isPng) {
     const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join(" ");
-    throw new Error(`${file}: bad magic: not a JPEG or PNG image (starts with ${head || "nothing"})`);
+    throw new KitError(`bad magic: not a JPEG or PNG image (starts with ${head || "nothing"})`, file);
   }
+  const kind = isJpeg ? "JPEG" : "PNG";
+  const tooBig = (w: number, h: number) =>
+    new KitError(`corrupt ${kind}: the header declares ${w}×${h} pixels, more than the ${maxPixels}-pixel limit`, file);
+  const size = isPng ? pngSize(bytes) : undefined;
+  if (size && size.width * size.height > maxPixels) throw tooBig(size.width, size.height);
+  let img: Rgba;
   try {
     if (isJpeg) {
-      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
-      return { width: img.width, height: img.height, data: img.data };
+      // jpeg-js checks the frame header against maxResolutionInMP before it allocates.
+      const j = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: maxPixels / 1e6, maxMemoryUsageInMB: 1024 });
+      img = { width: j.width, height: j.height, data: j.data };
+    } else {
+      const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      img = { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
     }
-    const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    return { width: png.width, height: png.height, data: new Uint8Array(png.data) };
   } catch (e) {
-    throw new Error(`${file}: corrupt or truncated ${isJpeg ? "JPEG" : "PNG"} (${(e as Error).message})`);
+    throw new KitError(`corrupt or truncated ${kind} (${messageOf(e)})`, file);
+  }
+  if (!(img.width > 0 && img.height > 0)) throw new KitError(`corrupt ${kind}: the image is ${img.width}×${img.height} pixels`, file);
+  if (img.width * img.height > maxPixels) throw tooBig(img.width, img.height);
+  if (img.data.length !== img.width * img.height * 4) {
+    throw new KitError(`corrupt ${kind}: ${img.data.length} bytes of pixels for ${img.width}×${img.height}`, file);
+  }
+  return img;
+}
+
+/** Checks the options a caller can pass (they size every allocation). */
+export function checkImageOptions(o: { size: number }, limits: Record<string, number>, where: string): void {
+  if (!(Number.isInteger(o.size) && o.size >= 1 && o.size <= 1024)) {
+    throw new KitError(`size ${o.size} is not an integer in [1, 1024] pixels`, where);
+  }
+  for (const [name, v] of Object.entries(limits)) {
+    if (!(Number.isInteger(v) && v >= 0)) throw new KitError(`${name} ${v} is not a whole number ≥ 0 (0 = all)`, where);
   }
 }
 

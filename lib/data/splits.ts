@@ -1,5 +1,5 @@
 /**
- * Forgetting paradigms (NOTES §6) turned into seeded index lists.
+ * Forgetting paradigms (docs/paper.md §6) turned into seeded index lists.
  *
  * From the standard train split a stratified `pool` is drawn (all of it by default); a stratified
  * validation split is held out of the pool for hyperparameter choice and stop rules, and is never
@@ -12,6 +12,7 @@
  * - group:     labels become super-classes; D_f = one fine class (a sub-class); test set unchanged.
  * - identity:  D_f = every sample of `identityFraction` of the identities present in D_tr.
  */
+import { KitError } from "../errors.ts";
 import { deriveSeed, Rng } from "../rng.ts";
 import type { Dataset } from "./types.ts";
 
@@ -111,7 +112,7 @@ function relabel(ds: Dataset, ofClass: number[], names: string[]): Dataset {
 
 function checkOptions(o: SplitOptions, train: Dataset): void {
   const bad = (field: string, why: string) => {
-    throw new Error(`split option ${field}: ${why}`);
+    throw new KitError(why, `split option ${field}`);
   };
   if (!PARADIGMS.includes(o.paradigm)) bad("paradigm", `"${o.paradigm}" is not one of ${PARADIGMS.join(", ")}`);
   if (!(o.valFraction >= 0 && o.valFraction < 0.5)) bad("valFraction", `${o.valFraction} is not in [0, 0.5)`);
@@ -147,7 +148,7 @@ export function makeForgetTask(
   let train = trainIn;
   let test = testIn;
   if (paradigm === "group") {
-    if (!superClasses) throw new Error(`dataset ${dataset}: the group paradigm needs super-classes, none defined`);
+    if (!superClasses) throw new KitError(`the group paradigm needs super-classes, none defined`, `dataset ${dataset}`);
     train = relabel(trainIn, superClasses.ofClass, superClasses.names);
     test = relabel(testIn, superClasses.ofClass, superClasses.names);
   }
@@ -182,7 +183,7 @@ export function makeForgetTask(
     const superName = superClasses!.names[superClasses!.ofClass[sub]];
     forgotten = { description: `sub-class ${sub} (${trainIn.classNames[sub]}) of "${superName}"`, subclass: sub };
   } else {
-    if (!trainIn.identity) throw new Error(`dataset ${dataset}: the identity paradigm needs per-sample identities`);
+    if (!trainIn.identity) throw new KitError(`the identity paradigm needs per-sample identities`, `dataset ${dataset}`);
     const ids = [...new Set(Array.from(trainIdx, (i) => trainIn.identity![i]).filter((id) => id >= 0))].sort((a, b) => a - b);
     const k = Math.max(1, Math.round(ids.length * options.identityFraction));
     const chosen = new Set(forgetRng.sample(ids, k));
@@ -192,7 +193,7 @@ export function makeForgetTask(
       identities: [...chosen].sort((a, b) => a - b),
     };
   }
-  if (forgetIdx.length === 0) throw new Error(`${paradigm} split of ${dataset} (seed ${seed}): the forget set is empty`);
+  if (forgetIdx.length === 0) throw new KitError(`the forget set is empty`, `${paradigm} split of ${dataset} (seed ${seed})`);
   const retainIdx = minus(trainIdx, forgetIdx);
   const labelKey = paradigm === "group" ? "super" : "fine";
   return {

@@ -7,6 +7,8 @@
  * becomes exactly `seqLen` ids: [CLS] first (the encoder pools on it), then words, truncated or padded
  * with [PAD].
  */
+import { KitError } from "../errors.ts";
+import { checkSplit, checkTokens } from "./checks.ts";
 import type { DataBundle, Dataset } from "./types.ts";
 
 export const PAD = 0;
@@ -23,6 +25,9 @@ export interface TokenizerOptions {
   seqLen: number;
 }
 
+/** The longest token sequence accepted (a guard against a typo allocating gigabytes). */
+export const MAX_SEQ_LEN = 65536;
+
 export const DEFAULT_TOKENIZER: TokenizerOptions = { minCount: 2, maxVocab: 10000, seqLen: 128 };
 
 /** Lowercase runs of letters and digits (any script); punctuation separates words. */
@@ -36,8 +41,10 @@ export class Tokenizer {
   readonly #index: Map<string, number>;
 
   constructor(vocab: string[], seqLen: number) {
-    if (vocab.slice(0, 3).join() !== SPECIAL.join()) throw new Error(`Tokenizer: vocab must start with ${SPECIAL}`);
-    if (!(seqLen >= 2)) throw new Error(`Tokenizer: seqLen ${seqLen} leaves no room for words after [CLS]`);
+    if (vocab.slice(0, 3).join() !== SPECIAL.join()) throw new KitError(`vocab must start with ${SPECIAL}`, "tokenizer");
+    if (!(Number.isInteger(seqLen) && seqLen >= 2 && seqLen <= MAX_SEQ_LEN)) {
+      throw new KitError(`seqLen ${seqLen} is not a whole number in [2, ${MAX_SEQ_LEN}] ([CLS] and at least one word)`, "tokenizer");
+    }
     this.vocab = vocab;
     this.seqLen = seqLen;
     this.#index = new Map(vocab.map((w, i) => [w, i]));
@@ -46,7 +53,12 @@ export class Tokenizer {
   /** Fits the vocabulary on training texts only. */
   static fit(trainTexts: Iterable<string>, options: Partial<TokenizerOptions> = {}): Tokenizer {
     const o = { ...DEFAULT_TOKENIZER, ...options };
-    if (!(o.maxVocab > SPECIAL.length)) throw new Error(`Tokenizer: maxVocab ${o.maxVocab} leaves no room for words`);
+    if (!(Number.isInteger(o.maxVocab) && o.maxVocab > SPECIAL.length)) {
+      throw new KitError(`maxVocab ${o.maxVocab} is not a whole number above ${SPECIAL.length}: no room for words`, "tokenizer");
+    }
+    if (!(Number.isInteger(o.minCount) && o.minCount >= 0)) {
+      throw new KitError(`minCount ${o.minCount} is not a whole number ≥ 0`, "tokenizer");
+    }
     const counts = new Map<string, number>();
     for (const text of trainTexts) for (const w of words(text)) counts.set(w, (counts.get(w) ?? 0) + 1);
     const kept = [...counts].filter(([, c]) => c >= o.minCount)
@@ -131,4 +143,12 @@ export function tokenizeSplits(
     ...(split.identity ? { identity: Int32Array.from(split.identity), identityNames } : {}),
   });
   return { train: make(train, "train"), test: make(test, "test"), tokenizer };
+}
+
+/** The checks of ./checks.ts on a text data set's two splits (file = where they were read from). */
+export function checkTextSplits(train: Dataset, test: Dataset, tokenizer: Tokenizer, file: string): string[] {
+  return ([[train, "train"], [test, "test"]] as const).flatMap(([ds, role]) => [
+    ...checkSplit(ds, file, role),
+    ...checkTokens(ds, file, tokenizer.vocabSize, PAD, CLS),
+  ]);
 }

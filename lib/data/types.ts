@@ -5,6 +5,8 @@
  * occupies `x[i * sampleSize .. (i + 1) * sampleSize)`, row-major in `sampleShape` (HWC for images,
  * token ids for text). Subsets are index lists into it, never copies.
  */
+import { KitError } from "../errors.ts";
+import { checkStructure } from "./checks.ts";
 
 export interface Dataset {
   /** e.g. "fashion-mnist/train". */
@@ -33,6 +35,12 @@ export interface DataBundle {
   test: Dataset;
   /** Where the files were read from, and anything needed to say what was loaded. */
   source: { files: string[]; note?: string };
+  /**
+   * Degenerate but usable data the loader found (blank images, classes without samples, a non-standard
+   * record count it was told to accept), each "<file>: <what>". Runs should print them and keep them in
+   * the record; docs/datasets.md lists what is a warning and what is refused.
+   */
+  warnings?: string[];
 }
 
 export function sampleSize(ds: Pick<Dataset, "sampleShape">): number {
@@ -43,26 +51,18 @@ export function numSamples(ds: Dataset): number {
   return ds.y.length;
 }
 
-/** Checks the invariants loaders and tests rely on; throws naming the data set and field. */
-export function validateDataset(ds: Dataset): void {
-  const n = ds.y.length;
-  const size = sampleSize(ds);
-  if (ds.x.length !== n * size) {
-    throw new Error(
-      `${ds.name}: x holds ${ds.x.length} values, expected ${n} samples × ${size} = ${n * size}`,
-    );
-  }
-  if (ds.classNames.length !== ds.numClasses) {
-    throw new Error(`${ds.name}: ${ds.classNames.length} class names for ${ds.numClasses} classes`);
-  }
-  for (let i = 0; i < n; i++) {
+/**
+ * Checks the invariants loaders and tests rely on (sizes agree, labels in range, nothing empty); throws a
+ * KitError naming `file` (default: the data set's name). Loaders run the fuller `checkSplit` of
+ * ./checks.ts, which also flags degenerate data.
+ */
+export function validateDataset(ds: Dataset, file = ds.name): void {
+  checkStructure(ds, file);
+  for (let i = 0; i < ds.y.length; i++) {
     const c = ds.y[i];
-    if (c < 0 || c >= ds.numClasses || !Number.isInteger(c)) {
-      throw new Error(`${ds.name}: label ${c} of sample ${i} is outside [0, ${ds.numClasses})`);
+    if (!(c >= 0 && c < ds.numClasses)) {
+      throw new KitError(`${ds.name}: label ${c} of sample ${i} is outside [0, ${ds.numClasses})`, file);
     }
-  }
-  if (ds.identity && ds.identity.length !== n) {
-    throw new Error(`${ds.name}: identity has ${ds.identity.length} entries for ${n} samples`);
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * The paper's accuracy metrics (Jia et al. 2023 conventions, NOTES §6), in percent:
+ * The paper's accuracy metrics (Jia et al. 2023 conventions, docs/paper.md §6), in percent:
  * UA = 100 − accuracy on D_f, RA = accuracy on D_r, TA = accuracy on D_te (class-wise: without the
  * forgotten class; the task's testIdx already applies that), and VA, the same on the validation split,
  * which hyperparameter searches read in place of TA.
@@ -15,7 +15,7 @@ function accuracyMetric(name: string, set: EvalSet, description: string, transfo
   return {
     name,
     description,
-    needs: [set],
+    needs: { sets: [set] },
     compute: (ctx) => ({ [name]: transform(accuracyPercent(ctx.predictions(set))) }),
   };
 }

@@ -24,6 +24,7 @@
  * (`liraAttack({ ugradsl: net, retrain: retrainNet }, task)`), or compare the LiRA_* metrics of the
  * Retrain record of the same split and seed.
  */
+import { KitError } from "../errors.ts";
 import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "../data/types.ts";
 import type { ForgetTask } from "../data/splits.ts";
@@ -32,7 +33,6 @@ import type { ModelConfig, Net } from "../models/types.ts";
 import { deriveSeed, Rng } from "../rng.ts";
 import type { SgdOptions } from "../train.ts";
 import { batchOf, fit, logitsOf } from "../train.ts";
-import type { DetailedMetricContext } from "./mia.ts";
 import type { MetricSpec } from "./types.ts";
 
 export interface LiraOptions {
@@ -119,8 +119,8 @@ function outStats(phis: Float64Array[], globalVariance: boolean, pooledVar?: num
  */
 export function trainReferences(task: ForgetTask, config: ModelConfig, options: Partial<LiraOptions> = {}): LiraReferences {
   const opts = { ...DEFAULT_LIRA, ...options, training: { ...DEFAULT_LIRA.training, ...options.training } };
-  if (opts.references < 2) throw new Error(`LiRA: references must be at least 2, got ${opts.references}`);
-  if (!(opts.fraction > 0 && opts.fraction <= 1)) throw new Error(`LiRA: fraction must be in (0, 1], got ${opts.fraction}`);
+  if (opts.references < 2) throw new KitError(`LiRA: references must be at least 2, got ${opts.references}`);
+  if (!(opts.fraction > 0 && opts.fraction <= 1)) throw new KitError(`LiRA: fraction must be in (0, 1], got ${opts.fraction}`);
   const started = performance.now();
   const phiForget: Float64Array[] = [];
   const phiTest: Float64Array[] = [];
@@ -245,7 +245,7 @@ export function makeLiraMetric(options: Partial<LiraOptions> = {}): MetricSpec {
   return {
     name: "LiRA",
     description: "offline LiRA (reference models on random halves of D_r): AUC and TPR at 1%/0.1% FPR, D_f vs D_te, in %",
-    needs: ["forget", "test"],
+    needs: { sets: ["forget", "test"], training: true },
     compute(ctx) {
       const key = JSON.stringify(ctx.net.config);
       if (!cache || cache.task !== ctx.task || cache.key !== key) {
@@ -253,7 +253,7 @@ export function makeLiraMetric(options: Partial<LiraOptions> = {}): MetricSpec {
       }
       const { results } = liraAttack({ target: ctx.net }, ctx.task, options, cache.refs);
       const r = results.target;
-      const details = (ctx as DetailedMetricContext).details;
+      const details = ctx.details;
       if (details) {
         details.LiRA = { ...r, references: cache.refs.models, options: cache.refs.options, referenceSeconds: cache.refs.trainSeconds };
       }

@@ -1,5 +1,5 @@
 /**
- * Membership inference as the paper reports it (NOTES §6, after Jia et al. 2023 and Song & Mittal 2021).
+ * Membership inference as the paper reports it (docs/paper.md §6, after Jia et al. 2023 and Song & Mittal 2021).
  *
  * MIA-efficacy. Per-sample features from the model's softmax (correctness, confidence p_y, entropy,
  * modified entropy, the whole probability vector); for each feature one RBF SVM (C = 3,
@@ -10,7 +10,7 @@
  *
  * Differences from the public reference code, on purpose:
  * - modified entropy is Song & Mittal's formula per row (the reference indexes columns and uses log p
- *   where log(1 − p) belongs; NOTES §6);
+ *   where log(1 − p) belongs; docs/paper.md §6);
  * - members are a random sample of D_r drawn from the run's seeded generator (the reference takes the
  *   first |D_te| rows of D_r in loader order);
  * - for speed, when |D_te| > `maxNonMembers` both sides are subsampled to `maxNonMembers` rows
@@ -35,7 +35,6 @@ export const MIA_FEATURES = ["correctness", "confidence", "entropy", "m_entropy"
 export type MiaFeature = typeof MIA_FEATURES[number];
 
 /** Where a run provides one, metrics also write structured detail here (it becomes the record's `details`). */
-export type DetailedMetricContext = MetricContext & { details?: Record<string, unknown> };
 
 /** Smallest probability inside a log, as Song & Mittal's code (log(max(p, 1e-30))). */
 const TINY = 1e-30;
@@ -214,7 +213,7 @@ export async function additionalMia(
 }
 
 function recordDetail(ctx: MetricContext, key: string, value: unknown): void {
-  const details = (ctx as DetailedMetricContext).details;
+  const details = ctx.details;
   if (details) details[key] = value;
 }
 
@@ -224,7 +223,7 @@ export function makeMiaMetric(options: Partial<MiaOptions> = {}): MetricSpec {
     name: "MIA",
     description:
       "MIA-efficacy: % of D_f an SVM attacker (D_r sample vs D_te) calls non-member; confidence feature (MIA_<feature>: all five)",
-    needs: ["forget", "retain", "test"],
+    needs: { sets: ["forget", "retain", "test"] },
     async compute(ctx) {
       // fork() does not advance ctx.rng, so the draw does not depend on which metrics ran before.
       const r = await miaEfficacy(
@@ -245,7 +244,7 @@ export function makeAdditionalMiaMetric(options: Partial<MiaOptions> = {}): Metr
   return {
     name: "AdditionalMIA",
     description: "Additional MIA (§4.3): held-out accuracy % of an SVM telling D_f (seen) from D_te (unseen); 50 = indistinguishable",
-    needs: ["forget", "test"],
+    needs: { sets: ["forget", "test"] },
     async compute(ctx) {
       const r = await additionalMia(
         { forget: ctx.predictions("forget"), test: ctx.predictions("test") },

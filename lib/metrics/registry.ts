@@ -1,26 +1,54 @@
 /**
- * Every per-model metric by name. A new metric is one spec and one line here; `evaluate` runs the
- * requested ones over a shared prediction cache.
+ * Every metric by name. A new metric is one spec and one line here. `evaluate` runs the requested ones in
+ * the order their needs allow (a metric computed from others after those), over a shared prediction cache.
  */
 import type { ForgetTask } from "../data/splits.ts";
+import { KitError } from "../errors.ts";
 import type { Net } from "../models/types.ts";
 import { Rng } from "../rng.ts";
 import { predict } from "../train.ts";
 import { RA, TA, UA, VA } from "./accuracy.ts";
-import { AdditionalMIA, MIA } from "./mia.ts";
+import { AvgGap, Sum, ValGap } from "./gaps.ts";
 import { LiRA } from "./lira.ts";
+import { AdditionalMIA, MIA } from "./mia.ts";
 import { Streisand } from "./streisand.ts";
 import type { EvalSet, MetricContext, MetricSpec, Predictions } from "./types.ts";
 
-export const METRICS: Record<string, MetricSpec> = { UA, RA, TA, VA, MIA, AdditionalMIA, LiRA, Streisand };
+export const METRICS: Record<string, MetricSpec> = { UA, RA, TA, VA, MIA, AdditionalMIA, LiRA, Streisand, AvgGap, Sum, ValGap };
 
 /** What the main job reports unless told otherwise. */
-export const DEFAULT_METRICS = ["UA", "RA", "TA", "VA", "MIA"];
+export const DEFAULT_METRICS = ["UA", "RA", "TA", "VA", "MIA", "AvgGap", "Sum"];
 
 export function metricSpec(name: string): MetricSpec {
   const spec = METRICS[name];
-  if (!spec) throw new Error(`unknown metric "${name}": valid values are ${Object.keys(METRICS).join(", ")}`);
+  if (!spec) throw new KitError(`unknown metric "${name}": valid values are ${Object.keys(METRICS).join(", ")}`);
   return spec;
+}
+
+/**
+ * The metrics to compute for `names`, dependencies first: a metric named in another's `needs.metrics` is
+ * added when missing, so asking for AvgGap computes MIA too. Unknown names are refused.
+ */
+export function expandMetrics(names: string[]): string[] {
+  const out: string[] = [];
+  const visit = (name: string, path: string[]) => {
+    if (out.includes(name)) return;
+    if (path.includes(name)) throw new Error(`metrics depend on each other in a cycle: ${[...path, name].join(" → ")}`);
+    for (const dep of metricSpec(name).needs.metrics ?? []) visit(dep, [...path, name]);
+    out.push(name);
+  };
+  for (const n of names) visit(n, []);
+  return out;
+}
+
+/** Whether any of the metrics is measured against a reference run (Retrain). */
+export function needsReference(names: string[]): boolean {
+  return expandMetrics(names).some((n) => metricSpec(n).needs.reference !== undefined);
+}
+
+/** The evaluation sets the metrics read. */
+export function setsNeeded(names: string[]): EvalSet[] {
+  return [...new Set(expandMetrics(names).flatMap((n) => metricSpec(n).needs.sets))];
 }
 
 export function evalIndices(task: ForgetTask, set: EvalSet): { split: "train" | "test"; idx: Int32Array } {
@@ -49,16 +77,43 @@ export function predictionCache(net: Net, task: ForgetTask): (set: EvalSet) => P
   };
 }
 
-/** Runs the named metrics on `net`; the seed drives any sampling a metric does (e.g. MIA's members). */
+export interface EvaluateExtras {
+  details?: Record<string, unknown>;
+  training?: MetricContext["training"];
+  /** The reference run's metrics on the same task and seed, for metrics that need one; "self": this run is the reference. */
+  reference?: Record<string, number> | "self";
+}
+
+/** Runs the named metrics (and what they need) on `net`; the seed drives any sampling (e.g. MIA's members). */
 export async function evaluate(
   net: Net,
   task: ForgetTask,
   names: string[],
   seed: number,
-  extras: Pick<MetricContext, "details" | "training"> = {},
+  extras: EvaluateExtras = {},
 ): Promise<Record<string, number>> {
-  const ctx: MetricContext = { net, task, rng: new Rng(seed), predictions: predictionCache(net, task), ...extras };
-  const out: Record<string, number> = {};
-  for (const name of names) Object.assign(out, await metricSpec(name).compute(ctx));
+  const measured: Record<string, number> = {};
+  const reference = extras.reference === "self" ? measured : extras.reference;
+  const ctx: MetricContext = { net, task, rng: new Rng(seed), predictions: predictionCache(net, task), measured, ...extras, reference };
+  for (const name of expandMetrics(names)) Object.assign(measured, await metricSpec(name).compute(ctx));
+  return measured;
+}
+
+/**
+ * Metrics that read only other metrics (no model), computed from a run's measured values and its
+ * reference's, e.g. a search's ValGap once every shard's Retrain reference is in.
+ */
+export async function deriveMetrics(
+  names: string[],
+  measured: Record<string, number>,
+  reference: Record<string, number> | undefined,
+): Promise<Record<string, number>> {
+  const out = { ...measured };
+  for (const name of expandMetrics(names)) {
+    const spec = metricSpec(name);
+    if (spec.needs.sets.length > 0) continue; // measured on the model already
+    const ctx = { measured: out, reference } as unknown as MetricContext;
+    Object.assign(out, await spec.compute(ctx));
+  }
   return out;
 }

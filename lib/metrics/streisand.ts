@@ -18,7 +18,6 @@
 import type { ForgetTask } from "../data/splits.ts";
 import type { Net } from "../models/types.ts";
 import { predict } from "../train.ts";
-import type { DetailedMetricContext } from "./mia.ts";
 import { confidence } from "./mia.ts";
 import type { MetricSpec, Predictions } from "./types.ts";
 
@@ -134,14 +133,14 @@ export function makeStreisandMetric(options: Partial<StreisandOptions> = {}): Me
     name: "Streisand",
     description:
       "Streisand effect: confusion matrices (D_f, D_te) and loss/confidence histograms into details; TV distances D_f vs D_te in %",
-    needs: ["forget", "retain", "test"],
+    needs: { sets: ["forget", "retain", "test"] },
     compute(ctx) {
       const data = streisandData(
         { forget: ctx.predictions("forget"), retain: ctx.predictions("retain"), test: ctx.predictions("test") },
         ctx.task.classNames,
         options,
       );
-      const details = (ctx as DetailedMetricContext).details;
+      const details = ctx.details;
       if (details) details.Streisand = data;
       return { Streisand_TV_pred: data.summary.tvPred, Streisand_TV_conf: data.summary.tvConf, Streisand_TV_loss: data.summary.tvLoss };
     },

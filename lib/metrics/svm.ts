@@ -1,7 +1,7 @@
 /**
  * The membership-inference attacker's classifier: a C-SVC with an RBF kernel from libsvm, through the
  * npm package `libsvm-js` 0.2.1 (libsvm compiled to WebAssembly by emscripten; BSD-3-Clause). The
- * paper's attacker is scikit-learn's `SVC(C=3, gamma="auto", kernel="rbf")` (NOTES §6), which is libsvm
+ * paper's attacker is scikit-learn's `SVC(C=3, gamma="auto", kernel="rbf")` (docs/paper.md §6), which is libsvm
  * too; tests/metrics/svm_golden_test.ts checks predictions against scikit-learn on committed data
  * (scripts/golden_svm.py).
  *

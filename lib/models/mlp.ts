@@ -1,4 +1,4 @@
-/** A multilayer perceptron on flattened inputs (NOTES §7 uses 784-256-256-10). */
+/** A multilayer perceptron on flattened inputs (docs/paper.md §7 uses 784-256-256-10). */
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../rng.ts";
 import type { ArchSpec } from "./types.ts";

@@ -2,6 +2,7 @@
  * Architectures by name, and the operations every method needs on a `Net`: build, clone, save, load.
  * A new architecture is one file and one line in ARCHS.
  */
+import { KitError } from "../errors.ts";
 import * as tf from "@tensorflow/tfjs";
 import { cnn } from "./cnn.ts";
 import { mlp } from "./mlp.ts";
@@ -23,7 +24,7 @@ export const ARCHS: Record<string, ArchSpec> = {
 
 export function archSpec(name: string): ArchSpec {
   const spec = ARCHS[name];
-  if (!spec) throw new Error(`unknown model "${name}": valid values are ${Object.keys(ARCHS).join(", ")}`);
+  if (!spec) throw new KitError(`unknown model "${name}": valid values are ${Object.keys(ARCHS).join(", ")}`);
   return spec;
 }
 
@@ -36,7 +37,7 @@ export function modelConfig(
   const spec = archSpec(arch);
   for (const key of Object.keys(options)) {
     if (!(key in spec.defaults)) {
-      throw new Error(`model ${arch}: unknown option "${key}": valid options are ${Object.keys(spec.defaults).join(", ")}`);
+      throw new KitError(`model ${arch}: unknown option "${key}": valid options are ${Object.keys(spec.defaults).join(", ")}`);
     }
   }
   return { arch, inputShape, numClasses, options: { ...spec.defaults, ...options } };
@@ -92,10 +93,13 @@ export async function saveNet(net: Net, dir: string): Promise<void> {
       generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
     };
     const meta: SavedMeta = { format: "unlearn-kit/net", version: 1, config: net.config, featureLayer };
-    await Deno.writeFile(`${dir}/weights.bin.tmp`, weights);
-    await Deno.writeTextFile(`${dir}/model.json.tmp`, JSON.stringify(modelJson));
-    await Deno.writeTextFile(`${dir}/net.json.tmp`, JSON.stringify(meta, null, 2));
-    for (const f of ["weights.bin", "model.json", "net.json"]) await Deno.rename(`${dir}/${f}.tmp`, `${dir}/${f}`);
+    // Temporary names of this process alone: shards of a search may train and save the same original
+    // at once (each rename then replaces a complete file with a complete file).
+    const tmp = `${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+    await Deno.writeFile(`${dir}/weights.bin.${tmp}`, weights);
+    await Deno.writeTextFile(`${dir}/model.json.${tmp}`, JSON.stringify(modelJson));
+    await Deno.writeTextFile(`${dir}/net.json.${tmp}`, JSON.stringify(meta, null, 2));
+    for (const f of ["weights.bin", "model.json", "net.json"]) await Deno.rename(`${dir}/${f}.${tmp}`, `${dir}/${f}`);
     return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: "JSON" } };
   }));
 }
@@ -109,9 +113,9 @@ export async function loadNet(dir: string): Promise<Net> {
     modelJson = JSON.parse(await Deno.readTextFile(`${dir}/model.json`));
     weights = await Deno.readFile(`${dir}/weights.bin`);
   } catch (e) {
-    throw new Error(`${dir}: cannot load saved model (${(e as Error).message})`);
+    throw new KitError(`${dir}: cannot load saved model (${(e as Error).message})`);
   }
-  if (meta.format !== "unlearn-kit/net") throw new Error(`${dir}/net.json: not an unlearn-kit model`);
+  if (meta.format !== "unlearn-kit/net") throw new KitError(`${dir}/net.json: not an unlearn-kit model`);
   const model = await tf.loadLayersModel(tf.io.fromMemory({
     modelTopology: modelJson.modelTopology,
     weightSpecs: modelJson.weightsManifest[0].weights,

@@ -6,6 +6,7 @@
  * With w = 64 and 10 classes it has 11,173,962 trainable parameters, the count of the reference
  * PyTorch CIFAR ResNet-18; `width` narrows it for CPU tests and quick runs.
  */
+import { KitError } from "../errors.ts";
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../rng.ts";
 import type { ArchSpec } from "./types.ts";
@@ -25,7 +26,7 @@ export const resnet18: ArchSpec = {
   build(config, seed) {
     const rng = new Rng(seed);
     const w = Number(config.options.width);
-    if (!(Number.isInteger(w) && w >= 1)) throw new Error(`model resnet18: width ${w} is not a positive integer`);
+    if (!(Number.isInteger(w) && w >= 1)) throw new KitError(`model resnet18: width ${w} is not a positive integer`);
     const conv = (filters: number, kernel: number, stride: number, name: string) =>
       tf.layers.conv2d({
         filters,

@@ -10,6 +10,7 @@
  * `bag-of-embeddings`: token embeddings averaged over the non-padding tokens, then a dense layer: the
  * fast baseline that shows whether the encoder's extra cost buys anything on a corpus.
  */
+import { KitError } from "../errors.ts";
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../rng.ts";
 import { encoderBlock, MaskedMean, PadMask, PositionEmbedding, TakeToken } from "./transformer.ts";
@@ -19,10 +20,10 @@ function seqLenOf(config: ModelConfig): number {
   const seqLen = config.inputShape[0];
   const asked = Number(config.options.seqLen);
   if (config.inputShape.length !== 1) {
-    throw new Error(`model ${config.arch}: input shape ${config.inputShape} is not [seqLen] token ids`);
+    throw new KitError(`model ${config.arch}: input shape ${config.inputShape} is not [seqLen] token ids`);
   }
   if (asked > 0 && asked !== seqLen) {
-    throw new Error(`model ${config.arch}: option seqLen ${asked} disagrees with the data's ${seqLen}`);
+    throw new KitError(`model ${config.arch}: option seqLen ${asked} disagrees with the data's ${seqLen}`);
   }
   return seqLen;
 }
@@ -30,7 +31,7 @@ function seqLenOf(config: ModelConfig): number {
 function vocabOf(config: ModelConfig): number {
   const v = Number(config.options.vocabSize);
   if (!(Number.isInteger(v) && v > 3)) {
-    throw new Error(`model ${config.arch}: vocabSize ${v} must be the tokenizer's vocabSize (an integer > 3)`);
+    throw new KitError(`model ${config.arch}: vocabSize ${v} must be the tokenizer's vocabSize (an integer > 3)`);
   }
   return v;
 }

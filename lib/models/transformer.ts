@@ -6,6 +6,7 @@
  * before each sub-layer, as in ViT and GPT-2): x + MHSA(LN(x)), then x + MLP(LN(x)) with GELU.
  * No dropout: the kit's models train briefly on small data, and dropout would make steps nondeterministic.
  */
+import { KitError } from "../errors.ts";
 import * as tf from "@tensorflow/tfjs";
 
 type Kwargs = Record<string, unknown>;
@@ -43,7 +44,7 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const dim = firstShape(inputShape).at(-1)!;
-    if (dim % this.heads !== 0) throw new Error(`${this.name}: dim ${dim} is not divisible by ${this.heads} heads`);
+    if (dim % this.heads !== 0) throw new KitError(`${this.name}: dim ${dim} is not divisible by ${this.heads} heads`);
     const glorot = (k: number) => tf.initializers.glorotUniform({ seed: this.seed + k });
     this.#qkv = this.addWeight("qkv_kernel", [dim, 3 * dim], "float32", glorot(0));
     this.#qkvBias = this.addWeight("qkv_bias", [3 * dim], "float32", tf.initializers.zeros());

@@ -6,6 +6,7 @@
  * Convolutions keep their bias, as in torchvision's vgg16_bn. 14,728,266 trainable parameters with
  * w = 64 and 10 classes (the count of the common PyTorch CIFAR port); `width` narrows it.
  */
+import { KitError } from "../errors.ts";
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../rng.ts";
 import { bn } from "./resnet18.ts";
@@ -22,7 +23,7 @@ export const vgg16: ArchSpec = {
   build(config, seed) {
     const rng = new Rng(seed);
     const w = Number(config.options.width);
-    if (!(Number.isInteger(w) && w >= 1)) throw new Error(`model vgg16: width ${w} is not a positive integer`);
+    if (!(Number.isInteger(w) && w >= 1)) throw new KitError(`model vgg16: width ${w} is not a positive integer`);
     const input = tf.input({ shape: config.inputShape });
     let h = input as tf.SymbolicTensor;
     let conv = 0;

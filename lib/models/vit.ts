@@ -5,6 +5,7 @@
  * a dense head on the class token. Defaults (patch 4, dim 192, depth 6, heads 3) are a ViT-Tiny-width
  * model for 32×32 images, sized for training from scratch; the paper does not give its ViT's size.
  */
+import { KitError } from "../errors.ts";
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../rng.ts";
 import { ClassToken, encoderBlock, PositionEmbedding, TakeToken } from "./transformer.ts";
@@ -20,7 +21,7 @@ export const vit: ArchSpec = {
     const [patch, dim, depth, heads, mlpRatio] = ["patch", "dim", "depth", "heads", "mlpRatio"].map((k) => Number(config.options[k]));
     const [h, w] = config.inputShape;
     if (h % patch !== 0 || w % patch !== 0) {
-      throw new Error(`model vit: input ${h}×${w} is not divisible into ${patch}×${patch} patches`);
+      throw new KitError(`model vit: input ${h}×${w} is not divisible into ${patch}×${patch} patches`);
     }
     const ap = (layer: tf.layers.Layer, x: tf.SymbolicTensor) => layer.apply(x) as tf.SymbolicTensor;
     const input = tf.input({ shape: config.inputShape });

@@ -6,43 +6,13 @@
  * plots_mia.ts; both share the `PlotlyFigure` type.
  */
 import type { Dataset } from "../data/types.ts";
-import type { RunRecord } from "../record.ts";
-import type { PlotlyFigure } from "./plots_mia.ts";
-import { AVG_GAP, stat, SUM } from "./table.ts";
+import type { PlotlyFigure } from "./figure.ts";
+import { methodColor, PALETTE, titled } from "./figure.ts";
+import { columnTitle, stat } from "./table.ts";
 import type { Table } from "./table.ts";
 
-export type { PlotlyFigure } from "./plots_mia.ts";
-
-/** One colour per method, the same in every figure (Plotly's default cycle, then greys). */
-const METHOD_COLORS: Record<string, string> = {
-  retrain: "#7f7f7f",
-  ft: "#1f77b4",
-  ga: "#ff7f0e",
-  iu: "#8c564b",
-  ff: "#e377c2",
-  be: "#bcbd22",
-  bs: "#17becf",
-  "l1-sparse": "#9467bd",
-  scrub: "#393b79",
-  "random-label": "#637939",
-  salun: "#8c6d31",
-  ugradsl: "#d62728",
-  "ugradsl+": "#2ca02c",
-};
-const SPARE = ["#843c39", "#7b4173", "#5254a3", "#6b6ecf", "#9c9ede", "#cedb9c", "#e7ba52", "#ad494a"];
-
-/** The colour of a method; variants such as "ugradsl (R)" share their method's hue. */
-export function methodColor(method: string): string {
-  const base = method.replace(/\s*\(.*\)\s*$/, "");
-  if (METHOD_COLORS[base]) return METHOD_COLORS[base];
-  let h = 0;
-  for (const ch of method) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-  return SPARE[h % SPARE.length];
-}
-
-const titled = (text: string) => ({ text });
-/** "ugradsl (R)" and the like: a method run with another objective's options. */
-const isVariant = (method: string) => /\(.*\)\s*$/.test(method);
+export type { PlotlyFigure } from "./figure.ts";
+export { figureTitle, methodColor } from "./figure.ts";
 
 export interface MetricBarsOptions {
   /** Metrics on the x axis (default: UA, MIA, RA, TA, those the table has). */
@@ -62,15 +32,15 @@ export function metricBars(table: Table, options: Partial<MetricBarsOptions> = {
   const block = options.block ?? table.rows[0]?.block ?? "";
   const metrics = options.metrics ?? ["UA", "MIA", "RA", "TA"].filter((m) => table.columns.includes(m));
   let rows = table.rows.filter((r) => r.block === block);
-  if (options.methods) rows = options.methods.flatMap((m) => rows.filter((r) => r.method === m));
+  if (options.methods) rows = options.methods.flatMap((m) => rows.filter((r) => r.label === m));
   const data = rows.map((r) => ({
     type: "bar",
-    name: r.method,
+    name: r.label,
     x: metrics,
     y: metrics.map((m) => finiteOrNull(r.cells[m]?.mean)),
-    error_y: { type: "data", array: metrics.map((m) => finiteOrNull(r.cells[m]?.std) ?? 0), visible: r.runs > 1 },
+    error_y: { type: "data", array: metrics.map((m) => finiteOrNull(r.cells[m]?.halfWidth) ?? 0), visible: r.runs > 1 },
     // A variant ("ugradsl (R)") shares its method's colour, hatched.
-    marker: { color: methodColor(r.method), ...(isVariant(r.method) ? { pattern: { shape: "/" } } : {}) },
+    marker: { color: methodColor(r.method), ...(r.variant ? { pattern: { shape: "/" } } : {}) },
   }));
   return {
     data,
@@ -92,20 +62,20 @@ export function metricBars(table: Table, options: Partial<MetricBarsOptions> = {
 export function columnBars(table: Table, column: string, options: { block?: string; title?: string } = {}): PlotlyFigure {
   const block = options.block ?? table.rows[0]?.block ?? "";
   const rows = table.rows.filter((r) => r.block === block && Number.isFinite(r.cells[column]?.mean));
-  const better = column === AVG_GAP ? " (lower is closer to Retrain)" : column === SUM ? " (higher is more complete)" : "";
+  const better = column === "AvgGap" ? " (lower is closer to Retrain)" : column === "Sum" ? " (higher is more complete)" : "";
   return {
     data: [{
       type: "bar",
-      name: column,
-      x: rows.map((r) => r.method),
+      name: columnTitle(column),
+      x: rows.map((r) => r.label),
       y: rows.map((r) => r.cells[column].mean),
-      error_y: { type: "data", array: rows.map((r) => r.cells[column].std || 0), visible: rows.some((r) => r.cells[column].n > 1) },
+      error_y: { type: "data", array: rows.map((r) => r.cells[column].halfWidth || 0), visible: rows.some((r) => r.cells[column].n > 1) },
       marker: { color: rows.map((r) => methodColor(r.method)) },
     }],
     layout: {
-      title: titled(options.title ?? `${block}: ${column}${better}`),
+      title: titled(options.title ?? `${block}: ${columnTitle(column)}${better}`),
       xaxis: { title: titled("method") },
-      yaxis: { title: titled(column) },
+      yaxis: { title: titled(columnTitle(column)) },
       width: 720,
       height: 400,
     },
@@ -126,17 +96,17 @@ export function tradeoffScatter(table: Table, options: { block?: string; x?: str
     data: rows.map((r) => ({
       type: "scatter",
       mode: labels ? "markers+text" : "markers",
-      name: r.method,
+      name: r.label,
       x: [r.cells[xk].mean],
       y: [r.cells[yk].mean],
-      text: [r.method],
+      text: [r.label],
       textposition: "top center",
-      error_x: { type: "data", array: [r.cells[xk].std || 0], visible: r.cells[xk].n > 1 },
-      error_y: { type: "data", array: [r.cells[yk].std || 0], visible: r.cells[yk].n > 1 },
+      error_x: { type: "data", array: [r.cells[xk].halfWidth || 0], visible: r.cells[xk].n > 1 },
+      error_y: { type: "data", array: [r.cells[yk].halfWidth || 0], visible: r.cells[yk].n > 1 },
       marker: {
         color: methodColor(r.method),
         size: 11,
-        symbol: r.method === "retrain" ? "star" : isVariant(r.method) ? "diamond" : "circle",
+        symbol: r.method === "retrain" ? "star" : r.variant ? "diamond" : "circle",
       },
     })),
     layout: {
@@ -167,7 +137,7 @@ export function sweepLines(
 ): PlotlyFigure {
   const metrics = options.metrics ?? ["UA", "MIA", "RA", "TA"].filter((m) => points.some((p) => Number.isFinite(p.metrics[m])));
   const xs = [...new Set(points.map((p) => p.x))].sort((a, b) => a - b);
-  const palette = ["#d62728", "#9467bd", "#1f77b4", "#2ca02c", "#ff7f0e", "#8c564b"];
+  const palette = PALETTE;
   const data: Record<string, unknown>[] = metrics.map((m, i) => {
     const stats = xs.map((x) => stat(points.filter((p) => p.x === x).map((p) => p.metrics[m])));
     return {
@@ -176,7 +146,7 @@ export function sweepLines(
       name: m,
       x: xs,
       y: stats.map((s) => finiteOrNull(s.mean)),
-      error_y: { type: "data", array: stats.map((s) => s.std || 0), visible: stats.some((s) => s.n > 1) },
+      error_y: { type: "data", array: stats.map((s) => s.halfWidth || 0), visible: stats.some((s) => s.n > 1) },
       line: { color: palette[i % palette.length] },
     };
   });
@@ -198,52 +168,6 @@ export function sweepLines(
       title: titled(options.title ?? "metrics against the swept value"),
       xaxis: { title: titled(options.xTitle ?? "value") },
       yaxis: { title: titled("percent") },
-      width: 760,
-      height: 440,
-    },
-  };
-}
-
-/**
- * Sweep points from records: x = `param` of each record's methodOptions (or `xOf(record)`), metrics =
- * the record's metrics. Records that failed or lack the value are left out.
- */
-export function sweepPointsOf(records: RunRecord[], param: string | ((r: RunRecord) => number)): SweepPoint[] {
-  const xOf = typeof param === "string" ? (r: RunRecord) => Number(r.methodOptions[param]) : param;
-  return records.filter((r) => r.status === "ok").map((r) => ({ x: xOf(r), metrics: r.metrics })).filter((p) => Number.isFinite(p.x));
-}
-
-/**
- * Per-epoch curves from records' `history` (one row per unlearning epoch): `key` (e.g. "forgetAcc",
- * "retainLoss") against the epoch, one line per record, coloured by method. Records whose history lacks
- * the key are left out.
- */
-export function epochCurves(
-  records: RunRecord[],
-  key: string,
-  options: { title?: string; yTitle?: string; scale?: number; label?: (r: RunRecord) => string } = {},
-): PlotlyFigure {
-  const scale = options.scale ?? 1;
-  const label = options.label ?? ((r: RunRecord) => `${r.method} seed ${r.seed}`);
-  const data = records
-    .filter((r) => r.history.some((h) => Number.isFinite(h[key])))
-    .map((r) => {
-      const rows = r.history.filter((h) => Number.isFinite(h[key]));
-      return {
-        type: "scatter",
-        mode: "lines+markers",
-        name: label(r),
-        x: rows.map((h, i) => h.epoch ?? i + 1),
-        y: rows.map((h) => h[key] * scale),
-        line: { color: methodColor(r.method) },
-      };
-    });
-  return {
-    data,
-    layout: {
-      title: titled(options.title ?? `${key} per unlearning epoch`),
-      xaxis: { title: titled("epoch") },
-      yaxis: { title: titled(options.yTitle ?? key) },
       width: 760,
       height: 440,
     },
@@ -276,55 +200,6 @@ export function seriesLines(
       height: 440,
     },
   };
-}
-
-/**
- * Overlaid histograms of several samples (shares per bin, so sets of different sizes compare). Bins
- * are shared: `bins` equal bins over the pooled range, or over `range`.
- */
-export function histogramFigure(
-  values: Record<string, ArrayLike<number>>,
-  options: { bins?: number; range?: [number, number]; title?: string; xTitle?: string } = {},
-): PlotlyFigure {
-  const bins = options.bins ?? 25;
-  const all = Object.values(values).flatMap((v) => Array.from(v).filter(Number.isFinite));
-  let [lo, hi] = options.range ?? [Math.min(...all), Math.max(...all)];
-  if (!Number.isFinite(lo) || !Number.isFinite(hi)) [lo, hi] = [0, 1];
-  if (hi <= lo) hi = lo + 1;
-  const width = (hi - lo) / bins;
-  const centers = Array.from({ length: bins }, (_, i) => lo + (i + 0.5) * width);
-  const palette = ["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd"];
-  const data = Object.entries(values).map(([name, v], i) => {
-    const arr = Array.from(v).filter(Number.isFinite);
-    const counts = new Array(bins).fill(0);
-    for (const x of arr) counts[Math.min(bins - 1, Math.max(0, Math.floor((x - lo) / width)))]++;
-    return {
-      type: "bar",
-      name: `${name} (n = ${arr.length})`,
-      x: centers,
-      y: counts.map((c) => (arr.length ? c / arr.length : 0)),
-      width,
-      opacity: 0.55,
-      marker: { color: palette[i % palette.length] },
-    };
-  });
-  return {
-    data,
-    layout: {
-      title: titled(options.title ?? "distribution"),
-      barmode: "overlay",
-      xaxis: { title: titled(options.xTitle ?? "value") },
-      yaxis: { title: titled("share") },
-      width: 760,
-      height: 420,
-    },
-  };
-}
-
-/** The title of a figure, or "figure". */
-export function figureTitle(fig: PlotlyFigure): string {
-  const t = fig.layout.title as { text?: string } | string | undefined;
-  return (typeof t === "string" ? t : t?.text) ?? "figure";
 }
 
 function finiteOrNull(v: number | undefined): number | null {
@@ -388,7 +263,7 @@ export function labelledBars(
       x: bars.map((b) => b.label),
       y: bars.map((b) => finiteOrNull(b.value)),
       error_y: { type: "data", array: bars.map((b) => b.error ?? 0), visible: bars.some((b) => (b.error ?? 0) > 0) },
-      marker: { color: bars.map((b, i) => b.color ?? SPARE[i % SPARE.length]) },
+      marker: { color: bars.map((b, i) => b.color ?? PALETTE[i % PALETTE.length]) },
     }],
     layout: {
       title: titled(options.title ?? "bars"),

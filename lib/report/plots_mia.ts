@@ -3,15 +3,12 @@
  * evidence: the paper's Fig. 4 (confusion matrices on D_f and D_te) and Fig. 7 (loss distributions of
  * D_f, D_r, D_te), confidence distributions, and LiRA ROC curves on log axes (the low-FPR view).
  * Inputs are what lib/metrics/streisand.ts and lib/metrics/lira.ts return (or a record's
- * `details.Streisand`). Nothing here needs a browser; `plotlyDisplay` wraps a figure for the Deno
- * Jupyter kernel with a text/plain fallback (static images are another module's job).
+ * `details.Streisand`). Nothing here needs a browser.
  */
 import type { StreisandData } from "../metrics/streisand.ts";
 
-export interface PlotlyFigure {
-  data: Record<string, unknown>[];
-  layout: Record<string, unknown>;
-}
+import type { PlotlyFigure } from "./figure.ts";
+export type { PlotlyFigure } from "./figure.ts";
 
 const SET_LABEL: Record<string, string> = { forget: "D_f (forgotten)", retain: "D_r (retained)", test: "D_te (test)" };
 const SET_COLOR: Record<string, string> = { forget: "#d62728", retain: "#1f77b4", test: "#2ca02c" };
@@ -87,64 +84,5 @@ export function distributionFigure(data: StreisandData, quantity: "loss" | "conf
       width: 800,
       height: 420,
     },
-  };
-}
-
-/** ROC points (FPR, TPR) for "score above threshold = member", from the highest threshold down. */
-export function rocCurve(pos: ArrayLike<number>, neg: ArrayLike<number>): { fpr: number[]; tpr: number[] } {
-  const all = [...Array.from(pos, (s) => ({ s, p: 1 })), ...Array.from(neg, (s) => ({ s, p: 0 }))].sort((a, b) => b.s - a.s);
-  const fpr = [0];
-  const tpr = [0];
-  let tp = 0;
-  let fp = 0;
-  for (let i = 0; i < all.length;) {
-    let j = i;
-    while (j < all.length && all[j].s === all[i].s) {
-      if (all[j].p === 1) tp++;
-      else fp++;
-      j++;
-    }
-    fpr.push(neg.length ? fp / neg.length : 0);
-    tpr.push(pos.length ? tp / pos.length : 0);
-    i = j;
-  }
-  return { fpr, tpr };
-}
-
-/**
- * ROC curves of several models (e.g. the unlearned one and Retrain) on log-log axes, where the
- * low-FPR regime LiRA is about is visible; the diagonal is chance.
- */
-export function rocFigure(
-  curves: Record<string, { pos: ArrayLike<number>; neg: ArrayLike<number> }>,
-  options: { title?: string } = {},
-): PlotlyFigure {
-  const traces: Record<string, unknown>[] = Object.entries(curves).map(([name, { pos, neg }]) => {
-    const c = rocCurve(pos, neg);
-    // Log axes cannot show 0: start each curve at the smallest FPR a set of this size can have.
-    const floor = 1 / Math.max(1, neg.length);
-    return { type: "scatter", mode: "lines", name, x: c.fpr.map((v) => Math.max(v, floor)), y: c.tpr.map((v) => Math.max(v, floor)) };
-  });
-  traces.push({ type: "scatter", mode: "lines", name: "chance", x: [1e-4, 1], y: [1e-4, 1], line: { dash: "dot", color: "grey" } });
-  return {
-    data: traces,
-    layout: {
-      title: { text: options.title ?? "LiRA: D_f (members) vs D_te (non-members)" },
-      xaxis: { type: "log", title: { text: "false positive rate" } },
-      yaxis: { type: "log", title: { text: "true positive rate" } },
-      width: 600,
-      height: 520,
-    },
-  };
-}
-
-/** A figure the Deno Jupyter kernel displays (Plotly MIME bundle), with a text/plain fallback. */
-export function plotlyDisplay(fig: PlotlyFigure, text?: string): { [key: symbol]: () => Record<string, unknown> } {
-  const title = (fig.layout.title as { text?: string } | undefined)?.text ?? "figure";
-  return {
-    [Symbol.for("Jupyter.display")]: () => ({
-      "application/vnd.plotly.v1+json": fig,
-      "text/plain": text ?? `${title} (${fig.data.length} traces; open in JupyterLab to see the plot)`,
-    }),
   };
 }

@@ -5,13 +5,13 @@
  * installed (lib/report/figures.ts renders with the real plotly.js): close to, not identical with,
  * Plotly's drawing. Traces of other types are listed in a note on the image instead of drawn.
  */
-import type { PlotlyFigure } from "./plots_mia.ts";
+import type { PlotlyFigure } from "./figure.ts";
+import { PALETTE } from "./figure.ts";
 
 type Trace = Record<string, unknown>;
 type Axis = { type?: string; title?: { text?: string } | string; range?: number[]; autorange?: unknown };
 
 const FONT = 'font-family="Open Sans, Verdana, Arial, sans-serif"';
-const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 
 const esc = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
 const stripTags = (s: string) => s.replace(/<\/?[a-zA-Z][^<>]*>/g, "");

@@ -1,220 +1,284 @@
 /**
- * The paper's table from records alone: Method | UA | MIA | RA | TA | Avg. Gap | Sum | RTE, mean ± std
- * (sample std, n − 1) over seeds, one block per data set × paradigm × model. Avg. Gap and Sum are
- * computed per record against the Retrain record of the same block, seed and split (the split's index
- * file hash), then averaged (NOTES §6: Avg. Gap = mean over {UA, MIA, RA, TA} of |metric − Retrain's|,
- * Sum = UA + MIA + RA + TA). Nothing is recomputed: records from several runs, folders or shards merge
- * by concatenation; when the same run (runId and model) appears twice, the later one wins.
- * The MIA column appears when any record has metrics.MIA; further metric columns (e.g. AdditionalMIA,
- * LiRA_AUC) come from `extraColumns`, shown after TA and outside Avg. Gap and Sum.
+ * Tables from records alone: one row per method (and variant, and snapshot epoch) in each block of data
+ * set × paradigm × model, columns UA | MIA | RA | TA | … | Avg. Gap | Sum | RTE, each the mean over seeds
+ * ± the half-width of its 95% Student-t interval (stats.ts), with n. Every value is read from the records (Avg. Gap and Sum are metrics a run records,
+ * lib/metrics/gaps.ts); nothing is recomputed, so records from several runs, folders or shards merge by
+ * concatenation, and a repeated run (same configuration, seed and epoch) counts once: the later wins.
+ *
+ * Only repeats of one configuration are averaged: records of one method and variant whose configuration
+ * hashes differ (another forgotten class, other options) become separate rows, marked with the hash, and
+ * the table's notes say so.
  */
-import { avgGap, GAP_KEYS, sumOf } from "../metrics/gaps.ts";
 import type { RunRecord } from "../record.ts";
+import { METHODS } from "../unlearn/registry.ts";
+import type { Interval } from "./stats.ts";
+import { formatInterval, meanInterval } from "./stats.ts";
 
-export interface Stat {
-  mean: number;
-  std: number;
-  n: number;
-}
+/** A cell: the mean over seeds with its 95% Student-t interval (stats.ts). */
+export type Stat = Interval;
 
 export interface TableRow {
   block: string;
   method: string;
+  variant: string | null;
+  /** What the first column shows: `ugradsl (R)`; with a configuration mark where a block mixes them. */
+  label: string;
+  /** Ablation label columns (`tags.labels`). */
+  labels: Record<string, string>;
+  /** Snapshot epoch (per-epoch ablations); undefined for the end state. */
+  epoch?: number;
+  configHash: string;
   runs: number;
   failed: number;
+  /** Statuses of the runs that are not ok, e.g. ["diverged"]. */
+  problems: string[];
+  seeds: number[];
   cells: Record<string, Stat>;
 }
 
 export interface Table {
+  /** Metric keys (record.metrics), then "rteSeconds". */
   columns: string[];
+  labelColumns: string[];
   rows: TableRow[];
-  /** How the table was put together: records read, duplicates dropped, runs without a Retrain reference. */
-  notes: { records: number; duplicatesDropped: number; withoutRetrain: string[] };
+  /** How the table was put together. */
+  notes: { records: number; duplicatesDropped: number; mixedConfigurations: string[] };
 }
 
 export interface TableOptions {
-  /** Rows in this order within a block (others after, alphabetically). */
-  methodOrder: string[];
-  /** Metric keys shown after TA (not part of Avg. Gap or Sum). */
-  extraColumns: string[];
-  /** Show the MIA column even when no record has it ("–" cells). */
-  alwaysMia: boolean;
+  /** Metric columns in order; default UA, MIA (when any record has it), RA, TA, extras, AvgGap, Sum. */
+  columns?: string[];
+  /** Extra metric columns after TA (e.g. VA, AdditionalMIA, LiRA_AUC). */
+  extraColumns?: string[];
+  /** Ablation label columns (from `tags.labels`), shown before the metrics. */
+  labelColumns?: string[];
+  /** Row order of variants (ablation variant ids); others after, alphabetically. */
+  variantOrder?: string[];
+  /** Keep per-epoch snapshot rows (Table 14); default: end states only. */
+  epochs?: boolean;
 }
 
-/**
- * Rows in the order of the paper's tables (Retrain, the baselines, then the paper's methods); names as
- * lib/unlearn/registry.ts spells them. Methods not listed follow alphabetically.
- */
-export const PAPER_METHOD_ORDER = [
-  "retrain",
-  "ft",
-  "ga",
-  "iu",
-  "ff",
-  "be",
-  "bs",
-  "l1-sparse",
-  "scrub",
-  "random-label",
-  "salun",
-  "ugradsl",
-  "ugradsl+",
-];
+/** Column headings of metric keys. */
+export const COLUMN_TITLES: Record<string, string> = {
+  AvgGap: "Avg. Gap",
+  ValGap: "Val. Gap",
+  rteSeconds: "RTE (s)",
+  AdditionalMIA: "Additional MIA",
+  LiRA_AUC: "LiRA AUC",
+  "LiRA_TPR@1%FPR": "LiRA TPR@1%FPR",
+  "LiRA_TPR@0.1%FPR": "LiRA TPR@0.1%FPR",
+  Streisand_TV_pred: "Streisand TV (pred.)",
+};
 
-export const AVG_GAP = "Avg. Gap";
-export const SUM = "Sum";
-export const RTE = "RTE (s)";
+export const columnTitle = (key: string) => COLUMN_TITLES[key] ?? key;
 
-export function stat(values: number[]): Stat {
-  const v = values.filter(Number.isFinite);
-  const n = v.length;
-  if (n === 0) return { mean: NaN, std: NaN, n: 0 };
-  const mean = v.reduce((a, b) => a + b, 0) / n;
-  const std = n > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
-  return { mean, std, n };
-}
+export const stat = (values: number[]): Stat => meanInterval(values);
 
 export function blockOf(r: RunRecord): string {
   return `${r.dataset} · ${r.paradigm} · ${r.model.arch}`;
 }
 
-/** Identifies "the same split and model" for the Retrain reference. */
-function referenceKey(r: RunRecord): string {
-  return `${blockOf(r)}|${r.seed}|${r.split?.indexSha256 ?? ""}|${JSON.stringify(r.model?.options ?? {})}`;
+/** `ugradsl (R)`: a method's name and its variant. */
+export function rowLabel(method: string, variant: string | null): string {
+  return variant ? `${method} (${variant})` : method;
 }
 
-/** Later duplicates of a run (runId and model) win; returns the kept records and how many were dropped. */
+/** Later repeats of a run (configuration, seed, epoch) win; returns the kept records and how many were dropped. */
 export function dedupeRecords(records: RunRecord[]): { records: RunRecord[]; dropped: number } {
   const latest = new Map<string, RunRecord>();
   for (const r of records) {
-    const key = `${r.runId}|${r.model.arch}|${JSON.stringify(r.model.options ?? {})}`;
+    const key = `${r.configHash}|${r.seed}|${r.tags.epoch ?? "end"}`;
     latest.delete(key); // re-insert so order follows the latest occurrence
     latest.set(key, r);
   }
   return { records: [...latest.values()], dropped: records.length - latest.size };
 }
 
+const methodRank = (m: string) => METHODS[m]?.display.order ?? Number.MAX_SAFE_INTEGER;
+
 /** Merges records (several runs or shards) into one table. */
-export function buildTable(records: RunRecord[], options: string[] | Partial<TableOptions> = []): Table {
-  const opts: TableOptions = {
-    methodOrder: [],
-    extraColumns: [],
-    alwaysMia: false,
-    ...(Array.isArray(options) ? { methodOrder: options } : options),
-  };
+export function buildTable(records: RunRecord[], options: TableOptions = {}): Table {
   const { records: all, dropped } = dedupeRecords(records);
-  const retrainOf = new Map<string, RunRecord>();
-  for (const r of all) {
-    if (r.method === "retrain" && r.status === "ok") retrainOf.set(referenceKey(r), r);
-  }
-  const hasMia = opts.alwaysMia || all.some((r) => Number.isFinite(r.metrics.MIA));
-  const metricCols = GAP_KEYS.filter((k) => k !== "MIA" || hasMia);
-  const extra = opts.extraColumns.filter((c) => !(metricCols as string[]).includes(c));
-  const columns = [...metricCols, ...extra, AVG_GAP, SUM, RTE];
+  const shown = all.filter((r) => (options.epochs ? true : r.tags.epoch === undefined));
+  const hasMia = shown.some((r) => Number.isFinite(r.metrics.MIA));
+  const columns = options.columns ??
+    [...["UA", "MIA", "RA", "TA"].filter((k) => k !== "MIA" || hasMia), ...(options.extraColumns ?? []), "AvgGap", "Sum"];
   const groups = new Map<string, RunRecord[]>();
-  for (const r of all) {
-    const key = `${blockOf(r)}|${r.method}`;
+  for (const r of shown) {
+    const key = [blockOf(r), r.method, r.variant ?? "", r.configHash, r.tags.epoch ?? ""].join("|");
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  const order = (m: string) => {
-    const i = opts.methodOrder.indexOf(m);
-    return i < 0 ? opts.methodOrder.length : i;
+  // Where one block holds several configurations of a method and variant, rows are marked by hash.
+  const configsOf = new Map<string, Set<string>>();
+  for (const r of shown) {
+    const k = `${blockOf(r)}|${r.method}|${r.variant ?? ""}`;
+    configsOf.set(k, (configsOf.get(k) ?? new Set()).add(r.configHash));
+  }
+  const mixed = [...configsOf.entries()].filter(([, s]) => s.size > 1).map(([k, s]) =>
+    `${k.replaceAll("|", " · ")}: ${s.size} configurations`
+  );
+  const variantRank = (v: string | null) => {
+    const i = options.variantOrder?.indexOf(v ?? "") ?? -1;
+    return i < 0 ? (options.variantOrder?.length ?? 0) : i;
   };
-  const withoutRetrain: string[] = [];
-  const rows: TableRow[] = [...groups.entries()].map(([key, rs]) => {
-    const [block, method] = key.split("|");
+  const rows: TableRow[] = [...groups.values()].map((rs) => {
+    const r0 = rs[0];
     const ok = rs.filter((r) => r.status === "ok");
     const cells: Record<string, Stat> = {};
-    for (const k of [...metricCols, ...extra]) cells[k] = stat(ok.map((r) => r.metrics[k]));
-    cells[AVG_GAP] = stat(ok.map((r) => {
-      const ref = retrainOf.get(referenceKey(r));
-      if (!ref) withoutRetrain.push(r.runId);
-      return ref ? avgGap(pick(r.metrics, metricCols), ref.metrics) : NaN;
-    }));
-    cells[SUM] = stat(ok.map((r) => sumOf(r.metrics, metricCols)));
-    cells[RTE] = stat(ok.map((r) => r.rteSeconds));
-    return { block, method, runs: rs.length, failed: rs.length - ok.length, cells };
+    for (const k of columns) cells[k] = stat(ok.map((r) => r.metrics[k]));
+    cells.rteSeconds = stat(ok.map((r) => r.rteSeconds));
+    const several = (configsOf.get(`${blockOf(r0)}|${r0.method}|${r0.variant ?? ""}`)?.size ?? 1) > 1;
+    return {
+      block: blockOf(r0),
+      method: r0.method,
+      variant: r0.variant,
+      label: rowLabel(r0.method, r0.variant) + (several ? ` #${r0.configHash.slice(0, 6)}` : ""),
+      labels: r0.tags.labels ?? {},
+      epoch: r0.tags.epoch,
+      configHash: r0.configHash,
+      runs: rs.length,
+      failed: rs.length - ok.length,
+      problems: [...new Set(rs.filter((r) => r.status !== "ok").map((r) => r.status))],
+      seeds: [...new Set(rs.map((r) => r.seed))].sort((a, b) => a - b),
+      cells,
+    };
   });
-  rows.sort((a, b) => a.block.localeCompare(b.block) || order(a.method) - order(b.method) || a.method.localeCompare(b.method));
-  return { columns, rows, notes: { records: records.length, duplicatesDropped: dropped, withoutRetrain } };
+  rows.sort((a, b) =>
+    a.block.localeCompare(b.block) || methodRank(a.method) - methodRank(b.method) || a.method.localeCompare(b.method) ||
+    variantRank(a.variant) - variantRank(b.variant) || (a.variant ?? "").localeCompare(b.variant ?? "") ||
+    (a.epoch ?? Infinity) - (b.epoch ?? Infinity) || a.label.localeCompare(b.label)
+  );
+  return {
+    columns: [...columns, "rteSeconds"],
+    labelColumns: options.labelColumns ?? [],
+    rows,
+    notes: { records: records.length, duplicatesDropped: dropped, mixedConfigurations: mixed },
+  };
 }
 
-function pick(m: Record<string, number>, keys: readonly string[]): Record<string, number> {
-  return Object.fromEntries(keys.filter((k) => k in m).map((k) => [k, m[k]]));
-}
-
-export function formatStat(s: Stat, digits = 2): string {
-  if (s.n === 0) return "–";
-  return s.n > 1 ? `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}` : s.mean.toFixed(digits);
+export function formatStat(s: Stat | undefined, digits = 2): string {
+  return s ? formatInterval(s, digits) : "–";
 }
 
 function statusNote(row: TableRow): string {
-  return row.failed > 0 ? ` (${row.failed}/${row.runs} diverged or failed)` : "";
+  return row.failed > 0 ? ` (${row.failed}/${row.runs} ${row.problems.join("/")})` : "";
 }
 
-/** Seeds behind each row ("n = 3"); the paper's tables are mean ± std over seeds. */
-function seedsNote(table: Table): string {
-  const ns = new Set(table.rows.map((r) => r.runs));
-  return ns.size === 1 ? `mean ± std over ${[...ns][0]} run(s) per row` : "mean ± std over each row's runs";
+/** The cells of a row in column order: label columns, (epoch), metrics. */
+function rowCells(table: Table, row: TableRow, digits: number, withEpoch: boolean): string[] {
+  const first = table.labelColumns.length ? table.labelColumns.map((c) => row.labels[c] ?? "") : [row.label];
+  first[0] += statusNote(row);
+  return [
+    ...first,
+    ...(withEpoch ? [row.epoch === undefined ? "end" : String(row.epoch)] : []),
+    ...table.columns.map((c) => formatStat(row.cells[c], digits)),
+  ];
+}
+
+function headings(table: Table, withEpoch: boolean): string[] {
+  return [
+    ...(table.labelColumns.length ? table.labelColumns : ["Method"]),
+    ...(withEpoch ? ["Epoch"] : []),
+    ...table.columns.map(columnTitle),
+  ];
+}
+
+/** What the numbers are: seeds, statistic, what Avg. Gap and Sum cover. */
+export function tableFootnote(table: Table): string {
+  const seeds = [...new Set(table.rows.flatMap((r) => r.seeds))].sort((a, b) => a - b);
+  const ns = [...new Set(table.rows.map((r) => r.runs))];
+  const parts = [
+    `mean ± half-width of the 95% interval (Student t) over ${
+      ns.length === 1 ? `n = ${ns[0]} seed(s) per row` : "each row's seeds (n in the CSV)"
+    } (seeds ${seeds.join(", ")})`,
+    "Avg. Gap = mean |metric − Retrain's| over UA, MIA, RA, TA against the Retrain of the same split and seed; Sum = UA + MIA + RA + TA",
+    "RTE in seconds",
+  ];
+  if (table.notes.mixedConfigurations.length) {
+    parts.push(`rows marked #hash are different configurations (${table.notes.mixedConfigurations.join("; ")})`);
+  }
+  return `_${parts.join("; ")}._`;
 }
 
 export function toMarkdown(table: Table, digits = 2): string {
   const out: string[] = [];
+  const withEpoch = table.rows.some((r) => r.epoch !== undefined);
+  const heads = headings(table, withEpoch);
   let block = "";
   for (const row of table.rows) {
     if (row.block !== block) {
       block = row.block;
-      out.push("", `**${block}**`, "", `| Method | ${table.columns.join(" | ")} |`, `|---|${table.columns.map(() => "---:").join("|")}|`);
+      out.push(
+        "",
+        `**${block}**`,
+        "",
+        `| ${heads.join(" | ")} |`,
+        `|${heads.map((_, i) => (i === 0 || i < table.labelColumns.length ? "---" : "---:")).join("|")}|`,
+      );
     }
-    out.push(`| ${row.method}${statusNote(row)} | ${table.columns.map((c) => formatStat(row.cells[c], digits)).join(" | ")} |`);
+    out.push(`| ${rowCells(table, row, digits, withEpoch).join(" | ")} |`);
   }
-  if (table.rows.length > 0) {
-    out.push(
-      "",
-      `_${seedsNote(table)}; ${AVG_GAP} and ${SUM} over ${
-        table.columns.filter((c) => (GAP_KEYS as readonly string[]).includes(c)).join(", ")
-      }; ${AVG_GAP} against Retrain of the same split and seed._`,
-    );
-  }
+  if (table.rows.length > 0) out.push("", tableFootnote(table));
   return out.join("\n").trim() + "\n";
 }
 
 export function toCsv(table: Table): string {
-  const head = ["block", "method", "runs", "failed", ...table.columns.flatMap((c) => [`${c} mean`, `${c} std`])];
+  const head = [
+    "block",
+    "method",
+    "variant",
+    "epoch",
+    ...table.labelColumns,
+    "runs",
+    "failed",
+    ...table.columns.flatMap((c) => [`${c} mean`, `${c} ci95`, `${c} sd`, `${c} n`]),
+  ];
   const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
+  const num = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : "");
   const lines = table.rows.map((r) =>
     [
       r.block,
       r.method,
+      r.variant ?? "",
+      r.epoch === undefined ? "" : String(r.epoch),
+      ...table.labelColumns.map((c) => r.labels[c] ?? ""),
       String(r.runs),
       String(r.failed),
-      ...table.columns.flatMap((c) => [r.cells[c].mean, r.cells[c].std].map((v) => Number.isFinite(v) ? v.toFixed(4) : "")),
-    ]
-      .map(quote).join(",")
+      ...table.columns.flatMap((c) => [num(r.cells[c].mean), num(r.cells[c].halfWidth), num(r.cells[c].sd), String(r.cells[c].n)]),
+    ].map(quote).join(",")
   );
   return [head.map(quote).join(","), ...lines].join("\n") + "\n";
 }
 
-const escapeHtml = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+export const escapeHtml = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 
 /** An HTML table (one <table> per block), for notebooks; no dependencies. */
 export function toHtml(table: Table, digits = 2): string {
+  const withEpoch = table.rows.some((r) => r.epoch !== undefined);
+  const heads = headings(table, withEpoch);
+  const nLabels = Math.max(1, table.labelColumns.length) + (withEpoch ? 1 : 0);
+  const align = (i: number) => (i < nLabels ? "left" : "right");
   const blocks = [...new Set(table.rows.map((r) => r.block))];
   return blocks.map((block) => {
-    const head = `<tr><th style="text-align:left">Method</th>${table.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr>`;
+    const head = `<tr>${heads.map((h, i) => `<th style="text-align:${align(i)}">${escapeHtml(h)}</th>`).join("")}</tr>`;
     const body = table.rows.filter((r) => r.block === block).map((r) =>
-      `<tr><td style="text-align:left">${escapeHtml(r.method + statusNote(r))}</td>${
-        table.columns.map((c) => `<td style="text-align:right">${escapeHtml(formatStat(r.cells[c], digits))}</td>`).join("")
-      }</tr>`
+      `<tr>${rowCells(table, r, digits, withEpoch).map((c, i) => `<td style="text-align:${align(i)}">${escapeHtml(c)}</td>`).join("")}</tr>`
     ).join("");
     return `<p><b>${escapeHtml(block)}</b></p><table><thead>${head}</thead><tbody>${body}</tbody></table>`;
-  }).join("\n");
+  }).join("\n") + `<p><i>${escapeHtml(tableFootnote(table).replaceAll("_", ""))}</i></p>`;
 }
 
-/** Writes table.md and table.csv into `out`; returns the Markdown. */
-export async function writeTables(out: string, records: RunRecord[], options: string[] | Partial<TableOptions> = []): Promise<string> {
+/**
+ * Writes table.md and table.csv into `out` and returns the Markdown. An empty table never replaces a
+ * table already there (a bad or empty input must not erase a result).
+ */
+export async function writeTables(out: string, records: RunRecord[], options: TableOptions = {}): Promise<string> {
   const table = buildTable(records, options);
   const md = toMarkdown(table);
+  if (table.rows.length === 0) {
+    console.error(`warning: no records to tabulate; ${out}/table.md is left as it was`);
+    return md;
+  }
   await Deno.mkdir(out, { recursive: true });
   await Deno.writeTextFile(`${out}/table.md`, md);
   await Deno.writeTextFile(`${out}/table.csv`, toCsv(table));

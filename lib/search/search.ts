@@ -1,161 +1,103 @@
 /**
- * A fair hyperparameter search: every method gets the same budget of points over its own
- * hyperparameters (spaces.ts), every point runs on the same splits and seeds from the same cached
- * original, and the choice reads only the training data and the validation split:
+ * A fair hyperparameter search over the one run path (lib/experiment/run.ts). Every method gets the
+ * same budget of points drawn from the search space in its own file, every point runs on the same search
+ * tasks (seeds) from the same cached originals, and a choice reads only the training data and the
+ * validation split: UA (D_f), RA (D_r) and VA (the validation split, held out of D_tr; class-wise without
+ * the forgotten class, so it stands where TA stands). The test split is sealed: any read throws.
  *
- *   UA = 100 − accuracy on D_f, RA = accuracy on D_r, VA = accuracy on the validation split (task.valIdx,
- *   held out of D_tr, class-wise without the forgotten class, so it stands where TA stands).
+ * One search gives two selections per method, as the paper reports them:
+ * - "R", closest to Retrain: the lowest ValGap = mean over {UA, RA, VA} of |metric − Retrain's| (Retrain
+ *   runs on the same task as a reference, outside every method's budget);
+ * - "C", complete forgetting under a utility bound: the highest UA among points whose VA stays within
+ *   `utilityDrop` points of the original's VA.
+ * A point's values are means over the search tasks; a point that diverged or failed on any task is never
+ * chosen; ties go to the lower point index (point 0 is the method's defaults).
  *
- * The test split is sealed before any method runs: `sealTest` replaces task.test and task.testIdx with
- * objects that throw on any read, and the search rethrows that error rather than record it. (The original
- * model's own test accuracy is computed once, by lib/experiment.ts, when it is first trained and cached;
- * the search log never copies it.) MIA is left out: its non-members are D_te.
- *
- * Objectives (NOTES §6, with VA in place of TA and without MIA):
- * - "complete": maximise UA + RA + VA (the paper's Sum, for "complete unlearning");
- * - "R": minimise the Avg. Gap to Retrain, mean over {UA, RA, VA} of |metric − Retrain's|, with Retrain
- *   run on the same split and seed (a reference, outside every method's budget).
- * A point's score is the mean over seeds; a point that diverged or failed on any seed is never chosen;
- * ties go to the lower point index (point 0 is the method's defaults).
- *
- * Work is split into units (method × point, all seeds; plus Retrain for "R"); `--shard k/n` runs units
- * k, k+n, k+2n, … and appends one line per unit and seed to shards/log-k-of-n.jsonl, skipping lines
- * already there (a preempted shard resumes). `mergeSearch` joins every shard into log.jsonl (every
- * point, its metrics, then one "choice" line per method), summary.md and best.json.
+ * Work is split into units (a method's point on every task; plus the Retrain reference); `shard k/n`
+ * runs units k, k+n, k+2n, … into `shards/<k>-of-<n>/records.jsonl` and resumes where it stopped.
+ * `mergeSearch` reads every shard, scores the points and writes summary.md and best.json.
  */
-import { backendInfo, initBackend } from "../backend.ts";
 import { defaultsOf, resolveOptions } from "../config.ts";
-import { datasetSpec, loadDataset } from "../data/registry.ts";
-import type { ForgetTask, Paradigm, SplitOptions } from "../data/splits.ts";
-import type { DataBundle, Dataset } from "../data/types.ts";
-import { machine } from "../env.ts";
-import type { PreparedTask } from "../experiment.ts";
-import { methodContext, prepareTask } from "../experiment.ts";
-import { avgGap } from "../metrics/gaps.ts";
-import { evaluate } from "../metrics/registry.ts";
-import { disposeNet } from "../models/registry.ts";
-import type { OptionValue } from "../models/types.ts";
-import { kitVersion } from "../record.ts";
-import { autoProgress, silentProgress } from "../report/progress.ts";
-import { deriveSeed } from "../rng.ts";
-import type { SgdOptions } from "../train.ts";
-import { DivergedError } from "../train.ts";
+import type { SearchSpace } from "../config.ts";
+import type { Paradigm } from "../data/splits.ts";
+import { KitError } from "../errors.ts";
+import type { ExperimentInput, RunRequest } from "../experiment/config.ts";
+import { experimentConfig } from "../experiment/config.ts";
+import { runExperiment } from "../experiment/run.ts";
+import { deriveMetrics } from "../metrics/registry.ts";
+import type { RunRecord } from "../record.ts";
+import { canonicalJson, readRecordsWithSkips, writeFileAtomic } from "../record.ts";
 import { methodSpec } from "../unlearn/registry.ts";
-import type { SearchSpace } from "./spaces.ts";
-import { SEARCH_SPACES, searchPoints } from "./spaces.ts";
+import { searchPoints, shiftSpace } from "./spaces.ts";
 
-export const OBJECTIVES = ["complete", "R"] as const;
-export type Objective = typeof OBJECTIVES[number];
-/** What the search measures; never TA or MIA (both read D_te). */
+/** What a search measures: never TA or MIA (both read D_te). */
 export const SEARCH_METRICS = ["UA", "RA", "VA"] as const;
+export const SELECTIONS = ["R", "C"] as const;
+export type SelectionName = typeof SELECTIONS[number];
 
 export interface SearchConfig {
   name: string;
-  /** The search's folder: search.json, shards/, log.jsonl, summary.md, best.json. */
+  /** The search's folder: search.json, shards/, summary.md, best.json. */
   out: string;
-  dataset: string;
-  dataDir?: string;
-  /** Use these splits instead of loading `dataset` (tests). */
-  bundle?: DataBundle;
+  /** Data, model, split, training, search tasks (`seeds`), backend and cache, as for any run. */
+  experiment: Omit<ExperimentInput, "runs" | "methods" | "methodOptions" | "metrics" | "out" | "name" | "paradigms" | "selection">;
   paradigm: Paradigm;
-  model: string;
-  modelOptions: Record<string, OptionValue>;
-  seeds: number[];
-  split: Partial<Omit<SplitOptions, "paradigm" | "seed">>;
-  training: SgdOptions;
   methods: string[];
   budget: number;
-  objective: Objective;
   searchSeed: number;
-  /** Options held fixed for every point of a method (`--set`); fixed keys leave the space. */
+  /** Options held fixed for every point of a method; fixed keys leave its space. */
   fixed: Record<string, Record<string, unknown>>;
-  /** Spaces to use instead of SEARCH_SPACES (tests, or a narrower search). */
+  /** Spaces to use instead of the methods' own (tests, or a narrower search). */
   spaces?: Record<string, SearchSpace>;
+  /** Shift every learning-rate range by this many decades (the selection's sensitivity check). */
+  learningRateShift: number;
+  /** "C": how many VA points below the original's a point may fall. */
+  utilityDrop: number;
   shard: { index: number; count: number };
-  cacheDir: string;
-  backend: string;
-  progress: boolean;
 }
 
 /** What identifies a search; every shard writes it and checks it matches. */
 export interface SearchManifest {
-  schema: "unlearn-kit/search@1";
+  schema: "unlearn-kit/search@2";
   name: string;
-  dataset: string;
-  model: string;
-  modelOptions: Record<string, OptionValue>;
   paradigm: Paradigm;
-  seeds: number[];
-  split: SearchConfig["split"];
-  training: SgdOptions;
-  objective: Objective;
+  experiment: SearchConfig["experiment"];
   budget: number;
   searchSeed: number;
+  learningRateShift: number;
+  utilityDrop: number;
   metrics: readonly string[];
-  /** Units in order: Retrain first for "R", then each method's points. */
-  units: { method: string; point: number; searched: Record<string, unknown>; options: Record<string, unknown> }[];
+  /** Units in order: Retrain (the reference) first, then each method's points. */
+  units: SearchUnit[];
 }
 
-export interface SearchLine {
-  kind: "reference" | "point";
+export interface SearchUnit {
   method: string;
   point: number;
-  seed: number;
+  reference: boolean;
+  /** The searched values of this point. */
   searched: Record<string, unknown>;
+  /** Every option the method runs with at this point. */
   options: Record<string, unknown>;
-  status: "ok" | "diverged" | "failed";
-  error?: string;
-  metrics: Record<string, number>;
-  rteSeconds: number;
-  stop?: { reason: string; step: number };
-  notes?: Record<string, number | string>;
-  original: { key: string; trainAcc: number; valAcc: number };
-  sizes: { train: number; forget: number; retain: number; val: number };
-  shard: string;
-  environment: { backend: string; machine: string; gitCommit: string; dirty: boolean };
 }
-
-/** Thrown by a read of the sealed test split; the search never records it as a method failure. */
-export class SealedTestError extends Error {
-  constructor(what: string) {
-    super(`the search read the sealed test split (${what}); selection must use the validation split`);
-    this.name = "SealedTestError";
-  }
-}
-
-function sealed<T extends object>(what: string): T {
-  const fail = (p: string | symbol): never => {
-    throw new SealedTestError(`${what}.${String(p)}`);
-  };
-  return new Proxy({} as T, { get: (_t, p) => fail(p), has: (_t, p) => fail(p), ownKeys: () => fail("keys") });
-}
-
-/** The task with its test split replaced by objects that throw on any read. */
-export function sealTest(task: ForgetTask): ForgetTask {
-  return { ...task, test: sealed<Dataset>("task.test"), testIdx: sealed<Int32Array>("task.testIdx") };
-}
-
-// ---------------------------------------------------------------------------------------------
 
 export function searchManifest(cfg: SearchConfig): SearchManifest {
-  const units: SearchManifest["units"] = [];
-  if (cfg.objective === "R") {
-    const spec = methodSpec("retrain");
-    units.push({
-      method: "retrain",
-      point: 0,
-      searched: {},
-      options: resolveOptions(spec.options, cfg.fixed.retrain ?? {}, "search retrain"),
-    });
-  }
+  const units: SearchUnit[] = [{
+    method: "retrain",
+    point: 0,
+    reference: true,
+    searched: {},
+    options: resolveOptions(methodSpec("retrain").options, cfg.fixed.retrain ?? {}, "search retrain") as Record<string, unknown>,
+  }];
   for (const method of cfg.methods) {
     if (method === "retrain") continue;
     const spec = methodSpec(method);
     const fixed = cfg.fixed[method] ?? {};
-    const space = Object.fromEntries(Object.entries((cfg.spaces ?? SEARCH_SPACES)[method] ?? {}).filter(([k]) => !(k in fixed)));
+    const own = shiftSpace(cfg.spaces?.[method] ?? spec.searchSpace, cfg.learningRateShift);
+    const space = Object.fromEntries(Object.entries(own).filter(([k]) => !(k in fixed)));
     for (const k of Object.keys(space)) {
       if (!(k in spec.options)) {
-        throw new Error(`search space of ${method}: "${k}" is not one of its options (${Object.keys(spec.options).join(", ")})`);
+        throw new KitError(`"${k}" is not one of its options (${Object.keys(spec.options).join(", ")})`, `search space of ${method}`);
       }
     }
     const defaults = { ...defaultsOf(spec.options), ...fixed };
@@ -163,46 +105,25 @@ export function searchManifest(cfg: SearchConfig): SearchManifest {
       units.push({
         method,
         point,
+        reference: false,
         searched,
-        options: resolveOptions(spec.options, { ...fixed, ...searched }, `search ${method} point ${point}`),
+        options: resolveOptions(spec.options, { ...fixed, ...searched }, `search ${method} point ${point}`) as Record<string, unknown>,
       });
     });
   }
+  const { bundle: _bundle, progress: _progress, cacheDir: _cache, backend: _backend, rerun: _rerun, ...experiment } = cfg.experiment;
   return {
-    schema: "unlearn-kit/search@1",
+    schema: "unlearn-kit/search@2",
     name: cfg.name,
-    dataset: cfg.dataset,
-    model: cfg.model,
-    modelOptions: cfg.modelOptions,
     paradigm: cfg.paradigm,
-    seeds: cfg.seeds,
-    split: cfg.split,
-    training: cfg.training,
-    objective: cfg.objective,
+    experiment,
     budget: cfg.budget,
     searchSeed: cfg.searchSeed,
+    learningRateShift: cfg.learningRateShift,
+    utilityDrop: cfg.utilityDrop,
     metrics: SEARCH_METRICS,
     units,
   };
-}
-
-const shardName = (s: SearchConfig["shard"]) => `log-${s.index}-of-${s.count}.jsonl`;
-const lineKey = (l: Pick<SearchLine, "method" | "point" | "seed">) => `${l.method}#${l.point}#${l.seed}`;
-
-async function readLines(file: string): Promise<SearchLine[]> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch {
-    return [];
-  }
-  return text.split("\n").filter((l) => l.trim() !== "").map((l, i) => {
-    try {
-      return JSON.parse(l) as SearchLine;
-    } catch (e) {
-      throw new Error(`${file}:${i + 1}: not JSON (${(e as Error).message})`);
-    }
-  });
 }
 
 /** Writes search.json, or checks that the one there describes the same search. */
@@ -214,102 +135,51 @@ async function claimManifest(out: string, manifest: SearchManifest): Promise<voi
     existing = await Deno.readTextFile(file);
   } catch { /* first shard here */ }
   if (existing !== undefined) {
-    if (existing !== text) {
-      throw new Error(`${file} describes a different search (other flags, points or code); use another --name or folder`);
+    if (canonicalJson(JSON.parse(existing)) !== canonicalJson(JSON.parse(text))) {
+      throw new KitError("describes a different search (other flags, points or code); use another --name or folder", file);
     }
     return;
   }
-  const tmp = `${file}.${Deno.pid}.tmp`;
-  await Deno.writeTextFile(tmp, text);
-  await Deno.rename(tmp, file);
+  await writeFileAtomic(file, text);
 }
 
-/** A seed's task (test split sealed) and original model. */
-type SeedState = PreparedTask;
+const shardDir = (out: string, s: SearchConfig["shard"]) => `${out}/shards/${s.index}-of-${s.count}`;
 
-/**
- * Runs this shard's units (all of them for shard 0/1) and appends their lines. Returns the lines
- * written by this call.
- */
-export async function runSearch(cfg: SearchConfig, hooks: { onLine?: (l: SearchLine) => void } = {}): Promise<SearchLine[]> {
+/** The run request of a unit: its exact options, no selection, tagged with the search and point. */
+function unitRun(name: string, u: SearchUnit): RunRequest {
+  return {
+    method: u.method,
+    variant: null,
+    selection: null,
+    options: u.options,
+    tags: { search: name, point: u.point, ...(u.reference ? { reference: true } : {}) },
+  };
+}
+
+/** Runs this shard's units (all of them for shard 0/1), resuming; returns the records of this shard. */
+export async function runSearch(
+  cfg: SearchConfig,
+  hooks: { onRecord?: (r: RunRecord, resumed: boolean) => void } = {},
+): Promise<RunRecord[]> {
   const { index, count } = cfg.shard;
   if (!(Number.isInteger(count) && count >= 1 && Number.isInteger(index) && index >= 0 && index < count)) {
-    throw new Error(`shard ${index}/${count}: need 0 ≤ k < n`);
+    throw new KitError(`${index}/${count} is not k/n with 0 ≤ k < n`, "--shard");
   }
   const manifest = searchManifest(cfg);
-  await initBackend({ backend: cfg.backend as never });
-  await Deno.mkdir(`${cfg.out}/shards`, { recursive: true });
-  await claimManifest(cfg.out, manifest);
-  const file = `${cfg.out}/shards/${shardName(cfg.shard)}`;
-  const done = new Set((await readLines(file)).map(lineKey));
   const mine = manifest.units.filter((_, i) => i % count === index);
-  const progress = cfg.progress ? autoProgress : silentProgress;
-  const bundle = cfg.bundle ?? await loadDataset(cfg.dataset, cfg.dataDir);
-  const superClasses = cfg.bundle ? undefined : datasetSpec(cfg.dataset).superClasses;
-  const env = { backend: backendInfo().name, machine: `${machine().cpuModel} × ${machine().cores}`, ...kitVersion() };
-  const states = new Map<number, SeedState>();
-  const stateOf = async (seed: number): Promise<SeedState> => {
-    let s = states.get(seed);
-    if (!s) {
-      const { task, original: net, info } = await prepareTask(bundle, superClasses, cfg, cfg.paradigm, seed, progress);
-      s = { task: sealTest(task), original: net, info };
-      states.set(seed, s);
-    }
-    return s;
-  };
-  const written: SearchLine[] = [];
-  try {
-    for (const unit of mine) {
-      const spec = methodSpec(unit.method);
-      for (const seed of cfg.seeds) {
-        if (done.has(lineKey({ ...unit, seed }))) continue;
-        const state = await stateOf(seed);
-        const { task, info } = state;
-        const ctx = methodContext(state, spec.name, cfg.training, progress);
-        const base = {
-          kind: unit.method === "retrain" ? "reference" as const : "point" as const,
-          method: unit.method,
-          point: unit.point,
-          seed,
-          searched: unit.searched,
-          options: unit.options,
-          original: info,
-          sizes: { train: task.trainIdx.length, forget: task.forgetIdx.length, retain: task.retainIdx.length, val: task.valIdx.length },
-          shard: `${index}/${count}`,
-          environment: env,
-        };
-        let line: SearchLine;
-        const started = performance.now();
-        try {
-          const outcome = await spec.run(ctx, unit.options as never);
-          const rteSeconds = (performance.now() - started) / 1000;
-          const metrics = await evaluate(outcome.net, task, [...SEARCH_METRICS], deriveSeed(seed, "metrics"));
-          line = { ...base, status: "ok", metrics, rteSeconds, stop: outcome.stop, notes: outcome.notes };
-          if (outcome.net !== ctx.start) disposeNet(ctx.start);
-          disposeNet(outcome.net);
-        } catch (e) {
-          if (e instanceof SealedTestError) throw e;
-          if (!(e instanceof Error)) throw e;
-          line = {
-            ...base,
-            status: e instanceof DivergedError ? "diverged" : "failed",
-            error: e.message,
-            metrics: {},
-            rteSeconds: (performance.now() - started) / 1000,
-          };
-          try {
-            disposeNet(ctx.start);
-          } catch { /* the method disposed it */ }
-        }
-        await Deno.writeTextFile(file, JSON.stringify(line) + "\n", { append: true, create: true });
-        written.push(line);
-        hooks.onLine?.(line);
-      }
-    }
-  } finally {
-    for (const s of states.values()) disposeNet(s.original);
-  }
-  return written;
+  const config = experimentConfig({
+    ...cfg.experiment,
+    name: cfg.name,
+    out: shardDir(cfg.out, cfg.shard),
+    paradigms: [cfg.paradigm],
+    runs: mine.map((u) => unitRun(cfg.name, u)),
+    metrics: [...SEARCH_METRICS],
+    selection: null,
+    sealTest: true,
+  });
+  await Deno.mkdir(cfg.out, { recursive: true });
+  await claimManifest(cfg.out, manifest);
+  return await runExperiment(config, hooks);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -319,180 +189,197 @@ export interface PointScore {
   point: number;
   searched: Record<string, unknown>;
   options: Record<string, unknown>;
-  /** Mean over seeds of each metric. */
+  /** Means over the search tasks: UA, RA, VA, ValGap, and the original's VA. */
   metrics: Record<string, number>;
-  /** The objective (higher is better for "complete", lower for "R"); NaN when not every seed is ok. */
-  score: number;
-  seeds: number;
+  /** Tasks with an ok run. */
+  tasks: number;
+  /** Status per task, in seed order. */
   status: string;
 }
 
 export interface SearchResult {
   manifest: SearchManifest;
-  lines: SearchLine[];
+  records: RunRecord[];
+  /** Retrain's mean UA, RA, VA over the tasks. */
   reference?: Record<string, number>;
   points: PointScore[];
-  chosen: Record<string, PointScore | null>;
-  /** Units × seeds with no line yet (a shard still running or lost). */
+  chosen: Record<SelectionName, Record<string, PointScore | null>>;
+  /** Unit × task pairs with no record yet (a shard still running or lost). */
   missing: string[];
 }
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+const unitKey = (method: string, point: number, seed: number) => `${method}#${point}#${seed}`;
 
-/** Scores every point from the lines and picks each method's best. */
-export function scoreSearch(manifest: SearchManifest, lines: SearchLine[]): SearchResult {
-  const byKey = new Map<string, SearchLine>();
-  for (const l of lines) byKey.set(lineKey(l), l); // a later line (a rerun) wins
+/** The search tasks' seeds, from the manifest's experiment. */
+export function searchSeeds(m: SearchManifest): number[] {
+  const s = m.experiment.seeds ?? 5;
+  return Array.isArray(s) ? s : Array.from({ length: s }, (_, i) => (m.experiment.firstSeed ?? 0) + i);
+}
+
+/** Scores every point from the records and picks each method's "R" and "C" points. */
+export async function scoreSearch(manifest: SearchManifest, records: RunRecord[]): Promise<SearchResult> {
+  const seeds = searchSeeds(manifest);
+  const byKey = new Map<string, RunRecord>();
+  for (const r of records) {
+    if (r.tags.search !== manifest.name || r.tags.epoch !== undefined) continue;
+    byKey.set(unitKey(r.method, r.tags.point ?? 0, r.seed), r); // a later record (a rerun) wins
+  }
   const missing: string[] = [];
   for (const u of manifest.units) {
-    for (const seed of manifest.seeds) if (!byKey.has(lineKey({ ...u, seed }))) missing.push(lineKey({ ...u, seed }));
+    for (const seed of seeds) if (!byKey.has(unitKey(u.method, u.point, seed))) missing.push(unitKey(u.method, u.point, seed));
   }
-  const keys = manifest.metrics;
-  const refBySeed = new Map<number, Record<string, number>>();
-  for (const seed of manifest.seeds) {
-    const r = byKey.get(lineKey({ method: "retrain", point: 0, seed }));
-    if (r?.status === "ok") refBySeed.set(seed, r.metrics);
+  const refBySeed = new Map<number, RunRecord>();
+  for (const seed of seeds) {
+    const r = byKey.get(unitKey("retrain", 0, seed));
+    if (r?.status === "ok") refBySeed.set(seed, r);
   }
   const points: PointScore[] = [];
   for (const u of manifest.units) {
-    if (u.method === "retrain") continue;
-    const ls = manifest.seeds.map((seed) => byKey.get(lineKey({ ...u, seed })));
-    const ok = ls.every((l) => l?.status === "ok");
-    const present = ls.filter((l): l is SearchLine => l?.status === "ok");
-    const metrics = Object.fromEntries(keys.map((k) => [k, present.length ? mean(present.map((l) => l.metrics[k])) : NaN]));
-    let score = NaN;
-    if (ok) {
-      score = manifest.objective === "complete"
-        ? mean(present.map((l) => keys.reduce((s, k) => s + l.metrics[k], 0)))
-        : manifest.seeds.every((s) => refBySeed.has(s))
-        ? mean(present.map((l) => avgGap(l.metrics, refBySeed.get(l.seed)!, keys)))
-        : NaN;
-    }
-    const status = ls.map((l) => l?.status ?? "missing").join(",");
+    if (u.reference) continue;
+    const rs = seeds.map((seed) => byKey.get(unitKey(u.method, u.point, seed)));
+    const ok = rs.filter((r): r is RunRecord => r?.status === "ok");
+    const perTask = await Promise.all(ok.map(async (r) => ({
+      ...await deriveMetrics(["ValGap"], r.metrics, refBySeed.get(r.seed)?.metrics),
+      originalVA: 100 * r.original.valAcc,
+    })));
+    const keys = [...SEARCH_METRICS, "ValGap", "originalVA"];
+    const allOk = ok.length === seeds.length;
     points.push({
       method: u.method,
       point: u.point,
       searched: u.searched,
       options: u.options,
-      metrics,
-      score,
-      seeds: present.length,
-      status,
+      metrics: Object.fromEntries(keys.map((k) => [k, allOk ? mean(perTask.map((m) => (m as Record<string, number>)[k])) : NaN])),
+      tasks: ok.length,
+      status: rs.map((r) => r?.status ?? "missing").join(","),
     });
   }
-  const better = (a: PointScore, b: PointScore) => manifest.objective === "complete" ? a.score > b.score : a.score < b.score;
-  const chosen: Record<string, PointScore | null> = {};
+  const chosen = { R: {}, C: {} } as SearchResult["chosen"];
   for (const p of points) {
-    if (!(p.method in chosen)) chosen[p.method] = null;
-    if (!Number.isFinite(p.score)) continue;
-    const c = chosen[p.method];
-    if (!c || better(p, c)) chosen[p.method] = p; // points arrive in index order: ties keep the lower
+    for (const name of SELECTIONS) if (!(p.method in chosen[name])) chosen[name][p.method] = null;
+    const m = p.metrics;
+    // Points arrive in index order: a strict improvement is needed to replace, so ties keep the lower index.
+    if (Number.isFinite(m.ValGap)) {
+      const c = chosen.R[p.method];
+      if (!c || m.ValGap < c.metrics.ValGap) chosen.R[p.method] = p;
+    }
+    if (Number.isFinite(m.UA) && m.VA >= m.originalVA - manifest.utilityDrop) {
+      const c = chosen.C[p.method];
+      if (!c || m.UA > c.metrics.UA || (m.UA === c.metrics.UA && m.VA > c.metrics.VA)) chosen.C[p.method] = p;
+    }
   }
-  const refs = [...refBySeed.values()];
-  const reference = refs.length ? Object.fromEntries(keys.map((k) => [k, mean(refs.map((r) => r[k]))])) : undefined;
-  return { manifest, lines: [...byKey.values()], reference, points, chosen, missing };
+  const refs = [...refBySeed.values()].map((r) => r.metrics);
+  const reference = refs.length ? Object.fromEntries(SEARCH_METRICS.map((k) => [k, mean(refs.map((r) => r[k]))])) : undefined;
+  return { manifest, records: [...byKey.values()], reference, points, chosen, missing };
 }
 
 const fmt = (v: unknown) => typeof v === "number" ? (Number.isInteger(v) ? String(v) : Number(v.toPrecision(3)).toString()) : String(v);
 const fmtOpts = (o: Record<string, unknown>) => Object.entries(o).map(([k, v]) => `${k}=${fmt(v)}`).join(", ") || "–";
+const cell = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : "–");
 
 export function summaryMarkdown(r: SearchResult): string {
   const m = r.manifest;
-  const objective = m.objective === "complete"
-    ? "complete: maximise UA + RA + VA (mean over seeds)"
-    : "R: minimise the Avg. Gap to Retrain over UA, RA, VA (same split and seed; mean over seeds)";
+  const keys = [...SEARCH_METRICS, "ValGap"];
   const head = [
     `# Search ${m.name}`,
     "",
-    `${m.dataset} · ${m.model} · ${m.paradigm} · seeds ${
-      m.seeds.join(", ")
-    } · budget ${m.budget} points a method · search seed ${m.searchSeed}`,
+    `${m.experiment.dataset} · ${m.experiment.model} · ${m.paradigm} · search tasks (seeds) ${searchSeeds(m).join(", ")} · ` +
+    `budget ${m.budget} points a method · search seed ${m.searchSeed}` +
+    (m.learningRateShift ? ` · learning-rate ranges shifted by ${m.learningRateShift} decade(s)` : ""),
     "",
-    `Objective ${objective}. Metrics on D_f (UA), D_r (RA) and the validation split (VA); the test split was sealed (never read).`,
-    "Point 0 is each method's defaults; the others are random draws from its space (lib/search/spaces.ts).",
+    "Metrics on D_f (UA), D_r (RA) and the validation split (VA), means over the search tasks; the test split was sealed (never read).",
+    `Selections: **R** = lowest ValGap (mean |UA, RA, VA − Retrain's|); **C** = highest UA with VA at most ${m.utilityDrop} points below the original's.`,
+    "Point 0 is each method's defaults; the others are random draws from the space in the method's file.",
     "",
   ];
-  if (r.reference) head.push(`Retrain (reference): ${m.metrics.map((k) => `${k} ${r.reference![k].toFixed(2)}`).join(", ")}`, "");
+  if (r.reference) head.push(`Retrain (reference): ${SEARCH_METRICS.map((k) => `${k} ${r.reference![k].toFixed(2)}`).join(", ")}`, "");
   if (r.missing.length) {
-    head.push(`**Incomplete**: ${r.missing.length} unit×seed lines missing (e.g. ${r.missing.slice(0, 3).join("; ")}).`, "");
+    head.push(`**Incomplete**: ${r.missing.length} unit×task records missing (e.g. ${r.missing.slice(0, 3).join("; ")}).`, "");
   }
-  const scoreName = m.objective === "complete" ? "Sum (UA+RA+VA) ↑" : "Avg. Gap ↓";
   const row = (p: PointScore) =>
-    `| ${p.method} | ${p.point} | ${fmtOpts(p.searched)} | ${
-      m.metrics.map((k) => Number.isFinite(p.metrics[k]) ? p.metrics[k].toFixed(2) : "–").join(" | ")
-    } | ${Number.isFinite(p.score) ? p.score.toFixed(2) : "–"} |`;
-  const header = [
-    `| Method | Point | Chosen options | ${m.metrics.join(" | ")} | ${scoreName} |`,
-    `|---|---:|---|${m.metrics.map(() => "---:").join("|")}|---:|`,
+    `| ${p.method} | ${p.point} | ${fmtOpts(p.searched)} | ${keys.map((k) => cell(p.metrics[k])).join(" | ")} |`;
+  const header = (
+    extra = "",
+  ) => [
+    `| Method | Point | Options | ${keys.join(" | ")} |${extra}`,
+    `|---|---:|---|${keys.map(() => "---:").join("|")}|${extra ? "---|" : ""}`,
   ];
-  const chosenRows = Object.entries(r.chosen).map(([method, p]) =>
-    p ? row(p) : `| ${method} | – | no point finished on every seed | ${m.metrics.map(() => "–").join(" | ")} | – |`
-  );
-  const allRows = r.points.map((p) => `${row(p).slice(0, -1)} ${p.status} |`);
+  const chosenRows = (name: SelectionName) =>
+    Object.entries(r.chosen[name]).map(([method, p]) =>
+      p ? row(p) : `| ${method} | – | no point qualified on every task | ${keys.map(() => "–").join(" | ")} |`
+    );
   return [
     ...head,
-    "## Chosen points",
+    "## Selection R (closest to Retrain)",
     "",
-    ...header,
-    ...chosenRows,
+    ...header(),
+    ...chosenRows("R"),
+    "",
+    "## Selection C (complete forgetting, utility bound)",
+    "",
+    ...header(),
+    ...chosenRows("C"),
     "",
     "## Every point",
     "",
-    `| Method | Point | Options | ${m.metrics.join(" | ")} | ${scoreName} | Status per seed |`,
-    `|---|---:|---|${m.metrics.map(() => "---:").join("|")}|---:|---|`,
-    ...allRows,
+    ...header(" Status per task |"),
+    ...r.points.map((p) => `${row(p)} ${p.status} |`),
     "",
   ].join("\n");
 }
 
-/** Joins every shard's lines into log.jsonl, summary.md and best.json. */
-export async function mergeSearch(out: string): Promise<SearchResult> {
+/** Reads a search folder: its manifest and every shard's records. */
+export async function readSearch(out: string): Promise<{ manifest: SearchManifest; records: RunRecord[] }> {
   let manifest: SearchManifest;
   try {
     manifest = JSON.parse(await Deno.readTextFile(`${out}/search.json`));
   } catch (e) {
-    throw new Error(`${out}/search.json: cannot read (${(e as Error).message}); is ${out} a search folder?`);
+    throw new KitError(`cannot read search.json (${(e as Error).message}); is it a search folder?`, out);
   }
-  const lines: SearchLine[] = [];
-  for await (const entry of Deno.readDir(`${out}/shards`)) {
-    if (entry.isFile && entry.name.endsWith(".jsonl")) lines.push(...await readLines(`${out}/shards/${entry.name}`));
+  if (manifest.schema !== "unlearn-kit/search@2") throw new KitError(`search.json has schema ${JSON.stringify(manifest.schema)}`, out);
+  const files: string[] = [];
+  try {
+    for await (const e of Deno.readDir(`${out}/shards`)) if (e.isDirectory) files.push(`${out}/shards/${e.name}/records.jsonl`);
+  } catch { /* no shard has run yet */ }
+  const present: string[] = [];
+  for (const f of files) {
+    try {
+      await Deno.stat(f);
+      present.push(f);
+    } catch { /* a shard that wrote nothing */ }
   }
-  const result = scoreSearch(manifest, lines);
-  const order = new Map(manifest.units.map((u, i) => [`${u.method}#${u.point}`, i]));
-  const sorted = [...result.lines].sort((a, b) =>
-    (order.get(`${a.method}#${a.point}`) ?? 1e9) - (order.get(`${b.method}#${b.point}`) ?? 1e9) || a.seed - b.seed
-  );
-  const choices = Object.entries(result.chosen).map(([method, p]) => ({
-    kind: "choice",
-    method,
-    objective: manifest.objective,
-    point: p?.point ?? null,
-    searched: p?.searched ?? null,
-    options: p?.options ?? null,
-    metrics: p?.metrics ?? null,
-    score: p?.score ?? null,
-  }));
-  await Deno.writeTextFile(`${out}/log.jsonl`, [...sorted, ...choices].map((l) => JSON.stringify(l)).join("\n") + "\n");
-  await Deno.writeTextFile(`${out}/summary.md`, summaryMarkdown(result));
+  const { records, skipped } = await readRecordsWithSkips(present.sort());
+  for (const s of skipped) console.error(`warning: ${s.file}:${s.line}: skipped (${s.why})`);
+  return { manifest, records };
+}
+
+/** Scores a search folder and writes summary.md and best.json (both selections). */
+export async function mergeSearch(out: string): Promise<SearchResult> {
+  const { manifest, records } = await readSearch(out);
+  const result = await scoreSearch(manifest, records);
+  await writeFileAtomic(`${out}/summary.md`, summaryMarkdown(result));
   const best = {
-    schema: "unlearn-kit/search-best@1",
-    about: "Each method's chosen point: selected on UA (D_f), RA (D_r) and VA (validation split) only; see summary.md and log.jsonl.",
+    schema: "unlearn-kit/search-best@2",
+    about: "Each method's chosen points (R and C): selected on UA (D_f), RA (D_r) and VA (validation split) only; see summary.md.",
     name: manifest.name,
-    dataset: manifest.dataset,
-    model: manifest.model,
+    dataset: manifest.experiment.dataset,
+    model: manifest.experiment.model,
     paradigm: manifest.paradigm,
-    objective: manifest.objective,
-    seeds: manifest.seeds,
+    seeds: searchSeeds(manifest),
     budget: manifest.budget,
     complete: result.missing.length === 0,
     reference: result.reference ?? null,
-    methods: Object.fromEntries(
-      Object.entries(result.chosen).map(([method, p]) => [
-        method,
-        p ? { point: p.point, searched: p.searched, options: p.options, metrics: p.metrics, score: p.score } : null,
-      ]),
-    ),
+    selections: Object.fromEntries(SELECTIONS.map((name) => [
+      name,
+      Object.fromEntries(
+        Object.entries(result.chosen[name]).map(([method, p]) => [
+          method,
+          p ? { point: p.point, searched: p.searched, metrics: p.metrics } : null,
+        ]),
+      ),
+    ])),
   };
-  await Deno.writeTextFile(`${out}/best.json`, JSON.stringify(best, null, 2) + "\n");
+  await writeFileAtomic(`${out}/best.json`, JSON.stringify(best, null, 2) + "\n");
   return result;
 }

@@ -3,7 +3,7 @@
  * shows it is ≤ 0 in practice.
  *
  * "Per sample" here means: the forget set is ONE training sample, everything else is D_r; Δθ_r, Δθ_f and Δθ_n
- * are NOTES §2-3's, exact (θ_r retrained to tolerance, not approximated). For the "small neural network" the
+ * are docs/paper.md §2-3's, exact (θ_r retrained to tolerance, not approximated). For the "small neural network" the
  * body of a one-hidden-layer tanh MLP (lib/theory/mlp.ts) is trained and frozen, its last layer is refit to
  * the exact optimum of the convex objective on the hidden features, and every quantity lives in that last
  * layer's parameter space (Koh & Liang's last-layer influence); the paper's network-wide computation is not
@@ -18,7 +18,7 @@ import { dot, norm, quantile, sub } from "./linalg.ts";
 import { hiddenFeatures, type MlpOptions, trainMlp } from "./mlp.ts";
 import { Rng } from "../rng.ts";
 import { stratifiedSample } from "../data/splits.ts";
-import { type Criterion, grade, type Verdict } from "./verdict.ts";
+import { type Check, grade, type Level } from "../verdict.ts";
 
 export interface Figure5Options {
   samples: number;
@@ -47,8 +47,8 @@ export interface Figure5Result {
   innerQuantiles: Record<"min" | "p05" | "p25" | "median" | "p75" | "p95" | "max", number>;
   cosineHistogram: { edges: number[]; counts: number[] };
   maxRetrainGradNorm: number;
-  criteria: Criterion[];
-  verdict: Verdict;
+  criteria: Check[];
+  verdict: Level;
 }
 
 /** Per-sample inner products on `original` for `count` training rows drawn with `seed`. */
@@ -107,7 +107,7 @@ export function figure5Check(original: Original, model: string, partial: Partial
     cosineHistogram: { edges, counts },
     maxRetrainGradNorm: maxGrad,
     criteria,
-    verdict: criteria[0].verdict,
+    verdict: criteria[0].level,
   };
 }
 

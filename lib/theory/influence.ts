@@ -1,5 +1,5 @@
 /**
- * The influence-function quantities of NOTES §2-3 on the convex model, and gradient ascent actually run.
+ * The influence-function quantities of docs/paper.md §2-3 on the convex model, and gradient ascent actually run.
  *
  * Normalisation: R_tr(θ) = Σ_{D_tr} ℓ + (λ/2)‖θ‖² (a SUM, regulariser included); R_f(θ) = Σ_{D_f} ℓ (a sum,
  * no regulariser); R_r = R_tr − R_f is what retraining minimises, so θ_r keeps the same λ. H_θ is always
@@ -9,7 +9,7 @@
  *   Δθ_r = H_{θ_r}⁻¹ ∇R_f(θ_r)          θ_r ≈ θ_o + Δθ_r   (the learning gap; from 0 = ∇R_tr(θ_o) expanded at θ_r)
  *   Δθ_f = H_{θ_o}⁻¹ ∇R_f(θ_o)          θ_GA ≈ θ_o + Δθ_f  (one Newton step of ascent on R_f, Eq. 3)
  *   Δθ_n = H_{θ_o}⁻¹ Σ_{D_f} (1/(K−1)) Σ_{y'≠y} ∇ℓ(θ_o; x, y')   (learning the non-target labels)
- * and with GLS targets (NOTES §1) the influence step is linear in α:
+ * and with GLS targets (docs/paper.md §1) the influence step is linear in α:
  *   H_{θ_o}⁻¹ ∇R_f^{GLS,α}(θ_o) = Δθ_f + ((K−1)α/K)·(Δθ_n − Δθ_f),
  * so θ_r − θ_{GA+GLS} ≈ Δθ_r − Δθ_f + ((1−K)/K)·α·(Δθ_n − Δθ_f), Eq. 5.
  */

@@ -11,7 +11,7 @@ import { Rng } from "../rng.ts";
 import { theorem1Check, type Theorem1Result } from "./theorem1.ts";
 import { theorem2Check, type Theorem2Result } from "./theorem2.ts";
 import { type ClosedFormResult, theorem3Alphas, theorem3Check, theorem3ClosedFormCheck, type Theorem3Result } from "./theorem3.ts";
-import type { Verdict } from "./verdict.ts";
+import type { Level } from "../verdict.ts";
 
 export interface TheorySetup {
   scale: TheoryScale;
@@ -96,7 +96,7 @@ export interface Theorem2Record {
   setup: TheorySetup["info"];
   classwise: Theorem2Result;
   random: Theorem2Result;
-  verdict: Verdict;
+  verdict: Level;
 }
 
 /** Both example sets; the overall verdict is the better of the two only if they agree, else "partly". */
@@ -104,7 +104,7 @@ export function runTheorem2(setup: TheorySetup): Theorem2Record {
   const ex = exampleSets(setup);
   const classwise = theorem2Check(setup.original, ex.classwise);
   const random = theorem2Check(setup.original, ex.random);
-  const verdict: Verdict = classwise.verdict === random.verdict ? classwise.verdict : "partly";
+  const verdict: Level = classwise.verdict === random.verdict ? classwise.verdict : "partly";
   return { setup: setup.info, classwise, random, verdict };
 }
 
@@ -112,7 +112,7 @@ export interface Figure5Record {
   setup: TheorySetup["info"];
   mlp: Figure5Result;
   convex: Figure5Result;
-  verdict: Verdict;
+  verdict: Level;
 }
 
 export function runFigure5(setup: TheorySetup): Figure5Record {
@@ -135,16 +135,16 @@ export interface Theorem3Record {
   closedForm: ClosedFormResult;
   classwise: Theorem3Result;
   random: Theorem3Result;
-  verdict: Verdict;
+  verdict: Level;
 }
 
-/** Closed form (γ1 = 1, γ2 = 0.6 as in NOTES' worked example, K = 10) and the trained model on both sets. */
+/** Closed form (γ1 = 1, γ2 = 0.6 as in the worked example of docs/paper.md §4, K = 10) and the trained model on both sets. */
 export function runTheorem3(setup: TheorySetup, gamma1 = 1, gamma2 = 0.6): Theorem3Record {
   const k = setup.data.numClasses;
   const closedForm = theorem3ClosedFormCheck(k, gamma1, gamma2, [...theorem3Alphas(k, gamma1, gamma2), -0.5]);
   const ex = exampleSets(setup);
   const classwise = theorem3Check(setup.original, ex.classwise, { gamma1, gamma2 });
   const random = theorem3Check(setup.original, ex.random, { gamma1, gamma2 });
-  const verdict: Verdict = classwise.verdict === random.verdict ? classwise.verdict : "partly";
+  const verdict: Level = classwise.verdict === random.verdict ? classwise.verdict : "partly";
   return { setup: setup.info, closedForm, classwise, random, verdict };
 }

@@ -8,7 +8,7 @@
  * Every objective is a SUM over its rows (never a mean), plus (λ/2)‖θ‖²:
  *   J(θ) = Σ_i −Σ_k t_ik · log softmax(θ·x_i)_k + (λ/2)‖θ‖²
  * with per-row target weights t_i ∈ ℝ^K that need not be a probability vector: one-hot labels give
- * cross-entropy, GLS targets (1 − α)e_y + (α/K)·1 give NOTES §1's loss for any α (also α < 0), and
+ * cross-entropy, GLS targets (1 − α)e_y + (α/K)·1 give docs/paper.md §1's loss for any α (also α < 0), and
  * weighted differences of targets give Theorem 3's γ1·R_tr − γ2·R_f^{NLS,α}. With s_i = Σ_k t_ik a row's
  * loss is s_i·logsumexp(z_i) − t_i·z_i, so its gradient in the logits is s_i·p_i − t_i and its Hessian
  * s_i·(diag p_i − p_i p_iᵀ): convex whenever every s_i ≥ 0, whatever the signs of the t_ik.
@@ -38,7 +38,7 @@ export function numParams(obj: Pick<Objective, "features" | "numClasses">): numb
 }
 
 /**
- * GLS targets y^{GLS,α} = (1 − α)e_y + (α/K)·1 for each row (NOTES §1, SOURCED); α = 0 is one-hot.
+ * GLS targets y^{GLS,α} = (1 − α)e_y + (α/K)·1 for each row (docs/paper.md §1, SOURCED); α = 0 is one-hot.
  * `weight` multiplies every row (γ in Theorem 3).
  */
 export function glsTargets(y: Int32Array, rows: Int32Array, k: number, alpha = 0, weight = 1): Float64Array {
@@ -50,7 +50,7 @@ export function glsTargets(y: Int32Array, rows: Int32Array, k: number, alpha = 0
   return t;
 }
 
-/** Targets (1/(K−1))·Σ_{y'≠y} e_{y'}: the loss (1/(K−1))·Σ_{y'≠y} ℓ(x, y') of Δθ_n (NOTES §3). */
+/** Targets (1/(K−1))·Σ_{y'≠y} e_{y'}: the loss (1/(K−1))·Σ_{y'≠y} ℓ(x, y') of Δθ_n (docs/paper.md §3). */
 export function nonTargetTargets(y: Int32Array, rows: Int32Array, k: number): Float64Array {
   const t = new Float64Array(rows.length * k);
   for (let i = 0; i < rows.length; i++) {

@@ -1,5 +1,5 @@
 /**
- * Theorem 1 (NOTES §2, DERIVED): why gradient ascent alone is not enough.
+ * Theorem 1 (docs/paper.md §2, DERIVED): why gradient ascent alone is not enough.
  *
  * Claims checked on the convex model, per forget set:
  * - Eq. 3: θ_r − θ_GA ≈ Δθ_r − Δθ_f. Measured as the relative error
@@ -14,7 +14,7 @@
  */
 import { type ForgetSet, influence, influenceAscent, naturalAscent, type Original, plainAscent, plainStepSize } from "./influence.ts";
 import { dist, dot, norm, spearman, sub } from "./linalg.ts";
-import { combine, type Criterion, grade, type Verdict } from "./verdict.ts";
+import { type Check, grade, type Level, levelOf } from "../verdict.ts";
 
 export interface Theorem1Options {
   /** Steps of `naturalAscent` (step 1/steps in the H_{θ_o} metric). */
@@ -94,8 +94,8 @@ export interface Theorem1Summary {
   confusionInfluence: Confusion;
   confusionNatural: Confusion;
   confusionPlain: Confusion;
-  criteria: Criterion[];
-  verdict: Verdict;
+  criteria: Check[];
+  verdict: Level;
   notes: string[];
 }
 
@@ -105,7 +105,7 @@ export interface Theorem1Result {
   rows: Theorem1Row[];
   /** Per kind of forget set, and "all". */
   summary: Record<string, Theorem1Summary>;
-  verdict: Verdict;
+  verdict: Level;
 }
 
 export function confusion(predicted: boolean[], measured: boolean[]): Confusion {
@@ -175,7 +175,7 @@ export function summariseTheorem1(rows: Theorem1Row[], o: Theorem1Options = THEO
   const rho = rows.length >= 3
     ? spearman(rows.map((r) => r.normGap / r.normDeltaR), rows.map((r) => r.distInfluence / r.distOriginal))
     : NaN;
-  const criteria: Criterion[] = [
+  const criteria: Check[] = [
     grade("median Eq. 3 relative error (influence GA)", median(rows.map((r) => r.eq3RelErr)), o.eq3RelErr),
     grade("share of sets whose direction ‖Δθ_f‖² > 2⟨Δθ_r,Δθ_f⟩ predicts (influence GA)", ci.agreement, {
       ...o.agreement,
@@ -221,7 +221,7 @@ export function summariseTheorem1(rows: Theorem1Row[], o: Theorem1Options = THEO
     confusionNatural: confusion(pred, rows.map((r) => r.awayNatural)),
     confusionPlain: confusion(pred, rows.map((r) => r.awayPlain)),
     criteria,
-    verdict: combine(criteria),
+    verdict: levelOf(criteria),
     notes,
   };
 }

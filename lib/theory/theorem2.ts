@@ -1,5 +1,5 @@
 /**
- * Theorem 2 (NOTES §3; Eq. 5 and the theorem SOURCED, Δθ_n and the proof DERIVED): negative label
+ * Theorem 2 (docs/paper.md §3; Eq. 5 and the theorem SOURCED, Δθ_n and the proof DERIVED): negative label
  * smoothing helps gradient ascent.
  *
  * With a = Δθ_r − Δθ_f, b = Δθ_n − Δθ_f and c = (1 − K)α/K (> 0 for α < 0), Eq. 5 predicts
@@ -14,7 +14,7 @@
  */
 import { type ForgetSet, influence, influenceAscent, naturalAscent, type Original, plainAscent, plainStepSize } from "./influence.ts";
 import { dist, dot, norm, sub } from "./linalg.ts";
-import { type Criterion, flag, grade, type Verdict } from "./verdict.ts";
+import { type Check, flag, grade, type Level } from "../verdict.ts";
 
 export interface Theorem2Options {
   /** α values always swept (more are added: the predicted α* and interval ends, and a log grid that covers them). */
@@ -74,8 +74,8 @@ export interface Theorem2Result {
   bestSweepAlpha: { influence: number; natural: number };
   sweep: Theorem2Point[];
   plainStepSize: number;
-  criteria: Criterion[];
-  verdict: Verdict;
+  criteria: Check[];
+  verdict: Level;
   notes: string[];
 }
 
@@ -110,11 +110,11 @@ function improvingOnGrid(sweep: Theorem2Point[], key: "influence" | "natural"): 
  * premise fails and no α < 0 helps → "does not hold" (NLS does not help here, as Eq. 5 then predicts);
  * premise fails yet some α < 0 helps → "partly".
  */
-export function theorem2Verdict(criteria: Criterion[]): Verdict {
+export function theorem2Verdict(criteria: Check[]): Level {
   const [premise, conclusion, overlap] = criteria;
-  if (conclusion.verdict !== "holds") return "does not hold";
-  if (premise.verdict !== "holds") return "partly";
-  return overlap && overlap.verdict === "holds" ? "holds" : "partly";
+  if (conclusion.level !== "holds") return "does not hold";
+  if (premise.level !== "holds") return "partly";
+  return overlap && overlap.level === "holds" ? "holds" : "partly";
 }
 
 /** The α grid: base values, negative α on a log grid (8 a decade from −0.01) out past every predicted interval end, and the predictions. */
@@ -184,7 +184,7 @@ export function theorem2Check(
     sweepImproving.influence !== null,
     "yes holds",
   );
-  const criteria: Criterion[] = [premise, conclusion];
+  const criteria: Check[] = [premise, conclusion];
   if (pred.interval) {
     criteria.push(
       grade(

@@ -1,5 +1,5 @@
 /**
- * Theorem 3 (NOTES §4; the theorem SOURCED, its conditions and proof DERIVED): negative smoothing as label
+ * Theorem 3 (docs/paper.md §4; the theorem SOURCED, its conditions and proof DERIVED): negative smoothing as label
  * local differential privacy on the forget set.
  *
  * The unlearned model minimises γ1·R_tr − γ2·R_f^{NLS,α} (+ (λ/2)‖θ‖² here, with the base model's λ; both
@@ -15,10 +15,11 @@
  * and the trained convex model, whose predicted probabilities on D_f are compared with ε (the theorem
  * applied to a model that shares parameters between D_f and D_r and is regularised).
  */
+import { KitError } from "../errors.ts";
 import { forgetObjective, type ForgetSet, type Original, retainRows } from "./influence.ts";
 import { quantile, spearman } from "./linalg.ts";
 import { glsTargets, makeObjective, minimise, probabilities } from "./softmax.ts";
-import { combine, type Criterion, flag, grade, type Verdict } from "./verdict.ts";
+import { type Check, flag, grade, type Level, levelOf } from "../verdict.ts";
 
 export interface Theorem3Options {
   gamma1: number;
@@ -53,7 +54,7 @@ export function predictedEpsilon(k: number, gamma1: number, gamma2: number, alph
   return ratio > 0 ? Math.abs(Math.log(ratio)) : NaN;
 }
 
-/** NOTES §4's per-example optimum (may leave the simplex outside the admissible range). */
+/** docs/paper.md §4's per-example optimum (may leave the simplex outside the admissible range). */
 export function closedFormOptimum(
   k: number,
   gamma1: number,
@@ -193,8 +194,8 @@ export interface ClosedFormResult {
   gamma2: number;
   range: { lo: number; hi: number } | null;
   points: ClosedFormPoint[];
-  criteria: Criterion[];
-  verdict: Verdict;
+  criteria: Check[];
+  verdict: Level;
 }
 
 /** The per-example optimum: closed form vs numeric minimiser, inside (and outside) the admissible range. */
@@ -222,7 +223,7 @@ export function theorem3ClosedFormCheck(k: number, gamma1: number, gamma2: numbe
   });
   const inside = points.filter((p) => p.admissible);
   const outside = points.filter((p) => !p.admissible);
-  const criteria: Criterion[] = [
+  const criteria: Check[] = [
     flag("γ1 > γ2 > 0, so an admissible α exists", range !== null, "yes holds"),
     grade(
       "max |p_numeric − p_closed| inside the admissible range",
@@ -243,7 +244,7 @@ export function theorem3ClosedFormCheck(k: number, gamma1: number, gamma2: numbe
     );
   }
   // Without an admissible α the theorem promises nothing, whatever the other criteria say.
-  return { k, gamma1, gamma2, range, points, criteria, verdict: range ? combine(criteria) : "does not hold" };
+  return { k, gamma1, gamma2, range, points, criteria, verdict: range ? levelOf(criteria) : "does not hold" };
 }
 
 export interface Theorem3Point {
@@ -275,8 +276,8 @@ export interface Theorem3Result {
   /** α = 1 − γ1/γ2, where the predicted ε is 0. */
   alphaZero: number;
   points: Theorem3Point[];
-  criteria: Criterion[];
-  verdict: Verdict;
+  criteria: Check[];
+  verdict: Level;
   notes: string[];
 }
 
@@ -292,7 +293,7 @@ export function alphaForRatio(k: number, gamma1: number, gamma2: number, ratio: 
  */
 export function theorem3Alphas(k: number, gamma1: number, gamma2: number, levels = [0.25, 0.5, 1, 2, 4, 8]): number[] {
   const r = admissibleRange(k, gamma1, gamma2);
-  if (!r) throw new Error(`Theorem 3 needs γ1 > γ2 > 0, got γ1 = ${gamma1}, γ2 = ${gamma2}`);
+  if (!r) throw new KitError(`Theorem 3 needs γ1 > γ2 > 0, got γ1 = ${gamma1}, γ2 = ${gamma2}`);
   const grid = new Set([1 - gamma1 / gamma2, r.lo * 1.1, r.lo * 1.5]);
   for (const eps of levels) {
     grid.add(alphaForRatio(k, gamma1, gamma2, Math.exp(eps)));
@@ -371,7 +372,7 @@ export function theorem3Check(
   const within = inside.filter((p) => p.epsilonMax <= p.epsilonPredicted + o.epsilonTolerance).length;
   const atZero = points.reduce((b, p) => (Math.abs(p.alpha - alphaZero) < Math.abs(b.alpha - alphaZero) ? p : b));
   const lowest = inside.reduce((b, p) => (p.alpha < b.alpha ? p : b));
-  const criteria: Criterion[] = [
+  const criteria: Check[] = [
     grade(
       `share of admissible α with max_D_f log(max p / min p) ≤ ε + ${o.epsilonTolerance}`,
       inside.length ? within / inside.length : NaN,
@@ -411,7 +412,7 @@ export function theorem3Check(
     alphaZero,
     points,
     criteria,
-    verdict: combine(criteria),
+    verdict: levelOf(criteria),
     notes,
   };
 }

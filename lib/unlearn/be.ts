@@ -13,7 +13,8 @@ import { buildNet, disposeNet } from "../models/registry.ts";
 import type { Net } from "../models/types.ts";
 import { crossEntropy } from "../smoothing.ts";
 import { batchOf, epochBatches, logitsOf, Sgd } from "../train.ts";
-import { sgdFields } from "./random_label.ts";
+import { sgdFields } from "./fields.ts";
+import { SHARED_SPACE } from "./loops/defaults.ts";
 import { defineMethod } from "./types.ts";
 
 const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
@@ -48,7 +49,13 @@ export const be = defineMethod({
   name: "be",
   title: "BE",
   source: "Boundary Expanding with the shadow class pruned (Chen et al. 2023, CVPR): fine-tune lr 1e-5, 10 epochs",
-  options: sgdFields({ epochs: 10, learningRate: 1e-5, momentum: 0.9, weightDecay: 0, batchSize: 128 }),
+  family: "baseline",
+  options: sgdFields(
+    { epochs: 10, learningRate: 1e-5, momentum: 0.9, weightDecay: 0, batchSize: 128, clipNorm: 0 },
+    "Chen et al. 2023 (lr 1e-5, 10 epochs); momentum, batch and no clipping: kit",
+  ),
+  searchSpace: SHARED_SPACE,
+  display: { order: 5, color: "#bcbd22" },
   run(ctx, opts) {
     const { task, start: net } = ctx;
     const k = net.config.numClasses;

@@ -8,11 +8,14 @@
  * weight decay (the paper: "a learning rate of 10⁻⁵ for 10 epochs"); batch 128 (kit).
  */
 import * as tf from "@tensorflow/tfjs";
+import { KitError } from "../errors.ts";
 import type { Dataset } from "../data/types.ts";
 import type { Net } from "../models/types.ts";
 import { crossEntropy } from "../smoothing.ts";
 import { batchOf, epochBatches, logitsOf, Sgd } from "../train.ts";
-import { sgdFields } from "./random_label.ts";
+import { num, uniform } from "../config.ts";
+import { sgdFields } from "./fields.ts";
+import { SHARED_SPACE } from "./loops/defaults.ts";
 import { defineMethod } from "./types.ts";
 
 /** The smallest and largest input value of a data set (where FGSM clips). */
@@ -39,13 +42,21 @@ export const bs = defineMethod({
   name: "bs",
   title: "BS",
   source: "Boundary Shrink (Chen et al. 2023, CVPR): FGSM nearest-wrong labels, ε 0.1; fine-tune lr 1e-5, 10 epochs",
+  family: "baseline",
   options: {
-    ...sgdFields({ epochs: 10, learningRate: 1e-5, momentum: 0.9, weightDecay: 0, batchSize: 128 }),
-    bound: { type: "number", default: 0.1, min: 0, doc: "ε: FGSM step size in input units" },
+    ...sgdFields(
+      { epochs: 10, learningRate: 1e-5, momentum: 0.9, weightDecay: 0, batchSize: 128, clipNorm: 0 },
+      "Chen et al. 2023 (lr 1e-5, 10 epochs); momentum, batch and no clipping: kit",
+    ),
+    bound: num(0.1, "ε: FGSM step size in input units", { min: 0, source: "Chen et al. 2023 (ε 0.1)" }),
   },
+  searchSpace: { ...SHARED_SPACE, bound: uniform(0.02, 0.3) },
+  display: { order: 6, color: "#17becf" },
   run(ctx, opts) {
     const { task, original: frozen, start: net } = ctx;
-    if (task.train.x instanceof Int32Array) throw new Error("bs: FGSM needs continuous inputs, not token ids");
+    if (task.train.x instanceof Int32Array) {
+      throw new KitError("FGSM needs continuous inputs, not token ids: boundary shrink does not apply to text data", "bs");
+    }
     const range = valueRange(task.train);
     const rng = ctx.rng.fork("bs");
     const sgd = new Sgd(net, opts);

@@ -19,9 +19,12 @@
  * provisional value until the search (results/search/) replaces it.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { EnumField } from "../config.ts";
+import { bool, choice, int, logUniform, num, oneOf } from "../config.ts";
 import { batchOf, logitsOf, trainableVariables } from "../train.ts";
-import { loopBatchLimit, PER_EXAMPLE_FIELD, perExampleGrads, type PerExampleMode } from "./per_example.ts";
+import { perExampleField } from "./fields.ts";
+import type { PerExampleMode } from "./loops/per_example.ts";
+import { loopBatchLimit, perExampleGrads } from "./loops/per_example.ts";
+import { KIT_PROVISIONAL } from "./loops/defaults.ts";
 import type { UnlearnContext } from "./types.ts";
 import { defineMethod } from "./types.ts";
 
@@ -73,25 +76,31 @@ export const ff = defineMethod({
   name: "ff",
   title: "FF",
   source: "Fisher forgetting (Golatkar et al. 2020); the paper's baseline: Jia et al. 2023 code fisher.py fisher_new",
+  family: "baseline",
   options: {
-    alpha: { type: "number", default: 1e-6, min: 0, doc: "noise scale (public code's --alpha; the kit's provisional default)" },
-    noiseForm: {
-      type: "enum",
-      values: FF_NOISE_FORMS,
-      default: "public-code",
-      doc: "public-code: var ∝ alpha/F; fourth-root: std ∝ (alpha/F)^{1/4}",
-    } as EnumField<typeof FF_NOISE_FORMS[number]>,
-    fisher: {
-      type: "enum",
-      values: FISHER_KINDS,
-      default: "true",
-      doc: "true: Σ_y p(y|x) g_y² (Golatkar et al.); empirical: the label's g²",
-    } as EnumField<FisherKind>,
-    fisherSamples: { type: "number", default: 0, min: 0, integer: true, doc: "retain samples for the Fisher; 0 = all of D_r" },
-    zeroForgottenClass: { type: "boolean", default: false, doc: "class-wise: zero the forgotten class's classifier column (public code)" },
-    batchSize: { type: "number", default: 256, min: 1, integer: true, doc: "samples per per-example-gradient batch" },
-    perExample: PER_EXAMPLE_FIELD,
+    alpha: num(1e-6, "noise scale (the public code's --alpha)", {
+      min: 0,
+      source: `${KIT_PROVISIONAL}; the README's 0.2 scrambles this MLP`,
+    }),
+    noiseForm: oneOf(
+      FF_NOISE_FORMS,
+      "public-code",
+      "public-code: var ∝ alpha/F; fourth-root: std ∝ (alpha/F)^{1/4}",
+      "the paper's baseline code",
+    ),
+    fisher: oneOf<FisherKind>(
+      FISHER_KINDS,
+      "true",
+      "true: Σ_y p(y|x) g_y² (Golatkar et al.); empirical: the label's g²",
+      "Golatkar et al. 2020",
+    ),
+    fisherSamples: int(0, "retain samples for the Fisher; 0 = all of D_r", { min: 0, source: "public code (all of D_r)" }),
+    zeroForgottenClass: bool(false, "class-wise: zero the forgotten class's classifier column (public code)", "kit: off"),
+    batchSize: int(256, "samples per per-example-gradient batch", { min: 1, source: "kit" }),
+    perExample: perExampleField("kit"),
   },
+  searchSpace: { alpha: logUniform(1e-12, 1e-1), noiseForm: choice("public-code", "fourth-root") },
+  display: { order: 4, color: "#e377c2" },
   run(ctx, opts) {
     const { task, start: net } = ctx;
     const rng = ctx.rng.fork("ff");

@@ -1,15 +1,34 @@
 /**
- * FT: fine-tune θ_o on D_r only (catastrophic forgetting of D_f), Warnecke et al. 2021; the paper's
- * setting is 10 epochs at lr 0.01 (§11.3). Defaults: results/search/ (validation split, see README).
+ * FT: fine-tune θ_o on D_r only, so that D_f is forgotten catastrophically (Warnecke et al. 2021): the
+ * gradient-mixed loop with p = 1 (retain descent only) and no stop rule.
  */
-import { gradientMixedMethod, mixedFields } from "./gradient_mixed.ts";
-import { METHOD_DEFAULTS } from "./defaults.ts";
+import { MIXED } from "./fields.ts";
+import { gradientMixedMethod } from "./loops/gradient_mixed.ts";
+import { KIT_STOP_RULE, NO_ADAPTIVE_RATE, SHARED_SPACE } from "./loops/defaults.ts";
 
 export const ft = gradientMixedMethod({
   name: "ft",
   title: "FT",
   source: "Fine-tuning on D_r (Warnecke et al. 2021); paper §11.3: 10 epochs, lr 0.01",
+  family: "baseline",
   backbone: "ft",
-  options: mixedFields({ ...METHOD_DEFAULTS.ft.common, clipNorm: 0 }),
-  fixed: { mixWeight: 1, smoothRate: 0, adaptive: false, stopRule: "none" },
+  options: {
+    epochs: MIXED.epochs(5, "kit (the paper's §11.3 says 10)"),
+    learningRate: MIXED.learningRate(0.01, "paper §11.3"),
+    momentum: MIXED.momentum(0.9, "the public code's SGD (OPTML-Group/Unlearn-Sparse)"),
+    weightDecay: MIXED.weightDecay(5e-4, "the public code's SGD (OPTML-Group/Unlearn-Sparse)"),
+    batchSize: MIXED.batchSize(128, "kit"),
+    clipNorm: MIXED.clipNorm(0, "kit: off"),
+  },
+  fixed: {
+    mixWeight: 1,
+    smoothRate: 0,
+    mixSchedule: "constant",
+    pairedBatchSize: 128,
+    ...NO_ADAPTIVE_RATE,
+    ...KIT_STOP_RULE,
+    stopRule: "none",
+  },
+  searchSpace: SHARED_SPACE,
+  display: { order: 1, color: "#1f77b4" },
 });

@@ -16,11 +16,12 @@
  * about a second at 1024).
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Dataset } from "../data/types.ts";
-import type { Net } from "../models/types.ts";
-import { crossEntropy } from "../smoothing.ts";
-import { batchOf, DivergedError, logitsOf, trainableVariables } from "../train.ts";
-import { loopBatchLimit, PER_EXAMPLE_FIELD, perExampleGrads } from "./per_example.ts";
+import { int, logUniform, num } from "../config.ts";
+import { DivergedError } from "../errors.ts";
+import { batchOf, trainableVariables } from "../train.ts";
+import { perExampleField } from "./fields.ts";
+import { meanLossGradient } from "./loops/gradients.ts";
+import { loopBatchLimit, perExampleGrads } from "./loops/per_example.ts";
 import { defineMethod } from "./types.ts";
 
 /**
@@ -64,44 +65,24 @@ export function woodFisherCoefficients(gram: Float64Array, w: Float64Array, damp
   return beta;
 }
 
-/** ∇ of the mean cross-entropy over samples `idx`, per trainable variable (evaluation mode). */
-export function meanLossGradient(net: Net, ds: Dataset, idx: Int32Array, batchSize: number): tf.Tensor[] {
-  const vars = trainableVariables(net);
-  let sum: tf.Tensor[] = vars.map((v) => tf.zerosLike(v));
-  for (let s = 0; s < idx.length; s += batchSize) {
-    const b = idx.subarray(s, Math.min(idx.length, s + batchSize));
-    const { x, y } = batchOf(ds, b);
-    const next = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => tf.sum(crossEntropy(logitsOf(net, x, false), y)) as tf.Scalar, vars);
-      value.dispose();
-      return vars.map((v, k) => sum[k].add(grads[v.name]));
-    });
-    tf.dispose([...sum, x, y]);
-    sum = next;
-  }
-  const mean = tf.tidy(() => sum.map((g) => g.div(Math.max(1, idx.length))));
-  tf.dispose(sum);
-  return mean;
-}
-
 export const iu = defineMethod({
   name: "iu",
   title: "IU",
   source: "Influence unlearning with a WoodFisher inverse Fisher (Izzo et al. 2021; Jia et al. 2023 code Wfisher.py, --alpha 0.2)",
+  family: "baseline",
   options: {
-    scale: { type: "number", default: 0.2, min: 0, doc: "step size α of θ + α·F⁻¹∇L_f (public code's --alpha 0.2)" },
-    damping: { type: "number", default: 1, min: 1e-12, doc: "λ of F = λI + (1/N)Σ g gᵀ (public code starts from I: 1)" },
-    retainSamples: {
-      type: "number",
-      default: 1024,
+    scale: num(0.2, "step size α of θ + α·F⁻¹∇L_f", { min: 0, source: "public code's --alpha 0.2 (Wfisher.py README)" }),
+    damping: num(1, "λ of F = λI + (1/N)Σ g gᵀ", { min: 1e-12, source: "public code starts from F_0 = I" }),
+    retainSamples: int(1024, "N: retain samples whose per-example gradients form F (O(N³/3); the loop mode caps N at 64M/params)", {
       min: 1,
       max: 4096,
-      integer: true,
-      doc: "N: retain samples whose per-example gradients form F (kit default; O(N³/3); the loop mode caps N at 64M/params)",
-    },
-    batchSize: { type: "number", default: 256, min: 1, integer: true, doc: "batch size of the forget-gradient pass" },
-    perExample: PER_EXAMPLE_FIELD,
+      source: "kit: about a second of scalar work at 1024",
+    }),
+    batchSize: int(256, "batch size of the forget-gradient pass", { min: 1, source: "kit" }),
+    perExample: perExampleField("kit"),
   },
+  searchSpace: { scale: logUniform(1e-3, 1e2), damping: logUniform(1e-4, 1e1) },
+  display: { order: 3, color: "#8c564b" },
   run(ctx, opts) {
     const { task, start: net } = ctx;
     const vars = trainableVariables(net);

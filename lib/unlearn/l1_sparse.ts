@@ -11,7 +11,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { crossEntropy } from "../smoothing.ts";
 import { batchOf, epochBatches, logitsOf, Sgd, trainableVariables } from "../train.ts";
-import { sgdFields } from "./random_label.ts";
+import { int, logUniform, num } from "../config.ts";
+import { KIT_PROVISIONAL } from "./loops/defaults.ts";
+import { sgdFields } from "./fields.ts";
+import { SHARED_SPACE } from "./loops/defaults.ts";
 import { defineMethod } from "./types.ts";
 
 /** γ_t of the linear decay (the public code's schedule, including its E = noL1Epochs case). */
@@ -26,11 +29,17 @@ export const l1Sparse = defineMethod({
   name: "l1-sparse",
   title: "ℓ1-sparse",
   source: "Sparsity-aware unlearning: FT + linearly decaying ℓ1 (Jia et al. 2023; code FT.py FT_l1, lr 0.01, 10 epochs)",
+  family: "baseline",
   options: {
-    ...sgdFields({ epochs: 10, learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4, batchSize: 128 }),
-    l1: { type: "number", default: 5e-5, min: 0, doc: "γ: initial weight of ‖θ‖₁ (provisional; searched)" },
-    noL1Epochs: { type: "number", default: 0, min: 0, integer: true, doc: "final epochs without the penalty" },
+    ...sgdFields(
+      { epochs: 10, learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4, batchSize: 128, clipNorm: 0 },
+      "Jia et al. 2023 code FT.py FT_l1 (lr 0.01, 10 epochs, SGD 0.9 / 5e-4); batch and no clipping: kit",
+    ),
+    l1: num(5e-5, "γ: initial weight of ‖θ‖₁", { min: 0, source: KIT_PROVISIONAL }),
+    noL1Epochs: int(0, "final epochs without the penalty", { min: 0, source: "FT.py FT_l1 (the penalty decays over every epoch)" }),
   },
+  searchSpace: { ...SHARED_SPACE, l1: logUniform(1e-7, 1e-3) },
+  display: { order: 7, color: "#9467bd" },
   run(ctx, opts) {
     const { task, start: net } = ctx;
     const rng = ctx.rng.fork("l1-sparse");

@@ -6,14 +6,15 @@
  * The public code (OPTML-Group/Unlearn-Saliency `generate_mask.py`) steps an optimiser while it
  * accumulates the gradient and ranks |g| in ascending order; here the gradient is taken at θ_o and the
  * largest |g| are kept, as the paper defines the mask.
- * Defaults: maskFraction 0.5 (paper); 10 epochs (README `--unlearn_epochs 10`); lr 0.01, momentum 0.9,
- * weight decay 5e-4 and batch 128 as RL (random_label.ts); the README's lr 0.1 is for ResNet-18 on
- * CIFAR-10 and is left to the search.
+ * The README's lr 0.1 is for ResNet-18 on CIFAR-10 and is left to the search.
  */
 import * as tf from "@tensorflow/tfjs";
 import { trainableVariables } from "../train.ts";
-import { meanLossGradient } from "./iu.ts";
-import { relabelFineTune, sgdFields } from "./random_label.ts";
+import { bool, int, num, uniform } from "../config.ts";
+import { sgdFields } from "./fields.ts";
+import { meanLossGradient } from "./loops/gradients.ts";
+import { relabelFineTune } from "./loops/relabel.ts";
+import { SHARED_SPACE } from "./loops/defaults.ts";
 import { defineMethod } from "./types.ts";
 
 /** 0/1 masks (per variable) keeping the `fraction` of weights with the largest |g| over all variables. */
@@ -38,18 +39,22 @@ export const salun = defineMethod({
   name: "salun",
   title: "SalUn",
   source: "Gradient-saliency mask + Random Label on the masked weights (Fan et al. 2024, ICLR; code OPTML-Group/Unlearn-Saliency)",
+  family: "baseline",
   options: {
-    ...sgdFields({ epochs: 10, learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4, batchSize: 128 }),
-    maskFraction: {
-      type: "number",
-      default: 0.5,
+    ...sgdFields(
+      { epochs: 10, learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4, batchSize: 128, clipNorm: 0 },
+      "README --unlearn_epochs 10; lr, SGD, batch as RL (random_label.ts)",
+    ),
+    maskFraction: num(0.5, "share of weights updated (the most salient); 0.5 = median threshold", {
       min: 0,
       max: 1,
-      doc: "share of weights updated (the most salient); 0.5 = median threshold (paper)",
-    },
-    gradientBatchSize: { type: "number", default: 256, min: 1, integer: true, doc: "batch size of the forget-gradient pass" },
-    wrongOnly: { type: "boolean", default: true, doc: "random labels from the K−1 wrong classes (false: any class)" },
+      source: "Fan et al. 2024",
+    }),
+    gradientBatchSize: int(256, "batch size of the forget-gradient pass", { min: 1, source: "kit" }),
+    wrongOnly: bool(true, "random labels from the K−1 wrong classes (false: any class)", "kit, as RL"),
   },
+  searchSpace: { ...SHARED_SPACE, maskFraction: uniform(0.1, 0.9) },
+  display: { order: 10, color: "#8c6d31" },
   run(ctx, opts) {
     const grads = meanLossGradient(ctx.start, ctx.task.train, ctx.task.forgetIdx, opts.gradientBatchSize);
     const mask = saliencyMask(grads, opts.maskFraction);

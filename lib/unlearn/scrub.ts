@@ -14,7 +14,9 @@ import * as tf from "@tensorflow/tfjs";
 import type { Net } from "../models/types.ts";
 import { crossEntropy } from "../smoothing.ts";
 import { batchOf, epochBatches, logitsOf, Sgd } from "../train.ts";
-import { sgdFields } from "./random_label.ts";
+import { int, intRange, logUniform, num } from "../config.ts";
+import { sgdFields } from "./fields.ts";
+import { SHARED_SPACE } from "./loops/defaults.ts";
 import { defineMethod } from "./types.ts";
 
 /** KL(softmax(t/T) ‖ softmax(s/T))·T², averaged over the batch (DistillKL). */
@@ -30,18 +32,26 @@ function teacherProbs(teacher: Net, x: tf.Tensor, temperature: number): tf.Tenso
   return tf.tidy(() => tf.softmax(logitsOf(teacher, x, false).div(temperature)) as tf.Tensor2D);
 }
 
+const NOTEBOOK = "meghdadk/SCRUB small-scale notebook";
+
 export const scrub = defineMethod({
   name: "scrub",
   title: "SCRUB",
   source: "Teacher-student max/min unlearning (Kurmanji et al. 2023, NeurIPS; code meghdadk/SCRUB, small-scale settings)",
+  family: "baseline",
   options: {
-    ...sgdFields({ epochs: 3, learningRate: 5e-4, momentum: 0.9, weightDecay: 5e-4, batchSize: 128 }),
-    maxSteps: { type: "number", default: 2, min: 0, integer: true, doc: "epochs (the first ones) that run a max pass over D_f (msteps)" },
-    forgetBatchSize: { type: "number", default: 32, min: 1, integer: true, doc: "batch size of the max pass" },
-    temperature: { type: "number", default: 4, min: 1e-3, doc: "KL temperature T (kd_T)" },
-    ceWeight: { type: "number", default: 0.99, min: 0, doc: "γ: cross-entropy weight in the min pass" },
-    klWeight: { type: "number", default: 0.001, min: 0, doc: "α: KL weight in the min pass" },
+    ...sgdFields(
+      { epochs: 3, learningRate: 5e-4, momentum: 0.9, weightDecay: 5e-4, batchSize: 128, clipNorm: 0 },
+      "meghdadk/SCRUB small-scale notebook (sgda_epochs 3, lr 5e-4, SGD 0.9 / 5e-4, batch 128); no clipping: kit",
+    ),
+    maxSteps: int(2, "epochs (the first ones) that run a max pass over D_f (msteps)", { min: 0, source: NOTEBOOK }),
+    forgetBatchSize: int(32, "batch size of the max pass", { min: 1, source: NOTEBOOK }),
+    temperature: num(4, "KL temperature T (kd_T)", { min: 1e-3, source: NOTEBOOK }),
+    ceWeight: num(0.99, "γ: cross-entropy weight in the min pass", { min: 0, source: NOTEBOOK }),
+    klWeight: num(0.001, "α: KL weight in the min pass", { min: 0, source: NOTEBOOK }),
   },
+  searchSpace: { ...SHARED_SPACE, maxSteps: intRange(1, 5), klWeight: logUniform(1e-3, 1) },
+  display: { order: 8, color: "#393b79" },
   run(ctx, opts) {
     const { task, original: teacher, start: student } = ctx;
     const rng = ctx.rng.fork("scrub");

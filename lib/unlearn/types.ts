@@ -1,15 +1,21 @@
 /**
- * The method interface. A method file exports one `MethodSpec`: its options schema (defaults with their
- * source), and `run`, which starts from a copy of the original model and returns the unlearned one.
- * The runner clones the original, times `run` (RTE: the unlearning itself, precompute included,
- * evaluation excluded), evaluates, and writes the record; a method never evaluates on the test set.
+ * The method interface. A method file exports one `MethodSpec` holding everything about the method: its
+ * options (each default with its source), the space a search draws from, its place in tables and its
+ * colour in figures, and `run`, which starts from a copy of the original model and returns the unlearned
+ * one. Adding a method is that file and one line in registry.ts.
+ *
+ * The runner (lib/experiment/run.ts) clones the original, times `run` (RTE: the unlearning itself,
+ * precompute included, evaluation excluded), evaluates, and writes the record; a method never evaluates
+ * on the test set.
  */
-import type { OptionsOf, Schema } from "../config.ts";
+import type { Augment } from "../data/augment.ts";
 import type { ForgetTask } from "../data/splits.ts";
+import type { OptionsOf, Schema, SearchSpace } from "../config.ts";
+import { checkSpace } from "../config.ts";
 import type { Net } from "../models/types.ts";
-import type { ProgressSink } from "../report/progress.ts";
+import type { ProgressSink } from "../progress.ts";
 import type { Rng } from "../rng.ts";
-import type { Augment, SgdOptions } from "../train.ts";
+import type { SgdOptions } from "../train.ts";
 
 export interface UnlearnContext {
   task: ForgetTask;
@@ -19,7 +25,7 @@ export interface UnlearnContext {
   start: Net;
   /** How the original was trained (Retrain repeats it on D_r). */
   originalTraining: SgdOptions;
-  /** The original's accuracy on the validation split, in [0, 1] (an estimate of unseen-data accuracy). */
+  /** The original's accuracy on this task's validation split, in [0, 1] (an estimate of unseen-data accuracy). */
   originalValAcc: number;
   seed: number;
   rng: Rng;
@@ -27,7 +33,7 @@ export interface UnlearnContext {
   augment?: Augment;
   /**
    * Called after each unlearning epoch with its history row and the model as it stands (metrics per
-   * epoch, Table 14). Time spent here falls inside the method's wall time.
+   * epoch, Table 14). Time spent here falls inside the method's wall time; the caller subtracts it.
    */
   onEpoch?: (row: Record<string, number>, net: Net) => void;
 }
@@ -42,16 +48,30 @@ export interface UnlearnOutcome {
   notes?: Record<string, number | string>;
 }
 
+/** reference: exact unlearning (Retrain); proposed: the paper's methods; baseline: everything else. */
+export type MethodFamily = "reference" | "baseline" | "proposed";
+
 export interface MethodSpec<S extends Schema = Schema> {
+  /** Registry key and CLI spelling, e.g. "ugradsl+". */
   name: string;
+  /** Row label in tables, e.g. "UGradSL+". */
   title: string;
-  /** Where the method and its defaults come from. */
+  /** Where the method comes from (paper, code). Each option's default carries its own source. */
   source: string;
+  family: MethodFamily;
   options: S;
+  /** What a hyperparameter search varies (lib/search), a subset of `options`. */
+  searchSpace: SearchSpace;
+  /** Row position in tables (the paper's order) and colour in every figure. */
+  display: { order: number; color: string };
   run(ctx: UnlearnContext, opts: OptionsOf<S>): UnlearnOutcome | Promise<UnlearnOutcome>;
 }
 
-/** Keeps a method's option types when it is written, and erases them for the registry. */
+/**
+ * Keeps a method's option types while it is written and erases them for the registry; checks that its
+ * search space only names its own options, within their bounds.
+ */
 export function defineMethod<S extends Schema>(spec: MethodSpec<S>): MethodSpec {
+  checkSpace(spec.options, spec.searchSpace, `search space of ${spec.name}`);
   return spec as unknown as MethodSpec;
 }

@@ -36,7 +36,7 @@ Deno.test("forcing native without FFI permission fails with the reason", async (
 Deno.test("a malformed UNLEARN_THREADS skips native with that reason", async () => {
   const r = await pick(["-A"], { UNLEARN_BACKEND: "", UNLEARN_THREADS: "two" });
   assert.equal(r.name, "wasm", JSON.stringify(r));
-  assert.match(r.reason!, /native: UNLEARN_THREADS=two is not a positive integer/);
+  assert.match(r.reason!, /native: UNLEARN_THREADS: "two" is not a positive integer/);
 });
 
 Deno.test("the thread count comes from UNLEARN_THREADS, else the machine", () => {

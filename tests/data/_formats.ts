@@ -4,6 +4,7 @@
  */
 import { zlibSync } from "fflate";
 import jpeg from "jpeg-js";
+import { PNG } from "pngjs";
 
 export async function tempDir(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "unlearn-kit-data-" });
@@ -100,4 +101,50 @@ export function jpegBytes(width: number, height: number, fill: (x: number, y: nu
 export async function tarGz(out: string, dir: string, paths: string[]): Promise<void> {
   const r = await new Deno.Command("tar", { args: ["-czf", out, "-C", dir, ...paths], stderr: "piped" }).output();
   if (!r.success) throw new Error(`tar failed: ${new TextDecoder().decode(r.stderr)}`);
+}
+
+/** A PNG of `fill(x, y)` → [r, g, b] (pngjs's writer); colour type 0 is grey, 2 RGB, 6 RGBA (default). */
+export function pngBytes(
+  width: number,
+  height: number,
+  fill: (x: number, y: number) => number[],
+  format: { colorType?: 0 | 2 | 4 | 6; bitDepth?: 8 | 16 } = {},
+): Uint8Array {
+  const png = new PNG({ width, height });
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) png.data.set([...fill(x, y), 255], (y * width + x) * 4);
+  }
+  return new Uint8Array(PNG.sync.write(png, format));
+}
+
+/**
+ * A POSIX ustar archive in memory (a second, independent writer of the format tar-stream reads; the
+ * system's tar is the first). Entries are files; folders are implied by their paths.
+ */
+export function ustar(entries: { name: string; data: Uint8Array }[]): Uint8Array {
+  const blocks: Uint8Array[] = [];
+  const enc = new TextEncoder();
+  const field = (h: Uint8Array, at: number, width: number, text: string) => h.set(enc.encode(text).subarray(0, width), at);
+  const octal = (v: number, width: number) => v.toString(8).padStart(width - 1, "0") + "\0";
+  for (const e of entries) {
+    const h = new Uint8Array(512);
+    field(h, 0, 100, e.name);
+    field(h, 100, 8, octal(0o644, 8));
+    field(h, 108, 8, octal(0, 8));
+    field(h, 116, 8, octal(0, 8));
+    field(h, 124, 12, octal(e.data.length, 12));
+    field(h, 136, 12, octal(1_000_000_000, 12));
+    field(h, 148, 8, "        ");
+    h[156] = 0x30; // '0': a regular file
+    field(h, 257, 6, "ustar\0");
+    field(h, 263, 2, "00");
+    const sum = h.reduce((a, b) => a + b, 0);
+    field(h, 148, 8, sum.toString(8).padStart(6, "0") + "\0 ");
+    blocks.push(h);
+    const body = new Uint8Array(Math.ceil(e.data.length / 512) * 512);
+    body.set(e.data);
+    blocks.push(body);
+  }
+  blocks.push(new Uint8Array(1024));
+  return concat(blocks);
 }

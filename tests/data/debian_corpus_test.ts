@@ -1,6 +1,16 @@
 /** The committed Debian corpus: checksum, counts, tokenization and identity forgetting on it. */
 import assert from "node:assert/strict";
-import { CHECKSUM_FILE, CORPUS_FILE, DEBIAN_CORPUS_DIR, loadDebianCorpus, readCorpus } from "../../lib/data/debian_corpus.ts";
+import { gzipSync } from "fflate";
+import {
+  CHECKSUM_FILE,
+  CORPUS_FILE,
+  DEBIAN_CORPUS_DIR,
+  loadDebianCorpus,
+  parseCorpus,
+  readCorpus,
+  sha256Hex,
+} from "../../lib/data/debian_corpus.ts";
+import { memoryFiles } from "../../lib/data/files.ts";
 import { makeForgetTask } from "../../lib/data/splits.ts";
 import { tempDir } from "./_formats.ts";
 
@@ -48,4 +58,40 @@ Deno.test("Debian corpus: a changed file fails the checksum, naming both files",
   await Deno.remove(`${dir}/${CHECKSUM_FILE}`);
   await assert.rejects(readCorpus(dir), /corpus\.jsonl\.gz\.sha256: file not found \(rebuild with/);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("Debian corpus: lines that are not JSON or not documents, and an empty corpus, are named", () => {
+  const gz = (lines: string[]) => gzipSync(new TextEncoder().encode(lines.join("\n") + "\n"));
+  const doc = JSON.stringify({ package: "p", section: "games", maintainer: "m", text: "t", split: "train" });
+  assert.throws(() => parseCorpus(gz([doc, '{"package": "p", ']), "/d/corpus.jsonl.gz"), /\/d\/corpus\.jsonl\.gz: line 2 is not JSON \(/);
+  assert.throws(() => parseCorpus(gz([doc, "null"]), "/d/corpus.jsonl.gz"), /\/d\/corpus\.jsonl\.gz: line 2 is not a corpus document/);
+  assert.throws(() => parseCorpus(gz([doc, '{"text": 3}']), "/d/corpus.jsonl.gz"), /line 2 is not a corpus document/);
+  assert.throws(() => parseCorpus(gz([]), "/d/corpus.jsonl.gz"), /\/d\/corpus\.jsonl\.gz: empty: no documents/);
+  assert.equal(parseCorpus(gz([doc, doc]), "/d/corpus.jsonl.gz").length, 2);
+});
+
+Deno.test("Debian corpus: a corpus without test documents or with one section is refused", async () => {
+  const docs = (n: number, split: (i: number) => string, section: (i: number) => string) =>
+    Array.from(
+      { length: n },
+      (_, i) =>
+        JSON.stringify({ package: `p${i}`, section: section(i), maintainer: `m${i % 3}`, text: `word${i} common`, split: split(i) }),
+    );
+  const files = async (lines: string[]) => {
+    const gz = gzipSync(new TextEncoder().encode(lines.join("\n")));
+    return memoryFiles({ "/d/corpus.jsonl.gz": gz, "/d/corpus.jsonl.gz.sha256": new TextEncoder().encode(await sha256Hex(gz)) });
+  };
+  const opts = { seqLen: 8, minCount: 1 };
+  await assert.rejects(
+    loadDebianCorpus("/d", opts, { files: await files(docs(6, () => "train", (i) => ["games", "net"][i % 2])) }),
+    /\/d\/corpus\.jsonl\.gz: empty: debian-corpus\/test has no samples/,
+  );
+  await assert.rejects(
+    loadDebianCorpus("/d", opts, { files: await files(docs(6, (i) => (i % 3 ? "train" : "test"), () => "games")) }),
+    /\/d\/corpus\.jsonl\.gz: a single class: every sample of debian-corpus\/train has label 0 \(games\)/,
+  );
+  const ok = await loadDebianCorpus("/d", opts, {
+    files: await files(docs(6, (i) => (i % 3 ? "train" : "test"), (i) => ["games", "net"][i % 2])),
+  });
+  assert.equal(ok.train.y.length + ok.test.y.length, 6);
 });

@@ -3,9 +3,10 @@ import assert from "node:assert/strict";
 import { PNG } from "pngjs";
 import { loadCelebA } from "../../lib/data/celeba.ts";
 import { decodeImage, resizeToSquare } from "../../lib/data/image.ts";
+import { memoryFiles } from "../../lib/data/files.ts";
 import { loadImageNet } from "../../lib/data/imagenet.ts";
 import { makeForgetTask } from "../../lib/data/splits.ts";
-import { jpegBytes, tempDir } from "./_formats.ts";
+import { jpegBytes, pngBytes, tempDir } from "./_formats.ts";
 
 Deno.test("resize: area filter averages exactly, centre crop keeps the middle square", () => {
   // 4×2 image: left half black, right half white; centre crop takes columns 1..2.
@@ -141,4 +142,58 @@ Deno.test("ImageNet: missing folders, mismatched classes and empty classes are n
   await Deno.mkdir(`${dir}/val/n01443537`);
   await assert.rejects(loadImageNet(dir), /val\/n01443537: no JPEG or PNG images in the class folder/);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("CelebA: bad partitions, person ids, repeated images, an empty test partition and bad options are refused", async () => {
+  const dir = await tempDir();
+  await writeCelebA(dir);
+  const part = await Deno.readTextFile(`${dir}/list_eval_partition.txt`);
+  await Deno.writeTextFile(`${dir}/list_eval_partition.txt`, part.replace("000002.jpg 0", "000002.jpg 3"));
+  await assert.rejects(loadCelebA(dir, { size: 4 }), /list_eval_partition\.txt: bad format: partition "3" of 000002\.jpg is not 0, 1 or 2/);
+  await Deno.writeTextFile(`${dir}/list_eval_partition.txt`, part.replace(/ 2$/gm, " 1"));
+  await assert.rejects(loadCelebA(dir, { size: 4 }), /list_eval_partition\.txt: empty: no image is in partition 2 \(test\)/);
+  await Deno.writeTextFile(`${dir}/list_eval_partition.txt`, part);
+  const ids = await Deno.readTextFile(`${dir}/identity_CelebA.txt`);
+  for (const bad of ["1e3", "-4", "99999999999", "0x10"]) {
+    await Deno.writeTextFile(`${dir}/identity_CelebA.txt`, ids.replace("000003.jpg 102", `000003.jpg ${bad}`));
+    await assert.rejects(loadCelebA(dir, { size: 4 }), new RegExp(`identity_CelebA\\.txt: bad format: person id "${bad}" of 000003\\.jpg`));
+  }
+  await Deno.writeTextFile(`${dir}/identity_CelebA.txt`, ids.replace("000003.jpg 102", "000002.jpg 102"));
+  await assert.rejects(loadCelebA(dir, { size: 4 }), /identity_CelebA\.txt: bad format: line 3 lists 000002\.jpg a second time/);
+  await Deno.writeTextFile(`${dir}/identity_CelebA.txt`, ids);
+  await assert.rejects(loadCelebA(dir, { size: 0 }), /celeba options: size 0 is not an integer in \[1, 1024\]/);
+  await assert.rejects(loadCelebA(dir, { limit: -1 }), /celeba options: limit -1 is not a whole number/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("decode: a PNG header claiming 100000×100000 pixels is refused before decoding; zero-sized images too", () => {
+  const png = pngBytes(3, 3, () => [9, 9, 9]);
+  const huge = png.slice();
+  new DataView(huge.buffer).setUint32(16, 100000);
+  new DataView(huge.buffer).setUint32(20, 100000);
+  const t = performance.now();
+  assert.throws(
+    () => decodeImage(huge, "h.png"),
+    /h\.png: corrupt PNG: the header declares 100000×100000 pixels, more than the 67108864-pixel limit/,
+  );
+  assert.ok(performance.now() - t < 500);
+  const jpg = jpegBytes(8, 8, () => [1, 2, 3]);
+  const sof = jpg.findIndex((b, i) => b === 0xff && jpg[i + 1] === 0xc0);
+  new DataView(jpg.buffer).setUint16(sof + 5, 40000);
+  new DataView(jpg.buffer).setUint16(sof + 7, 40000);
+  assert.throws(() => decodeImage(jpg, "h.jpg"), /h\.jpg: corrupt or truncated JPEG \(maxResolutionInMP limit exceeded/);
+  const flat = png.slice();
+  new DataView(flat.buffer).setUint32(16, 0);
+  assert.throws(() => decodeImage(flat, "z.png"), /z\.png: corrupt/);
+});
+
+Deno.test("ImageNet: a single class folder is refused; all-blank images are refused", async () => {
+  const files: Record<string, Uint8Array> = {
+    "/i/train/n01/a.JPEG": jpegBytes(8, 8, (x) => [x * 30, 0, 0]),
+    "/i/val/n01/b.JPEG": jpegBytes(8, 8, (x) => [x * 30, 0, 0]),
+  };
+  await assert.rejects(loadImageNet("/i", { files: memoryFiles(files), size: 4 }), /\/i\/train: a single class folder \(n01\)/);
+  const blank = pngBytes(6, 6, () => [0, 0, 0]);
+  const all = { "/i/train/n01/a.png": blank, "/i/train/n02/a.png": blank, "/i/val/n01/b.png": blank, "/i/val/n02/b.png": blank };
+  await assert.rejects(loadImageNet("/i", { files: memoryFiles(all), size: 4 }), /\/i\/train: all 2 imagenet\/train images are blank/);
 });

@@ -3,6 +3,7 @@
  * fixtures written by SciPy's savemat (an independent writer), plus corrupt files.
  */
 import assert from "node:assert/strict";
+import { memoryFiles } from "../../lib/data/files.ts";
 import { parseMatV5 } from "../../lib/data/matv5.ts";
 import { loadSvhn } from "../../lib/data/svhn.ts";
 import { matV5, tempDir } from "./_formats.ts";
@@ -92,4 +93,32 @@ Deno.test("SVHN: corrupt files are named with the problem", async () => {
   await writeSvhn(dir, false, [0, 3]);
   await assert.rejects(loadSvhn(dir), /_32x32\.mat: bad format: label 0 of image 0 is not in 1\.\.10/);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("SVHN: X of another class, no images, a short flags element are refused; other counts flagged", async () => {
+  const mat = (vars: Parameters<typeof matV5>[0]) =>
+    memoryFiles({ "/s/train_32x32.mat": matV5(vars, false), "/s/test_32x32.mat": matV5(vars, true) });
+  const y3 = { name: "y", dims: [3, 1], data: Float64Array.from([1, 2, 3]) };
+  const asDouble = Float64Array.from(svhnX(3, f), (v) => v * 1000);
+  await assert.rejects(
+    loadSvhn("/s", { files: mat([{ name: "X", dims: [32, 32, 3, 3], data: asDouble }, y3]) }),
+    /\/s\/train_32x32\.mat: bad format: X holds double values, the distributed files hold uint8/,
+  );
+  await assert.rejects(
+    loadSvhn("/s", {
+      files: mat([{ name: "X", dims: [32, 32, 3, 0], data: new Uint8Array() }, { name: "y", dims: [0, 1], data: new Float64Array() }]),
+    }),
+    /\/s\/train_32x32\.mat: empty: X holds no images \(32×32×3×0\)/,
+  );
+  const b = await loadSvhn("/s", { files: mat([{ name: "X", dims: [32, 32, 3, 3], data: svhnX(3, f) }, y3]) });
+  assert.ok(b.warnings!.includes("/s/train_32x32.mat: 3 images; the standard file holds 73257"));
+  assert.ok(b.warnings!.includes("/s/test_32x32.mat: 3 images; the standard file holds 26032"));
+  // A miMATRIX whose array-flags element holds 2 bytes (it used to end in a RangeError from DataView).
+  const bytes = matV5([{ name: "X", dims: [32, 32, 3, 1], data: svhnX(1, f) }], false);
+  const v = new DataView(bytes.buffer);
+  v.setUint32(128 + 8 + 4, 2, true);
+  assert.throws(() => parseMatV5(bytes, "/s/x.mat"), /\/s\/x\.mat: bad format: array flags of 2 bytes, expected 8/);
+  // Dimensions must be whole numbers ≥ 0.
+  const neg = matV5([{ name: "X", dims: [32, 32, -3, -1], data: svhnX(3, f) }], false);
+  assert.throws(() => parseMatV5(neg, "/s/x.mat"), /\/s\/x\.mat: bad format: "X" has dimensions 32×32×-3×-1/);
 });

@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { gunzipSync, gzipSync } from "fflate";
 import { CLS, PAD, Tokenizer, UNK, words } from "../../lib/data/tokenizer.ts";
 import { loadNewsgroups, sender } from "../../lib/data/newsgroups.ts";
-import { tarGz, tempDir } from "./_formats.ts";
+import { memoryFiles } from "../../lib/data/files.ts";
+import { KitError } from "../../lib/errors.ts";
+import { tarGz, tempDir, ustar } from "./_formats.ts";
 
 Deno.test("tokenizer: lowercase words, vocabulary from train only, [CLS] then words, padded", () => {
   assert.deepEqual(words("Hello, WORLD! café-au-lait x86_64"), ["hello", "world", "café", "au", "lait", "x86", "64"]);
@@ -74,4 +76,33 @@ Deno.test("20 Newsgroups: missing, corrupt gzip, truncated tar and group mismatc
   await Deno.writeFile(file, gzipSync(new Uint8Array(1024)));
   await assert.rejects(loadNewsgroups(dir), /bad format: no 20news-bydate-train\/<group>\/<id> entries/);
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("20 Newsgroups: a 100,000-character From line is read in bounded time; one group is refused", async () => {
+  const long = "From: " + "x".repeat(100000) + "\n\nbody";
+  const t = performance.now();
+  assert.equal(sender(long), "x".repeat(512));
+  assert.ok(performance.now() - t < 200, `${performance.now() - t} ms`);
+  const enc = (s: string) => new TextEncoder().encode(s);
+  const entries = ["train", "test"].flatMap((split) =>
+    [0, 1].map((k) => ({ name: `20news-bydate-${split}/sci.space/${k}`, data: enc(`From: a${k}@b\n\nmoon orbit ${k}`) }))
+  );
+  const files = memoryFiles({ "/n/20news-bydate.tar.gz": gzipSync(ustar(entries)) });
+  await assert.rejects(
+    loadNewsgroups("/n", { files, minCount: 1 }),
+    /\/n\/20news-bydate\.tar\.gz: a single class: every sample of 20newsgroups\/train has label 0 \(sci\.space\)/,
+  );
+  const bad = gzipSync(ustar(entries));
+  new DataView(bad.buffer).setUint32(bad.length - 4, 0xfffffff0, true);
+  await assert.rejects(
+    loadNewsgroups("/n", { files: memoryFiles({ "/n/20news-bydate.tar.gz": bad }) }),
+    /gzip stream is corrupt or truncated \(the trailer declares 4\.0 GiB/,
+  );
+});
+
+Deno.test("tokenizer: bad options are KitErrors", () => {
+  assert.throws(() => Tokenizer.fit(["a b"], { seqLen: 1 }), /tokenizer: seqLen 1 is not a whole number in \[2, 65536\]/);
+  assert.throws(() => Tokenizer.fit(["a b"], { seqLen: 1e9 }), KitError);
+  assert.throws(() => Tokenizer.fit(["a b"], { maxVocab: 3 }), /tokenizer: maxVocab 3 is not a whole number above 3/);
+  assert.throws(() => Tokenizer.fit(["a b"], { minCount: -1 }), /tokenizer: minCount -1/);
 });

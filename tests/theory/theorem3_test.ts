@@ -9,7 +9,7 @@ import {
   theorem3ClosedFormCheck,
 } from "../../lib/theory/theorem3.ts";
 
-Deno.test("NOTES §4's worked example: K = 10, γ1 = 1, γ2 = 0.6, α = −0.5 gives p_y = 0.325, p_y' = 0.075", () => {
+Deno.test("docs/paper.md §4's worked example: K = 10, γ1 = 1, γ2 = 0.6, α = −0.5 gives p_y = 0.325, p_y' = 0.075", () => {
   const cf = closedFormOptimum(10, 1, 0.6, -0.5);
   assert.ok(Math.abs(cf.pTrue - 0.325) < 1e-12 && Math.abs(cf.pOther - 0.075) < 1e-12);
   const num = numericOptimum(10, 1, 0.6, -0.5);

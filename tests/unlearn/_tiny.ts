@@ -6,7 +6,7 @@ import type { ForgetTask } from "../../lib/data/splits.ts";
 import { makeSynthetic } from "../../lib/data/synthetic.ts";
 import { buildNet, cloneNet, modelConfig } from "../../lib/models/registry.ts";
 import type { Net } from "../../lib/models/types.ts";
-import { silentProgress } from "../../lib/report/progress.ts";
+import { silentProgress } from "../../lib/progress.ts";
 import { Rng } from "../../lib/rng.ts";
 import type { SgdOptions } from "../../lib/train.ts";
 import { evaluateAccuracy, fit } from "../../lib/train.ts";

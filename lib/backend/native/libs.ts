@@ -8,6 +8,7 @@
  * can fall back to wasm + kit kernels and record the reason. The libraries stay loaded for the life
  * of the process (kernels hold their symbols).
  */
+import { envValue, threadCount } from "../../env.ts";
 
 /**
  * cblas_sgemm(order, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc); A, B and C are
@@ -153,42 +154,30 @@ function firstLine(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split("\n")[0];
 }
 
-function readEnv(key: string): string | undefined {
-  try {
-    return Deno.env.get(key) || undefined;
-  } catch {
-    return undefined; // no --allow-env: as if unset
-  }
-}
-
 /**
- * Thread count: UNLEARN_THREADS when it is a positive integer, else the machine's logical cores.
- * Throws on a value that is set but not a positive integer (a typo should not silently run on
- * another count).
+ * Thread count: UNLEARN_THREADS (lib/env.ts; a value that is not a positive integer is an error, so
+ * that a typo does not silently run on another count), else the machine's logical cores.
  */
 export function threadSetting(): { threads: number; from: string } {
-  const raw = readEnv("UNLEARN_THREADS");
-  if (raw !== undefined) {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new Error(`UNLEARN_THREADS=${raw} is not a positive integer`);
-    }
-    return { threads: n, from: "UNLEARN_THREADS" };
-  }
-  return { threads: Math.max(1, navigator.hardwareConcurrency || 1), from: "navigator.hardwareConcurrency" };
+  return { threads: threadCount(), from: envValue("UNLEARN_THREADS") === undefined ? "navigator.hardwareConcurrency" : "UNLEARN_THREADS" };
 }
 
-function setEnvDefault(key: string, value: string) {
+/** Sets a variable for the native libraries (they read it when they load) unless the environment sets it. */
+function setEnvDefault(key: string, value: string): boolean {
+  if (envValue(key) !== undefined) return false;
   try {
-    if (Deno.env.get(key) === undefined) Deno.env.set(key, value);
-  } catch { /* no --allow-env: the runtime's default applies */ }
+    Deno.env.set(key, value);
+    return true;
+  } catch {
+    return false; // no --allow-env: the library's default applies
+  }
 }
 
 /**
  * OpenBLAS 0.3.21 (Debian 12) does not know AMD CPUs with AVX-512 (Zen 4 and later) and runs its
  * AVX2 "Haswell" kernels there; its AVX-512 "SkylakeX" kernels run sgemm ~1.8× faster on such a CPU
  * (docs/speed.md). So on an AMD CPU whose flags include every AVX-512 subset SkylakeX uses, the kit
- * sets OPENBLAS_CORETYPE=SkylakeX before loading, unless the user set it. Returns the value set.
+ * sets OPENBLAS_CORETYPE=SkylakeX before loading, unless the environment sets it. Returns the value set.
  */
 function forceAvx512Core(): string | undefined {
   let cpuinfo: string;
@@ -201,13 +190,7 @@ function forceAvx512Core(): string | undefined {
   const flags = new Set(cpuinfo.match(/^flags\s*:\s*(.*)$/m)?.[1].split(/\s+/) ?? []);
   const needed = ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"];
   if (vendor !== "AuthenticAMD" || !needed.every((f) => flags.has(f))) return undefined;
-  try {
-    if (Deno.env.get("OPENBLAS_CORETYPE") !== undefined) return undefined;
-    Deno.env.set("OPENBLAS_CORETYPE", "SkylakeX");
-    return "SkylakeX";
-  } catch {
-    return undefined;
-  }
+  return setEnvDefault("OPENBLAS_CORETYPE", "SkylakeX") ? "SkylakeX" : undefined;
 }
 
 let loaded: LoadResult | undefined;

@@ -1,0 +1,42 @@
+/**
+ * Recipes for original models (and Retrain) per data set × model, and the main job's sizes. The
+ * paper trains ResNet-18 for 160 epochs at lr 0.01, batch 256 (§11.3); the kit's recipes are what
+ * memorises the training set (train accuracy near 100%, as the paper's models do) on 2 CPU cores.
+ * Measured train/test accuracies are in each run record's `original` field.
+ */
+import type { SgdOptions } from "../train.ts";
+
+export interface Preset {
+  training: SgdOptions;
+  /** Stratified training subset; 0 = the whole train split. */
+  trainSize: number;
+  testSize: number;
+}
+
+const MEMORISE_MLP: SgdOptions = {
+  epochs: 50,
+  batchSize: 128,
+  learningRate: 0.05,
+  momentum: 0.9,
+  weightDecay: 0,
+  schedule: "cosine",
+  clipNorm: 0,
+};
+
+export const PRESETS: Record<string, Preset> = {
+  "fashion-mnist/mlp": { training: MEMORISE_MLP, trainSize: 10000, testSize: 5000 },
+  // Mean-pooled embeddings learn slowly under SGD: lr 1.0 for 40 epochs reaches 99% train accuracy
+  // on 8000 descriptions (test 79%).
+  "debian-corpus/bag-of-embeddings": {
+    training: { ...MEMORISE_MLP, epochs: 40, learningRate: 1.0 },
+    trainSize: 8000,
+    testSize: 2000,
+  },
+  "debian-corpus/text-encoder": { training: { ...MEMORISE_MLP, epochs: 10, learningRate: 0.02 }, trainSize: 0, testSize: 0 },
+  "fashion-mnist/cnn": { training: { ...MEMORISE_MLP, epochs: 15, learningRate: 0.02 }, trainSize: 10000, testSize: 5000 },
+};
+
+/** The preset for a data set × model, or a generic recipe when none is written down. */
+export function presetFor(dataset: string, model: string): Preset {
+  return PRESETS[`${dataset}/${model}`] ?? { training: MEMORISE_MLP, trainSize: 0, testSize: 0 };
+}

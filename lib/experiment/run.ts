@@ -1,0 +1,418 @@
+/**
+ * The one run path. Data flows one way: config → data → split → original model (cached) → method →
+ * model → metrics → record. The CLI, the notebooks, the search and the ablations all call
+ * `runExperiment` (a list of runs over paradigms × seeds) and get `RunRecord`s back.
+ *
+ * - Every run appends its record to `<out>/records.jsonl` as soon as it finishes.
+ * - Resume: a run whose record is already in `<out>` (same configuration, seed and metrics) is skipped
+ *   and its record read back, unless `rerun` is set; a task whose runs are all finished never trains or
+ *   loads its original model.
+ * - Statuses: a method whose loss turns NaN or explodes is recorded as "diverged"; a user error specific
+ *   to one run (KitError, e.g. a method that does not apply to text data) as "failed"; the other runs go
+ *   on. Anything else is a bug and stops the run with its stack.
+ * - Reference runs (Retrain) of a task run first, so metrics that need them (Avg. Gap) can read them.
+ */
+import { backendInfo, initBackend } from "../backend.ts";
+import { datasetSpec, loadDataset } from "../data/registry.ts";
+import { dataFingerprint } from "../data/fingerprint.ts";
+import type { Paradigm } from "../data/splits.ts";
+import { splitSummary } from "../data/splits.ts";
+import type { DataBundle } from "../data/types.ts";
+import { DivergedError, KitError } from "../errors.ts";
+import type { EvaluateExtras } from "../metrics/registry.ts";
+import { evaluate, expandMetrics, needsReference } from "../metrics/registry.ts";
+import { cloneNet, disposeNet } from "../models/registry.ts";
+import type { ModelConfig, Net } from "../models/types.ts";
+import type { ProgressSink } from "../progress.ts";
+import { autoProgress, silentProgress } from "../progress.ts";
+import type { OptionLayers, RunRecord, RunTags } from "../record.ts";
+import { appendRecord, canonicalJson, environment, readRecordsWithSkips, RECORD_SCHEMA, sha256Hex } from "../record.ts";
+import { deriveSeed, Rng } from "../rng.ts";
+import type { SgdOptions } from "../train.ts";
+import { methodSpec } from "../unlearn/registry.ts";
+import type { MethodSpec, UnlearnContext } from "../unlearn/types.ts";
+import type { ExperimentConfig, RunRequest } from "./config.ts";
+import { checkAgainstData, runSelection } from "./config.ts";
+import { resolveMethodOptions } from "./options.ts";
+import type { PreparedTask } from "./task.ts";
+import { makeTask, numericsFingerprint, prepareTask, SealedTestError, sealTest } from "./task.ts";
+
+/** A run request made concrete for one task: the method, its options with their layers, its identity. */
+export interface ResolvedRun {
+  spec: MethodSpec;
+  variant: string | null;
+  options: Record<string, unknown>;
+  layers: OptionLayers;
+  tags: RunTags;
+  perEpoch: boolean;
+  configHash: string;
+}
+
+export interface RunHooks {
+  /** Each record as it is written (or read back, with `resumed` true). */
+  onRecord?: (record: RunRecord, resumed: boolean) => void;
+}
+
+/** Identifies a record among repeats: configuration, seed and snapshot epoch. */
+export function recordKey(r: Pick<RunRecord, "configHash" | "seed" | "tags">): string {
+  return `${r.configHash}|${r.seed}|${r.tags.epoch ?? "end"}`;
+}
+
+function runIdOf(dataset: string, paradigm: string, method: string, variant: string | null, seed: number, tags: RunTags): string {
+  return [
+    ...(tags.ablation ? [tags.ablation] : []),
+    dataset,
+    paradigm,
+    `${method}${variant ? `[${variant}]` : ""}`,
+    ...(tags.point !== undefined ? [`point${tags.point}`] : []),
+    `seed${seed}`,
+    ...(tags.epoch !== undefined ? [`epoch${tags.epoch}`] : []),
+  ].join("/");
+}
+
+/** The context a method runs in: a fresh copy of the original and a random stream of (seed, method). */
+export function methodContext(
+  prepared: PreparedTask,
+  method: string,
+  originalTraining: SgdOptions,
+  progress: ProgressSink,
+): UnlearnContext {
+  const seed = prepared.task.options.seed;
+  return {
+    task: prepared.task,
+    original: prepared.original,
+    start: cloneNet(prepared.original),
+    originalTraining,
+    originalValAcc: prepared.info.valAcc,
+    seed,
+    rng: new Rng(deriveSeed(seed, `method/${method}`)),
+    progress,
+  };
+}
+
+/** Resolves a request for one paradigm: options in layers, variant label, configuration hash. */
+export async function resolveRun(
+  cfg: ExperimentConfig,
+  run: RunRequest,
+  paradigm: Paradigm,
+  model: ModelConfig,
+  dataChecksum: string,
+): Promise<ResolvedRun> {
+  const spec = methodSpec(run.method);
+  const selection = runSelection(run, cfg.selection);
+  const { options, layers } = resolveMethodOptions(
+    run.method,
+    { dataset: cfg.dataset, model: cfg.model, paradigm },
+    selection,
+    run.options,
+    `${run.method}`,
+  );
+  const variant = run.variant !== undefined ? run.variant : layers.selection ? layers.selection.name : null;
+  const tags = run.tags ?? {};
+  const configHash = (await sha256Hex(canonicalJson({
+    dataset: cfg.dataset,
+    dataChecksum,
+    backend: backendInfo().name,
+    numerics: await numericsFingerprint("run"),
+    model,
+    split: { ...cfg.split, paradigm },
+    training: cfg.training,
+    method: spec.name,
+    variant,
+    options,
+    tags,
+  }))).slice(0, 16);
+  return { spec, variant, options, layers, tags, perEpoch: run.perEpoch ?? false, configHash };
+}
+
+/** Writes a task's index lists once, named by their content hash; returns (file, sha256). */
+async function writeSplit(out: string, task: PreparedTask["task"]): Promise<{ indexFile: string; indexSha256: string }> {
+  const text = JSON.stringify({
+    dataset: task.dataset,
+    options: task.options,
+    forgotten: task.forgotten,
+    note: "indices into the standard train/test splits; retain = train \\ forget",
+    trainIdx: Array.from(task.trainIdx),
+    forgetIdx: Array.from(task.forgetIdx),
+    valIdx: Array.from(task.valIdx),
+    testIdx: Array.from(task.testIdx),
+  });
+  const indexSha256 = await sha256Hex(text);
+  const indexFile = `splits/${indexSha256.slice(0, 16)}.json`;
+  await Deno.mkdir(`${out}/splits`, { recursive: true });
+  try {
+    await Deno.writeTextFile(`${out}/${indexFile}`, text, { createNew: true });
+  } catch (e) {
+    if (!(e instanceof Deno.errors.AlreadyExists)) throw e; // same content, same name: already there
+  }
+  return { indexFile, indexSha256 };
+}
+
+/** A record's fields shared by every outcome of one run. */
+type RecordBase = Omit<RunRecord, "status" | "error" | "metrics" | "details" | "rteSeconds" | "evalSeconds" | "stop" | "notes" | "history">;
+
+/**
+ * Runs one method on one prepared task and evaluates it: the end state, and with `perEpoch` also the
+ * original (epoch 0) and every epoch's snapshot. Returns the records, end state last.
+ */
+export async function runOne(
+  prepared: PreparedTask,
+  run: ResolvedRun,
+  base: Omit<RecordBase, "tags" | "runId">,
+  cfg: Pick<ExperimentConfig, "metrics" | "training">,
+  progress: ProgressSink,
+  reference: EvaluateExtras["reference"],
+): Promise<RunRecord[]> {
+  const { task } = prepared;
+  const seed = task.options.seed;
+  const metricsOf = async (net: Net, details?: Record<string, unknown>) => {
+    const started = performance.now();
+    const metrics = await evaluate(net, task, cfg.metrics, deriveSeed(seed, "metrics"), { details, training: cfg.training, reference });
+    return { metrics, evalSeconds: (performance.now() - started) / 1000 };
+  };
+  const recordOf = (tags: RunTags, rest: Omit<RunRecord, keyof RecordBase>): RunRecord => ({
+    ...base,
+    runId: runIdOf(base.dataset, base.paradigm, base.method, base.variant, seed, tags),
+    tags,
+    ...rest,
+  });
+  const ctx = methodContext(prepared, run.spec.name, cfg.training, progress);
+  // Per-epoch snapshots: copies taken inside the loop, evaluated after it (evaluation is async).
+  const snapshots: { row: Record<string, number>; net: Net; seconds: number }[] = [];
+  let snapshotSeconds = 0;
+  const started = performance.now();
+  if (run.perEpoch) {
+    ctx.onEpoch = (row, net) => {
+      const t = performance.now();
+      snapshots.push({ row, net: cloneNet(net), seconds: (t - started) / 1000 - snapshotSeconds });
+      snapshotSeconds += (performance.now() - t) / 1000;
+    };
+  }
+  const out: RunRecord[] = [];
+  try {
+    const outcome = await run.spec.run(ctx, run.options as never);
+    const rteSeconds = (performance.now() - started) / 1000 - snapshotSeconds;
+    if (run.perEpoch && !run.tags.reference) {
+      const original = await metricsOf(prepared.original);
+      out.push(recordOf({ ...run.tags, epoch: 0 }, { status: "ok", ...original, rteSeconds: 0, history: [] }));
+      for (const s of snapshots) {
+        out.push(
+          recordOf({ ...run.tags, epoch: s.row.epoch }, {
+            status: "ok",
+            ...await metricsOf(s.net),
+            rteSeconds: s.seconds,
+            history: [s.row],
+          }),
+        );
+      }
+    }
+    const details: Record<string, unknown> = {};
+    const end = await metricsOf(outcome.net, details);
+    out.push(recordOf(run.tags, {
+      status: "ok",
+      ...end,
+      details,
+      rteSeconds,
+      stop: outcome.stop,
+      notes: outcome.notes,
+      history: outcome.history,
+    }));
+    if (outcome.net !== ctx.start) disposeNet(ctx.start);
+    disposeNet(outcome.net);
+  } catch (e) {
+    if (!(e instanceof DivergedError || e instanceof KitError) || e instanceof SealedTestError) throw e;
+    try {
+      disposeNet(ctx.start);
+    } catch { /* the method disposed it */ }
+    out.push(recordOf(run.tags, {
+      status: e instanceof DivergedError ? "diverged" : "failed",
+      error: e.message,
+      metrics: {},
+      rteSeconds: (performance.now() - started) / 1000,
+      evalSeconds: 0,
+      history: [],
+    }));
+  } finally {
+    for (const s of snapshots) disposeNet(s.net);
+  }
+  return out;
+}
+
+/** The data set's bundle and super-classes for a config (tests pass their own bundle). */
+export async function loadData(
+  cfg: ExperimentConfig,
+): Promise<{ bundle: DataBundle; superClasses: ReturnType<typeof datasetSpec>["superClasses"] }> {
+  if (cfg.bundle) return { bundle: cfg.bundle, superClasses: undefined };
+  return { bundle: await loadDataset(cfg.dataset, cfg.dataDir), superClasses: datasetSpec(cfg.dataset).superClasses };
+}
+
+/** A finished record and the folder it was found in. */
+interface Finished {
+  record: RunRecord;
+  folder: string;
+}
+
+/**
+ * Records already in `<out>/records.jsonl` and in the `reuse` folders, by key (the latest of repeats wins;
+ * `out`'s own records win over the others).
+ */
+async function finishedRecords(out: string, reuse: string[]): Promise<Map<string, Finished>> {
+  const byKey = new Map<string, Finished>();
+  for (const folder of [...reuse.filter((f) => f !== out), out]) {
+    try {
+      await Deno.stat(`${folder}/records.jsonl`);
+    } catch {
+      continue;
+    }
+    const { records, skipped } = await readRecordsWithSkips([`${folder}/records.jsonl`]);
+    // Other folders may hold other kinds of records; only this run's own folder is worth a warning.
+    if (folder === out) { for (const s of skipped) console.error(`warning: ${s.file}:${s.line}: skipped (${s.why})`); }
+    for (const record of records) byKey.set(recordKey(record), { record, folder });
+  }
+  return byKey;
+}
+
+/** A record found in another folder, copied (with its split file) into `out`, so each folder is whole. */
+async function adopt(f: Finished, out: string): Promise<void> {
+  if (f.folder === out) return;
+  await Deno.mkdir(`${out}/splits`, { recursive: true });
+  await Deno.copyFile(`${f.folder}/${f.record.split.indexFile}`, `${out}/${f.record.split.indexFile}`).catch((e) => {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  });
+  await appendRecord(`${out}/records.jsonl`, f.record);
+}
+
+/** Whether a stored record answers a request: same key, and every metric asked for was measured. */
+function covers(f: Finished | undefined, metricNames: string[]): boolean {
+  if (!f) return false;
+  const r = f.record;
+  return r.status !== "ok" || metricNames.every((m) => r.metricNames.includes(m));
+}
+
+/**
+ * Runs every request on every paradigm × seed (skipping finished runs unless `cfg.rerun`), appending one
+ * record per run to `${cfg.out}/records.jsonl`. Returns the records of this configuration, read back or new.
+ */
+export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {}): Promise<RunRecord[]> {
+  await initBackend({ backend: cfg.backend });
+  const progress = cfg.progress ? autoProgress : silentProgress;
+  const { bundle, superClasses } = await loadData(cfg);
+  checkAgainstData(cfg, bundle, superClasses);
+  for (const w of bundle.warnings ?? []) console.error(`warning: ${w}`);
+  // The data actually read: a different file of the same shape never reuses a cached original or a record.
+  const dataChecksum = await dataFingerprint(bundle);
+  const metricNames = expandMetrics(cfg.metrics);
+  const wantsReference = needsReference(cfg.metrics);
+  const finished = cfg.rerun ? new Map<string, Finished>() : await finishedRecords(cfg.out, cfg.reuse);
+  await Deno.mkdir(cfg.out, { recursive: true });
+  const recordsFile = `${cfg.out}/records.jsonl`;
+  const env = environment(backendInfo());
+  const records: RunRecord[] = [];
+  // Reference runs first, so the others can be measured against them.
+  const runs = [...cfg.runs].sort((a, b) =>
+    Number(methodSpec(b.method).family === "reference") - Number(methodSpec(a.method).family === "reference")
+  );
+
+  for (const seed of cfg.seeds) {
+    for (const paradigm of cfg.paradigms) {
+      const { model } = makeTask(bundle, superClasses, cfg, paradigm, seed);
+      // A method asked for under several selections its setting does not all have resolves to the same
+      // configuration more than once: it runs once.
+      const resolved = (await Promise.all(runs.map((r) => resolveRun(cfg, r, paradigm, model, dataChecksum))))
+        .filter((run, i, all) => all.findIndex((o) => o.configHash === run.configHash) === i);
+      const expectedKeys = (run: ResolvedRun) => {
+        const end = recordKey({ configHash: run.configHash, seed, tags: run.tags });
+        return run.perEpoch && !run.tags.reference
+          ? [recordKey({ configHash: run.configHash, seed, tags: { ...run.tags, epoch: 0 } }), end]
+          : [end];
+      };
+      const todo = resolved.filter((run) => !expectedKeys(run).every((k) => covers(finished.get(k), metricNames)));
+      const done = resolved.filter((run) => !todo.includes(run));
+      const taskRecords: RunRecord[] = [];
+      for (const run of done) {
+        const mine = [...finished.values()].filter((f) => f.record.configHash === run.configHash && f.record.seed === seed);
+        mine.sort((a, b) => (a.record.tags.epoch ?? Infinity) - (b.record.tags.epoch ?? Infinity));
+        for (const f of mine) {
+          await adopt(f, cfg.out);
+          taskRecords.push(f.record);
+          hooks.onRecord?.(f.record, true);
+        }
+      }
+      if (todo.length > 0) {
+        let prepared: PreparedTask;
+        try {
+          prepared = await prepareTask(bundle, superClasses, cfg, paradigm, seed, progress, dataChecksum);
+        } catch (e) {
+          if (!(e instanceof DivergedError)) throw e;
+          throw new KitError(
+            `the original model of ${paradigm} seed ${seed} diverged while training (${e.message}); lower training.learningRate (--lr)`,
+            "training",
+          );
+        }
+        const task = cfg.sealTest ? sealTest(prepared.task) : prepared.task;
+        const split = { ...splitSummary(prepared.task), options: prepared.task.options, ...await writeSplit(cfg.out, prepared.task) };
+        try {
+          for (const run of todo) {
+            const referenceRecord = [...taskRecords, ...records].find((r) =>
+              r.status === "ok" && r.tags.epoch === undefined && methodSpec(r.method).family === "reference" &&
+              r.split.indexSha256 === split.indexSha256 && r.original.key === prepared.info.key
+            );
+            if (wantsReference && !referenceRecord && run.spec.family !== "reference") {
+              console.error(`warning: no Retrain run for ${paradigm} seed ${seed}: metrics measured against it are left empty`);
+            }
+            const base = {
+              schema: RECORD_SCHEMA,
+              experiment: cfg.name,
+              method: run.spec.name,
+              variant: run.variant,
+              methodOptions: run.options,
+              optionLayers: run.layers,
+              configHash: run.configHash,
+              dataset: cfg.dataset,
+              dataChecksum,
+              numerics: await numericsFingerprint("run"),
+              paradigm,
+              seed,
+              model: prepared.original.config,
+              split,
+              original: { ...prepared.info, training: cfg.training },
+              metricNames,
+              environment: env,
+              startedAt: new Date().toISOString(),
+            } as const;
+            // A reference run is measured against itself (its Avg. Gap is 0 by definition).
+            const reference = run.spec.family === "reference" ? "self" : referenceRecord?.metrics;
+            // The same method with the same options under another label (selections R and C that chose the
+            // same point) is the same computation: its records are copied under this label, not recomputed.
+            const twin = [...taskRecords].reverse().find((r) =>
+              r.method === run.spec.name && canonicalJson(r.methodOptions) === canonicalJson(run.options) &&
+              canonicalJson({ ...r.tags, labels: undefined }) === canonicalJson({ ...run.tags, labels: undefined }) &&
+              r.metricNames.join() === metricNames.join()
+            );
+            const produced = twin
+              ? taskRecords.filter((r) => r.configHash === twin.configHash).map((r) => ({
+                ...r,
+                ...base,
+                runId: runIdOf(base.dataset, paradigm, base.method, base.variant, seed, r.tags),
+                tags: { ...run.tags, ...(r.tags.epoch !== undefined ? { epoch: r.tags.epoch } : {}) },
+                notes: { ...r.notes, sameRunAs: r.runId },
+              }))
+              : await runOne({ ...prepared, task }, run, base, cfg, progress, reference);
+            for (const made of produced) {
+              await appendRecord(recordsFile, made);
+              // What was written, as a later resume reads it back (NaN → null, no undefined fields): a
+              // computed run and a resumed one return the same record.
+              const r = JSON.parse(JSON.stringify(made)) as RunRecord;
+              taskRecords.push(r);
+              hooks.onRecord?.(r, false);
+            }
+          }
+        } finally {
+          disposeNet(prepared.original);
+        }
+      }
+      records.push(...taskRecords);
+    }
+  }
+  return records;
+}

@@ -1,0 +1,308 @@
+/**
+ * A forgetting task and its original model θ_o: the start of every run of one paradigm and seed.
+ *
+ * Original models are cached in `<cacheDir>/originals/<key>/`, keyed by everything that determines
+ * them: the data set's training pool and labels (and a checksum of the data actually read), the model,
+ * the training recipe, the seed, the backend and a fingerprint of the kit's numerics (the source of the
+ * kernels, models and training loop), so a changed kernel never reuses an old original. Each entry has
+ * a manifest (`original.json`) with the sha256 of its files and the train accuracy on a small seeded
+ * sample; both are verified on load, and an entry that fails is logged, removed and rebuilt.
+ * An entry is written into a temporary folder and renamed into place, so concurrent writers of one key
+ * cannot corrupt or crash each other: the first rename wins and the others load it.
+ */
+import { backendInfo } from "../backend.ts";
+import type { DatasetSpec } from "../data/registry.ts";
+import type { ForgetTask, Paradigm, SplitOptions } from "../data/splits.ts";
+import { makeForgetTask } from "../data/splits.ts";
+import type { TextBundle } from "../data/tokenizer.ts";
+import type { DataBundle } from "../data/types.ts";
+import { archSpec, buildNet, disposeNet, loadNet, modelConfig, saveNet } from "../models/registry.ts";
+import type { ModelConfig, Net, OptionValue } from "../models/types.ts";
+import type { ProgressSink } from "../progress.ts";
+import { canonicalJson, sha256Hex, writeFileAtomic } from "../record.ts";
+import { deriveSeed, Rng } from "../rng.ts";
+import type { SgdOptions } from "../train.ts";
+import { evaluateAccuracy, fit } from "../train.ts";
+
+export const CACHE_VERSION = 2;
+
+export interface OriginalInfo {
+  key: string;
+  trainAcc: number;
+  /** On this task's validation split (class-wise: without the forgotten class), measured here, not cached. */
+  valAcc: number;
+  /** On the whole test split (no paradigm rule), measured when the model was trained. */
+  testAcc: number;
+  trainSeconds: number;
+  cached: boolean;
+}
+
+interface CacheManifest {
+  schema: "unlearn-kit/original@2";
+  key: string;
+  keyText: string;
+  trainAcc: number;
+  testAcc: number;
+  trainSeconds: number;
+  /** sha256 of each saved file. */
+  files: Record<string, string>;
+  /** Train accuracy on `checkSize` training samples drawn from the seed: recomputed on load. */
+  check: { size: number; accuracy: number };
+}
+
+const MODEL_FILES = ["model.json", "weights.bin", "net.json"];
+const CHECK_SIZE = 256;
+
+const numericsCache = new Map<string, Promise<string>>();
+
+/** The files whose code decides an original model's numbers, and (scope "run") a run's. */
+const NUMERICS_FILES = {
+  original: {
+    files: ["backend.ts", "train.ts", "smoothing.ts", "rng.ts", "data/splits.ts", "data/augment.ts", "experiment/task.ts"],
+    dirs: ["backend", "backend/native", "models"],
+  },
+  run: {
+    files: [
+      "backend.ts",
+      "train.ts",
+      "smoothing.ts",
+      "rng.ts",
+      "data/splits.ts",
+      "data/augment.ts",
+      "experiment/task.ts",
+      "experiment/run.ts",
+    ],
+    dirs: ["backend", "backend/native", "models", "unlearn", "unlearn/loops", "metrics"],
+  },
+};
+
+/** Source text without comments and blank space, so a reworded comment does not count as a change. */
+function codeOnly(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'`])\/\/[^\n]*/g, "$1").replace(/\s+/g, " ");
+}
+
+/**
+ * A fingerprint of the code that decides the numbers: for an original model ("original") the kernels,
+ * the backend choice, the models, the training loop, the splits and the random streams; for a run
+ * ("run") also the methods and the metrics. Comments do not count. Where the sources cannot be read (a
+ * bundled kit), the unreadable files count as such.
+ */
+export function numericsFingerprint(scope: keyof typeof NUMERICS_FILES = "original"): Promise<string> {
+  let cached = numericsCache.get(scope);
+  if (!cached) {
+    cached = (async () => {
+      const lib = new URL("../", import.meta.url);
+      const { files: own, dirs } = NUMERICS_FILES[scope];
+      const files = [...own];
+      for (const dir of dirs) {
+        try {
+          for await (const e of Deno.readDir(new URL(`${dir}/`, lib))) {
+            if (e.isFile && e.name.endsWith(".ts")) files.push(`${dir}/${e.name}`);
+          }
+        } catch { /* absent: the rest still counts */ }
+      }
+      const parts: string[] = [];
+      for (const f of files.sort()) {
+        try {
+          parts.push(`${f}:${await sha256Hex(codeOnly(await Deno.readTextFile(new URL(f, lib))))}`);
+        } catch {
+          parts.push(`${f}:unreadable`);
+        }
+      }
+      return (await sha256Hex(parts.join("\n"))).slice(0, 16);
+    })();
+    numericsCache.set(scope, cached);
+  }
+  return cached;
+}
+
+function checkSample(task: ForgetTask, seed: number): Int32Array {
+  const rng = new Rng(deriveSeed(seed, "cache-check"));
+  return rng.sample(task.trainIdx, Math.min(CHECK_SIZE, task.trainIdx.length));
+}
+
+async function fileHashes(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const f of MODEL_FILES) out[f] = await sha256Hex(await Deno.readFile(`${dir}/${f}`));
+  return out;
+}
+
+/** Loads and verifies a cache entry; returns null (after saying why) when it is absent or fails a check. */
+async function loadCached(dir: string, key: string, task: ForgetTask, seed: number): Promise<{ net: Net; manifest: CacheManifest } | null> {
+  let manifest: CacheManifest;
+  try {
+    manifest = JSON.parse(await Deno.readTextFile(`${dir}/original.json`));
+  } catch {
+    return null; // not cached
+  }
+  const reject = async (why: string) => {
+    console.error(`warning: cached original ${dir} ${why}; it is removed and trained again`);
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    return null;
+  };
+  if (manifest.schema !== "unlearn-kit/original@2" || manifest.key !== key) return reject("has another format or key");
+  let hashes: Record<string, string>;
+  try {
+    hashes = await fileHashes(dir);
+  } catch (e) {
+    return reject(`is incomplete (${(e as Error).message})`);
+  }
+  const changed = MODEL_FILES.filter((f) => hashes[f] !== manifest.files[f]);
+  if (changed.length) return reject(`does not match its manifest (${changed.join(", ")} changed)`);
+  let net: Net;
+  try {
+    net = await loadNet(dir);
+  } catch (e) {
+    return reject(`cannot be loaded (${(e as Error).message})`);
+  }
+  const accuracy = evaluateAccuracy(net, task.train, checkSample(task, seed));
+  if (accuracy !== manifest.check.accuracy) {
+    disposeNet(net);
+    return reject(`gives train accuracy ${accuracy} on its check sample, not the saved ${manifest.check.accuracy}`);
+  }
+  return { net, manifest };
+}
+
+/** Trains, or loads from the cache, the original model θ_o for a task. */
+export async function originalModel(
+  task: ForgetTask,
+  config: ModelConfig,
+  training: SgdOptions,
+  cacheDir: string,
+  progress: ProgressSink,
+  dataChecksum = "",
+): Promise<{ net: Net; info: OriginalInfo }> {
+  const seed = task.options.seed;
+  const keyText = canonicalJson({
+    v: CACHE_VERSION,
+    data: task.originalKey,
+    dataChecksum,
+    model: config,
+    training,
+    seed,
+    backend: backendInfo().name,
+    numerics: await numericsFingerprint(),
+  });
+  const key = (await sha256Hex(keyText)).slice(0, 16);
+  const dir = `${cacheDir}/originals/${key}`;
+  const valAccOf = (net: Net) => evaluateAccuracy(net, task.train, task.valIdx);
+
+  const cached = await loadCached(dir, key, task, seed);
+  if (cached) {
+    const { net, manifest: m } = cached;
+    return {
+      net,
+      info: { key, trainAcc: m.trainAcc, valAcc: valAccOf(net), testAcc: m.testAcc, trainSeconds: m.trainSeconds, cached: true },
+    };
+  }
+
+  const net = buildNet(config, deriveSeed(seed, "original-init"));
+  const started = performance.now();
+  fit(net, task.train, task.trainIdx, training, {
+    rng: new Rng(deriveSeed(seed, "original-batches")),
+    progress,
+    label: `original ${config.arch} seed ${seed}`,
+  });
+  const trainSeconds = (performance.now() - started) / 1000;
+  const allTest = Int32Array.from({ length: task.test.y.length }, (_, i) => i);
+  const info: OriginalInfo = {
+    key,
+    trainAcc: evaluateAccuracy(net, task.train, task.trainIdx),
+    valAcc: valAccOf(net),
+    testAcc: evaluateAccuracy(net, task.test, allTest),
+    trainSeconds,
+    cached: false,
+  };
+  await Deno.mkdir(`${cacheDir}/originals`, { recursive: true });
+  const tmp = `${dir}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  await saveNet(net, tmp);
+  const manifest: CacheManifest = {
+    schema: "unlearn-kit/original@2",
+    key,
+    keyText,
+    trainAcc: info.trainAcc,
+    testAcc: info.testAcc,
+    trainSeconds,
+    files: await fileHashes(tmp),
+    check: { size: CHECK_SIZE, accuracy: evaluateAccuracy(net, task.train, checkSample(task, seed)) },
+  };
+  await writeFileAtomic(`${tmp}/original.json`, JSON.stringify(manifest, null, 2) + "\n");
+  try {
+    await Deno.rename(tmp, dir);
+  } catch {
+    // Another process saved this key first (the rename target exists): keep theirs.
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+  return { net, info };
+}
+
+/**
+ * Options a data set fixes for the model: a text model's vocabulary is the tokenizer's (fitted on the
+ * train split). Only options the architecture has are passed.
+ */
+export function dataModelOptions(bundle: DataBundle, arch: string): Record<string, OptionValue> {
+  const hints: Record<string, OptionValue> = {};
+  if ("tokenizer" in bundle) hints.vocabSize = (bundle as TextBundle).tokenizer.vocabSize;
+  const accepted = archSpec(arch).defaults;
+  return Object.fromEntries(Object.entries(hints).filter(([k]) => k in accepted));
+}
+
+/** A task with its original model: what every method of one paradigm × seed starts from. */
+export interface PreparedTask {
+  task: ForgetTask;
+  original: Net;
+  info: OriginalInfo;
+}
+
+export interface TaskSettings {
+  split: Omit<SplitOptions, "paradigm" | "seed">;
+  model: string;
+  modelOptions: Record<string, OptionValue>;
+  training: SgdOptions;
+  cacheDir: string;
+}
+
+/** Builds the task's index lists (no model): cheap, and enough to know the split and the model config. */
+export function makeTask(bundle: DataBundle, superClasses: DatasetSpec["superClasses"], s: TaskSettings, paradigm: Paradigm, seed: number) {
+  const task = makeForgetTask(bundle.name, bundle.train, bundle.test, { ...s.split, paradigm, seed }, superClasses);
+  const model = modelConfig(s.model, bundle.train.sampleShape, task.numClasses, {
+    ...dataModelOptions(bundle, s.model),
+    ...s.modelOptions,
+  });
+  return { task, model };
+}
+
+/** The task and its original model, trained or loaded from the cache. */
+export async function prepareTask(
+  bundle: DataBundle,
+  superClasses: DatasetSpec["superClasses"],
+  s: TaskSettings,
+  paradigm: Paradigm,
+  seed: number,
+  progress: ProgressSink,
+  dataChecksum = "",
+): Promise<PreparedTask> {
+  const { task, model } = makeTask(bundle, superClasses, s, paradigm, seed);
+  const { net: original, info } = await originalModel(task, model, s.training, s.cacheDir, progress, dataChecksum);
+  return { task, original, info };
+}
+
+/** Thrown by a read of a sealed test split: a bug (selection must use the validation split), never a run status. */
+export class SealedTestError extends Error {
+  constructor(what: string) {
+    super(`the test split is sealed and was read (${what}); selection must use the validation split`);
+    this.name = "SealedTestError";
+  }
+}
+
+function sealed<T extends object>(what: string): T {
+  const fail = (p: string | symbol): never => {
+    throw new SealedTestError(`${what}.${String(p)}`);
+  };
+  return new Proxy({} as T, { get: (_t, p) => fail(p), has: (_t, p) => fail(p), ownKeys: () => fail("keys") });
+}
+
+/** The task with its test split replaced by objects that throw on any read. */
+export function sealTest(task: ForgetTask): ForgetTask {
+  return { ...task, test: sealed<ForgetTask["test"]>("task.test"), testIdx: sealed<Int32Array>("task.testIdx") };
+}
