@@ -36,7 +36,10 @@ export const NATIVE_BACKEND = "native";
 export interface NativeInfo {
   /** Kernels that run in native code (the rest are wasm's, with the kit's wasm kernels). */
   kernels: string[];
-  /** The library and thread count of matrix products and reductions, and what each candidate took at start (./gemm.ts). */
+  /**
+   * The library of matrix products and reductions, the thread count that was fastest at start, and
+   * what each candidate took (./gemm.ts); threads are then chosen per product shape.
+   */
   gemm: { library: GemmLibrary; threads: number; calibrationMs: Record<string, number> };
   threads: number;
   threadsFrom: string;

@@ -66,6 +66,8 @@ export interface GemmChoice {
   sgemm: Sgemm;
   /** Median ms of the calibration products (a dense layer's forward and both backward products), per candidate. */
   calibrationMs: Record<string, number>;
+  /** Threads chosen per product shape so far (see perShapeThreads). */
+  shapeThreads: Map<string, number>;
 }
 
 /** Sets a library's thread count for the calls that follow. */
@@ -120,5 +122,54 @@ export function chooseSgemm(blas: OpenBlas, dnnl: Dnnl, threads: number, setThre
     calibrationMs[c.name] = Math.round(times[3] * 1000) / 1000;
   }
   const best = candidates.reduce((a, b) => (calibrationMs[b.name] < calibrationMs[a.name] ? b : a));
-  return { library: best.library, threads: best.threads, sgemm: best.sgemm, calibrationMs };
+  const { sgemm, choices } = perShapeThreads(libraries[best.library], threads, setThreads[best.library]);
+  return { library: best.library, threads: best.threads, sgemm, calibrationMs, shapeThreads: choices };
+}
+
+/** Products below this many multiply-adds run on one thread: waking a second costs more than it saves. */
+const SMALL_PRODUCT = 1 << 20;
+
+/**
+ * The library's sgemm with a thread count per product shape: one thread below SMALL_PRODUCT; above,
+ * on first use both counts are timed twice on a scratch output (beta 0, so the caller's output is
+ * untouched until the real call) and the faster kept. A step's products differ widely (a 784→256
+ * layer's weight gradient against a 1×256 bias reduction), and one count for all was slower than
+ * either choice per shape (docs/speed.md).
+ */
+function perShapeThreads(inner: Sgemm, threads: number, setThreads: (n: number) => void): { sgemm: Sgemm; choices: Map<string, number> } {
+  const choices = new Map<string, number>();
+  if (threads === 1) return { sgemm: inner, choices };
+  const oneThread: Sgemm = (...args) => {
+    setThreads(1);
+    try {
+      inner(...args);
+    } finally {
+      setThreads(threads);
+    }
+  };
+  const sgemm: Sgemm = (transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc) => {
+    const key = `${transA ? "T" : "N"}${transB ? "T" : "N"} ${m}x${n}x${k}`;
+    let count = choices.get(key);
+    if (count === undefined) {
+      count = 1;
+      if (m * n * k >= SMALL_PRODUCT) {
+        const scratch = new Float32Array(m * ldc);
+        const out = Deno.UnsafePointer.of(scratch);
+        const time = (g: Sgemm) => {
+          let best = Infinity;
+          for (let i = 0; i < 3; i++) {
+            const start = performance.now();
+            g(transA, transB, m, n, k, a, lda, b, ldb, 0, out, ldc);
+            // The first run warms caches and threads; the best of the other two counts.
+            if (i > 0) best = Math.min(best, performance.now() - start);
+          }
+          return best;
+        };
+        count = time(inner) < time(oneThread) ? threads : 1;
+      }
+      choices.set(key, count);
+    }
+    (count === 1 ? oneThread : inner)(transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc);
+  };
+  return { sgemm, choices };
 }
