@@ -16,6 +16,7 @@
  */
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
+import { envValue } from "../lib/env.ts";
 import { WORKLOAD_NAMES, WORKLOAD_SHAPES, type WorkloadName } from "./workloads.ts";
 
 const { values: args } = parseArgs({
@@ -46,7 +47,7 @@ function stepsFor(w: WorkloadName): { warmup: number; steps: number } {
 
 /** issue 11's targets for speedVsTorch. */
 const TARGETS: Record<WorkloadName, number> = { mlp: 1.0, cnn: 1.0, resnet18: 0.8 };
-const PYTHON = Deno.env.get("UNLEARN_PYTHON") ?? "/usr/bin/python3";
+const PYTHON = envValue("UNLEARN_PYTHON") ?? "/usr/bin/python3";
 const DENO = Deno.execPath();
 
 interface Variant {
@@ -239,7 +240,7 @@ function machine() {
     // Environment that changes what the libraries do; recorded, not changed.
     env: Object.fromEntries(
       ["OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "OMP_WAIT_POLICY", "UNLEARN_THREADS"]
-        .map((k) => [k, Deno.env.get(k) ?? null]),
+        .map((k) => [k, envValue(k) ?? null]),
     ),
   };
 }
