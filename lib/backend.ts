@@ -23,7 +23,7 @@ import * as tf from "@tensorflow/tfjs";
 import { NATIVE_BACKEND, type NativeInfo, prepareNativeBackend } from "./backend/native/backend.ts";
 import { registerWasmTrainingKernels } from "./backend/wasm_kernels.ts";
 import { registerWebgpuKernels } from "./backend/webgpu_kernels.ts";
-import { envValue } from "./env.ts";
+import { envValue, withEnv } from "./env.ts";
 
 export type BackendName = "tensorflow" | "webgpu" | "native" | "wasm" | "cpu";
 
@@ -109,6 +109,9 @@ function readRequest(opts: InitOptions): { name: BackendName | "auto"; source: s
 }
 
 async function choose(requested: BackendName | "auto", source: string): Promise<BackendInfo> {
+  // tfjs's production mode only silences its console warnings, among them the cpu backend's banner ("looks
+  // like you are running TensorFlow.js in Node.js…") that every run on cpu printed, which read like a failure.
+  tf.enableProdMode();
   const { name, reason, gpuAdapter, native } = await pick(requested, source);
   const wasm = name === "wasm" || name === "native";
   return {
@@ -225,7 +228,15 @@ async function cudaGpu(): Promise<string | undefined> {
   }
 }
 
+/**
+ * libwayland, under Deno's WebGPU adapter request, prints "error: XDG_RUNTIME_DIR is invalid or not set"
+ * on every request when the variable is unset; any value silences it. It is set for the probe only.
+ */
 async function startWebgpu(forced: boolean): Promise<Attempt> {
+  return await withEnv("XDG_RUNTIME_DIR", "/nonexistent-xdg-runtime-dir", () => probeWebgpu(forced));
+}
+
+async function probeWebgpu(forced: boolean): Promise<Attempt> {
   const gpu = (navigator as { gpu?: GPU }).gpu;
   if (gpu === undefined) return { ok: false, why: "navigator.gpu is missing" };
   let adapter: GPUAdapter | null;

@@ -38,6 +38,25 @@ export function envValue(name: string): string | undefined {
 const TRUE = ["1", "true", "yes", "on"];
 const FALSE = ["0", "false", "no", "off"];
 
+/**
+ * Runs `fn` with variable `name` set to `value` when it is unset, and unsets it again after (for a library
+ * that misbehaves without a variable the kit has no other use for). Without --allow-env, just runs `fn`.
+ */
+export async function withEnv<T>(name: string, value: string, fn: () => Promise<T>): Promise<T> {
+  let setHere = false;
+  try {
+    if (!Deno.env.get(name)) {
+      Deno.env.set(name, value);
+      setHere = true;
+    }
+  } catch { /* no --allow-env */ }
+  try {
+    return await fn();
+  } finally {
+    if (setHere) Deno.env.delete(name);
+  }
+}
+
 /** A boolean variable, by the one rule above. */
 export function envFlag(name: string): boolean {
   const raw = envValue(name);
