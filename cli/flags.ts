@@ -57,7 +57,7 @@ export const EXPERIMENT_FLAGS: Flags = {
     doc: "which selection(s), comma list: R (closest to Retrain), C (complete forgetting under a utility bound)",
   },
   "no-selection": { type: "boolean", doc: "start every method from its own defaults (ignore the selection file)" },
-  backend: { type: "string", doc: "auto|tensorflow|webgpu|wasm|cpu (default $UNLEARN_BACKEND or auto)" },
+  backend: { type: "string", doc: "auto|tensorflow|webgpu|native|wasm|cpu (default $UNLEARN_BACKEND or auto)" },
   cache: { type: "string", doc: "cache folder for original models (default data/cache or $UNLEARN_CACHE_DIR)" },
   rerun: { type: "boolean", doc: "recompute runs whose records are already in the out folder" },
   reuse: {
