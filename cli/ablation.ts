@@ -37,8 +37,8 @@ const { methods: _m, set: _s, ...SHARED } = EXPERIMENT_FLAGS;
 const FLAGS = {
   ...SHARED,
   rate: { type: "string" as const, doc: "table8: |α| of NLS and PLS (default: the methods' own |smoothRate|)" },
-  rates: { type: "string" as const, doc: "fig3: comma list of smooth rates (default 0.5,0.25,0,-0.25,-0.5,-1,-2,-4)" },
-  method: { type: "string" as const, doc: "fig3: ugradsl or ugradsl+ (default ugradsl+)" },
+  rates: { type: "string" as const, doc: "fig3: smooth rates; mixweight: weights p; threshold: thresholds β (comma lists)" },
+  method: { type: "string" as const, doc: "fig3 (default ugradsl+), mixweight, threshold (default ugradsl): ugradsl or ugradsl+" },
   methods: { type: "string" as const, doc: "table14 / adaptive: comma list of methods" },
   "unlearn-epochs": { type: "string" as const, doc: "table14: unlearning epochs for every method (default: each method's own)" },
   "no-retrain": { type: "boolean" as const, doc: "skip the Retrain reference row (no Avg. Gap)" },
@@ -73,6 +73,13 @@ function specOf(name: string, v: Record<string, unknown>): AblationSpec {
         epochs: v["unlearn-epochs"] !== undefined ? integerFlag(v["unlearn-epochs"] as string, "unlearn-epochs") : undefined,
         retrain,
       });
+    case "mixweight":
+    case "threshold": {
+      const method = (v.method ?? "ugradsl") as string;
+      if (method !== "ugradsl" && method !== "ugradsl+") throw new KitError(`"${method}" is not ugradsl or ugradsl+`, "--method");
+      const values = v.rates ? listFlag(v.rates as string).map((r) => numberFlag(r, "rates")) : undefined;
+      return name === "mixweight" ? ABLATIONS.mixweight({ method, values, retrain }) : ABLATIONS.threshold({ method, values, retrain });
+    }
     default:
       return ABLATIONS.adaptive({ methods, retrain });
   }

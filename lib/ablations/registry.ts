@@ -105,7 +105,11 @@ export interface Fig3Params {
   retrain?: boolean;
 }
 
-export const FIG3_RATES = [0.5, 0.25, 0, -0.25, -0.5, -1, -2, -4];
+/**
+ * The smooth rates of the sweep: both signs, log-spaced magnitudes (a symmetric-log axis), and 0. Positive
+ * rates stop at 1 (beyond it the target's own class gets a negative weight).
+ */
+export const FIG3_RATES = [1, 0.3, 0.1, 0.03, 0, -0.03, -0.1, -0.3, -1, -3];
 
 export function fig3(params: Fig3Params = {}): AblationSpec {
   const method = params.method ?? "ugradsl+";
@@ -189,7 +193,62 @@ export function adaptive(params: AdaptiveParams = {}): AblationSpec {
   };
 }
 
-export const ABLATIONS = { table8, fig3, table14, adaptive } as const;
+export interface SweepParams {
+  method?: "ugradsl" | "ugradsl+";
+  values?: number[];
+  retrain?: boolean;
+}
+
+/** The mixing weight p of Eq. 6 swept (a reviewer's request): 0 is pure ascent, 1 pure descent on D_r. */
+export const MIX_WEIGHTS = [0, 0.1, 0.3, 0.5, 0.7, 0.9, 0.97, 0.99];
+
+export function mixWeightSweep(params: SweepParams = {}): AblationSpec {
+  const method = params.method ?? "ugradsl";
+  return {
+    name: "mixweight",
+    title: `Mixing weight sweep (${method})`,
+    source: "Eq. 6: how the weight p of retain descent against forget ascent moves UA, RA and TA (the paper fixes p per data set)",
+    labelColumns: ["Method", "Mixing weight p"],
+    variants: withRetrain(
+      (params.values ?? MIX_WEIGHTS).map((p): Variant => ({
+        id: `${method}@p=${p}`,
+        method,
+        labels: { Method: method, "Mixing weight p": String(p) },
+        options: () => ({ mixWeight: p }),
+      })),
+      params.retrain ?? true,
+      { Method: "retrain" },
+    ),
+  };
+}
+
+/** The adaptive rate's threshold β swept, with the adaptive rate on (Algorithm 1). */
+export const THRESHOLDS = [0.1, 0.3, 0.5, 0.7, 0.9];
+
+export function thresholdSweep(params: SweepParams = {}): AblationSpec {
+  const method = params.method ?? "ugradsl";
+  return {
+    name: "threshold",
+    title: `Adaptive-rate threshold sweep (${method})`,
+    source: "Algorithm 1: the neighbour threshold β of the adaptive per-sample smooth rate (docs/paper.md §5)",
+    labelColumns: ["Method", "Threshold β"],
+    variants: withRetrain(
+      [
+        { id: `${method}@fixed`, method, labels: { Method: method, "Threshold β": "fixed rate" }, options: () => ({ adaptive: false }) },
+        ...(params.values ?? THRESHOLDS).map((beta): Variant => ({
+          id: `${method}@β=${beta}`,
+          method,
+          labels: { Method: method, "Threshold β": String(beta) },
+          options: () => ({ adaptive: true, adaptiveThreshold: beta }),
+        })),
+      ],
+      params.retrain ?? true,
+      { Method: "retrain" },
+    ),
+  };
+}
+
+export const ABLATIONS = { table8, fig3, table14, adaptive, mixweight: mixWeightSweep, threshold: thresholdSweep } as const;
 export type AblationName = keyof typeof ABLATIONS;
 
 export function ablationSpecByName(name: string): (typeof ABLATIONS)[AblationName] {

@@ -103,8 +103,11 @@ export interface ExperimentInput {
   runs?: RunRequest[];
   /** Selection file; null: none (method defaults only). Default: lib/env.ts `selectionFile()`. */
   selection?: string | null;
-  /** Selection name runs start from (default "R"). */
-  selectionName?: string;
+  /**
+   * Selection name(s) runs start from (default "R"). With several (["R", "C"]), each method runs once per
+   * selection its setting has; a method the selection file does not cover runs once, from its defaults.
+   */
+  selectionName?: string | string[];
   backend?: string;
   cacheDir?: string;
   progress?: boolean;
@@ -307,7 +310,8 @@ export function experimentConfig(input: ExperimentInput): ExperimentConfig {
   const runs: RunRequest[] = input.runs ?? (() => {
     const methods = input.methods === "all" ? Object.keys(METHODS) : input.methods ?? CORE_METHODS;
     check(() => checkList("methods", methods, Object.keys(METHODS)));
-    return methods.map((method) => ({ method, options: input.methodOptions?.[method] }));
+    const names = Array.isArray(input.selectionName) ? input.selectionName : [input.selectionName ?? "R"];
+    return methods.flatMap((method) => names.map((name) => ({ method, selection: name, options: input.methodOptions?.[method] })));
   })();
   for (const method of Object.keys(input.methodOptions ?? {})) {
     check(() => {
@@ -320,12 +324,13 @@ export function experimentConfig(input: ExperimentInput): ExperimentConfig {
   check(() => {
     if (runs.length === 0) throw new KitError("nothing to run", fieldName("methods"));
     if (!input.runs) return; // a repeated method name is reported by the list check above
-    const ids = runs.map((r) => `${r.method}|${r.variant ?? ""}|${JSON.stringify(r.tags ?? {})}`);
+    const ids = runs.map((r) => `${r.method}|${r.variant ?? ""}|${r.selection ?? ""}|${JSON.stringify(r.tags ?? {})}`);
     const twice = runs.filter((_, i) => ids.indexOf(ids[i]) !== i).map((r) => r.method);
     if (twice.length) throw new KitError(`${[...new Set(twice)].join(", ")} would run twice with the same label`, fieldName("methods"));
   });
 
-  const selection = input.selection === null ? null : { file: input.selection ?? selectionFile(), name: input.selectionName ?? "R" };
+  const firstName = Array.isArray(input.selectionName) ? input.selectionName[0] ?? "R" : input.selectionName ?? "R";
+  const selection = input.selection === null ? null : { file: input.selection ?? selectionFile(), name: firstName };
   // Every run's options on every paradigm, selection layer included: a bad option fails here, not mid-run.
   for (const run of runs) {
     for (const paradigm of paradigms) {

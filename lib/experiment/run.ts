@@ -328,7 +328,10 @@ export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {})
   for (const seed of cfg.seeds) {
     for (const paradigm of cfg.paradigms) {
       const { model } = makeTask(bundle, superClasses, cfg, paradigm, seed);
-      const resolved = await Promise.all(runs.map((r) => resolveRun(cfg, r, paradigm, model, dataChecksum)));
+      // A method asked for under several selections its setting does not all have resolves to the same
+      // configuration more than once: it runs once.
+      const resolved = (await Promise.all(runs.map((r) => resolveRun(cfg, r, paradigm, model, dataChecksum))))
+        .filter((run, i, all) => all.findIndex((o) => o.configHash === run.configHash) === i);
       const expectedKeys = (run: ResolvedRun) => {
         const end = recordKey({ configHash: run.configHash, seed, tags: run.tags });
         return run.perEpoch && !run.tags.reference

@@ -53,7 +53,7 @@ export function tableFrame(table: Table, options: { numeric?: boolean; digits?: 
     for (const c of table.columns) {
       if (options.numeric) {
         row[c] = r.cells[c].mean;
-        row[`${c} std`] = r.cells[c].std;
+        row[`${c} ci95`] = r.cells[c].halfWidth;
       } else {
         row[c] = formatStat(r.cells[c], digits);
       }

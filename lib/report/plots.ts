@@ -38,7 +38,7 @@ export function metricBars(table: Table, options: Partial<MetricBarsOptions> = {
     name: r.label,
     x: metrics,
     y: metrics.map((m) => finiteOrNull(r.cells[m]?.mean)),
-    error_y: { type: "data", array: metrics.map((m) => finiteOrNull(r.cells[m]?.std) ?? 0), visible: r.runs > 1 },
+    error_y: { type: "data", array: metrics.map((m) => finiteOrNull(r.cells[m]?.halfWidth) ?? 0), visible: r.runs > 1 },
     // A variant ("ugradsl (R)") shares its method's colour, hatched.
     marker: { color: methodColor(r.method), ...(r.variant ? { pattern: { shape: "/" } } : {}) },
   }));
@@ -69,7 +69,7 @@ export function columnBars(table: Table, column: string, options: { block?: stri
       name: columnTitle(column),
       x: rows.map((r) => r.label),
       y: rows.map((r) => r.cells[column].mean),
-      error_y: { type: "data", array: rows.map((r) => r.cells[column].std || 0), visible: rows.some((r) => r.cells[column].n > 1) },
+      error_y: { type: "data", array: rows.map((r) => r.cells[column].halfWidth || 0), visible: rows.some((r) => r.cells[column].n > 1) },
       marker: { color: rows.map((r) => methodColor(r.method)) },
     }],
     layout: {
@@ -101,8 +101,8 @@ export function tradeoffScatter(table: Table, options: { block?: string; x?: str
       y: [r.cells[yk].mean],
       text: [r.label],
       textposition: "top center",
-      error_x: { type: "data", array: [r.cells[xk].std || 0], visible: r.cells[xk].n > 1 },
-      error_y: { type: "data", array: [r.cells[yk].std || 0], visible: r.cells[yk].n > 1 },
+      error_x: { type: "data", array: [r.cells[xk].halfWidth || 0], visible: r.cells[xk].n > 1 },
+      error_y: { type: "data", array: [r.cells[yk].halfWidth || 0], visible: r.cells[yk].n > 1 },
       marker: {
         color: methodColor(r.method),
         size: 11,
@@ -146,7 +146,7 @@ export function sweepLines(
       name: m,
       x: xs,
       y: stats.map((s) => finiteOrNull(s.mean)),
-      error_y: { type: "data", array: stats.map((s) => s.std || 0), visible: stats.some((s) => s.n > 1) },
+      error_y: { type: "data", array: stats.map((s) => s.halfWidth || 0), visible: stats.some((s) => s.n > 1) },
       line: { color: palette[i % palette.length] },
     };
   });

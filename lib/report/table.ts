@@ -1,7 +1,7 @@
 /**
  * Tables from records alone: one row per method (and variant, and snapshot epoch) in each block of data
- * set × paradigm × model, columns UA | MIA | RA | TA | … | Avg. Gap | Sum | RTE, mean ± std (sample std,
- * n − 1) over seeds. Every value is read from the records (Avg. Gap and Sum are metrics a run records,
+ * set × paradigm × model, columns UA | MIA | RA | TA | … | Avg. Gap | Sum | RTE, each the mean over seeds
+ * ± the half-width of its 95% Student-t interval (stats.ts), with n. Every value is read from the records (Avg. Gap and Sum are metrics a run records,
  * lib/metrics/gaps.ts); nothing is recomputed, so records from several runs, folders or shards merge by
  * concatenation, and a repeated run (same configuration, seed and epoch) counts once: the later wins.
  *
@@ -11,12 +11,11 @@
  */
 import type { RunRecord } from "../record.ts";
 import { METHODS } from "../unlearn/registry.ts";
+import type { Interval } from "./stats.ts";
+import { formatInterval, meanInterval } from "./stats.ts";
 
-export interface Stat {
-  mean: number;
-  std: number;
-  n: number;
-}
+/** A cell: the mean over seeds with its 95% Student-t interval (stats.ts). */
+export type Stat = Interval;
 
 export interface TableRow {
   block: string;
@@ -73,14 +72,7 @@ export const COLUMN_TITLES: Record<string, string> = {
 
 export const columnTitle = (key: string) => COLUMN_TITLES[key] ?? key;
 
-export function stat(values: number[]): Stat {
-  const v = values.filter(Number.isFinite);
-  const n = v.length;
-  if (n === 0) return { mean: NaN, std: NaN, n: 0 };
-  const mean = v.reduce((a, b) => a + b, 0) / n;
-  const std = n > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
-  return { mean, std, n };
-}
+export const stat = (values: number[]): Stat => meanInterval(values);
 
 export function blockOf(r: RunRecord): string {
   return `${r.dataset} · ${r.paradigm} · ${r.model.arch}`;
@@ -165,8 +157,7 @@ export function buildTable(records: RunRecord[], options: TableOptions = {}): Ta
 }
 
 export function formatStat(s: Stat | undefined, digits = 2): string {
-  if (!s || s.n === 0) return "–";
-  return s.n > 1 ? `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}` : s.mean.toFixed(digits);
+  return s ? formatInterval(s, digits) : "–";
 }
 
 function statusNote(row: TableRow): string {
@@ -197,7 +188,9 @@ export function tableFootnote(table: Table): string {
   const seeds = [...new Set(table.rows.flatMap((r) => r.seeds))].sort((a, b) => a - b);
   const ns = [...new Set(table.rows.map((r) => r.runs))];
   const parts = [
-    `mean ± std over ${ns.length === 1 ? `${ns[0]} seed(s) per row` : "each row's seeds"} (seeds ${seeds.join(", ")})`,
+    `mean ± half-width of the 95% interval (Student t) over ${
+      ns.length === 1 ? `n = ${ns[0]} seed(s) per row` : "each row's seeds (n in the CSV)"
+    } (seeds ${seeds.join(", ")})`,
     "Avg. Gap = mean |metric − Retrain's| over UA, MIA, RA, TA against the Retrain of the same split and seed; Sum = UA + MIA + RA + TA",
     "RTE in seconds",
   ];
@@ -251,7 +244,7 @@ export function toCsv(table: Table): string {
       ...table.labelColumns.map((c) => r.labels[c] ?? ""),
       String(r.runs),
       String(r.failed),
-      ...table.columns.flatMap((c) => [num(r.cells[c].mean), num(r.cells[c].std), String(r.cells[c].n)]),
+      ...table.columns.flatMap((c) => [num(r.cells[c].mean), num(r.cells[c].halfWidth), num(r.cells[c].sd), String(r.cells[c].n)]),
     ].map(quote).join(",")
   );
   return [head.map(quote).join(","), ...lines].join("\n") + "\n";

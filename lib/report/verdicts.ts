@@ -11,11 +11,12 @@
  * own table numbers in tests/report/verdicts_test.ts, where it must say "holds".
  */
 import type { RunRecord } from "../record.ts";
-import type { Table } from "./table.ts";
 import type { Check, Level, Verdict } from "../verdict.ts";
 import { verdictOf } from "../verdict.ts";
 import { displayable, escapeHtml } from "./html.ts";
-import { buildTable } from "./table.ts";
+import type { Interval } from "./stats.ts";
+import { formatInterval, meanInterval, pairedDifference } from "./stats.ts";
+import { rowLabel } from "./table.ts";
 
 const AVG_GAP = "AvgGap";
 const SUM = "Sum";
@@ -70,108 +71,154 @@ export function passLevel(pass: boolean | null): Level {
   return pass === null ? "not measured" : pass ? "holds" : "does not hold";
 }
 
-/** Means of one block of a table: means.get(label)?.[column], labels as rows show them ("ugradsl (R)"). */
-export type Means = Map<string, Record<string, number>>;
-
 /**
- * A method's plain name also finds its row when the only row of that method without a special variant is
- * its selection "R" (the searched defaults every core table starts from).
+ * Per-seed values of one block: samples.get(label)?.get(seed)?.[column], labels as table rows show them
+ * ("ugradsl (R)"). A method's plain name also finds its rows when its only rows without a special variant
+ * are its selection "R" (the searched defaults every core table starts from).
  */
-export function meansOf(table: Table, block?: string): Means {
-  const b = block ?? table.rows[0]?.block;
-  const out: Means = new Map();
-  const rows = table.rows.filter((r) => r.block === b);
-  for (const r of rows) out.set(r.label, Object.fromEntries(Object.entries(r.cells).map(([k, s]) => [k, s.mean])));
-  for (const method of new Set(rows.map((r) => r.method))) {
-    const selected = rows.filter((r) => r.method === method && r.variant === "R");
-    if (!out.has(method) && selected.length === 1) out.set(method, out.get(selected[0].label)!);
+export type Samples = Map<string, Map<number, Record<string, number>>>;
+
+/** Samples keyed by any label of a record (null: leave the record out), e.g. an ablation's variant. */
+export function samplesBy(records: RunRecord[], labelOf: (r: RunRecord) => string | null): Samples {
+  const out: Samples = new Map();
+  for (const r of records) {
+    const label = r.status === "ok" ? labelOf(r) : null;
+    if (label === null) continue;
+    if (!out.has(label)) out.set(label, new Map());
+    out.get(label)!.set(r.seed, { ...r.metrics, rteSeconds: r.rteSeconds });
   }
   return out;
 }
 
-const f1 = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : "–");
-
-function get(m: Means, method: string, col: string): number | undefined {
-  const v = m.get(method)?.[col];
-  return v !== undefined && Number.isFinite(v) ? v : undefined;
+export function samplesOf(records: RunRecord[]): Samples {
+  const out: Samples = new Map();
+  for (const r of records) {
+    if (r.status !== "ok" || r.tags.epoch !== undefined) continue;
+    const label = rowLabel(r.method, r.variant);
+    if (!out.has(label)) out.set(label, new Map());
+    out.get(label)!.set(r.seed, { ...r.metrics, rteSeconds: r.rteSeconds });
+  }
+  for (const method of new Set(records.map((r) => r.method))) {
+    if (!out.has(method) && out.has(rowLabel(method, "R"))) out.set(method, out.get(rowLabel(method, "R"))!);
+  }
+  return out;
 }
 
-function missing(m: Means, methods: string[], cols: string[]): string | null {
-  const lack = methods.flatMap((me) => cols.filter((c) => get(m, me, c) === undefined).map((c) => `${me} ${c}`));
+const f2 = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : "–");
+
+/** The labels of the samples, without the plain-name aliases of "R" rows. */
+function labelsOf(m: Samples): string[] {
+  const seen = new Set<unknown>();
+  return [...m.entries()].filter(([, v]) => !seen.has(v) && seen.add(v)).map(([l]) => l);
+}
+
+/** `col` of `label` per seed (finite values only). */
+export function series(m: Samples, label: string, col: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const [seed, metrics] of m.get(label) ?? []) if (Number.isFinite(metrics[col])) out.set(seed, metrics[col]);
+  return out;
+}
+
+function missing(m: Samples, labels: string[], cols: string[]): string | null {
+  const lack = labels.flatMap((l) => cols.filter((c) => series(m, l, c).size === 0).map((c) => `${l} ${c}`));
   return lack.length ? `not measured (no ${lack.join(", ")})` : null;
 }
 
-/** `a`'s `col` exceeds `b`'s (strictly; `higher` false: is below). */
-export function compare(m: Means, a: string, b: string, col: string, claim: string, paper: string, higher = true): Check {
+/** "d = 3.10 [1.20, 5.00], n = 5" for a paired difference. */
+export function describeDifference(name: string, d: Interval & { seeds: number[] }): string {
+  return `${name} = ${f2(d.mean)} [${f2(d.lo)}, ${f2(d.hi)}], n = ${d.n}`;
+}
+
+/**
+ * The level a paired interval gives a claim "d > threshold": holds when the whole 95% interval is above
+ * it, does not hold when the whole interval is at or below it, inconclusive otherwise (or with fewer than
+ * two seeds).
+ */
+export function above(d: Interval, threshold: number): Level {
+  if (d.n === 0) return "not measured";
+  if (!Number.isFinite(d.halfWidth)) return "inconclusive";
+  if (d.lo > threshold) return "holds";
+  if (d.hi <= threshold) return "does not hold";
+  return "inconclusive";
+}
+
+/** `a`'s `col` exceeds `b`'s (`higher` false: is below), as a paired interval over their common seeds. */
+export function compare(m: Samples, a: string, b: string, col: string, claim: string, paper: string, higher = true): Check {
+  const rule = `95% interval of the paired difference ${higher ? `${a} − ${b}` : `${b} − ${a}`} in ${col} above 0`;
   const miss = missing(m, [a, b], [col]);
-  const rule = `mean ${col} of ${a} ${higher ? ">" : "<"} that of ${b}`;
   if (miss) return { claim, paper, rule, observed: miss, level: "not measured" };
-  const [va, vb] = [get(m, a, col)!, get(m, b, col)!];
-  return { claim, paper, rule, observed: `${a} ${col} ${f1(va)} vs ${b} ${f1(vb)}`, level: passLevel(higher ? va > vb : va < vb) };
+  const d = higher ? pairedDifference(series(m, a, col), series(m, b, col)) : pairedDifference(series(m, b, col), series(m, a, col));
+  return { claim, paper, rule, observed: describeDifference(higher ? `${a} − ${b}` : `${b} − ${a}`, d), level: above(d, 0), value: d.mean };
 }
 
-/** `a`'s `col` is at least `ref`'s minus `tolerance` points. */
-export function noDrop(m: Means, a: string, ref: string, col: string, tolerance: number, claim: string, paper: string): Check {
+/** `a`'s `col` is at least `ref`'s minus `tolerance` points: the paired interval of a − ref lies above −tolerance. */
+export function noDrop(m: Samples, a: string, ref: string, col: string, tolerance: number, claim: string, paper: string): Check {
+  const rule = `95% interval of the paired difference ${a} − ${ref} in ${col} above −${tolerance}`;
   const miss = missing(m, [a, ref], [col]);
-  const rule = `mean ${col} of ${a} ≥ that of ${ref} − ${tolerance}`;
   if (miss) return { claim, paper, rule, observed: miss, level: "not measured" };
-  const [va, vr] = [get(m, a, col)!, get(m, ref, col)!];
-  return {
-    claim,
-    paper,
-    rule,
-    observed: `${a} ${col} ${f1(va)} vs ${ref} ${f1(vr)} (drop ${f1(vr - va)}, allowed ${tolerance})`,
-    level: passLevel(va >= vr - tolerance),
-  };
+  const d = pairedDifference(series(m, a, col), series(m, ref, col));
+  return { claim, paper, rule, observed: describeDifference(`${a} − ${ref}`, d), level: above(d, -tolerance), value: d.mean };
 }
 
-/** The best of `ours` on `col` (max, or min with `lower`) beats every one of `others`. */
-export function bestOf(m: Means, ours: string[], others: string[], col: string, claim: string, paper: string, lower = false): Check {
-  const have = ours.filter((o) => get(m, o, col) !== undefined);
-  const theirs = others.filter((o) => get(m, o, col) !== undefined);
-  const rule = `the ${lower ? "lowest" : "highest"} mean ${col} of ${ours.join("/")} ${lower ? "<" : ">"} that of every one of ${
+/**
+ * The best of `ours` on `col` (by mean: highest, or lowest with `lower`) beats every one of `others`, each
+ * by a paired interval: holds when it beats all, does not hold when some other beats it, else inconclusive.
+ */
+export function bestOf(m: Samples, ours: string[], others: string[], col: string, claim: string, paper: string, lower = false): Check {
+  const have = ours.filter((o) => series(m, o, col).size > 0);
+  const theirs = others.filter((o) => series(m, o, col).size > 0);
+  const rule = `the ${lower ? "lowest" : "highest"}-mean of ${ours.join("/")} ${lower ? "below" : "above"} each of ${
     others.join("/")
-  }`;
+  } in ${col}: every paired 95% interval on that side`;
   if (have.length === 0 || theirs.length === 0) {
     return { claim, paper, rule, observed: missing(m, [...ours, ...others], [col]) ?? "not measured", level: "not measured" };
   }
-  const pick = (xs: string[]) =>
-    xs.reduce((a, b) => ((lower ? get(m, b, col)! < get(m, a, col)! : get(m, b, col)! > get(m, a, col)!) ? b : a));
-  const [o, t] = [pick(have), pick(theirs)];
-  const [vo, vt] = [get(m, o, col)!, get(m, t, col)!];
+  const meanOf = (l: string) => meanInterval([...series(m, l, col).values()]).mean;
+  const best = have.reduce((x, y) => ((lower ? meanOf(y) < meanOf(x) : meanOf(y) > meanOf(x)) ? y : x));
+  const parts = theirs.map((o) => {
+    const d = lower ? pairedDifference(series(m, o, col), series(m, best, col)) : pairedDifference(series(m, best, col), series(m, o, col));
+    return { o, d, level: above(d, 0) };
+  });
+  const level: Level = parts.every((p) => p.level === "holds")
+    ? "holds"
+    : parts.some((p) => p.level === "does not hold")
+    ? "does not hold"
+    : "inconclusive";
   return {
     claim,
     paper,
     rule,
-    observed: `best of ours: ${o} ${col} ${f1(vo)}; best other: ${t} ${f1(vt)}`,
-    level: passLevel(lower ? vo < vt : vo > vt),
+    observed: `best of ours: ${best}; ${
+      parts.map((p) => describeDifference(lower ? `${p.o} − ${best}` : `${best} − ${p.o}`, p.d)).join("; ")
+    }`,
+    level,
   };
 }
 
-function blockNotes(table: Table, records: RunRecord[]): string[] {
-  const seeds = new Set(records.map((r) => r.seed)).size;
+function blockNotes(records: RunRecord[]): string[] {
+  const seeds = [...new Set(records.map((r) => r.seed))].sort((a, b) => a - b);
   const sizes = records[0]?.split?.sizes;
-  const failed = table.rows.filter((r) => r.failed > 0).map((r) => `${r.label} (${r.failed}/${r.runs})`);
+  const failed = [
+    ...new Set(records.filter((r) => r.status !== "ok").map((r) => `${rowLabel(r.method, r.variant)} seed ${r.seed} (${r.status})`)),
+  ];
   return [
-    `${seeds} seed(s); ${sizes ? `|D_tr| = ${sizes.train}, |D_f| = ${sizes.forget}, |D_te| = ${sizes.test}` : "sizes unknown"}; ${
-      records[0]?.dataset ?? "?"
-    } / ${records[0]?.model?.arch ?? "?"}`,
-    ...(failed.length ? [`diverged or failed runs (left out of the means): ${failed.join(", ")}`] : []),
+    `${seeds.length} seed(s) (${seeds.join(", ")}); ${
+      sizes ? `|D_tr| = ${sizes.train}, |D_f| = ${sizes.forget}, |D_te| = ${sizes.test}` : "sizes unknown"
+    }; ${records[0]?.dataset ?? "?"} / ${records[0]?.model?.arch ?? "?"}`,
+    "each check compares methods on the same seeds (paired), with the 95% Student-t interval of the mean difference; it holds only when the whole interval is on the claimed side, fails when the whole interval is on the other side, and is inconclusive otherwise",
+    ...(failed.length ? [`diverged or failed runs (left out): ${failed.join(", ")}`] : []),
   ];
 }
 
-const TABLE_OPTS = { extraColumns: ["AdditionalMIA", "Streisand_TV_pred"] };
-
-/** Picks the records of one paradigm (and model) and builds their table. */
-function tableFor(records: RunRecord[], paradigm: string, arch?: string): { table: Table; recs: RunRecord[] } {
+/** The samples of one paradigm (and model). */
+function samplesFor(records: RunRecord[], paradigm: string, arch?: string): { m: Samples; recs: RunRecord[] } {
   const recs = records.filter((r) => r.paradigm === paradigm && (arch === undefined || r.model.arch === arch));
-  return { table: buildTable(recs, TABLE_OPTS), recs };
+  return { m: samplesOf(recs), recs };
 }
 
 /** Notebook 00: one class forgotten by UGradSL+, read off the table. */
 export function quickstartVerdict(records: RunRecord[]): Verdict {
-  const { table, recs } = tableFor(records, "classwise");
-  const m = meansOf(table);
+  const { m, recs } = samplesFor(records, "classwise");
   return makeVerdict(
     "quickstart: UGradSL+ forgets one class (class-wise)",
     "UGradSL+ reaches Retrain's forgetting (UA ≈ 100) while keeping TA within 5 points of Retrain (Table 1, CIFAR-10: UA 100.00, TA 94.29 vs Retrain 94.50).",
@@ -179,154 +226,166 @@ export function quickstartVerdict(records: RunRecord[]): Verdict {
       noDrop(m, "ugradsl+", "retrain", "UA", 5, "UGradSL+ UA within 5 points of Retrain's", "Table 1 CIFAR-10: 100.00 vs 100.00"),
       noDrop(m, "ugradsl+", "retrain", "TA", 5, "UGradSL+ TA within 5 points of Retrain's", "Table 1 CIFAR-10: 94.29 vs 94.50"),
     ],
-    blockNotes(table, recs),
+    blockNotes(recs),
   );
 }
 
 /** Notebook 04, Tables 1 and 9: class-wise forgetting. */
 export function classwiseVerdict(records: RunRecord[]): Verdict {
-  const { table, recs } = tableFor(records, "classwise");
-  const m = meansOf(table);
+  const { m, recs } = samplesFor(records, "classwise");
   return makeVerdict(
     "class-wise forgetting (Tables 1, 9)",
     "UGradSL and UGradSL+ boost GA and FT respectively (higher UA and MIA) without a drop in RA or TA, stay closest to Retrain (Avg. Gap) and have about the highest Sum (§4.2).",
     [
       compare(
         m,
-        "ugradsl",
-        "ga",
+        "ugradsl+ (R)",
+        "ft (R)",
+        AVG_GAP,
+        "UGradSL+ is closer to Retrain than FT (Avg. Gap)",
+        "Table 1 CIFAR-10: 0.32 vs 25.02",
+        false,
+      ),
+      compare(
+        m,
+        "ugradsl (R)",
+        "ga (R)",
+        AVG_GAP,
+        "UGradSL is closer to Retrain than GA (Avg. Gap)",
+        "Table 1 CIFAR-10: 4.38 vs 31.02",
+        false,
+      ),
+      compare(
+        m,
+        "ugradsl (C)",
+        "ga (C)",
         "UA",
         "UGradSL forgets more than GA (UA)",
         "Table 1 CIFAR-10: 94.99 vs 25.19; Table 9 CIFAR-100: 66.59 vs 99.00 (GA higher)",
       ),
       compare(
         m,
-        "ugradsl+",
-        "ft",
+        "ugradsl+ (C)",
+        "ft (C)",
         "UA",
         "UGradSL+ forgets more than FT (UA)",
         "Table 1 CIFAR-10: 100.00 vs 22.71; Table 9 CIFAR-100: 100.00 vs 0.67",
       ),
-      compare(m, "ugradsl+", "ft", "MIA", "UGradSL+ has higher MIA-efficacy than FT", "Table 1 CIFAR-10: 100.00 vs 79.21"),
-      noDrop(m, "ugradsl", "ga", "TA", 5, "UGradSL keeps GA's TA (drop ≤ 5)", "Table 1 CIFAR-10: 86.78 vs 73.10"),
-      noDrop(m, "ugradsl+", "ft", "TA", 5, "UGradSL+ keeps FT's TA (drop ≤ 5)", "Table 1 CIFAR-10: 94.29 vs 94.13"),
-      noDrop(m, "ugradsl+", "ft", "RA", 5, "UGradSL+ keeps FT's RA (drop ≤ 5)", "Table 1 CIFAR-10: 99.26 vs 99.82"),
-      compare(m, "ugradsl+", "ft", AVG_GAP, "UGradSL+ is closer to Retrain than FT (Avg. Gap)", "Table 1 CIFAR-10: 0.32 vs 25.02", false),
-      compare(m, "ugradsl", "ga", AVG_GAP, "UGradSL is closer to Retrain than GA (Avg. Gap)", "Table 1 CIFAR-10: 4.38 vs 31.02", false),
+      compare(m, "ugradsl+ (C)", "ft (C)", "MIA", "UGradSL+ has higher MIA-efficacy than FT", "Table 1 CIFAR-10: 100.00 vs 79.21"),
+      noDrop(m, "ugradsl (C)", "ga (C)", "TA", 5, "UGradSL keeps GA's TA (drop ≤ 5)", "Table 1 CIFAR-10: 86.78 vs 73.10"),
+      noDrop(m, "ugradsl+ (C)", "ft (C)", "TA", 5, "UGradSL+ keeps FT's TA (drop ≤ 5)", "Table 1 CIFAR-10: 94.29 vs 94.13"),
+      noDrop(m, "ugradsl+ (C)", "ft (C)", "RA", 5, "UGradSL+ keeps FT's RA (drop ≤ 5)", "Table 1 CIFAR-10: 99.26 vs 99.82"),
       bestOf(
         m,
-        ["ugradsl", "ugradsl+"],
-        ["ft", "ga"],
+        ["ugradsl (R)", "ugradsl+ (R)"],
+        ["ft (R)", "ga (R)"],
         SUM,
         "the best of UGradSL/UGradSL+ has a higher Sum than FT and GA",
         "Table 1 CIFAR-10: 392.55 vs 295.87",
       ),
-      compare(m, "ugradsl+", "retrain", RTE, "UGradSL+ is faster than Retrain (RTE)", "Table 1 CIFAR-10: 3.07 vs 14.92 min", false),
+      compare(m, "ugradsl+ (R)", "retrain", RTE, "UGradSL+ is faster than Retrain (RTE)", "Table 1 CIFAR-10: 3.07 vs 14.92 min", false),
     ],
-    blockNotes(table, recs),
+    blockNotes(recs),
   );
 }
 
 /**
- * Notebook 05, Tables 2, 10, 13: random forgetting. Rows "ugradsl (complete)"/"ugradsl+ (complete)" aim at
- * complete unlearning; "ugradsl (R)"/"ugradsl+ (R)" start from the selection that matches Retrain.
+ * Notebook 05, Tables 2, 10, 13: random forgetting. Rows "ugradsl (C)"/"ugradsl+ (C)" start from the
+ * selection for complete forgetting; "ugradsl (R)"/"ugradsl+ (R)" from the one closest to Retrain.
  */
 export function randomVerdict(records: RunRecord[]): Verdict {
-  const { table, recs } = tableFor(records, "random");
-  const m = meansOf(table);
+  const { m, recs } = samplesFor(records, "random");
   return makeVerdict(
     "random forgetting (Tables 2, 10, 13)",
     "Aiming at complete unlearning, UGradSL/UGradSL+ reach much higher UA and MIA than GA/FT at a drop in RA or TA of 15 points at most; aiming at Retrain, the (R) variants have a smaller Avg. Gap than FT and GA (§4.2).",
     [
-      compare(
-        m,
-        "ugradsl+ (complete)",
-        "ft",
-        "UA",
-        "UGradSL+ forgets more than FT (UA)",
-        "Table 2 CIFAR-100: 63.89 vs 2.55; Table 10 CIFAR-10: 25.13 vs 1.10",
-      ),
-      compare(m, "ugradsl+ (complete)", "ft", "MIA", "UGradSL+ has higher MIA-efficacy than FT", "Table 2 CIFAR-100: 71.51 vs 10.59"),
-      compare(
-        m,
-        "ugradsl (complete)",
-        "ga",
-        "UA",
-        "UGradSL forgets more than GA (UA)",
-        "Table 2 CIFAR-100: 15.10 vs 2.58; Table 10 CIFAR-10: 20.77 vs 0.56",
-      ),
-      noDrop(m, "ugradsl+ (complete)", "retrain", "TA", 15, "UGradSL+ TA drop vs Retrain ≤ 15", "Table 2 CIFAR-100: 61.09 vs 70.51"),
-      noDrop(m, "ugradsl (complete)", "retrain", "TA", 15, "UGradSL TA drop vs Retrain ≤ 15", "Table 2 CIFAR-100: 59.25 vs 70.51"),
-      noDrop(m, "ugradsl+ (complete)", "retrain", "RA", 15, "UGradSL+ RA drop vs Retrain ≤ 15", "Table 2 CIFAR-100: 92.25 vs 99.98"),
       bestOf(
         m,
         ["ugradsl (R)", "ugradsl+ (R)"],
-        ["ft", "ga"],
+        ["ft (R)", "ga (R)"],
         AVG_GAP,
         "the (R) variants are closer to Retrain than FT and GA (Avg. Gap)",
         "Table 2 CIFAR-100: 3.75 vs 18.83; Table 10 CIFAR-10: 2.01 vs 5.65",
         true,
       ),
+      compare(
+        m,
+        "ugradsl+ (C)",
+        "ft (C)",
+        "UA",
+        "UGradSL+ forgets more than FT (UA)",
+        "Table 2 CIFAR-100: 63.89 vs 2.55; Table 10 CIFAR-10: 25.13 vs 1.10",
+      ),
+      compare(m, "ugradsl+ (C)", "ft (C)", "MIA", "UGradSL+ has higher MIA-efficacy than FT", "Table 2 CIFAR-100: 71.51 vs 10.59"),
+      compare(
+        m,
+        "ugradsl (C)",
+        "ga (C)",
+        "UA",
+        "UGradSL forgets more than GA (UA)",
+        "Table 2 CIFAR-100: 15.10 vs 2.58; Table 10 CIFAR-10: 20.77 vs 0.56",
+      ),
+      noDrop(m, "ugradsl+ (C)", "retrain", "TA", 15, "UGradSL+ TA drop vs Retrain ≤ 15", "Table 2 CIFAR-100: 61.09 vs 70.51"),
+      noDrop(m, "ugradsl (C)", "retrain", "TA", 15, "UGradSL TA drop vs Retrain ≤ 15", "Table 2 CIFAR-100: 59.25 vs 70.51"),
+      noDrop(m, "ugradsl+ (C)", "retrain", "RA", 15, "UGradSL+ RA drop vs Retrain ≤ 15", "Table 2 CIFAR-100: 92.25 vs 99.98"),
     ],
-    blockNotes(table, recs),
+    blockNotes(recs),
   );
 }
 
 /** Notebook 06, Table 3: group forgetting (a sub-class of a super-class). */
 export function groupVerdict(records: RunRecord[]): Verdict {
-  const { table, recs } = tableFor(records, "group");
-  const m = meansOf(table);
+  const { m, recs } = samplesFor(records, "group");
   return makeVerdict(
     "group forgetting (Table 3)",
     "Forgetting one sub-class of a super-class, UGradSL+ forgets far more than FT and UGradSL keeps far more TA than GA, at a mild cost in RA/TA; the best Sum is ours and the (R) variants are closest to Retrain (§4.2-4.3).",
     [
-      compare(m, "ugradsl+ (complete)", "ft", "UA", "UGradSL+ forgets more than FT (UA)", "Table 3 CIFAR-100: 81.11 vs 1.00"),
-      compare(m, "ugradsl (complete)", "ga", "TA", "UGradSL keeps more TA than GA", "Table 3 CIFAR-100: 80.06 vs 64.07"),
-      noDrop(m, "ugradsl+ (complete)", "retrain", "TA", 15, "UGradSL+ TA drop vs Retrain ≤ 15", "Table 3 CIFAR-100: 78.02 vs 81.23"),
-      bestOf(
-        m,
-        ["ugradsl (complete)", "ugradsl+ (complete)"],
-        ["ft", "ga"],
-        SUM,
-        "the best of UGradSL/UGradSL+ has a higher Sum than FT and GA",
-        "Table 3 CIFAR-100: 348.22 vs 322.39",
-      ),
       bestOf(
         m,
         ["ugradsl (R)", "ugradsl+ (R)"],
-        ["ft", "ga"],
+        ["ft (R)", "ga (R)"],
         AVG_GAP,
         "the (R) variants are closer to Retrain than FT and GA (Avg. Gap)",
         "Table 3 CIFAR-100: 2.40 vs 10.21",
         true,
       ),
+      compare(m, "ugradsl+ (C)", "ft (C)", "UA", "UGradSL+ forgets more than FT (UA)", "Table 3 CIFAR-100: 81.11 vs 1.00"),
+      compare(m, "ugradsl (C)", "ga (C)", "TA", "UGradSL keeps more TA than GA", "Table 3 CIFAR-100: 80.06 vs 64.07"),
+      noDrop(m, "ugradsl+ (C)", "retrain", "TA", 15, "UGradSL+ TA drop vs Retrain ≤ 15", "Table 3 CIFAR-100: 78.02 vs 81.23"),
+      bestOf(
+        m,
+        ["ugradsl (C)", "ugradsl+ (C)"],
+        ["ft (C)", "ga (C)"],
+        SUM,
+        "the best of UGradSL/UGradSL+ has a higher Sum than FT and GA",
+        "Table 3 CIFAR-100: 348.22 vs 322.39",
+      ),
     ],
-    blockNotes(table, recs),
+    blockNotes(recs),
   );
 }
 
 /** Notebook 07, Table 4 analogue: forgetting every sample of a few identities. */
 export function identityVerdict(records: RunRecord[]): Verdict {
-  const { table, recs } = tableFor(records, "identity");
-  const m = meansOf(table);
+  const { m, recs } = samplesFor(records, "identity");
   return makeVerdict(
     "identity forgetting (Table 4 analogue)",
     "Forgetting every sample of 1% of the identities, UGradSL/UGradSL+ forget more than GA/FT without losing much TA (≤ 5 points vs Retrain), and the (R) variants are closest to Retrain (§4.2, Table 4 on CelebA).",
     [
-      compare(m, "ugradsl+ (complete)", "ft", "UA", "UGradSL+ forgets more than FT (UA)", "Table 4 CelebA: 15.63 vs 5.36"),
-      compare(m, "ugradsl (complete)", "ga", "UA", "UGradSL forgets more than GA (UA)", "Table 4 CelebA: 11.33 vs 6.00"),
-      noDrop(m, "ugradsl+ (complete)", "retrain", "TA", 5, "UGradSL+ TA within 5 points of Retrain's", "Table 4 CelebA: 88.29 vs 91.78"),
       bestOf(
         m,
         ["ugradsl (R)", "ugradsl+ (R)"],
-        ["ft", "ga"],
+        ["ft (R)", "ga (R)"],
         AVG_GAP,
         "the (R) variants are closer to Retrain than FT and GA (Avg. Gap)",
         "Table 4 CelebA: 1.11 vs 1.75",
         true,
       ),
+      compare(m, "ugradsl+ (C)", "ft (C)", "UA", "UGradSL+ forgets more than FT (UA)", "Table 4 CelebA: 15.63 vs 5.36"),
+      compare(m, "ugradsl (C)", "ga (C)", "UA", "UGradSL forgets more than GA (UA)", "Table 4 CelebA: 11.33 vs 6.00"),
+      noDrop(m, "ugradsl+ (C)", "retrain", "TA", 5, "UGradSL+ TA within 5 points of Retrain's", "Table 4 CelebA: 88.29 vs 91.78"),
     ],
-    blockNotes(table, recs),
+    blockNotes(recs),
   );
 }
 
@@ -335,35 +394,33 @@ export function identityVerdict(records: RunRecord[]): Verdict {
  * class-wise and near 50% in random forgetting; unlearning leaves no Streisand trace beyond Retrain's.
  */
 export function miaVerdict(records: RunRecord[]): Verdict {
-  const cw = meansOf(tableFor(records, "classwise").table);
-  const rd = meansOf(tableFor(records, "random").table);
-  const methods = (m: Means) => [...m.keys()];
-  const range = (m: Means, lo: number, hi: number, claim: string, paper: string): Check => {
-    const vals = methods(m).map((me) => [me, get(m, me, "AdditionalMIA")] as const).filter(([, v]) => v !== undefined) as [
-      string,
-      number,
-    ][];
-    const rule = `every method's mean Additional MIA in [${lo}, ${hi}]`;
-    if (vals.length === 0) return { claim, paper, rule, observed: "not measured (no AdditionalMIA)", level: "not measured" };
-    return {
-      claim,
-      paper,
-      rule,
-      observed: vals.map(([me, v]) => `${me} ${f1(v)}`).join(", "),
-      level: passLevel(vals.every(([, v]) => v >= lo && v <= hi)),
-    };
+  const cw = samplesFor(records, "classwise").m;
+  const rd = samplesFor(records, "random").m;
+  // Every method's Additional MIA lies in [lo, hi]: holds when every 95% interval is inside, does not hold
+  // when some interval is entirely outside, inconclusive otherwise.
+  const range = (m: Samples, lo: number, hi: number, claim: string, paper: string): Check => {
+    const rule = `every method's 95% interval of Additional MIA inside [${lo}, ${hi}]`;
+    const parts = labelsOf(m).map((l) => ({
+      l,
+      i: meanInterval([...series(m, l, "AdditionalMIA").values()]),
+    })).filter((p) => p.i.n > 0);
+    if (parts.length === 0) return { claim, paper, rule, observed: "not measured (no AdditionalMIA)", level: "not measured" };
+    const inside = (i: Interval) => Number.isFinite(i.halfWidth) && i.lo >= lo && i.hi <= hi;
+    const outside = (i: Interval) => Number.isFinite(i.halfWidth) ? i.hi < lo || i.lo > hi : false;
+    const level: Level = parts.every((p) => inside(p.i)) ? "holds" : parts.some((p) => outside(p.i)) ? "does not hold" : "inconclusive";
+    return { claim, paper, rule, observed: parts.map((p) => `${p.l} ${formatInterval(p.i)}`).join(", "), level };
   };
-  const streisand = (m: Means, method: string, paradigm: string, tol: number): Check => {
+  // The method's predicted-class distance D_f vs D_te is at most Retrain's plus `tol` points.
+  const streisand = (m: Samples, method: string, paradigm: string, tol: number): Check => {
     const claim = `${paradigm}: ${method}'s D_f-vs-D_te predicted-class distance is within ${tol} points of Retrain's`;
     const paper = "Fig. 4 (random, CIFAR-10): UGradSL's confusion on D_f looks like D_te's";
+    const rule = `95% interval of the paired difference Retrain − ${method} in Streisand_TV_pred above −${tol}`;
     const miss = missing(m, [method, "retrain"], ["Streisand_TV_pred"]);
-    const rule = `mean TV of ${method} ≤ Retrain's + ${tol}`;
     if (miss) return { claim, paper, rule, observed: miss, level: "not measured" };
-    const [v, r] = [get(m, method, "Streisand_TV_pred")!, get(m, "retrain", "Streisand_TV_pred")!];
-    return { claim, paper, rule, observed: `TV ${f1(v)} vs Retrain ${f1(r)}`, level: passLevel(v <= r + tol) };
+    const d = pairedDifference(series(m, "retrain", "Streisand_TV_pred"), series(m, method, "Streisand_TV_pred"));
+    return { claim, paper, rule, observed: describeDifference(`retrain − ${method}`, d), level: above(d, -tol) };
   };
   const recs = records.filter((r) => r.paradigm === "classwise" || r.paradigm === "random");
-  const seeds = new Set(recs.map((r) => r.seed)).size;
   return makeVerdict(
     "MIA and the Streisand effect (Table 5, Figs. 4, 7)",
     "An attacker told seen from unseen is right ≈100% of the time after class-wise forgetting and ≈50% after random forgetting (Table 5), and UGradSL leaves D_f looking like unseen data rather than revealing it (Fig. 4).",
@@ -373,7 +430,7 @@ export function miaVerdict(records: RunRecord[]): Verdict {
       streisand(rd, "ugradsl", "random", 10),
       streisand(rd, "ugradsl+", "random", 10),
     ],
-    [`${seeds} seed(s); ${recs[0]?.dataset ?? "?"} / ${recs[0]?.model?.arch ?? "?"}`],
+    blockNotes(recs),
   );
 }
 
@@ -383,7 +440,7 @@ export function architecturesVerdict(records: RunRecord[]): Verdict {
   const checks: Check[] = [];
   for (const arch of archs) {
     for (const paradigm of [...new Set(records.filter((r) => r.model.arch === arch).map((r) => r.paradigm))]) {
-      const m = meansOf(tableFor(records, paradigm, arch).table);
+      const { m } = samplesFor(records, paradigm, arch);
       const tag = `${arch}, ${paradigm}`;
       checks.push(
         bestOf(

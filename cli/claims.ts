@@ -1,0 +1,54 @@
+/**
+ * `deno task claims [--quick] [--sensitivity NAME=DIR …]`: the scoreboard of the paper's claims
+ * (lib/report/claims.ts) → results/claims.md and results/claims.json, and the verdict column of
+ * notebooks/README.md, all from the committed records. `--sensitivity` names results folders holding the
+ * same runs started from selections of shifted searches (default: results/sensitivity/* when present).
+ */
+import { ROOT } from "../lib/env.ts";
+import { KitError } from "../lib/errors.ts";
+import { readRecords } from "../lib/record.ts";
+import type { SensitivityRuns } from "../lib/report/claims.ts";
+import { chapterVerdicts, claimsMarkdown, indexTable, withIndexTable } from "../lib/report/claims.ts";
+import { recordFolders } from "../lib/experiment/config.ts";
+import { parseFlags, runCommand } from "./flags.ts";
+
+const FLAGS = {
+  quick: { type: "boolean" as const, doc: "read the quick-mode records (tmp/); writes to tmp/claims.md" },
+  sensitivity: { type: "string" as const, multiple: true, doc: "NAME=DIR: runs from a shifted search's selection" },
+  help: { type: "boolean" as const, short: "h", doc: "this help" },
+};
+
+export async function claimsMain(args: string[]): Promise<number> {
+  const { values } = parseFlags(args, FLAGS);
+  if (values.help) {
+    console.log(
+      "deno task claims [--quick] [--sensitivity NAME=DIR …]\n\nWrites results/claims.md, results/claims.json and the verdicts of notebooks/README.md.",
+    );
+    return 0;
+  }
+  const mode = values.quick ? "quick" : "full";
+  const given = (values.sensitivity as string[] | undefined) ?? [];
+  const pairs: [string, string][] = given.length
+    ? given.map((g) => {
+      const eq = g.indexOf("=");
+      if (eq <= 0) throw new KitError(`"${g}" is not NAME=DIR`, "--sensitivity");
+      return [g.slice(0, eq), g.slice(eq + 1)];
+    })
+    : recordFolders([`${ROOT}results/sensitivity`]).map((dir) => [dir.split("/").pop()!, dir]);
+  const sensitivity: SensitivityRuns = {};
+  for (const [name, dir] of pairs) sensitivity[name] = await readRecords([dir]);
+  const chapters = await chapterVerdicts(mode, sensitivity);
+  const out = mode === "quick" ? `${ROOT}tmp` : `${ROOT}results`;
+  await Deno.mkdir(out, { recursive: true });
+  await Deno.writeTextFile(`${out}/claims.md`, claimsMarkdown(chapters));
+  await Deno.writeTextFile(`${out}/claims.json`, JSON.stringify(chapters, null, 1) + "\n");
+  if (mode === "full") {
+    const readme = `${ROOT}notebooks/README.md`;
+    await Deno.writeTextFile(readme, withIndexTable(await Deno.readTextFile(readme), indexTable(chapters)));
+  }
+  for (const c of chapters) console.log(`${c.id} ${c.title}: ${c.verdict?.level ?? "not run"}`);
+  console.log(`wrote ${out}/claims.md, claims.json${mode === "full" ? " and the verdicts of notebooks/README.md" : ""}`);
+  return 0;
+}
+
+if (import.meta.main) await runCommand("claims", claimsMain);
