@@ -43,7 +43,7 @@ import { silentProgress } from "../progress.ts";
 import { canonicalJson, sha256Hex } from "../record.ts";
 import { deriveSeed, Rng } from "../rng.ts";
 import type { SgdOptions } from "../train.ts";
-import { batchOf, fit, logitsOf } from "../train.ts";
+import { batchOf, fit } from "../train.ts";
 import type { MethodSpec, UnlearnContext } from "../unlearn/types.ts";
 import type { PreparedTask, TaskSettings } from "./task.ts";
 import { cachedNet, numericsFingerprint, originalModel, prepareTask } from "./task.ts";
@@ -226,7 +226,9 @@ export function ensembleView(
       const f = out.features.get(name);
       if (!f) {
         throw new Error(
-          `ensemble ${method}: member ${m} has no ${name}${set === "reference" && layer ? " (the reference keeps the penultimate only)" : ""}`,
+          `ensemble ${method}: member ${m} has no ${name}${
+            set === "reference" && layer ? " (the reference keeps the penultimate only)" : ""
+          }`,
         );
       }
       return f;
@@ -269,7 +271,7 @@ export function originalSeed(seed: number, k: number): number {
  */
 export class TaskEnsembles {
   readonly rows: EnsembleRows;
-  #originals = new Map<number, Promise<{ net: Net; valAcc: number; key: string }>>();
+  #originals = new Map<number, Promise<{ net: Net; valAcc: number; key: string; seconds: number }>>();
   #retrain?: Promise<EnsembleView>;
   #splitHash?: Promise<string>;
 
@@ -282,20 +284,27 @@ export class TaskEnsembles {
   }
 
   /** Original member k: the task's own for k = 0, else trained (or loaded) from its training seed. */
-  original(k: number): Promise<{ net: Net; valAcc: number; key: string }> {
+  original(k: number): Promise<{ net: Net; valAcc: number; key: string; seconds: number }> {
     let hit = this.#originals.get(k);
     if (!hit) {
       const { prepared, training, cacheDir, dataChecksum } = this.settings;
-      hit = k === 0 ? Promise.resolve({ net: prepared.original, valAcc: prepared.info.valAcc, key: prepared.info.key }) : originalModel(
-        prepared.task,
-        prepared.original.config,
-        training,
-        cacheDir,
-        silentProgress,
-        dataChecksum,
-        originalSeed(prepared.task.options.seed, k),
-      )
-        .then(({ net, info }) => ({ net, valAcc: info.valAcc, key: info.key }));
+      hit = k === 0
+        ? Promise.resolve({
+          net: prepared.original,
+          valAcc: prepared.info.valAcc,
+          key: prepared.info.key,
+          seconds: prepared.info.trainSeconds,
+        })
+        : originalModel(
+          prepared.task,
+          prepared.original.config,
+          training,
+          cacheDir,
+          silentProgress,
+          dataChecksum,
+          originalSeed(prepared.task.options.seed, k),
+        )
+          .then(({ net, info }) => ({ net, valAcc: info.valAcc, key: info.key, seconds: info.trainSeconds }));
       this.#originals.set(k, hit);
     }
     return hit;
@@ -406,8 +415,13 @@ export class TaskEnsembles {
   async forRun(spec: MethodSpec, options: Record<string, unknown>): Promise<EnsembleSet> {
     try {
       const retrain = await this.retrain();
-      if (spec.family === "reference") return { ok: true, retrain, unlearned: retrain, reference: true };
-      return { ok: true, retrain, unlearned: await this.ensemble(spec, options, this.settings.sizes.unlearned), reference: false };
+      if (spec.family === "reference") return { ok: true, retrain, unlearned: retrain, reference: true, originalSeconds: [] };
+      const unlearned = await this.ensemble(spec, options, this.settings.sizes.unlearned);
+      // The extra originals (member 0 is the task's own, trained for the run anyway).
+      const originalSeconds = await Promise.all(
+        Array.from({ length: unlearned.size - 1 }, (_, k) => this.original(k + 1).then((o) => o.seconds)),
+      );
+      return { ok: true, retrain, unlearned, reference: false, originalSeconds };
     } catch (e) {
       if (!(e instanceof DivergedError || e instanceof KitError)) throw e;
       // A failed Retrain ensemble would fail every run again: forget it so the next run says so too.
@@ -432,7 +446,7 @@ export class TaskEnsembles {
 // Worst-case forget sets
 
 /**
- * A random-paradigm task whose D_f is the `forgetFraction`·|D_tr| most memorised examples of D_tr
+ * A random-paradigm task whose D_f is the most memorised examples of D_tr, as many as the random draw takes
  * (split option forgetRanking "memorization"; docs/verification.md § Memorisation and worst-case forget
  * sets). mem(x) = p_y(x) under the original minus its mean over the `subsets` half-D_tr models whose half
  * left x out (`memorizationFromOriginal`). The original is the random paradigm's (same D_tr, same cache
@@ -507,7 +521,8 @@ export async function prepareWorstCaseTask(
     bar.done();
   }
   const scores = memorizationFromOriginal(originalPy, subsetPy, leftOut);
-  const size = Math.round(train.length * task.options.forgetFraction);
+  // As many as the random draw takes (per class, `forgetFraction` of each), so the two compare.
+  const size = task.forgetIdx.length;
   const forgetIdx = worstCaseForgetSet(scores, train, size);
   const chosen = new Set(forgetIdx);
   const picked = Array.from(train.keys()).filter((j) => chosen.has(train[j])).map((j) => scores[j]);

@@ -78,6 +78,8 @@ export type EnsembleSet =
     unlearned: EnsembleView;
     /** The run is the reference: metrics compare Retrain's two halves (the calibration values). */
     reference: boolean;
+    /** Training seconds of the extra originals members 1 … N − 1 start from (member 0: the task's own); empty for Retrain. */
+    originalSeconds: readonly number[];
   }
   | { ok: false; why: string };
 

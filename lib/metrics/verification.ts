@@ -107,6 +107,7 @@ function recordEnsembles(ctx: MetricContext, set: Extract<EnsembleSet, { ok: tru
     retainSample: set.retrain.rows("retain").length,
     forgetFeatureRows: set.retrain.featureRows("forget").length,
     probeReferenceRows: set.retrain.featureRows("reference").length,
+    originalSeconds: set.originalSeconds.slice(0, n - 1).reduce((a, b) => a + b, 0),
     retrainSeconds: sum(set.retrain),
     unlearnedSeconds: set.reference ? 0 : sum(set.unlearned),
     retrainCached: set.retrain.cached.slice(0, n).filter(Boolean).length,

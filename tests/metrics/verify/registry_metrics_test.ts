@@ -81,7 +81,7 @@ Deno.test("Retrain scored against an identical Retrain through the registry give
   const retrain = view("retrain", retrainMembers);
   const copy = view("ft", retrainMembers); // the same models under another name: perfect unlearning
   const details: Record<string, unknown> = {};
-  const ensembles: EnsembleSet = { ok: true, retrain, unlearned: copy, reference: false };
+  const ensembles: EnsembleSet = { ok: true, retrain, unlearned: copy, reference: false, originalSeconds: [] };
   const m = await evaluate(null as never, task, names, 0, { details, ensembles });
   assert.equal(m.Eps_Score, 1, "every ε = 0 earns the full point");
   assert.equal(m.Eps_Median, 0);
@@ -111,9 +111,11 @@ Deno.test("Retrain's own row compares its two halves (the calibration values eve
   const retrain = view("retrain", Array.from({ length: N }, () => member(rng, () => 3 + rng.normal())));
   const ft = view("ft", Array.from({ length: N }, () => member(rng, () => 3 + rng.normal())));
   const asRetrain = await evaluate(null as never, task, names, 0, {
-    ensembles: { ok: true, retrain, unlearned: retrain, reference: true },
+    ensembles: { ok: true, retrain, unlearned: retrain, reference: true, originalSeconds: [] },
   });
-  const asFt = await evaluate(null as never, task, names, 0, { ensembles: { ok: true, retrain, unlearned: ft, reference: false } });
+  const asFt = await evaluate(null as never, task, names, 0, {
+    ensembles: { ok: true, retrain, unlearned: ft, reference: false, originalSeconds: [] },
+  });
   assert.equal(asRetrain.Eps_Score, asRetrain.Eps_RetrainFloor);
   assert.equal(asFt.Eps_RetrainFloor, asRetrain.Eps_RetrainFloor, "the floor is the same on every row of a task");
   assert.equal(asFt.KS_p_Retrain, asRetrain.KS_p_Retrain);
@@ -128,7 +130,7 @@ Deno.test("ensembles whose D_f confidences never overlap give the other extreme"
   const details: Record<string, unknown> = {};
   const m = await evaluate(null as never, task, names, 0, {
     details,
-    ensembles: { ok: true, retrain, unlearned: leaky, reference: false },
+    ensembles: { ok: true, retrain, unlearned: leaky, reference: false, originalSeconds: [] },
   });
   assert.equal(m.Eps_Score, 0, "every example separates: no points");
   assert.equal(m.ULiRA_AUC, 100);
