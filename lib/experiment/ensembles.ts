@@ -16,7 +16,7 @@
  * What each member keeps (`outputs.bin`, laid out by `outputs.json`, float32): logits (not probabilities:
  * φ = log p_y/(1 − p_y) overflows from float32 probabilities) on all of D_f, on a seeded sample of
  * `RETAIN_SAMPLE` rows of D_r, on D_te and on the validation split; penultimate features on a sample of at
- * most `FEATURE_ROWS` rows of D_f and on the probes' reference rows (a seeded sample of `FEATURE_ROWS` rows
+ * most `FEATURE_ROWS` rows of D_f and on the probes' reference rows (a seeded sample of `PROBE_REFERENCE_ROWS` rows
  * of the whole test split, every class: for class-wise forgetting D_r and D_te lack the forgotten class,
  * so a probe fitted there could never name it); per-layer features (up to `MAX_CKA_LAYERS` dense and
  * convolution layers, the penultimate and the logits; spatial axes averaged) on the D_f sample.
@@ -52,8 +52,10 @@ import { cachedNet, numericsFingerprint, originalModel, prepareTask } from "./ta
 export const DEFAULT_ENSEMBLE_SIZE = 16;
 /** D_r rows whose logits and penultimate features each member keeps (seeded sample; all of D_r when smaller). */
 export const RETAIN_SAMPLE = 2000;
-/** D_f rows, and test-split rows (the probes' reference), whose features each member keeps (seeded samples). */
+/** D_f rows whose features each member keeps (seeded sample; all of D_f when smaller). */
 export const FEATURE_ROWS = 2000;
+/** Test-split rows (every class) whose penultimate features each member keeps: the probes' reference. */
+export const PROBE_REFERENCE_ROWS = 1000;
 /** Layers whose features each member keeps on the D_f sample, for CKA. */
 export const MAX_CKA_LAYERS = 6;
 /** Half-D_tr models behind a worst-case forget set's memorisation scores. */
@@ -84,7 +86,7 @@ export function ensembleRows(task: ForgetTask): EnsembleRows {
     logits: { forget: task.forgetIdx, retain, test: task.testIdx, val: task.valIdx },
     features: {
       forget: sortedSample(task.forgetIdx, FEATURE_ROWS, deriveSeed(seed, "ensemble/forget-sample")),
-      reference: sortedSample(Int32Array.from(task.test.y.keys()), FEATURE_ROWS, deriveSeed(seed, "ensemble/reference-sample")),
+      reference: sortedSample(Int32Array.from(task.test.y.keys()), PROBE_REFERENCE_ROWS, deriveSeed(seed, "ensemble/reference-sample")),
     },
   };
 }
