@@ -193,6 +193,7 @@ export function parseExperimentFlags(v: FlagValues): { input: ExperimentInput; p
   for (const raw of (v["model-opt"] as string[] | undefined) ?? []) {
     attempt(() => {
       const [key, value] = keyValue(raw, "model-opt");
+      if (!(model in ARCHS)) return; // an unknown --model is reported by experimentConfig
       const def = archSpec(model).defaults[key];
       if (def === undefined) {
         throw new KitError(
@@ -281,14 +282,15 @@ export function experimentInput(v: FlagValues): ExperimentInput {
 /** Flags → checked config, with every problem (malformed values and invalid settings) listed at once. */
 export function configFromFlags(v: FlagValues, extra: Partial<ExperimentInput> = {}): ExperimentConfig {
   const { input, problems } = parseExperimentFlags(v);
+  let cfg: ExperimentConfig;
   try {
-    const cfg = experimentConfig({ ...input, ...extra });
-    if (problems.length) throw new KitErrors(problems);
-    return cfg;
+    cfg = experimentConfig({ ...input, ...extra });
   } catch (e) {
     if (!(e instanceof KitError) || problems.length === 0) throw e;
     throw new KitErrors([...problems, ...(e instanceof KitErrors ? e.problems : [e])]);
   }
+  if (problems.length) throw new KitErrors(problems);
+  return cfg;
 }
 
 /**

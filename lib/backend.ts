@@ -18,6 +18,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { registerWasmTrainingKernels } from "./backend/wasm_kernels.ts";
+import { registerWebgpuKernels } from "./backend/webgpu_kernels.ts";
 
 export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu";
 
@@ -177,7 +178,7 @@ async function activate(name: string, gpuAdapter?: string): Promise<Attempt> {
  * do. Both register the "tensorflow" backend on the kit's single tfjs (package.json overrides).
  */
 async function startTensorflow(forced: boolean): Promise<Attempt> {
-  const gpu = await cudaGpu();
+  const gpu = await probes.cudaGpu();
   if (gpu === undefined && !forced) return { ok: false, why: "no CUDA GPU" };
   const packages = forced ? ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] : [
     "@tensorflow/tfjs-node-gpu",
@@ -186,7 +187,7 @@ async function startTensorflow(forced: boolean): Promise<Attempt> {
   for (const pkg of packages) {
     try {
       // A non-literal specifier, so that `deno check` does not require the optional package.
-      await import(pkg);
+      await probes.importPackage(pkg);
       return activate("tensorflow", pkg.endsWith("-gpu") ? gpu : undefined);
     } catch (err) {
       failures.push(`${pkg} not importable (${firstLine(err)})`);
@@ -233,7 +234,10 @@ async function startWebgpu(forced: boolean): Promise<Attempt> {
   } catch (err) {
     return { ok: false, why: `@tensorflow/tfjs-backend-webgpu: ${firstLine(err)}` };
   }
-  return activate("webgpu", fallback ? `${label} (fallback)` : label);
+  const attempt = await activate("webgpu", fallback ? `${label} (fallback)` : label);
+  // Stock dataSync() throws under Deno, and AddN of 8+ tensors fails: see ./backend/webgpu_kernels.ts.
+  if (attempt.ok) registerWebgpuKernels();
+  return attempt;
 }
 
 function message(err: unknown): string {
@@ -242,4 +246,27 @@ function message(err: unknown): string {
 
 function firstLine(err: unknown): string {
   return message(err).split("\n")[0];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Test seam (tests/backend/tfjs_node_gpu_test.ts): how "tensorflow" finds a CUDA GPU and its package.
+
+export interface BackendProbes {
+  /** The first CUDA GPU's name, or undefined. */
+  cudaGpu(): Promise<string | undefined>;
+  /** Imports an optional package (it registers its backend with tfjs), or throws. */
+  importPackage(name: string): Promise<unknown>;
+}
+
+const realProbes: BackendProbes = { cudaGpu, importPackage: (name) => import(name) };
+let probes: BackendProbes = realProbes;
+
+/**
+ * Tests only: replaces the probes (none given: the real ones) and forgets the chosen backend, so the
+ * next initBackend decides again. tfjs itself may switch backends; the kit's code never does this.
+ */
+export function setBackendProbesForTest(replacement?: Partial<BackendProbes>): void {
+  probes = { ...realProbes, ...replacement };
+  chosen = undefined;
+  info = undefined;
 }

@@ -15,8 +15,8 @@
  * | UNLEARN_SELECTION | the search's selection file (searched defaults) | results/search/selection.json |
  * | UNLEARN_NOTEBOOK_PARAMS | JSON file of notebook parameter overrides | notebooks/params.json if present |
  * | UNLEARN_CHROMIUM | Chromium binary for figure export | chromium on PATH |
- * | UNLEARN_PLOTLY_JS | plotly.js bundle | node_modules/plotly.js-dist/plotly.min.js |
- * | UNLEARN_FIGURE_IMAGES | static images in notebooks: chromium, svg, none | chromium where found |
+ * | UNLEARN_PLOTLY_JS | plotly.js bundle | node_modules/plotly.js-dist/plotly.js |
+ * | UNLEARN_FIGURE_IMAGES | static images in notebooks: chromium, png, svg, none | chromium where found |
  * | FASHION_MNIST_DIR, CIFAR10_DIR, … | where a data set's standard files are | see docs/datasets.md |
  */
 import { KitError } from "./errors.ts";
@@ -120,27 +120,33 @@ export function notebookParamsFile(): { path: string; required: boolean } {
   return given ? { path: given, required: true } : { path: `${ROOT}notebooks/params.json`, required: false };
 }
 
-/** UNLEARN_CHROMIUM, else the first of chromium / chromium-browser / google-chrome on PATH; null if none. */
+function isExecutable(p: string): boolean {
+  try {
+    const s = Deno.statSync(p);
+    return s.isFile && ((s.mode ?? 0o111) & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/** UNLEARN_CHROMIUM (when executable), else the first of chromium / chromium-browser / google-chrome on PATH; null if none. */
 export function chromiumPath(): string | null {
   const given = envValue("UNLEARN_CHROMIUM");
-  if (given) return given;
+  if (given) return isExecutable(given) ? given : null;
   const path = (envValue("PATH") ?? "/usr/bin:/bin").split(":");
   for (const name of ["chromium", "chromium-browser", "google-chrome"]) {
-    for (const dir of path) {
-      try {
-        if (Deno.statSync(`${dir}/${name}`).isFile) return `${dir}/${name}`;
-      } catch { /* not here */ }
-    }
+    for (const dir of path) if (isExecutable(`${dir}/${name}`)) return `${dir}/${name}`;
   }
   return null;
 }
 
 /** The local plotly.js bundle. */
 export function plotlyJsPath(): string {
-  return envPath("UNLEARN_PLOTLY_JS", "node_modules/plotly.js-dist/plotly.min.js");
+  return envPath("UNLEARN_PLOTLY_JS", "node_modules/plotly.js-dist/plotly.js");
 }
 
-export const FIGURE_IMAGE_MODES = ["chromium", "svg", "none"] as const;
+/** chromium: SVG by plotly.js in headless Chromium; png: a PNG the same way; svg: the kit's own SVG; none. */
+export const FIGURE_IMAGE_MODES = ["chromium", "png", "svg", "none"] as const;
 export type FigureImageMode = typeof FIGURE_IMAGE_MODES[number];
 
 /** Static images in notebooks: UNLEARN_FIGURE_IMAGES, else chromium where found, else the pure-TS SVG. */

@@ -2,8 +2,11 @@
 # Installs what the kit needs on a Debian machine with Node.js and npm:
 #   always        npm packages from package.json (pinned Deno 2.9.6, TensorFlow.js 4.22, …)
 #   --data        Debian's dataset-fashion-mnist (the main job's data)
-#   --notebooks   Jupyter from Debian and the Deno kernel (to execute notebooks headless)
+#   --notebooks   Jupyter from Debian (nbconvert, the classic Notebook) and this checkout's Deno kernel
+#                 (.jupyter/kernels/deno; used through JUPYTER_PATH=<checkout>/.jupyter)
 #   --figures     Debian's Chromium, to render Plotly figures headless (deno task figures, notebook images)
+#   --webgpu      Mesa's software Vulkan driver and the Vulkan loader (tests/backend/webgpu_test.ts; optional)
+#   --slurm       Slurm and munge (tests/cluster/slurm_test.ts; optional)
 # Idempotent: it only installs what is missing. Where it cannot (not root, not Debian), it stops and
 # says exactly what to install.
 set -euo pipefail
@@ -11,12 +14,16 @@ cd "$(dirname "$0")/.."
 want_data=0
 want_nb=0
 want_fig=0
+want_webgpu=0
+want_slurm=0
 for a in "$@"; do
   case "$a" in
     --data) want_data=1 ;;
     --notebooks) want_nb=1 ;;
     --figures) want_fig=1 ;;
-    *) echo "setup.sh: unknown flag $a (valid: --data, --notebooks, --figures)" >&2; exit 2 ;;
+    --webgpu) want_webgpu=1 ;;
+    --slurm) want_slurm=1 ;;
+    *) echo "setup.sh: unknown flag $a (valid: --data, --notebooks, --figures, --webgpu, --slurm)" >&2; exit 2 ;;
   esac
 done
 
@@ -25,7 +32,12 @@ say() { echo "[setup] $*" >&2; }
 if ! command -v npm >/dev/null; then
   say "npm is missing: install Node.js 20+ and npm (Debian: apt-get install nodejs npm)"; exit 1
 fi
-if [ ! -x node_modules/.bin/deno ] || [ package.json -nt node_modules/.package-lock.json ]; then
+if [ -L node_modules ] && [ -x node_modules/.bin/deno ]; then
+  # A node_modules shared with another checkout (a git worktree's link): `npm ci` here would empty the
+  # folder it points to, under every checkout using it. Install in that checkout instead.
+  [ package.json -nt node_modules/.package-lock.json ] &&
+    say "node_modules is a link to $(readlink node_modules): not running npm here (run it in the checkout that owns it)"
+elif [ ! -x node_modules/.bin/deno ] || [ package.json -nt node_modules/.package-lock.json ]; then
   say "npm install (Deno, TensorFlow.js, …)"
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error >&2; else npm install --no-audit --no-fund --loglevel=error >&2; fi
 fi
@@ -49,27 +61,67 @@ apt_install() {
   fi
 }
 
+optional_apt_install() {
+  # Like apt_install, for what only some tests need: where it cannot install, it says what to install
+  # and carries on (those tests are then skipped with the reason in their name).
+  local why="$1"; shift
+  local missing=()
+  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if ! command -v apt-get >/dev/null || [ "$(id -u)" -ne 0 ]; then
+    say "$why needs: sudo apt-get install -y --no-install-recommends ${missing[*]}   (optional: those tests are skipped without it)"
+    return 0
+  fi
+  say "apt-get install ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 || {
+    apt-get update -qq >/dev/null 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
+      say "could not install ${missing[*]}; $why is skipped"
+  }
+}
+
 if [ "$want_data" = 1 ] && [ -z "${FASHION_MNIST_DIR:-}" ]; then
   apt_install "Fashion-MNIST" dataset-fashion-mnist
 fi
 if [ "$want_nb" = 1 ]; then
-  apt_install "Executing notebooks" jupyter-client python3-nbclient python3-nbconvert python3-ipykernel jupyter-nbconvert
-  spec_dir="${JUPYTER_DATA_DIR:-$HOME/.local/share/jupyter}/kernels/deno"
-  deno_bin="$(pwd)/node_modules/.bin/deno"
-  if ! grep -qs "$deno_bin" "$spec_dir/kernel.json" 2>/dev/null; then
-    say "registering the Deno Jupyter kernel"
-    node_modules/.bin/deno jupyter --install --force >/dev/null 2>&1 || node_modules/.bin/deno jupyter --install >&2
-    # Saved outputs without ANSI colour codes; the kernel's Deno is the pinned one.
-    /usr/bin/python3 - "$spec_dir/kernel.json" "$deno_bin" <<'PY'
+  apt_install "Notebooks (executing, exporting, the classic Notebook)" jupyter-client python3-nbclient python3-nbconvert \
+    python3-nbformat python3-ipykernel jupyter-nbconvert jupyter-notebook
+  # The Deno kernel of this checkout, in <checkout>/.jupyter/kernels/deno (ignored by git), found through
+  # JUPYTER_PATH, which scripts/test.sh and scripts/notebook.sh set. `deno jupyter --install` would write
+  # one per-user kernelspec that points at whichever checkout ran it last; this one points at this
+  # checkout's pinned Deno and leaves the per-user one alone. Kernel name "deno", as in the notebooks.
+  spec_dir="$(pwd)/.jupyter/kernels/deno"
+  spec="$(/usr/bin/python3 - "$(pwd)" <<'PY'
 import json, sys
-path, deno = sys.argv[1], sys.argv[2]
-spec = json.load(open(path))
-spec["argv"][0] = deno
-spec.setdefault("env", {})["NO_COLOR"] = "1"
-json.dump(spec, open(path, "w"), indent=2)
+root = sys.argv[1]
+print(json.dumps({
+    "argv": [root + "/node_modules/.bin/deno", "jupyter", "--kernel", "--conn", "{connection_file}"],
+    "display_name": "Deno (unlearn-kit " + root + ")",
+    "language": "typescript",
+    # Saved outputs without ANSI colour codes.
+    "env": {"NO_COLOR": "1"},
+}, indent=2))
 PY
+)"
+  if [ "$(cat "$spec_dir/kernel.json" 2>/dev/null)" != "$spec" ]; then
+    say "registering the Deno kernel for this checkout (.jupyter/kernels/deno)"
+    mkdir -p "$spec_dir"
+    # Deno's kernel logos: let `deno jupyter --install` write its kernelspec into a throw-away home.
+    tmp_home="$(mktemp -d)"
+    if HOME="$tmp_home" XDG_DATA_HOME="$tmp_home" node_modules/.bin/deno jupyter --install --force >/dev/null 2>&1; then
+      cp "$tmp_home"/jupyter/kernels/deno/logo-* "$spec_dir"/ 2>/dev/null || true
+    fi
+    rm -rf "$tmp_home"
+    printf '%s\n' "$spec" >"$spec_dir/kernel.json"
   fi
 fi
 if [ "$want_fig" = 1 ] && [ -z "${UNLEARN_CHROMIUM:-}" ]; then
   apt_install "Rendering figures (headless Chromium)" chromium
+fi
+if [ "$want_webgpu" = 1 ]; then
+  # llvmpipe through Vulkan: the same WGSL shaders a GPU runs, on the CPU (docs/gpu.md).
+  optional_apt_install "The WebGPU tests (software adapter)" mesa-vulkan-drivers libvulkan1
+fi
+if [ "$want_slurm" = 1 ]; then
+  optional_apt_install "The Slurm test (a one-node cluster on this machine)" slurm-wlm munge
 fi

@@ -10,6 +10,7 @@ import { loadNewsgroups, NEWSGROUPS_INSTALL } from "./newsgroups.ts";
 import { loadSvhn, SVHN_INSTALL } from "./svhn.ts";
 import { makeSynthetic } from "./synthetic.ts";
 import type { DataBundle } from "./types.ts";
+import { KitError } from "../errors.ts";
 
 export interface DatasetSpec {
   name: string;
@@ -103,7 +104,7 @@ export const DATASETS: Record<string, DatasetSpec> = {
 export function datasetSpec(name: string): DatasetSpec {
   const spec = DATASETS[name];
   if (!spec) {
-    throw new Error(`unknown dataset "${name}": valid values are ${Object.keys(DATASETS).join(", ")}`);
+    throw new KitError(`unknown dataset "${name}": valid values are ${Object.keys(DATASETS).join(", ")}`);
   }
   return spec;
 }

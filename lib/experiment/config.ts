@@ -292,6 +292,7 @@ export function experimentConfig(input: ExperimentInput): ExperimentConfig {
   // Model options (values are checked against the data, where the model is built once).
   const modelOptions = input.modelOptions ?? {};
   check(() => {
+    if (!(model in ARCHS)) return; // reported by the model check
     const defaults = archSpec(model).defaults;
     for (const [k, v] of Object.entries(modelOptions)) {
       if (!(k in defaults)) {

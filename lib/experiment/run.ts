@@ -418,8 +418,11 @@ export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {})
               reference,
               ensembles && (() => ensembles.forRun(run.spec, run.options)),
             );
-            for (const r of produced) {
-              await appendRecord(recordsFile, r);
+            for (const made of produced) {
+              await appendRecord(recordsFile, made);
+              // What was written, as a later resume reads it back (NaN → null, no undefined fields): a
+              // computed run and a resumed one return the same record.
+              const r = JSON.parse(JSON.stringify(made)) as RunRecord;
               taskRecords.push(r);
               hooks.onRecord?.(r, false);
             }

@@ -93,10 +93,13 @@ export async function saveNet(net: Net, dir: string): Promise<void> {
       generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
     };
     const meta: SavedMeta = { format: "unlearn-kit/net", version: 1, config: net.config, featureLayer };
-    await Deno.writeFile(`${dir}/weights.bin.tmp`, weights);
-    await Deno.writeTextFile(`${dir}/model.json.tmp`, JSON.stringify(modelJson));
-    await Deno.writeTextFile(`${dir}/net.json.tmp`, JSON.stringify(meta, null, 2));
-    for (const f of ["weights.bin", "model.json", "net.json"]) await Deno.rename(`${dir}/${f}.tmp`, `${dir}/${f}`);
+    // Temporary names of this process alone: shards of a search may train and save the same original
+    // at once (each rename then replaces a complete file with a complete file).
+    const tmp = `${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+    await Deno.writeFile(`${dir}/weights.bin.${tmp}`, weights);
+    await Deno.writeTextFile(`${dir}/model.json.${tmp}`, JSON.stringify(modelJson));
+    await Deno.writeTextFile(`${dir}/net.json.${tmp}`, JSON.stringify(meta, null, 2));
+    for (const f of ["weights.bin", "model.json", "net.json"]) await Deno.rename(`${dir}/${f}.${tmp}`, `${dir}/${f}`);
     return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: "JSON" } };
   }));
 }

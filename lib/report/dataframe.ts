@@ -10,7 +10,7 @@
 import * as dfd from "danfojs";
 import type { RunRecord } from "../record.ts";
 import type { Table, TableOptions } from "./table.ts";
-import { buildTable, formatStat, toHtml, toMarkdown } from "./table.ts";
+import { buildTable, columnTitle, formatStat, toHtml, toMarkdown } from "./table.ts";
 
 export type DataFrame = InstanceType<typeof dfd.DataFrame>;
 
@@ -43,24 +43,31 @@ export function withDisplay<T extends DataFrame>(df: T, html?: () => string, tex
 
 /**
  * The paper's table as a frame: Block, Method, Runs, Failed, then one column per metric. `numeric: false`
- * (default) gives "mean ± std" strings as printed; `numeric: true` gives `<col>` (mean) and `<col> std`
- * numbers for further computation. Displays as the same HTML tables `toHtml` makes.
+ * (default) gives the cells as printed; `numeric: true` gives `<col>` (mean) and `<col> ci95` (half-width
+ * of the 95% interval) numbers for further computation. Displays as the same HTML tables `toHtml` makes.
  */
 export function tableFrame(table: Table, options: { numeric?: boolean; digits?: number } = {}): DataFrame {
   const digits = options.digits ?? 2;
+  // Column headings as the printed table has them ("Avg. Gap", "RTE (s)"); rows by label ("ugradsl (R)").
   const rows = table.rows.map((r) => {
-    const row: Record<string, string | number> = { Block: r.block, Method: r.method, Runs: r.runs, Failed: r.failed };
+    const row: Record<string, string | number> = { Block: r.block, Method: r.label, Runs: r.runs, Failed: r.failed };
     for (const c of table.columns) {
       if (options.numeric) {
-        row[c] = r.cells[c].mean;
-        row[`${c} ci95`] = r.cells[c].halfWidth;
+        row[columnTitle(c)] = r.cells[c].mean;
+        row[`${columnTitle(c)} ci95`] = r.cells[c].halfWidth;
       } else {
-        row[c] = formatStat(r.cells[c], digits);
+        row[columnTitle(c)] = formatStat(r.cells[c], digits);
       }
     }
     return row;
   });
-  const columns = ["Block", "Method", "Runs", "Failed", ...table.columns.flatMap((c) => (options.numeric ? [c, `${c} std`] : [c]))];
+  const columns = [
+    "Block",
+    "Method",
+    "Runs",
+    "Failed",
+    ...table.columns.map(columnTitle).flatMap((c) => (options.numeric ? [c, `${c} ci95`] : [c])),
+  ];
   const df = rows.length ? new dfd.DataFrame(rows, { columns }) : new dfd.DataFrame([], { columns });
   return withDisplay(df, () => toHtml(table, digits), () => toMarkdown(table, digits));
 }

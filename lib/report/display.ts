@@ -1,31 +1,40 @@
 /**
  * `show(...)` for notebooks and scripts. In Deno's Jupyter kernel every object goes out as a MIME bundle
- * that survives `jupyter nbconvert` and still means something in a terminal:
- * - a Plotly figure: `application/vnd.plotly.v1+json` (interactive in JupyterLab) + `text/plain` (its
- *   numbers as text) + a static `image/svg+xml` drawn by the real plotly.js in headless Chromium
- *   (lib/report/figures.ts), or, where no Chromium is installed, by the kit's pure-TS renderer
- *   (lib/report/svg.ts). No PNG: it would more than double a notebook's size; `deno task figures` writes
- *   PNG files;
+ * that each front end renders (docs/notebooks.md, "What each front end shows"):
+ * - a Plotly figure:
+ *   - `application/vnd.plotly.v1+json`: interactive in JupyterLab (with its Plotly renderer) and VS Code;
+ *   - `text/html`: an `<img>` whose data URI holds a static SVG drawn by the real plotly.js in headless
+ *     Chromium (lib/report/figures.ts), or, where no Chromium is installed, by the kit's pure-TS renderer
+ *     (lib/report/svg.ts), plus a script that redraws it with plotly.js in a trusted classic Notebook
+ *     (lib/report/figure_html.ts). nbconvert (HTML, Markdown) and the classic Notebook pick text/html
+ *     first, so this is what exports and untrusted notebooks show;
+ *   - `text/plain`: the figure's numbers as text, for terminals, diffs and the LaTeX/PDF export.
+ *   No `image/svg+xml` (no front end above would pick it over text/html, and it would add the image's
+ *   size again) and no PNG (larger than the SVG; `deno task figures` writes PNG files);
  * - a Table (lib/report/table.ts): `text/html` + `text/plain` (Markdown);
  * - anything with a `Symbol.for("Jupyter.display")` method (danfojs frames from dataframe.ts, verdicts):
  *   its own bundle;
  * - a string: `text/markdown` + `text/plain`.
  * Outside a notebook (deno run) `show` prints the text/plain part.
  *
- * $UNLEARN_FIGURE_IMAGES picks the static image: "chromium" (default where Chromium is found), "svg"
- * (the pure-TS fallback), "none".
+ * $UNLEARN_FIGURE_IMAGES picks the static image: "chromium" (SVG from plotly.js; default where Chromium is
+ * found), "png" (PNG from plotly.js at 1×: about twice the SVG's size, but it survives sanitizers that
+ * blank SVG data URIs, such as nbconvert's --HTMLExporter.sanitize_html=True), "svg" (the pure-TS
+ * fallback), "none" (no image and no text/html: exports show the text).
  */
-import { jupyter } from "../env.ts";
-import { findChromium, renderFigures } from "./figures.ts";
-import type { PlotlyFigure } from "./plots_mia.ts";
-import { figureTitle } from "./plots.ts";
+import type { FigureImageMode } from "../env.ts";
+import { figureImageMode, jupyter } from "../env.ts";
+import type { PlotlyFigure } from "./figure.ts";
+import { figureTitle } from "./figure.ts";
+import { figureHtml, figureId } from "./figure_html.ts";
+import { figureSize, renderFigures } from "./figures.ts";
+import { JUPYTER_DISPLAY } from "./html.ts";
 import { figureToSvg } from "./svg.ts";
 import type { Table } from "./table.ts";
 import { toHtml, toMarkdown } from "./table.ts";
 
 export type MimeBundle = Record<string, unknown>;
 
-const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
 export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
 export function isFigure(obj: unknown): obj is PlotlyFigure {
@@ -111,14 +120,10 @@ export function figureText(fig: PlotlyFigure, maxPoints = 14): string {
   return lines.join("\n");
 }
 
-export type ImageMode = "chromium" | "svg" | "none";
+export type ImageMode = FigureImageMode;
 
-/** The static-image mode: $UNLEARN_FIGURE_IMAGES, else chromium where found, else the SVG fallback. */
-export function imageMode(): ImageMode {
-  const v = Deno.env.get("UNLEARN_FIGURE_IMAGES");
-  if (v === "chromium" || v === "svg" || v === "none") return v;
-  return findChromium() ? "chromium" : "svg";
-}
+/** The static-image mode: $UNLEARN_FIGURE_IMAGES, else chromium where found, else the SVG fallback (lib/env.ts). */
+export const imageMode = figureImageMode;
 
 /**
  * MIME bundles of figures; the static images of all of them come from one Chromium run. If Chromium
@@ -126,10 +131,12 @@ export function imageMode(): ImageMode {
  */
 export async function figureBundles(figs: PlotlyFigure[], mode: ImageMode = imageMode()): Promise<MimeBundle[]> {
   let images: { svg?: string; png?: Uint8Array; via: string }[] = figs.map(() => ({ via: "none" }));
-  if (mode === "chromium") {
+  if (mode === "chromium" || mode === "png") {
     try {
-      // SVG only: a PNG would more than double a notebook's size (deno task figures writes both).
-      images = (await renderFigures(figs, { png: false })).map((r) => ({ svg: r.svg, via: "plotly.js in headless Chromium" }));
+      // SVG unless asked: a PNG is about twice as large at 1× (deno task figures writes both, at 2×).
+      images = mode === "png"
+        ? (await renderFigures(figs, { png: true, scale: 1 })).map((r) => ({ png: r.png, via: "plotly.js in headless Chromium, PNG" }))
+        : (await renderFigures(figs, { png: false })).map((r) => ({ svg: r.svg, via: "plotly.js in headless Chromium" }));
     } catch (e) {
       images = figs.map((f) => ({
         svg: figureToSvg(f),
@@ -139,12 +146,13 @@ export async function figureBundles(figs: PlotlyFigure[], mode: ImageMode = imag
   } else if (mode === "svg") {
     images = figs.map((f) => ({ svg: figureToSvg(f), via: "kit SVG fallback (no Chromium)" }));
   }
-  return figs.map((fig, i) => {
-    const b: MimeBundle = { [PLOTLY_MIME]: fig, "text/plain": `${figureText(fig)}\n  (static image: ${images[i].via})` };
-    if (images[i].svg) b["image/svg+xml"] = images[i].svg;
-    if (images[i].png) b["image/png"] = toBase64(images[i].png!);
+  return await Promise.all(figs.map(async (fig, i) => {
+    const b: MimeBundle = { [PLOTLY_MIME]: fig };
+    const html = figureHtml(images[i], await figureId(fig), { title: strip(figureTitle(fig)), ...figureSize(fig) });
+    if (html) b["text/html"] = html;
+    b["text/plain"] = `${figureText(fig)}\n  (static image: ${images[i].via})`;
     return b;
-  });
+  }));
 }
 
 export async function figureBundle(fig: PlotlyFigure, mode: ImageMode = imageMode()): Promise<MimeBundle> {
@@ -187,10 +195,4 @@ export async function show(...objs: unknown[]): Promise<void> {
   // could finish (and the kernel report idle) before the last ones went out, and headless runs
   // (nbconvert) lost them. A pause proportional to what was queued lets them leave first.
   if (nb && bundles.length) await new Promise((r) => setTimeout(r, 150 + JSON.stringify(bundles).length / 1000));
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let bin = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(bin);
 }

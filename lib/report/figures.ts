@@ -9,7 +9,8 @@
  * `findChromium()` is null where no Chromium is installed (scripts/setup.sh --figures installs Debian's);
  * callers then skip export with a message, and notebooks fall back to lib/report/svg.ts.
  */
-import type { PlotlyFigure } from "./plots_mia.ts";
+import type { PlotlyFigure } from "./figure.ts";
+import { chromiumPath, plotlyJsPath } from "../env.ts";
 
 export interface Rendered {
   /** A standalone SVG document. */
@@ -54,35 +55,8 @@ export function chromiumArgs(userDataDir: string, url: string, budgetMs: number)
   ];
 }
 
-/** $UNLEARN_CHROMIUM, else the first of chromium / chromium-browser / google-chrome on PATH; null if none. */
-export function findChromium(): string | null {
-  const given = Deno.env.get("UNLEARN_CHROMIUM");
-  if (given) return isExecutable(given) ? given : null;
-  const path = (Deno.env.get("PATH") ?? "/usr/bin:/bin").split(":");
-  for (const name of ["chromium", "chromium-browser", "google-chrome"]) {
-    for (const dir of path) {
-      const p = `${dir}/${name}`;
-      if (isExecutable(p)) return p;
-    }
-  }
-  return null;
-}
-
-function isExecutable(p: string): boolean {
-  try {
-    const s = Deno.statSync(p);
-    return s.isFile && ((s.mode ?? 0o111) & 0o111) !== 0;
-  } catch {
-    return false;
-  }
-}
-
-/** The local plotly.js bundle ($UNLEARN_PLOTLY_JS overrides). */
-export function plotlyJsPath(): string {
-  const given = Deno.env.get("UNLEARN_PLOTLY_JS");
-  if (given) return given;
-  return new URL("../../node_modules/plotly.js-dist/plotly.js", import.meta.url).pathname;
-}
+/** Where Chromium and plotly.js are (lib/env.ts reads their variables). */
+export { chromiumPath as findChromium, plotlyJsPath } from "../env.ts";
 
 /** Size the figure asks for, else the defaults. */
 export function figureSize(
@@ -147,7 +121,7 @@ function decodeDataUrl(url: string): { mime: string; bytes: Uint8Array } {
 export async function renderFigures(figs: PlotlyFigure[], options: Partial<RenderOptions> = {}): Promise<Rendered[]> {
   if (figs.length === 0) return [];
   const opts = { ...DEFAULTS, ...options };
-  const chromium = options.chromium ?? findChromium();
+  const chromium = options.chromium ?? chromiumPath();
   if (!chromium) throw new Error("no Chromium found: install Debian's (bash scripts/setup.sh --figures) or set UNLEARN_CHROMIUM");
   const plotly = plotlyJsPath();
   try {

@@ -231,7 +231,7 @@ export function toCsv(table: Table): string {
     ...table.labelColumns,
     "runs",
     "failed",
-    ...table.columns.flatMap((c) => [`${c} mean`, `${c} std`, `${c} n`]),
+    ...table.columns.flatMap((c) => [`${c} mean`, `${c} ci95`, `${c} sd`, `${c} n`]),
   ];
   const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
   const num = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : "");

@@ -1,22 +1,10 @@
 /**
- * Every unlearning method by name. A new method is one file and one line here; its defaults, search
- * space, table position and colour are in its file.
+ * Every unlearning method by name: the methods listed in methods.ts (a new method is its file and one line
+ * there; its defaults, search space, table position and colour are in its file), in table order.
  */
 import { KitError } from "../errors.ts";
-import { be } from "./be.ts";
-import { bs } from "./bs.ts";
-import { ff } from "./ff.ts";
-import { ft } from "./ft.ts";
-import { ga } from "./ga.ts";
-import { iu } from "./iu.ts";
-import { l1Sparse } from "./l1_sparse.ts";
-import { randomLabel } from "./random_label.ts";
-import { retrain } from "./retrain.ts";
-import { salun } from "./salun.ts";
-import { scrub } from "./scrub.ts";
+import * as LISTED from "./methods.ts";
 import type { MethodSpec } from "./types.ts";
-import { ugradsl } from "./ugradsl.ts";
-import { ugradslPlus } from "./ugradsl_plus.ts";
 
 export const METHODS: Record<string, MethodSpec> = {};
 
@@ -27,7 +15,7 @@ export function registerMethod(spec: MethodSpec): MethodSpec {
   return spec;
 }
 
-for (const spec of [retrain, ft, ga, iu, ff, be, bs, l1Sparse, scrub, randomLabel, salun, ugradsl, ugradslPlus]) registerMethod(spec);
+for (const spec of Object.values(LISTED).sort((a, b) => a.display.order - b.display.order)) registerMethod(spec);
 
 /** The methods the main job and the notebooks' core tables run. */
 export const CORE_METHODS = ["retrain", "ft", "ga", "ugradsl", "ugradsl+"];

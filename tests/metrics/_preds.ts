@@ -35,6 +35,7 @@ export function fakeContext(
       if (!p) throw new Error(`no predictions for ${set}`);
       return p;
     },
+    measured: {},
     details: {},
   };
 }

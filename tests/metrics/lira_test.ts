@@ -97,6 +97,7 @@ Deno.test("LiRA: a model that memorised D_f scores AUC ≈ 1; one that saw neith
     task,
     rng: new Rng(1),
     predictions: predictionCache(memorised, task),
+    measured: {},
     details: {} as Record<string, unknown>,
   };
   const m = LiRA.compute(ctx) as Record<string, number>;

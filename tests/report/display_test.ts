@@ -1,9 +1,11 @@
 /** Display bundles: a figure carries Plotly JSON + meaningful text + a static image; tables HTML + text. */
 import assert from "node:assert/strict";
 import { bundleOf, displayBundles, figureBundle, figureText, PLOTLY_MIME, show, tableBundle } from "../../lib/report/display.ts";
+import { compactSvg, figureHtml, figureId, toBase64 } from "../../lib/report/figure_html.ts";
 import { confusionFigure } from "../../lib/report/plots_mia.ts";
-import { histogramFigure, metricBars, sampleImagesFigure, sweepLines } from "../../lib/report/plots.ts";
+import { labelledBars, metricBars, sampleImagesFigure, seriesLines, sweepLines } from "../../lib/report/plots.ts";
 import { figureToSvg } from "../../lib/report/svg.ts";
+import { findChromium } from "../../lib/report/figures.ts";
 import { buildTable } from "../../lib/report/table.ts";
 import { streisandData } from "../../lib/metrics/streisand.ts";
 import { makeSynthetic } from "../../lib/data/synthetic.ts";
@@ -12,23 +14,52 @@ import { predsFromConfidence } from "../metrics/_preds.ts";
 
 const table = buildTable(handRecords());
 
-Deno.test("figure bundle: Plotly JSON, text/plain with the numbers, and an SVG image (fallback renderer)", async () => {
+Deno.test("figure bundle: Plotly JSON, an <img> with the SVG in text/html, text/plain with the numbers (fallback renderer)", async () => {
   const fig = metricBars(table);
   const b = await figureBundle(fig, "svg");
+  assert.deepEqual(Object.keys(b).sort(), [PLOTLY_MIME, "text/html", "text/plain"]);
   assert.deepEqual(b[PLOTLY_MIME], fig);
   const text = String(b["text/plain"]);
   assert.match(text, /^\[figure\] synthetic · classwise · mlp: metrics per method/);
   assert.match(text, /ugradsl \(bar, 4 points\): UA → 95, MIA → 97, RA → 97, TA → 93/);
-  assert.match(text, /ft \(bar, 4 points\): UA → 21 ± 1/); // mean ± std over the three seeds
+  assert.match(text, /ft \(bar, 4 points\): UA → 21 ± 2\.48/); // mean ± the 95% half-width over the three seeds
   assert.match(text, /static image: kit SVG fallback/);
-  const svg = String(b["image/svg+xml"]);
-  assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-  assert.match(svg, /<\/svg>$/);
+  // No image/svg+xml: nbconvert's HTML export would empty an inline SVG, and text/html wins everywhere it is read.
+  const html = String(b["text/html"]);
+  const uri = html.match(/<img [^>]*src="data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)"/);
+  assert.ok(uri, html.slice(0, 300));
+  const svg = new TextDecoder().decode(Uint8Array.from(atob(uri[1]), (c) => c.charCodeAt(0)));
+  assert.equal(svg, compactSvg(figureToSvg(fig)), "the data URI holds the rendered SVG");
   assert.equal((svg.match(/<rect [^>]*fill-opacity/g) ?? []).length, 3 * 4); // 3 methods × 4 metrics
-  assert.equal(b["image/png"], undefined);
+  const size = `width="${fig.layout.width}" height="${fig.layout.height}"`;
+  assert.ok(html.includes(`<img alt="synthetic · classwise · mlp: metrics per method (%)" ${size}`), "the figure's own size");
+  const id = html.match(/data-unlearn-figure="(uk[0-9a-f]{16})"/)?.[1];
+  assert.ok(id && html.includes(`("${id}");`), "the script is called with the container's id");
+  const script = html.match(/<script type="text\/javascript">([\s\S]*)<\/script>$/)?.[1];
+  assert.ok(script && !script.includes("\n"), "one line");
+  new Function(script); // parses (a stray // comment would swallow the rest of the line)
+  const run = new Function("window", "document", "setTimeout", script);
+  run({}, {}, () => assert.fail("outside the classic Notebook it does nothing")); // no Jupyter.notebook: returns at once
+  assert.equal(id, await figureId(fig), "the id is the figure's content hash: re-running a notebook changes no output");
+  assert.notEqual(await figureId(sweepLines([{ x: 0, metrics: { UA: 1 } }])), id);
   const none = await figureBundle(fig, "none");
-  assert.equal(none["image/svg+xml"], undefined);
-  assert.ok(none[PLOTLY_MIME] && none["text/plain"]);
+  assert.deepEqual(Object.keys(none).sort(), [PLOTLY_MIME, "text/plain"], "no image: exports fall back to the text");
+});
+
+Deno.test("figure HTML: PNG when there is no SVG; titles escaped; no image, no HTML", () => {
+  const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+  const h = figureHtml({ png }, "ukx", { title: 'a "b" <c>', width: 10, height: 20 })!;
+  assert.match(h, /src="data:image\/png;base64,iVBORwECAw=="/);
+  assert.match(h, /alt="a &quot;b&quot; &lt;c&gt;"/);
+  assert.equal(figureHtml({}, "ukx", { title: "", width: 1, height: 1 }), null);
+  assert.equal(
+    compactSvg(
+      '<svg class="main-svg" style=""><g class="a"><g class="b"/><path class="x"/></g><text class="t" style="fill: red">a class="b"</text></svg>',
+    ),
+    '<svg><text style="fill: red">a class="b"</text></svg>',
+    "classes, empty styles, and groups and paths left empty go; text stays",
+  );
+  assert.equal(toBase64(new Uint8Array(100_000).fill(255)).length, Math.ceil(100_000 / 3) * 4);
 });
 
 Deno.test("figure text: long series shortened, heatmaps as matrices or summaries", () => {
@@ -64,7 +95,8 @@ Deno.test("the SVG fallback draws every kit chart type without throwing", () => 
   for (
     const fig of [
       confusionFigure(s),
-      histogramFigure({ a: [1, 2, 3], b: [2, 3, 4] }),
+      labelledBars([{ label: "a", value: 1, error: 0.5, color: "#000" }, { label: "b", value: 2 }], { title: "bars" }),
+      seriesLines({ "ga TA": [{ x: 0, y: 90 }, { x: 1, y: 80 }] }, { title: "per epoch", xTitle: "epoch", yTitle: "TA (%)" }),
       sweepLines([{ x: -1, metrics: { UA: 50, TA: 80 } }, { x: 0, metrics: { UA: 10, TA: 85 } }], { reference: { UA: 40 } }),
       sampleImagesFigure(makeSynthetic().train),
       {
@@ -109,4 +141,21 @@ Deno.test("show outside a notebook prints each object's text; displayBundles kee
   assert.equal(printed[0], "hello");
   assert.match(printed[1], /^\[figure\]/);
   assert.match(printed[2], /^\*\*synthetic · classwise · mlp\*\*/);
+});
+
+Deno.test({
+  name: "figure bundle from plotly.js in Chromium: SVG by default, PNG when asked (for sanitizers that blank SVG data URIs)",
+  ignore: !findChromium(),
+  async fn() {
+    const fig = metricBars(table);
+    const [svg, png] = [await figureBundle(fig, "chromium"), await figureBundle(fig, "png")];
+    assert.match(String(svg["text/html"]), /src="data:image\/svg\+xml;base64,/);
+    assert.match(String(svg["text/plain"]), /static image: plotly\.js in headless Chromium\)$/);
+    const b64 = String(png["text/html"]).match(/src="data:image\/png;base64,([A-Za-z0-9+/=]+)"/)?.[1];
+    assert.ok(b64, "a PNG data URI");
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const view = new DataView(bytes.buffer);
+    assert.deepEqual([view.getUint32(16), view.getUint32(20)], [fig.layout.width, fig.layout.height], "PNG at 1×, the figure's size");
+    assert.match(String(png["text/plain"]), /static image: plotly\.js in headless Chromium, PNG\)$/);
+  },
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { streisandData } from "../../lib/metrics/streisand.ts";
-import { confusionFigure, distributionFigure, plotlyDisplay, rocCurve, rocFigure } from "../../lib/report/plots_mia.ts";
+import { confusionFigure, distributionFigure } from "../../lib/report/plots_mia.ts";
 import { predsFromConfidence } from "../metrics/_preds.ts";
 
 const data = streisandData(
@@ -34,15 +34,4 @@ Deno.test("distribution figures show each set's shares per bin", () => {
       assert.equal((t.x as number[]).length, 10);
     }
   }
-});
-
-Deno.test("ROC curve and figure; plotly display bundle has a text fallback", () => {
-  const c = rocCurve([3, 2], [2, 1]);
-  assert.deepEqual(c.fpr, [0, 0, 0.5, 1]);
-  assert.deepEqual(c.tpr, [0, 0.5, 1, 1]);
-  const fig = rocFigure({ target: { pos: [3, 2], neg: [2, 1] }, retrain: { pos: [1], neg: [2] } });
-  assert.equal(fig.data.length, 3);
-  assert.equal((fig.layout.xaxis as { type: string }).type, "log");
-  const shown = plotlyDisplay(fig)[Symbol.for("Jupyter.display")]();
-  assert.ok("application/vnd.plotly.v1+json" in shown && typeof shown["text/plain"] === "string");
 });

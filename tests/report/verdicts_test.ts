@@ -6,67 +6,103 @@
 import assert from "node:assert/strict";
 import type { RunRecord } from "../../lib/record.ts";
 import {
+  architecturesVerdict,
   classwiseVerdict,
   groupVerdict,
   identityVerdict,
-  levelOf,
   miaVerdict,
   quickstartVerdict,
   randomVerdict,
   verdictText,
 } from "../../lib/report/verdicts.ts";
-import { record } from "./_records.ts";
+import { levelOf } from "../../lib/verdict.ts";
+import { record, withGaps } from "./_records.ts";
 
 type Row = [method: string, UA: number, MIA: number, RA: number, TA: number, rteMinutes?: number, extra?: Record<string, number>];
 
-function paperRecords(paradigm: string, rows: Row[]): RunRecord[] {
-  return rows.map(([method, UA, MIA, RA, TA, rte, extra]) => ({
-    ...record(method, 0, { UA, MIA, RA, TA, ...extra }, { paradigm }),
-    rteSeconds: (rte ?? 1) * 60,
-  }));
+/** The seeds of the paper-shaped records: five, so that paired 95% intervals are narrow but finite. */
+const SEEDS = [0, 1, 2, 3, 4];
+
+/**
+ * Records of the paper's rows over `seeds` ("ugradsl (R)" is method ugradsl, variant R), with Avg. Gap and
+ * Sum as the runner records them. UA, MIA, RA, TA and RTE get a small per-seed jitter (−0.1 … 0.1, mean 0
+ * over five consecutive seeds, a different pattern per row) so the paired differences have a spread.
+ */
+function paperRecords(paradigm: string, rows: Row[], seeds = SEEDS): RunRecord[] {
+  return withGaps(rows.flatMap(([method, UA, MIA, RA, TA, rte, extra], row) =>
+    seeds.map((seed) => {
+      const j = (k: number) => 0.05 * (((seed * 7 + k * 3 + row) % 5) - 2);
+      return {
+        ...record(method, seed, { UA: UA + j(0), MIA: MIA + j(1), RA: RA + j(2), TA: TA + j(3), ...extra }, { paradigm }),
+        rteSeconds: (rte ?? 1) * 60 + j(4),
+      };
+    })
+  ));
+}
+
+/** The rows as selections: a method the paper reports once stands for both R and C; "(complete)" is C. */
+function asSelections(rows: Row[]): Row[] {
+  return rows.flatMap((r): Row[] => {
+    const [label, ...rest] = r;
+    if (label === "retrain" || label.endsWith(" (R)")) return [r];
+    if (label.endsWith(" (complete)")) return [[label.replace(" (complete)", " (C)"), ...rest]];
+    return [[`${label} (R)`, ...rest], [`${label} (C)`, ...rest]];
+  });
 }
 
 // Table 1, CIFAR-10 (class-wise), means only.
-const TABLE1 = paperRecords("classwise", [
-  ["retrain", 100, 100, 98.19, 94.5, 14.92],
-  ["ft", 22.71, 79.21, 99.82, 94.13, 2.02],
-  ["ga", 25.19, 73.48, 96.84, 73.1, 0.08],
-  ["ugradsl", 94.99, 97.95, 95.47, 86.78, 0.22],
-  ["ugradsl+", 100, 100, 99.26, 94.29, 3.07],
-]);
+const TABLE1 = paperRecords(
+  "classwise",
+  asSelections([
+    ["retrain", 100, 100, 98.19, 94.5, 14.92],
+    ["ft", 22.71, 79.21, 99.82, 94.13, 2.02],
+    ["ga", 25.19, 73.48, 96.84, 73.1, 0.08],
+    ["ugradsl", 94.99, 97.95, 95.47, 86.78, 0.22],
+    ["ugradsl+", 100, 100, 99.26, 94.29, 3.07],
+  ]),
+);
 
-// Table 2, CIFAR-100 (random): complete rows and (R) rows.
-const TABLE2 = paperRecords("random", [
-  ["retrain", 29.47, 53.5, 99.98, 70.51],
-  ["ft", 2.55, 10.59, 99.95, 75.95],
-  ["ga", 2.58, 5.95, 97.45, 76.09],
-  ["ugradsl", 15.1, 34.67, 86.69, 59.25],
-  ["ugradsl+", 63.89, 71.51, 92.25, 61.09],
-  ["ugradsl (R)", 18.36, 40.71, 98.38, 68.23],
-  ["ugradsl+ (R)", 21.69, 49.47, 99.87, 73.6],
-]);
+// Table 2, CIFAR-100 (random): the complete-unlearning rows (selection C) and the (R) rows.
+const TABLE2 = paperRecords(
+  "random",
+  asSelections([
+    ["retrain", 29.47, 53.5, 99.98, 70.51],
+    ["ft", 2.55, 10.59, 99.95, 75.95],
+    ["ga", 2.58, 5.95, 97.45, 76.09],
+    ["ugradsl (complete)", 15.1, 34.67, 86.69, 59.25],
+    ["ugradsl+ (complete)", 63.89, 71.51, 92.25, 61.09],
+    ["ugradsl (R)", 18.36, 40.71, 98.38, 68.23],
+    ["ugradsl+ (R)", 21.69, 49.47, 99.87, 73.6],
+  ]),
+);
 
 // Table 3, CIFAR-100 (group).
-const TABLE3 = paperRecords("group", [
-  ["retrain", 13.33, 28.47, 99.94, 81.23],
-  ["ft", 1.0, 2.73, 99.37, 79.02],
-  ["ga", 87.93, 88.93, 81.46, 64.07],
-  ["ugradsl", 79.56, 90.44, 98.16, 80.06],
-  ["ugradsl+", 81.11, 86.96, 95.69, 78.02],
-  ["ugradsl (R)", 22.87, 38.93, 97.2, 75.84],
-  ["ugradsl+ (R)", 78.44, 88.67, 97.93, 79.77],
-]);
+const TABLE3 = paperRecords(
+  "group",
+  asSelections([
+    ["retrain", 13.33, 28.47, 99.94, 81.23],
+    ["ft", 1.0, 2.73, 99.37, 79.02],
+    ["ga", 87.93, 88.93, 81.46, 64.07],
+    ["ugradsl (complete)", 79.56, 90.44, 98.16, 80.06],
+    ["ugradsl+ (complete)", 81.11, 86.96, 95.69, 78.02],
+    ["ugradsl (R)", 22.87, 38.93, 97.2, 75.84],
+    ["ugradsl+ (R)", 78.44, 88.67, 97.93, 79.77],
+  ]),
+);
 
 // Table 4, CelebA (identity).
-const TABLE4 = paperRecords("identity", [
-  ["retrain", 6.74, 9.77, 94.38, 91.78],
-  ["ft", 5.36, 5.87, 93.91, 93.18],
-  ["ga", 6.0, 5.76, 92.86, 92.52],
-  ["ugradsl", 11.33, 23.08, 87.86, 87.68],
-  ["ugradsl+", 15.63, 26.95, 89.17, 88.29],
-  ["ugradsl (R)", 6.29, 5.73, 93.44, 92.8],
-  ["ugradsl+ (R)", 6.12, 5.54, 92.79, 92.49],
-]);
+const TABLE4 = paperRecords(
+  "identity",
+  asSelections([
+    ["retrain", 6.74, 9.77, 94.38, 91.78],
+    ["ft", 5.36, 5.87, 93.91, 93.18],
+    ["ga", 6.0, 5.76, 92.86, 92.52],
+    ["ugradsl (complete)", 11.33, 23.08, 87.86, 87.68],
+    ["ugradsl+ (complete)", 15.63, 26.95, 89.17, 88.29],
+    ["ugradsl (R)", 6.29, 5.73, 93.44, 92.8],
+    ["ugradsl+ (R)", 6.12, 5.54, 92.79, 92.49],
+  ]),
+);
 
 // Table 5 (CIFAR-10), Additional MIA column.
 const TABLE5 = [
@@ -84,7 +120,7 @@ const TABLE5 = [
   ]),
 ];
 
-Deno.test("the paper's own numbers: every claim holds", () => {
+Deno.test("the paper's own numbers over five seeds: every claim holds", () => {
   for (
     const [name, v] of [
       ["Table 1 → classwise", classwiseVerdict(TABLE1)],
@@ -95,56 +131,91 @@ Deno.test("the paper's own numbers: every claim holds", () => {
     ] as const
   ) {
     assert.equal(v.level, "holds", `${name}:\n${verdictText(v)}`);
-    assert.ok(v.checks.every((c) => c.pass === true), name);
+    assert.ok(v.checks.every((c) => c.level === "holds"), name);
   }
+  // Every check states its rule and reads a paired interval over the five seeds.
+  const v = classwiseVerdict(TABLE1);
+  const avgGap = v.checks.find((c) => c.claim === "UGradSL+ is closer to Retrain than FT (Avg. Gap)")!;
+  assert.equal(avgGap.rule, "95% interval of the paired difference ft (R) − ugradsl+ (R) in AvgGap above 0");
+  assert.match(avgGap.observed, /^ft \(R\) − ugradsl\+ \(R\) = 24\.\d\d \[\d+\.\d\d, \d+\.\d\d\], n = 5$/);
+  assert.match(v.notes[0], /^5 seed\(s\) \(0, 1, 2, 3, 4\)/);
 });
 
 Deno.test("Table 5 holds; the Streisand checks it cannot measure say so and do not count", () => {
   const v = miaVerdict(TABLE5);
   assert.equal(v.level, "holds", verdictText(v));
-  assert.equal(v.checks.filter((c) => c.pass === null).length, 2);
-  assert.match(v.checks.find((c) => c.pass === null)!.observed, /not measured/);
+  assert.equal(v.checks.filter((c) => c.level === "not measured").length, 2);
+  assert.match(v.checks.find((c) => c.level === "not measured")!.observed, /not measured/);
+  // An Additional MIA outside the range on every seed does not hold.
+  const low = TABLE5.map((
+    r,
+  ) => (r.paradigm === "classwise" && r.method === "ft" ? { ...r, metrics: { ...r.metrics, AdditionalMIA: 60 } } : r));
+  assert.equal(miaVerdict(low).checks[0].level, "does not hold");
 });
 
 Deno.test("ours worse on every count: does not hold", () => {
-  const recs = paperRecords("classwise", [
-    ["retrain", 100, 100, 98, 94, 10],
-    ["ft", 30, 80, 99, 94, 2],
-    ["ga", 40, 75, 97, 90, 1],
-    ["ugradsl", 20, 50, 80, 70, 20],
-    ["ugradsl+", 10, 40, 85, 80, 20],
-  ]);
+  const recs = paperRecords(
+    "classwise",
+    asSelections([
+      ["retrain", 100, 100, 98, 94, 10],
+      ["ft", 30, 80, 99, 94, 2],
+      ["ga", 40, 75, 97, 90, 1],
+      ["ugradsl", 20, 50, 80, 70, 20],
+      ["ugradsl+", 10, 40, 85, 80, 20],
+    ]),
+  );
   const v = classwiseVerdict(recs);
   assert.equal(v.level, "does not hold", verdictText(v));
   // Swapping the paper's rows (GA's numbers for UGradSL's and so on) fails every forgetting check.
   const swap: Record<string, string> = { ugradsl: "ga", ga: "ugradsl", "ugradsl+": "ft", ft: "ugradsl+" };
-  const swapped = TABLE1.map((r) => ({ ...r, method: swap[r.method] ?? r.method, runId: `x/${swap[r.method] ?? r.method}` }));
+  const swapped = TABLE1.map((r) => ({ ...r, method: swap[r.method] ?? r.method, configHash: `x-${r.configHash}` }));
   const w = classwiseVerdict(swapped);
-  assert.equal(w.level, "partly");
-  assert.ok(w.checks.filter((c) => /forgets more|MIA-efficacy|closer to Retrain/.test(c.claim)).every((c) => c.pass === false));
+  assert.equal(w.level, "partly", verdictText(w));
+  assert.ok(w.checks.filter((c) => /forgets more|MIA-efficacy|closer to Retrain/.test(c.claim)).every((c) => c.level === "does not hold"));
 });
 
 Deno.test("some checks pass, some fail: partly", () => {
-  // UGradSL+ forgets (UA up) but loses 30 points of TA.
-  const recs = TABLE1.map((r) => (r.method === "ugradsl+" ? { ...r, metrics: { ...r.metrics, TA: 60 } } : r));
+  // UGradSL+ forgets (UA up) but loses 34 points of TA on every seed.
+  const recs = withGaps(TABLE1.map((r) => (r.method === "ugradsl+" ? { ...r, metrics: { ...r.metrics, TA: 60 } } : r)));
   const v = classwiseVerdict(recs);
   assert.equal(v.level, "partly");
   const ta = v.checks.find((c) => c.claim.startsWith("UGradSL+ keeps FT's TA"))!;
-  assert.equal(ta.pass, false);
-  assert.match(ta.observed, /drop 34\.13, allowed 5/);
+  assert.equal(ta.level, "does not hold");
+  assert.equal(ta.rule, "95% interval of the paired difference ugradsl+ (C) − ft (C) in TA above −5");
+  assert.match(ta.observed, /^ugradsl\+ \(C\) − ft \(C\) = -34\.13 \[-34\.\d\d, -34\.\d\d\], n = 5$/);
+});
+
+Deno.test("too few seeds or overlapping intervals are inconclusive, not a pass or a fail", () => {
+  // One seed: a difference has no interval.
+  const one = classwiseVerdict(TABLE1.filter((r) => r.seed === 0));
+  assert.equal(one.level, "inconclusive", verdictText(one));
+  assert.ok(one.checks.every((c) => c.level === "inconclusive"));
+  // Pairing uses the seeds both methods have: disjoint seeds leave nothing to compare.
+  const apart = TABLE1.filter((r) => !(r.method === "ft" && r.seed < 4) && !(r.method === "ugradsl+" && r.seed === 4));
+  const c = classwiseVerdict(apart).checks.find((x) => x.claim === "UGradSL+ forgets more than FT (UA)")!;
+  assert.match(c.observed, /n = 0$/);
+  assert.notEqual(c.level, "holds");
+  // Noise larger than the difference: the interval straddles the threshold.
+  const noisy = TABLE1.map((r) =>
+    r.method === "ugradsl+" && r.variant === "C" ? { ...r, metrics: { ...r.metrics, UA: 22.71 + (r.seed % 2 ? 30 : -29) } } : r
+  );
+  const n = classwiseVerdict(noisy).checks.find((x) => x.claim === "UGradSL+ forgets more than FT (UA)")!;
+  assert.equal(n.level, "inconclusive", n.observed);
+  assert.equal(levelOf([{ ...n }, { ...n, level: "holds" }]), "partly");
+  assert.equal(levelOf([n, n]), "inconclusive");
 });
 
 Deno.test("missing methods are not measured; nothing measured is not a pass", () => {
   const onlyRetrain = TABLE1.filter((r) => r.method === "retrain");
   const v = classwiseVerdict(onlyRetrain);
   assert.equal(v.level, "not measured");
-  assert.ok(v.checks.every((c) => c.pass === null));
+  assert.ok(v.checks.every((c) => c.level === "not measured"));
   assert.equal(levelOf([]), "not measured");
-  // Failed runs are left out of the means and named in the notes.
+  // Failed runs are left out and named in the notes.
   const failed = TABLE1.map((r) => (r.method === "ga" ? { ...r, status: "diverged" as const, metrics: {} } : r));
   const w = classwiseVerdict(failed);
-  assert.ok(w.notes.some((n) => /ga \(1\/1\)/.test(n)), w.notes.join("\n"));
-  assert.equal(w.checks.find((c) => c.claim.startsWith("UGradSL forgets more than GA"))!.pass, null);
+  assert.ok(w.notes.some((n) => /diverged or failed runs \(left out\): ga \(R\) seed 0 \(diverged\)/.test(n)), w.notes.join("\n"));
+  assert.equal(w.checks.find((c) => c.claim.startsWith("UGradSL forgets more than GA"))!.level, "not measured");
 });
 
 Deno.test("a verdict displays itself as HTML and text", () => {
@@ -153,4 +224,33 @@ Deno.test("a verdict displays itself as HTML and text", () => {
   assert.match(bundle["text/html"], /VERDICT: <span[^>]*>HOLDS/);
   assert.match(bundle["text/plain"], /^VERDICT: HOLDS/);
   assert.match(bundle["text/plain"], /paper: Table 1 CIFAR-10: 94\.99 vs 25\.19/);
+  assert.match(bundle["text/plain"], /rule: {2}95% interval of the paired difference/);
+});
+
+Deno.test("rows started from the search's selection R answer to the method's plain name, unless that is ambiguous", () => {
+  // The quickstart names plain methods; its records are "ugradsl+ (R)" and "retrain".
+  assert.deepEqual([...new Set(TABLE1.map((r) => r.variant))].sort(), ["C", "R", null]);
+  assert.equal(quickstartVerdict(TABLE1).level, "holds");
+  // With both a plain row and an (R) row of a method, the plain name means the plain row.
+  const plain = TABLE1.filter((r) => r.method === "ugradsl+" && r.variant === "R").map((r) => ({
+    ...r,
+    variant: null,
+    configHash: "plain",
+    metrics: { ...r.metrics, UA: 0 },
+  }));
+  const w = quickstartVerdict([...TABLE1, ...plain]);
+  assert.equal(w.checks[0].level, "does not hold", "the plain row's UA 0, not the (R) row's 100");
+  assert.match(w.checks[0].observed, /^ugradsl\+ − retrain = -100\.\d\d/);
+});
+
+Deno.test("other architectures: one check pair per architecture and paradigm", () => {
+  const vit = TABLE1.filter((r) => r.variant !== "C").map((r) => ({
+    ...r,
+    model: { ...r.model, arch: "vit" },
+    configHash: `vit-${r.configHash}`,
+  }));
+  const v = architecturesVerdict([...TABLE1.filter((r) => r.variant !== "C"), ...vit]);
+  assert.equal(v.checks.length, 4);
+  assert.equal(v.level, "holds", verdictText(v));
+  assert.ok(v.checks.some((c) => c.claim.startsWith("vit, classwise:")));
 });

@@ -1,16 +1,15 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { parseCli } from "../../lib/cli.ts";
-import type { ExperimentConfig } from "../../lib/experiment.ts";
-import { runExperiment } from "../../lib/experiment.ts";
+import { runExperiment } from "../../lib/experiment/run.ts";
 import { evaluate } from "../../lib/metrics/registry.ts";
 import { buildNet, cloneNet, disposeNet, modelConfig } from "../../lib/models/registry.ts";
-import { denseChain } from "../../lib/unlearn/per_example.ts";
+import { denseChain } from "../../lib/unlearn/loops/per_example.ts";
 import { defaultsOf } from "../../lib/config.ts";
 import { methodSpec } from "../../lib/unlearn/registry.ts";
 import { l1WeightAt } from "../../lib/unlearn/l1_sparse.ts";
 import { saliencyMask } from "../../lib/unlearn/salun.ts";
 import { sameWeights, tinyContext, weightsOf } from "./_tiny.ts";
+import { configOfFlags } from "../experiment/_tiny.ts";
 
 const NEW_METHODS = ["iu", "ff", "bs", "be", "l1-sparse", "scrub", "random-label", "salun"];
 // Short budgets keep the file fast; the defaults are what the search and the main job use.
@@ -46,7 +45,7 @@ for (const paradigm of ["classwise", "random"] as const) {
 
 Deno.test("all thirteen methods run through runExperiment and write ok records", async () => {
   const out = await Deno.makeTempDir();
-  const cfg = parseCli([
+  const cfg = configOfFlags([
     "--dataset=synthetic",
     "--paradigm=classwise",
     "--methods=all",
@@ -64,7 +63,8 @@ Deno.test("all thirteen methods run through runExperiment and write ok records",
     "--set=random-label.epochs=1",
     "--set=salun.epochs=1",
     "--set=l1-sparse.epochs=1",
-  ]) as ExperimentConfig;
+    "--no-selection",
+  ]);
   const records = await runExperiment(cfg);
   assert.equal(records.length, 13);
   for (const r of records) {

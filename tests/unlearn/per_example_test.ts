@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { batchOf, trainableVariables } from "../../lib/train.ts";
-import { denseChain, perExampleGrads } from "../../lib/unlearn/per_example.ts";
+import { denseChain, perExampleGrads } from "../../lib/unlearn/loops/per_example.ts";
 import { woodFisherCoefficients } from "../../lib/unlearn/iu.ts";
 import { Rng } from "../../lib/rng.ts";
 import { tinyContext } from "./_tiny.ts";
