@@ -14,7 +14,7 @@
  *
  * Details for the record (per metric, under `details.<Metric>`): the per-example arrays notebook 11 draws
  * (ε, U-LiRA's per-example AUC and accuracy, KLOM on D_f; 4 significant digits), the ROC on a log grid
- * of false positive rates, histograms and summaries: ≈ 40 KB per record for |D_f| = 900, N = 16.
+ * of false positive rates, histograms and summaries: 19–35 KB per record for |D_f| = 900, N = 16.
  */
 import { KitError } from "../errors.ts";
 import type { EnsembleSet, EnsembleView, EvalSet, MetricContext, MetricSpec } from "./types.ts";

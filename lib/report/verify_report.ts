@@ -30,6 +30,7 @@ export const VERIFY_TABLE_COLUMNS = [
   "AvgGap",
   "ULiRA_AUC",
   "ULiRA_TPR@1%FPR",
+  "ULiRA_AUC_TE",
   "Eps_Score",
   "Eps_RetrainFloor",
   "KLOM_F_p95",
@@ -129,19 +130,26 @@ export function rankingMarkdown(records: RunRecord[]): string {
   for (const p of paradigms) {
     const rows = rankingRows(records, p);
     const retrain = meansByLabel(records, p).get("retrain")?.means;
-    out.push(`**${p}**: rows ordered by Avg. Gap; each cell value (rank, 1 = closest to Retrain)`, "");
-    out.push(`| method | ${RANKINGS.map((k) => k.title).join(" | ")} |`, `|---|${RANKINGS.map(() => "---:").join("|")}|`);
+    out.push(
+      `**${p}**: rows ordered by Avg. Gap; each cell value (rank, 1 = closest to Retrain); the last column, U-LiRA's AUC on D_te ` +
+        "(which no model trained on), is not ranked: far above 50 it says the attack tells the models from Retrain everywhere, not only on D_f",
+      "",
+    );
+    out.push(
+      `| method | ${RANKINGS.map((k) => k.title).join(" | ")} | U-LiRA AUC D_te |`,
+      `|---|${RANKINGS.map(() => "---:").join("|")}|---:|`,
+    );
     for (const r of rows) {
       const cells = RANKINGS.map(({ column }) =>
         `${column === "KS_p" ? fmtP(r.values[column]) : fmt(r.values[column], column === "Eps_Score" ? 3 : 2)} (${fmt(r.ranks[column], 1)})`
       );
-      out.push(`| ${r.label} | ${cells.join(" | ")} |`);
+      out.push(`| ${r.label} | ${cells.join(" | ")} | ${fmt(r.values.ULiRA_AUC_TE)} |`);
     }
     if (retrain) {
       const cells = RANKINGS.map(({ column }) =>
         column === "AvgGap" ? "0 (ref.)" : column === "KS_p" ? fmtP(retrain[column]) : fmt(retrain[column], column === "Eps_Score" ? 3 : 2)
       );
-      out.push(`| retrain vs retrain (halves) | ${cells.join(" | ")} |`);
+      out.push(`| retrain vs retrain (halves) | ${cells.join(" | ")} | ${fmt(retrain.ULiRA_AUC_TE)} |`);
     }
     out.push("");
   }
