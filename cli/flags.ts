@@ -12,7 +12,8 @@ import { PARADIGMS } from "../lib/data/splits.ts";
 import { KitError, KitErrors } from "../lib/errors.ts";
 import type { ExperimentConfig, ExperimentInput } from "../lib/experiment/config.ts";
 import { experimentConfig } from "../lib/experiment/config.ts";
-import { DEFAULT_METRICS, METRICS } from "../lib/metrics/registry.ts";
+import { DEFAULT_METRICS, METRICS, withEnsembleSize } from "../lib/metrics/registry.ts";
+import { DEFAULT_ENSEMBLE, parseSizedName, VERIFY_METRICS } from "../lib/metrics/verification.ts";
 import { ARCHS, archSpec } from "../lib/models/registry.ts";
 import type { OptionValue } from "../lib/models/types.ts";
 import { CORE_METHODS, METHODS, methodSpec } from "../lib/unlearn/registry.ts";
@@ -44,12 +45,24 @@ export const EXPERIMENT_FLAGS: Flags = {
   "val-fraction": { type: "string", doc: "share of the training pool held out for validation, in (0, 0.5) (default 0.1)" },
   "forget-class": { type: "string", doc: "classwise: class to forget (default -1: drawn from the seed)" },
   "forget-fraction": { type: "string", doc: "random: share of the training set forgotten (default 0.1)" },
+  "forget-ranking": {
+    type: "string",
+    doc: "random: random draws D_f (default); memorization takes the most memorised examples of D_tr (a worst-case forget set)",
+  },
   "forget-subclass": { type: "string", doc: "group: sub-class to forget (default -1: drawn from the seed)" },
   "identity-fraction": { type: "string", doc: "identity: share of identities forgotten (default 0.01)" },
   epochs: { type: "string", doc: "original/Retrain epochs (default from the preset)" },
   lr: { type: "string", doc: "original/Retrain learning rate (default from the preset)" },
   "batch-size": { type: "string", doc: "original/Retrain batch size (default from the preset)" },
   metrics: { type: "string", default: DEFAULT_METRICS.join(","), doc: `comma list of ${Object.keys(METRICS).join("|")}` },
+  ensemble: {
+    type: "string",
+    doc:
+      `models per ensemble for ${
+        VERIFY_METRICS.join(", ")
+      } (default ${DEFAULT_ENSEMBLE}: ${DEFAULT_ENSEMBLE} Retrain and ${DEFAULT_ENSEMBLE} ` +
+      "unlearned models per method, cached; ≥ 6 gives Retrain's own row its calibration halves); docs/verification.md",
+  },
   selection: { type: "string", doc: "the search's selection file the methods start from (default results/search/selection.json)" },
   "selection-name": {
     type: "string",
@@ -145,7 +158,7 @@ export function parseExperimentFlags(v: FlagValues): { input: ExperimentInput; p
       return undefined;
     }
   };
-  const split: Record<string, number> = {};
+  const split: Record<string, number | string> = {};
   for (
     const [flag, field, parse] of [
       ["train-size", "trainSize", integerFlag],
@@ -212,6 +225,23 @@ export function parseExperimentFlags(v: FlagValues): { input: ExperimentInput; p
       (methodOptions[method] ??= {})[key] = parseValue(field, value, `--set ${method}.${key}`);
     });
   }
+  if (s("forget-ranking") !== undefined) {
+    attempt(() => {
+      const v = s("forget-ranking")!.trim();
+      if (!["random", "memorization"].includes(v)) throw new KitError(`"${v}" is not random or memorization`, "--forget-ranking");
+      split.forgetRanking = v;
+    });
+  }
+  let metrics = listFlag(s("metrics")!);
+  if (s("ensemble") !== undefined) {
+    attempt(() => {
+      const n = integerFlag(s("ensemble")!, "ensemble");
+      if (!metrics.some((m) => parseSizedName(m))) {
+        throw new KitError(`none of the metrics compares ensembles (they are ${VERIFY_METRICS.join(", ")})`, "--ensemble");
+      }
+      metrics = withEnsembleSize(metrics, n);
+    });
+  }
   const seeds = attempt(() => integerFlag(s("seeds")!, "seeds"));
   const firstSeed = attempt(() => integerFlag(s("first-seed")!, "first-seed"));
   const paradigm = s("paradigm")!;
@@ -230,7 +260,7 @@ export function parseExperimentFlags(v: FlagValues): { input: ExperimentInput; p
     firstSeed,
     split,
     training,
-    metrics: listFlag(s("metrics")!),
+    metrics,
     selection: v["no-selection"] ? null : s("selection"),
     selectionName: s("selection-name") === undefined ? undefined : listFlag(s("selection-name")!),
     backend: s("backend"),

@@ -8,7 +8,10 @@
  * D_f is drawn from D_tr and D_r = D_tr \ D_f.
  *
  * - classwise: D_f = one whole class; that class is also removed from the test and validation sets.
- * - random:    D_f = `forgetFraction` of D_tr drawn from every class.
+ * - random:    D_f = `forgetFraction` of D_tr drawn from every class; with `forgetRanking: "memorization"`
+ *              the same number of the most memorised examples of D_tr instead (a worst-case forget set).
+ *              Ranking needs trained models, which splits do not have: lib/experiment/ensembles.ts
+ *              (`prepareWorstCaseTask`) replaces D_f; here the random draw stands in (for the model config).
  * - group:     labels become super-classes; D_f = one fine class (a sub-class); test set unchanged.
  * - identity:  D_f = every sample of `identityFraction` of the identities present in D_tr.
  */
@@ -32,6 +35,8 @@ export interface SplitOptions {
   forgetClass: number;
   /** random: share of D_tr forgotten, drawn from every class. */
   forgetFraction: number;
+  /** random: "random" draws D_f; "memorization" takes the most memorised examples (lib/experiment/ensembles.ts). */
+  forgetRanking: "random" | "memorization";
   /** group: the fine class (sub-class) to forget; -1 draws it from the seed. */
   forgetSubclass: number;
   /** identity: share of identities whose samples are all forgotten. */
@@ -44,6 +49,7 @@ export const DEFAULT_SPLIT: Omit<SplitOptions, "paradigm" | "seed"> = {
   valFraction: 0.1,
   forgetClass: -1,
   forgetFraction: 0.1,
+  forgetRanking: "random",
   forgetSubclass: -1,
   identityFraction: 0.01,
 };
@@ -117,6 +123,7 @@ function checkOptions(o: SplitOptions, train: Dataset): void {
   if (!PARADIGMS.includes(o.paradigm)) bad("paradigm", `"${o.paradigm}" is not one of ${PARADIGMS.join(", ")}`);
   if (!(o.valFraction >= 0 && o.valFraction < 0.5)) bad("valFraction", `${o.valFraction} is not in [0, 0.5)`);
   if (!(o.forgetFraction > 0 && o.forgetFraction < 1)) bad("forgetFraction", `${o.forgetFraction} is not in (0, 1)`);
+  if (!["random", "memorization"].includes(o.forgetRanking)) bad("forgetRanking", `"${o.forgetRanking}" is not random or memorization`);
   if (!(o.identityFraction > 0 && o.identityFraction < 1)) {
     bad("identityFraction", `${o.identityFraction} is not in (0, 1)`);
   }

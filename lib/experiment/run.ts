@@ -11,6 +11,11 @@
  *   to one run (KitError, e.g. a method that does not apply to text data) as "failed"; the other runs go
  *   on. Anything else is a bug and stops the run with its stack.
  * - Reference runs (Retrain) of a task run first, so metrics that need them (Avg. Gap) can read them.
+ * - Ensembles: when a metric declares `needs.ensembles` (the verification metrics), the task's ensembles
+ *   (lib/experiment/ensembles.ts: N Retrain models, N unlearned models per method, all cached) are made
+ *   when a run first needs them, outside its timings, and handed to its end state's metrics.
+ * - Worst-case forget sets (split.forgetRanking "memorization"): the random task's D_f is replaced by the
+ *   most memorised examples (ensembles.ts `prepareWorstCaseTask`).
  */
 import { backendInfo, initBackend } from "../backend.ts";
 import { datasetSpec, loadDataset } from "../data/registry.ts";
@@ -20,7 +25,8 @@ import { splitSummary } from "../data/splits.ts";
 import type { DataBundle } from "../data/types.ts";
 import { DivergedError, KitError } from "../errors.ts";
 import type { EvaluateExtras } from "../metrics/registry.ts";
-import { evaluate, expandMetrics, needsReference } from "../metrics/registry.ts";
+import { ensembleSizes, evaluate, expandMetrics, needsReference } from "../metrics/registry.ts";
+import type { EnsembleSet } from "../metrics/types.ts";
 import { cloneNet, disposeNet } from "../models/registry.ts";
 import type { ModelConfig, Net } from "../models/types.ts";
 import type { ProgressSink } from "../progress.ts";
@@ -34,6 +40,7 @@ import type { MethodSpec, UnlearnContext } from "../unlearn/types.ts";
 import type { ExperimentConfig, RunRequest } from "./config.ts";
 import { checkAgainstData, runSelection } from "./config.ts";
 import { resolveMethodOptions } from "./options.ts";
+import { prepareWorstCaseTask, TaskEnsembles } from "./ensembles.ts";
 import type { PreparedTask } from "./task.ts";
 import { makeTask, numericsFingerprint, prepareTask, SealedTestError, sealTest } from "./task.ts";
 
@@ -162,12 +169,18 @@ export async function runOne(
   cfg: Pick<ExperimentConfig, "metrics" | "training">,
   progress: ProgressSink,
   reference: EvaluateExtras["reference"],
+  ensembles?: () => Promise<EnsembleSet>,
 ): Promise<RunRecord[]> {
   const { task } = prepared;
   const seed = task.options.seed;
-  const metricsOf = async (net: Net, details?: Record<string, unknown>) => {
+  const metricsOf = async (net: Net, details?: Record<string, unknown>, ensembleSet?: EnsembleSet) => {
     const started = performance.now();
-    const metrics = await evaluate(net, task, cfg.metrics, deriveSeed(seed, "metrics"), { details, training: cfg.training, reference });
+    const metrics = await evaluate(net, task, cfg.metrics, deriveSeed(seed, "metrics"), {
+      details,
+      training: cfg.training,
+      reference,
+      ensembles: ensembleSet,
+    });
     return { metrics, evalSeconds: (performance.now() - started) / 1000 };
   };
   const recordOf = (tags: RunTags, rest: Omit<RunRecord, keyof RecordBase>): RunRecord => ({
@@ -207,7 +220,8 @@ export async function runOne(
       }
     }
     const details: Record<string, unknown> = {};
-    const end = await metricsOf(outcome.net, details);
+    // The end state's ensembles (made or read back here, outside RTE and evaluation time).
+    const end = await metricsOf(outcome.net, details, await ensembles?.());
     out.push(recordOf(run.tags, {
       status: "ok",
       ...end,
@@ -303,6 +317,7 @@ export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {})
   const dataChecksum = await dataFingerprint(bundle);
   const metricNames = expandMetrics(cfg.metrics);
   const wantsReference = needsReference(cfg.metrics);
+  const ensembleNeeds = ensembleSizes(cfg.metrics);
   const finished = cfg.rerun ? new Map<string, Finished>() : await finishedRecords(cfg.out, cfg.reuse);
   await Deno.mkdir(cfg.out, { recursive: true });
   const recordsFile = `${cfg.out}/records.jsonl`;
@@ -341,7 +356,9 @@ export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {})
       if (todo.length > 0) {
         let prepared: PreparedTask;
         try {
-          prepared = await prepareTask(bundle, superClasses, cfg, paradigm, seed, progress, dataChecksum);
+          prepared = cfg.split.forgetRanking === "memorization" && paradigm === "random"
+            ? await prepareWorstCaseTask(bundle, superClasses, cfg, seed, progress, dataChecksum)
+            : await prepareTask(bundle, superClasses, cfg, paradigm, seed, progress, dataChecksum);
         } catch (e) {
           if (!(e instanceof DivergedError)) throw e;
           throw new KitError(
@@ -351,6 +368,19 @@ export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {})
         }
         const task = cfg.sealTest ? sealTest(prepared.task) : prepared.task;
         const split = { ...splitSummary(prepared.task), options: prepared.task.options, ...await writeSplit(cfg.out, prepared.task) };
+        // The task's ensembles, when a metric compares them; Retrain's is made with the Retrain run's options.
+        const referenceRun = resolved.find((r) => r.spec.family === "reference");
+        const ensembles = ensembleNeeds
+          ? new TaskEnsembles({
+            prepared,
+            training: cfg.training,
+            cacheDir: cfg.cacheDir,
+            dataChecksum,
+            progress,
+            sizes: ensembleNeeds,
+            reference: referenceRun ?? await resolveRun(cfg, { method: "retrain" }, paradigm, model, dataChecksum),
+          })
+          : undefined;
         try {
           for (const run of todo) {
             const referenceRecord = [...taskRecords, ...records].find((r) =>
@@ -397,7 +427,15 @@ export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {})
                 tags: { ...run.tags, ...(r.tags.epoch !== undefined ? { epoch: r.tags.epoch } : {}) },
                 notes: { ...r.notes, sameRunAs: r.runId },
               }))
-              : await runOne({ ...prepared, task }, run, base, cfg, progress, reference);
+              : await runOne(
+                { ...prepared, task },
+                run,
+                base,
+                cfg,
+                progress,
+                reference,
+                ensembles && (() => ensembles.forRun(run.spec, run.options)),
+              );
             for (const made of produced) {
               await appendRecord(recordsFile, made);
               // What was written, as a later resume reads it back (NaN → null, no undefined fields): a
@@ -408,6 +446,7 @@ export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {})
             }
           }
         } finally {
+          await ensembles?.dispose();
           disposeNet(prepared.original);
         }
       }

@@ -9,6 +9,10 @@
  * sample; both are verified on load, and an entry that fails is logged, removed and rebuilt.
  * An entry is written into a temporary folder and renamed into place, so concurrent writers of one key
  * cannot corrupt or crash each other: the first rename wins and the others load it.
+ *
+ * The same machinery (`cachedNet`) keeps the members of the verification ensembles
+ * (lib/experiment/ensembles.ts, `<cacheDir>/ensembles/<key>/`): a model plus files of its outputs, each
+ * file listed with its sha256 in the manifest and verified on load like the model's.
  */
 import { backendInfo } from "../backend.ts";
 import type { DatasetSpec } from "../data/registry.ts";
@@ -41,13 +45,12 @@ interface CacheManifest {
   schema: "unlearn-kit/original@2";
   key: string;
   keyText: string;
-  trainAcc: number;
-  testAcc: number;
-  trainSeconds: number;
-  /** sha256 of each saved file. */
+  /** sha256 of each saved file: the model's, then any outputs saved with it. */
   files: Record<string, string>;
   /** Train accuracy on `checkSize` training samples drawn from the seed: recomputed on load. */
   check: { size: number; accuracy: number };
+  /** Numbers measured when the entry was made (originals: trainAcc, testAcc, trainSeconds). */
+  [stat: string]: unknown;
 }
 
 const MODEL_FILES = ["model.json", "weights.bin", "net.json"];
@@ -71,8 +74,23 @@ const NUMERICS_FILES = {
       "data/augment.ts",
       "experiment/task.ts",
       "experiment/run.ts",
+      "experiment/ensembles.ts",
     ],
-    dirs: ["backend", "backend/native", "models", "unlearn", "unlearn/loops", "metrics"],
+    dirs: ["backend", "backend/native", "models", "unlearn", "unlearn/loops", "metrics", "metrics/verify"],
+  },
+  /** A member of a verification ensemble: the original's code, the methods, and how members are made. */
+  ensemble: {
+    files: [
+      "backend.ts",
+      "train.ts",
+      "smoothing.ts",
+      "rng.ts",
+      "data/splits.ts",
+      "data/augment.ts",
+      "experiment/task.ts",
+      "experiment/ensembles.ts",
+    ],
+    dirs: ["backend", "backend/native", "models", "unlearn", "unlearn/loops"],
   },
 };
 
@@ -84,7 +102,8 @@ function codeOnly(text: string): string {
 /**
  * A fingerprint of the code that decides the numbers: for an original model ("original") the kernels,
  * the backend choice, the models, the training loop, the splits and the random streams; for a run
- * ("run") also the methods and the metrics. Comments do not count. Where the sources cannot be read (a
+ * ("run") also the methods and the metrics; for an ensemble member ("ensemble") the original's code, the
+ * methods and lib/experiment/ensembles.ts. Comments do not count. Where the sources cannot be read (a
  * bundled kit), the unreadable files count as such.
  */
 export function numericsFingerprint(scope: keyof typeof NUMERICS_FILES = "original"): Promise<string> {
@@ -121,14 +140,23 @@ function checkSample(task: ForgetTask, seed: number): Int32Array {
   return rng.sample(task.trainIdx, Math.min(CHECK_SIZE, task.trainIdx.length));
 }
 
-async function fileHashes(dir: string): Promise<Record<string, string>> {
+async function fileHashes(dir: string, names: readonly string[] = MODEL_FILES): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const f of MODEL_FILES) out[f] = await sha256Hex(await Deno.readFile(`${dir}/${f}`));
+  for (const f of names) out[f] = await sha256Hex(await Deno.readFile(`${dir}/${f}`));
   return out;
 }
 
-/** Loads and verifies a cache entry; returns null (after saying why) when it is absent or fails a check. */
-async function loadCached(dir: string, key: string, task: ForgetTask, seed: number): Promise<{ net: Net; manifest: CacheManifest } | null> {
+/**
+ * Loads and verifies a cache entry (every file against its manifest hash, then the model's train accuracy on
+ * its check sample); returns null (after saying why) when it is absent or fails a check.
+ */
+async function loadCached(
+  dir: string,
+  key: string,
+  task: ForgetTask,
+  seed: number,
+  what = "original",
+): Promise<{ net: Net; manifest: CacheManifest; files: Record<string, Uint8Array> } | null> {
   let manifest: CacheManifest;
   try {
     manifest = JSON.parse(await Deno.readTextFile(`${dir}/original.json`));
@@ -136,18 +164,24 @@ async function loadCached(dir: string, key: string, task: ForgetTask, seed: numb
     return null; // not cached
   }
   const reject = async (why: string) => {
-    console.error(`warning: cached original ${dir} ${why}; it is removed and trained again`);
+    console.error(`warning: cached ${what} ${dir} ${why}; it is removed and trained again`);
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     return null;
   };
   if (manifest.schema !== "unlearn-kit/original@2" || manifest.key !== key) return reject("has another format or key");
-  let hashes: Record<string, string>;
+  const names = Object.keys(manifest.files ?? {});
+  if (!MODEL_FILES.every((f) => names.includes(f))) return reject("lists no model files");
+  const files: Record<string, Uint8Array> = {};
+  const changed: string[] = [];
   try {
-    hashes = await fileHashes(dir);
+    for (const f of names) {
+      const bytes = await Deno.readFile(`${dir}/${f}`);
+      if (await sha256Hex(bytes) !== manifest.files[f]) changed.push(f);
+      if (!MODEL_FILES.includes(f)) files[f] = bytes;
+    }
   } catch (e) {
     return reject(`is incomplete (${(e as Error).message})`);
   }
-  const changed = MODEL_FILES.filter((f) => hashes[f] !== manifest.files[f]);
   if (changed.length) return reject(`does not match its manifest (${changed.join(", ")} changed)`);
   let net: Net;
   try {
@@ -160,71 +194,56 @@ async function loadCached(dir: string, key: string, task: ForgetTask, seed: numb
     disposeNet(net);
     return reject(`gives train accuracy ${accuracy} on its check sample, not the saved ${manifest.check.accuracy}`);
   }
-  return { net, manifest };
+  return { net, manifest, files };
 }
 
-/** Trains, or loads from the cache, the original model θ_o for a task. */
-export async function originalModel(
-  task: ForgetTask,
-  config: ModelConfig,
-  training: SgdOptions,
-  cacheDir: string,
-  progress: ProgressSink,
-  dataChecksum = "",
-): Promise<{ net: Net; info: OriginalInfo }> {
-  const seed = task.options.seed;
-  const keyText = canonicalJson({
-    v: CACHE_VERSION,
-    data: task.originalKey,
-    dataChecksum,
-    model: config,
-    training,
-    seed,
-    backend: backendInfo().name,
-    numerics: await numericsFingerprint(),
-  });
-  const key = (await sha256Hex(keyText)).slice(0, 16);
-  const dir = `${cacheDir}/originals/${key}`;
-  const valAccOf = (net: Net) => evaluateAccuracy(net, task.train, task.valIdx);
+/** A model from the verified cache, with what was saved beside it. */
+export interface CachedNet {
+  net: Net;
+  key: string;
+  /** The numbers measured when the entry was made (they survive a cache hit, e.g. the training time). */
+  stats: Record<string, number>;
+  /** The files saved beside the model (an ensemble member's outputs), verified against the manifest. */
+  files: Record<string, Uint8Array>;
+  cached: boolean;
+}
 
-  const cached = await loadCached(dir, key, task, seed);
-  if (cached) {
-    const { net, manifest: m } = cached;
-    return {
-      net,
-      info: { key, trainAcc: m.trainAcc, valAcc: valAccOf(net), testAcc: m.testAcc, trainSeconds: m.trainSeconds, cached: true },
-    };
+export interface CacheEntrySpec {
+  /** Folder under the cache folder: "originals", "ensembles". */
+  folder: string;
+  /** Everything that determines the model, as canonical JSON; its sha256 names the entry. */
+  keyText: string;
+  /** The task and seed whose check sample (CHECK_SIZE training rows) verifies the model on load. */
+  task: ForgetTask;
+  checkSeed: number;
+  /** Makes the model when it is not cached: the net, numbers to keep, files to save beside it. */
+  make(): Promise<{ net: Net; stats: Record<string, number>; files?: Record<string, Uint8Array> }>;
+}
+
+/**
+ * The model of a cache entry: loaded and verified when present, else made, saved (temporary folder, then
+ * an atomic rename) and returned. What the original models and the ensembles' members share.
+ */
+export async function cachedNet(cacheDir: string, spec: CacheEntrySpec): Promise<CachedNet> {
+  const key = (await sha256Hex(spec.keyText)).slice(0, 16);
+  const dir = `${cacheDir}/${spec.folder}/${key}`;
+  const hit = await loadCached(dir, key, spec.task, spec.checkSeed, spec.folder === "originals" ? "original" : "model");
+  if (hit) {
+    const { schema: _s, key: _k, keyText: _t, files: _f, check: _c, ...stats } = hit.manifest;
+    return { net: hit.net, key, stats: stats as Record<string, number>, files: hit.files, cached: true };
   }
-
-  const net = buildNet(config, deriveSeed(seed, "original-init"));
-  const started = performance.now();
-  fit(net, task.train, task.trainIdx, training, {
-    rng: new Rng(deriveSeed(seed, "original-batches")),
-    progress,
-    label: `original ${config.arch} seed ${seed}`,
-  });
-  const trainSeconds = (performance.now() - started) / 1000;
-  const allTest = Int32Array.from({ length: task.test.y.length }, (_, i) => i);
-  const info: OriginalInfo = {
-    key,
-    trainAcc: evaluateAccuracy(net, task.train, task.trainIdx),
-    valAcc: valAccOf(net),
-    testAcc: evaluateAccuracy(net, task.test, allTest),
-    trainSeconds,
-    cached: false,
-  };
-  await Deno.mkdir(`${cacheDir}/originals`, { recursive: true });
+  const { net, stats, files = {} } = await spec.make();
+  await Deno.mkdir(`${cacheDir}/${spec.folder}`, { recursive: true });
   const tmp = `${dir}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   await saveNet(net, tmp);
+  for (const [name, bytes] of Object.entries(files)) await Deno.writeFile(`${tmp}/${name}`, bytes);
   const manifest: CacheManifest = {
     schema: "unlearn-kit/original@2",
     key,
-    keyText,
-    trainAcc: info.trainAcc,
-    testAcc: info.testAcc,
-    trainSeconds,
-    files: await fileHashes(tmp),
-    check: { size: CHECK_SIZE, accuracy: evaluateAccuracy(net, task.train, checkSample(task, seed)) },
+    keyText: spec.keyText,
+    ...stats,
+    files: await fileHashes(tmp, [...MODEL_FILES, ...Object.keys(files)]),
+    check: { size: CHECK_SIZE, accuracy: evaluateAccuracy(net, spec.task.train, checkSample(spec.task, spec.checkSeed)) },
   };
   await writeFileAtomic(`${tmp}/original.json`, JSON.stringify(manifest, null, 2) + "\n");
   try {
@@ -233,7 +252,71 @@ export async function originalModel(
     // Another process saved this key first (the rename target exists): keep theirs.
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
-  return { net, info };
+  return { net, key, stats, files, cached: false };
+}
+
+/**
+ * Trains, or loads from the cache, the original model θ_o for a task. Its initialisation and batch order
+ * come from the task's seed; an ensemble member (lib/experiment/ensembles.ts) passes its own
+ * `trainingSeed` instead, which then enters the cache key (without one, keys and models are as they were).
+ */
+export async function originalModel(
+  task: ForgetTask,
+  config: ModelConfig,
+  training: SgdOptions,
+  cacheDir: string,
+  progress: ProgressSink,
+  dataChecksum = "",
+  trainingSeed?: number,
+): Promise<{ net: Net; info: OriginalInfo }> {
+  const seed = task.options.seed;
+  const streams = trainingSeed ?? seed;
+  const keyText = canonicalJson({
+    v: CACHE_VERSION,
+    data: task.originalKey,
+    dataChecksum,
+    model: config,
+    training,
+    seed,
+    ...(trainingSeed !== undefined ? { trainingSeed } : {}),
+    backend: backendInfo().name,
+    numerics: await numericsFingerprint(),
+  });
+  const entry = await cachedNet(cacheDir, {
+    folder: "originals",
+    keyText,
+    task,
+    checkSeed: seed,
+    make: () => {
+      const net = buildNet(config, deriveSeed(streams, "original-init"));
+      const started = performance.now();
+      fit(net, task.train, task.trainIdx, training, {
+        rng: new Rng(deriveSeed(streams, "original-batches")),
+        progress,
+        label: `original ${config.arch} seed ${seed}${trainingSeed !== undefined ? ` (training seed ${trainingSeed})` : ""}`,
+      });
+      const trainSeconds = (performance.now() - started) / 1000;
+      const allTest = Int32Array.from({ length: task.test.y.length }, (_, i) => i);
+      const stats = {
+        trainAcc: evaluateAccuracy(net, task.train, task.trainIdx),
+        testAcc: evaluateAccuracy(net, task.test, allTest),
+        trainSeconds,
+      };
+      return Promise.resolve({ net, stats });
+    },
+  });
+  const { net, key, stats, cached } = entry;
+  return {
+    net,
+    info: {
+      key,
+      trainAcc: stats.trainAcc,
+      valAcc: evaluateAccuracy(net, task.train, task.valIdx),
+      testAcc: stats.testAcc,
+      trainSeconds: stats.trainSeconds,
+      cached,
+    },
+  };
 }
 
 /**
@@ -281,9 +364,10 @@ export async function prepareTask(
   seed: number,
   progress: ProgressSink,
   dataChecksum = "",
+  trainingSeed?: number,
 ): Promise<PreparedTask> {
   const { task, model } = makeTask(bundle, superClasses, s, paradigm, seed);
-  const { net: original, info } = await originalModel(task, model, s.training, s.cacheDir, progress, dataChecksum);
+  const { net: original, info } = await originalModel(task, model, s.training, s.cacheDir, progress, dataChecksum, trainingSeed);
   return { task, original, info };
 }
 

@@ -13,13 +13,30 @@ import { LiRA } from "./lira.ts";
 import { AdditionalMIA, MIA } from "./mia.ts";
 import { Streisand } from "./streisand.ts";
 import type { EvalSet, MetricContext, MetricSpec, Predictions } from "./types.ts";
+import { parseSizedName, VERIFICATION_METRICS, verificationMetric } from "./verification.ts";
 
-export const METRICS: Record<string, MetricSpec> = { UA, RA, TA, VA, MIA, AdditionalMIA, LiRA, Streisand, AvgGap, Sum, ValGap };
+export const METRICS: Record<string, MetricSpec> = {
+  UA,
+  RA,
+  TA,
+  VA,
+  MIA,
+  AdditionalMIA,
+  LiRA,
+  Streisand,
+  AvgGap,
+  Sum,
+  ValGap,
+  ...VERIFICATION_METRICS,
+};
 
 /** What the main job reports unless told otherwise. */
 export const DEFAULT_METRICS = ["UA", "RA", "TA", "VA", "MIA", "AvgGap", "Sum"];
 
 export function metricSpec(name: string): MetricSpec {
+  // An ensemble metric at another size ("ULiRA@8", e.g. read back from a record) is made on first use.
+  const sized = METRICS[name] ? null : parseSizedName(name);
+  if (sized && sized[1] >= 2) METRICS[name] = verificationMetric(sized[0], sized[1]);
   const spec = METRICS[name];
   if (!spec) throw new KitError(`unknown metric "${name}": valid values are ${Object.keys(METRICS).join(", ")}`);
   return spec;
@@ -39,6 +56,27 @@ export function expandMetrics(names: string[]): string[] {
   };
   for (const n of names) visit(n, []);
   return out;
+}
+
+/**
+ * The names of `names` with every ensemble metric at ensemble size n ("ULiRA" → "ULiRA@8"; the default
+ * size keeps the plain name), registering those specs so configs accept them. Other names pass unchanged.
+ */
+export function withEnsembleSize(names: string[], n: number): string[] {
+  return names.map((name) => {
+    const sized = parseSizedName(name);
+    if (!sized) return name;
+    const spec = verificationMetric(sized[0], n);
+    METRICS[spec.name] ??= spec;
+    return spec.name;
+  });
+}
+
+/** How many Retrain and unlearned models the metrics compare at most, or null when none needs ensembles. */
+export function ensembleSizes(names: string[]): { retrain: number; unlearned: number } | null {
+  const needs = expandMetrics(names).map((n) => metricSpec(n).needs.ensembles).filter((e) => e !== undefined);
+  if (needs.length === 0) return null;
+  return { retrain: Math.max(...needs.map((e) => e.retrain)), unlearned: Math.max(...needs.map((e) => e.unlearned)) };
 }
 
 /** Whether any of the metrics is measured against a reference run (Retrain). */
@@ -82,6 +120,8 @@ export interface EvaluateExtras {
   training?: MetricContext["training"];
   /** The reference run's metrics on the same task and seed, for metrics that need one; "self": this run is the reference. */
   reference?: Record<string, number> | "self";
+  /** The run's and Retrain's ensembles, for metrics that declare `needs.ensembles` (end states only). */
+  ensembles?: MetricContext["ensembles"];
 }
 
 /** Runs the named metrics (and what they need) on `net`; the seed drives any sampling (e.g. MIA's members). */

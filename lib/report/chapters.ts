@@ -26,6 +26,7 @@ import {
 } from "./verdicts.ts";
 import type { StreisandData } from "../metrics/streisand.ts";
 import { ablationFigures, ablationVerdict } from "./ablation_report.ts";
+import { verificationFigures, verificationVerdict } from "./verify_report.ts";
 import type { TheoryRecords } from "./theory_report.ts";
 import {
   loadTheoryRecords,
@@ -236,6 +237,15 @@ export const CHAPTERS: Record<string, ChapterSpec> = {
       return out;
     },
     verdict: architecturesVerdict,
+  }),
+  "11": recordChapter({
+    id: "11",
+    file: "11_verification.ipynb",
+    title: "Verification beyond MIA: per-example forgetting",
+    paper: "beyond the paper: U-LiRA, NeurIPS 2023 ε score, KLOM, KS, probes",
+    subs: ["main"],
+    figures: verificationFigures,
+    verdict: verificationVerdict,
   }),
 };
 
