@@ -1,6 +1,7 @@
 /**
  * `deno task figures [ids…] [--quick] [--out DIR]`: every figure the notebooks show, rebuilt from their
- * records (lib/report/chapters.ts) and written to results/figures/<id>_<name>.svg, .png and .json, drawn
+ * records (lib/report/chapters.ts) and written to results/figures/<id>_<name>.svg, .png (3×, print resolution), .pdf
+ * (Chromium's print of the SVG) and .json, drawn
  * by the local plotly.js in Debian's headless Chromium (lib/report/figures.ts). Notebooks that have not
  * been run in the chosen mode are skipped with a line saying so.
  */
@@ -60,7 +61,7 @@ export async function figuresMain(args: string[]): Promise<number> {
   const written = await exportFigures(figs, out);
   const rel = (p: string) => (p.startsWith(ROOT) ? p.slice(ROOT.length) : p);
   console.log(
-    `wrote ${written.length} files (${Object.keys(figs).length} figures × svg, png, json) to ${rel(out)}/ in ${
+    `wrote ${written.length} files (${Object.keys(figs).length} figures × svg, png at 3×, pdf, json) to ${rel(out)}/ in ${
       ((performance.now() - started) / 1000).toFixed(1)
     } s`,
   );

@@ -7,7 +7,8 @@ import type { AblationSpec } from "../ablations/registry.ts";
 import type { RunRecord } from "../record.ts";
 import { labelledBars, methodColor, seriesLines, sweepLines } from "./plots.ts";
 import type { PlotlyFigure } from "./plots.ts";
-import { buildTable, stat } from "./table.ts";
+import { axisLabel, buildTable, metricRange, stat } from "./table.ts";
+import { intervalCaption } from "./figure.ts";
 import type { Stat, Table } from "./table.ts";
 import type { Check, Verdict } from "./verdicts.ts";
 import { above, compare, describeDifference, makeVerdict, noDrop, samplesBy, series } from "./verdicts.ts";
@@ -36,16 +37,19 @@ export function ablationTable(records: RunRecord[], spec: Pick<AblationSpec, "na
   });
 }
 
-/** Per-epoch means of `metric` for each non-reference variant of Table 14 (epoch 0 = the original). */
-export function epochSeries(rows: RunRecord[], metric: string): Record<string, { x: number; y: number }[]> {
+/**
+ * Per-epoch means of `metric` for each non-reference variant of Table 14 (epoch 0 = the original), with
+ * the half-width of the 95% interval over seeds (`e`) and the number of seeds (`n`).
+ */
+export function epochSeries(rows: RunRecord[], metric: string): Record<string, { x: number; y: number; e: number; n: number }[]> {
   const per = rows.filter((r) => r.tags.ablation === "table14" && r.tags.epoch !== undefined && !r.tags.reference && r.status === "ok");
-  const out: Record<string, { x: number; y: number }[]> = {};
+  const out: Record<string, { x: number; y: number; e: number; n: number }[]> = {};
   for (const variant of [...new Set(per.map((r) => r.variant ?? ""))]) {
     const epochs = [...new Set(per.filter((r) => r.variant === variant).map((r) => r.tags.epoch!))].sort((a, b) => a - b);
-    out[`${variant} ${metric}`] = epochs.map((e) => ({
-      x: e,
-      y: stat(per.filter((r) => r.variant === variant && r.tags.epoch === e).map((r) => r.metrics[metric])).mean,
-    }));
+    out[`${variant} ${metric}`] = epochs.map((e) => {
+      const s = stat(per.filter((r) => r.variant === variant && r.tags.epoch === e).map((r) => r.metrics[metric]));
+      return { x: e, y: s.mean, e: s.halfWidth, n: s.n };
+    });
   }
   return out;
 }
@@ -81,10 +85,14 @@ export function ablationFigures(rows: RunRecord[]): Record<string, PlotlyFigure>
       ),
     }));
     const retrain = t8.get("retrain")?.Sum.mean;
+    const ns = TABLE8_ORDER.filter((v) => t8.has(v)).map((v) => t8.get(v)!.Sum.n);
     out.table8_sum = labelledBars(bars, {
-      title: `Table 8 analogue: Sum = UA + MIA + RA + TA per variant${retrain !== undefined ? ` (Retrain ${retrain.toFixed(1)})` : ""}`,
-      yTitle: "Sum",
-      range: [Math.max(0, Math.min(...bars.map((b) => b.value)) - 20), Math.max(...bars.map((b) => b.value)) + 10],
+      title: "Table 8 analogue: Sum = UA + MIA + RA + TA per variant (higher is more complete)",
+      yTitle: axisLabel("Sum"),
+      clip: metricRange("Sum"),
+      reference: retrain !== undefined && Number.isFinite(retrain) ? { value: retrain, label: `Retrain ${retrain.toFixed(1)}` } : undefined,
+      caption: `${intervalCaption("Bars", ns, metricRange("Sum"))}; dashed: Retrain's mean Sum. ` +
+        "Bars start at 0: the variants differ by a few points out of about 200, which the whiskers put in proportion.",
     });
   }
   const f3 = rows.filter((r) => r.tags.ablation === "fig3" && r.tags.epoch === undefined && r.status === "ok");
@@ -97,22 +105,24 @@ export function ablationFigures(rows: RunRecord[]): Record<string, PlotlyFigure>
       {
         metrics: ["UA", "MIA", "RA", "TA"].filter((m) => f3.some((r) => Number.isFinite(r.metrics[m]))),
         xTitle: "smooth rate α (< 0: NLS, > 0: PLS)",
-        title: `Fig. 3 analogue: ${method} against the smooth rate (dotted: Retrain)`,
+        title: `Fig. 3 analogue: ${method} against the smooth rate α (dotted: Retrain)`,
         reference: ref ? Object.fromEntries(Object.entries(ref).map(([k, s]) => [k, s.mean])) : undefined,
+        symlog: true,
       },
     );
   }
   if (rows.some((r) => r.tags.ablation === "table14" && r.tags.epoch !== undefined)) {
-    out.table14_ta = seriesLines(epochSeries(rows, "TA"), {
-      title: "Table 14 analogue: TA after each unlearning epoch (stop rules off)",
-      xTitle: "epoch",
-      yTitle: "TA (%)",
-    });
-    out.table14_ua = seriesLines(epochSeries(rows, "UA"), {
-      title: "Table 14 analogue: UA after each unlearning epoch (stop rules off)",
-      xTitle: "epoch",
-      yTitle: "UA (%)",
-    });
+    for (const metric of ["TA", "UA"]) {
+      const series = epochSeries(rows, metric);
+      const ns = Object.values(series).flatMap((pts) => pts.map((p) => p.n));
+      out[`table14_${metric.toLowerCase()}`] = seriesLines(series, {
+        title: `Table 14 analogue: ${metric} after each unlearning epoch (stop rules off)`,
+        xTitle: "unlearning epoch (0 = the original model)",
+        yTitle: axisLabel(metric),
+        range: metricRange(metric),
+        caption: intervalCaption("Points", ns, metricRange(metric)) + ".",
+      });
+    }
   }
   return out;
 }

@@ -25,7 +25,7 @@
 import type { FigureImageMode } from "../env.ts";
 import { figureImageMode, jupyter } from "../env.ts";
 import type { PlotlyFigure } from "./figure.ts";
-import { figureTitle } from "./figure.ts";
+import { figureCaption, figureTitle } from "./figure.ts";
 import { figureHtml, figureId } from "./figure_html.ts";
 import { figureSize, renderFigures } from "./figures.ts";
 import { JUPYTER_DISPLAY } from "./html.ts";
@@ -97,8 +97,19 @@ export function figureText(fig: PlotlyFigure, maxPoints = 14): string {
     const err = ((t.error_y as { array?: unknown[]; visible?: boolean } | undefined)?.visible !== false
       ? (t.error_y as { array?: unknown[] } | undefined)?.array
       : undefined) ?? [];
+    const minus = (t.error_y as { arrayminus?: unknown[]; symmetric?: boolean } | undefined)?.symmetric === false
+      ? (t.error_y as { arrayminus?: unknown[] }).arrayminus ?? []
+      : err;
+    const ticks = fig.layout.xaxis as { tickvals?: number[]; ticktext?: string[] } | undefined;
+    const custom = (t.customdata as unknown[] | undefined) ?? [];
+    // A symmetric-log axis carries the real values as customdata; print those.
+    const xOf = (i: number) => (ticks?.tickvals && custom[i] !== undefined ? custom[i] : x[i]);
+    const whisker = (i: number) =>
+      Number(err[i]) > 0 || Number(minus[i]) > 0
+        ? Number(err[i]) === Number(minus[i]) ? ` ± ${fmt(err[i])}` : ` +${fmt(err[i])}/−${fmt(minus[i])}`
+        : "";
     const point = (i: number) =>
-      `${fmt(x[i])} → ${fmt(y[i])}${Number(err[i]) > 0 ? ` ± ${fmt(err[i])}` : ""}`;
+      `${fmt(xOf(i))} → ${fmt(y[i])}${whisker(i)}`;
     let idx = x.map((_, i) => i);
     if (idx.length > maxPoints) {
       const yn = y.map(Number);
@@ -117,6 +128,8 @@ export function figureText(fig: PlotlyFigure, maxPoints = 14): string {
     });
     lines.push(`  ${name} (${type}, ${x.length} points): ${parts.join(", ")}`);
   }
+  const caption = figureCaption(fig);
+  if (caption) lines.push(`  caption: ${strip(caption)}`);
   return lines.join("\n");
 }
 

@@ -175,28 +175,82 @@ export function safeName(name: string): string {
   return name.replaceAll("+", "-plus").replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^_+|_+$/g, "") || "figure";
 }
 
+/** The PNG pixel ratio of exported figures: 3 × the layout's size, about 300 dpi at print size (an 820-px figure, 8.2 in wide). */
+export const PRINT_SCALE = 3;
+
 /**
- * Renders named figures and writes `<dir>/<name>.svg` and `<dir>/<name>.png` for each, plus
- * `<name>.json` (the spec, so any Plotly can redraw it). Returns the paths written.
+ * PDFs of rendered SVGs through Chromium's print (DevTools `Page.printToPDF`, driven by puppeteer-core with
+ * the system Chromium; nothing downloaded): one page per figure, the page the figure's size, the SVG kept
+ * as vector graphics. One browser prints the whole batch.
+ */
+export async function printPdfs(
+  svgs: { svg: string; width: number; height: number }[],
+  options: { chromium?: string } = {},
+): Promise<Uint8Array[]> {
+  if (svgs.length === 0) return [];
+  const chromium = options.chromium ?? chromiumPath();
+  if (!chromium) throw new Error("no Chromium found: install Debian's (bash scripts/setup.sh --figures) or set UNLEARN_CHROMIUM");
+  // Loaded here only: showing a figure in a notebook does not pay for the DevTools client.
+  const { default: puppeteer } = await import("puppeteer-core");
+  const dir = await Deno.makeTempDir({ prefix: "unlearn-pdf-" });
+  const browser = await puppeteer.launch({
+    executablePath: chromium,
+    headless: true,
+    args: chromiumArgs(`${dir}/profile`, "about:blank", 0).filter((a) =>
+      !/^--(headless|dump-dom|virtual-time-budget|user-data-dir)|^about:/.test(a)
+    ),
+    userDataDir: `${dir}/profile`,
+    env: { ...Deno.env.toObject(), HOME: dir },
+  });
+  try {
+    const page = await browser.newPage();
+    const out: Uint8Array[] = [];
+    for (const { svg, width, height } of svgs) {
+      await page.setContent(
+        `<!doctype html><html><head><meta charset="utf-8"><style>@page { size: ${width}px ${height}px; margin: 0 }` +
+          ` html, body { margin: 0; padding: 0; background: white } svg { display: block }</style></head><body>${svg}</body></html>`,
+      );
+      const pdf = await page.pdf({ width: `${width}px`, height: `${height}px`, printBackground: true, pageRanges: "1" });
+      out.push(new Uint8Array(pdf));
+    }
+    return out;
+  } finally {
+    await browser.close().catch(() => {});
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/**
+ * Renders named figures and writes `<dir>/<name>.svg`, `<dir>/<name>.png` (at `PRINT_SCALE` unless
+ * `scale` says otherwise), `<dir>/<name>.pdf` (Chromium's print of the SVG, vector; `pdf: false` skips
+ * it) and `<name>.json` (the spec, so any Plotly can redraw it). Returns the paths written.
  */
 export async function exportFigures(
   figs: Record<string, PlotlyFigure>,
   dir: string,
-  options: Partial<RenderOptions> = {},
+  options: Partial<RenderOptions> & { pdf?: boolean } = {},
 ): Promise<string[]> {
   const names = Object.keys(figs);
   const files = names.map(safeName);
   const clash = files.find((f, i) => files.indexOf(f) !== i);
   if (clash) throw new Error(`two figures would both be written as ${clash}: ${names.filter((n) => safeName(n) === clash).join(", ")}`);
-  const rendered = await renderFigures(names.map((n) => figs[n]), options);
+  const rendered = await renderFigures(names.map((n) => figs[n]), { scale: PRINT_SCALE, ...options });
+  const pdfs = options.pdf === false
+    ? []
+    : await printPdfs(names.map((n, i) => ({ svg: rendered[i].svg, ...figureSize(figs[n]) })), { chromium: options.chromium });
   await Deno.mkdir(dir, { recursive: true });
   const written: string[] = [];
   for (const [i, n] of names.entries()) {
     const base = `${dir}/${safeName(n)}`;
     await Deno.writeTextFile(`${base}.svg`, rendered[i].svg);
     await Deno.writeFile(`${base}.png`, rendered[i].png);
+    written.push(`${base}.svg`, `${base}.png`);
+    if (pdfs[i]) {
+      await Deno.writeFile(`${base}.pdf`, pdfs[i]);
+      written.push(`${base}.pdf`);
+    }
     await Deno.writeTextFile(`${base}.json`, JSON.stringify(figs[n]) + "\n");
-    written.push(`${base}.svg`, `${base}.png`, `${base}.json`);
+    written.push(`${base}.json`);
   }
   return written;
 }

@@ -8,6 +8,7 @@
 import type { StreisandData } from "../metrics/streisand.ts";
 
 import type { PlotlyFigure } from "./figure.ts";
+import { captioned } from "./figure.ts";
 export type { PlotlyFigure } from "./figure.ts";
 
 const SET_LABEL: Record<string, string> = { forget: "D_f (forgotten)", retain: "D_r (retained)", test: "D_te (test)" };
@@ -40,20 +41,25 @@ export function confusionFigure(data: StreisandData, options: { normalize?: bool
     coloraxis: "coloraxis",
     hovertemplate: `true %{y}<br>predicted %{x}<br>${normalize ? "share" : "count"} %{z}<extra>${SET_LABEL[set]}</extra>`,
   });
-  return {
-    data: [trace("forget", ""), trace("test", "2")],
-    layout: {
-      title: { text: options.title ?? "Predictions on D_f and D_te (Streisand effect, Fig. 4)" },
-      grid: { rows: 1, columns: 2, pattern: "independent" },
-      xaxis: { title: { text: "predicted (D_f)" } },
-      yaxis: { title: { text: "true class" }, autorange: "reversed" },
-      xaxis2: { title: { text: "predicted (D_te)" } },
-      yaxis2: { autorange: "reversed" },
-      coloraxis: { colorscale: "Blues", cmin: 0, ...(normalize ? { cmax: 1 } : {}) },
-      width: 900,
-      height: 450,
+  const count = (m: number[][]) => m.flat().reduce((a, b) => a + b, 0);
+  return captioned(
+    {
+      data: [trace("forget", ""), trace("test", "2")],
+      layout: {
+        title: { text: options.title ?? "Predictions on D_f and D_te (Streisand effect, Fig. 4)" },
+        grid: { rows: 1, columns: 2, pattern: "independent" },
+        xaxis: { title: { text: "predicted (D_f)" } },
+        yaxis: { title: { text: "true class" }, autorange: "reversed" },
+        xaxis2: { title: { text: "predicted (D_te)" } },
+        yaxis2: { autorange: "reversed" },
+        coloraxis: { colorscale: "Blues", cmin: 0, ...(normalize ? { cmax: 1 } : {}) },
+        width: 900,
+        height: 450,
+      },
     },
-  };
+    `Cells: ${normalize ? "share of each true class's samples" : "number of samples"} predicted as each class, one model (one seed); ` +
+      `n = ${count(data.confusion.forget)} samples of D_f and ${count(data.confusion.test)} of D_te.`,
+  );
 }
 
 /**
@@ -74,15 +80,20 @@ export function distributionFigure(data: StreisandData, quantity: "loss" | "conf
     marker: { color: SET_COLOR[set] },
   }));
   const label = quantity === "loss" ? "loss −log p_y" : "confidence p_y";
-  return {
-    data: traces,
-    layout: {
-      title: { text: options.title ?? `Distribution of the ${label} (Fig. 7)` },
-      barmode: "overlay",
-      xaxis: { title: { text: label + (quantity === "loss" ? ` (last bin: ≥ ${h.edges.at(-2)!.toFixed(1)})` : "") } },
-      yaxis: { title: { text: "share of the set" } },
-      width: 800,
-      height: 420,
+  return captioned(
+    {
+      data: traces,
+      layout: {
+        title: { text: options.title ?? `Distribution of the ${label} (Fig. 7)` },
+        barmode: "overlay",
+        xaxis: { title: { text: label + (quantity === "loss" ? ` (last bin: ≥ ${h.edges.at(-2)!.toFixed(1)})` : "") } },
+        yaxis: { title: { text: "share of the set" } },
+        width: 800,
+        height: 420,
+      },
     },
-  };
+    `Bars: share of each set's samples per bin of width ${
+      Number(width.toPrecision(3))
+    }, overlaid; one model (one seed); n per set in the legend.`,
+  );
 }

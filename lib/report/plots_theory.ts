@@ -7,7 +7,7 @@ import type { Theorem1Result } from "../theory/theorem1.ts";
 import type { Theorem2Result } from "../theory/theorem2.ts";
 import type { Theorem3Result } from "../theory/theorem3.ts";
 import type { PlotlyFigure } from "./figure.ts";
-import { PALETTE } from "./figure.ts";
+import { captioned, PALETTE, symlogAxis } from "./figure.ts";
 
 interface Trace {
   type: "scatter" | "bar";
@@ -25,16 +25,25 @@ interface Axis {
   title: { text: string };
   type?: "linear" | "log";
   range?: [number, number];
+  [key: string]: unknown;
 }
 
-function figure(title: string, x: Axis, y: Axis, data: Trace[]): PlotlyFigure & { layout: { barmode?: string } } {
-  return {
+/**
+ * A theory figure with its caption. `symlogX` puts x (a signed smooth rate α) on a symmetric-log axis
+ * (figure.ts `symlogAxis`): the traces' x values are transformed and the ticks name the real α.
+ */
+function figure(title: string, x: Axis, y: Axis, data: Trace[], caption: string, symlogX = false): PlotlyFigure {
+  const log = symlogX ? symlogAxis(data.flatMap((t) => t.x), x.title.text) : undefined;
+  const fig: PlotlyFigure = {
     data: data.map((t, i) => {
       const color = t.line?.color ?? t.marker?.color ?? PALETTE[i % PALETTE.length];
-      return { ...t, marker: { size: 6, ...t.marker, color }, line: { ...t.line, color } };
+      const xs = log ? { x: t.x.map(log.at), customdata: t.x, hovertemplate: "α = %{customdata}<br>%{y}<extra></extra>" } : {};
+      return { ...t, ...xs, marker: { size: 6, ...t.marker, color }, line: { ...t.line, color } };
     }),
-    layout: { title: { text: title }, xaxis: x, yaxis: y, width: 760, height: 440 },
+    layout: { title: { text: title }, xaxis: log ? { ...x, ...log.axis } : x, yaxis: y, width: 820, height: 460 },
   };
+  const axisNote = log ? ` x axis: symmetric-log, x = sign(α)·log10(1 + |α|/${Number(log.c.toPrecision(3))}), ticks at the real α.` : "";
+  return captioned(fig, caption + axisNote);
 }
 
 /** Theorem 1: distance to θ_r after GA against before, per forget set; points above y = x moved away. */
@@ -75,6 +84,9 @@ export function theorem1Figure(r: Theorem1Result): PlotlyFigure {
     { title: { text: "‖θ_r − θ_o‖ (before)" }, type: "log" },
     { title: { text: "‖θ_r − θ_GA‖ (after)" }, type: "log" },
     traces,
+    `Points: one per forget set (n = ${r.rows.length}: ${
+      [...new Set(r.rows.map((w) => w.kind))].map((k) => `${r.rows.filter((w) => w.kind === k).length} ${k}`).join(", ")
+    }), each a deterministic run on the convex model (no seeds, so no whiskers); above the dashed y = x, GA moved away from θ_r. Both axes log.`,
   );
 }
 
@@ -120,6 +132,9 @@ export function theorem2Figure(r: Theorem2Result, alphaRange?: [number, number])
     { title: { text: "α (smooth rate; < 0 is NLS)" } },
     { title: { text: "‖θ_r − θ_{GA+GLS}(α)‖" }, type: "log" },
     traces,
+    `Lines: one deterministic run on the convex model per α (n = ${pts.length} values of α; no seeds, so no whiskers); ` +
+      "dashed: the distance Eq. 5 predicts. y axis log.",
+    true,
   );
 }
 
@@ -140,6 +155,9 @@ export function figure5Figure(results: Figure5Result[]): PlotlyFigure {
     { title: { text: "cosine (its sign is the inner product's)" }, range: [-1, 1] },
     { title: { text: "samples" } },
     traces,
+    `Bars: number of single-sample forget sets per cosine bin, overlaid per model (n = ${
+      results.map((r) => r.cosineHistogram.counts.reduce((a, b) => a + b, 0)).join(" and ")
+    } samples); the share ≤ 0 is in the legend. Each is a deterministic computation (no seeds).`,
   );
   f.layout.barmode = "overlay";
   return f;
@@ -150,8 +168,8 @@ export function theorem3Figure(r: Theorem3Result): PlotlyFigure {
   const pts = r.points.filter((p) => p.admissible);
   return figure(
     `Theorem 3 (${r.forget.label}): ε over α, γ1 = ${r.gamma1}, γ2 = ${r.gamma2}`,
-    { title: { text: "α" } },
-    { title: { text: "ε" } },
+    { title: { text: "smooth rate α" } },
+    { title: { text: "ε (label LDP level)" } },
     [
       {
         type: "scatter",
@@ -182,5 +200,8 @@ export function theorem3Figure(r: Theorem3Result): PlotlyFigure {
         y: pts.map((p) => p.epsilonTrueMedian),
       },
     ],
+    `Points: one trained model per admissible α (n = ${pts.length} values of α; deterministic, no seeds, ` +
+      `so no whiskers); measured ε are over the ${r.forget.size} samples of D_f.`,
+    true,
   );
 }

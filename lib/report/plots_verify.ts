@@ -7,7 +7,7 @@
  */
 import type { RunRecord } from "../record.ts";
 import type { PlotlyFigure } from "./figure.ts";
-import { methodColor } from "./figure.ts";
+import { captioned, methodColor } from "./figure.ts";
 import { rowLabel } from "./table.ts";
 
 /** A record's details of a verification metric, whatever its ensemble size ("Eps", "Eps@8"). */
@@ -27,6 +27,16 @@ export function rowsOf(records: RunRecord[], paradigm: string): { label: string;
   return [...out.entries()].map(([label, record]) => ({ label, record })).sort((a, b) =>
     Number(b.record.method === "retrain") - Number(a.record.method === "retrain")
   );
+}
+
+/** Retrain's trace last, so Plotly draws it on top of the others. */
+function retrainLast<T extends { name?: unknown; retrain?: boolean }>(traces: T[]): Omit<T, "retrain">[] {
+  return [...traces.filter((t) => !t.retrain), ...traces.filter((t) => t.retrain)].map(({ retrain: _, ...t }) => t);
+}
+
+/** The seed the figures of a paradigm show (rowsOf's first seed). */
+function shownSeed(records: RunRecord[], paradigm: string): number | undefined {
+  return rowsOf(records, paradigm)[0]?.record.seed;
 }
 
 interface EpsDetail {
@@ -59,18 +69,23 @@ export function epsilonHistogramFigure(records: RunRecord[], paradigm: string, m
       y,
       line: { color: methodColor(record.method), width: retrain ? 3 : 1.5, dash: retrain ? "dash" : "solid" },
       marker: { size: 4 },
+      retrain,
     });
   }
-  return {
-    data: traces,
-    layout: {
-      title: { text: `${paradigm}: per-example ε on D_f (NeurIPS 2023 challenge; lower is closer to Retrain)` },
-      xaxis: { title: { text: `ε (bins of 0.25; last point: ε ≥ ${maxEpsilon}, including the cap 50)` } },
-      yaxis: { title: { text: "share of D_f" } },
-      width: 860,
-      height: 440,
+  return captioned(
+    {
+      data: retrainLast(traces),
+      layout: {
+        title: { text: `${paradigm}: per-example ε on D_f (NeurIPS 2023 challenge; lower is closer to Retrain)` },
+        xaxis: { title: { text: `ε (bins of 0.25; last point: ε ≥ ${maxEpsilon}, including the cap 50)` } },
+        yaxis: { title: { text: "share of D_f" } },
+        width: 860,
+        height: 440,
+      },
     },
-  };
+    `Lines: share of the examples of D_f per ε bin, one task (seed ${shownSeed(records, paradigm)}); ` +
+      "ε per example from N unlearned against N retrained models (N in the legend); Retrain: its two halves, dashed, drawn on top.",
+  );
 }
 
 interface UliraDetail {
@@ -95,21 +110,34 @@ export function uliraRocFigure(records: RunRecord[], paradigm: string): PlotlyFi
       // A TPR of 0 has no place on a log axis: it is drawn at the axis floor.
       y: d.roc.tpr.map((t) => Math.max(t, 1e-4)),
       line: { color: methodColor(record.method), width: retrain ? 3 : 1.5, dash: retrain ? "dash" : "solid" },
+      retrain,
     });
   }
+  const ordered: Record<string, unknown>[] = retrainLast(traces as { retrain?: boolean }[]);
   if (grid.length) {
-    traces.push({ type: "scatter", mode: "lines", name: "chance", x: grid, y: grid, line: { color: "#aaaaaa", dash: "dot", width: 1 } });
+    ordered.unshift({
+      type: "scatter",
+      mode: "lines",
+      name: "chance",
+      x: grid,
+      y: grid,
+      line: { color: "#aaaaaa", dash: "dot", width: 1 },
+    });
   }
-  return {
-    data: traces,
-    layout: {
-      title: { text: `${paradigm}: U-LiRA ROC at low false positive rates (unlearned vs Retrain shadows)` },
-      xaxis: { title: { text: "false positive rate" }, type: "log", range: [-4, 0] },
-      yaxis: { title: { text: "true positive rate (floor 1e-4 = none)" }, type: "log", range: [-4, 0] },
-      width: 760,
-      height: 520,
+  return captioned(
+    {
+      data: ordered,
+      layout: {
+        title: { text: `${paradigm}: U-LiRA ROC at low false positive rates (unlearned vs Retrain shadows)` },
+        xaxis: { title: { text: "false positive rate" }, type: "log", range: [-4, 0] },
+        yaxis: { title: { text: "true positive rate (floor 1e-4 = none)" }, type: "log", range: [-4, 0] },
+        width: 760,
+        height: 520,
+      },
     },
-  };
+    `Lines: U-LiRA's ROC over D_f, one task (seed ${shownSeed(records, paradigm)}); members: held-out unlearned models, ` +
+      "non-members: held-out Retrain models; dotted: chance. Both axes log. Retrain (its two halves, dashed) is drawn on top.",
+  );
 }
 
 interface ProbeDetail {
@@ -135,16 +163,21 @@ export function ckaFigure(records: RunRecord[], paradigm: string): PlotlyFigure 
       x: d.layers,
       y,
       line: { color: methodColor(record.method), width: retrain ? 3 : 1.5, dash: retrain ? "dash" : "solid" },
+      retrain,
     });
   }
-  return {
-    data: traces,
-    layout: {
-      title: { text: `${paradigm}: linear CKA of each layer on D_f against Retrain's (1 = the same representation)` },
-      xaxis: { title: { text: "layer (input → output)" } },
-      yaxis: { title: { text: "linear CKA" }, range: [0, 1.02] },
-      width: 760,
-      height: 440,
+  return captioned(
+    {
+      data: retrainLast(traces),
+      layout: {
+        title: { text: `${paradigm}: linear CKA of each layer on D_f against Retrain's (1 = the same representation)` },
+        xaxis: { title: { text: "layer (input → output)" } },
+        yaxis: { title: { text: "linear CKA" }, range: [0, 1.02] },
+        width: 760,
+        height: 440,
+      },
     },
-  };
+    `Points: mean over the ensemble's model pairs of linear CKA on D_f, one task (seed ${shownSeed(records, paradigm)}); ` +
+      "Retrain: two Retrain draws, dashed, drawn on top.",
+  );
 }

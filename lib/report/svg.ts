@@ -9,7 +9,7 @@ import type { PlotlyFigure } from "./figure.ts";
 import { PALETTE } from "./figure.ts";
 
 type Trace = Record<string, unknown>;
-type Axis = { type?: string; title?: { text?: string } | string; range?: number[]; autorange?: unknown };
+type Axis = { type?: string; title?: { text?: string } | string; range?: number[]; autorange?: unknown; tickvals?: number[] };
 
 const FONT = 'font-family="Open Sans, Verdana, Arial, sans-serif"';
 
@@ -79,7 +79,9 @@ export function figureToSvg(fig: PlotlyFigure): string {
   const panels = Math.max(1, ...supported.map((t) => axisIndex(t) + 1));
   const legendItems = supported.filter((t) => t.type !== "heatmap" && t.showlegend !== false && t.name && layout.showlegend !== false);
   const legendW = legendItems.length ? Math.min(220, 40 + 7 * Math.max(...legendItems.map((t) => stripTags(String(t.name)).length))) : 0;
-  const margin = { l: 70, r: 20 + legendW, t: 60, b: 60 };
+  const caption = ((layout.annotations as Record<string, unknown>[] | undefined) ?? []).find((a) => a.name === "caption");
+  const captionLines = caption ? String(caption.text).split("<br>") : [];
+  const margin = { l: 70, r: 20 + legendW, t: 60, b: 60 + captionLines.length * 15 };
   const gap = 60;
   const panelW = (W - margin.l - margin.r - gap * (panels - 1)) / panels;
   const out: string[] = [];
@@ -103,12 +105,16 @@ export function figureToSvg(fig: PlotlyFigure): string {
     }
     const xt = stripTags(textOf(xa.title));
     const yt = stripTags(textOf(ya.title));
-    if (xt) out.push(`<text x="${(x0 + x1) / 2}" y="${H - 14}" text-anchor="middle" fill="#444">${esc(xt)}</text>`);
+    if (xt) out.push(`<text x="${(x0 + x1) / 2}" y="${y1 + 40}" text-anchor="middle" fill="#444">${esc(xt)}</text>`);
     if (yt) {
       out.push(`<text transform="translate(${x0 - 50},${(y0 + y1) / 2}) rotate(-90)" text-anchor="middle" fill="#444">${esc(yt)}</text>`);
     }
   }
 
+  captionLines.forEach((line, i) => {
+    const y = H - margin.b + 56 + i * 15;
+    out.push(`<text x="12" y="${y}" font-size="11" fill="#444">${esc(stripTags(line))}</text>`);
+  });
   legendItems.forEach((t, i) => {
     const lx = W - legendW + 10;
     const ly = margin.t + 10 + i * 18;
@@ -144,10 +150,16 @@ function drawXY(out: string[], mine: Trace[], all: Trace[], layout: Record<strin
     const e = t[k] as { array?: unknown; visible?: boolean } | undefined;
     return e && e.visible !== false ? nums(e.array) : [];
   };
+  // Asymmetric whiskers (clipped to a metric's range) carry the lower length in `arrayminus`.
+  const errMinusOf = (t: Trace) => {
+    const e = t.error_y as { arrayminus?: unknown; symmetric?: boolean; visible?: boolean } | undefined;
+    return e && e.visible !== false && e.symmetric === false ? nums(e.arrayminus) : errOf(t, "error_y");
+  };
   const yVals = mine.flatMap((t) => {
     const y = nums(t.y);
     const e = errOf(t, "error_y");
-    return [...y, ...y.map((v, i) => v + (e[i] || 0)), ...y.map((v, i) => v - (e[i] || 0))];
+    const em = errMinusOf(t);
+    return [...y, ...y.map((v, i) => v + (e[i] || 0)), ...y.map((v, i) => v - (em[i] || 0))];
   });
   const ylog = ya.type === "log";
   const xlog = xa.type === "log";
@@ -165,9 +177,14 @@ function drawXY(out: string[], mine: Trace[], all: Trace[], layout: Record<strin
     const [xlo, xhi] = extent(xv, !bars.length, false, xlog);
     const xs = linearOrLog(xlo, xhi, box.x0, box.x1, xlog);
     xPos = (v) => xs.toPx(Number(v));
-    for (const tk of xs.ticks) {
+    // Explicit ticks (a symmetric-log axis names its real values) win over computed ones.
+    const given = xa as { tickvals?: number[]; ticktext?: string[] };
+    const ticks = Array.isArray(given.tickvals)
+      ? given.tickvals.map((v, i) => [v, String(given.ticktext?.[i] ?? fmt(v))] as const).filter(([v]) => v >= xlo && v <= xhi)
+      : xs.ticks.map((v) => [v, fmt(v)] as const);
+    for (const [tk, label] of ticks) {
       const px = xs.toPx(tk);
-      out.push(`<text x="${px}" y="${box.y1 + 16}" text-anchor="middle" fill="#444">${fmt(tk)}</text>`);
+      out.push(`<text x="${px}" y="${box.y1 + 16}" text-anchor="middle" fill="#444">${esc(label)}</text>`);
     }
   }
   for (const tk of ys.ticks) {
@@ -189,6 +206,7 @@ function drawXY(out: string[], mine: Trace[], all: Trace[], layout: Record<strin
     const x = (t.x as unknown[]) ?? [];
     const y = nums(t.y);
     const e = errOf(t, "error_y");
+    const em = errMinusOf(t);
     const color = colorOf(t, all.indexOf(t));
     const colors = (t.marker as { color?: unknown } | undefined)?.color;
     const opacity = Number(t.opacity ?? 1);
@@ -213,13 +231,14 @@ function drawXY(out: string[], mine: Trace[], all: Trace[], layout: Record<strin
           Math.abs(base - py)
         }" fill="${c}" fill-opacity="${opacity}"/>`,
       );
-      if (e[i]) errorBar(out, px + w / 2, clampY(y[i] - e[i]), clampY(y[i] + e[i]));
+      if (e[i] || em[i]) errorBar(out, px + w / 2, clampY(y[i] - (em[i] || 0)), clampY(y[i] + (e[i] || 0)));
     });
   });
   mine.filter((t) => t.type !== "bar").forEach((t) => {
     const x = (t.x as unknown[]) ?? [];
     const y = nums(t.y);
     const e = errOf(t, "error_y");
+    const em = errMinusOf(t);
     const color = colorOf(t, all.indexOf(t));
     const mode = String(t.mode ?? "lines+markers");
     const dash = (t.line as { dash?: string } | undefined)?.dash;
@@ -240,7 +259,9 @@ function drawXY(out: string[], mine: Trace[], all: Trace[], layout: Record<strin
         out.push(`<text x="${px}" y="${clampY(v) - 8}" text-anchor="middle" font-size="11" fill="#444">${esc(String(labels[i]))}</text>`)
       );
     }
-    x.forEach((xv, i) => e[i] && Number.isFinite(y[i]) && errorBar(out, xPos(xv), clampY(y[i] - e[i]), clampY(y[i] + e[i])));
+    x.forEach((xv, i) =>
+      (e[i] || em[i]) && Number.isFinite(y[i]) && errorBar(out, xPos(xv), clampY(y[i] - (em[i] || 0)), clampY(y[i] + (e[i] || 0)))
+    );
   });
 }
 

@@ -68,9 +68,52 @@ export const COLUMN_TITLES: Record<string, string> = {
   "LiRA_TPR@1%FPR": "LiRA TPR@1%FPR",
   "LiRA_TPR@0.1%FPR": "LiRA TPR@0.1%FPR",
   Streisand_TV_pred: "Streisand TV (pred.)",
+  Eps_Score: "ε score",
+  ULiRA_AUC: "U-LiRA AUC",
 };
 
 export const columnTitle = (key: string) => COLUMN_TITLES[key] ?? key;
+
+/**
+ * Units of metric keys, for axis labels (`axisLabel`): percentages of a set, points (differences or sums of
+ * percentages), seconds. A key not listed has no unit (a score, a ratio).
+ */
+export const METRIC_UNITS: Record<string, string> = {
+  UA: "%",
+  MIA: "%",
+  RA: "%",
+  TA: "%",
+  VA: "%",
+  AdditionalMIA: "%",
+  LiRA_AUC: "%",
+  "LiRA_TPR@1%FPR": "%",
+  "LiRA_TPR@0.1%FPR": "%",
+  Streisand_TV_pred: "%",
+  ULiRA_AUC: "%",
+  AvgGap: "points",
+  ValGap: "points",
+  Sum: "points",
+};
+
+/**
+ * The range a metric can take, for clipping error whiskers and fixing axes: [0, 100] for percentages,
+ * [0, 400] for Sum (four percentages), [0, 100] for Avg. Gap (a mean of absolute differences of
+ * percentages), [0, ∞) for times; unknown keys are unbounded.
+ */
+export function metricRange(key: string): [number, number] {
+  if (key === "Sum") return [0, 400];
+  if (key === "Eps_Score") return [0, 1];
+  if (METRIC_UNITS[key] === "%" || METRIC_UNITS[key] === "points") return [0, 100];
+  if (key === "rteSeconds" || key === "evalSeconds") return [0, Infinity];
+  return [-Infinity, Infinity];
+}
+
+/** A metric's human label with its unit: "LiRA AUC (%)", "Avg. Gap (points)", "RTE (s)", "UA (%)". */
+export function axisLabel(key: string): string {
+  const title = columnTitle(key);
+  const unit = METRIC_UNITS[key];
+  return unit && !title.endsWith(")") ? `${title} (${unit})` : title;
+}
 
 export const stat = (values: number[]): Stat => meanInterval(values);
 
