@@ -78,11 +78,14 @@ export function recordsTableFrame(records: RunRecord[], options: Partial<TableOp
 }
 
 /**
- * One row per record: who ran what (experiment, dataset, paradigm, model, method, seed, status), its
- * timings, and every metric key any record has (NaN where a record lacks it).
+ * One row per record: who ran what (experiment, dataset, paradigm, model, method, variant, seed, status),
+ * the ablation and snapshot epoch it belongs to ("" and NaN where none), Eq. 6's smooth rate and mixing
+ * weight (NaN for methods without them), its timings (seconds), and every metric key any record has (NaN
+ * where a record lacks it). The frame to filter, group and pivot in a notebook (`groupMeans`).
  */
 export function recordsFrame(records: RunRecord[]): DataFrame {
   const metricKeys = [...new Set(records.flatMap((r) => Object.keys(r.metrics)))];
+  const num = (v: unknown) => (typeof v === "number" ? v : NaN);
   const rows = records.map((r) => {
     const row: Record<string, string | number> = {
       experiment: r.experiment,
@@ -90,14 +93,63 @@ export function recordsFrame(records: RunRecord[]): DataFrame {
       paradigm: r.paradigm,
       model: r.model.arch,
       method: r.method,
+      variant: r.variant ?? "",
       seed: r.seed,
       status: r.status,
+      ablation: r.tags.ablation ?? "",
+      epoch: r.tags.epoch ?? NaN,
+      smoothRate: num(r.methodOptions.smoothRate),
+      mixWeight: num(r.methodOptions.mixWeight),
       rteSeconds: r.rteSeconds,
       evalSeconds: r.evalSeconds,
     };
     for (const k of metricKeys) row[k] = r.metrics[k] ?? NaN;
     return row;
   });
-  const columns = ["experiment", "dataset", "paradigm", "model", "method", "seed", "status", "rteSeconds", "evalSeconds", ...metricKeys];
+  const columns = [
+    "experiment",
+    "dataset",
+    "paradigm",
+    "model",
+    "method",
+    "variant",
+    "seed",
+    "status",
+    "ablation",
+    "epoch",
+    "smoothRate",
+    "mixWeight",
+    "rteSeconds",
+    "evalSeconds",
+    ...metricKeys,
+  ];
   return withDisplay(rows.length ? new dfd.DataFrame(rows, { columns }) : new dfd.DataFrame([], { columns }));
+}
+
+/**
+ * A records frame filtered and grouped with danfojs: the rows whose columns equal `where`'s values (ok
+ * runs only; end states only unless `where` names an epoch), grouped by `by`, with the mean, standard
+ * deviation and count over seeds of each metric (`UA_mean`, `UA_std`, `UA_count`), sorted by the first
+ * grouping column. E.g. Fig. 3's sweep: `groupMeans(frame, { where: { ablation: "fig3" }, by: ["smoothRate"] })`.
+ */
+export function groupMeans(
+  frame: DataFrame,
+  options: { where?: Record<string, string | number>; by: string[]; metrics?: string[] },
+): DataFrame {
+  const metrics = (options.metrics ?? ["UA", "MIA", "RA", "TA"]).filter((m) => (frame.columns as string[]).includes(m));
+  const cols = frame.columns as string[];
+  const where = { status: "ok", ...options.where };
+  const keep = (frame.values as unknown[][]).map((row) =>
+    Object.entries(where).every(([k, v]) => row[cols.indexOf(k)] === v) &&
+    ("epoch" in where || !Number.isFinite(row[cols.indexOf("epoch")] as number))
+  );
+  const rows = (frame.values as unknown[][]).filter((_, i) => keep[i]);
+  if (rows.length === 0) {
+    return withDisplay(
+      new dfd.DataFrame([], { columns: [...options.by, ...metrics.flatMap((m) => [`${m}_mean`, `${m}_std`, `${m}_count`])] }),
+    );
+  }
+  const picked = new dfd.DataFrame(rows, { columns: cols }).loc({ columns: [...options.by, ...metrics] });
+  const grouped = picked.groupby(options.by).agg(Object.fromEntries(metrics.map((m) => [m, ["mean", "std", "count"]])));
+  return withDisplay(grouped.sortValues(options.by[0]) as DataFrame);
 }
