@@ -32,7 +32,7 @@ Deno.test("figure bundle: Plotly JSON, an <img> with the SVG in text/html, text/
   assert.equal(svg, compactSvg(figureToSvg(fig)), "the data URI holds the rendered SVG");
   assert.equal((svg.match(/<rect [^>]*fill-opacity/g) ?? []).length, 3 * 4); // 3 methods × 4 metrics
   const size = `width="${fig.layout.width}" height="${fig.layout.height}"`;
-  assert.ok(html.includes(`<img alt="synthetic · classwise · mlp: metrics per method (%)" ${size}`), "the figure's own size");
+  assert.ok(html.includes(`<img alt="synthetic · classwise · mlp: metrics per method" ${size}`), "the figure's own size");
   const id = html.match(/data-unlearn-figure="(uk[0-9a-f]{16})"/)?.[1];
   assert.ok(id && html.includes(`("${id}");`), "the script is called with the container's id");
   const script = html.match(/<script type="text\/javascript">([\s\S]*)<\/script>$/)?.[1];
@@ -66,7 +66,7 @@ Deno.test("figure text: long series shortened, heatmaps as matrices or summaries
   const xs = Array.from({ length: 40 }, (_, i) => i);
   const fig = sweepLines(xs.map((x) => ({ x, metrics: { UA: x === 17 ? 99 : x } })), { metrics: ["UA"], title: "sweep" });
   const t = figureText(fig);
-  assert.match(t, /UA \(scatter, 40 points\): 0 → 0, 1 → 1, 2 → 2, …, 17 → 99, …, 37 → 37, 38 → 38, 39 → 39/);
+  assert.match(t, /UA \(%\) \(scatter, 40 points\): 0 → 0, 1 → 1, 2 → 2, …, 17 → 99, …, 37 → 37, 38 → 38, 39 → 39/);
   const s = streisandData(
     {
       forget: predsFromConfidence([0.2], [1], 2),

@@ -3,7 +3,7 @@
  * where no Chromium is installed (bash scripts/setup.sh --figures installs Debian's).
  */
 import assert from "node:assert/strict";
-import { chromiumArgs, exportFigures, figureSize, findChromium, renderFigure, safeName } from "../../lib/report/figures.ts";
+import { chromiumArgs, exportFigures, figureSize, findChromium, PRINT_SCALE, renderFigure, safeName } from "../../lib/report/figures.ts";
 import { metricBars } from "../../lib/report/plots.ts";
 import { buildTable } from "../../lib/report/table.ts";
 import { handRecords } from "./_records.ts";
@@ -39,7 +39,10 @@ Deno.test("Chromium is started headless, offline, with a fresh profile", () => {
     assert.ok(args.includes(flag), flag);
   }
   assert.ok(!args.some((a) => /^https?:/.test(a)), "nothing remote");
-  assert.deepEqual(figureSize(fig), { width: 820, height: 440 });
+  // The layout's size: metricBars' 900 × 460 plus the room its caption takes below the plot.
+  const { width, height } = figureSize(fig);
+  assert.equal(width, 900);
+  assert.ok(height > 460 && height < 560, `height ${height}`);
   assert.deepEqual(figureSize({ data: [], layout: {} }), { width: 800, height: 450 });
   assert.equal(safeName("05 random/tradeoff (R)"), "05_random_tradeoff_R");
   assert.notEqual(safeName("09_loss_ugradsl+"), safeName("09_loss_ugradsl"));
@@ -51,9 +54,10 @@ Deno.test({
   fn: async () => {
     const r = await renderFigure(fig, { scale: 2 });
     assert.match(r.svg, /^<svg[^>]*class="main-svg"/);
-    assert.match(r.svg, /width="820" height="440"/);
+    const { width, height } = figureSize(fig);
+    assert.ok(r.svg.includes(`width="${width}" height="${height}"`), "the SVG has the layout's size");
     assert.ok(r.svg.includes("ugradsl") && r.svg.includes("export test"), "legend and title are drawn");
-    assert.deepEqual(pngSize(r.png), { width: 1640, height: 880 });
+    assert.deepEqual(pngSize(r.png), { width: 2 * width, height: 2 * height });
     const svgOnly = await renderFigure(fig, { png: false });
     assert.equal(svgOnly.png.length, 0);
     assert.match(svgOnly.svg, /^<svg/);
@@ -61,14 +65,23 @@ Deno.test({
 });
 
 Deno.test({
-  name: "exportFigures writes name.svg, name.png and name.json",
+  name: "exportFigures writes name.svg, name.png, name.pdf (Chromium's print) and name.json",
   ignore: !chromium,
   fn: async () => {
     const dir = await Deno.makeTempDir();
     try {
       const written = await exportFigures({ "04 metrics": fig }, dir, { scale: 1 });
-      assert.deepEqual(written.map((p) => p.slice(dir.length + 1)), ["04_metrics.svg", "04_metrics.png", "04_metrics.json"]);
-      assert.deepEqual(pngSize(await Deno.readFile(`${dir}/04_metrics.png`)), { width: 820, height: 440 });
+      assert.deepEqual(written.map((p) => p.slice(dir.length + 1)), [
+        "04_metrics.svg",
+        "04_metrics.png",
+        "04_metrics.pdf",
+        "04_metrics.json",
+      ]);
+      assert.deepEqual(pngSize(await Deno.readFile(`${dir}/04_metrics.png`)), figureSize(fig));
+      const pdf = new TextDecoder("latin1").decode(await Deno.readFile(`${dir}/04_metrics.pdf`));
+      assert.ok(pdf.startsWith("%PDF-"), "a PDF");
+      assert.equal(pdf.match(/\/Type\s*\/Page\b/g)?.length, 1, "one page");
+      assert.equal(PRINT_SCALE, 3, "print resolution: 3 × the layout's size, about 300 dpi");
       assert.deepEqual(JSON.parse(await Deno.readTextFile(`${dir}/04_metrics.json`)), fig);
       await assert.rejects(() => exportFigures({ "a b": fig, "a_b": fig }, dir), /both be written as a_b/);
     } finally {

@@ -1,0 +1,134 @@
+/**
+ * What makes a figure paper-grade (issue 13): whiskers clipped to the metric's range, a caption naming n
+ * on every figure, a symmetric-log α axis, human labels, bars from zero, Retrain drawn on top.
+ */
+import assert from "node:assert/strict";
+import { CHAPTERS } from "../../lib/report/chapters.ts";
+import { ablationFigures } from "../../lib/report/ablation_report.ts";
+import { clippedErrors, figureCaption, symlogAxis } from "../../lib/report/figure.ts";
+import type { PlotlyFigure } from "../../lib/report/figure.ts";
+import { columnBars, labelledBars, tradeoffScatter } from "../../lib/report/plots.ts";
+import { figureText } from "../../lib/report/display.ts";
+import { figureToSvg } from "../../lib/report/svg.ts";
+import { axisLabel, buildTable } from "../../lib/report/table.ts";
+import type { RunRecord } from "../../lib/record.ts";
+import { handRecords, record, withGaps } from "./_records.ts";
+
+type Trace = { x: unknown[]; y: (number | null)[]; error_y?: { array: number[]; arrayminus?: number[] }; marker?: { symbol?: string } };
+type Axis = { title?: { text?: string }; range?: number[]; tickvals?: number[]; ticktext?: string[] };
+
+/** Five seeds of a Fig. 3 sweep and Table 8 rows, UA near 100 so that unclipped whiskers would leave [0, 100]. */
+function ablationRecords(): RunRecord[] {
+  const out: RunRecord[] = [];
+  for (const seed of [0, 1, 2, 3, 4]) {
+    const wobble = (seed - 2) * 1.5;
+    for (const a of [-4, -2, -1, -0.5, -0.25, 0, 0.25, 0.5]) {
+      const r = record("ugradsl+", seed, { UA: Math.min(100, 98 + wobble - a), MIA: 50, RA: 99.5 + wobble / 10, TA: 85 }, {
+        paradigm: "random",
+      });
+      out.push({ ...r, variant: `a${a}`, configHash: `fig3-${a}`, tags: { ablation: "fig3" }, methodOptions: { smoothRate: a } });
+    }
+    for (const v of ["ga", "ga+gm", "ft", "ft+gm+nls", "retrain"]) {
+      const r = record(v === "retrain" ? "retrain" : "ugradsl", seed, { UA: 10 + seed, MIA: 20, RA: 99, TA: 85 }, { paradigm: "random" });
+      out.push({ ...r, variant: v, configHash: `t8-${v}`, tags: { ablation: "table8", ...(v === "retrain" ? { reference: true } : {}) } });
+    }
+  }
+  return withGaps(out);
+}
+
+const allFigures = (): Record<string, PlotlyFigure> => ({
+  ...CHAPTERS["04"].figures(withGaps(handRecords())),
+  ...ablationFigures(ablationRecords()),
+});
+
+Deno.test("a clipped whisker never leaves the metric's range", () => {
+  const means = [99.5, 0.3, 50, 100, 0, NaN];
+  const halves = [3, 2, 10, 0.5, 7, 1];
+  const e = clippedErrors(means, halves, [0, 100]);
+  means.forEach((m, i) => {
+    if (!Number.isFinite(m)) return;
+    assert.ok(m + e.array[i] <= 100 + 1e-12 && m - e.arrayminus[i] >= -1e-12, `${m} +${e.array[i]} −${e.arrayminus[i]}`);
+  });
+  assert.deepEqual([e.array[2], e.arrayminus[2]], [10, 10], "an interval inside the range is kept whole");
+  assert.equal(e.symmetric, false);
+  // Every whisker of every figure of notebooks 04 and 08 stays in [0, 100] (Sum: [0, 400]).
+  for (const [name, fig] of Object.entries(allFigures())) {
+    const top = name.includes("sum") ? 400 : 100;
+    for (const t of fig.data as Trace[]) {
+      t.y.forEach((v, i) => {
+        if (v === null || !t.error_y) return;
+        assert.ok(v + t.error_y.array[i] <= top + 1e-9, `${name}: ${v} + ${t.error_y.array[i]}`);
+        assert.ok(v - (t.error_y.arrayminus ?? t.error_y.array)[i] >= -1e-9, `${name}: ${v} − whisker`);
+      });
+    }
+  }
+});
+
+Deno.test("every figure has a caption that gives n and says what the marks and whiskers are", () => {
+  const figs = allFigures();
+  assert.ok(Object.keys(figs).length >= 5, Object.keys(figs).join(", "));
+  for (const [name, fig] of Object.entries(figs)) {
+    const caption = figureCaption(fig);
+    assert.ok(caption, `${name} has a caption`);
+    assert.match(caption!, /n = \d/, `${name}: ${caption}`);
+    assert.match(caption!, /whiskers|no whiskers/, `${name}: ${caption}`);
+    assert.ok(figureText(fig).includes("caption:"), `${name}: the text fallback carries the caption`);
+    assert.ok(figureToSvg(fig).includes(caption!.split(" ").slice(0, 3).join(" ")), `${name}: the SVG fallback draws it`);
+    const m = fig.layout.margin as { b: number };
+    assert.ok(m.b >= 100, `${name}: room below the plot for the caption (${m.b})`);
+  }
+  assert.match(figureCaption(figs.fig3_sweep)!, /n = 5 seeds; whiskers: 95% Student-t interval .* clipped to \[0, 100\]/);
+});
+
+Deno.test("the smooth-rate axis is symmetric-log, its ticks named by the real α", () => {
+  const fig = allFigures().fig3_sweep;
+  const axis = fig.layout.xaxis as Axis;
+  const alphas = [-4, -2, -1, -0.5, -0.25, 0, 0.25, 0.5];
+  const { at } = symlogAxis(alphas, "α");
+  assert.deepEqual((fig.data[0] as Trace).x, alphas.map(at));
+  assert.deepEqual(axis.ticktext, ["−4", "−2", "−1", "−0.5", "−0.25", "0", "0.25", "0.5"]);
+  assert.match(axis.title!.text!, /symmetric-log/);
+  // Linear α squeezed six of eight points into an eighth of the axis; here neighbours are at least 0.1 apart.
+  const xs = alphas.map(at);
+  for (let i = 1; i < xs.length; i++) assert.ok(xs[i] - xs[i - 1] > 0.1, `${alphas[i - 1]} → ${alphas[i]}`);
+  assert.equal(at(0), 0);
+  assert.equal(at(-2), -at(2));
+  // A wide sweep gets 0 and ±1, 3 × 10^k ticks.
+  const wide = symlogAxis([-3.16, -1, -0.3, -0.1, -0.03, -0.01, ...Array.from({ length: 20 }, (_, i) => -0.01 * (i + 1)), 0, 1], "α");
+  assert.ok((wide.axis.ticktext as string[]).includes("0") && (wide.axis.ticktext as string[]).includes("−0.1"));
+});
+
+Deno.test("labels are human, bars start at zero, a runaway bar does not set the scale, Retrain is on top", () => {
+  assert.equal(axisLabel("LiRA_AUC"), "LiRA AUC (%)");
+  assert.equal(axisLabel("AvgGap"), "Avg. Gap (points)");
+  assert.equal(axisLabel("rteSeconds"), "RTE (s)");
+  assert.equal(axisLabel("UA"), "UA (%)");
+  const raw = /\b(LiRA_AUC|AvgGap|rteSeconds|Streisand_TV_pred|AdditionalMIA)\b/;
+  for (const [name, fig] of Object.entries(allFigures())) {
+    for (const k of ["xaxis", "yaxis"]) {
+      const t = (fig.layout[k] as Axis | undefined)?.title?.text ?? "";
+      assert.ok(!raw.test(t), `${name} ${k}: ${t}`);
+    }
+    if ((fig.data[0] as { type?: string }).type === "bar") {
+      assert.equal((fig.layout.yaxis as Axis).range?.[0], 0, `${name}: bars start at zero`);
+    }
+  }
+  // One collapsed run (Avg. Gap 61.7 against ≤ 6.3 for the rest) is cut and labelled.
+  const gaps = [0, 4.2, 5.5, 6.1, 5.8, 61.7, 2.9];
+  const recs = gaps.flatMap((g, i) =>
+    [0, 1].map((seed) => record(i === 0 ? "retrain" : `m${i}`, seed, { UA: 1, MIA: 1, RA: 1, TA: 1, AvgGap: g + seed * 0.1 }))
+  );
+  const bars = columnBars(buildTable(recs), "AvgGap");
+  const top = (bars.layout.yaxis as Axis).range![1];
+  assert.ok(top < 20, `axis top ${top}`);
+  assert.match(JSON.stringify(bars.layout.annotations), /↑ 61\.\d/, "the cut bar's value is written");
+  assert.equal((bars.layout.yaxis as Axis).title!.text, "Avg. Gap (points)");
+  // Retrain is the last trace of the trade-off scatter, a star.
+  const scatter = tradeoffScatter(buildTable(withGaps(handRecords())));
+  const last = scatter.data.at(-1) as Trace & { name: string };
+  assert.equal(last.name, "retrain");
+  assert.equal(last.marker?.symbol, "star");
+  const sums = labelledBars([{ label: "a", value: 190, error: 5 }, { label: "b", value: 200, error: 300 }], { clip: [0, 400] });
+  assert.equal((sums.layout.yaxis as Axis).range![0], 0);
+  assert.equal((sums.data[0] as Trace).error_y!.arrayminus![1], 200, "the lower whisker stops at 0");
+});
