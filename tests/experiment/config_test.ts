@@ -85,7 +85,7 @@ Deno.test("several bad fields in one call: one KitErrors naming each field and i
     /^metrics \(--metrics\): unknown value\(s\) "Accuracy": valid values are UA, RA/,
     /^methods \(--methods\): unknown value\(s\) "magic"/,
     /^methodOptions \(--set\): options for ugradsl, which this run does not run/,
-    /^backend \(--backend\): unknown value\(s\) "bogus": valid values are auto, tensorflow, webgpu, wasm, cpu/,
+    /^backend \(--backend\): unknown value\(s\) "bogus": valid values are auto, tensorflow, webgpu, native, wasm, cpu/,
     /^out \(--out\): is empty/,
     /^cacheDir \(--cache\): "\/" is the filesystem root/,
   ];
