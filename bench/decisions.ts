@@ -10,9 +10,12 @@
  *   waitPolicy      OMP_WAIT_POLICY PASSIVE (the kit's default) vs the GNU default vs ACTIVE: ResNet-18 step;
  *   batchNormThreads  batch-norm primitives on 1 thread vs all: ResNet-18 step;
  *   convThreads     convolution plans tuned over layouts only vs layouts × {all, 1 thread}: CNN and ResNet-18 steps;
- *   fullSum         a full reduction by sgemm (a dot product) vs the wasm loop;
+ *   fullSum         a full reduction by sgemm (a dot product) vs the wasm kernel, and the leading-axes sum;
  *   elementwise     oneDNN binary/eltwise vs wasm at 65K, 524K and 3.2M elements;
- *   sgemm           the start-up calibration of OpenBLAS / oneDNN sgemm at both thread counts.
+ *   sgemm           the start-up calibration of OpenBLAS / oneDNN sgemm at both thread counts;
+ *   openblasCore    OpenBLAS's Haswell vs SkylakeX kernels on this CPU, and oneDNN's sgemm (bench/sgemm_core.ts);
+ *   optimizer       plain SGD vs lib/train.ts's Sgd.step on the MLP (child processes);
+ *   miaSvm          MIA's five SVM fits on two workers vs one after another.
  */
 import * as tf from "@tensorflow/tfjs";
 import { dirname } from "node:path";
@@ -20,9 +23,14 @@ import { parseArgs } from "node:util";
 import { type BackendInfo, initBackend } from "../lib/backend.ts";
 import { setConvThreadOptions } from "../lib/backend/native/conv.ts";
 import { setBatchNormThreads } from "../lib/backend/native/eltwise.ts";
+import { onednnSgemm } from "../lib/backend/native/gemm.ts";
+import { loadNativeLibs } from "../lib/backend/native/libs.ts";
 import { buildNet, modelConfig } from "../lib/models/registry.ts";
 import { crossEntropy } from "../lib/smoothing.ts";
 import { logitsOf } from "../lib/train.ts";
+import { featureRows, MIA_FEATURES } from "../lib/metrics/mia.ts";
+import { svcFitPredictAll } from "../lib/metrics/svm.ts";
+import { Rng } from "../lib/rng.ts";
 import { WORKLOAD_SHAPES, type WorkloadName } from "./workloads.ts";
 
 const { values: args } = parseArgs({
@@ -116,12 +124,45 @@ async function onBoth(f: () => tf.Tensor) {
 }
 
 {
-  // Sizes are chosen so that the wasm kernel is the fallback's (the native kernel hands these on).
-  const full = tf.randomNormal([784, 256]);
+  // A full reduction as the native Sum once did it (sgemm 1×1×K: a dot product with ones) against the
+  // wasm kernel it now leaves it to; and the leading-axes reduction native keeps.
+  const libs = loadNativeLibs();
+  if (!libs.ok) throw new Error(libs.why);
+  const sgemm = onednnSgemm(libs.libs.dnnl);
+  const values = new Float32Array(784 * 256).map((_, i) => Math.sin(i));
+  const ones = new Float32Array(values.length).fill(1);
+  const out = new Float32Array(1);
+  const dot = () => {
+    const t: number[] = [];
+    for (let i = 0; i < 35; i++) {
+      const start = performance.now();
+      sgemm(
+        false,
+        false,
+        1,
+        1,
+        values.length,
+        Deno.UnsafePointer.of(ones),
+        values.length,
+        Deno.UnsafePointer.of(values),
+        1,
+        0,
+        Deno.UnsafePointer.of(out),
+        1,
+      );
+      if (i >= 5) t.push(performance.now() - start);
+    }
+    t.sort((a, b) => a - b);
+    return Math.round(t[15] * 1000);
+  };
+  const full = tf.tensor2d(values, [784, 256]);
+  await tf.setBackend("wasm");
+  const wasmFull = micro(() => tf.sum(full));
+  await tf.setBackend("native");
   const leading = tf.randomNormal([128, 28, 28, 32]);
   results.fullSum = {
-    "sum of all 200,704 values (native: sgemm as a dot product, now left to wasm)": await onBoth(() => tf.sum(full)),
-    "sum over N,H,W of [128,28,28,32] (native: sgemm with a row of ones)": await onBoth(() => tf.sum(leading, [0, 1, 2])),
+    "sum of all 200,704 values: oneDNN sgemm as a dot product vs the wasm kernel (µs)": { sgemmDot: dot(), wasm: wasmFull, load: load() },
+    "sum over N,H,W of [128,28,28,32]: native (sgemm with a row of ones) vs wasm (µs)": await onBoth(() => tf.sum(leading, [0, 1, 2])),
   };
   tf.dispose([full, leading]);
   const elementwise: Record<string, unknown> = {};
@@ -168,6 +209,85 @@ async function childStep(env: Record<string, string>, w: WorkloadName): Promise<
 }
 
 results.sgemm = info.native?.gemm ?? null;
+
+// OpenBLAS's kernels by core type (decided when it loads: child processes), against oneDNN's sgemm.
+async function child(script: string, args: string[], env: Record<string, string>): Promise<unknown> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL(script, import.meta.url).pathname, ...args],
+    env,
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1) ?? "";
+  return out.success ? JSON.parse(text) : `failed (exit ${out.code})`;
+}
+results.openblasCore = {
+  product: "256×784×256, one thread, median ms",
+  rows: [
+    { ...(await child("./sgemm_core.ts", [], { OPENBLAS_CORETYPE: "Haswell" }) as object), load: load() },
+    { ...(await child("./sgemm_core.ts", [], { OPENBLAS_CORETYPE: "SkylakeX" }) as object), load: load() },
+  ],
+};
+
+// Plain SGD against lib/train.ts's Sgd.step (momentum, weight decay, gradient norm) on the MLP.
+{
+  const rows: Record<string, unknown>[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const best = async (optimizer: string) => {
+      const out = await child("./kit_step.ts", [
+        "--backend",
+        "native",
+        "--workload",
+        "mlp",
+        "--steps",
+        "30",
+        "--warmup",
+        "5",
+        "--optimizer",
+        optimizer,
+      ], {});
+      return typeof out === "object" && out !== null ? round((out as { bestMs: number }).bestMs) : out;
+    };
+    rows.push({ plainSgd: await best("sgd"), kitSgdStep: await best("kit"), load: load() });
+  }
+  results.optimizer = { workload: "mlp", bestMsPerStep: rows };
+}
+
+// MIA's five SVM fits: two workers against one after another (synthetic predictions, 2,000 + 2,000 rows).
+{
+  const rng = new Rng(1);
+  const preds = (n: number, sharp: number) => {
+    const k = 10;
+    const probs = new Float32Array(n * k);
+    const labels = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const y = Math.floor(rng.next() * k);
+      labels[i] = y;
+      const row = Array.from({ length: k }, (_, c) => Math.exp((c === y ? sharp : 0) + 2 * rng.normal()));
+      const z = row.reduce((a, b) => a + b, 0);
+      row.forEach((v, c) => (probs[i * k + c] = v / z));
+    }
+    return { probs, labels, numClasses: k, idx: new Int32Array(n) };
+  };
+  const members = preds(2000, 6);
+  const nonMembers = preds(2000, 4);
+  const forget = preds(1000, 6);
+  const jobs = MIA_FEATURES.map((f) => ({
+    x: [...featureRows(members, f), ...featureRows(nonMembers, f)],
+    y: Int32Array.from({ length: 4000 }, (_, i) => (i < 2000 ? 1 : 0)),
+    queries: [featureRows(forget, f)],
+  }));
+  const rows: Record<string, number>[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const time = async (workers: number) => {
+      const start = performance.now();
+      await svcFitPredictAll(jobs, {}, workers);
+      return Math.round(performance.now() - start);
+    };
+    rows.push({ twoWorkersMs: await time(2), sequentialMs: await time(1), load: load() });
+  }
+  results.miaSvm = rows;
+}
 
 const report = {
   date: new Date().toISOString(),

@@ -247,8 +247,23 @@ function machine() {
 
 const nativeDetail = results.native?.[workloads[0]]?.find((o): o is Measurement => !("error" in o))?.detail;
 const torchDetail = results["torch-1t"]?.[workloads[0]]?.find((o): o is Measurement => !("error" in o))?.detail;
+/** The commit measured (and whether the tree had changes), so that a result names the code it timed. */
+async function gitCommit(): Promise<string | null> {
+  try {
+    const run = (args: string[]) => new Deno.Command("git", { args, stdout: "piped", stderr: "null" }).output();
+    const head = await run(["rev-parse", "HEAD"]);
+    const dirty = await run(["status", "--porcelain", "--untracked-files=no"]);
+    if (!head.success) return null;
+    const changed = new TextDecoder().decode(dirty.stdout).trim() !== "";
+    return new TextDecoder().decode(head.stdout).trim() + (changed ? " (with uncommitted changes)" : "");
+  } catch {
+    return null;
+  }
+}
+
 const report = {
   date: new Date().toISOString(),
+  commit: await gitCommit(),
   command: `deno task bench ${Deno.args.join(" ")}`.trim(),
   machine: machine(),
   load: {

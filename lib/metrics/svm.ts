@@ -175,9 +175,9 @@ function idleCores(cores: number): number {
  * svcFitPredict for several independent jobs (MIA fits one SVC per feature), run in parallel on a
  * pool of workers, one per idle core up to the number of jobs, each with its own libsvm instance,
  * then terminated. Results equal the sequential ones (libsvm is deterministic). With fewer than two
- * idle cores (other jobs hold them: there, measured, workers only added their start-up cost), with one
- * job, or where workers cannot start, the jobs run here one after another. Measurements:
- * docs/speed.md ("The rest of the path").
+ * idle cores (other jobs hold them: there workers only add their start-up cost, miaSvm in
+ * results/bench/decisions.json), with one job, or where workers cannot start, the jobs run here one
+ * after another. See docs/speed.md ("The rest of the path").
  */
 export async function svcFitPredictAll(
   jobs: SvcJob[],

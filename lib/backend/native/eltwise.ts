@@ -11,9 +11,9 @@ import { DNNL, type DnnlContext, DnnlError, type Primitive } from "./dnnl.ts";
 import { at, fallBack, heapBase, type Inputs, wasmKernel } from "./heap.ts";
 
 /**
- * Binary ops and Relu on outputs smaller than this stay on wasm: they are memory-bound, wasm's SIMD
- * loop keeps up to about half a million elements, and two threads only pay off beyond (measured:
- * equal at 65K and 524K elements, native 1.3-2× faster at 2-3M; docs/speed.md).
+ * Binary ops and Relu on outputs smaller than this stay on wasm: they are memory-bound, and wasm's
+ * SIMD loop keeps up with oneDNN up to half a million elements and more (measurements in
+ * results/bench/decisions.json, docs/speed.md).
  */
 export const MIN_ELEMENTS = 1 << 20;
 
@@ -23,11 +23,10 @@ export const MIN_BATCHNORM_ELEMENTS = 1 << 16;
 /**
  * Threads for batch-norm primitives (undefined = the backend's count). oneDNN's batch-norm kernels
  * synchronise their threads with spinning barriers several times per call; with another process on
- * the second core the spinning thread keeps the core its partner needs: a 2M-element backward pass
- * took 8 ms on two threads against 1 ms on one, and a ResNet-18 step 880-1100 ms against 690-900 ms
- * (interleaved, load ≈ 2; docs/speed.md). Being memory-bound, they lose little on one thread when the
- * machine is quiet. Binary and eltwise primitives (one parallel region, no inner barrier) keep every
- * thread: one thread made the CNN's step slower.
+ * the second core the spinning thread keeps the core its partner needs, and a ResNet-18 step was
+ * slower with every thread than with one (batchNormThreads in results/bench/decisions.json). Being
+ * memory-bound, they lose little on one thread when the machine is quiet. Binary and eltwise
+ * primitives (one parallel region, no inner barrier) keep every thread.
  */
 let batchNorm: number | undefined = 1;
 

@@ -3,7 +3,8 @@
  * cblas_sgemm or oneDNN's dnnl_sgemm (its own JIT kernels). Which one the native kernels use is
  * measured once at start on the shapes of a dense layer's step, per machine: OpenBLAS 0.3.21 runs
  * AVX2 kernels on CPUs it does not know (or where OPENBLAS_CORETYPE says so), oneDNN runs AVX-512
- * where the CPU has it, and on a CPU OpenBLAS knows the two are close (docs/speed.md).
+ * where the CPU has it; with its AVX-512 kernels OpenBLAS was as fast as oneDNN on this machine's CPU
+ * (openblasCore in results/bench/decisions.json).
  */
 import type { Dnnl, OpenBlas } from "./libs.ts";
 
@@ -126,15 +127,16 @@ export function chooseSgemm(blas: OpenBlas, dnnl: Dnnl, threads: number, setThre
   return { library: best.library, threads: best.threads, sgemm, calibrationMs, shapeThreads: choices };
 }
 
-/** Products below this many multiply-adds run on one thread: waking a second costs more than it saves. */
+/** Products below this many multiply-adds run on one thread: waking a second would cost about what it saves. */
 const SMALL_PRODUCT = 1 << 20;
 
 /**
  * The library's sgemm with a thread count per product shape: one thread below SMALL_PRODUCT; above,
  * on first use both counts are timed twice on a scratch output (beta 0, so the caller's output is
  * untouched until the real call) and the faster kept. A step's products differ widely (a 784→256
- * layer's weight gradient against a 1×256 bias reduction), and one count for all was slower than
- * either choice per shape (docs/speed.md).
+ * layer's weight gradient against a 1×256 bias reduction): in the bench the MLP's step was faster on
+ * one thread than on two while the calibration's 784-wide products were faster on two
+ * (results/bench/train_step.json, docs/speed.md).
  */
 function perShapeThreads(inner: Sgemm, threads: number, setThreads: (n: number) => void): { sgemm: Sgemm; choices: Map<string, number> } {
   const choices = new Map<string, number>();

@@ -175,8 +175,8 @@ function setEnvDefault(key: string, value: string): boolean {
 
 /**
  * OpenBLAS 0.3.21 (Debian 12) does not know AMD CPUs with AVX-512 (Zen 4 and later) and runs its
- * AVX2 "Haswell" kernels there; its AVX-512 "SkylakeX" kernels run sgemm ~1.8× faster on such a CPU
- * (docs/speed.md). So on an AMD CPU whose flags include every AVX-512 subset SkylakeX uses, the kit
+ * AVX2 "Haswell" kernels there; its AVX-512 "SkylakeX" kernels run sgemm ~1.9× faster on such a CPU
+ * (openblasCore in results/bench/decisions.json). So on an AMD CPU whose flags include every AVX-512 subset SkylakeX uses, the kit
  * sets OPENBLAS_CORETYPE=SkylakeX before loading, unless the environment sets it. Returns the value set.
  */
 function forceAvx512Core(): string | undefined {
@@ -220,7 +220,8 @@ function load(): LoadResult {
     return { ok: false, why: firstLine(err) };
   }
   // OpenMP workers that spin after each oneDNN call would take the core OpenBLAS's threads and the
-  // JS thread need next; a passive wait policy puts them to sleep at once (measured in docs/speed.md).
+  // JS thread need next; a passive wait policy puts them to sleep at once (waitPolicy in
+  // results/bench/decisions.json).
   // Must be set before libgomp loads; a value the user set wins.
   setEnvDefault("OMP_WAIT_POLICY", "PASSIVE");
   const coreForced = forceAvx512Core();

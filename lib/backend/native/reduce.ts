@@ -2,7 +2,7 @@
  * Sum and Mean over leading axes (every bias and batch-norm reduction: NHWC reduced over N, H, W;
  * also full reductions) as one sgemm: with x viewed as an R×C matrix, the result is the 1×R row of
  * ones times x. The sgemm is multi-threaded and vectorised, where a loop over the heap is neither
- * (measured ~30× faster on the CNN's first bias gradient, docs/speed.md). Sums accumulate in float32
+ * (~15× faster on the CNN's first bias gradient: fullSum in results/bench/decisions.json). Sums accumulate in float32
  * blocks, inside the tests' 1e-4 relative bound. Other reductions, and integer ones, go to the
  * fallback (the kit's wasm Sum, wasm's Mean).
  */
@@ -32,8 +32,8 @@ function reduceKernel(sgemm: Sgemm, fallback: KernelFunc, mean: boolean): Kernel
   return wasmKernel<SumAttrs | MeanAttrs>((inputs, wasm, attrs) => {
     const { x } = inputs;
     const split = x.dtype === "float32" ? leadingSplit(x.shape, attrs.axis) : undefined;
-    // A full reduction (one column) is a dot product, which sgemm does 3-5× slower than the wasm
-    // kernel's loop (measured in docs/speed.md); those stay on wasm.
+    // A full reduction (one column) is a dot product, which sgemm does ~3× slower than the wasm
+    // kernel's loop (fullSum in results/bench/decisions.json); those stay on wasm.
     if (split === undefined || split.rows === 0 || split.cols < 2) return fallBack(mean ? "Mean" : "Sum", fallback, wasm, inputs, attrs);
     const { rows, cols, kept } = split;
     const outShape = attrs.keepDims ? [...x.shape.slice(0, x.shape.length - kept.length).map(() => 1), ...kept] : kept;
