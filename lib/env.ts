@@ -18,6 +18,11 @@
  * | UNLEARN_PLOTLY_JS | plotly.js bundle | node_modules/plotly.js-dist/plotly.js |
  * | UNLEARN_FIGURE_IMAGES | static images in notebooks: chromium, png, svg, none | chromium where found |
  * | FASHION_MNIST_DIR, CIFAR10_DIR, … | where a data set's standard files are | see docs/datasets.md |
+ * | UNLEARN_PYTHON | the Python with PyTorch the bench compares against | /usr/bin/python3 |
+ *
+ * Set for a library when unset (never read by the kit): OMP_WAIT_POLICY=PASSIVE and, on AMD CPUs with
+ * AVX-512, OPENBLAS_CORETYPE=SkylakeX, before the native backend loads oneDNN and OpenBLAS
+ * (lib/backend/native/libs.ts, docs/speed.md); XDG_RUNTIME_DIR during the WebGPU probe (lib/backend.ts).
  */
 import { KitError } from "./errors.ts";
 
