@@ -180,3 +180,28 @@ Deno.test("user errors exit 2 with one message, no stack trace, and write nothin
   }
   await Deno.remove(base, { recursive: true });
 });
+
+Deno.test("a run prints no noise: no XDG_RUNTIME_DIR complaint from the WebGPU probe, no TensorFlow.js banner", async () => {
+  const dir = await Deno.makeTempDir();
+  for (const backend of ["auto", "cpu"]) {
+    const r = await deno([
+      "run",
+      "-A",
+      "cli/unlearn.ts",
+      "--dataset=synthetic",
+      "--seeds=1",
+      "--epochs=1",
+      "--methods=ga",
+      "--metrics=UA",
+      "--no-selection",
+      "--no-progress",
+      `--backend=${backend}`,
+      `--out=${dir}/${backend}`,
+      `--cache=${dir}/cache-${backend}`,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /XDG_RUNTIME_DIR/, `${backend}: ${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /running TensorFlow\.js in Node\.js/, `${backend}: ${r.stderr}`);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
