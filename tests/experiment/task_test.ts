@@ -141,3 +141,22 @@ Deno.test("a sealed test split throws on any read; the rest of the task is untou
   assert.equal(sealed.forgetIdx, task.forgetIdx);
   assert.ok(task.testIdx.length > 0, "the original task keeps its test split");
 });
+
+Deno.test("other data of the same shape never reuses a cached original or a finished record", async () => {
+  const cache = `${dir}/cache-data`;
+  const input = { methods: ["ft"], metrics: ["UA", "RA"], paradigms: ["classwise" as const] };
+  const [a] = await runExperiment(tinyConfig(`${dir}/d1`, cache, { ...input, bundle: TINY_BUNDLE }));
+  // The same shapes and labels, one training pixel changed: another data set as far as results go.
+  const x = Float32Array.from(TINY_BUNDLE.train.x as Float32Array);
+  x[0] = x[0] === 0 ? 1 : 0;
+  const other = { ...TINY_BUNDLE, train: { ...TINY_BUNDLE.train, x } };
+  const [b] = await runExperiment(tinyConfig(`${dir}/d1`, cache, { ...input, bundle: other }));
+  assert.notEqual(b.dataChecksum, a.dataChecksum);
+  assert.notEqual(b.original.key, a.original.key);
+  assert.equal(b.original.cached, false, "a changed pixel must train a new original");
+  assert.notEqual(b.configHash, a.configHash, "and its runs are new configurations, not resumed ones");
+  // The unchanged data in the same folder and cache is read back.
+  const [again] = await runExperiment(tinyConfig(`${dir}/d1`, cache, { ...input, bundle: TINY_BUNDLE }));
+  assert.equal(again.configHash, a.configHash);
+  assert.deepEqual(again.metrics, a.metrics);
+});
