@@ -38,14 +38,14 @@ want() { printf '%s\n' "${steps[@]}" | grep -qx "$1"; }
 SHARDS=${SHARDS:-$(nproc)}
 search_shards() { # name, extra flags…
   local name="$1"; shift
-  local pids=() k
+  local pids=() k pid
   for ((k = 0; k < SHARDS; k++)); do
     UNLEARN_THREADS=1 $deno task search --budget "$BUDGET" --no-progress --name "$name" --out "results/search/$name" \
       --shard "$k/$SHARDS" "$@" >>"tmp/evidence/search-$(echo "$name" | tr / -)-shard$k.log" 2>&1 &
     pids+=($!)
   done
   local failed=0
-  for p in "${pids[@]}"; do wait "$p" || failed=1; done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
   [ "$failed" = 0 ] || { log "a shard of $name failed: see tmp/evidence/search-*-shard*.log"; return 1; }
   $deno task search merge "results/search/$name"
 }
