@@ -4,7 +4,7 @@
  *
  *   /usr/bin/time -f %e ./kit main          # note the wall seconds it prints
  *   deno run -A bench/end_to_end.ts --records results/main/records.jsonl --wall-seconds 431 \
- *     [--method ugradsl] [--out results/bench/train_step.json]
+ *     [--method ugradsl] [--out results/bench/train_step.json] [--note "how the wall time was taken"]
  *
  * One original epoch = the original's trainSeconds ÷ its epochs, from the records whose original was
  * trained in this run (not loaded from the cache: a cached original's time may come from another
@@ -19,6 +19,7 @@ const { values: args } = parseArgs({
     "wall-seconds": { type: "string" },
     method: { type: "string", default: "ugradsl" },
     out: { type: "string", default: "results/bench/train_step.json" },
+    note: { type: "string" },
   },
 });
 
@@ -51,6 +52,7 @@ if (wall !== null && !(wall > 0)) throw new Error(`--wall-seconds ${args["wall-s
 const report = JSON.parse(await Deno.readTextFile(args.out!));
 report.endToEnd = {
   mainJobWallSeconds: wall,
+  wallNote: args.note ?? null,
   rteUgradslOverOriginalEpoch: Math.round(mean * 1000) / 1000,
   method: args.method,
   records: args.records,

@@ -13,6 +13,9 @@
  *   stop rule is off where the method has one, so every epoch runs.
  * - adaptive: the adaptive per-sample smooth rate against the fixed one, for each open choice of
  *   docs/paper.md §5 (form, feature space, metric), one choice changed at a time from the default.
+ * - mixweight, threshold: the mixing weight p and the adaptive rate's threshold β swept.
+ * - forgetSizeSweep (not a CLI ablation: its variants differ in the split, not in options): the core
+ *   methods on random forgetting of 1 … 50% of D_tr, one run per share with `split.forgetFraction` set.
  * Each takes a Retrain reference row (for Avg. Gap) unless `retrain` is false. An ablation runs through
  * the one run path (lib/experiment/run.ts): each variant is a run request whose record carries the
  * variant id, the ablation's name and the table's label columns (`ablationRuns`).
@@ -245,6 +248,36 @@ export function thresholdSweep(params: SweepParams = {}): AblationSpec {
       params.retrain ?? true,
       { Method: "retrain" },
     ),
+  };
+}
+
+/** Shares of D_tr forgotten in the forget-set size sweep (random forgetting). */
+export const FORGET_FRACTIONS = [0.01, 0.05, 0.1, 0.2, 0.5];
+
+export interface ForgetSizeParams {
+  /** The share of D_tr the split forgets: the caller sets the same value as `split.forgetFraction`. */
+  fraction: number;
+  methods?: string[];
+}
+
+/**
+ * One share of the forget-set size sweep: Retrain (the reference) and each method, their variant ids and
+ * labels naming the share, so the records of every share can share one folder and one table.
+ */
+export function forgetSizeSweep(params: ForgetSizeParams): AblationSpec {
+  const pct = `${+(100 * params.fraction).toFixed(2)}%`;
+  const variants = ["retrain", ...(params.methods ?? ["ft", "ga", "ugradsl", "ugradsl+"])].map((method): Variant => ({
+    id: `${method}@${pct}`,
+    method,
+    labels: { "Forget set": pct, Method: method },
+    ...(method === "retrain" ? { reference: true } : {}),
+  }));
+  return {
+    name: "forgetsize",
+    title: `Forget-set size sweep (${pct} of D_tr)`,
+    source: "A reviewer's question: how do the methods scale with the share of D_tr forgotten (random forgetting)?",
+    labelColumns: ["Forget set", "Method"],
+    variants,
   };
 }
 

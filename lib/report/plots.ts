@@ -201,7 +201,15 @@ export interface SweepPoint {
  */
 export function sweepLines(
   points: SweepPoint[],
-  options: { metrics?: string[]; xTitle?: string; title?: string; reference?: Record<string, number>; symlog?: boolean } = {},
+  options: {
+    metrics?: string[];
+    xTitle?: string;
+    /** The swept quantity's symbol in hover labels (default α). */
+    xName?: string;
+    title?: string;
+    reference?: Record<string, number>;
+    symlog?: boolean;
+  } = {},
 ): PlotlyFigure {
   const metrics = options.metrics ?? ["UA", "MIA", "RA", "TA"].filter((m) => points.some((p) => Number.isFinite(p.metrics[m])));
   const xs = [...new Set(points.map((p) => p.x))].sort((a, b) => a - b);
@@ -220,7 +228,7 @@ export function sweepLines(
       x: xs.map(at),
       y,
       customdata: xs,
-      hovertemplate: `α = %{customdata}<br>${axisLabel(m)} = %{y:.2f}<extra></extra>`,
+      hovertemplate: `${options.xName ?? "α"} = %{customdata}<br>${axisLabel(m)} = %{y:.2f}<extra></extra>`,
       error_y: clippedErrors(y, stats.map((s) => s.halfWidth), metricRange(m)),
       line: { color: palette[i % palette.length] },
     };

@@ -1,5 +1,5 @@
 /**
- * The theory runs as the notebooks and scripts/theory.ts call them: one setup (data, feature map, θ_o), then
+ * The theory runs as the notebooks and cli/theory.ts call them: one setup (data, feature map, θ_o), then
  * one function per theorem returning a JSON-ready record. The forget sets are fixed by the scale and seed:
  * class-wise = each of the first `classwiseClasses` classes whole; random = `randomSetsPerFraction` draws at
  * each fraction; single samples for Theorem 1's survey. Theorems 2-3 use class 0 and the first 10% draw.

@@ -7,6 +7,8 @@ import {
   adaptive,
   fig3,
   FIG3_RATES,
+  FORGET_FRACTIONS,
+  forgetSizeSweep,
   mixWeightSweep,
   table14,
   table8,
@@ -123,6 +125,13 @@ Deno.test("each ablation's variants become run requests carrying the variant id,
   assert.deepEqual(beta.map((r) => r.variant), ["retrain", "ugradsl+@fixed", "ugradsl+@β=0.3"]);
   assert.deepEqual((beta[1].options as () => unknown)(), { adaptive: false });
   assert.deepEqual((beta[2].options as () => unknown)(), { adaptive: true, adaptiveThreshold: 0.3 });
+
+  // The forget-set size sweep: Retrain (the reference) and the core methods, ids and labels naming the share.
+  assert.deepEqual(FORGET_FRACTIONS, [0.01, 0.05, 0.1, 0.2, 0.5]);
+  const size = ablationRuns(forgetSizeSweep({ fraction: 0.05 }));
+  assert.deepEqual(size.map((r) => r.variant), ["retrain@5%", "ft@5%", "ga@5%", "ugradsl@5%", "ugradsl+@5%"]);
+  assert.deepEqual(size[0].tags, { ablation: "forgetsize", labels: { "Forget set": "5%", Method: "retrain" }, reference: true });
+  assert.equal(size[1].options, undefined, "the methods keep their own options");
 
   assert.deepEqual(Object.keys(ABLATIONS), ["table8", "fig3", "table14", "adaptive", "mixweight", "threshold"]);
   assert.throws(

@@ -116,3 +116,53 @@ Deno.test("means, per-epoch series and figures come from the rows alone", () => 
   close(ga[1].y, 6.49);
   assert.deepEqual(Object.keys(ablationFigures(rows)), ["table8_sum", "fig3_sweep", "table14_ta", "table14_ua"]);
 });
+
+Deno.test("Algorithm 1's variants, the p and β sweeps and the forget-set sizes each get their figure, from the rows alone", () => {
+  const rows: RunRecord[] = [];
+  for (const seed of SEEDS) {
+    for (const paradigm of ["classwise", "random"] as const) {
+      rows.push(row("adaptive", "retrain", [10, 12, 99, 86], seed, { paradigm }));
+      for (const [variant, gap] of [["ugradsl/fixed", 1.5], ["ugradsl/default", 1.25]] as const) {
+        const r = row("adaptive", variant, [9, 11, 98, 85], seed, { paradigm });
+        rows.push({ ...r, metrics: { ...r.metrics, AvgGap: gap } });
+      }
+    }
+    for (const p of [0, 0.5, 0.9]) {
+      const r = row("mixweight", `ugradsl@p=${p}`, [50 * (1 - p), 40, 90 + 5 * p, 80], seed);
+      rows.push({ ...r, methodOptions: { mixWeight: p } });
+    }
+    rows.push({ ...row("threshold", "ugradsl@fixed", [5, 6, 98, 85], seed), methodOptions: { adaptive: false, adaptiveThreshold: 0.5 } });
+    for (const b of [0.3, 0.7]) {
+      rows.push({
+        ...row("threshold", `ugradsl@β=${b}`, [5 + b, 6, 98, 85], seed),
+        methodOptions: { adaptive: true, adaptiveThreshold: b },
+      });
+    }
+    for (const f of [0.01, 0.1, 0.5]) {
+      for (const method of ["retrain", "ugradsl"]) {
+        const r = row("forgetsize", method === "retrain" ? "retrain" : `ugradsl@${100 * f}%`, [10 + 20 * f, 10, 99, 86], seed);
+        rows.push({ ...r, method, split: { ...r.split, options: { ...r.split.options, forgetFraction: f } } });
+      }
+    }
+  }
+  const figs = ablationFigures(rows);
+  assert.deepEqual(Object.keys(figs), [
+    "adaptive_classwise_avg_gap",
+    "adaptive_random_avg_gap",
+    "mixweight_sweep",
+    "threshold_sweep",
+    "forgetsize_ua",
+    "forgetsize_avggap",
+  ]);
+  // Bars: one per non-reference variant; the sweep's x values are the swept option; the fixed rate is not a β point.
+  assert.deepEqual((figs.adaptive_random_avg_gap.data[0] as { x: string[] }).x, ["ugradsl/fixed", "ugradsl/default"]);
+  assert.deepEqual((figs.adaptive_random_avg_gap.data[0] as { y: number[] }).y, [1.5, 1.25]);
+  assert.deepEqual((figs.mixweight_sweep.data[0] as { customdata: number[] }).customdata, [0, 0.5, 0.9]);
+  close((figs.mixweight_sweep.data[0] as { y: number[] }).y[0], 50, 0.2);
+  assert.deepEqual((figs.threshold_sweep.data[0] as { customdata: number[] }).customdata, [0.3, 0.7]);
+  // Forget-set size: x in percent of D_tr, one series per method (Retrain has UA, no Avg. Gap).
+  const ua = figs.forgetsize_ua.data as { name: string; x: number[] }[];
+  assert.deepEqual(ua.map((d) => d.name.split(" ")[0]), ["retrain", "ugradsl"]);
+  assert.deepEqual(ua[0].x, [1, 10, 50]);
+  assert.equal((figs.forgetsize_avggap.data as unknown[]).length, 1);
+});
