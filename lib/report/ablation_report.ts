@@ -305,7 +305,9 @@ export function ablationVerdict(rows: RunRecord[]): Verdict {
     "Gradient mixing improves GA and FT and NLS improves them further (Table 8); a negative smooth rate can raise UA without a significant TA drop (Fig. 3); GA degrades with more epochs while FT and UGradSL+ stay stable (Table 14).",
     checks,
     [
-      `${seeds} seed(s); ${rows[0]?.dataset ?? "?"} / ${rows[0]?.model ?? "?"} / ${[...new Set(rows.map((r) => r.paradigm))].join(", ")}`,
+      `${seeds} seed(s); ${rows[0]?.dataset ?? "?"} / ${rows[0]?.model?.arch ?? "?"} / ${
+        [...new Set(rows.map((r) => r.paradigm))].join(", ")
+      }`,
       `PLS for comparison (not a check: in the paper PLS beats NLS on the GA backbone, 210.86 vs 209.99): ${pls}`,
     ],
   );

@@ -165,4 +165,6 @@ Deno.test("Algorithm 1's variants, the p and β sweeps and the forget-set sizes 
   assert.deepEqual(ua.map((d) => d.name.split(" ")[0]), ["retrain", "ugradsl"]);
   assert.deepEqual(ua[0].x, [1, 10, 50]);
   assert.equal((figs.forgetsize_avggap.data as unknown[]).length, 1);
+  // The verdict's note names the architecture, not an object.
+  assert.match(ablationVerdict(rows).notes[0], /^5 seed\(s\); synthetic \/ mlp \/ classwise, random$/);
 });
