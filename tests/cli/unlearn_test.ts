@@ -111,6 +111,11 @@ const BAD: { name: string; args: (dir: string) => string[]; message: RegExp; ign
   },
   { name: "an unknown backend", args: () => ["--backend", "bogus"], message: /backend \(--backend\): unknown value\(s\) "bogus"/ },
   {
+    name: "a learning rate that can only diverge",
+    args: () => ["--lr", "1e6"],
+    message: /training\.learningRate \(--lr\): 1000000 is above 10/,
+  },
+  {
     name: "identities the data set lacks",
     args: () => ["--dataset", "fashion-mnist", "--paradigm", "identity", "--train-size", "500", "--test-size", "100"],
     message: /fashion-mnist has no per-sample identities, which the identity paradigm needs/,
