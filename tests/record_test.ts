@@ -10,20 +10,8 @@ import {
   recordsFileOf,
   writeFileAtomic,
 } from "../lib/record.ts";
+import { capturingErrors } from "./_console.ts";
 import { record } from "./report/_records.ts";
-
-/** Runs `fn` with console.error captured; returns what it printed. */
-async function capturingErrors(fn: () => Promise<unknown>): Promise<string> {
-  const lines: string[] = [];
-  const original = console.error;
-  console.error = (...a: unknown[]) => lines.push(a.join(" "));
-  try {
-    await fn();
-  } finally {
-    console.error = original;
-  }
-  return lines.join("\n");
-}
 
 Deno.test("a torn last line is moved to records.jsonl.torn and the next append is a clean line", async () => {
   const dir = await Deno.makeTempDir();

@@ -30,25 +30,33 @@ import { TINY_BUNDLE, TINY_TRAINING } from "../unlearn/_tiny.ts";
 const root = await Deno.makeTempDir();
 const cache = await Deno.makeTempDir();
 
-function run(name: string, spec: AblationSpec, extra: ExperimentInput = {}): Promise<RunRecord[]> {
-  return runExperiment(experimentConfig({
-    name,
-    out: `${root}/${name}`,
-    dataset: "synthetic",
-    bundle: TINY_BUNDLE,
-    paradigms: ["classwise"],
-    modelOptions: { hidden: 8 },
-    seeds: [0],
-    split: { valFraction: 0.1 },
-    training: { ...TINY_TRAINING, epochs: 10 },
-    metrics: ["UA", "RA", "TA", "VA"],
-    selection: null,
-    cacheDir: cache,
-    backend: "cpu",
-    progress: false,
-    runs: ablationRuns(spec),
-    ...extra,
-  }));
+function run(
+  name: string,
+  spec: AblationSpec,
+  extra: ExperimentInput = {},
+  hooks?: Parameters<typeof runExperiment>[1],
+): Promise<RunRecord[]> {
+  return runExperiment(
+    experimentConfig({
+      name,
+      out: `${root}/${name}`,
+      dataset: "synthetic",
+      bundle: TINY_BUNDLE,
+      paradigms: ["classwise"],
+      modelOptions: { hidden: 8 },
+      seeds: [0],
+      split: { valFraction: 0.1 },
+      training: { ...TINY_TRAINING, epochs: 10 },
+      metrics: ["UA", "RA", "TA", "VA"],
+      selection: null,
+      cacheDir: cache,
+      backend: "cpu",
+      progress: false,
+      runs: ablationRuns(spec),
+      ...extra,
+    }),
+    hooks,
+  );
 }
 
 const baseSmoothRate = (method: string) => Number(defaultsOf(methodSpec(method).options).smoothRate);
@@ -205,26 +213,7 @@ Deno.test("Table 14 measures the model after every unlearning epoch; epoch 0 is 
   assert.deepEqual(table.rows.filter((r) => r.method === "ga").map((r) => r.epoch), [0, 1, 2, 3, undefined]);
   // Resumed: the snapshots are read back with the end state, nothing recomputed.
   let fresh = 0;
-  await runExperiment(
-    experimentConfig({
-      name: "t14",
-      out: `${root}/t14`,
-      dataset: "synthetic",
-      bundle: TINY_BUNDLE,
-      paradigms: ["classwise"],
-      modelOptions: { hidden: 8 },
-      seeds: [0],
-      split: { valFraction: 0.1 },
-      training: { ...TINY_TRAINING, epochs: 10 },
-      metrics: ["UA", "RA", "TA", "VA"],
-      selection: null,
-      cacheDir: cache,
-      backend: "cpu",
-      progress: false,
-      runs: ablationRuns(spec),
-    }),
-    { onRecord: (_r, resumed) => void (resumed || fresh++) },
-  );
+  await run("t14", spec, {}, { onRecord: (_r, resumed) => void (resumed || fresh++) });
   assert.equal(fresh, 0);
 });
 

@@ -1,6 +1,6 @@
 /**
  * Shared by the native backend's tests: start it (or say why not, so tests skip with that reason),
- * deterministic inputs, and a comparison of one computation on the native and cpu backends.
+ * and a comparison of one computation on the native and cpu backends (inputs: _inputs.ts).
  *
  * Error measure: max |native − cpu| / max(1, max |cpu|), the worst absolute difference relative to
  * the largest reference value (absolute below 1), so that near-zero entries of long float32 sums,
@@ -10,6 +10,8 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { prepareNativeBackend } from "../../lib/backend/native/backend.ts";
 import { fallbackCounts } from "../../lib/backend/native/heap.ts";
+import type { Output } from "./_inputs.ts";
+import { runOn } from "./_inputs.ts";
 
 export const TOLERANCE = 1e-4;
 
@@ -18,34 +20,6 @@ const started = await prepareNativeBackend();
 export const nativeMissing: string | undefined = started.ok ? undefined : started.why;
 if (nativeMissing !== undefined) {
   console.warn(`SKIPPING native backend tests: ${nativeMissing}`);
-}
-
-/** Deterministic values in [-1, 1) (xorshift32), or small integers 0..2 to force ties. */
-export function values(shape: number[], seed: number, ties = false): Float32Array {
-  const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  let s = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < out.length; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    const u = (s >>> 0) / 2 ** 32;
-    out[i] = ties ? Math.floor(u * 3) : 2 * u - 1;
-  }
-  return out;
-}
-
-export interface Output {
-  shape: number[];
-  data: Float32Array;
-}
-
-export async function runOn(backend: string, compute: () => tf.Tensor | tf.Tensor[]): Promise<Output[]> {
-  await tf.setBackend(backend);
-  const out = tf.tidy(compute);
-  const list = Array.isArray(out) ? out : [out];
-  const outputs = await Promise.all(list.map(async (t) => ({ shape: t.shape, data: Float32Array.from(await t.data()) })));
-  tf.dispose(list);
-  return outputs;
 }
 
 export function relativeError(actual: Float32Array, expected: Float32Array): number {
@@ -91,9 +65,4 @@ export async function assertMatchesCpu(
     worst = Math.max(worst, err);
   });
   return worst;
-}
-
-/** sum(y * r) with a fixed random r, so that the upstream gradient is not uniform. */
-export function weightedSum(y: tf.Tensor, seed: number): tf.Scalar {
-  return tf.mul(y, tf.tensor(values(y.shape, seed), y.shape)).sum();
 }

@@ -11,7 +11,8 @@ import { dnnlContext } from "../../lib/backend/native/backend.ts";
 import { nativeBatchNormGrads } from "../../lib/backend/native/batchnorm_grad.ts";
 import { nativeReluGrads } from "../../lib/backend/native/relu_grad.ts";
 import { type ConvLayout, setConvLayouts } from "../../lib/backend/native/conv.ts";
-import { assertMatchesCpu, nativeMissing, runOn, values, weightedSum } from "./native_compare.ts";
+import { matMulOperands, runOn, TRANSPOSES, values, weightedSum } from "./_inputs.ts";
+import { assertMatchesCpu, nativeMissing } from "./native_compare.ts";
 
 const ignore = nativeMissing !== undefined;
 
@@ -173,16 +174,6 @@ const matMulShapes: [number[], number[]][] = [
   [[2, 3, 10, 12], [12, 9]],
   [[1000, 784], [784, 256]],
 ];
-
-const TRANSPOSES = [[false, false], [false, true], [true, false], [true, true]] as const;
-
-/** Stores a as aᵀ when transposeA (and b likewise), so every combination computes a·b. */
-function matMulOperands(a: number[], b: number[], tA: boolean, tB: boolean, seed: number) {
-  const swap = (s: number[]) => [...s.slice(0, -2), s[s.length - 1], s[s.length - 2]];
-  const aShape = tA ? swap(a) : a;
-  const bShape = tB ? swap(b) : b;
-  return [tf.tensor(values(aShape, seed), aShape), tf.tensor(values(bShape, seed + 1), bShape)];
-}
 
 Deno.test({
   name: "native BatchMatMul matches cpu for all transposes, ranks, batch broadcasting and sizes 1",

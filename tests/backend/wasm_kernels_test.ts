@@ -10,6 +10,8 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../lib/backend.ts";
 import { registerWasmTrainingKernels, setIm2colMaxFloats } from "../../lib/backend/wasm_kernels.ts";
+import type { Output } from "./_inputs.ts";
+import { matMulOperands, runOn, TRANSPOSES, values, weightedSum } from "./_inputs.ts";
 
 await initBackend({ backend: "wasm" });
 
@@ -17,41 +19,10 @@ const TOLERANCE = 1e-5;
 type Shape4 = [number, number, number, number];
 type Pad = "same" | "valid" | number | [[0, 0], [number, number], [number, number], [0, 0]];
 
-/** Deterministic values in [-1, 1) (xorshift32), or small integers 0..2 to force ties. */
-function values(shape: number[], seed: number, ties = false): Float32Array {
-  const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  let s = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < out.length; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    const u = (s >>> 0) / 2 ** 32;
-    out[i] = ties ? Math.floor(u * 3) : 2 * u - 1;
-  }
-  return out;
-}
-
-interface Output {
-  shape: number[];
-  data: Float32Array;
-}
-
-/** Runs `compute` on cpu, then on wasm (each builds its own tensors) and returns both results. */
-async function onBoth(
-  compute: () => tf.Tensor | tf.Tensor[],
-): Promise<{ cpu: Output[]; wasm: Output[] }> {
-  const run = async (backend: string) => {
-    await tf.setBackend(backend);
-    const out = tf.tidy(compute);
-    const list = Array.isArray(out) ? out : [out];
-    const outputs = await Promise.all(
-      list.map(async (t) => ({ shape: t.shape, data: Float32Array.from(await t.data()) })),
-    );
-    tf.dispose(list);
-    return outputs;
-  };
-  const cpu = await run("cpu");
-  const wasm = await run("wasm");
+/** Runs `compute` on cpu, then on wasm, and returns both results. */
+async function onBoth(compute: () => tf.Tensor | tf.Tensor[]): Promise<{ cpu: Output[]; wasm: Output[] }> {
+  const cpu = await runOn("cpu", compute);
+  const wasm = await runOn("wasm", compute);
   return { cpu, wasm };
 }
 
@@ -198,16 +169,6 @@ const matMulShapes: [number[], number[]][] = [
   [[256, 784], [784, 32]],
 ];
 
-const TRANSPOSES = [[false, false], [false, true], [true, false], [true, true]] as const;
-
-/** Stores a as aT when transposeA (and b likewise), so every combination computes a·b. */
-function matMulOperands(a: number[], b: number[], tA: boolean, tB: boolean, seed: number) {
-  const swap = (s: number[]) => [...s.slice(0, -2), s[s.length - 1], s[s.length - 2]];
-  const aShape = tA ? swap(a) : a;
-  const bShape = tB ? swap(b) : b;
-  return [tf.tensor(values(aShape, seed), aShape), tf.tensor(values(bShape, seed + 1), bShape)];
-}
-
 Deno.test("BatchMatMul matches cpu for all transposes, ranks and batch broadcasting", async () => {
   for (const [i, [a, b]] of matMulShapes.entries()) {
     for (const [tA, tB] of TRANSPOSES) {
@@ -309,11 +270,6 @@ Deno.test("Sum matches cpu on leading axes (kit loop) and elsewhere (stock)", as
     () => tf.sum(tf.tensor2d([[1, 2], [3, 4], [5, 6]], [3, 2], "int32"), 0).toFloat(),
   );
 });
-
-/** sum(f(...) * r) with a fixed random r, so that the upstream gradient is not uniform. */
-function weightedSum(y: tf.Tensor, seed: number): tf.Scalar {
-  return tf.mul(y, tf.tensor(values(y.shape, seed), y.shape)).sum();
-}
 
 Deno.test("gradients through conv2d, fused conv2d and depthwise conv match cpu", async () => {
   for (const [i, c] of [convCases[1], convCases[2], convCases[4]].entries()) {

@@ -8,21 +8,9 @@ import { readRecords } from "../../lib/record.ts";
 import { TINY_BUNDLE } from "../unlearn/_tiny.ts";
 import { copyKit, deno } from "../_kit_copy.ts";
 import { TINY_FLAGS, tinyConfig } from "./_tiny.ts";
+import { capturingErrors } from "../_console.ts";
 
 const dir = await Deno.makeTempDir();
-
-/** Runs `fn` with console.error captured; returns what it printed. */
-async function capturingErrors(fn: () => Promise<unknown>): Promise<string> {
-  const lines: string[] = [];
-  const original = console.error;
-  console.error = (...a: unknown[]) => lines.push(a.join(" "));
-  try {
-    await fn();
-  } finally {
-    console.error = original;
-  }
-  return lines.join("\n");
-}
 
 function entries(cache: string): string[] {
   return [...Deno.readDirSync(`${cache}/originals`)].map((e) => e.name).sort();
