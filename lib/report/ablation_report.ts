@@ -55,6 +55,9 @@ export function epochSeries(rows: RunRecord[], metric: string): Record<string, {
   return out;
 }
 
+/** The means of a variant's statistics, by metric (a sweep's Retrain lines). */
+const meansOf = (stats: Record<string, Stat>) => Object.fromEntries(Object.entries(stats).map(([k, s]) => [k, s.mean]));
+
 const TABLE8_ORDER = ["ga", "ga+gm", "ga+nls", "ga+gm+nls", "ga+pls", "ga+gm+pls", "ft", "ft+gm", "ft+gm+nls", "ft+gm+pls"];
 const TABLE8_NAMES: Record<string, string> = {
   "ga": "GA",
@@ -107,7 +110,7 @@ export function ablationFigures(rows: RunRecord[]): Record<string, PlotlyFigure>
         metrics: ["UA", "MIA", "RA", "TA"].filter((m) => f3.some((r) => Number.isFinite(r.metrics[m]))),
         xTitle: "smooth rate α (< 0: NLS, > 0: PLS)",
         title: `Fig. 3 analogue: ${method} against the smooth rate α (dotted: Retrain)`,
-        reference: ref ? Object.fromEntries(Object.entries(ref).map(([k, s]) => [k, s.mean])) : undefined,
+        reference: ref && meansOf(ref),
         symlog: true,
       },
     );
@@ -174,7 +177,7 @@ function sweepFigures(rows: RunRecord[]): Record<string, PlotlyFigure> {
       xTitle: sw.xTitle,
       xName: sw.xName,
       title: `${method} against ${sw.xName}, ${points[0].paradigm} forgetting (dotted: Retrain)`,
-      reference: ref ? Object.fromEntries(Object.entries(ref).map(([k, s]) => [k, s.mean])) : undefined,
+      reference: ref && meansOf(ref),
     });
   }
   return out;
