@@ -9,10 +9,10 @@
  * Choices measured:
  *   waitPolicy      OMP_WAIT_POLICY PASSIVE (the kit's default) vs the GNU default vs ACTIVE: ResNet-18 step;
  *   batchNormThreads  batch-norm primitives on 1 thread vs all: ResNet-18 step;
- *   convThreads     convolution plans tuned over layouts only vs layouts × {all, 1 thread}: CNN and ResNet-18 steps;
+ *   convPick        convolutions on the fastest bit-identical variant vs always the canonical one (one thread): CNN and ResNet-18 steps;
  *   fullSum         a full reduction by sgemm (a dot product) vs the wasm kernel, and the leading-axes sum;
  *   elementwise     oneDNN binary/eltwise vs wasm at 65K, 524K and 3.2M elements;
- *   sgemm           the start-up calibration of OpenBLAS / oneDNN sgemm at both thread counts;
+ *   sgemm           the fixed sgemm of the native kernels (library, threads);
  *   openblasCore    OpenBLAS's Haswell vs SkylakeX kernels on this CPU, and oneDNN's sgemm (bench/sgemm_core.ts);
  *   optimizer       plain SGD vs lib/train.ts's Sgd.step on the MLP (child processes);
  *   miaSvm          MIA's five SVM fits on two workers vs one after another.
@@ -21,7 +21,7 @@ import * as tf from "@tensorflow/tfjs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { type BackendInfo, initBackend } from "../lib/backend.ts";
-import { setConvThreadOptions } from "../lib/backend/native/conv.ts";
+import { setVariantPick } from "../lib/backend/native/conv.ts";
 import { setBatchNormThreads } from "../lib/backend/native/eltwise.ts";
 import { onednnSgemm } from "../lib/backend/native/gemm.ts";
 import { loadNativeLibs } from "../lib/backend/native/libs.ts";
@@ -77,7 +77,7 @@ function alternate(variants: Record<string, () => number>) {
 
 const results: Record<string, unknown> = {};
 
-// Batch-norm threads and conv thread options, in this process (kernels re-tune under a new setting).
+// Batch-norm threads and the convolutions' variant pick, in this process (kernels re-tune under a new setting).
 {
   const resnet = stepper("resnet18");
   results.batchNormThreads = alternate({
@@ -86,17 +86,17 @@ const results: Record<string, unknown> = {};
   });
   setBatchNormThreads(1);
   const cnn = stepper("cnn");
-  results.convThreads = {
+  results.convPick = {
     cnn: alternate({
-      layoutsAndThreads: () => (setConvThreadOptions(["all", 1]), cnn(2, 5)),
-      layoutsOnly: () => (setConvThreadOptions(["all"]), cnn(2, 5)),
+      fastestIdentical: () => (setVariantPick("timed"), cnn(2, 5)),
+      canonicalOnly: () => (setVariantPick("canonical"), cnn(2, 5)),
     }),
     resnet18: alternate({
-      layoutsAndThreads: () => (setConvThreadOptions(["all", 1]), resnet(2, 3)),
-      layoutsOnly: () => (setConvThreadOptions(["all"]), resnet(2, 3)),
+      fastestIdentical: () => (setVariantPick("timed"), resnet(2, 3)),
+      canonicalOnly: () => (setVariantPick("canonical"), resnet(2, 3)),
     }),
   };
-  setConvThreadOptions(["all", 1]);
+  setVariantPick("timed");
 }
 
 /** Median µs of `f` over 30 calls on the current backend. */

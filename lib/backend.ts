@@ -92,6 +92,28 @@ export function backendInfo(): BackendInfo {
   return info;
 }
 
+/**
+ * What, besides the configuration, seed and the kit's code, decides a run's bits on the chosen
+ * backend: its name and the kernels it runs on this CPU. Native: OpenBLAS's core (its sgemm kernels)
+ * and oneDNN's instruction set (its JIT kernels), with both libraries' versions; wasm: whether its
+ * SIMD binary runs; GPU backends: the adapter. Not the thread count, nor anything timed at start-up:
+ * the native kernels give the same bits on any (docs/speed.md). It enters every configuration hash
+ * and the cache keys of original models and ensemble members.
+ */
+export function numericsIdentity(): Record<string, string | boolean> {
+  const { name, simd, native, gpuAdapter } = backendInfo();
+  if (native) {
+    return {
+      name,
+      openblas: native.openblas.config.replace(/\s*MAX_THREADS=\d+/, ""),
+      openblasCore: native.openblas.core,
+      onednn: native.onednn.version,
+      onednnIsa: native.onednn.isa,
+    };
+  }
+  return { name, ...(simd !== undefined ? { simd } : {}), ...(gpuAdapter ? { gpuAdapter } : {}) };
+}
+
 function readRequest(opts: InitOptions): { name: BackendName | "auto"; source: string } {
   const fromEnv = envValue("UNLEARN_BACKEND");
   const [raw, source] = opts.backend !== undefined

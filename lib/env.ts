@@ -10,7 +10,8 @@
  * | UNLEARN_QUICK | quick mode: small sizes (CI, smoke runs) | false |
  * | UNLEARN_RERUN | recompute runs whose records already exist | false |
  * | UNLEARN_BACKEND | auto, or a backend name (lib/backend.ts) | auto |
- * | UNLEARN_THREADS | threads of native kernels | the machine's cores |
+ * | UNLEARN_THREADS | threads of native kernels (never changes a number: docs/speed.md) | the machine's cores |
+ * | UNLEARN_NATIVE_PICK | how native kernels pick among bit-identical variants: timed, canonical, other (tests) | timed |
  * | UNLEARN_CACHE_DIR | cached original models | data/cache |
  * | UNLEARN_SELECTION | the search's selection file (searched defaults) | results/search/selection.json |
  * | UNLEARN_NOTEBOOK_PARAMS | JSON file of notebook parameter overrides | notebooks/params.json if present |
@@ -126,6 +127,15 @@ export function threadCount(): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new KitError(`"${raw}" is not a positive integer`, "UNLEARN_THREADS");
   return n;
+}
+
+/** How the native backend picks among bit-identical kernel variants (lib/backend/native/conv.ts). */
+export function variantPick(): "timed" | "canonical" | "other" {
+  const raw = envValue("UNLEARN_NATIVE_PICK") ?? "timed";
+  if (raw !== "timed" && raw !== "canonical" && raw !== "other") {
+    throw new KitError(`"${raw}" is not one of timed, canonical, other`, "UNLEARN_NATIVE_PICK");
+  }
+  return raw;
 }
 
 /** Where original models are cached. */

@@ -103,6 +103,8 @@ export interface RunRecord {
   metricNames: string[];
   /** Metric values keyed by column (UA, RA, TA, VA, MIA, MIA_entropy…), percent. Empty unless status is "ok". */
   metrics: Record<string, number>;
+  /** sha256 of the end state's weights (float32 bytes in the model's order): equal bits, equal checksum. */
+  weightsSha256?: string;
   /** Extra per-metric detail (e.g. every MIA feature's score). */
   details?: Record<string, unknown>;
   /** Wall time of the unlearning itself, precompute included, evaluation excluded, seconds. */

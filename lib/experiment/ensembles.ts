@@ -28,7 +28,7 @@
  * kernel or method never reuses a member.
  */
 import * as tf from "@tensorflow/tfjs";
-import { backendInfo } from "../backend.ts";
+import { numericsIdentity } from "../backend.ts";
 import type { DatasetSpec } from "../data/registry.ts";
 import type { ForgetTask } from "../data/splits.ts";
 import type { DataBundle, Dataset } from "../data/types.ts";
@@ -345,7 +345,7 @@ export class TaskEnsembles {
       original: original.key,
       split: await this.#split(),
       training: this.settings.training,
-      backend: backendInfo().name,
+      backend: numericsIdentity(),
       numerics: await numericsFingerprint("ensemble"),
     });
     const entry = await cachedNet(this.settings.cacheDir, {
@@ -495,7 +495,7 @@ export async function prepareWorstCaseTask(
         seed,
         member: m,
         rows: await sha256Hex(rows.join(",")),
-        backend: backendInfo().name,
+        backend: numericsIdentity(),
         numerics: await numericsFingerprint("ensemble"),
       });
       const entry = await cachedNet(s.cacheDir, {

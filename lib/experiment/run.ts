@@ -17,7 +17,7 @@
  * - Worst-case forget sets (split.forgetRanking "memorization"): the random task's D_f is replaced by the
  *   most memorised examples (ensembles.ts `prepareWorstCaseTask`).
  */
-import { backendInfo, initBackend } from "../backend.ts";
+import { backendInfo, initBackend, numericsIdentity } from "../backend.ts";
 import { datasetSpec, loadDataset } from "../data/registry.ts";
 import { dataFingerprint } from "../data/fingerprint.ts";
 import type { Paradigm } from "../data/splits.ts";
@@ -27,7 +27,7 @@ import { DivergedError, KitError } from "../errors.ts";
 import type { EvaluateExtras } from "../metrics/registry.ts";
 import { ensembleSizes, evaluate, expandMetrics, needsReference } from "../metrics/registry.ts";
 import type { EnsembleSet } from "../metrics/types.ts";
-import { cloneNet, disposeNet } from "../models/registry.ts";
+import { cloneNet, disposeNet, weightBytes } from "../models/registry.ts";
 import type { ModelConfig, Net } from "../models/types.ts";
 import type { ProgressSink } from "../progress.ts";
 import { autoProgress, silentProgress } from "../progress.ts";
@@ -119,7 +119,7 @@ export async function resolveRun(
   const configHash = (await sha256Hex(canonicalJson({
     dataset: cfg.dataset,
     dataChecksum,
-    backend: backendInfo().name,
+    backend: numericsIdentity(),
     numerics: await numericsFingerprint("run"),
     model,
     split: { ...cfg.split, paradigm },
@@ -156,7 +156,10 @@ async function writeSplit(out: string, task: PreparedTask["task"]): Promise<{ in
 }
 
 /** A record's fields shared by every outcome of one run. */
-type RecordBase = Omit<RunRecord, "status" | "error" | "metrics" | "details" | "rteSeconds" | "evalSeconds" | "stop" | "notes" | "history">;
+type RecordBase = Omit<
+  RunRecord,
+  "status" | "error" | "metrics" | "weightsSha256" | "details" | "rteSeconds" | "evalSeconds" | "stop" | "notes" | "history"
+>;
 
 /**
  * Runs one method on one prepared task and evaluates it: the end state, and with `perEpoch` also the
@@ -225,6 +228,7 @@ export async function runOne(
     out.push(recordOf(run.tags, {
       status: "ok",
       ...end,
+      weightsSha256: await sha256Hex(weightBytes(outcome.net)),
       details,
       rteSeconds,
       stop: outcome.stop,

@@ -14,7 +14,7 @@
  * (lib/experiment/ensembles.ts, `<cacheDir>/ensembles/<key>/`): a model plus files of its outputs, each
  * file listed with its sha256 in the manifest and verified on load like the model's.
  */
-import { backendInfo } from "../backend.ts";
+import { numericsIdentity } from "../backend.ts";
 import type { DatasetSpec } from "../data/registry.ts";
 import type { ForgetTask, Paradigm, SplitOptions } from "../data/splits.ts";
 import { makeForgetTask } from "../data/splits.ts";
@@ -28,7 +28,7 @@ import { deriveSeed, Rng } from "../rng.ts";
 import type { SgdOptions } from "../train.ts";
 import { evaluateAccuracy, fit } from "../train.ts";
 
-export const CACHE_VERSION = 2;
+export const CACHE_VERSION = 3;
 
 export interface OriginalInfo {
   key: string;
@@ -279,7 +279,7 @@ export async function originalModel(
     training,
     seed,
     ...(trainingSeed !== undefined ? { trainingSeed } : {}),
-    backend: backendInfo().name,
+    backend: numericsIdentity(),
     numerics: await numericsFingerprint(),
   });
   const entry = await cachedNet(cacheDir, {

@@ -65,6 +65,18 @@ export function disposeNet(net: Net): void {
   net.model.dispose();
 }
 
+/** Every weight's float32 bytes, in the model's order, end to end (for a checksum of the model's state). */
+export function weightBytes(net: Net): Uint8Array {
+  const arrays = net.model.getWeights().map((w) => w.dataSync() as Float32Array);
+  const out = new Uint8Array(arrays.reduce((n, a) => n + a.byteLength, 0));
+  let at = 0;
+  for (const a of arrays) {
+    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
+    at += a.byteLength;
+  }
+  return out;
+}
+
 export function countParams(net: Net): number {
   return net.model.countParams();
 }

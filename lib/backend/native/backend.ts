@@ -18,13 +18,21 @@ import {
   unregisterKernel,
 } from "@tensorflow/tfjs-core";
 import { registerWasmTrainingKernels } from "../wasm_kernels.ts";
-import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel, conv2DKernel, fusedConv2DKernel } from "./conv.ts";
+import {
+  conv2DBackpropFilterKernel,
+  conv2DBackpropInputKernel,
+  conv2DKernel,
+  convChoices,
+  fusedConv2DKernel,
+  setVariantPick,
+} from "./conv.ts";
 import { DnnlContext } from "./dnnl.ts";
 import { BATCH_NORM_GRAD, batchNormGradKernel, installBatchNormGradient } from "./batchnorm_grad.ts";
 import { binaryKernel, fusedBatchNormKernel, reluKernel } from "./eltwise.ts";
 import { installReluGradient, RELU_GRAD, reluGradKernel } from "./relu_grad.ts";
-import { chooseSgemm, type GemmChoice, type GemmLibrary } from "./gemm.ts";
+import { fixedSgemm, type GemmChoice, type GemmLibrary } from "./gemm.ts";
 import { loadNativeLibs, type NativeLibs } from "./libs.ts";
+import { variantPick } from "../../env.ts";
 import { batchMatMulKernel, fusedMatMulKernel } from "./matmul.ts";
 import { maxPoolGradKernel, maxPoolKernel } from "./pool.ts";
 import { meanKernel, sumKernel } from "./reduce.ts";
@@ -36,15 +44,45 @@ export const NATIVE_BACKEND = "native";
 export interface NativeInfo {
   /** Kernels that run in native code (the rest are wasm's, with the kit's wasm kernels). */
   kernels: string[];
+  /** The library of matrix products and reductions, and its threads: fixed (./gemm.ts). */
+  gemm: { library: GemmLibrary; threads: number };
   /**
-   * The library of matrix products and reductions, the thread count that was fastest at start, and
-   * what each candidate took (./gemm.ts); threads are then chosen per product shape.
+   * oneDNN's thread count for convolutions and element-wise primitives; a convolution runs on it only
+   * where that gives the same bits as one thread (./conv.ts), so it never changes a number.
    */
-  gemm: { library: GemmLibrary; threads: number; calibrationMs: Record<string, number> };
   threads: number;
   threadsFrom: string;
   openblas: NativeLibs["openblas"];
   onednn: NativeLibs["onednn"];
+  /** How first uses pick among bit-identical variants (UNLEARN_NATIVE_PICK), and what they found so far. */
+  variants: VariantSummary;
+}
+
+/**
+ * What the convolutions' first uses found, counted when read (a record reads it when written): shapes
+ * seen, how many run on every thread, and variants discarded for differing in a bit from the canonical.
+ */
+export interface VariantSummary {
+  pick: string;
+  readonly convolutions: number;
+  readonly onEveryThread: number;
+  readonly discardedAsDifferent: number;
+}
+
+function variantSummary(pick: string, threads: number): VariantSummary {
+  const choices = () => [...convChoices.values()];
+  return {
+    pick,
+    get convolutions() {
+      return convChoices.size;
+    },
+    get onEveryThread() {
+      return threads > 1 ? choices().filter((c) => c.chosen.endsWith(`/${threads}t`)).length : 0;
+    },
+    get discardedAsDifferent() {
+      return choices().reduce((n, c) => n + c.differed.length, 0);
+    },
+  };
 }
 
 export type NativeStart = { ok: true; info: NativeInfo } | { ok: false; why: string };
@@ -133,10 +171,14 @@ async function prepare(): Promise<NativeStart> {
       registerKernel({ ...config, backendName: NATIVE_BACKEND });
     }
   }
-  const gemm = chooseSgemm(libs.blas, libs.dnnl, libs.threads, {
-    openblas: (n) => libs.blas.openblas_set_num_threads(n),
-    onednn: (n) => libs.gomp.omp_set_num_threads(n),
-  });
+  const gemm = fixedSgemm(libs.blas);
+  let pick: ReturnType<typeof variantPick>;
+  try {
+    pick = variantPick();
+  } catch (err) {
+    return { ok: false, why: err instanceof Error ? err.message : String(err) };
+  }
+  setVariantPick(pick);
   const kernels = nativeKernels(gemm, ctx);
   for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
     const current: KernelConfig | undefined = getKernel(kernelName, NATIVE_BACKEND);
@@ -152,11 +194,12 @@ async function prepare(): Promise<NativeStart> {
     ok: true,
     info: {
       kernels: Object.keys(kernels),
-      gemm: { library: gemm.library, threads: gemm.threads, calibrationMs: gemm.calibrationMs },
+      gemm: { library: gemm.library, threads: gemm.threads },
       threads: libs.threads,
       threadsFrom: libs.threadsFrom,
       openblas: libs.openblas,
       onednn: libs.onednn,
+      variants: variantSummary(pick, libs.threads),
     },
   };
 }

@@ -5,7 +5,8 @@
  * tfjs's layouts are activations NHWC (oneDNN tag `nhwc` over logical dims N, C, H, W) and filters
  * [KH, KW, Ci, Co] (tag `hwio` over O, I, H, W). Each convolution direction runs either on those
  * layouts directly ("plain") or in oneDNN's preferred blocked layouts with reorders in and out
- * ("blocked"); the faster of the two is measured per shape on first use (docs/speed.md). Padding is
+ * ("blocked"), on one thread or on every thread; on first use only the variants that give the same
+ * bits as the canonical one run (see `plan`, docs/speed.md). Padding is
  * tfjs's (possibly asymmetric: "same" with an odd total puts the extra row at the bottom), given to
  * oneDNN as padding_l = (top, left) and padding_r = what makes oneDNN's output size equal tfjs's.
  * Dilation d is oneDNN's d − 1. FusedConv2D fuses a per-channel bias and relu (a post-op); other
@@ -64,38 +65,57 @@ type Direction = "forward" | "backwardData" | "backwardWeights";
 
 /**
  * "plain": oneDNN computes on tfjs's layouts directly (for NHWC it picks its GEMM-based kernels).
- * "blocked": oneDNN chooses its layouts (channel blocks of 16 for AVX-512, its direct JIT kernels) and
- * reorders copy tensors in and out through scratch buffers. Which is faster depends on the shape:
- * measured per convolution and direction on first use (see `plan`).
+ * "blocked": oneDNN chooses its layouts (channel blocks of 8 on AVX2, 16 on AVX-512: its direct JIT
+ * kernels) and reorders copy tensors in and out through scratch buffers.
  */
 export type ConvLayout = "plain" | "blocked";
 
-let layouts: ConvLayout[] = ["plain", "blocked"];
+/**
+ * The layouts tried, the canonical one first. The canonical variant of a convolution is the first
+ * layout oneDNN accepts for it, on one thread: its bits are the convolution's bits, on any machine
+ * load and thread count. "blocked" is canonical because its kernels gave the same bits on one and on
+ * two threads in all three directions for most of the CNN's and ResNet-18's layers, so the second
+ * core can serve them; "plain" differs from "blocked" in its bits, and its weight gradient differs
+ * between thread counts.
+ */
+let layouts: ConvLayout[] = ["blocked", "plain"];
 
-/** Restricts the layouts tried (tests run each alone); returns the previous setting. */
+/** Restricts the layouts tried, canonical first (tests run each alone); returns the previous setting. */
 export function setConvLayouts(next: ConvLayout[]): ConvLayout[] {
   const previous = layouts;
   layouts = next;
   return previous;
 }
 
-/**
- * Thread counts tried for each layout: "all" (the backend's) and 1. oneDNN's convolution kernels
- * split work across threads with barriers between phases (the weight gradient reduces per-thread
- * partial sums); where another process holds the second core a spinning barrier waits for a thread
- * that cannot run, and one thread can be faster. Which is measured per shape, with the layouts.
- */
-let threadOptions: ("all" | 1)[] = ["all", 1];
-
-/** Restricts the thread counts tried (measurements); returns the previous setting. */
-export function setConvThreadOptions(next: ("all" | 1)[]): ("all" | 1)[] {
-  const previous = threadOptions;
-  threadOptions = next;
-  return previous;
+/** What the first use of each convolution found, by cache key (bench, docs and run records read this). */
+export interface ConvChoice {
+  /** The variant that runs, e.g. "blocked/2t"; always bit-identical to `canonical`. */
+  chosen: string;
+  canonical: string;
+  impl: string;
+  /** ms of each bit-identical variant (best of two runs; empty unless the pick was timed among several). */
+  ms: Record<string, number>;
+  /** Variants discarded because their output differed from the canonical one's in at least one bit. */
+  differed: string[];
 }
 
-/** What the first use of each convolution measured and chose, by cache key (bench and docs read this). */
-export const convChoices = new Map<string, { chosen: string; impl: string; ms: Record<string, number> }>();
+export const convChoices = new Map<string, ConvChoice>();
+
+/**
+ * How a first use picks among the bit-identical variants: "timed" (the fastest, the default),
+ * "canonical" (always the canonical one) or "other" (the last identical one, usually on every thread).
+ * Tests force each (UNLEARN_NATIVE_PICK, lib/env.ts) to show that the pick never changes a bit.
+ */
+export type VariantPick = "timed" | "canonical" | "other";
+
+let pick: VariantPick = "timed";
+
+/** Sets how first uses pick a variant (see VariantPick); returns the previous setting. */
+export function setVariantPick(next: VariantPick): VariantPick {
+  const previous = pick;
+  pick = next;
+  return previous;
+}
 
 /** The descriptor of one convolution direction with the given layout tags for src, weights, dst. */
 function convDesc(ctx: DnnlContext, g: Geometry, dir: Direction, tags: number[], bias: boolean): Uint8Array {
@@ -233,11 +253,44 @@ function makePlanNow(
   }
 }
 
+/** Bytes of the output a direction writes (tfjs's layout, f32): its last argument. */
+function outputBytes(g: Geometry, dir: Direction): number {
+  const dims = dir === "forward" ? g.dst : dir === "backwardData" ? g.src : g.weights;
+  return 4 * dims.reduce((a, b) => a * b, 1);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Every variant oneDNN accepts, canonical first: layouts in order × (one thread, then every thread). */
+function buildVariants(ctx: DnnlContext, g: Geometry, dir: Direction, bias: boolean, relu: boolean): { name: string; plan: Plan }[] {
+  const counts: (number | undefined)[] = ctx.threads > 1 ? [1, undefined] : [undefined];
+  const built: { name: string; plan: Plan }[] = [];
+  let refusal: unknown;
+  for (const layout of layouts) {
+    for (const count of counts) {
+      try {
+        const plan = makePlan(ctx, g, dir, layout, bias, relu, count);
+        built.push({ name: `${layout}/${count ?? ctx.threads}t`, plan });
+      } catch (err) {
+        if (!(err instanceof DnnlError)) throw err;
+        refusal ??= err;
+      }
+    }
+  }
+  if (built.length === 0) throw refusal;
+  return built;
+}
+
 /**
- * The plan for a convolution direction: on first use, every allowed layout × thread count is built and
- * timed on the call's own data (one warm-up run, then the best of two), the fastest kept and the
- * others destroyed. A layout oneDNN refuses is skipped; if it refuses all, the DnnlError propagates
- * (and is remembered).
+ * The plan for a convolution direction. On first use every variant is built and run on the call's own
+ * data; a variant whose output differs from the canonical variant's in any bit is discarded, and among
+ * the rest one is picked (the fastest, unless a test forces the pick). The output is left holding the
+ * canonical bits. A layout oneDNN refuses is skipped; if it refuses all, the DnnlError propagates (and
+ * is remembered).
  */
 function plan(
   ctx: DnnlContext,
@@ -247,40 +300,40 @@ function plan(
   relu: boolean,
   pointers: Deno.PointerValue[],
 ): Plan {
-  const counts = ctx.threads > 1 ? threadOptions : ["all" as const];
-  const key = `conv ${dir} ${g.key} bias=${bias} relu=${relu} layouts=${layouts.join("+")} threads=${counts.join("+")}`;
+  const key = `conv ${dir} ${g.key} bias=${bias} relu=${relu} layouts=${layouts.join("+")} pick=${pick}`;
   return ctx.cached(key, () => {
-    const built: { name: string; plan: Plan }[] = [];
-    let refusal: unknown;
-    for (const layout of layouts) {
-      for (const count of counts) {
-        try {
-          const plan = makePlan(ctx, g, dir, layout, bias, relu, count === "all" ? undefined : count);
-          built.push({ name: `${layout}/${count === "all" ? ctx.threads : count}t`, plan });
-        } catch (err) {
-          if (!(err instanceof DnnlError)) throw err;
-          refusal ??= err;
-        }
-      }
+    const variants = buildVariants(ctx, g, dir, bias, relu);
+    const [canonical, ...others] = variants;
+    const out = pointers[pointers.length - 1]!;
+    const bytes = outputBytes(g, dir);
+    const output = () => new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(out, bytes));
+    canonical.plan.run(pointers);
+    const expected = output().slice();
+    const identical = [canonical];
+    const differed: string[] = [];
+    for (const variant of others) {
+      variant.plan.run(pointers);
+      if (sameBytes(output(), expected)) identical.push(variant);
+      else differed.push(variant.name);
     }
-    if (built.length === 0) throw refusal;
     const ms: Record<string, number> = {};
-    let best = built[0];
-    if (built.length > 1) {
-      for (const b of built) {
-        b.plan.run(pointers);
+    let best = pick === "other" ? identical[identical.length - 1] : canonical;
+    if (pick === "timed" && identical.length > 1) {
+      for (const variant of identical) {
         let fastest = Infinity;
         for (let i = 0; i < 2; i++) {
           const start = performance.now();
-          b.plan.run(pointers);
+          variant.plan.run(pointers);
           fastest = Math.min(fastest, performance.now() - start);
         }
-        ms[b.name] = Math.round(fastest * 1000) / 1000;
+        ms[variant.name] = Math.round(fastest * 1000) / 1000;
       }
-      best = built.reduce((a, b) => (ms[b.name] < ms[a.name] ? b : a));
-      for (const b of built) if (b !== best) b.plan.destroy();
+      best = identical.reduce((a, b) => (ms[b.name] < ms[a.name] ? b : a));
     }
-    convChoices.set(key, { chosen: best.name, impl: best.plan.impl, ms });
+    for (const variant of variants) if (variant !== best) variant.plan.destroy();
+    // Whichever variant ran last, the caller gets the canonical bits.
+    output().set(expected);
+    convChoices.set(key, { chosen: best.name, canonical: canonical.name, impl: best.plan.impl, ms, differed });
     return best.plan;
   });
 }

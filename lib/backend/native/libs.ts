@@ -89,6 +89,7 @@ const DNNL_SYMBOLS = {
   dnnl_memory_set_data_handle: { parameters: ["pointer", "pointer"], result: "i32" },
   dnnl_memory_desc_get_size: { parameters: ["pointer"], result: "usize" },
   dnnl_primitive_execute: { parameters: ["pointer", "pointer", "i32", "buffer"], result: "i32" },
+  dnnl_get_effective_cpu_isa: { parameters: [], result: "i32" },
 } as const;
 
 /** The OpenMP runtime oneDNN is built on (Debian's libdnnl2 uses GNU OpenMP). */
@@ -110,7 +111,7 @@ export interface NativeLibs {
   /** Where that count came from. */
   threadsFrom: string;
   openblas: { path: string; config: string; core: string; threads: number; coreForced?: string };
-  onednn: { path: string; version: string; cpuRuntime: string; threads: number };
+  onednn: { path: string; version: string; cpuRuntime: string; threads: number; isa: string };
 }
 
 export type LoadResult = { ok: true; libs: NativeLibs } | { ok: false; why: string };
@@ -234,7 +235,9 @@ function load(): LoadResult {
   if ("why" in gomp) return { ok: false, why: `GNU OpenMP (oneDNN's thread runtime) not loadable: ${gomp.why}` };
 
   const { threads } = setting;
-  blas.lib.symbols.openblas_set_num_threads(threads);
+  // OpenBLAS serves the matrix products, always on one thread (./gemm.ts); oneDNN's primitives get
+  // the backend's count, used only where it gives the same bits as one thread (./conv.ts).
+  blas.lib.symbols.openblas_set_num_threads(1);
   gomp.lib.symbols.omp_set_num_threads(threads);
 
   const version = readDnnlVersion(dnnl.lib.symbols);
@@ -262,6 +265,7 @@ function load(): LoadResult {
         version: version.text,
         cpuRuntime: version.cpuRuntime,
         threads: gomp.lib.symbols.omp_get_max_threads(),
+        isa: dnnlIsa(dnnl.lib.symbols),
       },
     },
   };
@@ -283,4 +287,28 @@ function readDnnlVersion(dnnl: Dnnl): { major: number; text: string; cpuRuntime:
     text: `${major}.${minor}.${patch}${hash && hash !== "N/A" ? ` (${hash})` : ""}`,
     cpuRuntime: runtimes[runtime] ?? `runtime ${runtime}`,
   };
+}
+
+/** dnnl_cpu_isa_t values of oneDNN 2.6 (dnnl_types.h), by the instruction set they name. */
+const DNNL_ISA: Record<number, string> = {
+  0x0: "all",
+  0x1: "sse41",
+  0x3: "avx",
+  0x7: "avx2",
+  0x407: "avx2_vnni",
+  0xf: "avx512_mic",
+  0x1f: "avx512_mic_4ops",
+  0x27: "avx512_core",
+  0x67: "avx512_core_vnni",
+  0xe7: "avx512_core_bf16",
+  0x3e7: "avx512_core_amx",
+};
+
+/**
+ * The instruction set oneDNN's kernels use on this CPU (dnnl_get_effective_cpu_isa): its JIT
+ * kernels, and so their bits, differ between e.g. AVX2 and AVX-512 (8- or 16-channel blocks).
+ */
+function dnnlIsa(dnnl: Dnnl): string {
+  const isa = dnnl.dnnl_get_effective_cpu_isa();
+  return DNNL_ISA[isa] ?? `isa 0x${isa.toString(16)}`;
 }

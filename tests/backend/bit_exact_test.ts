@@ -1,0 +1,135 @@
+/**
+ * Same configuration and seed, same bits, whatever the thread count and whatever the native kernels'
+ * first uses pick (docs/speed.md, "Same bits on any load and thread count"). Each setting runs in a
+ * process of its own, because the thread count is fixed when the native libraries load:
+ * - training steps of the MLP, the CNN and a ResNet-18 (tests/backend/_bits_probe.ts): the weights'
+ *   sha256 after every step, the losses and the logits, under UNLEARN_THREADS=1 and 2, and on 2 threads
+ *   with each pick forced (UNLEARN_NATIVE_PICK: the fastest identical variant, always the canonical
+ *   one, always another identical one);
+ * - a small run through the CLI on a Fashion-MNIST subset (an original, Retrain and UGradSL), each on
+ *   a cold cache: every record's metrics, history, weights checksum and configuration hash, and the
+ *   cached original's file checksums.
+ * Skipped, with the reason printed, where the native libraries or Fashion-MNIST are missing.
+ */
+import assert from "node:assert/strict";
+import { nativeMissing } from "./native_compare.ts";
+
+const DENO = Deno.execPath();
+const FASHION = "/usr/share/datasets/fashion-mnist";
+const fashionMissing = (() => {
+  try {
+    Deno.statSync(`${FASHION}/train-images-idx3-ubyte.gz`);
+    return undefined;
+  } catch {
+    return `Fashion-MNIST not installed in ${FASHION} (apt-get install dataset-fashion-mnist)`;
+  }
+})();
+if (fashionMissing && !nativeMissing) console.warn(`SKIPPING the bit-exact run test: ${fashionMissing}`);
+
+/** UNLEARN_THREADS and UNLEARN_NATIVE_PICK of each process. */
+const SETTINGS = [
+  { threads: "1", pick: "timed" },
+  { threads: "2", pick: "timed" },
+  { threads: "2", pick: "canonical" },
+  { threads: "2", pick: "other" },
+] as const;
+
+async function run(args: string[], setting: (typeof SETTINGS)[number]): Promise<string> {
+  const out = await new Deno.Command(DENO, {
+    args: ["run", "-A", ...args],
+    env: { UNLEARN_THREADS: setting.threads, UNLEARN_NATIVE_PICK: setting.pick, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  assert.ok(out.success, `${args.join(" ")} (${JSON.stringify(setting)}) failed:\n${new TextDecoder().decode(out.stderr)}`);
+  return text;
+}
+
+for (const arch of ["mlp", "cnn", "resnet18"]) {
+  Deno.test({
+    name: `bit-exact: ${arch} training steps give the same weights on 1 and 2 threads and under every pick`,
+    ignore: nativeMissing !== undefined,
+    fn: async () => {
+      const outputs = [];
+      for (const setting of SETTINGS) {
+        const line = (await run(["tests/backend/_bits_probe.ts", arch], setting)).trim().split("\n").at(-1)!;
+        outputs.push({ setting, ...JSON.parse(line) });
+      }
+      const [first, ...rest] = outputs;
+      assert.equal(first.steps.length, 3);
+      assert.ok(first.steps.every((s: { loss: number }) => Number.isFinite(s.loss)), "losses are finite");
+      for (const o of rest) {
+        assert.deepEqual(
+          o.steps,
+          first.steps,
+          `${arch}: steps differ between ${JSON.stringify(first.setting)} and ${JSON.stringify(o.setting)}`,
+        );
+        assert.equal(o.logits, first.logits, `${arch}: logits differ under ${JSON.stringify(o.setting)}`);
+      }
+      // The forced picks did run different variants where there were any to choose from.
+      if (arch !== "mlp") {
+        const other = outputs.find((o) => o.setting.pick === "other")!;
+        const canonical = outputs.find((o) => o.setting.pick === "canonical")!;
+        assert.equal(canonical.variants.onEveryThread, 0);
+        assert.ok(other.variants.convolutions > 0);
+      }
+    },
+  });
+}
+
+interface Rec {
+  method: string;
+  configHash: string;
+  status: string;
+  metrics: Record<string, number>;
+  history: unknown[];
+  weightsSha256?: string;
+  original: { key: string; trainAcc: number; testAcc: number };
+}
+
+Deno.test({
+  name: "bit-exact: original, Retrain and UGradSL on a Fashion-MNIST subset give the same records on 1 and 2 threads, cold caches",
+  ignore: nativeMissing !== undefined || fashionMissing !== undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "bit-exact-" });
+    try {
+      const results: { records: Rec[]; originals: string[] }[] = [];
+      for (const setting of [SETTINGS[0], SETTINGS[1], SETTINGS[3]]) {
+        const tag = `${setting.threads}-${setting.pick}`;
+        await run([
+          "cli/unlearn.ts",
+          ...["--dataset=fashion-mnist", "--model=mlp", "--train-size=1200", "--test-size=300", "--epochs=3", "--paradigm=classwise"],
+          ...["--methods=retrain,ugradsl", "--seeds=1", "--backend=native", "--no-selection", "--no-progress"],
+          `--out=${dir}/out-${tag}`,
+          `--cache=${dir}/cache-${tag}`,
+        ], setting);
+        const records = (await Deno.readTextFile(`${dir}/out-${tag}/records.jsonl`)).trim().split("\n").map((l) => JSON.parse(l) as Rec);
+        const originals: string[] = [];
+        for await (const e of Deno.readDir(`${dir}/cache-${tag}/originals`)) {
+          const manifest = JSON.parse(await Deno.readTextFile(`${dir}/cache-${tag}/originals/${e.name}/original.json`));
+          originals.push(`${e.name} ${JSON.stringify(manifest.files)}`);
+        }
+        results.push({ records, originals });
+      }
+      const [first, ...rest] = results;
+      assert.deepEqual(first.records.map((r) => [r.method, r.status]), [["retrain", "ok"], ["ugradsl", "ok"]]);
+      assert.ok(first.records.every((r) => typeof r.weightsSha256 === "string" && r.weightsSha256.length === 64));
+      assert.equal(first.originals.length, 1, "one cached original");
+      const comparable = (r: Rec) => ({
+        method: r.method,
+        configHash: r.configHash,
+        metrics: r.metrics,
+        history: r.history,
+        weightsSha256: r.weightsSha256,
+        original: [r.original.key, r.original.trainAcc, r.original.testAcc],
+      });
+      for (const other of rest) {
+        assert.deepEqual(other.records.map(comparable), first.records.map(comparable));
+        assert.deepEqual(other.originals, first.originals, "the cached originals' keys and file checksums");
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
