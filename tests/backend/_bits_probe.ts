@@ -3,7 +3,10 @@
  * its own (the thread count is fixed when the native libraries load): prints the sha256 of the
  * weights after each step and the losses as JSON. tests/backend/bit_exact_test.ts runs it under
  * several UNLEARN_THREADS and UNLEARN_NATIVE_PICK settings and compares the outputs.
- *   deno run -A tests/backend/_bits_probe.ts mlp|cnn|resnet18
+ * "kernels" instead runs the native kernels a small model does not reach, once each on large inputs:
+ * overlapping max pooling and its gradient, element-wise ops and relu above 2^20 values, batch
+ * normalisation and its gradient, a sum over leading axes.
+ *   deno run -A tests/backend/_bits_probe.ts mlp|cnn|resnet18|kernels
  */
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../lib/backend.ts";
@@ -19,9 +22,37 @@ const SHAPES = {
   resnet18: { inputShape: [32, 32, 3], batch: 8, options: { width: 16 } },
 } as const;
 
-const arch = Deno.args[0] as keyof typeof SHAPES;
-if (!(arch in SHAPES)) throw new Error(`usage: _bits_probe.ts ${Object.keys(SHAPES).join("|")}`);
 const info = await initBackend({ backend: "native" });
+const digest = async (t: tf.Tensor) => await sha256Hex(new Uint8Array((await t.data() as Float32Array).slice().buffer));
+
+if (Deno.args[0] === "kernels") {
+  const x = tf.randomUniform([4, 64, 64, 96], -1, 1, "float32", 21) as tf.Tensor4D; // 1.5M values
+  const z = tf.randomUniform([4, 64, 64, 96], -1, 1, "float32", 22) as tf.Tensor4D;
+  const c = 96;
+  const [mean, variance] = [tf.randomUniform([c], -0.5, 0.5, "float32", 23), tf.randomUniform([c], 0.5, 2, "float32", 24)];
+  const [scale, offset] = [tf.randomUniform([c], 0.5, 1.5, "float32", 25), tf.randomUniform([c], -0.5, 0.5, "float32", 26)];
+  const outputs = {
+    maxPool: tf.maxPool(x, 3, 2, "same"),
+    maxPoolGrad: tf.grad((v: tf.Tensor4D) => tf.sum(tf.mul(tf.maxPool(v, 3, 2, "same"), 0.3)))(x),
+    add: tf.add(x, z),
+    sub: tf.sub(x, z),
+    multiply: tf.mul(x, z),
+    divide: tf.div(x, tf.add(tf.abs(z), 1)),
+    relu: tf.relu(x),
+    batchNorm: tf.batchNorm(x, mean, variance, offset, scale, 1e-5),
+    batchNormGrad: tf.grads((v: tf.Tensor4D, s: tf.Tensor1D) =>
+      tf.sum(tf.mul(tf.batchNorm(v, mean, variance, offset, s, 1e-5), z))
+    )([x, scale])[1],
+    sumLeading: tf.sum(x, [0, 1, 2]),
+  };
+  const digests: Record<string, string> = {};
+  for (const [name, t] of Object.entries(outputs)) digests[name] = await digest(t);
+  console.log(JSON.stringify({ arch: "kernels", threads: info.native!.threads, variants: { ...info.native!.variants }, digests }));
+  Deno.exit(0);
+}
+
+const arch = Deno.args[0] as keyof typeof SHAPES;
+if (!(arch in SHAPES)) throw new Error(`usage: _bits_probe.ts ${Object.keys(SHAPES).join("|")}|kernels`);
 const { inputShape, batch, options } = SHAPES[arch];
 const net = buildNet(modelConfig(arch, [...inputShape], 10, options), 7);
 const x = tf.randomUniform([batch, ...inputShape], 0, 1, "float32", 11);
@@ -33,7 +64,6 @@ for (let i = 0; i < 3; i++) {
   steps.push({ loss: cost.dataSync()[0], weights: await sha256Hex(weightBytes(net)) });
   cost.dispose();
 }
-const evalLogits = logitsOf(net, x, false);
-const logits = await sha256Hex(new Uint8Array((await evalLogits.data() as Float32Array).buffer));
+const logits = await digest(logitsOf(net, x, false));
 const native = info.native!;
 console.log(JSON.stringify({ arch, threads: native.threads, variants: { ...native.variants }, steps, logits }));

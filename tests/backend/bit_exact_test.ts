@@ -2,6 +2,8 @@
  * Same configuration and seed, same bits, whatever the thread count and whatever the native kernels'
  * first uses pick (docs/speed.md, "Same bits on any load and thread count"). Each setting runs in a
  * process of its own, because the thread count is fixed when the native libraries load:
+ * - the kernels a small model does not reach (overlapping max pooling, element-wise ops above 2^20 values,
+ *   batch normalisation, sums), once each on large inputs, under UNLEARN_THREADS=1 and 2;
  * - training steps of the MLP, the CNN and a ResNet-18 (tests/backend/_bits_probe.ts): the weights'
  *   sha256 after every step, the losses and the logits, under UNLEARN_THREADS=1 and 2, and on 2 threads
  *   with each pick forced (UNLEARN_NATIVE_PICK: the fastest identical variant, always the canonical
@@ -77,6 +79,20 @@ for (const arch of ["mlp", "cnn", "resnet18"]) {
     },
   });
 }
+
+Deno.test({
+  name: "bit-exact: pooling, element-wise, batch-norm and reduction kernels give the same bits on 1 and 2 threads",
+  ignore: nativeMissing !== undefined,
+  fn: async () => {
+    const outputs = [];
+    for (const setting of [SETTINGS[0], SETTINGS[1]]) {
+      outputs.push(JSON.parse((await run(["tests/backend/_bits_probe.ts", "kernels"], setting)).trim().split("\n").at(-1)!));
+    }
+    assert.equal(Object.keys(outputs[0].digests).length, 10);
+    assert.equal(outputs[1].threads, 2);
+    assert.deepEqual(outputs[1].digests, outputs[0].digests);
+  },
+});
 
 interface Rec {
   method: string;
