@@ -14,6 +14,7 @@
  *   deno run -A bench/profile_run.ts [--out results/bench/profile.json] -- <deno task unlearn flags>
  * e.g. -- --dataset fashion-mnist --model mlp --paradigm classwise --methods ugradsl,ugradsl+,iu --seeds 1
  */
+import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import { getKernelsForBackend, registerKernel, unregisterKernel } from "@tensorflow/tfjs-core";
 import { Session } from "node:inspector";
@@ -84,12 +85,12 @@ const wallSeconds = (performance.now() - started) / 1000;
 const { profile } = await post("Profiler.stop") as { profile: CpuProfile };
 session.disconnect();
 
-const root = new URL("..", import.meta.url).pathname;
+const root = fileURLToPath(new URL("..", import.meta.url));
 const where = (f: CallFrame) => {
-  const path = f.url.startsWith("file://") ? relative(root, new URL(f.url).pathname) : f.url.replace(/^.*\/node_modules\//, "");
+  const path = f.url.startsWith("file://") ? relative(root, fileURLToPath(new URL(f.url))) : f.url.replace(/^.*\/node_modules\//, "");
   return `${f.functionName || "(anonymous)"} ${path}:${f.lineNumber + 1}`;
 };
-const isKit = (f: CallFrame) => f.url.startsWith("file://") && relative(root, new URL(f.url).pathname).startsWith("lib/");
+const isKit = (f: CallFrame) => f.url.startsWith("file://") && relative(root, fileURLToPath(new URL(f.url))).startsWith("lib/");
 
 const parent = new Map<number, number>();
 const byId = new Map<number, ProfileNode>();

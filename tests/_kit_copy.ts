@@ -2,7 +2,8 @@
  * A throw-away copy of the kit (lib/, cli/, deno.json, package.json, the committed selection file, and a
  * link to node_modules) for tests that change source files or run commands against a changed kit.
  */
-export const KIT_ROOT = new URL("../", import.meta.url).pathname;
+import { fileURLToPath } from "node:url";
+export const KIT_ROOT = fileURLToPath(new URL("../", import.meta.url));
 
 export async function copyKit(): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "kit-copy-" });
