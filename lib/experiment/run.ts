@@ -186,6 +186,24 @@ async function writeSplit(out: string, text: string): Promise<{ indexFile: strin
   return { indexFile, indexSha256 };
 }
 
+/**
+ * The split files of records read back, checked against their sha256; a wrong one (cut short) is rebuilt
+ * from the task when the task gives that content (every split but the worst-case forget sets), else named.
+ */
+async function checkSplits(out: string, records: RunRecord[], task: PreparedTask["task"]): Promise<void> {
+  let text: string | undefined;
+  for (const { indexFile, indexSha256 } of new Map(records.map((r) => [r.split.indexFile, r.split])).values()) {
+    const file = `${out}/${indexFile}`;
+    if (await fileHasHash(file, indexSha256)) continue;
+    text ??= splitText(task);
+    if (await sha256Hex(text) === indexSha256) {
+      await writeSplit(out, text);
+    } else {
+      console.error(`warning: ${file}: missing or not the split its records say (sha256 differs), and this task does not rebuild it`);
+    }
+  }
+}
+
 /** A record's fields shared by every outcome of one run. */
 type RecordBase = Omit<RunRecord, "status" | "error" | "metrics" | "details" | "rteSeconds" | "evalSeconds" | "stop" | "notes" | "history">;
 
@@ -396,7 +414,7 @@ export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {})
 
   for (const seed of cfg.seeds) {
     for (const paradigm of cfg.paradigms) {
-      const { model } = makeTask(bundle, superClasses, cfg, paradigm, seed);
+      const { model, task: plainTask } = makeTask(bundle, superClasses, cfg, paradigm, seed);
       // A method asked for under several selections its setting does not all have resolves to the same
       // configuration more than once: it runs once.
       const resolved = (await Promise.all(runs.map((r) => resolveRun(cfg, r, paradigm, model, dataChecksum))))
@@ -420,6 +438,7 @@ export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {})
           hooks.onRecord?.(f.record, true, f.folder);
         }
       }
+      await checkSplits(cfg.out, taskRecords, plainTask);
       if (todo.length > 0) {
         let prepared: PreparedTask;
         try {
