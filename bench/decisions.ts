@@ -33,6 +33,7 @@ import { featureRows, MIA_FEATURES } from "../lib/metrics/mia.ts";
 import { svcFitPredictAll } from "../lib/metrics/svm.ts";
 import { Rng } from "../lib/rng.ts";
 import { WORKLOAD_SHAPES, type WorkloadName } from "./workloads.ts";
+import { writeFileAtomic } from "../lib/record.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -299,5 +300,5 @@ const report = {
   ...results,
 };
 await Deno.mkdir(dirname(args.out!), { recursive: true });
-await Deno.writeTextFile(args.out!, JSON.stringify(report, null, 2) + "\n");
+await writeFileAtomic(args.out!, JSON.stringify(report, null, 2) + "\n");
 console.log(JSON.stringify(report, null, 2));

@@ -23,6 +23,7 @@ import { parseArgs } from "node:util";
 import { initBackend } from "../lib/backend.ts";
 import { configFromFlags, EXPERIMENT_FLAGS, parseFlags } from "../cli/flags.ts";
 import { runExperiment } from "../lib/experiment/run.ts";
+import { writeFileAtomic } from "../lib/record.ts";
 
 const split = Deno.args.indexOf("--");
 const own = split < 0 ? Deno.args : Deno.args.slice(0, split);
@@ -149,7 +150,7 @@ const report = {
   })),
 };
 await Deno.mkdir(dirname(args.out!), { recursive: true });
-await Deno.writeTextFile(args.out!, JSON.stringify(report, null, 2) + "\n");
+await writeFileAtomic(args.out!, JSON.stringify(report, null, 2) + "\n");
 console.log(`wall ${report.wallSeconds} s; top kit functions:`);
 for (const f of report.byKitFunction.slice(0, 15)) console.log(`  ${f.seconds.toFixed(1).padStart(7)} s  ${f.name}`);
 console.log(`wrote ${args.out}`);

@@ -19,6 +19,7 @@ import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { envValue } from "../lib/env.ts";
 import { WORKLOAD_NAMES, WORKLOAD_SHAPES, type WorkloadName } from "./workloads.ts";
+import { writeFileAtomic } from "../lib/record.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -303,7 +304,7 @@ const report = {
 };
 
 await Deno.mkdir(dirname(args.out!), { recursive: true });
-await Deno.writeTextFile(args.out!, JSON.stringify(report, null, 2) + "\n");
+await writeFileAtomic(args.out!, JSON.stringify(report, null, 2) + "\n");
 
 const cell = (variant: string, w: WorkloadName) => {
   const s = summary[variant]?.[w];

@@ -402,7 +402,7 @@ export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {})
   const ensembleNeeds = ensembleSizes(cfg.metrics);
   const finished = cfg.rerun ? new Map<string, Finished>() : await finishedRecords(cfg.out, cfg.reuse);
   await sweepCache(cfg.cacheDir);
-  await Deno.mkdir(cfg.out, { recursive: true });
+  await makeFolder(cfg.out);
   const recordsFile = `${cfg.out}/records.jsonl`;
   const env = environment(backendInfo());
   const records: RunRecord[] = [];
