@@ -20,6 +20,9 @@
  * | FASHION_MNIST_DIR, CIFAR10_DIR, … | where a data set's standard files are | see docs/datasets.md |
  * | UNLEARN_PYTHON | the Python with PyTorch the bench compares against | /usr/bin/python3 |
  *
+ * A relative path in a path variable (or a path flag, `kitPath`) is the kit folder's, wherever the process
+ * was started from.
+ *
  * Set for a library when unset (never read by the kit): OMP_WAIT_POLICY=PASSIVE and, on AMD CPUs with
  * AVX-512, OPENBLAS_CORETYPE=SkylakeX, before the native backend loads oneDNN and OpenBLAS
  * (lib/backend/native/libs.ts, docs/speed.md); XDG_RUNTIME_DIR during the WebGPU probe (lib/backend.ts).

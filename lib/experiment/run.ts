@@ -407,6 +407,7 @@ export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {})
   const env = environment(backendInfo());
   const records: RunRecord[] = [];
   const contributed = new Map<string, number>();
+  let computed = 0;
   // Reference runs first, so the others can be measured against them.
   const runs = [...cfg.runs].sort((a, b) =>
     Number(methodSpec(b.method).family === "reference") - Number(methodSpec(a.method).family === "reference")
@@ -440,6 +441,7 @@ export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {})
       }
       await checkSplits(cfg.out, taskRecords, plainTask);
       if (todo.length > 0) {
+        computed += todo.length;
         let prepared: PreparedTask;
         try {
           prepared = cfg.split.forgetRanking === "memorization" && paradigm === "random"
@@ -548,7 +550,8 @@ export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {})
     if (moved) console.error(`${recordsFile}: ${moved} superseded record(s) of rerun runs moved to records.jsonl.superseded`);
   }
   const others = cfg.reuse.filter((f) => f !== cfg.out);
-  if (!cfg.rerun && others.length && !others.some((f) => contributed.has(f))) {
+  // Said only where runs were computed that a reuse folder might have given.
+  if (!cfg.rerun && computed > 0 && others.length && !others.some((f) => contributed.has(f))) {
     console.error(
       `warning: --reuse: no finished run of this configuration in ${others.slice(0, 3).join(", ")}${
         others.length > 3 ? ` or ${others.length - 3} more folder(s)` : ""

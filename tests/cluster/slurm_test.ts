@@ -75,7 +75,8 @@ async function readShards(dir: string): Promise<{ byRun: Map<string, RunRecord>;
 
 /** What must agree between two runs of the same search: everything but timings and where it ran. */
 function comparable(r: RunRecord): Record<string, unknown> {
-  const { rteSeconds: _t, evalSeconds: _e, startedAt: _s, environment: _env, ...rest } = r;
+  // The checksum covers the timings too, so it differs with them.
+  const { rteSeconds: _t, evalSeconds: _e, startedAt: _s, environment: _env, checksum: _k, ...rest } = r;
   const { trainSeconds: _ts, cached: _c, ...original } = rest.original as Record<string, unknown>;
   return { ...rest, original };
 }
