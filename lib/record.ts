@@ -13,7 +13,7 @@
 import type { BackendInfo } from "./backend.ts";
 import type { SplitOptions } from "./data/splits.ts";
 import { machine } from "./env.ts";
-import { KitError } from "./errors.ts";
+import { FileError, KitError } from "./errors.ts";
 import type { ModelConfig } from "./models/types.ts";
 import type { SgdOptions } from "./train.ts";
 
@@ -172,7 +172,7 @@ export function fileError(e: unknown, file: string): unknown {
   const full = /os error (28|122)\b|No space left|quota/i.test(msg);
   const denied = e instanceof Deno.errors.PermissionDenied || /os error (13|30)\b|Read-only file system/i.test(msg);
   if (!full && !denied) return e;
-  return new KitError(
+  return new FileError(
     `cannot write (${msg.replace(/:\s*(write|open|rename|mkdir|copy)\S*\s+'.*$/s, "")})${
       full ? ": the disk is full; free space and run the same command again (what was written before is kept)" : ""
     }`,

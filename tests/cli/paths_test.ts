@@ -32,6 +32,14 @@ Deno.test("a checkout under 'my projects ü/' writes inside itself; relative pat
   // A relative --out, started from another folder.
   const second = await run(["run", "-A", `${kit}/cli/unlearn.ts`, ...flags, "--out=rel_out", `--cache=data/cache`], elsewhere);
   assert.equal(second.code, 0, second.stderr);
+  // Adopted records are said to come from the --reuse folder, not to be "already in" the new one.
+  const third = await run(
+    ["run", "-A", `${kit}/cli/unlearn.ts`, ...flags, "--out=rel_out2", "--reuse=rel_out", "--cache=data/cache"],
+    elsewhere,
+  );
+  assert.equal(third.code, 0, third.stderr);
+  assert.match(third.stderr, /1 finished run\(s\) adopted from --reuse .*\/kit\/rel_out \(copied into .*\/kit\/rel_out2/);
+  assert.doesNotMatch(third.stderr, /already in/);
   assert.ok(Deno.statSync(`${kit}/results/synthetic-mlp/records.jsonl`).isFile);
   assert.ok(Deno.statSync(`${kit}/rel_out/records.jsonl`).isFile, "relative to the kit's folder");
   assert.ok(tree(`${kit}/data/cache`).some((p) => p.startsWith("originals/")), "the cache is in the checkout");
