@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { loadFashionMnist } from "../lib/data/fashion_mnist.ts";
 import { dataFingerprint } from "../lib/data/fingerprint.ts";
 import { machine } from "../lib/env.ts";
+import { writeFileAtomic } from "../lib/record.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -46,7 +47,7 @@ const report = {
   warnings: bundle.warnings,
 };
 await Deno.mkdir(args.out.replace(/\/[^/]*$/, ""), { recursive: true });
-await Deno.writeTextFile(args.out, JSON.stringify(report, null, 2) + "\n");
+await writeFileAtomic(args.out, JSON.stringify(report, null, 2) + "\n");
 console.log(
   `load ${report.loadMsMedian} ms, fingerprint ${report.fingerprintMsMedian} ms (${report.hashMBPerSecond} MB/s); wrote ${args.out}`,
 );

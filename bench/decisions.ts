@@ -17,6 +17,7 @@
  *   optimizer       plain SGD vs lib/train.ts's Sgd.step on the MLP (child processes);
  *   miaSvm          MIA's five SVM fits on two workers vs one after another.
  */
+import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
@@ -32,6 +33,7 @@ import { featureRows, MIA_FEATURES } from "../lib/metrics/mia.ts";
 import { svcFitPredictAll } from "../lib/metrics/svm.ts";
 import { Rng } from "../lib/rng.ts";
 import { WORKLOAD_SHAPES, type WorkloadName } from "./workloads.ts";
+import { writeFileAtomic } from "../lib/record.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -181,7 +183,7 @@ async function onBoth(f: () => tf.Tensor) {
 
 // OMP_WAIT_POLICY decides when libgomp loads: child processes.
 async function childStep(env: Record<string, string>, w: WorkloadName): Promise<number | string> {
-  const script = new URL("./kit_step.ts", import.meta.url).pathname;
+  const script = fileURLToPath(new URL("./kit_step.ts", import.meta.url));
   const { warmup, steps } = w === "resnet18" ? { warmup: 2, steps: 3 } : { warmup: 3, steps: 10 };
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", script, "--backend", "native", "--workload", w, "--warmup", `${warmup}`, "--steps", `${steps}`],
@@ -213,7 +215,7 @@ results.sgemm = info.native?.gemm ?? null;
 // OpenBLAS's kernels by core type (decided when it loads: child processes), against oneDNN's sgemm.
 async function child(script: string, args: string[], env: Record<string, string>): Promise<unknown> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL(script, import.meta.url).pathname, ...args],
+    args: ["run", "-A", fileURLToPath(new URL(script, import.meta.url)), ...args],
     env,
     stdout: "piped",
     stderr: "null",
@@ -298,5 +300,5 @@ const report = {
   ...results,
 };
 await Deno.mkdir(dirname(args.out!), { recursive: true });
-await Deno.writeTextFile(args.out!, JSON.stringify(report, null, 2) + "\n");
+await writeFileAtomic(args.out!, JSON.stringify(report, null, 2) + "\n");
 console.log(JSON.stringify(report, null, 2));

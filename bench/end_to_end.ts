@@ -11,6 +11,7 @@
  * backend or machine); RTE is each record's rteSeconds. Reports the mean ratio and every pair.
  */
 import { parseArgs } from "node:util";
+import { writeFileAtomic } from "../lib/record.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -60,7 +61,7 @@ report.endToEnd = {
   pairs: pairs.map((p) => ({ ...p, ratio: Math.round(p.ratio * 1000) / 1000 })),
   date: new Date().toISOString(),
 };
-await Deno.writeTextFile(args.out!, JSON.stringify(report, null, 2) + "\n");
+await writeFileAtomic(args.out!, JSON.stringify(report, null, 2) + "\n");
 console.log(
   `RTE(${args.method}) / original epoch: mean ${mean.toFixed(3)} over ${pairs.length} runs; wall ${wall ?? "not given"} s → ${args.out}`,
 );

@@ -23,6 +23,7 @@ import { crossEntropy } from "../lib/smoothing.ts";
 import { logitsOf, trainableVariables } from "../lib/train.ts";
 import { woodFisherCoefficients } from "../lib/unlearn/iu.ts";
 import { perExampleGrads } from "../lib/unlearn/loops/per_example.ts";
+import { writeFileAtomic } from "../lib/record.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -139,5 +140,5 @@ const report = {
   results: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Number(v.toFixed(4))])),
 };
 await Deno.mkdir(args.out.replace(/\/[^/]+$/, ""), { recursive: true });
-await Deno.writeTextFile(args.out, JSON.stringify(report, null, 2) + "\n");
+await writeFileAtomic(args.out, JSON.stringify(report, null, 2) + "\n");
 console.log(JSON.stringify(report, null, 2));

@@ -14,6 +14,7 @@
  *   deno run -A bench/profile_run.ts [--out results/bench/profile.json] -- <deno task unlearn flags>
  * e.g. -- --dataset fashion-mnist --model mlp --paradigm classwise --methods ugradsl,ugradsl+,iu --seeds 1
  */
+import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import { getKernelsForBackend, registerKernel, unregisterKernel } from "@tensorflow/tfjs-core";
 import { Session } from "node:inspector";
@@ -22,6 +23,7 @@ import { parseArgs } from "node:util";
 import { initBackend } from "../lib/backend.ts";
 import { configFromFlags, EXPERIMENT_FLAGS, parseFlags } from "../cli/flags.ts";
 import { runExperiment } from "../lib/experiment/run.ts";
+import { writeFileAtomic } from "../lib/record.ts";
 
 const split = Deno.args.indexOf("--");
 const own = split < 0 ? Deno.args : Deno.args.slice(0, split);
@@ -84,12 +86,12 @@ const wallSeconds = (performance.now() - started) / 1000;
 const { profile } = await post("Profiler.stop") as { profile: CpuProfile };
 session.disconnect();
 
-const root = new URL("..", import.meta.url).pathname;
+const root = fileURLToPath(new URL("..", import.meta.url));
 const where = (f: CallFrame) => {
-  const path = f.url.startsWith("file://") ? relative(root, new URL(f.url).pathname) : f.url.replace(/^.*\/node_modules\//, "");
+  const path = f.url.startsWith("file://") ? relative(root, fileURLToPath(new URL(f.url))) : f.url.replace(/^.*\/node_modules\//, "");
   return `${f.functionName || "(anonymous)"} ${path}:${f.lineNumber + 1}`;
 };
-const isKit = (f: CallFrame) => f.url.startsWith("file://") && relative(root, new URL(f.url).pathname).startsWith("lib/");
+const isKit = (f: CallFrame) => f.url.startsWith("file://") && relative(root, fileURLToPath(new URL(f.url))).startsWith("lib/");
 
 const parent = new Map<number, number>();
 const byId = new Map<number, ProfileNode>();
@@ -148,7 +150,7 @@ const report = {
   })),
 };
 await Deno.mkdir(dirname(args.out!), { recursive: true });
-await Deno.writeTextFile(args.out!, JSON.stringify(report, null, 2) + "\n");
+await writeFileAtomic(args.out!, JSON.stringify(report, null, 2) + "\n");
 console.log(`wall ${report.wallSeconds} s; top kit functions:`);
 for (const f of report.byKitFunction.slice(0, 15)) console.log(`  ${f.seconds.toFixed(1).padStart(7)} s  ${f.name}`);
 console.log(`wrote ${args.out}`);

@@ -14,10 +14,12 @@
  * results/bench/train_step.json with `speedVsTorch: {mlp, cnn, resnet18}` = PyTorch's best ms ÷ the
  * kit's best ms (≥ 1: the kit is as fast or faster) and the targets of issue 11.
  */
+import { fileURLToPath } from "node:url";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { envValue } from "../lib/env.ts";
 import { WORKLOAD_NAMES, WORKLOAD_SHAPES, type WorkloadName } from "./workloads.ts";
+import { writeFileAtomic } from "../lib/record.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -61,7 +63,7 @@ const kitVariant = (name: string, backend: string, env?: Record<string, string>)
   kind: "kit",
   command: (w) => {
     const { warmup, steps } = stepsFor(w);
-    const script = new URL("./kit_step.ts", import.meta.url).pathname;
+    const script = fileURLToPath(new URL("./kit_step.ts", import.meta.url));
     return {
       cmd: DENO,
       args: ["run", "-A", script, "--backend", backend, "--workload", w, "--warmup", `${warmup}`, "--steps", `${steps}`],
@@ -74,7 +76,7 @@ const torchVariant = (threads: number): Variant => ({
   kind: "torch",
   command: (w) => {
     const { warmup, steps } = stepsFor(w);
-    const script = new URL("./torch_step.py", import.meta.url).pathname;
+    const script = fileURLToPath(new URL("./torch_step.py", import.meta.url));
     return {
       cmd: PYTHON,
       args: [script, "--threads", `${threads}`, "--workload", w, "--warmup", `${warmup}`, "--steps", `${steps}`],
@@ -160,7 +162,7 @@ for (let round = 0; round < ROUNDS; round++) {
  */
 async function kernelProfile(w: WorkloadName): Promise<unknown> {
   const { warmup, steps } = stepsFor(w);
-  const script = new URL("./kernel_profile.ts", import.meta.url).pathname;
+  const script = fileURLToPath(new URL("./kernel_profile.ts", import.meta.url));
   const out = await new Deno.Command(DENO, {
     args: ["run", "-A", script, "--backend", "native", "--workload", w, "--warmup", `${warmup}`, "--steps", `${steps}`],
     stdout: "piped",
@@ -302,7 +304,7 @@ const report = {
 };
 
 await Deno.mkdir(dirname(args.out!), { recursive: true });
-await Deno.writeTextFile(args.out!, JSON.stringify(report, null, 2) + "\n");
+await writeFileAtomic(args.out!, JSON.stringify(report, null, 2) + "\n");
 
 const cell = (variant: string, w: WorkloadName) => {
   const s = summary[variant]?.[w];

@@ -24,6 +24,7 @@ import {
   probeAccuracy,
   uliraLeaveOneOut,
 } from "../lib/metrics/verify/mod.ts";
+import { writeFileAtomic } from "../lib/record.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -113,5 +114,5 @@ const doc = {
   sameLawEpsilonScore: calibration,
 };
 await Deno.mkdir(dirname(args.out!), { recursive: true });
-await Deno.writeTextFile(args.out!, JSON.stringify(doc, null, 2) + "\n");
+await writeFileAtomic(args.out!, JSON.stringify(doc, null, 2) + "\n");
 console.error(`wrote ${args.out}`);

@@ -12,11 +12,11 @@
 import { ablationRuns, ablationSpecByName } from "../lib/ablations/registry.ts";
 import type { AblationSpec } from "../lib/ablations/registry.ts";
 import { ABLATIONS } from "../lib/ablations/registry.ts";
-import { ROOT } from "../lib/env.ts";
+import { kitPath, ROOT } from "../lib/env.ts";
 import { KitError } from "../lib/errors.ts";
 import { experimentConfig } from "../lib/experiment/config.ts";
 import { runExperiment } from "../lib/experiment/run.ts";
-import { readRecords } from "../lib/record.ts";
+import { readRecords, writeFileAtomic } from "../lib/record.ts";
 import { ablationTable } from "../lib/report/ablation_report.ts";
 import { toMarkdown } from "../lib/report/table.ts";
 import { methodSpec } from "../lib/unlearn/registry.ts";
@@ -99,7 +99,7 @@ export async function ablationMain(args: string[]): Promise<number> {
   const spec = specOf(name, values);
   const input = experimentInput({ ...values, methods: "retrain" });
   const folder = input.name ?? `${name}-${input.dataset ?? "fashion-mnist"}-${input.model ?? "mlp"}`;
-  const out = input.out ?? `${ROOT}results/ablations/${folder}`;
+  const out = input.out ? kitPath(input.out) : `${ROOT}results/ablations/${folder}`;
   const started = performance.now();
   if (!values["table-only"]) {
     const { methods: _a, methodOptions: _b, ...common } = input;
@@ -115,7 +115,7 @@ export async function ablationMain(args: string[]): Promise<number> {
     });
   }
   const table = `# ${spec.title}\n\n${spec.source}\n\n${toMarkdown(ablationTable(await readRecords([out]), spec))}`;
-  await Deno.writeTextFile(`${out}/table.md`, table);
+  await writeFileAtomic(`${out}/table.md`, table);
   console.log(table);
   console.log(`wrote ${out}/records.jsonl, table.md in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   return 0;

@@ -4,9 +4,9 @@
  * notebooks/README.md, all from the committed records. `--sensitivity` names results folders holding the
  * same runs started from selections of shifted searches (default: results/sensitivity/* when present).
  */
-import { ROOT } from "../lib/env.ts";
+import { kitPath, ROOT } from "../lib/env.ts";
 import { KitError } from "../lib/errors.ts";
-import { readRecords } from "../lib/record.ts";
+import { makeFolder, readRecords, writeFileAtomic } from "../lib/record.ts";
 import type { SensitivityRuns } from "../lib/report/claims.ts";
 import { chapterVerdicts, claimsMarkdown, indexTable, withIndexTable } from "../lib/report/claims.ts";
 import { recordFolders } from "../lib/experiment/config.ts";
@@ -32,19 +32,19 @@ export async function claimsMain(args: string[]): Promise<number> {
     ? given.map((g) => {
       const eq = g.indexOf("=");
       if (eq <= 0) throw new KitError(`"${g}" is not NAME=DIR`, "--sensitivity");
-      return [g.slice(0, eq), g.slice(eq + 1)];
+      return [g.slice(0, eq), kitPath(g.slice(eq + 1))];
     })
     : recordFolders([`${ROOT}results/sensitivity`]).map((dir) => [dir.split("/").pop()!, dir]);
   const sensitivity: SensitivityRuns = {};
   for (const [name, dir] of pairs) sensitivity[name] = await readRecords([dir]);
   const chapters = await chapterVerdicts(mode, sensitivity);
   const out = mode === "quick" ? `${ROOT}tmp` : `${ROOT}results`;
-  await Deno.mkdir(out, { recursive: true });
-  await Deno.writeTextFile(`${out}/claims.md`, claimsMarkdown(chapters));
-  await Deno.writeTextFile(`${out}/claims.json`, JSON.stringify(chapters, null, 1) + "\n");
+  await makeFolder(out);
+  await writeFileAtomic(`${out}/claims.md`, claimsMarkdown(chapters));
+  await writeFileAtomic(`${out}/claims.json`, JSON.stringify(chapters, null, 1) + "\n");
   if (mode === "full") {
     const readme = `${ROOT}notebooks/README.md`;
-    await Deno.writeTextFile(readme, withIndexTable(await Deno.readTextFile(readme), indexTable(chapters)));
+    await writeFileAtomic(readme, withIndexTable(await Deno.readTextFile(readme), indexTable(chapters)));
   }
   for (const c of chapters) console.log(`${c.id} ${c.title}: ${c.verdict?.level ?? "not run"}`);
   console.log(`wrote ${out}/claims.md, claims.json${mode === "full" ? " and the verdicts of notebooks/README.md" : ""}`);

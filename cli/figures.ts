@@ -5,7 +5,7 @@
  * by the local plotly.js in Debian's headless Chromium (lib/report/figures.ts). Notebooks that have not
  * been run in the chosen mode are skipped with a line saying so.
  */
-import { chromiumPath, ROOT } from "../lib/env.ts";
+import { chromiumPath, kitPath, ROOT } from "../lib/env.ts";
 import { KitError } from "../lib/errors.ts";
 import { CHAPTERS, chapterSpec } from "../lib/report/chapters.ts";
 import { exportFigures } from "../lib/report/figures.ts";
@@ -33,7 +33,7 @@ export async function figuresMain(args: string[]): Promise<number> {
     return 0;
   }
   const mode = values.quick ? "quick" : "full";
-  const out = (values.out as string | undefined) ?? `${ROOT}${mode === "quick" ? "tmp/figures" : "results/figures"}`;
+  const out = values.out ? kitPath(values.out as string) : `${ROOT}${mode === "quick" ? "tmp/figures" : "results/figures"}`;
   const ids = positionals.length ? positionals : Object.keys(CHAPTERS).sort();
   ids.forEach(chapterSpec);
   if (!chromiumPath()) {

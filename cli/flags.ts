@@ -9,7 +9,7 @@ import { describeSchema, parseValue } from "../lib/config.ts";
 import { DATASETS } from "../lib/data/registry.ts";
 import type { Paradigm } from "../lib/data/splits.ts";
 import { PARADIGMS } from "../lib/data/splits.ts";
-import { KitError, KitErrors } from "../lib/errors.ts";
+import { FileError, KitError, KitErrors } from "../lib/errors.ts";
 import type { ExperimentConfig, ExperimentInput } from "../lib/experiment/config.ts";
 import { experimentConfig } from "../lib/experiment/config.ts";
 import { DEFAULT_METRICS, METRICS, withEnsembleSize } from "../lib/metrics/registry.ts";
@@ -303,7 +303,7 @@ export async function runCommand(command: string, main: (args: string[]) => Prom
     status = await main(Deno.args);
   } catch (e) {
     if (!(e instanceof KitError)) throw e;
-    console.error(`error: ${e.message}\n(see deno task ${command} --help)`);
+    console.error(`error: ${e.message}${e instanceof FileError ? "" : `\n(see deno task ${command} --help)`}`);
     status = 2;
   }
   Deno.exit(status);

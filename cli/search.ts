@@ -14,7 +14,7 @@
 import { KitError } from "../lib/errors.ts";
 import { SELECTION_SCHEMA, selectionKey } from "../lib/experiment/selection.ts";
 import type { SelectionFile } from "../lib/experiment/selection.ts";
-import { selectionFile } from "../lib/env.ts";
+import { kitPath, selectionFile } from "../lib/env.ts";
 import { writeFileAtomic } from "../lib/record.ts";
 import type { SearchConfig } from "../lib/search/search.ts";
 import { mergeSearch, runSearch, SELECTIONS, summaryMarkdown } from "../lib/search/search.ts";
@@ -83,7 +83,7 @@ export function parseSearchFlags(args: string[]): SearchConfig | "help" {
   } = input;
   return {
     name,
-    out: (values.out as string | undefined) ?? `results/search/${name}`,
+    out: kitPath((values.out as string | undefined) ?? `results/search/${name}`),
     experiment,
     paradigm,
     methods,
@@ -134,10 +134,12 @@ export async function selectMain(dirs: string[], file: string): Promise<void> {
 
 export async function searchMain(args: string[]): Promise<number> {
   if (args[0] === "merge" || args[0] === "select") {
-    const { values, positionals } = parseFlags(args.slice(1), { selection: { type: "string", doc: "" } }, true);
+    const parsed = parseFlags(args.slice(1), { selection: { type: "string", doc: "" } }, true);
+    const { values } = parsed;
+    const positionals = parsed.positionals.map(kitPath);
     if (positionals.length === 0) throw new KitError(`deno task search ${args[0]} DIR… (search folders holding search.json and shards/)`);
     if (args[0] === "select") {
-      await selectMain(positionals, (values.selection as string | undefined) ?? selectionFile());
+      await selectMain(positionals, values.selection ? kitPath(values.selection as string) : selectionFile());
       return 0;
     }
     for (const dir of positionals) {

@@ -4,8 +4,9 @@
  * (default: the single input folder). Unreadable lines are skipped and listed; an empty input never
  * overwrites a table.
  */
+import { kitPath } from "../lib/env.ts";
 import { KitError } from "../lib/errors.ts";
-import { readRecordsWithSkips } from "../lib/record.ts";
+import { makeFolder, readRecordsWithSkips, writeFileAtomic } from "../lib/record.ts";
 import { buildTable, toCsv, toMarkdown } from "../lib/report/table.ts";
 import { integerFlag, listFlag, parseFlags, runCommand } from "./flags.ts";
 
@@ -21,10 +22,13 @@ const FLAGS = {
 const HELP = `deno task table PATH [PATH…] [--out DIR] [--columns A,B] [--methods m1,m2] [--digits N]
 
 Rebuilds Method | UA | MIA | RA | TA | Avg. Gap | Sum | RTE (mean ± std over seeds) from records.jsonl
-files or folders holding one; records from several runs or shards merge (a repeated run: the later wins).`;
+files or folders holding one; records from several runs or shards merge (a repeated run: the later wins).
+Relative paths are resolved against the kit's folder, wherever the command is started from.`;
 
 export async function tableMain(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, FLAGS, true);
+  const parsed = parseFlags(args, FLAGS, true);
+  const { values } = parsed;
+  const positionals = parsed.positionals.map(kitPath);
   if (values.help) {
     console.log(HELP);
     return 0;
@@ -45,9 +49,10 @@ export async function tableMain(args: string[]): Promise<number> {
       (n.duplicatesDropped ? `, ${n.duplicatesDropped} repeated runs replaced by later ones` : "") +
       (n.mixedConfigurations.length ? `; warning: mixed configurations (${n.mixedConfigurations.join("; ")})` : ""),
   );
+  for (const v of n.invalidValues) console.error(`warning: ${v}`);
   if (values["no-write"]) return 0;
   if (table.rows.length === 0) throw new KitError("no records to tabulate; no table was written (an existing one is left as it is)");
-  let out = values.out as string | undefined;
+  let out = values.out ? kitPath(values.out as string) : undefined;
   if (!out) {
     const dirs = [];
     for (const p of positionals) if ((await Deno.stat(p)).isDirectory) dirs.push(p);
@@ -56,9 +61,9 @@ export async function tableMain(args: string[]): Promise<number> {
     }
     out = dirs[0];
   }
-  await Deno.mkdir(out, { recursive: true });
-  await Deno.writeTextFile(`${out}/table.md`, md);
-  await Deno.writeTextFile(`${out}/table.csv`, toCsv(table));
+  await makeFolder(out);
+  await writeFileAtomic(`${out}/table.md`, md);
+  await writeFileAtomic(`${out}/table.csv`, toCsv(table));
   console.error(`wrote ${out}/table.md and ${out}/table.csv`);
   return 0;
 }

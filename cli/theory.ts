@@ -5,6 +5,7 @@
  */
 import { ROOT } from "../lib/env.ts";
 import { KitError } from "../lib/errors.ts";
+import { makeFolder, writeFileAtomic } from "../lib/record.ts";
 import { runFigure5, runTheorem1, runTheorem2, runTheorem3, theorySetup } from "../lib/theory/run.ts";
 import { runCommand } from "./flags.ts";
 
@@ -20,7 +21,7 @@ export async function theoryMain(args: string[]): Promise<number> {
 
   const setup = await theorySetup();
   const dir = `${ROOT}${setup.scale.quick ? "results/theory/quick" : "results/theory"}`;
-  await Deno.mkdir(dir, { recursive: true });
+  await makeFolder(dir);
   const runs: Record<string, () => { verdict: string }> = {
     theorem1: () => runTheorem1(setup, (d, t) => Deno.stderr.writeSync(new TextEncoder().encode(`\rtheorem1 ${d}/${t}`))),
     theorem2: () => runTheorem2(setup),
@@ -31,7 +32,7 @@ export async function theoryMain(args: string[]): Promise<number> {
     const t0 = performance.now();
     const record = runs[name]();
     const seconds = (performance.now() - t0) / 1000;
-    await Deno.writeTextFile(`${dir}/${name}.json`, JSON.stringify({ ...record, seconds }, null, 1) + "\n");
+    await writeFileAtomic(`${dir}/${name}.json`, JSON.stringify({ ...record, seconds }, null, 1) + "\n");
     console.log(`\n${name}: ${record.verdict} (${seconds.toFixed(1)} s) → ${dir}/${name}.json`);
   }
   return 0;

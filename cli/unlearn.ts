@@ -16,6 +16,10 @@ export function unlearnHelp(): string {
     "",
     flagHelp({ ...EXPERIMENT_FLAGS, ...HELP_FLAG }),
     "",
+    "Relative paths (--out, --reuse, --cache, --data-dir, --selection) are resolved against the kit's folder",
+    "(where ./kit and deno task run), wherever the command is started from; give an absolute path for a",
+    "folder elsewhere. The path variables (UNLEARN_CACHE_DIR, UNLEARN_SELECTION, …) follow the same rule.",
+    "",
     "Methods and their options (--set method.option=value), each default with its source:",
     methodsHelp(),
   ].join("\n");
@@ -29,14 +33,20 @@ export async function unlearnMain(args: string[]): Promise<number> {
   }
   const config = configFromFlags(values);
   const started = performance.now();
-  let resumed = 0;
+  const readBack = new Map<string, number>();
   await runExperiment(config, {
-    onRecord: (r, old) => {
-      if (old) return void resumed++;
+    onRecord: (r, old, from) => {
+      if (old) return void readBack.set(from ?? config.out, (readBack.get(from ?? config.out) ?? 0) + 1);
       console.error(`${r.runId}: ${r.status}${r.status === "ok" ? "" : ` (${r.error})`}  RTE ${r.rteSeconds.toFixed(1)}s`);
     },
   });
-  if (resumed) console.error(`${resumed} finished run(s) already in ${config.out} were read back (--rerun recomputes them)`);
+  for (const [from, n] of readBack) {
+    console.error(
+      from === config.out
+        ? `${n} finished run(s) already in ${config.out} were read back (--rerun recomputes them)`
+        : `${n} finished run(s) adopted from --reuse ${from} (copied into ${config.out}, with their split files)`,
+    );
+  }
   const table = await writeTables(config.out, await readRecords([config.out]));
   console.log(table);
   console.log(`wrote ${config.out}/records.jsonl, table.md, table.csv in ${((performance.now() - started) / 1000).toFixed(0)} s`);

@@ -21,16 +21,32 @@
  * | FASHION_MNIST_DIR, CIFAR10_DIR, … | where a data set's standard files are | see docs/datasets.md |
  * | UNLEARN_PYTHON | the Python with PyTorch the bench compares against | /usr/bin/python3 |
  *
+ * A relative path in a path variable (or a path flag, `kitPath`) is the kit folder's, wherever the process
+ * was started from.
+ *
  * Set for a library when unset (never read by the kit): OMP_WAIT_POLICY=PASSIVE and, on AMD CPUs with
  * AVX-512, OPENBLAS_CORETYPE=SkylakeX, before the native backend loads oneDNN and OpenBLAS
  * (lib/backend/native/libs.ts, docs/speed.md); XDG_RUNTIME_DIR during the WebGPU probe (lib/backend.ts).
  */
+import { fileURLToPath } from "node:url";
 import { KitError } from "./errors.ts";
 
 type JupyterApi = { display(obj: unknown, opts?: { raw?: boolean; update?: boolean; display_id?: string }): Promise<void> };
 
-/** The repository root (absolute, with a trailing slash), from this file's location. */
-export const ROOT = new URL("../", import.meta.url).pathname;
+/**
+ * The repository root (absolute, with a trailing slash), from this file's location. Decoded: a URL's
+ * `pathname` keeps "%20" and "%C3%BC", so a checkout under "my projects ü/" would write beside itself.
+ */
+export const ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+/**
+ * A path the user gave (a flag, a variable, a notebook parameter), absolute: a relative one is resolved
+ * against the kit's folder, wherever the command was started from (`./kit` and `deno task` run there too),
+ * so the same words always name the same place.
+ */
+export function kitPath(path: string): string {
+  return path.startsWith("/") ? path : `${ROOT}${path.replace(/^\.\//, "")}`;
+}
 
 /** A variable's value; undefined when unset, empty, or when the process may not read the environment. */
 export function envValue(name: string): string | undefined {
@@ -75,8 +91,7 @@ export function envFlag(name: string): boolean {
 
 /** A path variable, resolved against the repository root when relative. */
 function envPath(name: string, fallback: string): string {
-  const v = envValue(name) ?? fallback;
-  return v.startsWith("/") ? v : `${ROOT}${v}`;
+  return kitPath(envValue(name) ?? fallback);
 }
 
 let jupyterCache: JupyterApi | null | undefined;
@@ -151,7 +166,7 @@ export function selectionFile(): string {
 /** Notebook parameter overrides: the file named by UNLEARN_NOTEBOOK_PARAMS (must exist), else notebooks/params.json. */
 export function notebookParamsFile(): { path: string; required: boolean } {
   const given = envValue("UNLEARN_NOTEBOOK_PARAMS");
-  return given ? { path: given, required: true } : { path: `${ROOT}notebooks/params.json`, required: false };
+  return given ? { path: kitPath(given), required: true } : { path: `${ROOT}notebooks/params.json`, required: false };
 }
 
 function isExecutable(p: string): boolean {

@@ -21,6 +21,17 @@ export class KitError extends Error {
   }
 }
 
+/**
+ * A file the machine would not let the kit write (a full disk, a quota, a read-only folder): a KitError
+ * naming the file, whose fix is on the machine, not in the flags.
+ */
+export class FileError extends KitError {
+  constructor(message: string, file: string) {
+    super(message, file);
+    this.name = "FileError";
+  }
+}
+
 /** Thrown when a loss becomes NaN/Infinity or passes a method's divergence bound. */
 export class DivergedError extends Error {
   constructor(message: string, readonly step: number) {

@@ -17,6 +17,7 @@
 import { gzipSync } from "fflate";
 import { deriveSeed, Rng } from "../lib/rng.ts";
 import { CHECKSUM_FILE, CORPUS_FILE, type CorpusDoc, DEBIAN_CORPUS_DIR, sha256Hex } from "../lib/data/debian_corpus.ts";
+import { writeFileAtomic } from "../lib/record.ts";
 
 const LISTS = "/var/lib/apt/lists";
 
@@ -135,8 +136,8 @@ async function main() {
   const gz = gzipSync(new TextEncoder().encode(jsonl), { level: 9, mtime: 0 });
   const sum = await sha256Hex(gz);
   await Deno.mkdir(o.out, { recursive: true });
-  await Deno.writeFile(`${o.out}/${CORPUS_FILE}`, gz);
-  await Deno.writeTextFile(`${o.out}/${CHECKSUM_FILE}`, `${sum}  ${CORPUS_FILE}\n`);
+  await writeFileAtomic(`${o.out}/${CORPUS_FILE}`, gz);
+  await writeFileAtomic(`${o.out}/${CHECKSUM_FILE}`, `${sum}  ${CORPUS_FILE}\n`);
   const maintainers = new Set(docs.map((d) => d.maintainer));
   const trainMaintainers = new Set(docs.filter((d) => d.split === "train").map((d) => d.maintainer));
   const perMaintainer = [...Map.groupBy(docs, (d) => d.maintainer).values()].map((l) => l.length).sort((a, b) => b - a);
@@ -156,7 +157,7 @@ async function main() {
     gzBytes: gz.length,
     sha256: sum,
   };
-  await Deno.writeTextFile(`${o.out}/README.md`, readme(o, stats, counts, await listDates()));
+  await writeFileAtomic(`${o.out}/README.md`, readme(o, stats, counts, await listDates()));
   console.log(JSON.stringify(stats, null, 2));
 }
 

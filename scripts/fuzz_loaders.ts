@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { DEFAULT_FUZZ, type FuzzSummary, runFuzz } from "../tests/data/fuzz/harness.ts";
 import { fuzzOne } from "../tests/data/fuzz/run.ts";
 import { target, TARGETS } from "../tests/data/fuzz/targets.ts";
+import { writeFileAtomic } from "../lib/record.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -56,5 +57,5 @@ const report = {
   loaders: summaries,
 };
 await Deno.mkdir(values.out.replace(/\/[^/]*$/, ""), { recursive: true });
-await Deno.writeTextFile(values.out, JSON.stringify(report, null, 2) + "\n");
+await writeFileAtomic(values.out, JSON.stringify(report, null, 2) + "\n");
 console.log(`wrote ${values.out}`);

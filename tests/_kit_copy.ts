@@ -2,10 +2,13 @@
  * A throw-away copy of the kit (lib/, cli/, deno.json, package.json, the committed selection file, and a
  * link to node_modules) for tests that change source files or run commands against a changed kit.
  */
-export const KIT_ROOT = new URL("../", import.meta.url).pathname;
+import { fileURLToPath } from "node:url";
+export const KIT_ROOT = fileURLToPath(new URL("../", import.meta.url));
 
-export async function copyKit(): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "kit-copy-" });
+/** The copy goes into `into` (made; e.g. a folder whose name holds a space) or a new temporary folder. */
+export async function copyKit(into?: string): Promise<string> {
+  const dir = into ?? await Deno.makeTempDir({ prefix: "kit-copy-" });
+  if (into) await Deno.mkdir(into, { recursive: true });
   const cp = await new Deno.Command("cp", {
     args: ["-r", `${KIT_ROOT}lib`, `${KIT_ROOT}cli`, `${KIT_ROOT}deno.json`, `${KIT_ROOT}package.json`, dir],
     stderr: "piped",

@@ -99,9 +99,11 @@ Deno.test("runChapter: a typed input checked like the command line's; full mode 
     // Quick mode always recomputes.
     const quick = await runChapter({ ...full, mode: "quick" }, "run", input);
     assert.equal(quick.reused, false);
-    assert.equal(await lineCount(`${dir}/run/records.jsonl`), 4);
-    // A changed configuration runs what changed; the folder keeps every record (append-only: a record is never
-    // rewritten, and tables keep configurations apart by hash).
+    // A rerun's records replace the ones they repeat; those move to records.jsonl.superseded (nothing lost).
+    assert.equal(await lineCount(`${dir}/run/records.jsonl`), 2);
+    assert.equal(await lineCount(`${dir}/run/records.jsonl.superseded`), 2);
+    // A changed configuration runs what changed; the folder keeps every configuration's record (tables keep
+    // configurations apart by hash).
     const changed = await runChapter(full, "run", { ...input, methodOptions: { ga: { epochs: 1 } } });
     assert.equal(changed.reused, false);
     assert.equal(
@@ -109,11 +111,12 @@ Deno.test("runChapter: a typed input checked like the command line's; full mode 
       quick.records[0].startedAt,
       "Retrain read back (the latest)",
     );
-    assert.equal(await lineCount(`${dir}/run/records.jsonl`), 5);
+    assert.equal(await lineCount(`${dir}/run/records.jsonl`), 3);
     await withEnv({ UNLEARN_RERUN: "1" }, async () => {
       assert.equal((await runChapter(full, "run", input)).reused, false);
     });
-    assert.equal(await lineCount(`${dir}/run/records.jsonl`), 7);
+    assert.equal(await lineCount(`${dir}/run/records.jsonl`), 3);
+    assert.equal(await lineCount(`${dir}/run/records.jsonl.superseded`), 4);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -16,8 +16,8 @@ import { checkParadigmSupport, datasetProblems, DATASETS } from "../data/registr
 import type { Paradigm, SplitOptions } from "../data/splits.ts";
 import { DEFAULT_SPLIT, PARADIGMS } from "../data/splits.ts";
 import type { DataBundle } from "../data/types.ts";
-import { cacheDir as envCacheDir, isRerun, requestedBackend, ROOT, selectionFile } from "../env.ts";
-import { checkAll, KitError } from "../errors.ts";
+import { cacheDir as envCacheDir, isRerun, kitPath, requestedBackend, ROOT, selectionFile } from "../env.ts";
+import { checkAll, KitError, KitErrors } from "../errors.ts";
 import { DEFAULT_METRICS, expandMetrics, METRICS, metricSpec } from "../metrics/registry.ts";
 import { ARCHS, archSpec, buildNet, disposeNet } from "../models/registry.ts";
 import type { OptionValue } from "../models/types.ts";
@@ -143,6 +143,7 @@ export const FIELD_FLAGS: Record<string, string> = {
   selection: "--selection",
   backend: "--backend",
   cacheDir: "--cache",
+  reuse: "--reuse",
 };
 
 /** `split.forgetClass (--forget-class)`. */
@@ -187,7 +188,52 @@ function checkFolder(field: string, path: string): void {
   } catch (e) {
     if (e instanceof KitError) throw e;
     if (!(e instanceof Deno.errors.NotFound)) throw new KitError(`${path} is not usable (${(e as Error).message})`, where);
+    // Not found: a link whose target is missing (mkdir would fail on it) is named here, before any work.
+    let link: Deno.FileInfo | undefined;
+    try {
+      link = Deno.lstatSync(path);
+    } catch { /* nothing there: the folder is made */ }
+    if (link?.isSymlink) {
+      throw new KitError(`${path} is a symbolic link to ${Deno.readLinkSync(path)}, which does not exist`, where);
+    }
   }
+}
+
+/**
+ * The record folders of the `reuse` paths (`recordFolders`), each path checked: one that does not exist or
+ * a file is an error naming it (a typo would otherwise silently recompute everything); a folder with no
+ * records.jsonl at or below it is a warning.
+ */
+export function reuseFolders(paths: string[]): string[] {
+  const problems: KitError[] = [];
+  const folders: string[] = [];
+  for (const given of paths) {
+    const path = kitPath(given);
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.statSync(path);
+    } catch (e) {
+      problems.push(
+        new KitError(
+          `${path} ${e instanceof Deno.errors.NotFound ? "does not exist" : `is not usable (${(e as Error).message})`}`,
+          fieldName("reuse"),
+        ),
+      );
+      continue;
+    }
+    if (!info.isDirectory) {
+      problems.push(new KitError(`${path} is a file; give the folder that holds records.jsonl`, fieldName("reuse")));
+      continue;
+    }
+    const found = recordFolders([path]);
+    if (found.length === 0) {
+      console.error(`warning: ${fieldName("reuse")}: ${path} holds no records.jsonl (three levels deep): nothing to reuse`);
+    }
+    folders.push(...found);
+  }
+  if (problems.length === 1) throw problems[0];
+  if (problems.length) throw new KitErrors(problems);
+  return [...new Set(folders)];
 }
 
 /** Which paradigms each split field applies to. */
@@ -353,7 +399,9 @@ export function experimentConfig(input: ExperimentInput): ExperimentConfig {
   });
 
   const firstName = Array.isArray(input.selectionName) ? input.selectionName[0] ?? "R" : input.selectionName ?? "R";
-  const selection = input.selection === null ? null : { file: input.selection ?? selectionFile(), name: firstName };
+  const selection = input.selection === null
+    ? null
+    : { file: input.selection ? kitPath(input.selection) : selectionFile(), name: firstName };
   // Every run's options on every paradigm, selection layer included: a bad option fails here, not mid-run.
   for (const run of runs) {
     for (const paradigm of paradigms) {
@@ -373,17 +421,20 @@ export function experimentConfig(input: ExperimentInput): ExperimentConfig {
   const backend = (input.backend ?? requestedBackend()).trim().toLowerCase();
   check(() => checkList("backend", [backend], ["auto", ...BACKEND_NAMES]));
 
-  const out = input.out ?? `${ROOT}results/${dataset}-${model}`;
+  // Relative paths are the kit's folder's (env.ts kitPath), as `./kit` and `deno task` run there.
+  const out = input.out !== undefined && input.out.trim() !== "" ? kitPath(input.out) : input.out ?? `${ROOT}results/${dataset}-${model}`;
   check(() => checkFolder("out", out));
-  const cacheDir = input.cacheDir ?? envCacheDir();
+  const cacheDir = input.cacheDir !== undefined && input.cacheDir.trim() !== "" ? kitPath(input.cacheDir) : input.cacheDir ?? envCacheDir();
   check(() => checkFolder("cacheDir", cacheDir));
+  let reuse: string[] = [];
+  check(() => void (reuse = reuseFolders(input.reuse ?? [])));
 
   checkAll(problems);
   return {
     name: input.name ?? out.replace(/\/+$/, "").split("/").pop()!,
     out: out.replace(/\/+$/, ""),
     dataset,
-    dataDir: input.dataDir,
+    dataDir: input.dataDir === undefined ? undefined : kitPath(input.dataDir),
     bundle: input.bundle,
     paradigms,
     model,
@@ -398,7 +449,7 @@ export function experimentConfig(input: ExperimentInput): ExperimentConfig {
     cacheDir,
     progress: input.progress ?? true,
     rerun: input.rerun ?? isRerun(),
-    reuse: recordFolders(input.reuse ?? []),
+    reuse,
     sealTest: input.sealTest ?? false,
   };
 }

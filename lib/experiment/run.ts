@@ -32,7 +32,17 @@ import type { ModelConfig, Net } from "../models/types.ts";
 import type { ProgressSink } from "../progress.ts";
 import { autoProgress, silentProgress } from "../progress.ts";
 import type { OptionLayers, RunRecord, RunTags } from "../record.ts";
-import { appendRecord, canonicalJson, environment, readRecordsWithSkips, RECORD_SCHEMA, sha256Hex } from "../record.ts";
+import {
+  appendRecord,
+  canonicalJson,
+  compactRecords,
+  environment,
+  makeFolder,
+  readRecordsWithSkips,
+  RECORD_SCHEMA,
+  sha256Hex,
+  writeFileAtomic,
+} from "../record.ts";
 import { deriveSeed, Rng } from "../rng.ts";
 import type { SgdOptions } from "../train.ts";
 import { methodSpec } from "../unlearn/registry.ts";
@@ -42,7 +52,7 @@ import { checkAgainstData, runSelection } from "./config.ts";
 import { resolveMethodOptions } from "./options.ts";
 import { prepareWorstCaseTask, TaskEnsembles } from "./ensembles.ts";
 import type { PreparedTask } from "./task.ts";
-import { makeTask, numericsFingerprint, prepareTask, SealedTestError, sealTest } from "./task.ts";
+import { makeTask, numericsFingerprint, prepareTask, SealedTestError, sealTest, sweepCache } from "./task.ts";
 
 /** A run request made concrete for one task: the method, its options with their layers, its identity. */
 export interface ResolvedRun {
@@ -56,8 +66,11 @@ export interface ResolvedRun {
 }
 
 export interface RunHooks {
-  /** Each record as it is written (or read back, with `resumed` true). */
-  onRecord?: (record: RunRecord, resumed: boolean) => void;
+  /**
+   * Each record as it is written (or read back, with `resumed` true and `from` the folder it was read
+   * from: the out folder itself, or a `reuse` folder whose record was adopted).
+   */
+  onRecord?: (record: RunRecord, resumed: boolean, from?: string) => void;
 }
 
 /** Identifies a record among repeats: configuration, seed and snapshot epoch. */
@@ -132,9 +145,9 @@ export async function resolveRun(
   return { spec, variant, options, layers, tags, perEpoch: run.perEpoch ?? false, configHash };
 }
 
-/** Writes a task's index lists once, named by their content hash; returns (file, sha256). */
-async function writeSplit(out: string, task: PreparedTask["task"]): Promise<{ indexFile: string; indexSha256: string }> {
-  const text = JSON.stringify({
+/** A task's index lists as the split file holds them. */
+function splitText(task: PreparedTask["task"]): string {
+  return JSON.stringify({
     dataset: task.dataset,
     options: task.options,
     forgotten: task.forgotten,
@@ -144,15 +157,51 @@ async function writeSplit(out: string, task: PreparedTask["task"]): Promise<{ in
     valIdx: Array.from(task.valIdx),
     testIdx: Array.from(task.testIdx),
   });
+}
+
+/** Whether `file` exists and its sha256 is `sha256`. */
+async function fileHasHash(file: string, sha256: string): Promise<boolean> {
+  try {
+    return await sha256Hex(await Deno.readFile(file)) === sha256;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Writes a task's index lists, named by their content hash; returns (file, sha256). A file already there
+ * is checked against the hash on every use and rewritten (atomically) when it is not that content, as a
+ * full disk or a kill during an earlier write leaves it.
+ */
+async function writeSplit(out: string, text: string): Promise<{ indexFile: string; indexSha256: string }> {
   const indexSha256 = await sha256Hex(text);
   const indexFile = `splits/${indexSha256.slice(0, 16)}.json`;
-  await Deno.mkdir(`${out}/splits`, { recursive: true });
-  try {
-    await Deno.writeTextFile(`${out}/${indexFile}`, text, { createNew: true });
-  } catch (e) {
-    if (!(e instanceof Deno.errors.AlreadyExists)) throw e; // same content, same name: already there
+  const file = `${out}/${indexFile}`;
+  if (!await fileHasHash(file, indexSha256)) {
+    const exists = await Deno.stat(file).then(() => true, () => false);
+    if (exists) console.error(`warning: ${file}: not the split its name and records say (sha256 differs, e.g. cut short); rewritten`);
+    await makeFolder(`${out}/splits`);
+    await writeFileAtomic(file, text);
   }
   return { indexFile, indexSha256 };
+}
+
+/**
+ * The split files of records read back, checked against their sha256; a wrong one (cut short) is rebuilt
+ * from the task when the task gives that content (every split but the worst-case forget sets), else named.
+ */
+async function checkSplits(out: string, records: RunRecord[], task: PreparedTask["task"]): Promise<void> {
+  let text: string | undefined;
+  for (const { indexFile, indexSha256 } of new Map(records.map((r) => [r.split.indexFile, r.split])).values()) {
+    const file = `${out}/${indexFile}`;
+    if (await fileHasHash(file, indexSha256)) continue;
+    text ??= splitText(task);
+    if (await sha256Hex(text) === indexSha256) {
+      await writeSplit(out, text);
+    } else {
+      console.error(`warning: ${file}: missing or not the split its records say (sha256 differs), and this task does not rebuild it`);
+    }
+  }
 }
 
 /** A record's fields shared by every outcome of one run. */
@@ -272,7 +321,9 @@ interface Finished {
 
 /**
  * Records already in `<out>/records.jsonl` and in the `reuse` folders, by key (the latest of repeats wins;
- * `out`'s own records win over the others).
+ * `out`'s own records win over the others). Lines a folder could not give (not JSON, another schema, a
+ * field missing or of the wrong type, edited since written) are named on stderr: every line in `out`,
+ * a count and the first few in a `reuse` folder (which may hold other kinds of records).
  */
 async function finishedRecords(out: string, reuse: string[]): Promise<Map<string, Finished>> {
   const byKey = new Map<string, Finished>();
@@ -282,21 +333,52 @@ async function finishedRecords(out: string, reuse: string[]): Promise<Map<string
     } catch {
       continue;
     }
-    const { records, skipped } = await readRecordsWithSkips([`${folder}/records.jsonl`]);
-    // Other folders may hold other kinds of records; only this run's own folder is worth a warning.
-    if (folder === out) { for (const s of skipped) console.error(`warning: ${s.file}:${s.line}: skipped (${s.why})`); }
-    for (const record of records) byKey.set(recordKey(record), { record, folder });
+    const { records, skipped, edited } = await readRecordsWithSkips([`${folder}/records.jsonl`]);
+    // A record edited after it was written is not a measurement this run can stand on: it is run again.
+    for (const e of edited) console.error(`warning: ${e.file}:${e.line}: ${e.record.runId}: ${e.why}; not reused, run again`);
+    const editedRecords = new Set(edited.map((e) => e.record));
+    const shown = folder === out ? skipped : skipped.slice(0, 3);
+    for (const s of shown) console.error(`warning: ${s.file}:${s.line}: skipped (${s.why})`);
+    if (shown.length < skipped.length) {
+      console.error(
+        `warning: ${folder}/records.jsonl: ${
+          skipped.length - shown.length
+        } more line(s) skipped (deno task table ${folder} --no-write lists them)`,
+      );
+    }
+    if (folder !== out && records.length === 0 && skipped.length > 0) {
+      console.error(
+        `warning: --reuse ${folder}: none of its ${skipped.length} line(s) is a usable ${RECORD_SCHEMA} record: nothing reused from it`,
+      );
+    }
+    for (const record of records) if (!editedRecords.has(record)) byKey.set(recordKey(record), { record, folder });
   }
   return byKey;
 }
 
-/** A record found in another folder, copied (with its split file) into `out`, so each folder is whole. */
+/**
+ * A record found in another folder, copied (with its split file, checked against its sha256) into
+ * `out`, so each folder is whole.
+ */
 async function adopt(f: Finished, out: string): Promise<void> {
   if (f.folder === out) return;
-  await Deno.mkdir(`${out}/splits`, { recursive: true });
-  await Deno.copyFile(`${f.folder}/${f.record.split.indexFile}`, `${out}/${f.record.split.indexFile}`).catch((e) => {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  });
+  const { indexFile, indexSha256 } = f.record.split;
+  if (!await fileHasHash(`${out}/${indexFile}`, indexSha256)) {
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await Deno.readFile(`${f.folder}/${indexFile}`);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    if (bytes && await sha256Hex(bytes) === indexSha256) {
+      await makeFolder(`${out}/splits`);
+      await writeFileAtomic(`${out}/${indexFile}`, bytes);
+    } else {
+      console.error(
+        `warning: ${f.folder}/${indexFile}: ${bytes ? "not the split its records say (sha256 differs)" : "missing"}; not copied`,
+      );
+    }
+  }
   await appendRecord(`${out}/records.jsonl`, f.record);
 }
 
@@ -323,10 +405,13 @@ export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {})
   const wantsReference = needsReference(cfg.metrics);
   const ensembleNeeds = ensembleSizes(cfg.metrics);
   const finished = cfg.rerun ? new Map<string, Finished>() : await finishedRecords(cfg.out, cfg.reuse);
-  await Deno.mkdir(cfg.out, { recursive: true });
+  await sweepCache(cfg.cacheDir);
+  await makeFolder(cfg.out);
   const recordsFile = `${cfg.out}/records.jsonl`;
   const env = environment(backendInfo());
   const records: RunRecord[] = [];
+  const contributed = new Map<string, number>();
+  let computed = 0;
   // Reference runs first, so the others can be measured against them.
   const runs = [...cfg.runs].sort((a, b) =>
     Number(methodSpec(b.method).family === "reference") - Number(methodSpec(a.method).family === "reference")
@@ -334,7 +419,7 @@ export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {})
 
   for (const seed of cfg.seeds) {
     for (const paradigm of cfg.paradigms) {
-      const { model } = makeTask(bundle, superClasses, cfg, paradigm, seed);
+      const { model, task: plainTask } = makeTask(bundle, superClasses, cfg, paradigm, seed);
       // A method asked for under several selections its setting does not all have resolves to the same
       // configuration more than once: it runs once.
       const resolved = (await Promise.all(runs.map((r) => resolveRun(cfg, r, paradigm, model, dataChecksum))))
@@ -354,10 +439,13 @@ export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {})
         for (const f of mine) {
           await adopt(f, cfg.out);
           taskRecords.push(f.record);
-          hooks.onRecord?.(f.record, true);
+          contributed.set(f.folder, (contributed.get(f.folder) ?? 0) + 1);
+          hooks.onRecord?.(f.record, true, f.folder);
         }
       }
+      await checkSplits(cfg.out, taskRecords, plainTask);
       if (todo.length > 0) {
+        computed += todo.length;
         let prepared: PreparedTask;
         try {
           prepared = cfg.split.forgetRanking === "memorization" && paradigm === "random"
@@ -371,7 +459,11 @@ export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {})
           );
         }
         const task = cfg.sealTest ? sealTest(prepared.task) : prepared.task;
-        const split = { ...splitSummary(prepared.task), options: prepared.task.options, ...await writeSplit(cfg.out, prepared.task) };
+        const split = {
+          ...splitSummary(prepared.task),
+          options: prepared.task.options,
+          ...await writeSplit(cfg.out, splitText(prepared.task)),
+        };
         // The task's ensembles, when a metric compares them; Retrain's is made with the Retrain run's options.
         const referenceRun = resolved.find((r) => r.spec.family === "reference");
         const ensembles = ensembleNeeds
@@ -456,6 +548,19 @@ export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {})
       }
       records.push(...taskRecords);
     }
+  }
+  if (cfg.rerun) {
+    const moved = await compactRecords(recordsFile, recordKey);
+    if (moved) console.error(`${recordsFile}: ${moved} superseded record(s) of rerun runs moved to records.jsonl.superseded`);
+  }
+  const others = cfg.reuse.filter((f) => f !== cfg.out);
+  // Said only where runs were computed that a reuse folder might have given.
+  if (!cfg.rerun && computed > 0 && others.length && !others.some((f) => contributed.has(f))) {
+    console.error(
+      `warning: --reuse: no finished run of this configuration in ${others.slice(0, 3).join(", ")}${
+        others.length > 3 ? ` or ${others.length - 3} more folder(s)` : ""
+      }; nothing reused`,
+    );
   }
   return records;
 }

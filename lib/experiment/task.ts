@@ -23,7 +23,8 @@ import type { DataBundle } from "../data/types.ts";
 import { archSpec, buildNet, disposeNet, loadNet, modelConfig, saveNet } from "../models/registry.ts";
 import type { ModelConfig, Net, OptionValue } from "../models/types.ts";
 import type { ProgressSink } from "../progress.ts";
-import { canonicalJson, sha256Hex, writeFileAtomic } from "../record.ts";
+import { KitError } from "../errors.ts";
+import { canonicalJson, fileError, sha256Hex, writeFileAtomic } from "../record.ts";
 import { deriveSeed, Rng } from "../rng.ts";
 import type { SgdOptions } from "../train.ts";
 import { evaluateAccuracy, fit } from "../train.ts";
@@ -220,6 +221,47 @@ export interface CacheEntrySpec {
   make(): Promise<{ net: Net; stats: Record<string, number>; files?: Record<string, Uint8Array> }>;
 }
 
+/** Whether process `pid` is alive (Linux /proc); true where that cannot be told. */
+function alive(pid: number): boolean {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) return true;
+    try {
+      Deno.statSync("/proc/self");
+      return false;
+    } catch {
+      return true; // no /proc: cannot tell
+    }
+  }
+}
+
+/**
+ * Removes the temporary folders (`<key>.tmp-<pid>-<id>`) that processes which no longer run left in a
+ * cache folder (a kill or a full disk during a save), so they do not hold the space for ever.
+ */
+export async function sweepTemporaries(folder: string): Promise<void> {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(folder));
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    const pid = Number(e.name.match(/\.tmp-(\d+)-[0-9a-f]+$/)?.[1]);
+    if (!pid || pid === Deno.pid || alive(pid)) continue;
+    await Deno.remove(`${folder}/${e.name}`, { recursive: true }).catch(() => {});
+  }
+}
+
+/** `sweepTemporaries` in every folder of a cache (at the start of a run). */
+export async function sweepCache(cacheDir: string): Promise<void> {
+  try {
+    for await (const e of Deno.readDir(cacheDir)) if (e.isDirectory) await sweepTemporaries(`${cacheDir}/${e.name}`);
+  } catch { /* no cache yet */ }
+}
+
 /**
  * The model of a cache entry: loaded and verified when present, else made, saved (temporary folder, then
  * an atomic rename) and returned. What the original models and the ensembles' members share.
@@ -233,19 +275,29 @@ export async function cachedNet(cacheDir: string, spec: CacheEntrySpec): Promise
     return { net: hit.net, key, stats: stats as Record<string, number>, files: hit.files, cached: true };
   }
   const { net, stats, files = {} } = await spec.make();
-  await Deno.mkdir(`${cacheDir}/${spec.folder}`, { recursive: true });
+  // Saving is an optimisation: a full disk or a forbidden folder costs the cache entry, not the run.
   const tmp = `${dir}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-  await saveNet(net, tmp);
-  for (const [name, bytes] of Object.entries(files)) await Deno.writeFile(`${tmp}/${name}`, bytes);
-  const manifest: CacheManifest = {
-    schema: "unlearn-kit/original@2",
-    key,
-    keyText: spec.keyText,
-    ...stats,
-    files: await fileHashes(tmp, [...MODEL_FILES, ...Object.keys(files)]),
-    check: { size: CHECK_SIZE, accuracy: evaluateAccuracy(net, spec.task.train, checkSample(spec.task, spec.checkSeed)) },
-  };
-  await writeFileAtomic(`${tmp}/original.json`, JSON.stringify(manifest, null, 2) + "\n");
+  try {
+    await Deno.mkdir(`${cacheDir}/${spec.folder}`, { recursive: true });
+    await sweepTemporaries(`${cacheDir}/${spec.folder}`);
+    await saveNet(net, tmp);
+    for (const [name, bytes] of Object.entries(files)) await Deno.writeFile(`${tmp}/${name}`, bytes);
+    const manifest: CacheManifest = {
+      schema: "unlearn-kit/original@2",
+      key,
+      keyText: spec.keyText,
+      ...stats,
+      files: await fileHashes(tmp, [...MODEL_FILES, ...Object.keys(files)]),
+      check: { size: CHECK_SIZE, accuracy: evaluateAccuracy(net, spec.task.train, checkSample(spec.task, spec.checkSeed)) },
+    };
+    await writeFileAtomic(`${tmp}/original.json`, JSON.stringify(manifest, null, 2) + "\n");
+  } catch (e) {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    const named = fileError(e, tmp);
+    if (!(named instanceof KitError)) throw named;
+    console.error(`warning: the model was not cached (${named.message}); the run goes on without it`);
+    return { net, key, stats, files, cached: false };
+  }
   try {
     await Deno.rename(tmp, dir);
   } catch {

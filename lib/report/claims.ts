@@ -34,7 +34,14 @@ export async function chapterVerdicts(mode: NotebookMode, sensitivity: Sensitivi
   const out: ChapterVerdict[] = [];
   for (const id of Object.keys(CHAPTERS).sort()) {
     const spec = CHAPTERS[id];
-    const data = await spec.load(mode);
+    let data = await spec.load(mode);
+    if (Array.isArray(data) && data.length === 0) {
+      // A records file with no records is not a measurement: say so loudly and show the chapter as not run.
+      console.error(
+        `warning: ${id} (${spec.file}): its ${mode}-mode records file holds no records; shown as not run (run the notebook again)`,
+      );
+      data = null;
+    }
     const shifted: Record<string, Verdict> = {};
     if (data !== null && SELECTION_CHAPTERS.includes(id)) {
       const paradigms = new Set((data as RunRecord[]).map((r) => r.paradigm));

@@ -10,6 +10,7 @@
  * the table's notes say so.
  */
 import type { RunRecord } from "../record.ts";
+import { makeFolder, writeFileAtomic } from "../record.ts";
 import { METHODS } from "../unlearn/registry.ts";
 import type { Interval } from "./stats.ts";
 import { formatInterval, meanInterval } from "./stats.ts";
@@ -34,6 +35,11 @@ export interface TableRow {
   problems: string[];
   seeds: number[];
   cells: Record<string, Stat>;
+  /**
+   * Per column, the seeds of ok runs whose value is there but not a finite number (null, as NaN is
+   * written; Infinity; a string): their cell averages fewer runs, and shows its own n with a mark.
+   */
+  invalid: Record<string, number[]>;
 }
 
 export interface Table {
@@ -42,7 +48,7 @@ export interface Table {
   labelColumns: string[];
   rows: TableRow[];
   /** How the table was put together. */
-  notes: { records: number; duplicatesDropped: number; mixedConfigurations: string[] };
+  notes: { records: number; duplicatesDropped: number; mixedConfigurations: string[]; invalidValues: string[] };
 }
 
 export interface TableOptions {
@@ -168,7 +174,12 @@ export function buildTable(records: RunRecord[], options: TableOptions = {}): Ta
     const r0 = rs[0];
     const ok = rs.filter((r) => r.status === "ok");
     const cells: Record<string, Stat> = {};
-    for (const k of columns) cells[k] = stat(ok.map((r) => r.metrics[k]));
+    const invalid: Record<string, number[]> = {};
+    for (const k of columns) {
+      cells[k] = stat(ok.map((r) => r.metrics[k]));
+      const bad = ok.filter((r) => k in r.metrics && !(typeof r.metrics[k] === "number" && Number.isFinite(r.metrics[k])));
+      if (bad.length) invalid[k] = bad.map((r) => r.seed);
+    }
     cells.rteSeconds = stat(ok.map((r) => r.rteSeconds));
     const several = (configsOf.get(`${blockOf(r0)}|${r0.method}|${r0.variant ?? ""}`)?.size ?? 1) > 1;
     return {
@@ -184,6 +195,7 @@ export function buildTable(records: RunRecord[], options: TableOptions = {}): Ta
       problems: [...new Set(rs.filter((r) => r.status !== "ok").map((r) => r.status))],
       seeds: [...new Set(rs.map((r) => r.seed))].sort((a, b) => a - b),
       cells,
+      invalid,
     };
   });
   rows.sort((a, b) =>
@@ -195,7 +207,16 @@ export function buildTable(records: RunRecord[], options: TableOptions = {}): Ta
     columns: [...columns, "rteSeconds"],
     labelColumns: options.labelColumns ?? [],
     rows,
-    notes: { records: records.length, duplicatesDropped: dropped, mixedConfigurations: mixed },
+    notes: {
+      records: records.length,
+      duplicatesDropped: dropped,
+      mixedConfigurations: mixed,
+      invalidValues: rows.flatMap((r) =>
+        Object.entries(r.invalid).map(([c, seeds]) =>
+          `${r.block} · ${r.label} ${columnTitle(c)}: no finite value for seed(s) ${seeds.join(", ")}, mean over n = ${r.cells[c].n}`
+        )
+      ),
+    },
   };
 }
 
@@ -214,7 +235,7 @@ function rowCells(table: Table, row: TableRow, digits: number, withEpoch: boolea
   return [
     ...first,
     ...(withEpoch ? [row.epoch === undefined ? "end" : String(row.epoch)] : []),
-    ...table.columns.map((c) => formatStat(row.cells[c], digits)),
+    ...table.columns.map((c) => formatStat(row.cells[c], digits) + (row.invalid[c] ? ` (n = ${row.cells[c].n})†` : "")),
   ];
 }
 
@@ -237,6 +258,9 @@ export function tableFootnote(table: Table): string {
     "Avg. Gap = mean |metric − Retrain's| over UA, MIA, RA, TA against the Retrain of the same split and seed; Sum = UA + MIA + RA + TA",
     "RTE in seconds",
   ];
+  if (table.notes.invalidValues.length) {
+    parts.push(`† a cell over fewer seeds than its row: ${table.notes.invalidValues.join("; ")}`);
+  }
   if (table.notes.mixedConfigurations.length) {
     parts.push(`rows marked #hash are different configurations (${table.notes.mixedConfigurations.join("; ")})`);
   }
@@ -322,8 +346,9 @@ export async function writeTables(out: string, records: RunRecord[], options: Ta
     console.error(`warning: no records to tabulate; ${out}/table.md is left as it was`);
     return md;
   }
-  await Deno.mkdir(out, { recursive: true });
-  await Deno.writeTextFile(`${out}/table.md`, md);
-  await Deno.writeTextFile(`${out}/table.csv`, toCsv(table));
+  for (const v of table.notes.invalidValues) console.error(`warning: ${v}`);
+  await makeFolder(out);
+  await writeFileAtomic(`${out}/table.md`, md);
+  await writeFileAtomic(`${out}/table.csv`, toCsv(table));
   return md;
 }

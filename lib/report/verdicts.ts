@@ -11,6 +11,7 @@
  * own table numbers in tests/report/verdicts_test.ts, where it must say "holds".
  */
 import type { RunRecord } from "../record.ts";
+import { canonicalJson } from "../record.ts";
 import type { Check, Level, Verdict } from "../verdict.ts";
 import { verdictOf } from "../verdict.ts";
 import { displayable, escapeHtml } from "./html.ts";
@@ -78,11 +79,87 @@ export function passLevel(pass: boolean | null): Level {
  */
 export type Samples = Map<string, Map<number, Record<string, number>>>;
 
-/** Samples keyed by any label of a record (null: leave the record out), e.g. an ablation's variant. */
-export function samplesBy(records: RunRecord[], labelOf: (r: RunRecord) => string | null): Samples {
+/**
+ * What runs of one block must share to be compared or averaged: the data, model, split (but its seed),
+ * the original's training and the code that decides the numbers. Methods and their options differ by
+ * design; seeds are what the block averages over.
+ */
+export function settingOf(r: RunRecord): string {
+  const { seed: _seed, ...split } = (r.split?.options ?? {}) as unknown as Record<string, unknown>;
+  return canonicalJson({
+    dataset: r.dataset,
+    dataChecksum: r.dataChecksum,
+    numerics: r.numerics,
+    model: r.model,
+    paradigm: r.paradigm,
+    split,
+    training: r.original?.training,
+  });
+}
+
+/** One configuration's records and, when several were given, a named warning saying which were left out. */
+export interface OneConfiguration {
+  records: RunRecord[];
+  /** "mixed configurations: …" or null. */
+  mixed: string | null;
+}
+
+const describeSetting = (rs: RunRecord[]) => {
+  const r = rs[0];
+  const seeds = [...new Set(rs.map((x) => x.seed))].sort((a, b) => a - b);
+  const sizes = r.split?.sizes;
+  const trainSize = r.split?.options?.trainSize;
+  return `${rs.length} record(s), seeds ${seeds.join(",")}` + (trainSize !== undefined ? `, trainSize ${trainSize}` : "") +
+    (sizes ? `, |D_tr| = ${sizes.train}, |D_te| = ${sizes.test}` : "") +
+    (r.original?.training?.epochs !== undefined ? `, ${r.original.training.epochs} epochs` : "") +
+    (r.numerics ? `, code ${r.numerics.slice(0, 6)}` : "");
+};
+
+/**
+ * Keeps the records of one configuration apart from the others, as the tables do: never a mean or a pair
+ * over records of different settings (`settingOf`), nor over one label's runs of different configurations
+ * (`configHash`: other options under the same label; with `acrossLabels` false, settings may differ
+ * between labels but not within one). The configuration with the most records is kept
+ * (ties: the latest); the others are named in `mixed`.
+ */
+export function oneConfiguration(records: RunRecord[], labelOf: (r: RunRecord) => string | null, acrossLabels = true): OneConfiguration {
+  const pick = (groups: Map<string, RunRecord[]>) =>
+    [...groups.values()].sort((a, b) =>
+      b.length - a.length ||
+      Math.max(...b.map((r) => Date.parse(r.startedAt) || 0)) - Math.max(...a.map((r) => Date.parse(r.startedAt) || 0))
+    );
+  const left: string[] = [];
+  const bySetting = new Map<string, RunRecord[]>();
+  for (const r of records) bySetting.set(acrossLabels ? settingOf(r) : "", [...bySetting.get(acrossLabels ? settingOf(r) : "") ?? [], r]);
+  const [kept, ...others] = pick(bySetting);
+  for (const o of others) left.push(`left out ${describeSetting(o)} (another setting than the ${describeSetting(kept)} read)`);
+  const byLabel = new Map<string, Map<string, RunRecord[]>>();
+  for (const r of kept ?? []) {
+    const label = labelOf(r);
+    if (label === null) continue;
+    const hashes = byLabel.get(label) ?? new Map<string, RunRecord[]>();
+    const key = acrossLabels ? r.configHash : `${r.configHash}|${settingOf(r)}`;
+    hashes.set(key, [...hashes.get(key) ?? [], r]);
+    byLabel.set(label, hashes);
+  }
+  const out: RunRecord[] = [];
+  for (const [label, hashes] of byLabel) {
+    const [mine, ...rest] = pick(hashes);
+    out.push(...mine);
+    for (const o of rest) {
+      left.push(
+        `left out ${label} #${o[0].configHash.slice(0, 6)} (${describeSetting(o)}; other options than #${mine[0].configHash.slice(0, 6)})`,
+      );
+    }
+  }
+  return { records: out, mixed: left.length ? `mixed configurations, kept apart: ${left.join("; ")}` : null };
+}
+
+/** Samples of records already of one configuration. */
+function toSamples(records: RunRecord[], labelOf: (r: RunRecord) => string | null): Samples {
   const out: Samples = new Map();
   for (const r of records) {
-    const label = r.status === "ok" ? labelOf(r) : null;
+    const label = labelOf(r);
     if (label === null) continue;
     if (!out.has(label)) out.set(label, new Map());
     out.get(label)!.set(r.seed, { ...r.metrics, rteSeconds: r.rteSeconds });
@@ -90,18 +167,29 @@ export function samplesBy(records: RunRecord[], labelOf: (r: RunRecord) => strin
   return out;
 }
 
-export function samplesOf(records: RunRecord[]): Samples {
-  const out: Samples = new Map();
-  for (const r of records) {
-    if (r.status !== "ok" || r.tags.epoch !== undefined) continue;
-    const label = rowLabel(r.method, r.variant);
-    if (!out.has(label)) out.set(label, new Map());
-    out.get(label)!.set(r.seed, { ...r.metrics, rteSeconds: r.rteSeconds });
-  }
+/** Samples keyed by any label of a record (null: leave the record out), e.g. an ablation's variant; one configuration per label. */
+export function samplesBy(records: RunRecord[], labelOf: (r: RunRecord) => string | null): Samples {
+  // Labels may differ in their setting by design here (a sweep over the forget-set size); each label's
+  // records are one configuration.
+  const one = oneConfiguration(records.filter((r) => r.status === "ok"), labelOf, false);
+  if (one.mixed) console.error(`warning: ${one.mixed}`);
+  return toSamples(one.records, labelOf);
+}
+
+/** The end states' samples by row label, of one configuration, with the records read and the warning. */
+function samplesOfConfiguration(records: RunRecord[]): { m: Samples; kept: RunRecord[]; mixed: string | null } {
+  const label = (r: RunRecord) => rowLabel(r.method, r.variant);
+  const one = oneConfiguration(records.filter((r) => r.status === "ok" && r.tags.epoch === undefined), label);
+  if (one.mixed) console.error(`warning: ${one.mixed}`);
+  const m = toSamples(one.records, label);
   for (const method of new Set(records.map((r) => r.method))) {
-    if (!out.has(method) && out.has(rowLabel(method, "R"))) out.set(method, out.get(rowLabel(method, "R"))!);
+    if (!m.has(method) && m.has(rowLabel(method, "R"))) m.set(method, m.get(rowLabel(method, "R"))!);
   }
-  return out;
+  return { m, kept: one.records, mixed: one.mixed };
+}
+
+export function samplesOf(records: RunRecord[]): Samples {
+  return samplesOfConfiguration(records).m;
 }
 
 const f2 = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : "–");
@@ -195,7 +283,7 @@ export function bestOf(m: Samples, ours: string[], others: string[], col: string
   };
 }
 
-function blockNotes(records: RunRecord[]): string[] {
+function blockNotes(records: RunRecord[], mixed: string | null = null): string[] {
   const seeds = [...new Set(records.map((r) => r.seed))].sort((a, b) => a - b);
   const sizes = records[0]?.split?.sizes;
   const failed = [
@@ -207,18 +295,22 @@ function blockNotes(records: RunRecord[]): string[] {
     }; ${records[0]?.dataset ?? "?"} / ${records[0]?.model?.arch ?? "?"}`,
     "each check compares methods on the same seeds (paired), with the 95% Student-t interval of the mean difference; it holds only when the whole interval is on the claimed side, fails when the whole interval is on the other side, and is inconclusive otherwise",
     ...(failed.length ? [`diverged or failed runs (left out): ${failed.join(", ")}`] : []),
+    ...(mixed ? [`warning: ${mixed}`] : []),
   ];
 }
 
 /** The samples of one paradigm (and model). */
-function samplesFor(records: RunRecord[], paradigm: string, arch?: string): { m: Samples; recs: RunRecord[] } {
-  const recs = records.filter((r) => r.paradigm === paradigm && (arch === undefined || r.model.arch === arch));
-  return { m: samplesOf(recs), recs };
+function samplesFor(records: RunRecord[], paradigm: string, arch?: string): { m: Samples; recs: RunRecord[]; mixed: string | null } {
+  const all = records.filter((r) => r.paradigm === paradigm && (arch === undefined || r.model.arch === arch));
+  const { m, kept, mixed } = samplesOfConfiguration(all);
+  // The notes describe the setting read (its failed runs included), not the records left out.
+  const setting = mixed && kept.length ? settingOf(kept[0]) : null;
+  return { m, recs: setting ? all.filter((r) => settingOf(r) === setting) : all, mixed };
 }
 
 /** Notebook 00: one class forgotten by UGradSL+, read off the table. */
 export function quickstartVerdict(records: RunRecord[]): Verdict {
-  const { m, recs } = samplesFor(records, "classwise");
+  const { m, recs, mixed } = samplesFor(records, "classwise");
   return makeVerdict(
     "quickstart: UGradSL+ forgets one class (class-wise)",
     "UGradSL+ reaches Retrain's forgetting (UA ≈ 100) while keeping TA within 5 points of Retrain (Table 1, CIFAR-10: UA 100.00, TA 94.29 vs Retrain 94.50).",
@@ -226,13 +318,13 @@ export function quickstartVerdict(records: RunRecord[]): Verdict {
       noDrop(m, "ugradsl+", "retrain", "UA", 5, "UGradSL+ UA within 5 points of Retrain's", "Table 1 CIFAR-10: 100.00 vs 100.00"),
       noDrop(m, "ugradsl+", "retrain", "TA", 5, "UGradSL+ TA within 5 points of Retrain's", "Table 1 CIFAR-10: 94.29 vs 94.50"),
     ],
-    blockNotes(recs),
+    blockNotes(recs, mixed),
   );
 }
 
 /** Notebook 04, Tables 1 and 9: class-wise forgetting. */
 export function classwiseVerdict(records: RunRecord[]): Verdict {
-  const { m, recs } = samplesFor(records, "classwise");
+  const { m, recs, mixed } = samplesFor(records, "classwise");
   return makeVerdict(
     "class-wise forgetting (Tables 1, 9)",
     "UGradSL and UGradSL+ boost GA and FT respectively (higher UA and MIA) without a drop in RA or TA, stay closest to Retrain (Avg. Gap) and have about the highest Sum (§4.2).",
@@ -285,7 +377,7 @@ export function classwiseVerdict(records: RunRecord[]): Verdict {
       ),
       compare(m, "ugradsl+ (R)", "retrain", RTE, "UGradSL+ is faster than Retrain (RTE)", "Table 1 CIFAR-10: 3.07 vs 14.92 min", false),
     ],
-    blockNotes(recs),
+    blockNotes(recs, mixed),
   );
 }
 
@@ -294,7 +386,7 @@ export function classwiseVerdict(records: RunRecord[]): Verdict {
  * selection for complete forgetting; "ugradsl (R)"/"ugradsl+ (R)" from the one closest to Retrain.
  */
 export function randomVerdict(records: RunRecord[]): Verdict {
-  const { m, recs } = samplesFor(records, "random");
+  const { m, recs, mixed } = samplesFor(records, "random");
   return makeVerdict(
     "random forgetting (Tables 2, 10, 13)",
     "Aiming at complete unlearning, UGradSL/UGradSL+ reach much higher UA and MIA than GA/FT at a drop in RA or TA of 15 points at most; aiming at Retrain, the (R) variants have a smaller Avg. Gap than FT and GA (§4.2).",
@@ -329,13 +421,13 @@ export function randomVerdict(records: RunRecord[]): Verdict {
       noDrop(m, "ugradsl (C)", "retrain", "TA", 15, "UGradSL TA drop vs Retrain ≤ 15", "Table 2 CIFAR-100: 59.25 vs 70.51"),
       noDrop(m, "ugradsl+ (C)", "retrain", "RA", 15, "UGradSL+ RA drop vs Retrain ≤ 15", "Table 2 CIFAR-100: 92.25 vs 99.98"),
     ],
-    blockNotes(recs),
+    blockNotes(recs, mixed),
   );
 }
 
 /** Notebook 06, Table 3: group forgetting (a sub-class of a super-class). */
 export function groupVerdict(records: RunRecord[]): Verdict {
-  const { m, recs } = samplesFor(records, "group");
+  const { m, recs, mixed } = samplesFor(records, "group");
   return makeVerdict(
     "group forgetting (Table 3)",
     "Forgetting one sub-class of a super-class, UGradSL+ forgets far more than FT and UGradSL keeps far more TA than GA, at a mild cost in RA/TA; the best Sum is ours and the (R) variants are closest to Retrain (§4.2-4.3).",
@@ -361,13 +453,13 @@ export function groupVerdict(records: RunRecord[]): Verdict {
         "Table 3 CIFAR-100: 348.22 vs 322.39",
       ),
     ],
-    blockNotes(recs),
+    blockNotes(recs, mixed),
   );
 }
 
 /** Notebook 07, Table 4 analogue: forgetting every sample of a few identities. */
 export function identityVerdict(records: RunRecord[]): Verdict {
-  const { m, recs } = samplesFor(records, "identity");
+  const { m, recs, mixed } = samplesFor(records, "identity");
   return makeVerdict(
     "identity forgetting (Table 4 analogue)",
     "Forgetting every sample of 1% of the identities, UGradSL/UGradSL+ forget more than GA/FT without losing much TA (≤ 5 points vs Retrain), and the (R) variants are closest to Retrain (§4.2, Table 4 on CelebA).",
@@ -385,7 +477,7 @@ export function identityVerdict(records: RunRecord[]): Verdict {
       compare(m, "ugradsl (C)", "ga (C)", "UA", "UGradSL forgets more than GA (UA)", "Table 4 CelebA: 11.33 vs 6.00"),
       noDrop(m, "ugradsl+ (C)", "retrain", "TA", 5, "UGradSL+ TA within 5 points of Retrain's", "Table 4 CelebA: 88.29 vs 91.78"),
     ],
-    blockNotes(recs),
+    blockNotes(recs, mixed),
   );
 }
 
@@ -394,8 +486,10 @@ export function identityVerdict(records: RunRecord[]): Verdict {
  * class-wise and near 50% in random forgetting; unlearning leaves no Streisand trace beyond Retrain's.
  */
 export function miaVerdict(records: RunRecord[]): Verdict {
-  const cw = samplesFor(records, "classwise").m;
-  const rd = samplesFor(records, "random").m;
+  const cwAll = samplesFor(records, "classwise");
+  const rdAll = samplesFor(records, "random");
+  const [cw, rd] = [cwAll.m, rdAll.m];
+  const mixed = [cwAll.mixed, rdAll.mixed].filter(Boolean).join("; ") || null;
   // Every method's Additional MIA lies in [lo, hi]: holds when every 95% interval is inside, does not hold
   // when some interval is entirely outside, inconclusive otherwise.
   const range = (m: Samples, lo: number, hi: number, claim: string, paper: string): Check => {
@@ -430,7 +524,7 @@ export function miaVerdict(records: RunRecord[]): Verdict {
       streisand(rd, "ugradsl", "random", 10),
       streisand(rd, "ugradsl+", "random", 10),
     ],
-    blockNotes(recs),
+    blockNotes(recs, mixed),
   );
 }
 
@@ -438,9 +532,11 @@ export function miaVerdict(records: RunRecord[]): Verdict {
 export function architecturesVerdict(records: RunRecord[]): Verdict {
   const archs = [...new Set(records.map((r) => r.model.arch))];
   const checks: Check[] = [];
+  const warnings: string[] = [];
   for (const arch of archs) {
     for (const paradigm of [...new Set(records.filter((r) => r.model.arch === arch).map((r) => r.paradigm))]) {
-      const { m } = samplesFor(records, paradigm, arch);
+      const { m, mixed } = samplesFor(records, paradigm, arch);
+      if (mixed) warnings.push(`warning: ${arch}, ${paradigm}: ${mixed}`);
       const tag = `${arch}, ${paradigm}`;
       checks.push(
         bestOf(
@@ -467,6 +563,6 @@ export function architecturesVerdict(records: RunRecord[]): Verdict {
     "other architectures (Tables 11, 12)",
     "With VGG-16 (random forgetting) and ViT (class-wise forgetting) the observations of Tables 1-2 repeat: UGradSL/UGradSL+ forget more than GA/FT and are closer to Retrain (§11.6).",
     checks,
-    [`architectures here: ${archs.join(", ") || "none"}; seeds: ${new Set(records.map((r) => r.seed)).size}`],
+    [`architectures here: ${archs.join(", ") || "none"}; seeds: ${new Set(records.map((r) => r.seed)).size}`, ...warnings],
   );
 }

@@ -3,10 +3,11 @@
  * fails with the reason: checked in child processes without FFI permission and with a bad
  * UNLEARN_THREADS. Also the thread setting itself.
  */
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { threadSetting } from "../../lib/backend/native/libs.ts";
 
-const probe = new URL("./native_fallback_probe.ts", import.meta.url).pathname;
+const probe = fileURLToPath(new URL("./native_fallback_probe.ts", import.meta.url));
 
 async function pick(permissions: string[], env: Record<string, string> = {}): Promise<{ name?: string; reason?: string; error?: string }> {
   const out = await new Deno.Command(Deno.execPath(), {

@@ -4,6 +4,7 @@
  * it); it runs initBackend() as the notebooks do, and a convolution, and fails unless the backend is
  * "native". Skipped with the reason where jupyter, the kernelspec or the native libraries are missing.
  */
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { nativeMissing } from "./native_compare.ts";
 
@@ -28,7 +29,7 @@ Deno.test({
   ignore: skip !== undefined,
   async fn() {
     // Inside the repository, so that the kernel finds deno.json and the kit's imports.
-    const root = new URL("../../", import.meta.url).pathname;
+    const root = fileURLToPath(new URL("../../", import.meta.url));
     await Deno.mkdir(`${root}tmp`, { recursive: true });
     const dir = await Deno.makeTempDir({ dir: `${root}tmp`, prefix: "jupyter-native-" });
     try {

@@ -12,10 +12,11 @@
  * Ignored, with the reason in the test name, where no WebGPU adapter exists (Debian: mesa-vulkan-drivers
  * and libvulkan1, `bash scripts/setup.sh --webgpu`).
  */
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { type CheckRun, compareRuns, summarise, TOLERANCE } from "./webgpu_compare.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const DENO = `${ROOT}node_modules/.bin/deno`;
 const CHECK = `${ROOT}tests/backend/webgpu_check.ts`;
 // Deno's WebGPU probe prints a libwayland complaint when XDG_RUNTIME_DIR is unset (docs/gpu.md).

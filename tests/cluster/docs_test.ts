@@ -1,8 +1,9 @@
 /** docs/cluster.md shows the sbatch script and the search that tests/cluster/slurm_test.ts runs, as they are. */
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { SBATCH_SCRIPT, SEARCH_FLAGS } from "./slurm_search.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const doc = await Deno.readTextFile(`${ROOT}docs/cluster.md`);
 
 Deno.test("docs/cluster.md holds scripts/cluster/search_array.sbatch byte for byte", async () => {

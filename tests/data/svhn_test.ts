@@ -2,6 +2,7 @@
  * SVHN and the MAT v5 reader: files written by the test's own writer (plain and miCOMPRESSED) and two
  * fixtures written by SciPy's savemat (an independent writer), plus corrupt files.
  */
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { memoryFiles } from "../../lib/data/files.ts";
 import { parseMatV5 } from "../../lib/data/matv5.ts";
@@ -46,7 +47,7 @@ for (const compress of [false, true]) {
 
 Deno.test("MAT v5: files written by SciPy (plain uint8 y, zlib double y) read the same", async () => {
   for (const name of ["svhn_scipy_plain.mat", "svhn_scipy_zlib.mat"]) {
-    const file = new URL(`./fixtures/${name}`, import.meta.url).pathname;
+    const file = fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
     const vars = parseMatV5(await Deno.readFile(file), file);
     const X = vars.get("X")!;
     assert.equal(X.class, "uint8");

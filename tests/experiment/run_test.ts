@@ -93,9 +93,11 @@ Deno.test("resume: the same experiment again writes nothing and returns the same
   const more = await runExperiment(tinyConfig(dir, cache, { ...input, metrics: ["UA", "VA"] }));
   assert.equal(await lineCount(`${dir}/records.jsonl`), 6);
   assert.ok(more.every((r) => "VA" in r.metrics));
-  // rerun: true recomputes every run (the same numbers: the kit is deterministic) and appends.
+  // rerun: true recomputes every run (the same numbers: the kit is deterministic) and appends; the records
+  // it supersedes are then moved to records.jsonl.superseded, so reruns do not grow the file.
   const rerun = await runExperiment(tinyConfig(dir, cache, { ...input, rerun: true }));
-  assert.equal(await lineCount(`${dir}/records.jsonl`), 9);
+  assert.equal(await lineCount(`${dir}/records.jsonl`), 3);
+  assert.equal(await lineCount(`${dir}/records.jsonl.superseded`), 6, "nothing lost");
   assert.deepEqual(rerun.map(essence), first.map(essence));
   assert.ok(rerun.every((r, i) => r.startedAt !== first[i].startedAt));
 });

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import type { RunRecord } from "../../lib/record.ts";
 import { buildTable, toCsv, toHtml, toMarkdown, writeTables } from "../../lib/report/table.ts";
@@ -195,7 +196,7 @@ Deno.test("deno task table merges shard files into the same table as all records
   await Deno.writeTextFile(`${dir}/all/records.jsonl`, jsonl(all));
   await Deno.writeTextFile(`${dir}/a/records.jsonl`, jsonl(all.filter((r) => r.seed !== 2)) + "{torn\n");
   await Deno.writeTextFile(`${dir}/b.jsonl`, jsonl(all.filter((r) => r.seed === 2)));
-  const script = new URL("../../cli/table.ts", import.meta.url).pathname;
+  const script = fileURLToPath(new URL("../../cli/table.ts", import.meta.url));
   const cmd = (args: string[]) =>
     new Deno.Command(Deno.execPath(), { args: ["run", "-A", script, ...args], stdout: "piped", stderr: "piped" });
   const run = async (args: string[]) => {

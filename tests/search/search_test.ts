@@ -8,6 +8,7 @@ import { runExperiment } from "../../lib/experiment/run.ts";
 import { experimentConfig } from "../../lib/experiment/config.ts";
 import type { RunRecord } from "../../lib/record.ts";
 import type { SearchConfig } from "../../lib/search/search.ts";
+import { KIT_ROOT } from "../_kit_copy.ts";
 import { mergeSearch, readSearch, runSearch, scoreSearch, SEARCH_METRICS, searchManifest } from "../../lib/search/search.ts";
 import { searchPoints, shiftSpace } from "../../lib/search/spaces.ts";
 import { METHODS, methodSpec } from "../../lib/unlearn/registry.ts";
@@ -275,7 +276,7 @@ Deno.test("search flags: budget, shard, methods, defaults; bad values name their
   assert.equal(c.paradigm, "random");
   assert.ok(!c.methods.includes("retrain") && c.methods.length === ALL.length);
   assert.equal(c.name, "synthetic-mlp-random");
-  assert.equal(c.out, "results/search/synthetic-mlp-random");
+  assert.equal(c.out, `${KIT_ROOT}results/search/synthetic-mlp-random`, "relative to the kit's folder");
   assert.deepEqual(c.fixed, { ft: { epochs: 2 } });
   assert.equal(c.experiment.seeds, 3, "three search tasks by default");
   assert.equal(c.experiment.firstSeed, 100, "apart from the evaluation seeds");

@@ -4,6 +4,7 @@
  * hanging the test. Returns counts the test asserts on and scripts/fuzz_loaders.ts writes to
  * results/fuzz/loaders.json.
  */
+import { fileURLToPath } from "node:url";
 import type { InputResult } from "./run.ts";
 import { target } from "./targets.ts";
 
@@ -81,8 +82,8 @@ async function runWorker(task: FuzzTask, hangMs: number, onResult: (r: InputResu
       "run",
       "-A",
       "--no-check",
-      `--config=${new URL("../../../deno.json", import.meta.url).pathname}`,
-      new URL("./child.ts", import.meta.url).pathname,
+      `--config=${fileURLToPath(new URL("../../../deno.json", import.meta.url))}`,
+      fileURLToPath(new URL("./child.ts", import.meta.url)),
       task.target,
       `${task.seed}`,
       `${task.from}`,
