@@ -33,20 +33,22 @@ if (Deno.args[0] === "kernels") {
   const [scale, offset] = [tf.randomUniform([c], 0.5, 1.5, "float32", 25), tf.randomUniform([c], -0.5, 0.5, "float32", 26)];
   const outputs = {
     maxPool: tf.maxPool(x, 3, 2, "same"),
-    maxPoolGrad: tf.grad((v: tf.Tensor4D) => tf.sum(tf.mul(tf.maxPool(v, 3, 2, "same"), 0.3)))(x),
+    maxPoolGrad: tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(v as tf.Tensor4D, 3, 2, "same"), 0.3)))(x),
     add: tf.add(x, z),
     sub: tf.sub(x, z),
     multiply: tf.mul(x, z),
     divide: tf.div(x, tf.add(tf.abs(z), 1)),
     relu: tf.relu(x),
     batchNorm: tf.batchNorm(x, mean, variance, offset, scale, 1e-5),
-    batchNormGrad: tf.grads((v: tf.Tensor4D, s: tf.Tensor1D) =>
-      tf.sum(tf.mul(tf.batchNorm(v, mean, variance, offset, s, 1e-5), z))
+    batchNormGrad: tf.grads((v: tf.Tensor, s: tf.Tensor) =>
+      tf.sum(tf.mul(tf.batchNorm(v as tf.Tensor4D, mean, variance, offset, s as tf.Tensor1D, 1e-5), z))
     )([x, scale])[1],
     sumLeading: tf.sum(x, [0, 1, 2]),
   };
   const digests: Record<string, string> = {};
-  for (const [name, t] of Object.entries(outputs)) digests[name] = await digest(t);
+  for (const [name, t] of Object.entries(outputs)) {
+    digests[name] = await digest(t);
+  }
   console.log(JSON.stringify({ arch: "kernels", threads: info.native!.threads, variants: { ...info.native!.variants }, digests }));
   Deno.exit(0);
 }

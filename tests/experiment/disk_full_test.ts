@@ -44,7 +44,7 @@ Deno.test("a full disk: named errors, nothing written is lost, the rerun complet
       await fill(tiny, 12);
       const full = await run([`--out=${out}`, `--cache=${cache}`]);
       assert.equal(full.code, 2, full.stderr);
-      assert.doesNotMatch(full.stderr, /Uncaught|    at /, "no stack trace");
+      assert.doesNotMatch(full.stderr, /Uncaught| {4}at /, "no stack trace");
       assert.doesNotMatch(full.stderr, /--help/, "the fix is on the machine, not in the flags");
       assert.match(full.stderr, new RegExp(`error: ${out}/\\S+: cannot write \\(No space left on device.*the disk is full`));
       const kept = await readRecordsWithSkips([out]).catch(() => ({ records: [], skipped: [] }));

@@ -58,7 +58,7 @@ Deno.test("--reuse: a missing folder or a file is a named error before work; oth
   assert.throws(() => tinyConfig(`${out}/r1`, cache, { ...input, reuse: [`${src}/records.jsonl`] }), /is a file; give the folder/);
   const empty = await Deno.makeTempDir();
   assert.match(
-    await capturingErrors(async () => void tinyConfig(`${out}/r1`, cache, { ...input, reuse: [empty] })),
+    await capturingErrors(() => Promise.resolve(tinyConfig(`${out}/r1`, cache, { ...input, reuse: [empty] }))),
     /holds no records\.jsonl/,
   );
   // Adopted records are reported with the folder they came from.
