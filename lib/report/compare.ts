@@ -165,14 +165,20 @@ export function comparisonMarkdown(fresh: RunRecord[], committed: RunRecord[], n
     const numericsThere = [...new Set(committed.map((r) => r.numerics))];
     const sameIds = new Set(c.unmatched.map((r) => r.runId));
     const counterparts = committed.filter((r) => sameIds.has(r.runId));
+    const newCode = numericsHere.every((n) => !numericsThere.includes(n));
     lines.push(
       "",
-      `No committed record with this configuration hash for ${c.unmatched.length} record(s)` +
-        (c.identical + c.differing.length === 0
-          ? `: the committed records predate a change in what defines a configuration (code fingerprint of the committed records: ${
+      `No committed record with this configuration hash for ${c.unmatched.length} record(s): ` +
+        (newCode
+          ? `the committed records predate a change in the code that decides the numbers (its fingerprint in the committed records: ${
             numericsThere.map((n) => n.slice(0, 12)).join(", ") || "none"
-          }; of this run: ${numericsHere.map((n) => n.slice(0, 12)).join(", ")}), so none can be compared bit for bit.`
-          : "."),
+          }; in this run: ${
+            numericsHere.map((n) => n.slice(0, 12)).join(", ")
+          }), which changes every configuration hash, so they cannot be compared bit for bit.`
+          : `same code fingerprint (${
+            numericsHere.map((n) => n.slice(0, 12)).join(", ")
+          }), so their configuration differs from every committed one ` +
+            `(another size, recipe, option, selection or data).`),
     );
     if (counterparts.length) {
       lines.push(
