@@ -1,22 +1,26 @@
 /**
  * `./kit run NOTEBOOK [--set key=value …] [--quick]`: executes a notebook headless (nbconvert, kernel
  * `deno`) with parameters into scratch/<notebook>/<parameters-hash>/: params.json (the overrides),
- * <notebook>.ipynb (executed), <notebook>.html, records/ (one folder per run of the notebook). Keys are
+ * <notebook>.ipynb (executed), <notebook>.html, records/ (one folder per run of the notebook), figures/
+ * (each figure the notebook shows, as svg/png/pdf/json, from these records). Keys are
  * the parameter cell's (lib/notebook.ts): `seeds=1`, `forgetClass=3`, `methods=retrain,ugradsl`,
  * `ugradsl.smoothRate=-0.5`. Cached originals (data/cache) and finished runs with the same configuration
  * (results/, earlier scratch runs of the notebook: Retrain, say) are read back, not recomputed. Nothing
  * under notebooks/ or results/ is written.
  */
-import { ROOT } from "../lib/env.ts";
+import { chromiumPath, ROOT } from "../lib/env.ts";
 import { KitError, KitErrors } from "../lib/errors.ts";
 import { checkKnownParam, notebookId, notebookName, parseParam, scratchDir } from "../lib/notebook.ts";
 import { writeFileAtomic } from "../lib/record.ts";
+import { CHAPTERS } from "../lib/report/chapters.ts";
+import { exportFigures } from "../lib/report/figures.ts";
 import { parseFlags, runCommand } from "./flags.ts";
 
 const FLAGS = {
   set: { type: "string" as const, multiple: true, doc: "a parameter key=value (repeatable), e.g. seeds=1 or ugradsl.smoothRate=-0.5" },
   quick: { type: "boolean" as const, doc: "quick mode: small sizes, one seed (UNLEARN_QUICK=1)" },
   "no-html": { type: "boolean" as const, doc: "skip the HTML export" },
+  "no-figures": { type: "boolean" as const, doc: "skip the figure files" },
   timeout: { type: "string" as const, default: "0", doc: "seconds a cell may run (0: no limit)" },
   help: { type: "boolean" as const, short: "h", doc: "this help" },
 };
@@ -31,6 +35,7 @@ never written.
   --set key=value   a parameter (repeatable)
   --quick           quick mode (small sizes, one seed)
   --no-html         skip the HTML export
+  --no-figures      skip the figure files (figures/<name>.svg, .png, .pdf, .json, from the run's records)
   --timeout S       seconds a cell may run (default 0: no limit)`;
 
 const rel = (p: string) => (p.startsWith(ROOT) ? p.slice(ROOT.length) : p);
@@ -160,9 +165,24 @@ export async function runMain(args: string[]): Promise<number> {
     const html = await jupyter(["nbconvert", "--to", "html", "--output-dir", dir, `${dir}/${name}.ipynb`], { cwd: dir, env });
     if (html.code !== 0) console.error(`[run] HTML export failed:\n${html.log.split("\n").slice(-10).join("\n")}`);
   }
+  // The notebook's figures as files, from this run's records (what `deno task figures` makes of the committed ones).
+  const spec = CHAPTERS[id];
+  let figures = false;
+  if (!values["no-figures"] && spec?.loadFrom) {
+    if (!chromiumPath()) console.error("[run] no figure files: no Chromium (bash scripts/setup.sh --figures)");
+    else {
+      const data = await spec.loadFrom(`${dir}/records`);
+      if (data) {
+        const figs = spec.figures(data);
+        await exportFigures(Object.fromEntries(Object.entries(figs).map(([k, f]) => [`${id}_${k}`, f])), `${dir}/figures`);
+        figures = true;
+      }
+    }
+  }
   console.log(`${rel(dir)}/${name}.ipynb`);
   if (!values["no-html"]) console.log(`${rel(dir)}/${name}.html`);
   console.log(`${rel(dir)}/records/`);
+  if (figures) console.log(`${rel(dir)}/figures/`);
   return 0;
 }
 

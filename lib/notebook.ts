@@ -471,6 +471,19 @@ export function notebookSetup<C extends Values = Values, Q extends Values = Valu
       }
     });
   }
+  // A class index in range where the registry knows the classes without loading the data (the rest is
+  // checked right after loading, still under the parameter's name).
+  const classes = DATASETS[dataset]?.superClasses?.ofClass.length;
+  for (const k of ["forgetClass", "forgetSubclass"]) {
+    late.push(() => {
+      if (classes !== undefined && (params[k] as number) >= classes) {
+        throw new KitError(
+          `${params[k]} is not a class of ${dataset} (0 … ${classes - 1}, or -1 for one drawn per seed)`,
+          `notebook ${id} parameter ${k} (${from[k]})`,
+        );
+      }
+    });
+  }
   runChecks(late);
 
   // Where this execution writes.

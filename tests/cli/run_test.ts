@@ -39,7 +39,14 @@ Deno.test({
     const r = await kit("run", "notebooks/04_classwise.ipynb", "--quick", "--set", "seeds=1", "--set", "ugradsl.smoothRate=-0.5");
     assert.equal(r.code, 0, r.stderr);
     const rel = dir.slice(ROOT.length);
-    assert.deepEqual(r.stdout.trim().split("\n"), [`${rel}/04_classwise.ipynb`, `${rel}/04_classwise.html`, `${rel}/records/`]);
+    assert.deepEqual(r.stdout.trim().split("\n"), [
+      `${rel}/04_classwise.ipynb`,
+      `${rel}/04_classwise.html`,
+      `${rel}/records/`,
+      `${rel}/figures/`,
+    ]);
+    const figures = [...Deno.readDirSync(`${dir}/figures`)].map((e) => e.name);
+    assert.ok(figures.some((f) => /^04_.*\.svg$/.test(f)) && figures.some((f) => /^04_.*\.png$/.test(f)), figures.join(", "));
     const executed = JSON.parse(await Deno.readTextFile(`${dir}/04_classwise.ipynb`));
     const text = JSON.stringify(executed.cells.map((c: { outputs?: unknown }) => c.outputs ?? []));
     assert.match(text, /\| ugradsl\.smoothRate \| -0\.5 \| scratch\/04_classwise\/\w+\/params\.json \\"04\\" \|/, "the parameter table");
