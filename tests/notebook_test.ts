@@ -255,3 +255,43 @@ Deno.test("runChapter: a typed input checked like the command line's; read back 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a scratch run reads back finished runs of earlier scratch runs of the same notebook (Retrain is not recomputed when only an unlearning option changes)", async () => {
+  const name = `test-reuse-${crypto.randomUUID().slice(0, 8)}`;
+  const base = `${ROOT}scratch/${name}`;
+  const cache = await Deno.makeTempDir();
+  try {
+    const nb = (hash: string): NotebookSetup<unknown> => ({
+      id: "t",
+      name,
+      mode: "quick",
+      out: `${base}/${hash}/records`,
+      kind: "scratch",
+      params: {},
+      from: {},
+      methodOptions: {},
+      overrides: {},
+      runs: [],
+    });
+    const input = {
+      dataset: "synthetic",
+      methods: ["retrain", "ga"],
+      seeds: 1,
+      training: { epochs: 2 },
+      cacheDir: cache,
+      backend: "cpu",
+      progress: false,
+      metrics: ["UA", "RA", "TA"],
+      selection: null,
+    };
+    const a = await runChapter(nb("a"), "run", input);
+    const b = await runChapter(nb("b"), "run", { ...input, methodOptions: { ga: { epochs: 1 } } });
+    const retrain = (r: typeof a) => r.records.find((x) => x.method === "retrain")!;
+    assert.equal(retrain(b).startedAt, retrain(a).startedAt, "Retrain read back from the other scratch folder");
+    assert.notEqual(b.records.find((x) => x.method === "ga")!.configHash, a.records.find((x) => x.method === "ga")!.configHash);
+    assert.equal(await lineCount(`${base}/b/records/run/records.jsonl`), 2, "the adopted Retrain is copied into this run's folder");
+  } finally {
+    await Deno.remove(base, { recursive: true }).catch(() => {});
+    await Deno.remove(cache, { recursive: true });
+  }
+});
