@@ -121,6 +121,7 @@ const FIELD_PARAMS: Record<string, string> = {
 };
 
 const DEFAULT_SOURCE = "kit default";
+const PER_BLOCK = "notebook, per block: ";
 
 export interface ChapterRun {
   sub: string;
@@ -347,7 +348,13 @@ function runChecks(checks: (() => void)[]): void {
  */
 export function notebookSetup<C extends Values = Values, Q extends Values = Values, F extends Values = Values>(
   id: string,
-  modes: { common?: C; quick: Q; full: F },
+  modes: {
+    common?: C;
+    quick: Q;
+    full: F;
+    /** Standard parameters the notebook sets itself, per block (e.g. 10's models), with what it does instead. */
+    fixed?: Partial<Record<keyof StandardParams, string>>;
+  },
 ): NotebookSetup<StandardParams & Omit<C & Q & F, keyof StandardParams>> {
   const name = notebookName(id);
   const { path, sections } = readOverrides();
@@ -381,6 +388,12 @@ export function notebookSetup<C extends Values = Values, Q extends Values = Valu
       const where = section === null ? `notebook ${id} parameter ${k}` : `${path} "${section}": ${k}`;
       checks.push(() => {
         if (k === "quick") return;
+        if (modes.fixed && k in modes.fixed) {
+          throw new KitError(
+            `notebook ${id} sets ${k} itself (${modes.fixed[k as keyof StandardParams]}); it is not a parameter here`,
+            where,
+          );
+        }
         if (k in STANDARD) return set(k, checkStandard(k as keyof StandardParams, v, where), source);
         if (isMethodOption(k)) {
           const dot = k.lastIndexOf(".");
@@ -441,6 +454,7 @@ export function notebookSetup<C extends Values = Values, Q extends Values = Valu
     if (!(k in params)) set(k, v, presetKeys.includes(k) ? `preset ${dataset}/${model}` : DEFAULT_SOURCE);
   }
   set("quick", quick, quickFrom);
+  for (const k of Object.keys(modes.fixed ?? {})) from[k] = `${PER_BLOCK}${modes.fixed![k as keyof StandardParams]}`;
 
   // Method options only for methods the notebook runs; split parameters only for paradigms it runs.
   const methods = params.methods === "all" ? methodOrder() : params.methods as string[];
@@ -628,7 +642,9 @@ export function describeSetup<P>(nb: NotebookSetup<P>): string {
     : nb.kind === "ci"
     ? "quick-mode scratch, recomputed"
     : "a scratch run";
-  const rows = Object.entries(nb.params as Values).map(([k, v]) => `| ${k} | ${show(v)} | ${nb.from[k]} |`);
+  const rows = Object.entries(nb.params as Values).map(([k, v]) =>
+    `| ${k} | ${nb.from[k].startsWith(PER_BLOCK) ? "–" : show(v)} | ${nb.from[k]} |`
+  );
   const methods = (nb.params as StandardParams).methods;
   const names = methods === "all" ? methodOrder() : methods;
   const options = names.map((m) => `- ${m}: ${Object.keys(methodSpec(m).options).join(", ")}`).join("\n");

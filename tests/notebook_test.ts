@@ -140,6 +140,11 @@ Deno.test("bad notebook parameters are refused in the parameter cell, naming the
     /parameter forgetFraction .*: applies to the random paradigm; this notebook runs classwise/,
   );
   await refused({ "04": { forgetClass: 12 } }, /parameter forgetClass .*"04"\): 12 is not a class of fashion-mnist \(0 … 9/);
+  await refused({ "04": { model: "cnn" } }, /"04": model: notebook 04 sets model itself \(one per block\); it is not a parameter here/, {
+    quick: {},
+    full: {},
+    fixed: { model: "one per block" },
+  });
   await refused({ "04.quick": { quick: false } }, /"quick" cannot be set in a mode's own section/);
   await refused("{not json", /not JSON/);
   await withEnv({ UNLEARN_NOTEBOOK_PARAMS: "/nonexistent/params.json" }, () => {
