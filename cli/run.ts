@@ -8,7 +8,7 @@
  * (results/, earlier scratch runs of the notebook: Retrain, say) are read back, not recomputed. Nothing
  * under notebooks/ or results/ is written.
  */
-import { chromiumPath, ROOT } from "../lib/env.ts";
+import { chromiumPath, envValue, ROOT } from "../lib/env.ts";
 import { KitError, KitErrors } from "../lib/errors.ts";
 import { checkKnownParam, notebookId, notebookName, parseParam, scratchDir } from "../lib/notebook.ts";
 import { writeFileAtomic } from "../lib/record.ts";
@@ -129,7 +129,7 @@ export async function runMain(args: string[]): Promise<number> {
   await writeFileAtomic(paramsFile, JSON.stringify({ [id]: sets }, null, 2) + "\n");
   const env: Record<string, string> = {
     NO_COLOR: "1",
-    JUPYTER_PATH: `${ROOT}.jupyter${Deno.env.get("JUPYTER_PATH") ? `:${Deno.env.get("JUPYTER_PATH")}` : ""}`,
+    JUPYTER_PATH: `${ROOT}.jupyter${envValue("JUPYTER_PATH") ? `:${envValue("JUPYTER_PATH")}` : ""}`,
     UNLEARN_NOTEBOOK_PARAMS: paramsFile,
     UNLEARN_NOTEBOOK_OUT: `${dir}/records`,
     UNLEARN_QUICK: quick ? "1" : "0",
