@@ -688,7 +688,12 @@ export function verdictFor(nb: NotebookSetup<unknown>, verdict: Verdict): unknow
       `**This run beside the committed run** (this run: ${here}; committed: ${rel(notebookResultsDir(nb.id, "full"))}/). ` +
         `Per method and metric: n seeds, mean ± half-width of the 95% interval, and this run's mean minus the committed one.`,
     );
-    for (const r of committed) parts.push(besideCommitted(r.records, r.committed!, `${r.sub}`));
+    // Runs into one folder (08's forget-set sizes) are compared as one.
+    const subs = [...new Set(committed.map((r) => r.sub))];
+    for (const sub of subs) {
+      const mine = committed.filter((r) => r.sub === sub);
+      parts.push(besideCommitted(mine.flatMap((r) => r.records), mine[0].committed!, sub));
+    }
   } else {
     parts.push(`**This run** (${here}): no committed records of notebook ${nb.id} to compare with.`);
   }
