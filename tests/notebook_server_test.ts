@@ -51,10 +51,10 @@ interface Server {
   port: number;
 }
 
-/** Starts `scripts/notebook.sh` on `port` with working copies in `work`; resolves once it prints the URL (or exits). */
+/** Starts `scripts/notebook.sh` on `port` (0: its default) with working copies in `work`; resolves once it prints the URL (or exits). */
 async function start(port: number, work: string): Promise<Server & { status: Promise<Deno.CommandStatus> }> {
   const child = new Deno.Command("bash", {
-    args: ["scripts/notebook.sh", "--port", String(port), "--no-trust"],
+    args: ["scripts/notebook.sh", ...(port ? ["--port", String(port)] : []), "--no-trust"],
     cwd: ROOT,
     env: { KIT_NOTEBOOK_NO_SETUP: "1", KIT_NOTEBOOK_WORK: work },
     stdout: "piped",
@@ -71,7 +71,14 @@ async function start(port: number, work: string): Promise<Server & { status: Pro
   status.then(() => (exited = true));
   await until("the URL or the end", () => exited || /open {2}http/.test(text), 60);
   const url = text.match(/open {2}(http\S+)/)?.[1] ?? "";
-  return { child, output: () => text, url, token: url.match(/token=(\w+)/)?.[1] ?? "", port, status };
+  return {
+    child,
+    output: () => text,
+    url,
+    token: url.match(/token=(\w+)/)?.[1] ?? "",
+    port: Number(url.match(/:(\d+)\//)?.[1] ?? port),
+    status,
+  };
 }
 
 async function api(s: Server, method: string, path: string, body?: unknown): Promise<Response> {
@@ -153,6 +160,17 @@ Deno.test({
       assert.match(t.output(), /stopped/);
       assert.equal(end.signal, null, "the wrapper exits by itself after stopping the server");
       await until("the kernel to end after HUP", () => !alive(k2), 15);
+
+      // Two launches at once without --port: each server binds its own port, and each prints its own URL (#27 case 16).
+      const [u, v] = await Promise.all([start(0, work), start(0, work)]);
+      try {
+        assert.ok(u.url && v.url, u.output() + v.output());
+        assert.notEqual(new URL(u.url).port, new URL(v.url).port);
+        for (const x of [u, v]) assert.ok((await fetch(x.url.replace("/tree?", "/api/status?"))).ok, x.url);
+      } finally {
+        for (const x of [u, v]) x.child.kill("SIGTERM");
+        await Promise.all([u.status, v.status]);
+      }
 
       assert.equal(await gitStatus(), before, "git status unchanged after the sessions");
     } finally {
