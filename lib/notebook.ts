@@ -341,6 +341,17 @@ function runChecks(checks: (() => void)[]): void {
   if (errors.length) throw new KitErrors(errors);
 }
 
+/** What a notebook's parameter cell gives: values for both modes and each mode, and what it sets itself. */
+export interface NotebookModes<C extends Values, Q extends Values, F extends Values> {
+  common?: C;
+  quick: Q;
+  full: F;
+  /** Standard parameters the notebook sets itself, per block (e.g. 10's models), with what it does instead. */
+  fixed?: Partial<Record<keyof StandardParams, string>>;
+}
+
+type Overrides = { path: string; shortPath: string; sections: Record<string, Values> };
+
 /**
  * The notebook's parameters for the current mode, with overrides applied and every value checked, and
  * where this execution writes. Bad parameters are refused here, in the parameter cell, naming the
@@ -348,18 +359,27 @@ function runChecks(checks: (() => void)[]): void {
  */
 export function notebookSetup<C extends Values = Values, Q extends Values = Values, F extends Values = Values>(
   id: string,
-  modes: {
-    common?: C;
-    quick: Q;
-    full: F;
-    /** Standard parameters the notebook sets itself, per block (e.g. 10's models), with what it does instead. */
-    fixed?: Partial<Record<keyof StandardParams, string>>;
-  },
+  modes: NotebookModes<C, Q, F>,
 ): NotebookSetup<StandardParams & Omit<C & Q & F, keyof StandardParams>> {
+  const file = readOverrides();
+  const files: Overrides = { ...file, shortPath: file.path.startsWith(ROOT) ? file.path.slice(ROOT.length) : file.path };
+  const { quick, quickFrom } = modeOf(id, files);
+  const mode: NotebookMode = quick ? "quick" : "full";
+  const { params, from, overrides } = layerParams(id, modes, mode, files);
+  fillDefaults(params, from, quick, quickFrom, modes.fixed ?? {});
+  const methodOptions = checkScope(id, params, from);
   const name = notebookName(id);
-  const { path, sections } = readOverrides();
-  const shortPath = path.startsWith(ROOT) ? path.slice(ROOT.length) : path;
-  // The mode first: a file may ask for it in "*" or in the notebook's section.
+  const { kind, out } = outputOf(id, name, mode, overrides);
+  const nb = { id, name, mode, out, kind, params, from, methodOptions, overrides, runs: [] } as unknown as NotebookSetup<
+    StandardParams & Omit<C & Q & F, keyof StandardParams>
+  >;
+  // The knobs as the run path sees them, checked now (sizes, methods, options against the selection file).
+  translateErrors(nb, () => experimentConfig({ ...notebookInput(nb), out: `${out}/check`, cacheDir: `${ROOT}data/cache` }));
+  return nb;
+}
+
+/** Quick or full: UNLEARN_QUICK, unless a file's "*" or the notebook's section says `"quick"`. */
+function modeOf(id: string, { path, shortPath, sections }: Overrides): { quick: boolean; quickFrom: string } {
   let quick = isQuick();
   let quickFrom = quick ? "UNLEARN_QUICK" : DEFAULT_SOURCE;
   for (const key of ["*", id]) {
@@ -372,49 +392,28 @@ export function notebookSetup<C extends Values = Values, Q extends Values = Valu
   for (const key of [`${id}.quick`, `${id}.full`]) {
     if (sections[key] && "quick" in sections[key]) throw new KitError(`"quick" cannot be set in a mode's own section`, `${path} "${key}"`);
   }
-  const mode: NotebookMode = quick ? "quick" : "full";
+  return { quick, quickFrom };
+}
 
+/** The notebook's values, then the file's sections in order, each checked and its source noted. */
+function layerParams<C extends Values, Q extends Values, F extends Values>(
+  id: string,
+  modes: NotebookModes<C, Q, F>,
+  mode: NotebookMode,
+  { path, shortPath, sections }: Overrides,
+): { params: Values; from: Record<string, string>; overrides: Values } {
   const own: Values = { ...modes.common, ...modes[mode] };
   const extras = Object.keys({ ...modes.common, ...modes.quick, ...modes.full }).filter((k) => !(k in STANDARD) && !isMethodOption(k));
   const params: Values = {};
   const from: Record<string, string> = {};
-  const set = (k: string, v: unknown, source: string) => {
-    params[k] = v;
-    from[k] = source;
-  };
   const checks: (() => void)[] = [];
   const layer = (values: Values, source: string, section: string | null) => {
     for (const [k, v] of Object.entries(values)) {
       const where = section === null ? `notebook ${id} parameter ${k}` : `${path} "${section}": ${k}`;
       checks.push(() => {
         if (k === "quick") return;
-        if (modes.fixed && k in modes.fixed) {
-          throw new KitError(
-            `notebook ${id} sets ${k} itself (${modes.fixed[k as keyof StandardParams]}); it is not a parameter here`,
-            where,
-          );
-        }
-        if (k in STANDARD) return set(k, checkStandard(k as keyof StandardParams, v, where), source);
-        if (isMethodOption(k)) {
-          const dot = k.lastIndexOf(".");
-          const [method, option] = [k.slice(0, dot), k.slice(dot + 1)];
-          const field = methodSpec(method).options[option];
-          if (!field) {
-            throw new KitError(
-              `${method} has no option "${option}": its options are ${Object.keys(methodSpec(method).options).join(", ")}`,
-              where,
-            );
-          }
-          checkValue(field, v, where);
-          return set(k, v, source);
-        }
-        if (extras.includes(k) && section !== "*") return set(k, checkExtra(own[k], v, where), source);
-        throw new KitError(
-          `unknown parameter "${k}": valid ones are ${[...Object.keys(STANDARD), ...extras].join(", ")}` +
-            ` and method options as method.option (methods: ${Object.keys(METHODS).join(", ")})` +
-            (section === "*" && extras.includes(k) ? `; "${k}" is notebook ${id}'s own: set it in section "${id}"` : ""),
-          where,
-        );
+        params[k] = checkParam(id, k, v, where, { fixed: modes.fixed, extras: section === "*" ? [] : extras, own, starExtras: extras });
+        from[k] = source;
       });
     }
   };
@@ -428,8 +427,42 @@ export function notebookSetup<C extends Values = Values, Q extends Values = Valu
     for (const [k, v] of Object.entries(values)) if (k !== "quick") overrides[k] = v;
   }
   runChecks(checks);
+  return { params, from, overrides };
+}
 
-  // Kit defaults for what neither the notebook nor a file set.
+/** One parameter's value, checked by its kind: standard, method option, or the notebook's own. */
+function checkParam(
+  id: string,
+  k: string,
+  v: unknown,
+  where: string,
+  o: { fixed?: NotebookModes<Values, Values, Values>["fixed"]; extras: string[]; own: Values; starExtras: string[] },
+): unknown {
+  if (o.fixed && k in o.fixed) {
+    throw new KitError(`notebook ${id} sets ${k} itself (${o.fixed[k as keyof StandardParams]}); it is not a parameter here`, where);
+  }
+  if (k in STANDARD) return checkStandard(k as keyof StandardParams, v, where);
+  if (isMethodOption(k)) {
+    checkKnownParam(k, v, where);
+    return v;
+  }
+  if (o.extras.includes(k)) return checkExtra(o.own[k], v, where);
+  throw new KitError(
+    `unknown parameter "${k}": valid ones are ${[...Object.keys(STANDARD), ...o.starExtras].join(", ")}` +
+      ` and method options as method.option (methods: ${Object.keys(METHODS).join(", ")})` +
+      (o.starExtras.includes(k) ? `; "${k}" is notebook ${id}'s own: set it in section "${id}"` : ""),
+    where,
+  );
+}
+
+/** The kit's defaults (the data set × model preset for sizes and epochs) for what neither the notebook nor a file set. */
+function fillDefaults(
+  params: Values,
+  from: Record<string, string>,
+  quick: boolean,
+  quickFrom: string,
+  fixed: Record<string, string>,
+): void {
   const dataset = params.dataset as string ?? "fashion-mnist";
   const model = params.model as string ?? "mlp";
   const preset = presetFor(dataset, model);
@@ -451,71 +484,66 @@ export function notebookSetup<C extends Values = Values, Q extends Values = Valu
   };
   const presetKeys = ["trainSize", "testSize", "epochs"];
   for (const [k, v] of Object.entries(defaults)) {
-    if (!(k in params)) set(k, v, presetKeys.includes(k) ? `preset ${dataset}/${model}` : DEFAULT_SOURCE);
+    if (k in params) continue;
+    params[k] = v;
+    from[k] = presetKeys.includes(k) ? `preset ${dataset}/${model}` : DEFAULT_SOURCE;
   }
-  set("quick", quick, quickFrom);
-  for (const k of Object.keys(modes.fixed ?? {})) from[k] = `${PER_BLOCK}${modes.fixed![k as keyof StandardParams]}`;
+  params.quick = quick;
+  from.quick = quickFrom;
+  for (const [k, what] of Object.entries(fixed)) from[k] = `${PER_BLOCK}${what}`;
+}
 
-  // Method options only for methods the notebook runs; split parameters only for paradigms it runs.
+/**
+ * What applies to what this notebook runs: method options only for its methods, split parameters only for
+ * its paradigms, a class index within the data set's classes where the registry knows them without loading
+ * the data (the rest is checked right after loading, still under the parameter's name). Returns the method
+ * options per method.
+ */
+function checkScope(id: string, params: Values, from: Record<string, string>): Record<string, Record<string, unknown>> {
   const methods = params.methods === "all" ? methodOrder() : params.methods as string[];
+  const paradigms = params.paradigms as string[];
   const methodOptions: Record<string, Record<string, unknown>> = {};
-  const late: (() => void)[] = [];
+  const checks: (() => void)[] = [];
+  const where = (k: string) => `notebook ${id} parameter ${k} (${from[k]})`;
   for (const k of Object.keys(params).filter(isMethodOption)) {
     const dot = k.lastIndexOf(".");
     const method = k.slice(0, dot);
-    late.push(() => {
-      if (!methods.includes(method)) {
-        throw new KitError(
-          `${method} is not among this notebook's methods (${methods.join(", ")})`,
-          `notebook ${id} parameter ${k} (${from[k]})`,
-        );
-      }
+    checks.push(() => {
+      if (!methods.includes(method)) throw new KitError(`${method} is not among this notebook's methods (${methods.join(", ")})`, where(k));
     });
     (methodOptions[method] ??= {})[k.slice(dot + 1)] = params[k];
   }
   for (const [k, spec] of Object.entries(STANDARD)) {
     if (!spec.paradigm || from[k] === DEFAULT_SOURCE) continue;
-    late.push(() => {
-      const paradigms = params.paradigms as string[];
+    checks.push(() => {
       if (!paradigms.includes(spec.paradigm!)) {
-        throw new KitError(
-          `applies to the ${spec.paradigm} paradigm; this notebook runs ${paradigms.join(", ")}`,
-          `notebook ${id} parameter ${k} (${from[k]})`,
-        );
+        throw new KitError(`applies to the ${spec.paradigm} paradigm; this notebook runs ${paradigms.join(", ")}`, where(k));
       }
     });
   }
-  // A class index in range where the registry knows the classes without loading the data (the rest is
-  // checked right after loading, still under the parameter's name).
+  const dataset = params.dataset as string;
   const classes = DATASETS[dataset]?.superClasses?.ofClass.length;
   for (const k of ["forgetClass", "forgetSubclass"]) {
-    late.push(() => {
+    checks.push(() => {
       if (classes !== undefined && (params[k] as number) >= classes) {
-        throw new KitError(
-          `${params[k]} is not a class of ${dataset} (0 … ${classes - 1}, or -1 for one drawn per seed)`,
-          `notebook ${id} parameter ${k} (${from[k]})`,
-        );
+        throw new KitError(`${params[k]} is not a class of ${dataset} (0 … ${classes - 1}, or -1 for one drawn per seed)`, where(k));
       }
     });
   }
-  runChecks(late);
+  runChecks(checks);
+  return methodOptions;
+}
 
-  // Where this execution writes.
+/**
+ * Where an execution writes: $UNLEARN_NOTEBOOK_OUT; results/notebooks/<id> for the evidence pass (full mode);
+ * tmp/notebooks/<id> in quick mode without overrides (CI); else scratch/<notebook>/<parameters-hash>/records.
+ */
+function outputOf(id: string, name: string, mode: NotebookMode, overrides: Values): { kind: NotebookSetup["kind"]; out: string } {
   const given = notebookOutDir();
-  const kind: NotebookSetup["kind"] = given
-    ? "scratch"
-    : mode === "full" && isEvidence()
-    ? "committed"
-    : mode === "quick" && Object.keys(overrides).length === 0
-    ? "ci"
-    : "scratch";
-  const out = given ?? (kind === "scratch" ? `${scratchDir(name, quick, overrides)}/records` : notebookResultsDir(id, mode));
-  const nb = { id, name, mode, out, kind, params, from, methodOptions, overrides, runs: [] } as unknown as NotebookSetup<
-    StandardParams & Omit<C & Q & F, keyof StandardParams>
-  >;
-  // The knobs as the run path sees them, checked now (sizes, methods, options against the selection file).
-  translateErrors(nb, () => experimentConfig({ ...notebookInput(nb), out: `${out}/check`, cacheDir: `${ROOT}data/cache` }));
-  return nb;
+  if (given) return { kind: "scratch", out: given };
+  if (mode === "full" && isEvidence()) return { kind: "committed", out: notebookResultsDir(id, mode) };
+  if (mode === "quick" && Object.keys(overrides).length === 0) return { kind: "ci", out: notebookResultsDir(id, mode) };
+  return { kind: "scratch", out: `${scratchDir(name, mode === "quick", overrides)}/records` };
 }
 
 /** Re-throws the run path's problems under the notebook parameter's name and source (not a CLI flag). */
@@ -702,7 +730,7 @@ export function verdictFor(nb: NotebookSetup<unknown>, verdict: Verdict): unknow
       ...verdict.notes,
       `This verdict reads this run's records in ${rel(nb.out)}/, not the committed run's.`,
     ]),
-    `**Stale below:** the Reading that follows reads the committed run (${rel(notebookResultsDir(nb.id, "full"))}/); ` +
+    `**Stale below:** the notebook's Reading reads the committed run (${rel(notebookResultsDir(nb.id, "full"))}/); ` +
       `this run's outputs differ, so its numbers and words do not describe what is shown above.`,
   );
   return parts;

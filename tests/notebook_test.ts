@@ -255,7 +255,7 @@ Deno.test("runChapter: a typed input checked like the command line's; read back 
     const parts = verdictFor(other, v);
     assert.match(String(parts[0]), /This run beside the committed run/);
     assert.match((parts.find((p) => typeof p === "object") as { title: string }).title, /^THIS RUN \(full mode, not the committed run\)/);
-    assert.match(String(parts.at(-1)), /Stale below:.*Reading that follows reads the committed run/);
+    assert.match(String(parts.at(-1)), /Stale below:.*Reading reads the committed run/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
