@@ -15,6 +15,8 @@
  * | UNLEARN_CACHE_DIR | cached original models | data/cache |
  * | UNLEARN_SELECTION | the search's selection file (searched defaults) | results/search/selection.json |
  * | UNLEARN_NOTEBOOK_PARAMS | JSON file of notebook parameter overrides | notebooks/params.json if present |
+ * | UNLEARN_NOTEBOOK_OUT | where a notebook execution writes its records (`./kit run`) | see lib/notebook.ts |
+ * | UNLEARN_EVIDENCE | the evidence pass: full-mode notebooks and the main job may write results/ | false |
  * | UNLEARN_CHROMIUM | Chromium binary for figure export | chromium on PATH |
  * | UNLEARN_PLOTLY_JS | plotly.js bundle | node_modules/plotly.js-dist/plotly.js |
  * | UNLEARN_FIGURE_IMAGES | static images in notebooks: chromium, png, svg, none | chromium where found |
@@ -233,7 +235,23 @@ export function notebookMode(): NotebookMode {
   return isQuick() ? "quick" : "full";
 }
 
-/** Where a notebook's results go in a mode (absolute): quick runs are scratch (tmp/), full runs are committed. */
+/**
+ * A notebook's folder in a mode (absolute): quick (CI) runs in tmp/, the committed full-mode run in results/
+ * (written only by the evidence pass; other executions write into scratch/, lib/notebook.ts).
+ */
 export function notebookResultsDir(id: string, mode: NotebookMode = notebookMode()): string {
   return mode === "quick" ? `${ROOT}tmp/notebooks/${id}` : `${ROOT}results/notebooks/${id}`;
+}
+
+/**
+ * The evidence pass (scripts/evidence.sh) sets UNLEARN_EVIDENCE=1: only then do full-mode notebooks and
+ * `./kit main` write into results/. Everything else writes into scratch/.
+ */
+export function isEvidence(): boolean {
+  return envFlag("UNLEARN_EVIDENCE");
+}
+
+/** UNLEARN_NOTEBOOK_OUT: where a notebook execution writes its records (`./kit run` sets it), or undefined. */
+export function notebookOutDir(): string | undefined {
+  return envValue("UNLEARN_NOTEBOOK_OUT") === undefined ? undefined : envPath("UNLEARN_NOTEBOOK_OUT", "");
 }

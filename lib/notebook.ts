@@ -1,105 +1,747 @@
 /**
  * Notebook parameters and runs. papermill cannot inject parameters into a TypeScript kernel, so a
- * notebook states its quick and full parameters as plain data in its first code cell and asks
- * `notebookSetup` which apply:
+ * notebook states its parameters as plain data in its first code cell (`common`, then `quick` or `full`)
+ * and asks `notebookSetup` which apply. Every knob a reader would turn is a parameter, typed and checked
+ * here: the standard ones below (data set, model, paradigms, forget class / fraction / sub-class, sizes,
+ * epochs, methods, selection, seeds, quick), every method option as `method.option` (checked with the
+ * method's own schema, lib/unlearn/<method>.ts), and a notebook's own extras (typed by their values).
  *
- * - quick mode when UNLEARN_QUICK=1 (what CI and `./kit test` use): small subsets, one seed; results go to
- *   tmp/notebooks/<id>/ (ignored by git) and are recomputed on every execution;
- * - full mode otherwise: the real sizes; results go to results/notebooks/<id>/ (committed). Runs whose
- *   records are already there or anywhere under results/ (same configuration, seed and metrics) are read
- *   back instead of recomputed (UNLEARN_RERUN=1 forces a rerun), so re-executing a notebook to refresh
- *   its figures is cheap and a notebook and the main job never compute one configuration twice.
- * - overrides from a JSON file, $UNLEARN_NOTEBOOK_PARAMS or else notebooks/params.json when present:
- *   `{"*": {...}, "04": {...}, "04.quick": {...}}`, applied in that order over the notebook's own values.
+ * Where values come from, applied in this order, each recorded for the table `describeSetup` prints:
+ * 1. the kit's defaults (the data set × model preset for sizes and epochs);
+ * 2. the notebook's parameter cell (`common`, then the mode's values);
+ * 3. a JSON file, $UNLEARN_NOTEBOOK_PARAMS (what `./kit run --set` writes) or else notebooks/params.json:
+ *    `{"*": {...}, "04": {...}, "04.quick": {...}}`. Unknown sections, keys and values are refused,
+ *    naming the file, the section and the key.
+ * Quick mode (small sizes, one seed) when UNLEARN_QUICK=1 or a file section says `"quick": true`.
+ *
+ * Where a notebook writes (never into results/ unless the evidence pass asks for it):
+ * - $UNLEARN_NOTEBOOK_OUT when set (`./kit run`: scratch/<notebook>/<parameters-hash>/records);
+ * - full mode with UNLEARN_EVIDENCE=1 (scripts/evidence.sh only): results/notebooks/<id>/, the committed run;
+ * - quick mode with no overrides (CI, `./kit test`): tmp/notebooks/<id>/, recomputed on every execution;
+ * - anything else: scratch/<notebook>/<parameters-hash>/records/.
+ * Full-mode runs read back finished runs with the same configuration from results/ and from earlier
+ * scratch runs of the notebook (UNLEARN_RERUN=1 forces a rerun), so cached originals and Retrains are
+ * reused. A run whose records differ from the committed ones is shown beside them (`showVerdict`).
  *
  * A notebook's run is a typed `ExperimentInput` (lib/experiment/config.ts), checked like the command
- * line's, through the one run path (lib/experiment/run.ts).
+ * line's, through the one run path (lib/experiment/run.ts); problems name the notebook parameter.
  */
+import { createHash } from "node:crypto";
+import { checkValue, parseValue } from "./config.ts";
+import { DATASETS } from "./data/registry.ts";
+import type { Paradigm } from "./data/splits.ts";
+import { DEFAULT_SPLIT, PARADIGMS } from "./data/splits.ts";
 import type { NotebookMode } from "./env.ts";
-import { notebookMode, notebookParamsFile, notebookResultsDir, ROOT } from "./env.ts";
-import { KitError } from "./errors.ts";
+import { isEvidence, isQuick, notebookOutDir, notebookParamsFile, notebookResultsDir, ROOT } from "./env.ts";
+import { KitError, KitErrors } from "./errors.ts";
 import type { ExperimentInput } from "./experiment/config.ts";
 import { experimentConfig } from "./experiment/config.ts";
+import { presetFor } from "./experiment/presets.ts";
 import { runExperiment } from "./experiment/run.ts";
+import { ARCHS } from "./models/registry.ts";
 import type { RunRecord } from "./record.ts";
-import { methodOrder } from "./unlearn/registry.ts";
+import { canonicalJson, readRecords } from "./record.ts";
+import { besideCommitted, sameRecords } from "./report/compare.ts";
+import type { Verdict } from "./report/verdicts.ts";
+import { makeVerdict } from "./report/verdicts.ts";
+import { CORE_METHODS, methodOrder, METHODS, methodSpec } from "./unlearn/registry.ts";
 
-export interface NotebookSetup<P> {
-  id: string;
-  mode: NotebookMode;
-  /** Results folder of this notebook (absolute). */
-  out: string;
-  params: P;
+/** The knobs every notebook has. */
+export interface StandardParams {
+  dataset: string;
+  model: string;
+  paradigms: Paradigm[];
+  /** classwise: the class forgotten; -1 draws one per seed. */
+  forgetClass: number;
+  /** random: the share of D_tr forgotten. */
+  forgetFraction: number;
+  /** group: the sub-class forgotten; -1 draws one per seed. */
+  forgetSubclass: number;
+  /** identity: the share of identities forgotten. */
+  identityFraction: number;
+  /** Stratified training subset (0 = all); default from the data set × model preset. */
+  trainSize: number;
+  testSize: number;
+  /** Epochs of the original model and of Retrain. */
+  epochs: number;
+  methods: string[] | "all";
+  /** Selection names of the search's selection file each method starts from, or "none" (method defaults). */
+  selection: string[] | "none";
+  /** Number of seeds (0 … seeds − 1). */
+  seeds: number;
+  quick: boolean;
 }
 
-function readOverrides(): Record<string, Record<string, unknown>> {
+interface ParamSpec {
+  doc: string;
+  kind: "enum" | "int" | "number" | "list" | "boolean";
+  values?: () => readonly string[];
+  /** A word allowed in place of a list ("all", "none"). */
+  word?: string;
+  min?: number;
+  max?: number;
+  above?: number;
+  below?: number;
+  /** The split field's paradigm: the parameter applies only when the notebook runs it. */
+  paradigm?: Paradigm;
+}
+
+const STANDARD: Record<keyof StandardParams, ParamSpec> = {
+  dataset: { doc: "data set", kind: "enum", values: () => Object.keys(DATASETS) },
+  model: { doc: "model", kind: "enum", values: () => Object.keys(ARCHS) },
+  paradigms: { doc: "forgetting paradigms", kind: "list", values: () => PARADIGMS },
+  forgetClass: { doc: "class forgotten (-1: one drawn per seed)", kind: "int", min: -1, paradigm: "classwise" },
+  forgetFraction: { doc: "share of D_tr forgotten", kind: "number", above: 0, below: 1, paradigm: "random" },
+  forgetSubclass: { doc: "sub-class forgotten (-1: one drawn per seed)", kind: "int", min: -1, paradigm: "group" },
+  identityFraction: { doc: "share of identities forgotten", kind: "number", above: 0, below: 1, paradigm: "identity" },
+  trainSize: { doc: "training subset (0 = all)", kind: "int", min: 0 },
+  testSize: { doc: "test subset (0 = all)", kind: "int", min: 0 },
+  epochs: { doc: "epochs of the original and of Retrain", kind: "int", min: 1, max: 10000 },
+  methods: { doc: "methods", kind: "list", values: () => methodOrder(), word: "all" },
+  selection: { doc: "selections each method starts from", kind: "list", word: "none" },
+  seeds: { doc: "seeds (0 … n − 1)", kind: "int", min: 1, max: 10000 },
+  quick: { doc: "quick mode: small sizes, one seed", kind: "boolean" },
+};
+
+/** The parameter that sets each experiment field, for messages (the inverse of `ExperimentInput`). */
+const FIELD_PARAMS: Record<string, string> = {
+  dataset: "dataset",
+  model: "model",
+  paradigms: "paradigms",
+  seeds: "seeds",
+  "split.trainSize": "trainSize",
+  "split.testSize": "testSize",
+  "split.forgetClass": "forgetClass",
+  "split.forgetFraction": "forgetFraction",
+  "split.forgetSubclass": "forgetSubclass",
+  "split.identityFraction": "identityFraction",
+  "training.epochs": "epochs",
+  methods: "methods",
+  selection: "selection",
+};
+
+const DEFAULT_SOURCE = "kit default";
+const PER_BLOCK = "notebook, per block: ";
+
+export interface ChapterRun {
+  sub: string;
+  records: RunRecord[];
+  /** The committed run's records of the same folder, or null (this is the committed run, or there is none). */
+  committed: RunRecord[] | null;
+  /** Whether this run's records are the committed ones (same configurations, seeds and metrics). */
+  same: boolean;
+}
+
+export interface NotebookSetup<P = StandardParams> {
+  id: string;
+  /** The notebook's file name without .ipynb (04_classwise), for scratch folders. */
+  name: string;
+  mode: NotebookMode;
+  /** Results folder of this execution (absolute). */
+  out: string;
+  /** committed: the evidence pass (results/notebooks/<id>); ci: quick mode, no overrides (tmp/); scratch: the rest. */
+  kind: "committed" | "ci" | "scratch";
+  params: P;
+  /** Where each parameter's value came from. */
+  from: Record<string, string>;
+  /** Method options set as `method.option`, per method. */
+  methodOptions: Record<string, Record<string, unknown>>;
+  /** The overrides in force (file values), which name the scratch folder. */
+  overrides: Record<string, unknown>;
+  /** The chapter's runs so far (runChapter appends). */
+  runs: ChapterRun[];
+}
+
+type Values = Record<string, unknown>;
+
+/** 04 → 04_classwise, from the notebooks folder (the id itself when no file matches). */
+export function notebookName(id: string): string {
+  try {
+    for (const e of Deno.readDirSync(`${ROOT}notebooks`)) {
+      if (e.name.startsWith(`${id}_`) && e.name.endsWith(".ipynb")) return e.name.slice(0, -".ipynb".length);
+    }
+  } catch { /* no notebooks folder */ }
+  return id;
+}
+
+/** The id of a notebook file: notebooks/04_classwise.ipynb → 04. */
+export function notebookId(path: string): string {
+  const base = path.split("/").pop()!.replace(/\.ipynb$/, "");
+  return base.split("_")[0];
+}
+
+/** The scratch folder's name for a notebook execution: the first 12 hex digits of the hash of its overrides and mode. */
+export function parametersHash(name: string, quick: boolean, overrides: Values): string {
+  return createHash("sha256").update(canonicalJson({ notebook: name, quick, overrides })).digest("hex").slice(0, 12);
+}
+
+export function scratchDir(name: string, quick: boolean, overrides: Values): string {
+  return `${ROOT}scratch/${name}/${parametersHash(name, quick, overrides)}`;
+}
+
+function typeName(v: unknown): string {
+  return v === null ? "null" : Array.isArray(v) ? "a list" : typeof v === "string" ? "a string" : typeof v;
+}
+
+/**
+ * Parses one `key=value` of `./kit run --set` by the parameter's type: lists are comma-separated; method
+ * options go through the method's schema. A key the kit does not know (a notebook's own extra) is JSON
+ * when it parses, else the string; the notebook's parameter cell checks it.
+ */
+export function parseParam(key: string, raw: string, where: string): unknown {
+  const spec = STANDARD[key as keyof StandardParams];
+  if (spec) {
+    const s = raw.trim();
+    if (spec.kind === "list") return spec.word && s === spec.word ? s : s.split(",").map((x) => x.trim()).filter((x) => x);
+    if (spec.kind === "enum") return s;
+    if (spec.kind === "boolean") return parseValue({ type: "boolean", default: false, doc: "" }, s, where);
+    return parseValue({ type: "number", default: 0, doc: "" }, s, where);
+  }
+  if (isMethodOption(key)) {
+    const dot = key.lastIndexOf(".");
+    const field = methodSpec(key.slice(0, dot)).options[key.slice(dot + 1)];
+    if (field) return parseValue(field, raw, where);
+  }
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** Checks one standard parameter's value; returns it (a list given as "a,b" becomes a list). */
+function checkStandard(key: keyof StandardParams, v: unknown, where: string): unknown {
+  const spec = STANDARD[key];
+  if (v === null || v === undefined) throw new KitError(`${JSON.stringify(v ?? null)} is not a value (${spec.doc})`, where);
+  if (spec.kind === "boolean") checkValue({ type: "boolean", default: false, doc: "" }, v, where);
+  else if (spec.kind === "int" || spec.kind === "number") {
+    checkValue({ type: "number", default: 0, doc: "", integer: spec.kind === "int", min: spec.min, max: spec.max }, v, where);
+    if (spec.above !== undefined && !((v as number) > spec.above)) throw new KitError(`${v} must be above ${spec.above}`, where);
+    if (spec.below !== undefined && !((v as number) < spec.below)) throw new KitError(`${v} must be below ${spec.below}`, where);
+  } else if (spec.kind === "enum") {
+    const valid = spec.values!();
+    if (typeof v !== "string" || !valid.includes(v)) throw new KitError(`${JSON.stringify(v)} is not one of ${valid.join(", ")}`, where);
+  } else {
+    if (spec.word && v === spec.word) return v;
+    const list = typeof v === "string" ? v.split(",").map((x) => x.trim()) : v;
+    const valid = spec.values?.();
+    const what = spec.word
+      ? `a list${valid ? ` of ${valid.join(", ")}` : " of names"}, or "${spec.word}"`
+      : `a list of ${valid!.join(", ")}`;
+    if (!Array.isArray(list) || list.length === 0 || list.some((x) => typeof x !== "string" || x === "")) {
+      throw new KitError(`${JSON.stringify(v)} is not ${what}`, where);
+    }
+    const bad = valid ? list.filter((x) => !valid.includes(x)) : [];
+    if (bad.length) {
+      throw new KitError(`unknown value(s) ${bad.map((b) => `"${b}"`).join(", ")}: valid values are ${valid!.join(", ")}`, where);
+    }
+    if (new Set(list).size !== list.length) throw new KitError(`${JSON.stringify(v)} names a value twice`, where);
+    return list;
+  }
+  return v;
+}
+
+/** Checks a notebook's own parameter against the type of the notebook's value. */
+function checkExtra(given: unknown, v: unknown, where: string): unknown {
+  if (Array.isArray(given) && typeof v === "string") {
+    v = v.split(",").map((x) => x.trim()).map((x) => (typeof given[0] === "number" ? Number(x) : x));
+  }
+  if (typeName(v) !== typeName(given)) {
+    throw new KitError(`${JSON.stringify(v)} is ${typeName(v)}, not ${typeName(given)} like ${JSON.stringify(given)}`, where);
+  }
+  if (typeof v === "number" && !Number.isFinite(v)) throw new KitError(`${v} is not a finite number`, where);
+  if (Array.isArray(v) && Array.isArray(given) && given.length > 0) {
+    const t = typeName(given[0]);
+    const bad = v.find((x) => typeName(x) !== t || (typeof x === "number" && !Number.isFinite(x)));
+    if (bad !== undefined || v.length === 0) throw new KitError(`${JSON.stringify(v)} is not a non-empty list of ${t}s`, where);
+  }
+  return v;
+}
+
+function readOverrides(): { path: string; sections: Record<string, Values> } {
   const { path, required } = notebookParamsFile();
   let text: string;
   try {
     text = Deno.readTextFileSync(path);
   } catch {
     if (required) throw new KitError("cannot read the file", `UNLEARN_NOTEBOOK_PARAMS=${path}`);
-    return {};
+    return { path, sections: {} };
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (e) {
     throw new KitError(`not JSON (${(e as Error).message})`, path);
   }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new KitError(`holds ${typeName(parsed)}; notebook parameters are an object {"*": {...}, "04": {...}, "04.quick": {...}}`, path);
+  }
+  const sections: Record<string, Values> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    const m = key.match(/^(\*|\d\d)(?:\.(quick|full))?$/);
+    if (!m || (m[1] === "*" && m[2])) {
+      throw new KitError(
+        `unknown section "${key}": sections are "*", a notebook id ("04"), or an id and a mode ("04.quick", "04.full")`,
+        path,
+      );
+    }
+    if (m[1] !== "*" && notebookName(m[1]) === m[1]) {
+      throw new KitError(`section "${key}": there is no notebook notebooks/${m[1]}_*.ipynb`, path);
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      throw new KitError(`section "${key}" holds ${typeName(value)}, not an object of parameters`, path);
+    }
+    sections[key] = value as Values;
+  }
+  return { path, sections };
 }
 
 /**
- * The notebook's parameters for the current mode, with JSON overrides applied. Unknown override keys
- * are refused (a typo would otherwise silently do nothing).
+ * Checks a parameter the kit knows (a standard one, or a method option) wherever it is given; a key it
+ * does not know may be a notebook's own, which only the notebook's parameter cell can check. Returns
+ * whether the key is known.
  */
-export function notebookSetup<P extends Record<string, unknown>>(id: string, modes: { quick: P; full: P }): NotebookSetup<P> {
-  const mode = notebookMode();
-  const base = modes[mode];
-  const overrides = readOverrides();
-  const params = { ...base };
-  for (const key of ["*", id, `${id}.${mode}`]) {
-    for (const [k, v] of Object.entries(overrides[key] ?? {})) {
-      if (!(k in base)) {
-        if (key === "*") continue; // "*" may name parameters only some notebooks have
-        throw new KitError(`unknown parameter "${k}": valid ones are ${Object.keys(base).join(", ")}`, `notebook parameters "${key}"`);
-      }
-      (params as Record<string, unknown>)[k] = v;
+export function checkKnownParam(key: string, value: unknown, where: string): boolean {
+  if (key in STANDARD) {
+    checkStandard(key as keyof StandardParams, value, where);
+    return true;
+  }
+  if (!isMethodOption(key)) return false;
+  const dot = key.lastIndexOf(".");
+  const field = methodSpec(key.slice(0, dot)).options[key.slice(dot + 1)];
+  if (!field) {
+    throw new KitError(
+      `${key.slice(0, dot)} has no option "${key.slice(dot + 1)}": its options are ${
+        Object.keys(methodSpec(key.slice(0, dot)).options).join(", ")
+      }`,
+      where,
+    );
+  }
+  checkValue(field, value, where);
+  return true;
+}
+
+function isMethodOption(key: string): boolean {
+  const dot = key.lastIndexOf(".");
+  return dot > 0 && key.slice(0, dot) in METHODS;
+}
+
+/** Runs every check, then throws them all at once. */
+function runChecks(checks: (() => void)[]): void {
+  const errors: KitError[] = [];
+  for (const check of checks) {
+    try {
+      check();
+    } catch (e) {
+      if (e instanceof KitErrors) errors.push(...e.problems);
+      else if (e instanceof KitError) errors.push(e);
+      else throw e;
     }
   }
-  return { id, mode, out: notebookResultsDir(id, mode), params };
+  if (errors.length) throw new KitErrors(errors);
+}
+
+/** What a notebook's parameter cell gives: values for both modes and each mode, and what it sets itself. */
+export interface NotebookModes<C extends Values, Q extends Values, F extends Values> {
+  common?: C;
+  quick: Q;
+  full: F;
+  /** Standard parameters the notebook sets itself, per block (e.g. 10's models), with what it does instead. */
+  fixed?: Partial<Record<keyof StandardParams, string>>;
+}
+
+type Overrides = { path: string; shortPath: string; sections: Record<string, Values> };
+
+/**
+ * The notebook's parameters for the current mode, with overrides applied and every value checked, and
+ * where this execution writes. Bad parameters are refused here, in the parameter cell, naming the
+ * parameter and where its value came from.
+ */
+export function notebookSetup<C extends Values = Values, Q extends Values = Values, F extends Values = Values>(
+  id: string,
+  modes: NotebookModes<C, Q, F>,
+): NotebookSetup<StandardParams & Omit<C & Q & F, keyof StandardParams>> {
+  const file = readOverrides();
+  const files: Overrides = { ...file, shortPath: file.path.startsWith(ROOT) ? file.path.slice(ROOT.length) : file.path };
+  const { quick, quickFrom } = modeOf(id, files);
+  const mode: NotebookMode = quick ? "quick" : "full";
+  const { params, from, overrides } = layerParams(id, modes, mode, files);
+  fillDefaults(params, from, quick, quickFrom, modes.fixed ?? {});
+  const methodOptions = checkScope(id, params, from);
+  const name = notebookName(id);
+  const { kind, out } = outputOf(id, name, mode, overrides);
+  const nb = { id, name, mode, out, kind, params, from, methodOptions, overrides, runs: [] } as unknown as NotebookSetup<
+    StandardParams & Omit<C & Q & F, keyof StandardParams>
+  >;
+  // The knobs as the run path sees them, checked now (sizes, methods, options against the selection file).
+  translateErrors(nb, () => experimentConfig({ ...notebookInput(nb), out: `${out}/check`, cacheDir: `${ROOT}data/cache` }));
+  return nb;
+}
+
+/** Quick or full: UNLEARN_QUICK, unless a file's "*" or the notebook's section says `"quick"`. */
+function modeOf(id: string, { path, shortPath, sections }: Overrides): { quick: boolean; quickFrom: string } {
+  let quick = isQuick();
+  let quickFrom = quick ? "UNLEARN_QUICK" : DEFAULT_SOURCE;
+  for (const key of ["*", id]) {
+    const v = sections[key]?.quick;
+    if (v === undefined) continue;
+    checkStandard("quick", v, `${path} "${key}": quick`);
+    quick = v as boolean;
+    quickFrom = `${shortPath} "${key}"`;
+  }
+  for (const key of [`${id}.quick`, `${id}.full`]) {
+    if (sections[key] && "quick" in sections[key]) throw new KitError(`"quick" cannot be set in a mode's own section`, `${path} "${key}"`);
+  }
+  return { quick, quickFrom };
+}
+
+/** The notebook's values, then the file's sections in order, each checked and its source noted. */
+function layerParams<C extends Values, Q extends Values, F extends Values>(
+  id: string,
+  modes: NotebookModes<C, Q, F>,
+  mode: NotebookMode,
+  { path, shortPath, sections }: Overrides,
+): { params: Values; from: Record<string, string>; overrides: Values } {
+  const own: Values = { ...modes.common, ...modes[mode] };
+  const extras = Object.keys({ ...modes.common, ...modes.quick, ...modes.full }).filter((k) => !(k in STANDARD) && !isMethodOption(k));
+  const params: Values = {};
+  const from: Record<string, string> = {};
+  const checks: (() => void)[] = [];
+  const layer = (values: Values, source: string, section: string | null) => {
+    for (const [k, v] of Object.entries(values)) {
+      const where = section === null ? `notebook ${id} parameter ${k}` : `${path} "${section}": ${k}`;
+      checks.push(() => {
+        if (k === "quick") return;
+        params[k] = checkParam(id, k, v, where, { fixed: modes.fixed, extras: section === "*" ? [] : extras, own, starExtras: extras });
+        from[k] = source;
+      });
+    }
+  };
+  layer(modes.common ?? {}, "notebook", null);
+  layer(modes[mode], `notebook (${mode})`, null);
+  const overrides: Values = {};
+  for (const section of ["*", id, `${id}.${mode}`]) {
+    const values = sections[section];
+    if (!values) continue;
+    layer(values, `${shortPath} "${section}"`, section);
+    for (const [k, v] of Object.entries(values)) if (k !== "quick") overrides[k] = v;
+  }
+  runChecks(checks);
+  return { params, from, overrides };
+}
+
+/** One parameter's value, checked by its kind: standard, method option, or the notebook's own. */
+function checkParam(
+  id: string,
+  k: string,
+  v: unknown,
+  where: string,
+  o: { fixed?: NotebookModes<Values, Values, Values>["fixed"]; extras: string[]; own: Values; starExtras: string[] },
+): unknown {
+  if (o.fixed && k in o.fixed) {
+    throw new KitError(`notebook ${id} sets ${k} itself (${o.fixed[k as keyof StandardParams]}); it is not a parameter here`, where);
+  }
+  if (k in STANDARD) return checkStandard(k as keyof StandardParams, v, where);
+  if (isMethodOption(k)) {
+    checkKnownParam(k, v, where);
+    return v;
+  }
+  if (o.extras.includes(k)) return checkExtra(o.own[k], v, where);
+  throw new KitError(
+    `unknown parameter "${k}": valid ones are ${[...Object.keys(STANDARD), ...o.starExtras].join(", ")}` +
+      ` and method options as method.option (methods: ${Object.keys(METHODS).join(", ")})` +
+      (o.starExtras.includes(k) ? `; "${k}" is notebook ${id}'s own: set it in section "${id}"` : ""),
+    where,
+  );
+}
+
+/** The kit's defaults (the data set × model preset for sizes and epochs) for what neither the notebook nor a file set. */
+function fillDefaults(
+  params: Values,
+  from: Record<string, string>,
+  quick: boolean,
+  quickFrom: string,
+  fixed: Record<string, string>,
+): void {
+  const dataset = params.dataset as string ?? "fashion-mnist";
+  const model = params.model as string ?? "mlp";
+  const preset = presetFor(dataset, model);
+  const defaults: StandardParams = {
+    dataset,
+    model,
+    paradigms: ["classwise"],
+    forgetClass: DEFAULT_SPLIT.forgetClass,
+    forgetFraction: DEFAULT_SPLIT.forgetFraction,
+    forgetSubclass: DEFAULT_SPLIT.forgetSubclass,
+    identityFraction: DEFAULT_SPLIT.identityFraction,
+    trainSize: preset.trainSize,
+    testSize: preset.testSize,
+    epochs: preset.training.epochs,
+    methods: CORE_METHODS,
+    selection: ["R"],
+    seeds: 5,
+    quick,
+  };
+  const presetKeys = ["trainSize", "testSize", "epochs"];
+  for (const [k, v] of Object.entries(defaults)) {
+    if (k in params) continue;
+    params[k] = v;
+    from[k] = presetKeys.includes(k) ? `preset ${dataset}/${model}` : DEFAULT_SOURCE;
+  }
+  params.quick = quick;
+  from.quick = quickFrom;
+  for (const [k, what] of Object.entries(fixed)) from[k] = `${PER_BLOCK}${what}`;
 }
 
 /**
- * Runs a notebook's experiment into `<notebook folder>/<sub>` (quick mode: always recomputed; full mode:
- * finished runs read back). Returns the records and whether every one was read back.
+ * What applies to what this notebook runs: method options only for its methods, split parameters only for
+ * its paradigms, a class index within the data set's classes where the registry knows them without loading
+ * the data (the rest is checked right after loading, still under the parameter's name). Returns the method
+ * options per method.
+ */
+function checkScope(id: string, params: Values, from: Record<string, string>): Record<string, Record<string, unknown>> {
+  const methods = params.methods === "all" ? methodOrder() : params.methods as string[];
+  const paradigms = params.paradigms as string[];
+  const methodOptions: Record<string, Record<string, unknown>> = {};
+  const checks: (() => void)[] = [];
+  const where = (k: string) => `notebook ${id} parameter ${k} (${from[k]})`;
+  for (const k of Object.keys(params).filter(isMethodOption)) {
+    const dot = k.lastIndexOf(".");
+    const method = k.slice(0, dot);
+    checks.push(() => {
+      if (!methods.includes(method)) throw new KitError(`${method} is not among this notebook's methods (${methods.join(", ")})`, where(k));
+    });
+    (methodOptions[method] ??= {})[k.slice(dot + 1)] = params[k];
+  }
+  for (const [k, spec] of Object.entries(STANDARD)) {
+    if (!spec.paradigm || from[k] === DEFAULT_SOURCE) continue;
+    checks.push(() => {
+      if (!paradigms.includes(spec.paradigm!)) {
+        throw new KitError(`applies to the ${spec.paradigm} paradigm; this notebook runs ${paradigms.join(", ")}`, where(k));
+      }
+    });
+  }
+  const dataset = params.dataset as string;
+  const classes = DATASETS[dataset]?.superClasses?.ofClass.length;
+  for (const k of ["forgetClass", "forgetSubclass"]) {
+    checks.push(() => {
+      if (classes !== undefined && (params[k] as number) >= classes) {
+        throw new KitError(`${params[k]} is not a class of ${dataset} (0 … ${classes - 1}, or -1 for one drawn per seed)`, where(k));
+      }
+    });
+  }
+  runChecks(checks);
+  return methodOptions;
+}
+
+/**
+ * Where an execution writes: $UNLEARN_NOTEBOOK_OUT; results/notebooks/<id> for the evidence pass (full mode);
+ * tmp/notebooks/<id> in quick mode without overrides (CI); else scratch/<notebook>/<parameters-hash>/records.
+ */
+function outputOf(id: string, name: string, mode: NotebookMode, overrides: Values): { kind: NotebookSetup["kind"]; out: string } {
+  const given = notebookOutDir();
+  if (given) return { kind: "scratch", out: given };
+  if (mode === "full" && isEvidence()) return { kind: "committed", out: notebookResultsDir(id, mode) };
+  if (mode === "quick" && Object.keys(overrides).length === 0) return { kind: "ci", out: notebookResultsDir(id, mode) };
+  return { kind: "scratch", out: `${scratchDir(name, mode === "quick", overrides)}/records` };
+}
+
+/** Re-throws the run path's problems under the notebook parameter's name and source (not a CLI flag). */
+function translateErrors<T>(nb: NotebookSetup<unknown>, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof KitError)) throw e;
+    const problems = e instanceof KitErrors ? e.problems : [e];
+    throw new KitErrors(problems.map((p) => renameProblem(nb, p)));
+  }
+}
+
+function renameProblem(nb: NotebookSetup<unknown>, p: KitError): KitError {
+  if (!p.where) return new KitError(`notebook ${nb.id}: ${p.message}`);
+  const message = p.message.slice(p.where.length + 2);
+  const field = p.where.replace(/ \(--[^)]*\)/, "");
+  const m = field.match(/^methodOptions(?: \S+)?\.(\w+)$/);
+  const option = m ? `${field.split(" ")[1].split(".")[0]}.${m[1]}` : undefined;
+  const param = option ?? FIELD_PARAMS[field];
+  if (!param) return new KitError(`notebook ${nb.id}: ${p.message}`);
+  return new KitError(message, `notebook ${nb.id} parameter ${param} (${nb.from[param] ?? "notebook"})`);
+}
+
+/** The standard parameters as an `ExperimentInput`, with `extra` (metrics, runs, a block's model or paradigms…) over them. */
+export function notebookInput(nb: NotebookSetup<unknown>, extra: ExperimentInput = {}): ExperimentInput {
+  const p = nb.params as StandardParams;
+  const paradigms = extra.paradigms === "all" ? [...PARADIGMS] : extra.paradigms ?? p.paradigms;
+  const split: ExperimentInput["split"] = { trainSize: p.trainSize, testSize: p.testSize };
+  for (const [k, spec] of Object.entries(STANDARD)) {
+    if (spec.paradigm && nb.from[k] !== DEFAULT_SOURCE && paradigms.includes(spec.paradigm)) {
+      (split as Record<string, unknown>)[k] = p[k as keyof StandardParams];
+    }
+  }
+  const methodOptions = Object.keys(nb.methodOptions).length ? nb.methodOptions : undefined;
+  return {
+    dataset: p.dataset,
+    model: p.model,
+    paradigms: p.paradigms,
+    seeds: p.seeds,
+    methods: p.methods,
+    ...(p.selection === "none" ? { selection: null } : { selectionName: p.selection }),
+    ...(methodOptions ? { methodOptions } : {}),
+    ...extra,
+    split: { ...split, ...extra.split },
+    training: { epochs: p.epochs, ...extra.training },
+  };
+}
+
+/** An ablation's runs take the notebook's method options under their own (the variant's values win). */
+function withMethodOptions(input: ExperimentInput): ExperimentInput {
+  if (!input.runs || !input.methodOptions) return input;
+  const { methodOptions, ...rest } = input;
+  return {
+    ...rest,
+    runs: input.runs.map((r) => {
+      const mine = methodOptions[r.method];
+      if (!mine) return r;
+      const theirs = r.options;
+      return {
+        ...r,
+        options: typeof theirs === "function" ? (base) => ({ ...mine, ...theirs({ ...base, ...mine }) }) : { ...mine, ...theirs },
+      };
+    }),
+  };
+}
+
+/** The committed run's records of a notebook folder, or null when there are none. */
+async function committedRecords(id: string, sub: string): Promise<RunRecord[] | null> {
+  const file = `${notebookResultsDir(id, "full")}/${sub}/records.jsonl`;
+  try {
+    await Deno.stat(file);
+  } catch {
+    return null;
+  }
+  return await readRecords([file]);
+}
+
+/**
+ * Runs a notebook's experiment into `<out>/<sub>` (ci: always recomputed; otherwise finished runs with the
+ * same configuration, in results/ or an earlier scratch run of this notebook, are read back). `input` is
+ * usually `notebookInput(nb, {...})`. Returns the records and whether every one was read back.
  */
 export async function runChapter(
   nb: NotebookSetup<unknown>,
   sub: string,
   input: ExperimentInput,
 ): Promise<{ records: RunRecord[]; reused: boolean }> {
-  // Full mode: a run with the same configuration anywhere under results/ (the main job, another notebook)
-  // is read back instead of recomputed. Quick mode: always recomputed.
-  const cfg = experimentConfig({
-    name: sub,
-    reuse: nb.mode === "full" ? [`${ROOT}results`] : [],
-    ...input,
-    out: `${nb.out}/${sub}`,
-    ...(nb.mode === "quick" ? { rerun: true } : {}),
-  });
+  const candidates = nb.kind === "ci" ? [] : nb.kind === "committed" ? [`${ROOT}results`] : [`${ROOT}results`, `${ROOT}scratch/${nb.name}`];
+  // Folders that exist only: --reuse refuses a missing one (a typo), and no scratch run may have happened yet.
+  const reuse = candidates.filter(isDirectory);
+  const cfg = translateErrors(nb, () =>
+    experimentConfig({
+      name: sub,
+      reuse,
+      ...withMethodOptions(input),
+      out: `${nb.out}/${sub}`,
+      ...(nb.kind === "ci" ? { rerun: true } : {}),
+    }));
   let fresh = 0;
-  const records = await runExperiment(cfg, { onRecord: (_r, resumed) => void (resumed || fresh++) });
+  let records: RunRecord[];
+  try {
+    records = await runExperiment(cfg, { onRecord: (_r, resumed) => void (resumed || fresh++) });
+  } catch (e) {
+    if (e instanceof KitError) {
+      translateErrors(nb, () => {
+        throw e;
+      });
+    }
+    throw e;
+  }
+  const committed = nb.kind === "committed" ? null : await committedRecords(nb.id, sub);
+  (nb.runs ??= []).push({ sub, records, committed, same: committed !== null && sameRecords(records, committed) });
   return { records, reused: fresh === 0 };
 }
 
-/** A short line for the notebook's first output: mode, out folder (relative to the root), and how to switch. */
+const rel = (p: string) => (p.startsWith(ROOT) ? p.slice(ROOT.length) : p);
+
+const show = (v: unknown) => (Array.isArray(v) ? v.join(",") : typeof v === "string" ? v : JSON.stringify(v));
+
+/** The notebook's first output: mode, where it writes, and a table of the parameters in force and where each came from. */
 export function describeSetup<P>(nb: NotebookSetup<P>): string {
-  const rel = nb.out.startsWith(ROOT) ? nb.out.slice(ROOT.length) : nb.out;
   const other = nb.mode === "quick" ? "unset UNLEARN_QUICK for full mode" : "UNLEARN_QUICK=1 for quick mode";
-  return `notebook ${nb.id}: ${nb.mode} mode (${other}); results in ${rel}/; parameters ${JSON.stringify(nb.params)}`;
+  const where = nb.kind === "committed"
+    ? "the committed run (evidence pass)"
+    : nb.kind === "ci"
+    ? "quick-mode scratch, recomputed"
+    : "a scratch run";
+  const rows = Object.entries(nb.params as Values).map(([k, v]) =>
+    `| ${k} | ${nb.from[k].startsWith(PER_BLOCK) ? "–" : show(v)} | ${nb.from[k]} |`
+  );
+  const methods = (nb.params as StandardParams).methods;
+  const names = methods === "all" ? methodOrder() : methods;
+  const options = names.map((m) => `- ${m}: ${Object.keys(methodSpec(m).options).join(", ")}`).join("\n");
+  return [
+    `notebook ${nb.id}: ${nb.mode} mode (${other}); results in ${rel(nb.out)}/ (${where})`,
+    "",
+    "| parameter | value | from |",
+    "|---|---|---|",
+    ...rows,
+    "",
+    `Method options not listed come from the selection (${show((nb.params as StandardParams).selection)}) or the method's defaults ` +
+    `(the options table below shows every value used).`,
+    "",
+    `<details><summary>Every method option, set as <code>method.option</code></summary>`,
+    "",
+    options,
+    "",
+    "</details>",
+  ].join("\n");
 }
 
 /** Method names for a notebook parameter: a list, or "all" for every registered method. */
 export function methodNames(methods: string[] | "all"): string[] {
   return methods === "all" ? methodOrder() : methods;
+}
+
+/**
+ * What a notebook's verdict cell shows. For the committed run (or a run whose records are the committed
+ * ones): the verdict. Otherwise: this run beside the committed one (n, mean ± interval, difference per
+ * method and metric), the verdict labelled as this run's, and a note that the Reading below reads the
+ * committed run and is stale for this one.
+ */
+export function verdictFor(nb: NotebookSetup<unknown>, verdict: Verdict): unknown[] {
+  const runs = nb.runs ?? [];
+  if (nb.kind === "committed" || (runs.length > 0 && runs.every((r) => r.same))) return [verdict];
+  const here = `${nb.mode} mode, ${rel(nb.out)}/`;
+  const parts: unknown[] = [];
+  const committed = runs.filter((r) => r.committed);
+  if (committed.length) {
+    parts.push(
+      `**This run beside the committed run** (this run: ${here}; committed: ${rel(notebookResultsDir(nb.id, "full"))}/). ` +
+        `Per method and metric: n seeds, mean ± half-width of the 95% interval, and this run's mean minus the committed one.`,
+    );
+    // Runs into one folder (08's forget-set sizes) are compared as one.
+    const subs = [...new Set(committed.map((r) => r.sub))];
+    for (const sub of subs) {
+      const mine = committed.filter((r) => r.sub === sub);
+      parts.push(besideCommitted(mine.flatMap((r) => r.records), mine[0].committed!, sub));
+    }
+  } else {
+    parts.push(`**This run** (${here}): no committed records of notebook ${nb.id} to compare with.`);
+  }
+  parts.push(
+    makeVerdict(`THIS RUN (${nb.mode} mode, not the committed run) — ${verdict.title}`, verdict.claim, verdict.checks, [
+      ...verdict.notes,
+      `This verdict reads this run's records in ${rel(nb.out)}/, not the committed run's.`,
+    ]),
+    `**Stale below:** the notebook's Reading reads the committed run (${rel(notebookResultsDir(nb.id, "full"))}/); ` +
+      `this run's outputs differ, so its numbers and words do not describe what is shown above.`,
+  );
+  return parts;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
 }

@@ -8,7 +8,8 @@
 #   4. every notebook executed in full mode (they read back the runs the main job already made);
 #   5. the figures and the scoreboard of the paper's claims.
 # Every step resumes: a run whose record exists is read back, so an interrupted pass continues where it
-# stopped. Progress and timings go to results/evidence-log.txt.
+# stopped. Progress and timings go to results/evidence-log.txt. It is the only writer of results/main and
+# results/notebooks: it sets UNLEARN_EVIDENCE=1 for the main job and the notebooks (lib/notebook.ts).
 #   bash scripts/evidence.sh [step…]      steps: search shifted main sensitivity notebooks report (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -77,7 +78,7 @@ if want shifted; then
 fi
 
 if want main; then
-  timed "main job" ./kit main --no-progress
+  timed "main job" env UNLEARN_EVIDENCE=1 ./kit main --out results/main --reuse results/notebooks --no-compare --no-progress
 fi
 
 if want sensitivity; then
@@ -90,7 +91,7 @@ fi
 
 if want notebooks; then
   for nb in notebooks/0[0-9]_*.ipynb notebooks/1[0-9]_*.ipynb; do
-    timed "notebook $(basename "$nb")" jupyter nbconvert --to notebook --execute --inplace \
+    timed "notebook $(basename "$nb")" env UNLEARN_EVIDENCE=1 jupyter nbconvert --to notebook --execute --inplace \
       --ExecutePreprocessor.kernel_name=deno --ExecutePreprocessor.timeout=-1 "$nb"
   done
 fi

@@ -46,6 +46,8 @@ export interface ChapterSpec<T = unknown> {
   paper: string;
   /** What the chapter reads in a mode, or null when it has not been run in that mode. */
   load(mode: NotebookMode): Promise<T | null>;
+  /** What a record chapter reads from another results folder (a scratch run's `records/`); absent for theory chapters. */
+  loadFrom?(dir: string): Promise<T | null>;
   figures(data: T): Record<string, PlotlyFigure>;
   verdict(data: T): Verdict;
 }
@@ -53,7 +55,11 @@ export interface ChapterSpec<T = unknown> {
 /** A chapter over run records kept in results folders under the notebook's folder. */
 function recordChapter(spec: Omit<ChapterSpec<RunRecord[]>, "load"> & { subs: string[] }): ChapterSpec {
   const { subs, ...rest } = spec;
-  return { ...rest, load: (mode) => readChapterFolders(spec.id, subs, mode) } as ChapterSpec;
+  return {
+    ...rest,
+    load: (mode) => readChapterFolders(notebookResultsDir(spec.id, mode), subs),
+    loadFrom: (dir) => readChapterFolders(dir, subs),
+  } as ChapterSpec;
 }
 
 /** A chapter over the theory records (results/theory/). */
@@ -259,10 +265,10 @@ export function chapterSpec(id: string): ChapterSpec {
  * A notebook's records from its results folders in a mode, or null when a folder has no records (the
  * notebook has not been run in that mode).
  */
-async function readChapterFolders(id: string, subs: string[], mode: NotebookMode): Promise<RunRecord[] | null> {
+async function readChapterFolders(dir: string, subs: string[]): Promise<RunRecord[] | null> {
   const out: RunRecord[] = [];
   for (const sub of subs) {
-    const file = `${notebookResultsDir(id, mode)}/${sub}/records.jsonl`;
+    const file = `${dir}/${sub}/records.jsonl`;
     try {
       await Deno.stat(file);
     } catch {

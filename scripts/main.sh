@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# ./kit main: the main job (class-wise, random and group forgetting on Fashion-MNIST; Retrain, FT, GA,
+# UGradSL, UGradSL+ from selections R and C; 5 seeds) run again into a scratch folder, then compared with
+# the committed records in results/main by configuration hash + seed.
+#   ./kit main [--committed] [--no-compare] [unlearn flags…]
+#     --committed    only print the committed table (results/main), nothing run
+#     --no-compare   skip the comparison
+#     unlearn flags  override the job's: --out (default scratch/main), --cache, --paradigm, --seeds,
+#                    --methods, --rerun, … (deno task unlearn --help)
+# Original models come from the cache (data/cache); finished runs in --out are read back (--rerun recomputes).
+# results/main is written only by the evidence pass (UNLEARN_EVIDENCE=1, scripts/evidence.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+deno=node_modules/.bin/deno
+committed=results/main
+out=scratch/main
+compare=1
+pass=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --committed) exec $deno run -A cli/table.ts "$committed" --no-write ;;
+    --no-compare) compare=0; shift ;;
+    --out) out="${2:?--out needs a folder}"; pass+=("$1" "$2"); shift 2 ;;
+    --out=*) out="${1#--out=}"; pass+=("$1"); shift ;;
+    *) pass+=("$1"); shift ;;
+  esac
+done
+# results/ is the evidence: only the evidence pass writes it.
+abs_out="$(realpath -m "$out")"
+if [[ "$abs_out/" == "$(pwd)/results/"* ]] && [ "${UNLEARN_EVIDENCE:-}" != 1 ]; then
+  echo "error: --out: $out is under results/, which only the evidence pass writes (scripts/evidence.sh sets UNLEARN_EVIDENCE=1); give a folder elsewhere, e.g. scratch/main" >&2
+  exit 2
+fi
+echo "[main] the main job into $out/ (originals from the cache; results/main is not touched)" >&2
+$deno run -A cli/unlearn.ts --dataset fashion-mnist --model mlp \
+  --paradigm classwise,random,group --methods retrain,ft,ga,ugradsl,ugradsl+ --selection-name R,C --seeds 5 \
+  --out "$out" "${pass[@]}"
+if [ "$compare" = 1 ] && [ "$abs_out" != "$(realpath -m "$committed")" ]; then
+  echo "[main] this run against the committed records ($committed), by configuration hash + seed:" >&2
+  $deno run -A cli/compare.ts "$out" "$committed"
+fi
