@@ -367,7 +367,7 @@ export class TaskEnsembles {
         const started = performance.now();
         let outcome;
         try {
-          outcome = await spec.run(ctx, options as never);
+          outcome = await spec.runWith(ctx, options);
         } catch (e) {
           try {
             disposeNet(ctx.start);

@@ -15,10 +15,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { batchOf } from "../../train.ts";
+import type { TargetEstimate } from "../fields.ts";
 import type { UnlearnContext } from "../types.ts";
-
-export const TARGET_ESTIMATES = ["knn", "validation"] as const;
-export type TargetEstimate = typeof TARGET_ESTIMATES[number];
 
 const K = 5;
 /** Retain samples the vote draws from (a seeded sample; bounds the distance matrix). */
