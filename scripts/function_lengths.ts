@@ -88,18 +88,7 @@ function qualifiedName(fn: Node): string {
 
 /** The lengths of every function in one file's source. */
 export function measure(file: string, source: string): FunctionLength[] {
-  const lineStarts = [0];
-  for (let i = 0; i < source.length; i++) if (source[i] === "\n") lineStarts.push(i + 1);
-  const lineOf = (offset: number) => {
-    let lo = 0;
-    let hi = lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (lineStarts[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  };
+  const lineOf = (offset: number) => source.slice(0, offset).split("\n").length;
   const found: FunctionLength[] = [];
   const visit = (fn: Node) => {
     // A method's function starts at its parameters; its signature starts at the key.

@@ -47,7 +47,7 @@ export interface Theorem2Point {
   plain: number | null;
 }
 
-export interface Interval {
+export interface AlphaInterval {
   lo: number;
   hi: number;
 }
@@ -64,13 +64,13 @@ export interface Theorem2Result {
   innerMeasured: number;
   cosineMeasured: number;
   /** Predicted improving interval (α < 0) and optimum; null when ⟨a,b⟩ ≥ 0. */
-  predictedInterval: Interval | null;
+  predictedInterval: AlphaInterval | null;
   predictedAlphaStar: number | null;
   /** The same from a' (exact for the influence curve). */
-  measuredInterval: Interval | null;
+  measuredInterval: AlphaInterval | null;
   measuredAlphaStar: number | null;
   /** From the sweep: α < 0 grid points where the curve is below its α = 0 value, as [min, max]. */
-  sweepImproving: { influence: Interval | null; natural: Interval | null };
+  sweepImproving: { influence: AlphaInterval | null; natural: AlphaInterval | null };
   bestSweepAlpha: { influence: number; natural: number };
   sweep: Theorem2Point[];
   plainStepSize: number;
@@ -84,13 +84,13 @@ export function improvingInterval(
   inner: number,
   normB2: number,
   k: number,
-): { interval: Interval | null; alphaStar: number | null } {
+): { interval: AlphaInterval | null; alphaStar: number | null } {
   if (!(inner < 0) || !(normB2 > 0)) return { interval: null, alphaStar: null };
   return { interval: { lo: (2 * k * inner) / ((k - 1) * normB2), hi: 0 }, alphaStar: (k * inner) / ((k - 1) * normB2) };
 }
 
 /** Intersection over union of two intervals (0 if either is null, 1 if both are). */
-export function intervalOverlap(a: Interval | null, b: Interval | null): number {
+export function intervalOverlap(a: AlphaInterval | null, b: AlphaInterval | null): number {
   if (!a && !b) return 1;
   if (!a || !b) return 0;
   const inter = Math.max(0, Math.min(a.hi, b.hi) - Math.max(a.lo, b.lo));
@@ -98,7 +98,7 @@ export function intervalOverlap(a: Interval | null, b: Interval | null): number 
   return union > 0 ? inter / union : 0;
 }
 
-function improvingOnGrid(sweep: Theorem2Point[], key: "influence" | "natural"): Interval | null {
+function improvingOnGrid(sweep: Theorem2Point[], key: "influence" | "natural"): AlphaInterval | null {
   const at0 = sweep.find((p) => p.alpha === 0)![key];
   const better = sweep.filter((p) => p.alpha < 0 && p[key] < at0 * (1 - 1e-12)).map((p) => p.alpha);
   return better.length ? { lo: Math.min(...better), hi: 0 } : null;
@@ -110,7 +110,7 @@ function improvingOnGrid(sweep: Theorem2Point[], key: "influence" | "natural"): 
  * premise fails and no α < 0 helps → "does not hold" (NLS does not help here, as Eq. 5 then predicts);
  * premise fails yet some α < 0 helps → "partly".
  */
-export function theorem2Verdict(criteria: Check[]): Level {
+export function theorem2Level(criteria: Check[]): Level {
   const [premise, conclusion, overlap] = criteria;
   if (conclusion.level !== "holds") return "does not hold";
   if (premise.level !== "holds") return "partly";
@@ -197,7 +197,7 @@ export function theorem2Check(
       ),
     );
   }
-  const verdict = theorem2Verdict(criteria);
+  const verdict = theorem2Level(criteria);
   const notes: string[] = [];
   if (inner >= 0) {
     notes.push(

@@ -18,7 +18,7 @@
 import { KitError } from "../errors.ts";
 import { forgetObjective, type ForgetSet, type Original, retainRows } from "./influence.ts";
 import { quantile, spearman } from "./linalg.ts";
-import { glsTargets, makeObjective, minimise, probabilities } from "./softmax.ts";
+import { glsTargetRows, makeObjective, minimise, probabilities } from "./softmax.ts";
 import { type Check, flag, grade, type Level, levelOf } from "../verdict.ts";
 
 export interface Theorem3Options {
@@ -314,13 +314,13 @@ export function theorem3Check(
   const range = admissibleRange(k, o.gamma1, o.gamma2);
   const alphas = o.alphas ?? theorem3Alphas(k, o.gamma1, o.gamma2);
   const retain = retainRows(original, forget.rows);
-  const rTargets = glsTargets(data.y, retain, k, 0, o.gamma1);
+  const rTargets = glsTargetRows(data.y, retain, k, 0, o.gamma1);
   // Solve from α nearest 0 downward, each warm-started from the previous solution (same minimiser, fewer steps).
   const order = [...alphas].sort((a, b) => Math.abs(a) - Math.abs(b));
   let start = original.theta;
   const byAlpha = new Map<number, Theorem3Point>();
   for (const alpha of order) {
-    const fT = glsTargets(data.y, forget.rows, k, 0, o.gamma1);
+    const fT = glsTargetRows(data.y, forget.rows, k, 0, o.gamma1);
     const nls = forgetObjective(data, forget.rows, alpha).targets;
     for (let q = 0; q < fT.length; q++) fT[q] -= o.gamma2 * nls[q];
     const rows = Int32Array.from([...retain, ...forget.rows]);
