@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { int, num, oneOf } from "../../lib/config.ts";
 import { KitError } from "../../lib/errors.ts";
+import { disposeNet } from "../../lib/models/registry.ts";
 import { MIXED } from "../../lib/unlearn/fields.ts";
 import { gradientMixedMethod } from "../../lib/unlearn/loops/gradient_mixed.ts";
 import { KIT_STOP_RULE, NO_ADAPTIVE_RATE } from "../../lib/unlearn/loops/defaults.ts";
-import type { UnlearnContext } from "../../lib/unlearn/types.ts";
 import { defineMethod } from "../../lib/unlearn/types.ts";
 import { tinyContext } from "./_tiny.ts";
 
@@ -28,10 +28,8 @@ const echo = defineMethod({
   },
 });
 
-// runWith never reads the context's fields, so an empty one stands in for it.
-const ctx = { start: null } as unknown as UnlearnContext;
-
 Deno.test("runWith checks plain options against the method's schema: defaults filled, values checked, unknown keys refused", async () => {
+  const ctx = await tinyContext("random");
   assert.deepEqual((await echo.runWith(ctx, { steps: 7 })).notes, { steps: 7, rate: 0.5, mode: "a" });
   assert.deepEqual((await echo.runWith(ctx, { mode: "b", rate: 1 })).notes, { steps: 3, rate: 1, mode: "b" });
   assert.throws(
@@ -40,6 +38,7 @@ Deno.test("runWith checks plain options against the method's schema: defaults fi
   );
   assert.throws(() => echo.runWith(ctx, { mode: "c" }), KitError);
   assert.throws(() => echo.runWith(ctx, { step: 1 }), (e) => e instanceof KitError && /unknown option "step"/.test(e.message));
+  disposeNet(ctx.start);
 });
 
 Deno.test("a gradient-mixed method must expose or fix every option of the loop", async () => {
@@ -71,6 +70,7 @@ Deno.test("a gradient-mixed method must expose or fix every option of the loop",
   const tiny = await tinyContext("random");
   const outcome = await method.runWith(tiny, {});
   assert.equal(outcome.notes!.steps, Math.ceil(tiny.task.forgetIdx.length / 8), "one epoch over the forget set in batches of 8");
+  disposeNet(outcome.net);
   const { learningRate: _, ...short } = fixed;
   // @ts-expect-error: the types already refuse a loop option that is neither exposed nor fixed
   assert.throws(() => gradientMixedMethod({ ...spec, fixed: short }), /learningRate are neither exposed nor fixed/);
