@@ -97,9 +97,14 @@ export function resolveOptions<S extends Schema>(schema: S, given: Record<string
       throw new KitError(`unknown option "${key}": valid options are ${Object.keys(schema).join(", ")}`, where);
     }
   }
-  const out = { ...defaultsOf(schema), ...given } as Record<string, unknown>;
-  for (const [key, field] of Object.entries(schema)) checkValue(field, out[key], `${where}.${key}`);
-  return out as OptionsOf<S>;
+  const out: Record<string, unknown> = { ...defaultsOf(schema), ...given };
+  checkOptions(schema, out, where);
+  return out;
+}
+
+/** Checks every option of `schema` in `values`, which narrows `values` to the options' types. */
+export function checkOptions<S extends Schema>(schema: S, values: Record<string, unknown>, where: string): asserts values is OptionsOf<S> {
+  for (const [key, field] of Object.entries(schema)) checkValue(field, values[key], `${where}.${key}`);
 }
 
 /** One line per option, for --help. */

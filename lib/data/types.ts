@@ -5,8 +5,6 @@
  * occupies `x[i * sampleSize .. (i + 1) * sampleSize)`, row-major in `sampleShape` (HWC for images,
  * token ids for text). Subsets are index lists into it, never copies.
  */
-import { KitError } from "../errors.ts";
-import { checkStructure } from "./checks.ts";
 
 export interface Dataset {
   /** e.g. "fashion-mnist/train". */
@@ -49,21 +47,6 @@ export function sampleSize(ds: Pick<Dataset, "sampleShape">): number {
 
 export function numSamples(ds: Dataset): number {
   return ds.y.length;
-}
-
-/**
- * Checks the invariants loaders and tests rely on (sizes agree, labels in range, nothing empty); throws a
- * KitError naming `file` (default: the data set's name). Loaders run the fuller `checkSplit` of
- * ./checks.ts, which also flags degenerate data.
- */
-export function validateDataset(ds: Dataset, file = ds.name): void {
-  checkStructure(ds, file);
-  for (let i = 0; i < ds.y.length; i++) {
-    const c = ds.y[i];
-    if (!(c >= 0 && c < ds.numClasses)) {
-      throw new KitError(`${ds.name}: label ${c} of sample ${i} is outside [0, ${ds.numClasses})`, file);
-    }
-  }
 }
 
 /** Indices of samples whose label is in `classes`. */

@@ -367,7 +367,7 @@ export class TaskEnsembles {
         const started = performance.now();
         let outcome;
         try {
-          outcome = await spec.run(ctx, options as never);
+          outcome = await spec.runWith(ctx, options);
         } catch (e) {
           try {
             disposeNet(ctx.start);
@@ -474,55 +474,84 @@ export async function prepareWorstCaseTask(
     dataChecksum,
   );
   const task = base.task;
-  const train = task.trainIdx;
-  const labels = Int32Array.from(train, (i) => task.train.y[i]);
-  const pyOf = (net: Net) => trueClassProbability(forward(net.model, task.train, train)[0], labels, task.numClasses);
+  const labels = Int32Array.from(task.trainIdx, (i) => task.train.y[i]);
+  const pyOf = (net: Net) => trueClassProbability(forward(net.model, task.train, task.trainIdx)[0], labels, task.numClasses);
   const originalPy = pyOf(base.original);
-  const half = Math.floor(train.length / 2);
   const subsetPy: Float64Array[] = [];
   const leftOut: Uint8Array[] = [];
   const bar = progress(`memorisation (${subsets} half-D_tr models, seed ${seed})`, subsets);
   try {
     for (let m = 0; m < subsets; m++) {
-      const rows = new Rng(deriveSeed(seed, `memorization/subset/${m}`)).sample(train, half).sort();
-      const keyText = canonicalJson({
-        v: 1,
-        kind: "subset",
-        data: task.originalKey,
-        dataChecksum,
-        model: base.original.config,
-        training: s.training,
-        seed,
-        member: m,
-        rows: await sha256Hex(rows.join(",")),
-        backend: numericsIdentity(),
-        numerics: await numericsFingerprint("ensemble"),
-      });
-      const entry = await cachedNet(s.cacheDir, {
-        folder: "ensembles",
-        keyText,
-        task,
-        checkSeed: seed,
-        make: () => {
-          const net = buildNet(base.original.config, deriveSeed(seed, `memorization/subset/${m}/init`));
-          const started = performance.now();
-          fit(net, task.train, rows, s.training, { rng: new Rng(deriveSeed(seed, `memorization/subset/${m}/batches`)) });
-          const seconds = (performance.now() - started) / 1000;
-          const py = Float32Array.from(pyOf(net));
-          return Promise.resolve({ net, stats: { seconds }, files: { "py.bin": new Uint8Array(py.buffer) } });
-        },
-      });
-      disposeNet(entry.net);
-      const raw = entry.files["py.bin"];
-      subsetPy.push(Float64Array.from(new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength))));
-      const inHalf = new Set(rows);
-      leftOut.push(Uint8Array.from(train, (i) => (inHalf.has(i) ? 0 : 1)));
-      bar.tick(1, { model: m + 1, cached: entry.cached ? "yes" : "no" });
+      const subset = await subsetModel({ base, settings: s, seed, dataChecksum, pyOf }, m);
+      subsetPy.push(subset.py);
+      leftOut.push(subset.leftOut);
+      bar.tick(1, { model: m + 1, cached: subset.cached ? "yes" : "no" });
     }
   } finally {
     bar.done();
   }
-  const scores = memorizationFromOriginal(originalPy, subsetPy, leftOut);
+  return withWorstCaseForgetSet(base, memorizationFromOriginal(originalPy, subsetPy, leftOut), subsets);
+}
+
+/** What every subset model of one task shares: the random paradigm's task and original, and p_y on D_tr. */
+interface SubsetSetting {
+  base: PreparedTask;
+  settings: TaskSettings;
+  seed: number;
+  dataChecksum: string;
+  pyOf: (net: Net) => Float64Array;
+}
+
+/**
+ * Subset model `m`: trained on a seeded half of D_tr (cached like an ensemble member), its p_y on D_tr, and
+ * which examples of D_tr its half left out.
+ */
+async function subsetModel(w: SubsetSetting, m: number): Promise<{ py: Float64Array; leftOut: Uint8Array; cached: boolean }> {
+  const { base, settings: s, seed } = w;
+  const task = base.task;
+  const train = task.trainIdx;
+  const rows = new Rng(deriveSeed(seed, `memorization/subset/${m}`)).sample(train, Math.floor(train.length / 2)).sort();
+  const keyText = canonicalJson({
+    v: 1,
+    kind: "subset",
+    data: task.originalKey,
+    dataChecksum: w.dataChecksum,
+    model: base.original.config,
+    training: s.training,
+    seed,
+    member: m,
+    rows: await sha256Hex(rows.join(",")),
+    backend: numericsIdentity(),
+    numerics: await numericsFingerprint("ensemble"),
+  });
+  const entry = await cachedNet(s.cacheDir, {
+    folder: "ensembles",
+    keyText,
+    task,
+    checkSeed: seed,
+    make: () => {
+      const net = buildNet(base.original.config, deriveSeed(seed, `memorization/subset/${m}/init`));
+      const started = performance.now();
+      fit(net, task.train, rows, s.training, { rng: new Rng(deriveSeed(seed, `memorization/subset/${m}/batches`)) });
+      const seconds = (performance.now() - started) / 1000;
+      const py = Float32Array.from(w.pyOf(net));
+      return Promise.resolve({ net, stats: { seconds }, files: { "py.bin": new Uint8Array(py.buffer) } });
+    },
+  });
+  disposeNet(entry.net);
+  const raw = entry.files["py.bin"];
+  const inHalf = new Set(rows);
+  return {
+    py: Float64Array.from(new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength))),
+    leftOut: Uint8Array.from(train, (i) => (inHalf.has(i) ? 0 : 1)),
+    cached: entry.cached,
+  };
+}
+
+/** The random paradigm's task with D_f replaced by the most memorised examples of D_tr, as many as it drew. */
+function withWorstCaseForgetSet(base: PreparedTask, scores: Float64Array, subsets: number): PreparedTask {
+  const task = base.task;
+  const train = task.trainIdx;
   // As many as the random draw takes (per class, `forgetFraction` of each), so the two compare.
   const size = task.forgetIdx.length;
   const forgetIdx = worstCaseForgetSet(scores, train, size);

@@ -255,7 +255,7 @@ export async function runOne(
   }
   const out: RunRecord[] = [];
   try {
-    const outcome = await run.spec.run(ctx, run.options as never);
+    const outcome = await run.spec.runWith(ctx, run.options);
     const rteSeconds = (performance.now() - started) / 1000 - snapshotSeconds;
     if (run.perEpoch && !run.tags.reference) {
       const original = await metricsOf(prepared.original);

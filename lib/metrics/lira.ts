@@ -33,6 +33,7 @@ import type { ModelConfig, Net } from "../models/types.ts";
 import { deriveSeed, Rng } from "../rng.ts";
 import type { SgdOptions } from "../train.ts";
 import { batchOf, fit, logitsOf } from "../train.ts";
+import { type RocSummary, rocSummary } from "./roc.ts";
 import type { MetricSpec } from "./types.ts";
 
 export interface LiraOptions {
@@ -155,53 +156,6 @@ export function trainReferences(task: ForgetTask, config: ModelConfig, options: 
     test: outStats(phiTest, opts.globalVariance, pooled),
     models,
     trainSeconds: (performance.now() - started) / 1000,
-  };
-}
-
-export interface RocSummary {
-  /** Area under the ROC curve, in [0, 1] (ties count ½). */
-  auc: number;
-  /** TPR at FPR ≤ 1% and ≤ 0.1%, in [0, 1]. */
-  tprAt1pctFpr: number;
-  tprAt01pctFpr: number;
-  positives: number;
-  negatives: number;
-}
-
-/** Largest TPR (score > threshold) with FPR ≤ `fpr`. */
-export function tprAtFpr(pos: ArrayLike<number>, neg: ArrayLike<number>, fpr: number): number {
-  if (pos.length === 0 || neg.length === 0) return NaN;
-  const sorted = Float64Array.from(neg).sort().reverse();
-  const allowed = Math.floor(fpr * neg.length + 1e-9);
-  if (allowed >= sorted.length) return 1;
-  const threshold = sorted[allowed];
-  let hit = 0;
-  for (let i = 0; i < pos.length; i++) if (pos[i] > threshold) hit++;
-  return hit / pos.length;
-}
-
-/** Mann-Whitney AUC: P(score of a positive > score of a negative), ties ½. */
-export function rocAuc(pos: ArrayLike<number>, neg: ArrayLike<number>): number {
-  if (pos.length === 0 || neg.length === 0) return NaN;
-  const all = [...Array.from(pos, (s) => ({ s, p: 1 })), ...Array.from(neg, (s) => ({ s, p: 0 }))].sort((a, b) => a.s - b.s);
-  let rankSumPos = 0;
-  for (let i = 0; i < all.length;) {
-    let j = i;
-    while (j < all.length && all[j].s === all[i].s) j++;
-    const avgRank = (i + 1 + j) / 2;
-    for (let t = i; t < j; t++) if (all[t].p === 1) rankSumPos += avgRank;
-    i = j;
-  }
-  return (rankSumPos - (pos.length * (pos.length + 1)) / 2) / (pos.length * neg.length);
-}
-
-export function rocSummary(pos: ArrayLike<number>, neg: ArrayLike<number>): RocSummary {
-  return {
-    auc: rocAuc(pos, neg),
-    tprAt1pctFpr: tprAtFpr(pos, neg, 0.01),
-    tprAt01pctFpr: tprAtFpr(pos, neg, 0.001),
-    positives: pos.length,
-    negatives: neg.length,
   };
 }
 

@@ -22,8 +22,8 @@ import {
   challengeFinalScore,
   challengeForgetScore,
   ckaPerLayer,
-  correctness,
-  crossEntropy,
+  correctnessOfLogits,
+  crossEntropyOfLogits,
   epsilonHistogram,
   fitLinearProbe,
   klomPerExample,
@@ -36,10 +36,9 @@ import {
   mean,
   median,
   probeAccuracy,
-  rocCurve,
-  tprAtFpr,
   uliraLeaveOneOut,
 } from "./verify/mod.ts";
+import { rocCurve, tprAtFpr } from "./roc.ts";
 
 /** Models per ensemble of the plain-named metrics ("ULiRA" = "ULiRA@16"). */
 export const DEFAULT_ENSEMBLE = 16;
@@ -59,7 +58,9 @@ function phiRows(view: EnsembleView, set: EvalSet): Float64Array[] {
 
 /** Mean accuracy (0-1) of an ensemble's members on a set. */
 function meanAccuracy(view: EnsembleView, set: EvalSet): number {
-  return mean(Array.from({ length: view.size }, (_, m) => mean(correctness(view.logits(m, set), view.labels(set), view.numClasses))));
+  return mean(
+    Array.from({ length: view.size }, (_, m) => mean(correctnessOfLogits(view.logits(m, set), view.labels(set), view.numClasses))),
+  );
 }
 
 /** Retrain's two halves of the first n members: [0, n/2) and [n/2, 2·⌊n/2⌋). */
@@ -286,7 +287,7 @@ function ks(n: number): MetricSpec {
       const c = compared(ctx, name, n);
       if (!c) return nanColumns(["KS_p", "KS_p_Retrain"]);
       const loss = (v: EnsembleView) =>
-        Array.from({ length: v.size }, (_, m) => crossEntropy(v.logits(m, "forget"), v.labels("forget"), v.numClasses));
+        Array.from({ length: v.size }, (_, m) => crossEntropyOfLogits(v.logits(m, "forget"), v.labels("forget"), v.numClasses));
       const result = ksForgetQualityEnsemble(loss(c.unlearned), loss(c.retrain));
       // The calibration over all n Retrain models: model k vs model k + 1.
       const retrainPairs = memo(ksCache, c.set.retrain, n, () => {

@@ -18,7 +18,7 @@ import type { TheoryData } from "./data.ts";
 import { type Cholesky, cholesky, cholSolve, conjugateGradient, largestEigenvalue, type Vec } from "./linalg.ts";
 import {
   type FitResult,
-  glsTargets,
+  glsTargetRows,
   gradient,
   hessian,
   hessianVector,
@@ -57,12 +57,12 @@ function allRows(n: number): Int32Array {
 
 /** R_tr on `rows` with one-hot targets and (λ/2)‖θ‖². */
 export function trainObjective(data: TheoryData, rows: Int32Array, lambda: number): Objective {
-  return makeObjective(data.features, rows, glsTargets(data.y, rows, data.numClasses), data.numClasses, lambda);
+  return makeObjective(data.features, rows, glsTargetRows(data.y, rows, data.numClasses), data.numClasses, lambda);
 }
 
 /** R_f^{GLS,α} = Σ_{D_f} ℓ(x, y^{GLS,α}), no regulariser; α = 0 is R_f. */
 export function forgetObjective(data: TheoryData, rows: Int32Array, alpha = 0): Objective {
-  return makeObjective(data.features, rows, glsTargets(data.y, rows, data.numClasses, alpha), data.numClasses, 0);
+  return makeObjective(data.features, rows, glsTargetRows(data.y, rows, data.numClasses, alpha), data.numClasses, 0);
 }
 
 /** θ_o: Newton on R_tr to ‖∇R_tr‖ ≤ gradTol. Throws if it does not get there. */

@@ -41,7 +41,7 @@ export function numParams(obj: Pick<Objective, "features" | "numClasses">): numb
  * GLS targets y^{GLS,α} = (1 − α)e_y + (α/K)·1 for each row (docs/paper.md §1, SOURCED); α = 0 is one-hot.
  * `weight` multiplies every row (γ in Theorem 3).
  */
-export function glsTargets(y: Int32Array, rows: Int32Array, k: number, alpha = 0, weight = 1): Float64Array {
+export function glsTargetRows(y: Int32Array, rows: Int32Array, k: number, alpha = 0, weight = 1): Float64Array {
   const t = new Float64Array(rows.length * k);
   for (let i = 0; i < rows.length; i++) {
     for (let c = 0; c < k; c++) t[i * k + c] = weight * (alpha / k);

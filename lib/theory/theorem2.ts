@@ -47,7 +47,7 @@ export interface Theorem2Point {
   plain: number | null;
 }
 
-export interface Interval {
+export interface AlphaInterval {
   lo: number;
   hi: number;
 }
@@ -64,13 +64,13 @@ export interface Theorem2Result {
   innerMeasured: number;
   cosineMeasured: number;
   /** Predicted improving interval (α < 0) and optimum; null when ⟨a,b⟩ ≥ 0. */
-  predictedInterval: Interval | null;
+  predictedInterval: AlphaInterval | null;
   predictedAlphaStar: number | null;
   /** The same from a' (exact for the influence curve). */
-  measuredInterval: Interval | null;
+  measuredInterval: AlphaInterval | null;
   measuredAlphaStar: number | null;
   /** From the sweep: α < 0 grid points where the curve is below its α = 0 value, as [min, max]. */
-  sweepImproving: { influence: Interval | null; natural: Interval | null };
+  sweepImproving: { influence: AlphaInterval | null; natural: AlphaInterval | null };
   bestSweepAlpha: { influence: number; natural: number };
   sweep: Theorem2Point[];
   plainStepSize: number;
@@ -84,13 +84,13 @@ export function improvingInterval(
   inner: number,
   normB2: number,
   k: number,
-): { interval: Interval | null; alphaStar: number | null } {
+): { interval: AlphaInterval | null; alphaStar: number | null } {
   if (!(inner < 0) || !(normB2 > 0)) return { interval: null, alphaStar: null };
   return { interval: { lo: (2 * k * inner) / ((k - 1) * normB2), hi: 0 }, alphaStar: (k * inner) / ((k - 1) * normB2) };
 }
 
 /** Intersection over union of two intervals (0 if either is null, 1 if both are). */
-export function intervalOverlap(a: Interval | null, b: Interval | null): number {
+export function intervalOverlap(a: AlphaInterval | null, b: AlphaInterval | null): number {
   if (!a && !b) return 1;
   if (!a || !b) return 0;
   const inter = Math.max(0, Math.min(a.hi, b.hi) - Math.max(a.lo, b.lo));
@@ -98,7 +98,7 @@ export function intervalOverlap(a: Interval | null, b: Interval | null): number 
   return union > 0 ? inter / union : 0;
 }
 
-function improvingOnGrid(sweep: Theorem2Point[], key: "influence" | "natural"): Interval | null {
+function improvingOnGrid(sweep: Theorem2Point[], key: "influence" | "natural"): AlphaInterval | null {
   const at0 = sweep.find((p) => p.alpha === 0)![key];
   const better = sweep.filter((p) => p.alpha < 0 && p[key] < at0 * (1 - 1e-12)).map((p) => p.alpha);
   return better.length ? { lo: Math.min(...better), hi: 0 } : null;
@@ -110,7 +110,7 @@ function improvingOnGrid(sweep: Theorem2Point[], key: "influence" | "natural"): 
  * premise fails and no α < 0 helps → "does not hold" (NLS does not help here, as Eq. 5 then predicts);
  * premise fails yet some α < 0 helps → "partly".
  */
-export function theorem2Verdict(criteria: Check[]): Level {
+export function theorem2Level(criteria: Check[]): Level {
   const [premise, conclusion, overlap] = criteria;
   if (conclusion.level !== "holds") return "does not hold";
   if (premise.level !== "holds") return "partly";
@@ -155,65 +155,12 @@ export function theorem2Check(
   const stepSize = plainStepSize(original);
   const probes = new Set([0, ...o.plainProbeAlphas]);
   if (pred.alphaStar !== null && pred.alphaStar >= -10) probes.add(pred.alphaStar);
-  const sweep: Theorem2Point[] = alphas.map((alpha) => {
-    const c = ((1 - k) * alpha) / k;
-    let predicted = 0;
-    for (let q = 0; q < a.length; q++) predicted += (a[q] + c * b[q]) ** 2;
-    const step = influenceAscent(original, forget.rows, alpha);
-    let plain: number | null = null;
-    if (probes.has(alpha)) {
-      const travel = dist(step, inf.thetaO);
-      plain = dist(
-        inf.thetaR,
-        plainAscent(original, forget.rows, { alpha, stepSize, travel, maxSteps: o.plainMaxSteps }).theta,
-      );
-    }
-    return {
-      alpha,
-      predicted: Math.sqrt(predicted),
-      influence: dist(inf.thetaR, step),
-      natural: dist(inf.thetaR, naturalAscent(original, forget.rows, alpha, o.naturalSteps)),
-      plain,
-    };
-  });
+  const sweep = alphas.map((alpha) => sweepPoint(original, forget, { inf, a, b, k, o, stepSize, probes }, alpha));
   const sweepImproving = { influence: improvingOnGrid(sweep, "influence"), natural: improvingOnGrid(sweep, "natural") };
   const argmin = (key: "influence" | "natural") => sweep.reduce((best, p) => (p[key] < best[key] ? p : best)).alpha;
-  const premise = flag("premise ⟨Δθ_r − Δθ_f, Δθ_n − Δθ_f⟩ < 0", inner < 0, "< 0 holds");
-  const conclusion = flag(
-    "some α < 0 measured closer to θ_r than GA (influence step, exact θ_r)",
-    sweepImproving.influence !== null,
-    "yes holds",
-  );
-  const criteria: Check[] = [premise, conclusion];
-  if (pred.interval) {
-    criteria.push(
-      grade(
-        "overlap of predicted and measured improving α intervals (influence step)",
-        intervalOverlap(pred.interval, sweepImproving.influence),
-        {
-          ...o.overlap,
-          higherIsBetter: true,
-        },
-      ),
-    );
-  }
-  const verdict = theorem2Verdict(criteria);
-  const notes: string[] = [];
-  if (inner >= 0) {
-    notes.push(
-      `⟨a,b⟩ = ${inner.toExponential(3)} ≥ 0: Theorem 2's premise fails on this forget set; Eq. 5 then predicts that no α < 0 helps`,
-    );
-  }
-  if (Math.sign(inner) !== Math.sign(innerMeasured)) {
-    notes.push(
-      `the sign of ⟨a,b⟩ (${inner.toExponential(3)}) differs from that of ⟨a',b⟩ with the exact retrain (${
-        innerMeasured.toExponential(3)
-      })`,
-    );
-  }
-  if ((sweepImproving.influence !== null) !== (sweepImproving.natural !== null)) {
-    notes.push(`the influence step and natural GA disagree on whether some α < 0 helps`);
-  }
+  const criteria = theorem2Criteria(inner, pred.interval, sweepImproving, o);
+  const verdict = theorem2Level(criteria);
+  const notes = theorem2Notes(inner, innerMeasured, sweepImproving);
   return {
     forget: { kind: forget.kind, label: forget.label, size: forget.rows.length },
     numClasses: k,
@@ -235,4 +182,90 @@ export function theorem2Check(
     verdict,
     notes,
   };
+}
+
+/** What one α of the sweep needs besides α: the influence quantities, a and b of Eq. 5, K, the options. */
+interface SweepInputs {
+  inf: ReturnType<typeof influence>;
+  a: Float64Array;
+  b: Float64Array;
+  k: number;
+  o: Theorem2Options;
+  stepSize: number;
+  /** The α at which plain gradient ascent is run too (it is slow). */
+  probes: Set<number>;
+}
+
+/** One α: Eq. 5's predicted distance to θ_r, and the distances the influence step, natural GA and (at probes) plain GA reach. */
+function sweepPoint(original: Original, forget: ForgetSet, w: SweepInputs, alpha: number): Theorem2Point {
+  const { inf, a, b, k, o } = w;
+  const c = ((1 - k) * alpha) / k;
+  let predicted = 0;
+  for (let q = 0; q < a.length; q++) predicted += (a[q] + c * b[q]) ** 2;
+  const step = influenceAscent(original, forget.rows, alpha);
+  let plain: number | null = null;
+  if (w.probes.has(alpha)) {
+    const travel = dist(step, inf.thetaO);
+    plain = dist(
+      inf.thetaR,
+      plainAscent(original, forget.rows, { alpha, stepSize: w.stepSize, travel, maxSteps: o.plainMaxSteps }).theta,
+    );
+  }
+  return {
+    alpha,
+    predicted: Math.sqrt(predicted),
+    influence: dist(inf.thetaR, step),
+    natural: dist(inf.thetaR, naturalAscent(original, forget.rows, alpha, o.naturalSteps)),
+    plain,
+  };
+}
+
+/** The premise, the conclusion, and (when Eq. 5 predicts an interval) how well prediction and measurement overlap. */
+function theorem2Criteria(
+  inner: number,
+  predicted: AlphaInterval | null,
+  sweepImproving: Theorem2Result["sweepImproving"],
+  o: Theorem2Options,
+): Check[] {
+  const premise = flag("premise ⟨Δθ_r − Δθ_f, Δθ_n − Δθ_f⟩ < 0", inner < 0, "< 0 holds");
+  const conclusion = flag(
+    "some α < 0 measured closer to θ_r than GA (influence step, exact θ_r)",
+    sweepImproving.influence !== null,
+    "yes holds",
+  );
+  const criteria: Check[] = [premise, conclusion];
+  if (predicted) {
+    criteria.push(
+      grade(
+        "overlap of predicted and measured improving α intervals (influence step)",
+        intervalOverlap(predicted, sweepImproving.influence),
+        {
+          ...o.overlap,
+          higherIsBetter: true,
+        },
+      ),
+    );
+  }
+  return criteria;
+}
+
+/** What a reader should know about this forget set: a failed premise, a sign that the exact retrain flips, a disagreement. */
+function theorem2Notes(inner: number, innerMeasured: number, sweepImproving: Theorem2Result["sweepImproving"]): string[] {
+  const notes: string[] = [];
+  if (inner >= 0) {
+    notes.push(
+      `⟨a,b⟩ = ${inner.toExponential(3)} ≥ 0: Theorem 2's premise fails on this forget set; Eq. 5 then predicts that no α < 0 helps`,
+    );
+  }
+  if (Math.sign(inner) !== Math.sign(innerMeasured)) {
+    notes.push(
+      `the sign of ⟨a,b⟩ (${inner.toExponential(3)}) differs from that of ⟨a',b⟩ with the exact retrain (${
+        innerMeasured.toExponential(3)
+      })`,
+    );
+  }
+  if ((sweepImproving.influence !== null) !== (sweepImproving.natural !== null)) {
+    notes.push(`the influence step and natural GA disagree on whether some α < 0 helps`);
+  }
+  return notes;
 }

@@ -18,7 +18,7 @@
 import { KitError } from "../errors.ts";
 import { forgetObjective, type ForgetSet, type Original, retainRows } from "./influence.ts";
 import { quantile, spearman } from "./linalg.ts";
-import { glsTargets, makeObjective, minimise, probabilities } from "./softmax.ts";
+import { glsTargetRows, makeObjective, minimise, probabilities } from "./softmax.ts";
 import { type Check, flag, grade, type Level, levelOf } from "../verdict.ts";
 
 export interface Theorem3Options {
@@ -314,65 +314,121 @@ export function theorem3Check(
   const range = admissibleRange(k, o.gamma1, o.gamma2);
   const alphas = o.alphas ?? theorem3Alphas(k, o.gamma1, o.gamma2);
   const retain = retainRows(original, forget.rows);
-  const rTargets = glsTargets(data.y, retain, k, 0, o.gamma1);
+  const rTargets = glsTargetRows(data.y, retain, k, 0, o.gamma1);
   // Solve from α nearest 0 downward, each warm-started from the previous solution (same minimiser, fewer steps).
   const order = [...alphas].sort((a, b) => Math.abs(a) - Math.abs(b));
   let start = original.theta;
   const byAlpha = new Map<number, Theorem3Point>();
   for (const alpha of order) {
-    const fT = glsTargets(data.y, forget.rows, k, 0, o.gamma1);
-    const nls = forgetObjective(data, forget.rows, alpha).targets;
-    for (let q = 0; q < fT.length; q++) fT[q] -= o.gamma2 * nls[q];
-    const rows = Int32Array.from([...retain, ...forget.rows]);
-    const targets = new Float64Array(rTargets.length + fT.length);
-    targets.set(rTargets);
-    targets.set(fT, rTargets.length);
-    const fit = minimise(makeObjective(data.features, rows, targets, k, lambda), start, original.newton);
-    if (!fit.converged) throw new Error(`Theorem 3 model at α = ${alpha} did not converge: ‖∇J‖ = ${fit.gradNorm}`);
+    const fit = solveAt(original, forget, { retain, rTargets, o }, alpha, start);
     start = fit.theta;
-    const p = probabilities(fit.theta, data.features, forget.rows, k);
-    const eps: number[] = [];
-    const epsTrue: number[] = [];
-    let sumTrue = 0, sumOther = 0;
-    for (let i = 0; i < forget.rows.length; i++) {
-      const row = p.subarray(i * k, (i + 1) * k);
-      eps.push(Math.log(Math.max(...row) / Math.min(...row)));
-      const y = data.y[forget.rows[i]];
-      sumTrue += row[y];
-      sumOther += (1 - row[y]) / (k - 1);
-      epsTrue.push(Math.abs(Math.log(row[y] / ((1 - row[y]) / (k - 1)))));
-    }
-    const pr = probabilities(fit.theta, data.features, retain, k);
-    let hit = 0;
-    for (let i = 0; i < retain.length; i++) {
-      let best = 0;
-      for (let c = 1; c < k; c++) if (pr[i * k + c] > pr[i * k + best]) best = c;
-      if (best === data.y[retain[i]]) hit++;
-    }
-    const cf = closedFormOptimum(k, o.gamma1, o.gamma2, alpha);
-    byAlpha.set(alpha, {
-      alpha,
-      admissible: range !== null && alpha > range.lo && alpha < range.hi,
-      epsilonPredicted: predictedEpsilon(k, o.gamma1, o.gamma2, alpha),
-      epsilonMax: Math.max(...eps),
-      epsilonMedian: quantile(eps, 0.5),
-      epsilonP90: quantile(eps, 0.9),
-      epsilonTrueMedian: quantile(epsTrue, 0.5),
-      meanTrue: sumTrue / forget.rows.length,
-      meanOther: sumOther / forget.rows.length,
-      closedTrue: cf.pTrue,
-      closedOther: cf.pOther,
-      retainAccuracy: hit / retain.length,
-      gradNorm: fit.gradNorm,
-    });
+    byAlpha.set(alpha, measureAt(original, forget, { retain, rTargets, o }, alpha, range, fit));
   }
   const points = alphas.map((a) => byAlpha.get(a)!);
-  const inside = points.filter((p) => p.admissible);
   const alphaZero = 1 - o.gamma1 / o.gamma2;
-  const within = inside.filter((p) => p.epsilonMax <= p.epsilonPredicted + o.epsilonTolerance).length;
   const atZero = points.reduce((b, p) => (Math.abs(p.alpha - alphaZero) < Math.abs(b.alpha - alphaZero) ? p : b));
+  const criteria = theorem3Criteria(points, atZero, o);
+  const notes: string[] = [];
+  if (atZero.epsilonMedian > 0.1) {
+    notes.push(
+      `at α = 1 − γ1/γ2 = ${alphaZero.toFixed(4)} the predicted ε is 0 but the trained model's median ε on D_f is ${
+        atZero.epsilonMedian.toFixed(3)
+      }`,
+    );
+  }
+  return {
+    forget: { kind: forget.kind, label: forget.label, size: forget.rows.length },
+    gamma1: o.gamma1,
+    gamma2: o.gamma2,
+    lambda,
+    range,
+    alphaZero,
+    points,
+    criteria,
+    verdict: levelOf(criteria),
+    notes,
+  };
+}
+
+/** What every α shares: D_r's rows and their γ1-weighted one-hot targets, and the options. */
+interface Theorem3Setting {
+  retain: Int32Array;
+  rTargets: Float64Array;
+  o: Theorem3Options;
+}
+
+/** The minimiser of γ1·R_tr − γ2·R_f^{NLS,α} + (λ/2)‖θ‖², from `start`; an error if it did not converge. */
+function solveAt(original: Original, forget: ForgetSet, w: Theorem3Setting, alpha: number, start: Float64Array) {
+  const { data, lambda } = original;
+  const k = data.numClasses;
+  const { retain, rTargets, o } = w;
+  const fT = glsTargetRows(data.y, forget.rows, k, 0, o.gamma1);
+  const nls = forgetObjective(data, forget.rows, alpha).targets;
+  for (let q = 0; q < fT.length; q++) fT[q] -= o.gamma2 * nls[q];
+  const rows = Int32Array.from([...retain, ...forget.rows]);
+  const targets = new Float64Array(rTargets.length + fT.length);
+  targets.set(rTargets);
+  targets.set(fT, rTargets.length);
+  const fit = minimise(makeObjective(data.features, rows, targets, k, lambda), start, original.newton);
+  if (!fit.converged) throw new Error(`Theorem 3 model at α = ${alpha} did not converge: ‖∇J‖ = ${fit.gradNorm}`);
+  return fit;
+}
+
+/** One α's point: the measured probability ratios on D_f against the prediction and the closed form, and D_r accuracy. */
+function measureAt(
+  original: Original,
+  forget: ForgetSet,
+  w: Theorem3Setting,
+  alpha: number,
+  range: ReturnType<typeof admissibleRange>,
+  fit: { theta: Float64Array; gradNorm: number },
+): Theorem3Point {
+  const { data } = original;
+  const k = data.numClasses;
+  const { retain, o } = w;
+  const p = probabilities(fit.theta, data.features, forget.rows, k);
+  const eps: number[] = [];
+  const epsTrue: number[] = [];
+  let sumTrue = 0, sumOther = 0;
+  for (let i = 0; i < forget.rows.length; i++) {
+    const row = p.subarray(i * k, (i + 1) * k);
+    eps.push(Math.log(Math.max(...row) / Math.min(...row)));
+    const y = data.y[forget.rows[i]];
+    sumTrue += row[y];
+    sumOther += (1 - row[y]) / (k - 1);
+    epsTrue.push(Math.abs(Math.log(row[y] / ((1 - row[y]) / (k - 1)))));
+  }
+  const pr = probabilities(fit.theta, data.features, retain, k);
+  let hit = 0;
+  for (let i = 0; i < retain.length; i++) {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (pr[i * k + c] > pr[i * k + best]) best = c;
+    if (best === data.y[retain[i]]) hit++;
+  }
+  const cf = closedFormOptimum(k, o.gamma1, o.gamma2, alpha);
+  return {
+    alpha,
+    admissible: range !== null && alpha > range.lo && alpha < range.hi,
+    epsilonPredicted: predictedEpsilon(k, o.gamma1, o.gamma2, alpha),
+    epsilonMax: Math.max(...eps),
+    epsilonMedian: quantile(eps, 0.5),
+    epsilonP90: quantile(eps, 0.9),
+    epsilonTrueMedian: quantile(epsTrue, 0.5),
+    meanTrue: sumTrue / forget.rows.length,
+    meanOther: sumOther / forget.rows.length,
+    closedTrue: cf.pTrue,
+    closedOther: cf.pOther,
+    retainAccuracy: hit / retain.length,
+    gradNorm: fit.gradNorm,
+  };
+}
+
+/** The bound's hit rate, the rank agreement of predicted and measured ε, and ε's growth toward the range's end. */
+function theorem3Criteria(points: Theorem3Point[], atZero: Theorem3Point, o: Theorem3Options): Check[] {
+  const inside = points.filter((p) => p.admissible);
+  const within = inside.filter((p) => p.epsilonMax <= p.epsilonPredicted + o.epsilonTolerance).length;
   const lowest = inside.reduce((b, p) => (p.alpha < b.alpha ? p : b));
-  const criteria: Check[] = [
+  return [
     grade(
       `share of admissible α with max_D_f log(max p / min p) ≤ ε + ${o.epsilonTolerance}`,
       inside.length ? within / inside.length : NaN,
@@ -395,24 +451,4 @@ export function theorem3Check(
       "larger at the lowest admissible α holds",
     ),
   ];
-  const notes: string[] = [];
-  if (atZero.epsilonMedian > 0.1) {
-    notes.push(
-      `at α = 1 − γ1/γ2 = ${alphaZero.toFixed(4)} the predicted ε is 0 but the trained model's median ε on D_f is ${
-        atZero.epsilonMedian.toFixed(3)
-      }`,
-    );
-  }
-  return {
-    forget: { kind: forget.kind, label: forget.label, size: forget.rows.length },
-    gamma1: o.gamma1,
-    gamma2: o.gamma2,
-    lambda,
-    range,
-    alphaZero,
-    points,
-    criteria,
-    verdict: levelOf(criteria),
-    notes,
-  };
 }

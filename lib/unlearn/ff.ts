@@ -22,7 +22,7 @@ import * as tf from "@tensorflow/tfjs";
 import { bool, choice, int, logUniform, num, oneOf } from "../config.ts";
 import { batchOf, logitsOf, trainableVariables } from "../train.ts";
 import { perExampleField } from "./fields.ts";
-import type { PerExampleMode } from "./loops/per_example.ts";
+import type { PerExampleMode } from "./fields.ts";
 import { loopBatchLimit, perExampleGrads } from "./loops/per_example.ts";
 import { KIT_PROVISIONAL } from "./loops/defaults.ts";
 import type { UnlearnContext } from "./types.ts";

@@ -3,14 +3,10 @@
  * defaults of their own: every method file gives each of its options a value and the source of that value,
  * so a default lives in exactly one place, the file that uses it.
  */
-import type { BooleanField, EnumField, NumberField } from "../config.ts";
+import type { BooleanField, EnumField, NumberField, OptionsOf } from "../config.ts";
 import { bool, int, num, oneOf } from "../config.ts";
 import type { AdaptiveForm, AdaptiveMetric, AdaptiveSpace } from "../smoothing.ts";
 import { ADAPTIVE_FORMS, ADAPTIVE_METRICS, ADAPTIVE_SPACES } from "../smoothing.ts";
-import type { PerExampleMode } from "./loops/per_example.ts";
-import { PER_EXAMPLE_MODES } from "./loops/per_example.ts";
-import type { TargetEstimate } from "./loops/forget_target.ts";
-import { TARGET_ESTIMATES } from "./loops/forget_target.ts";
 
 type Num = (value: number, source: string) => NumberField;
 
@@ -49,6 +45,12 @@ export const MIX_SCHEDULES = ["constant", "size-ratio", "anneal"] as const;
 export type MixSchedule = typeof MIX_SCHEDULES[number];
 export const STOP_RULES = ["none", "forget-acc", "plateau"] as const;
 export type StopRule = typeof STOP_RULES[number];
+/** How the forget-accuracy target is estimated when not given (loops/forget_target.ts). */
+export const TARGET_ESTIMATES = ["knn", "validation"] as const;
+export type TargetEstimate = typeof TARGET_ESTIMATES[number];
+/** How per-example gradients are formed (loops/per_example.ts). */
+export const PER_EXAMPLE_MODES = ["auto", "dense", "loop"] as const;
+export type PerExampleMode = typeof PER_EXAMPLE_MODES[number];
 
 /**
  * Every option of the gradient-mixed loop of Eq. 6 (lib/unlearn/loops/gradient_mixed.ts; docs/paper.md §5).
@@ -112,6 +114,10 @@ export const MIXED = {
   monitorSize: ((v, source) => int(v, "forget samples the stop rule evaluates", { min: 1, max: 1000000, source })) as Num,
   divergeLoss: ((v, source) => num(v, "a loss magnitude beyond this counts as divergence", { min: 1, source })) as Num,
 };
+
+/** The loop's option fields, and the values they take. */
+export type MixedFields = { [K in keyof typeof MIXED]: ReturnType<(typeof MIXED)[K]> };
+export type MixedValues = OptionsOf<MixedFields>;
 
 /** The option that chooses how per-example gradients are formed (lib/unlearn/loops/per_example.ts). */
 export function perExampleField(source: string): EnumField<PerExampleMode> {

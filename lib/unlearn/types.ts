@@ -1,8 +1,8 @@
 /**
- * The method interface. A method file exports one `MethodSpec` holding everything about the method: its
- * options (each default with its source), the space a search draws from, its place in tables and its
- * colour in figures, and `run`, which starts from a copy of the original model and returns the unlearned
- * one. Adding a method is that file and one line in registry.ts.
+ * The method interface. A method file exports one `MethodSpec`, made by `defineMethod` from everything about
+ * the method: its options (each default with its source), the space a search draws from, its place in tables
+ * and its colour in figures, and `run`, which starts from a copy of the original model and returns the
+ * unlearned one. Adding a method is that file and one line in methods.ts.
  *
  * The runner (lib/experiment/run.ts) clones the original, times `run` (RTE: the unlearning itself,
  * precompute included, evaluation excluded), evaluates, and writes the record; a method never evaluates
@@ -11,7 +11,7 @@
 import type { Augment } from "../data/augment.ts";
 import type { ForgetTask } from "../data/splits.ts";
 import type { OptionsOf, Schema, SearchSpace } from "../config.ts";
-import { checkSpace } from "../config.ts";
+import { checkSpace, resolveOptions } from "../config.ts";
 import type { Net } from "../models/types.ts";
 import type { ProgressSink } from "../progress.ts";
 import type { Rng } from "../rng.ts";
@@ -51,7 +51,8 @@ export interface UnlearnOutcome {
 /** reference: exact unlearning (Retrain); proposed: the paper's methods; baseline: everything else. */
 export type MethodFamily = "reference" | "baseline" | "proposed";
 
-export interface MethodSpec<S extends Schema = Schema> {
+/** What describes a method, apart from how it runs: the registry, tables, figures and the search read these. */
+interface MethodInfo<S extends Schema> {
   /** Registry key and CLI spelling, e.g. "ugradsl+". */
   name: string;
   /** Row label in tables, e.g. "UGradSL+". */
@@ -64,14 +65,32 @@ export interface MethodSpec<S extends Schema = Schema> {
   searchSpace: SearchSpace;
   /** Row position in tables (the paper's order) and colour in every figure. */
   display: { order: number; color: string };
+}
+
+/** A method as its file writes it: `run` takes the options its schema `S` declares, typed. */
+export interface MethodDefinition<S extends Schema> extends MethodInfo<S> {
   run(ctx: UnlearnContext, opts: OptionsOf<S>): UnlearnOutcome | Promise<UnlearnOutcome>;
 }
 
 /**
- * Keeps a method's option types while it is written and erases them for the registry; checks that its
- * search space only names its own options, within their bounds.
+ * A method as the registry holds it. Callers hold options as plain records (resolved in layers by
+ * lib/experiment/options.ts, read back from records); `runWith` checks them against the method's own schema,
+ * which narrows them to the type its `run` declares, and runs it.
  */
-export function defineMethod<S extends Schema>(spec: MethodSpec<S>): MethodSpec {
-  checkSpace(spec.options, spec.searchSpace, `search space of ${spec.name}`);
-  return spec as unknown as MethodSpec;
+export interface MethodSpec<S extends Schema = Schema> extends MethodInfo<S> {
+  /** Runs the method with `options` (unknown keys refused, missing ones filled with defaults, each value checked). */
+  runWith(ctx: UnlearnContext, options: Record<string, unknown>): UnlearnOutcome | Promise<UnlearnOutcome>;
+}
+
+/**
+ * A method file's one export: checks that the search space only names the method's own options, within their
+ * bounds, and closes `run` over its option type, so the registry needs no cast to call it.
+ */
+export function defineMethod<S extends Schema>(definition: MethodDefinition<S>): MethodSpec<S> {
+  const { run, ...info } = definition;
+  checkSpace(info.options, info.searchSpace, `search space of ${info.name}`);
+  return {
+    ...info,
+    runWith: (ctx, options) => run(ctx, resolveOptions(info.options, options, `${info.name} options`)),
+  };
 }

@@ -165,7 +165,7 @@ Deno.test("member 0 of a method's ensemble is the run's own model; member 1 is a
   });
   const view = await ensembles.ensemble(ft, options, 2);
   const ctx = methodContext(prepared, "ft", cfg.training, silentProgress);
-  const outcome = await ft.run(ctx, options as never);
+  const outcome = await ft.runWith(ctx, options);
   const { x } = batchOf(prepared.task.train, prepared.task.forgetIdx);
   const own = tf.tidy(() => logitsOf(outcome.net, x, false).dataSync());
   x.dispose();

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { syntheticTheoryData } from "../../lib/theory/data.ts";
 import { cholesky, cholSolve, conjugateGradient, matVec, norm, sub } from "../../lib/theory/linalg.ts";
 import {
-  glsTargets,
+  glsTargetRows,
   gradient,
   hessian,
   hessianVector,
@@ -24,14 +24,14 @@ const v = Float64Array.from({ length: theta.length }, () => rng.normal());
 
 // Cross-entropy, NLS targets (negative entries, row sums 1) and non-target targets, each with and without λ.
 const objectives: [string, Objective][] = [
-  ["cross-entropy, λ = 0.3", makeObjective(data.features, rows, glsTargets(data.y, rows, k), k, 0.3)],
-  ["NLS α = −0.7, λ = 0", makeObjective(data.features, rows, glsTargets(data.y, rows, k, -0.7), k, 0)],
+  ["cross-entropy, λ = 0.3", makeObjective(data.features, rows, glsTargetRows(data.y, rows, k), k, 0.3)],
+  ["NLS α = −0.7, λ = 0", makeObjective(data.features, rows, glsTargetRows(data.y, rows, k, -0.7), k, 0)],
   ["non-target labels, λ = 1", makeObjective(data.features, rows, nonTargetTargets(data.y, rows, k), k, 1)],
   [
     "weighted difference (Theorem 3 kind), λ = 0.1",
     (() => {
-      const t = glsTargets(data.y, rows, k, 0, 1);
-      const nls = glsTargets(data.y, rows, k, -0.5, 0.6);
+      const t = glsTargetRows(data.y, rows, k, 0, 1);
+      const nls = glsTargetRows(data.y, rows, k, -0.5, 0.6);
       return makeObjective(data.features, rows, t.map((x, i) => x - nls[i]), k, 0.1);
     })(),
   ],
@@ -83,7 +83,7 @@ Deno.test("chord iterations with a nearby Hessian find the same minimiser as New
   const full = objectives[0][1];
   const fit = minimise(full, undefined, { gradTol: 1e-11 });
   const drop = rows.filter((i) => i !== 5);
-  const loo = makeObjective(data.features, drop, glsTargets(data.y, drop, k), k, 0.3);
+  const loo = makeObjective(data.features, drop, glsTargetRows(data.y, drop, k), k, 0.3);
   const newton = minimise(loo, fit.theta, { gradTol: 1e-11 });
   const chord = minimiseChord(loo, fit.theta, cholesky(hessian(full, fit.theta), fit.theta.length), { gradTol: 1e-11 });
   assert.ok(chord.converged);
@@ -91,8 +91,8 @@ Deno.test("chord iterations with a nearby Hessian find the same minimiser as New
 });
 
 Deno.test("a row's loss is linear in its targets (what Eq. 5's linearity in α rests on)", () => {
-  const a = glsTargets(data.y, rows, k, 0.2);
-  const b = glsTargets(data.y, rows, k, -0.9);
+  const a = glsTargetRows(data.y, rows, k, 0.2);
+  const b = glsTargetRows(data.y, rows, k, -0.9);
   const mix = a.map((x, i) => 0.3 * x + 0.7 * b[i]);
   const f = (t: Float64Array) => value(makeObjective(data.features, rows, t, k, 0), theta);
   assert.ok(Math.abs(f(mix) - (0.3 * f(a) + 0.7 * f(b))) < 1e-9 * Math.abs(f(mix)));

@@ -88,7 +88,7 @@ export function trueClassProbability(logits: ArrayLike<number>, labels: ArrayLik
 }
 
 /** 1 where the arg-max class equals the label, else 0 (ties go to the lower class, as argmax does). */
-export function correctness(logits: ArrayLike<number>, labels: ArrayLike<number>, numClasses: number): Float64Array {
+export function correctnessOfLogits(logits: ArrayLike<number>, labels: ArrayLike<number>, numClasses: number): Float64Array {
   const n = labels.length;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -101,7 +101,7 @@ export function correctness(logits: ArrayLike<number>, labels: ArrayLike<number>
 }
 
 /** Per-example cross-entropy −log p_y (nats), the per-example loss a KS forget quality can compare. */
-export function crossEntropy(logits: ArrayLike<number>, labels: ArrayLike<number>, numClasses: number): Float64Array {
+export function crossEntropyOfLogits(logits: ArrayLike<number>, labels: ArrayLike<number>, numClasses: number): Float64Array {
   const n = labels.length;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -136,6 +136,20 @@ export function linspace(start: number, stop: number, num: number): Float64Array
   }
   out[num - 1] = stop;
   return out;
+}
+
+/**
+ * numpy.searchsorted on sorted `a`: the number of values < x ("left") or ≤ x ("right"); for increasing bin
+ * edges, "right" is numpy.digitize's bin index. The one binary search of the verification metrics.
+ */
+export function searchSorted(a: ArrayLike<number>, x: number, side: "left" | "right"): number {
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] < x || (side === "right" && a[mid] === x)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** numpy.percentile(values, q) with its default linear interpolation; NaN if any value is NaN or none. */

@@ -29,7 +29,7 @@
  * multiplies it by RA_u/RA_r · TA_u/TA_r (mean accuracies of the two ensembles).
  */
 import { KitError } from "../../errors.ts";
-import { column, ensembleShape, linspace, median, type PerModel, sameExamples } from "./ensemble.ts";
+import { column, ensembleShape, linspace, median, type PerModel, sameExamples, searchSorted } from "./ensemble.ts";
 
 /** The challenge's constants (metric.py: DELTA, EPSILON_CAP, NUM_THRESHOLDS_PER_UNIT; buffer and ratios inline). */
 export const CHALLENGE = {
@@ -87,28 +87,6 @@ function epsilonTable(models: number, delta: number): Float64Array {
   return t;
 }
 
-/** Number of values in sorted `a` that are < x (lower bound). */
-function countBelow(a: Float64Array, x: number): number {
-  let lo = 0, hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Number of values in sorted `a` that are ≤ x (upper bound). */
-function countAtMost(a: Float64Array, x: number): number {
-  let lo = 0, hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 class MaxTracker {
   best = -Infinity;
   kept = 0;
@@ -151,8 +129,8 @@ export function exampleEpsilon(pos: Float64Array, neg: Float64Array, table?: Flo
   const rights = linspace(rightMin, rightMax, Math.ceil((rightMax - rightMin) * CHALLENGE.thresholdsPerUnit));
   const numLeft = Math.ceil(2 * buffer * CHALLENGE.thresholdsPerUnit);
   for (const r of rights) {
-    const peakyUpTo = countAtMost(peaky, r);
-    const otherUpTo = countAtMost(other, r);
+    const peakyUpTo = searchSorted(peaky, r, "right");
+    const otherUpTo = searchSorted(other, r, "right");
     const lefts = linspace(r - width - buffer, r - width + buffer, numLeft);
     let peakyBelow = 0, otherBelow = 0;
     for (const l of lefts) {
@@ -170,8 +148,8 @@ export function exampleEpsilon(pos: Float64Array, neg: Float64Array, table?: Flo
   const lo = Math.min(sortedPos[0], sortedNeg[0]);
   const hi = Math.max(sortedPos[models - 1], sortedNeg[models - 1]);
   for (const th of torchLinspace(lo, hi, Math.ceil((hi - lo) * CHALLENGE.thresholdsPerUnit))) {
-    const kPos = models - countBelow(sortedPos, th);
-    const kNeg = models - countBelow(sortedNeg, th);
+    const kPos = models - searchSorted(sortedPos, th, "left");
+    const kNeg = models - searchSorted(sortedNeg, th, "left");
     track.add(t[kPos * stride + kNeg]);
   }
 

@@ -18,7 +18,7 @@
  * passes the oracle margins first, which computes the reverse). Per-set summaries follow
  * `src/plots_data_processing.py` `get_klom_stats`: 95th and 99th percentiles, mean, population std.
  */
-import { column, ensembleShape, linspace, mean, percentile, type PerModel, sameExamples } from "./ensemble.ts";
+import { column, ensembleShape, linspace, mean, percentile, type PerModel, sameExamples, searchSorted } from "./ensemble.ts";
 
 export interface KlomOptions {
   bins: number;
@@ -31,17 +31,6 @@ export interface KlomOptions {
 }
 
 export const DEFAULT_KLOM: KlomOptions = { bins: 20, eps: 1e-5, clipMin: -100, clipMax: 100, direction: "unlearned||retrained" };
-
-/** Index numpy.digitize(v, edges) gives for increasing edges: the number of edges ≤ v. */
-function digitize(v: number, edges: Float64Array): number {
-  let lo = 0, hi = edges.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (edges[mid] <= v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /**
  * D_KL(p ‖ q) of two samples by binning (`compute_binned_KL_div`). NaN when no p value lands in a bin
@@ -59,11 +48,11 @@ export function binnedKl(pSample: ArrayLike<number>, qSample: ArrayLike<number>,
   const edges = linspace(start, end, o.bins + 1);
   const pc = new Float64Array(o.bins), qc = new Float64Array(o.bins);
   for (const v of p) {
-    const i = digitize(v, edges);
+    const i = searchSorted(edges, v, "right");
     if (i >= 1 && i <= o.bins) pc[i - 1]++;
   }
   for (const v of q) {
-    const i = digitize(v, edges);
+    const i = searchSorted(edges, v, "right");
     if (i >= 1 && i <= o.bins) qc[i - 1]++;
   }
   const pTotal = pc.reduce((a, b) => a + b, 0);

@@ -14,7 +14,7 @@
  *    Viehmann, arXiv 2102.08037);
  *  - asymptotic otherwise: kolmogorovSf(D, round(mn/(m + n))) (lib/metrics/verify/kolmogorov.ts).
  */
-import { column, ensembleShape, median, type PerModel, sameExamples } from "./ensemble.ts";
+import { column, ensembleShape, median, type PerModel, sameExamples, searchSorted } from "./ensemble.ts";
 import { kolmogorovSf } from "./kolmogorov.ts";
 
 export interface KsResult {
@@ -41,17 +41,6 @@ function gcd(a: number, b: number): number {
 function roundHalfEven(x: number): number {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
-/** Number of values in sorted `a` that are ≤ x. */
-function countAtMost(a: Float64Array, x: number): number {
-  let lo = 0, hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** P(D_{n,n} ≥ h/n), the equal-size exact tail. */
@@ -105,7 +94,7 @@ export function ks2samp(a: ArrayLike<number>, b: ArrayLike<number>, method: "aut
   // F_a − F_b at every pooled value, in scipy's order (a's values, then b's), first extreme wins.
   let maxDiff = -Infinity, minDiff = Infinity, maxAt = NaN, minAt = NaN;
   for (const v of [...sa, ...sb]) {
-    const diff = countAtMost(sa, v) / n1 - countAtMost(sb, v) / n2;
+    const diff = searchSorted(sa, v, "right") / n1 - searchSorted(sb, v, "right") / n2;
     if (diff > maxDiff) (maxDiff = diff), (maxAt = v);
     if (diff < minDiff) (minDiff = diff), (minAt = v);
   }

@@ -5,7 +5,6 @@
  * produces the ensembles' per-example values and calls these.
  */
 export * from "./ensemble.ts";
-export * from "./roc.ts";
 export * from "./ulira.ts";
 export * from "./epsilon.ts";
 export * from "./klom.ts";

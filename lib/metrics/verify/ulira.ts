@@ -21,7 +21,7 @@
  * references are in docs/verification.md §U-LiRA.
  */
 import { column, ensembleShape, mean, median, type PerModel, sameExamples, variance } from "./ensemble.ts";
-import { rocAuc, type RocSummary, rocSummary } from "./roc.ts";
+import { rocAuc, type RocSummary, rocSummary } from "../roc.ts";
 
 export interface UliraOptions {
   /**

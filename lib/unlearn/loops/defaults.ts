@@ -4,7 +4,7 @@
  */
 import type { SearchSpace } from "../../config.ts";
 import { intRange, logUniform, uniform } from "../../config.ts";
-import type { MixedValues } from "./gradient_mixed.ts";
+import type { MixedValues } from "../fields.ts";
 
 /** Where a value comes from when the paper gives none (docs/paper.md §6 lists what it leaves open). */
 export const KIT_PROVISIONAL = "kit, provisional (the paper gives no value, docs/paper.md §6); the search's selection replaces it";

@@ -15,17 +15,15 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { batchOf } from "../../train.ts";
+import type { TargetEstimate } from "../fields.ts";
 import type { UnlearnContext } from "../types.ts";
-
-export const TARGET_ESTIMATES = ["knn", "validation"] as const;
-export type TargetEstimate = typeof TARGET_ESTIMATES[number];
 
 const K = 5;
 /** Retain samples the vote draws from (a seeded sample; bounds the distance matrix). */
 const MAX_REFERENCE = 5000;
 
 /** Accuracy (in [0, 1]) of a k-NN vote among `referenceIdx` on `queryIdx`. */
-export function knnAccuracy(ctx: UnlearnContext, queryIdx: Int32Array, referenceIdx: Int32Array): number {
+export function retainKnnAccuracy(ctx: UnlearnContext, queryIdx: Int32Array, referenceIdx: Int32Array): number {
   const { task } = ctx;
   const ds = task.train;
   const embed = (idx: Int32Array): tf.Tensor2D => {
@@ -75,5 +73,5 @@ export function forgetAccTarget(
   const reference = ctx.task.retainIdx.length > MAX_REFERENCE
     ? ctx.rng.fork("knn-reference").sample(ctx.task.retainIdx, MAX_REFERENCE)
     : ctx.task.retainIdx;
-  return { target: knnAccuracy(ctx, monitorIdx, reference), how: `${K}-NN vote among ${reference.length} retain samples` };
+  return { target: retainKnnAccuracy(ctx, monitorIdx, reference), how: `${K}-NN vote among ${reference.length} retain samples` };
 }

@@ -22,9 +22,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Net } from "../../models/types.ts";
 import { crossEntropy } from "../../smoothing.ts";
 import { logitsOf, trainableVariables } from "../../train.ts";
-
-export const PER_EXAMPLE_MODES = ["auto", "dense", "loop"] as const;
-export type PerExampleMode = typeof PER_EXAMPLE_MODES[number];
+import type { PerExampleMode } from "../fields.ts";
 
 /** Per-example gradients of one batch, in whatever form is cheapest; tensors are per trainable variable. */
 export interface PerExampleGrads {

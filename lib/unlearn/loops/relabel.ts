@@ -6,15 +6,11 @@ import * as tf from "@tensorflow/tfjs";
 import { KitError } from "../../errors.ts";
 import { crossEntropy } from "../../smoothing.ts";
 import { batchOf, epochBatches, logitsOf, Sgd, trainableVariables } from "../../train.ts";
+import type { SgdDefaults } from "../fields.ts";
 import type { UnlearnContext, UnlearnOutcome } from "../types.ts";
 
-export interface RelabelOptions {
-  epochs: number;
-  learningRate: number;
-  momentum: number;
-  weightDecay: number;
-  batchSize: number;
-  clipNorm: number;
+/** The six SGD options (fields.ts) and whether a redrawn label must differ from the true one. */
+export interface RelabelOptions extends SgdDefaults {
   wrongOnly: boolean;
 }
 

@@ -20,11 +20,9 @@ import {
   linearCka,
   probeAccuracy,
   probeProbabilities,
-  rocCurve,
-  rocSummary,
-  tprAtFpr,
   uliraLeaveOneOut,
 } from "../../../lib/metrics/verify/mod.ts";
+import { rocCurve, rocSummary, tprAtFpr } from "../../../lib/metrics/roc.ts";
 import type { FeatureMatrix } from "../../../lib/metrics/verify/mod.ts";
 
 const dir = new URL("../../golden/", import.meta.url);

@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { KitError } from "../../../lib/errors.ts";
 import {
-  correctness,
-  crossEntropy,
+  correctnessOfLogits,
+  crossEntropyOfLogits,
   linspace,
   logitScaledConfidence,
   memorizationFromOriginal,
@@ -48,14 +48,14 @@ Deno.test("ranking and worst-case forget sets: highest first, ties by position, 
   assert.throws(() => worstCaseForgetSet(scores, candidates, 0), KitError);
 });
 
-Deno.test("helpers: φ = log(p/(1 − p)), p_y, correctness and loss from logits", () => {
+Deno.test("helpers: φ = log(p/(1 − p)), p_y, correctnessOfLogits and loss from logits", () => {
   const logits = [2, 0, -1, 0.5, 0.5, 3];
   const labels = [0, 2];
   const phi = logitScaledConfidence(logits, labels, 3);
   const p = trueClassProbability(logits, labels, 3);
   for (let i = 0; i < 2; i++) assert.ok(Math.abs(phi[i] - Math.log(p[i] / (1 - p[i]))) < 1e-12);
-  assert.deepEqual([...correctness(logits, labels, 3)], [1, 1]);
-  const ce = crossEntropy(logits, labels, 3);
+  assert.deepEqual([...correctnessOfLogits(logits, labels, 3)], [1, 1]);
+  const ce = crossEntropyOfLogits(logits, labels, 3);
   for (let i = 0; i < 2; i++) assert.ok(Math.abs(ce[i] + Math.log(p[i])) < 1e-12);
   // Far beyond float64 softmax: φ stays exact where log(p/(1 − p)) would overflow.
   assert.equal(logitScaledConfidence([1000, 0], [0], 2)[0], 1000);

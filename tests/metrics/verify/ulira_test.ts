@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { KitError } from "../../../lib/errors.ts";
 import { Rng } from "../../../lib/rng.ts";
-import { fitGaussians, likelihoodRatioScores, rocAuc, uliraLeaveOneOut, uliraScoreTarget } from "../../../lib/metrics/verify/mod.ts";
+import { fitGaussians, likelihoodRatioScores, uliraLeaveOneOut, uliraScoreTarget } from "../../../lib/metrics/verify/mod.ts";
+import { rocAuc } from "../../../lib/metrics/roc.ts";
 
 /** Standard normal CDF by the trapezoidal rule on [−12, z] (accurate to ~1e-9, plenty for these checks). */
 function phi(z: number): number {

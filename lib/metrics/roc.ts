@@ -1,6 +1,7 @@
 /**
  * ROC curves over attack scores (higher = "member"), as scikit-learn's `roc_curve` and `roc_auc_score`
- * compute them: one point per distinct score, everything at or above the score predicted positive.
+ * compute them: one point per distinct score, everything at or above the score predicted positive. The one
+ * ROC of the kit: LiRA (lira.ts) and U-LiRA (verify/ulira.ts) both summarise their attacks with it.
  * tests/metrics/verify/golden_test.ts checks AUC and TPR at low FPR against scikit-learn 1.2.1.
  */
 
