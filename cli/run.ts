@@ -107,35 +107,47 @@ async function jupyter(
   return { code: out.code, log: dec.decode(out.stdout) + dec.decode(out.stderr) };
 }
 
-export async function runMain(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, FLAGS, true);
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+/** What one `./kit run` was asked for: the notebook, its parameters and the scratch folder they name. */
+interface RunRequest {
+  file: string;
+  id: string;
+  name: string;
+  quick: boolean;
+  sets: Record<string, unknown>;
+  dir: string;
+  timeout: number;
+}
+
+/** Flags and positionals → a checked request, before any work. */
+function runRequest(values: Record<string, unknown>, positionals: string[]): RunRequest {
   if (positionals.length !== 1) throw new KitError(`give one notebook, e.g. notebooks/04_classwise.ipynb (got ${positionals.length})`);
   const file = notebookFile(positionals[0]);
   const timeout = Number(values.timeout);
   if (!Number.isInteger(timeout) || timeout < 0) throw new KitError(`"${values.timeout}" is not a whole number of seconds`, "--timeout");
   const sets = parseSets((values.set as string[] | undefined) ?? []);
-  const id = notebookId(file);
   const name = file.split("/").pop()!.replace(/\.ipynb$/, "");
   const quick = values.quick === true || sets.quick === true;
   const { quick: _q, ...overrides } = sets;
-  const dir = scratchDir(name, quick, overrides);
-  await Deno.mkdir(`${dir}/records`, { recursive: true });
-  // The parameter file the notebook reads: its own section, and the mode.
-  const paramsFile = `${dir}/params.json`;
-  await writeFileAtomic(paramsFile, JSON.stringify({ [id]: sets }, null, 2) + "\n");
-  const env: Record<string, string> = {
+  return { file, id: notebookId(file), name, quick, sets, dir: scratchDir(name, quick, overrides), timeout };
+}
+
+/** The notebook's environment: its parameter file (its own section and the mode), its records folder. */
+async function notebookEnv(req: RunRequest): Promise<Record<string, string>> {
+  await Deno.mkdir(`${req.dir}/records`, { recursive: true });
+  const paramsFile = `${req.dir}/params.json`;
+  await writeFileAtomic(paramsFile, JSON.stringify({ [req.id]: req.sets }, null, 2) + "\n");
+  return {
     NO_COLOR: "1",
     JUPYTER_PATH: `${ROOT}.jupyter${envValue("JUPYTER_PATH") ? `:${envValue("JUPYTER_PATH")}` : ""}`,
     UNLEARN_NOTEBOOK_PARAMS: paramsFile,
-    UNLEARN_NOTEBOOK_OUT: `${dir}/records`,
-    UNLEARN_QUICK: quick ? "1" : "0",
+    UNLEARN_NOTEBOOK_OUT: `${req.dir}/records`,
+    UNLEARN_QUICK: req.quick ? "1" : "0",
   };
-  console.error(`[run] ${rel(file)}: ${quick ? "quick" : "full"} mode, parameters ${JSON.stringify(sets)} → ${rel(dir)}/`);
-  const started = performance.now();
+}
+
+/** Executes the notebook headless into the scratch folder; returns the exit status (2: a bad parameter). */
+async function executeNotebook(req: RunRequest, env: Record<string, string>): Promise<number> {
+  const { dir, name } = req;
   // From stdin, with notebooks/ as the kernel's folder: the notebook's `../lib/…` imports resolve for a
   // committed notebook and a working copy alike, and the input file is only read.
   const exec = await jupyter([
@@ -149,36 +161,52 @@ export async function runMain(args: string[]): Promise<number> {
     "--output-dir",
     dir,
     "--ExecutePreprocessor.kernel_name=deno",
-    `--ExecutePreprocessor.timeout=${timeout || -1}`,
-  ], { cwd: `${ROOT}notebooks`, env, stdin: await Deno.readTextFile(file) });
+    `--ExecutePreprocessor.timeout=${req.timeout || -1}`,
+  ], { cwd: `${ROOT}notebooks`, env, stdin: await Deno.readTextFile(req.file) });
   await Deno.writeTextFile(`${dir}/nbconvert.log`, exec.log);
-  if (exec.code !== 0) {
-    // A bad parameter fails the parameter cell with a KitError: say it plainly.
-    const kit = exec.log.split("\n").filter((l) => /^\s*KitErrors?\b/.test(l) || /^\s{2}- /.test(l));
-    console.error(`[run] the notebook failed (log: ${rel(dir)}/nbconvert.log)`);
-    if (kit.length) console.error(kit.join("\n"));
-    else console.error(exec.log.split("\n").slice(-30).join("\n"));
-    return kit.length ? 2 : 1;
+  if (exec.code === 0) return 0;
+  // A bad parameter fails the parameter cell with a KitError: say it plainly.
+  const kit = exec.log.split("\n").filter((l) => /^\s*KitErrors?\b/.test(l) || /^\s{2}- /.test(l));
+  console.error(`[run] the notebook failed (log: ${rel(dir)}/nbconvert.log)`);
+  if (kit.length) console.error(kit.join("\n"));
+  else console.error(exec.log.split("\n").slice(-30).join("\n"));
+  return kit.length ? 2 : 1;
+}
+
+/** The notebook's figures as files, from this run's records (what `deno task figures` makes of the committed ones). */
+async function exportRunFigures(req: RunRequest): Promise<boolean> {
+  const spec = CHAPTERS[req.id];
+  if (!spec?.loadFrom) return false;
+  if (!chromiumPath()) {
+    console.error("[run] no figure files: no Chromium (bash scripts/setup.sh --figures)");
+    return false;
   }
+  const data = await spec.loadFrom(`${req.dir}/records`);
+  if (!data) return false;
+  const figs = spec.figures(data);
+  await exportFigures(Object.fromEntries(Object.entries(figs).map(([k, f]) => [`${req.id}_${k}`, f])), `${req.dir}/figures`);
+  return true;
+}
+
+export async function runMain(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(args, FLAGS, true);
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const req = runRequest(values, positionals);
+  const env = await notebookEnv(req);
+  const { dir, name } = req;
+  console.error(`[run] ${rel(req.file)}: ${req.quick ? "quick" : "full"} mode, parameters ${JSON.stringify(req.sets)} → ${rel(dir)}/`);
+  const started = performance.now();
+  const status = await executeNotebook(req, env);
+  if (status !== 0) return status;
   console.error(`[run] executed in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   if (!values["no-html"]) {
     const html = await jupyter(["nbconvert", "--to", "html", "--output-dir", dir, `${dir}/${name}.ipynb`], { cwd: dir, env });
     if (html.code !== 0) console.error(`[run] HTML export failed:\n${html.log.split("\n").slice(-10).join("\n")}`);
   }
-  // The notebook's figures as files, from this run's records (what `deno task figures` makes of the committed ones).
-  const spec = CHAPTERS[id];
-  let figures = false;
-  if (!values["no-figures"] && spec?.loadFrom) {
-    if (!chromiumPath()) console.error("[run] no figure files: no Chromium (bash scripts/setup.sh --figures)");
-    else {
-      const data = await spec.loadFrom(`${dir}/records`);
-      if (data) {
-        const figs = spec.figures(data);
-        await exportFigures(Object.fromEntries(Object.entries(figs).map(([k, f]) => [`${id}_${k}`, f])), `${dir}/figures`);
-        figures = true;
-      }
-    }
-  }
+  const figures = !values["no-figures"] && await exportRunFigures(req);
   console.log(`${rel(dir)}/${name}.ipynb`);
   if (!values["no-html"]) console.log(`${rel(dir)}/${name}.html`);
   console.log(`${rel(dir)}/records/`);
