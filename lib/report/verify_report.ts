@@ -21,6 +21,7 @@ import { ckaFigure, epsilonHistogramFigure, rowsOf, uliraRocFigure, verifyDetail
 import { columnBars } from "./plots.ts";
 import type { Table } from "./table.ts";
 import { buildTable, rowLabel } from "./table.ts";
+import { blockTitle } from "./figure.ts";
 import type { Verdict } from "./verdicts.ts";
 import { makeVerdict } from "./verdicts.ts";
 
@@ -303,7 +304,7 @@ export function verificationFigures(records: RunRecord[]): Record<string, Plotly
       if (block) {
         out[`${p}_eps_score`] = columnBars(table, "Eps_Score", {
           block,
-          title: `${p}: ε score (1 = indistinguishable from Retrain on every example)`,
+          title: `${blockTitle(block)}: ε score (1 = indistinguishable from Retrain on every example)`,
         });
       }
     }
