@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { gaGm } from "../../notebooks/methods/ga_gm.ts";
-import { METHODS, methodOrder, methodSpec, registerMethod } from "../../lib/unlearn/registry.ts";
+import { methodOrder, METHODS, methodSpec, registerMethod } from "../../lib/unlearn/registry.ts";
 import { runExperiment } from "../../lib/experiment/run.ts";
 import { methodColor } from "../../lib/report/figure.ts";
 import { tinyConfig } from "../experiment/_tiny.ts";
