@@ -289,33 +289,57 @@ export function sizedFor(fig: PlotlyFigure, preset: SizePreset): PlotlyFigure {
       .some((a) => String(a.yref ?? "").endsWith("domain") && a.yanchor === "bottom");
     (layout.margin as Record<string, number>).t = 16 + (lines.length - 1) * (PRINT_FONT.title + 4) + (panelTitles ? 26 : 12);
   }
+  // What the vertical axis's category labels take (horizontal bars: method names), at least the left margin.
+  const categories = fig.data.filter((t) => t.orientation === "h").flatMap((t) => (t.y as unknown[] | undefined) ?? []).map(String);
+  const labelRoom = Math.max(
+    Number((layout.margin as Record<string, number>).l),
+    10 + PRINT_FONT.base * 0.6 * Math.max(0, ...categories.map((c) => c.length)),
+  );
   for (const key of Object.keys(layout).filter((k) => AXIS_KEY.test(k))) {
     const axis = { ...(layout[key] as Record<string, unknown>) };
     axis.tickfont = { ...(axis.tickfont as object | undefined), size: PRINT_FONT.base };
     axis.automargin = true;
     const t = axis.title as { text?: string } | string | undefined;
-    if (t) axis.title = { ...(typeof t === "string" ? { text: t } : t), font: { size: PRINT_FONT.base } };
+    if (t) {
+      const title = typeof t === "string" ? { text: t } : t;
+      // Long axis titles wrap: to the plot's width (x) or height (y), at about 0.56 em a character.
+      const room = key.startsWith("x") ? width - labelRoom - 30 : Number(layout.height) - 60;
+      const text = title.text ? wrapText(title.text, Math.max(16, Math.floor(room / (PRINT_FONT.base * 0.56)))).join("<br>") : title.text;
+      axis.title = { ...title, text, font: { size: PRINT_FONT.base } };
+    }
     layout[key] = axis;
   }
   const annotations = layout.annotations as Record<string, unknown>[] | undefined;
   if (annotations) {
     layout.annotations = annotations.map((a) => ({ ...a, font: { ...(a.font as object | undefined), size: PRINT_FONT.base } }));
   }
-  const entries = legendEntries(fig);
-  if (layout.showlegend !== false && entries > 1) {
-    const below = entries > 4 || preset === "column";
-    layout.legend = {
-      ...(layout.legend as object | undefined),
-      font: { size: PRINT_FONT.base },
-      ...(below ? { orientation: "h", x: 0, xanchor: "left", y: -0.12, yanchor: "top", yref: "paper" } : {}),
-    };
+  const names = legendNames(fig);
+  if (layout.showlegend !== false && names.length > 1) {
+    const below = names.length > 4 || preset === "column";
+    layout.legend = { ...(layout.legend as object | undefined), font: { size: PRINT_FONT.base } };
     if (below) {
-      // Plotly does not move a legend below the axis titles by itself: leave room for its rows.
-      const perRow = Math.max(1, Math.floor(width / 120));
-      const rows = Math.ceil(entries / perRow);
-      layout.height = height + rows * 18 + 10;
-      const legend = layout.legend as Record<string, unknown>;
-      legend.y = -(Number((layout.meta as { legendGap?: number } | undefined)?.legendGap ?? 60)) / (height - 80);
+      // Rows of a horizontal legend at the bottom of the image, under the x axis's labels and title: the
+      // bottom margin holds both, the image grows by the legend's rows, the plot area keeps its height.
+      // plotly aligns wrapped entries in columns as wide as the widest entry.
+      const widest = 50 + PRINT_FONT.base * 0.62 * Math.max(...names.map((n) => n.length));
+      const rows = Math.ceil(names.length / Math.max(1, Math.floor((width - 20) / widest)));
+      const legendHeight = rows * 19 + 8;
+      const margin = layout.margin as Record<string, number>;
+      const xTitle = ((layout.xaxis as { title?: { text?: string } } | undefined)?.title?.text ?? "").split("<br>").length;
+      const tilted = Math.abs(Number((layout.xaxis as { tickangle?: number } | undefined)?.tickangle ?? 0)) > 0;
+      const before = margin.b;
+      margin.b = Math.max(before, 28 + 14 * xTitle + (tilted ? 40 : 0)) + legendHeight;
+      layout.height = Math.max(Number(layout.height) + margin.b - before, margin.t + margin.b + 0.45 * width);
+      // maxheight: plotly caps a bottom legend at half the image and clips the rest; this one has its own room.
+      Object.assign(layout.legend as object, {
+        orientation: "h",
+        x: 0,
+        xanchor: "left",
+        yref: "container",
+        y: 0,
+        yanchor: "bottom",
+        maxheight: legendHeight + 40,
+      });
     }
   }
   if (layout.title && typeof layout.title === "object" && (layout.title as { yref?: string }).yref === "container") {
@@ -326,12 +350,13 @@ export function sizedFor(fig: PlotlyFigure, preset: SizePreset): PlotlyFigure {
   return { data: fig.data.map(colorbar), layout: { ...layout, meta: { ...(layout.meta as object | undefined), size: preset } } };
 }
 
-/** How many entries a figure's legend shows (one per legend group). */
-export function legendEntries(fig: PlotlyFigure): number {
-  const seen = new Set<string>();
+/** The names a figure's legend shows (one per legend group), without markup. */
+export function legendNames(fig: PlotlyFigure): string[] {
+  const seen = new Map<string, string>();
   for (const t of fig.data) {
     if (t.showlegend === false || t.type === "heatmap") continue;
-    seen.add(String(t.legendgroup ?? t.name ?? ""));
+    const key = String(t.legendgroup ?? t.name ?? "");
+    if (!seen.has(key)) seen.set(key, String(t.name ?? "").replace(/<[^>]+>/g, ""));
   }
-  return seen.size;
+  return [...seen.values()];
 }

@@ -241,7 +241,7 @@ export function tradeoffScatter(table: Table, options: { block?: string; x?: str
   const data: Record<string, unknown>[] = [];
   const layout: Record<string, unknown> = {};
   const annotations: Record<string, unknown>[] = [];
-  const gap = 0.06;
+  const gap = 0.1;
   panels.forEach((panel, p) => {
     const ax = p === 0 ? "" : String(p + 1);
     const mine = rows.filter((r) => r.variant === panel || !r.variant || panels.length === 1);
@@ -288,17 +288,16 @@ export function tradeoffScatter(table: Table, options: { block?: string; x?: str
         x: 0.5,
         y: 1,
         yanchor: "bottom",
-        text: panel === "R"
-          ? "selection R (closest to Retrain)"
-          : panel === "C"
-          ? "selection C (complete forgetting)"
-          : `selection ${panel}`,
+        text: `selection ${panel}`,
         showarrow: false,
       });
     }
   });
   const ns = rows.flatMap((r) => [r.cells[xk].n, r.cells[yk].n]);
-  const variantNote = panels.length > 1 ? ` One panel per search selection; methods without a selection (Retrain) appear in each.` : "";
+  const variantNote = panels.length > 1
+    ? ` One panel per search selection (R: closest to Retrain; C: complete forgetting under a utility bound);` +
+      ` methods without a selection (Retrain) appear in each.`
+    : "";
   return captioned(
     {
       data,
@@ -503,55 +502,51 @@ export function labelledBars(
     caption?: string;
   } = {},
 ): PlotlyFigure {
-  const y = bars.map((b) => finiteOrNull(b.value));
-  const errors = clippedErrors(y, bars.map((b) => b.error), options.clip);
-  const longest = Math.max(0, ...bars.map((b) => b.label.length));
-  // Long category labels are drawn slanted below the axis: leave room for them.
-  const bottom = 70 + 4 * longest;
-  const tops = [...y.map((v, i) => (v ?? 0) + errors.array[i]), options.reference?.value ?? 0].filter(Number.isFinite);
+  // Horizontal bars: labels of any length read level on the vertical axis, at any print width.
+  const x = bars.map((b) => finiteOrNull(b.value));
+  const errors = clippedErrors(x, bars.map((b) => b.error), options.clip);
+  const tops = [...x.map((v, i) => (v ?? 0) + errors.array[i]), options.reference?.value ?? 0].filter(Number.isFinite);
   const range = options.range ?? [0, Math.max(1, ...tops) * 1.08];
   const ref = options.reference;
+  const height = 120 + 20 * bars.length;
   const fig: PlotlyFigure = {
     data: [{
       type: "bar",
+      orientation: "h",
       name: options.yTitle ?? "value",
-      x: bars.map((b) => b.label),
-      y,
-      error_y: errors,
+      x,
+      y: bars.map((b) => b.label),
+      error_x: errors,
       marker: { color: bars.map((b, i) => b.color ?? PALETTE[i % PALETTE.length]) },
     }],
     layout: {
       title: titled(options.title ?? "bars"),
-      xaxis: { title: titled(options.xTitle ?? ""), tickangle: -35 },
-      yaxis: { title: titled(options.yTitle ?? "value"), range },
+      // The reference line is named in the axis title: a label beside it would sit on a bar or the title.
+      xaxis: {
+        title: titled(`${options.yTitle ?? "value"}${ref && Number.isFinite(ref.value) ? `; dashed line: ${ref.label}` : ""}`),
+        range,
+      },
+      yaxis: { title: titled(options.xTitle ?? ""), autorange: "reversed", automargin: true },
       showlegend: false,
+      bargap: 0.25,
       ...(ref && Number.isFinite(ref.value)
         ? {
           shapes: [{
             type: "line",
-            xref: "paper",
-            x0: 0,
-            x1: 1,
-            y0: ref.value,
-            y1: ref.value,
+            yref: "paper",
+            y0: 0,
+            y1: 1,
+            x0: ref.value,
+            x1: ref.value,
             line: { color: "#000000", dash: "dash", width: 1.5 },
-          }],
-          annotations: [{
-            xref: "paper",
-            x: 1,
-            xanchor: "right",
-            y: ref.value,
-            yanchor: "bottom",
-            text: ref.label,
-            showarrow: false,
-            font: { size: 11 },
           }],
         }
         : {}),
-      margin: { l: 80, r: 30, t: 70, b: bottom },
-      width: Math.max(640, 70 * bars.length + 200),
-      height: 440,
+      margin: { l: 120, r: 20, t: 70, b: 50 },
+      width: 672,
+      height,
+      meta: { printHeight: height },
     },
   };
-  return options.caption ? captioned(fig, options.caption, { bottom }) : fig;
+  return options.caption ? captioned(fig, options.caption) : fig;
 }

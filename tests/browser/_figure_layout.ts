@@ -35,6 +35,15 @@ const MEASURE = `async (fig) => {
     if (r.width === 0 && r.height === 0) continue;
     if (!inside(r, svg, 1.5)) problems.push("outside the image: " + el.getAttribute("class") + " '" + text.slice(0, 60) + "'");
   }
+  // Annotations (panel titles, cut-bar values, notes) must not run into each other or into the title.
+  const notes = [...host.querySelectorAll(".annotation-text, .gtitle")].filter((e) => (e.textContent || "").trim());
+  for (let i = 0; i < notes.length; i++) {
+    for (let j = i + 1; j < notes.length; j++) {
+      if (overlap(notes[i].getBoundingClientRect(), notes[j].getBoundingClientRect()) > 4) {
+        problems.push("overlapping texts: '" + notes[i].textContent.slice(0, 30) + "' and '" + notes[j].textContent.slice(0, 30) + "'");
+      }
+    }
+  }
   const legend = host.querySelector(".legend");
   let entries = 0;
   if (legend) {

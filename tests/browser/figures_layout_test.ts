@@ -1,15 +1,15 @@
 /**
  * Every committed figure (results/figures/*.json, the specs `deno task figures` exported) drawn by the
- * local plotly.js in headless Chromium at its print size: no title, axis title, tick label, annotation or
+ * local plotly.js in headless Chromium at its print size and again at one-column width: no title, axis title, tick label, annotation or
  * legend entry is cut off, and no legend covers an axis's labels (tests/browser/_figure_layout.ts).
  */
 import assert from "node:assert/strict";
 import { ROOT } from "../../lib/env.ts";
-import { MIN_PRINT_PT, PX_PER_INCH, SIZE_PRESETS } from "../../lib/report/figure.ts";
+import { MIN_PRINT_PT, PX_PER_INCH, SIZE_PRESETS, sizedFor } from "../../lib/report/figure.ts";
 import type { PlotlyFigure } from "../../lib/report/figure.ts";
 import { inspectFigures } from "./_figure_layout.ts";
 
-Deno.test("every committed figure: nothing clipped, every legend entry visible, print-size fonts", async () => {
+Deno.test("every committed figure, at two-column and one-column width: nothing clipped or overlapping, every legend entry visible, print-size fonts", async () => {
   const dir = `${ROOT}results/figures`;
   const figs: Record<string, PlotlyFigure> = {};
   for await (const e of Deno.readDir(dir)) {
@@ -27,7 +27,9 @@ Deno.test("every committed figure: nothing clipped, every legend entry visible, 
     await Deno.stat(`${dir}/${name}.txt`);
     await Deno.stat(`${dir}/${name}.tex`);
   }
-  const reports = await inspectFigures(figs);
+  // The same figures at one-column width (what `--size column` exports).
+  const column = Object.fromEntries(Object.entries(figs).map(([n, f]) => [`${n} (column)`, sizedFor(f, "column")]));
+  const reports = await inspectFigures({ ...figs, ...column });
   const bad = reports.filter((r) => r.problems.length);
   assert.deepEqual(bad.map((r) => `${r.name}: ${r.problems.join("; ")}`), []);
   // It measured: texts in every figure, and the legends of the figures that have one.

@@ -138,6 +138,6 @@ Deno.test("labels are human, bars start at zero, a runaway bar does not set the 
   assert.equal(last.name, "Retrain");
   assert.equal(last.marker?.symbol, "star");
   const sums = labelledBars([{ label: "a", value: 190, error: 5 }, { label: "b", value: 200, error: 300 }], { clip: [0, 400] });
-  assert.equal((sums.layout.yaxis as Axis).range![0], 0);
-  assert.equal((sums.data[0] as Trace).error_y!.arrayminus![1], 200, "the lower whisker stops at 0");
+  assert.equal((sums.layout.xaxis as Axis).range![0], 0);
+  assert.equal((sums.data[0] as { error_x: { arrayminus: number[] } }).error_x.arrayminus[1], 200, "the lower whisker stops at 0");
 });
