@@ -105,7 +105,12 @@ export function ablationFigures(rows: RunRecord[]): Record<string, PlotlyFigure>
     const ref = variantStats(rows, "fig3").get("retrain") ?? variantStats(rows, "table8").get("retrain");
     const method = f3.find((r) => !r.tags.reference)?.method ?? "ugradsl+";
     out.fig3_sweep = sweepLines(
-      f3.filter((r) => !r.tags.reference).map((r) => ({ x: Number(r.methodOptions.smoothRate), metrics: r.metrics })),
+      [
+        ...f3.filter((r) => !r.tags.reference).map((r) => ({ x: Number(r.methodOptions.smoothRate), metrics: r.metrics })),
+        // Runs that diverged (α = +1 in the committed sweep) are drawn as such, not dropped.
+        ...rows.filter((r) => r.tags.ablation === "fig3" && r.tags.epoch === undefined && !r.tags.reference && r.status !== "ok")
+          .map((r) => ({ x: Number(r.methodOptions.smoothRate), metrics: {}, failed: true })),
+      ],
       {
         metrics: ["UA", "MIA", "RA", "TA"].filter((m) => f3.some((r) => Number.isFinite(r.metrics[m]))),
         xTitle: "smooth rate α (< 0: NLS, > 0: PLS)",

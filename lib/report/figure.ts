@@ -12,8 +12,11 @@ export interface PlotlyFigure {
   layout: Record<string, unknown>;
 }
 
-/** Colours for series that are not methods (metrics, sets, theory curves): Plotly's default cycle. */
-export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+/**
+ * Colours for series that are not methods (metrics, sets, theory curves): Paul Tol's colour-blind-safe
+ * "bright" scheme (blue, red, green, yellow, cyan, purple, grey), then three of his "muted" ones.
+ */
+export const PALETTE = ["#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB", "#332288", "#999933", "#882255"];
 
 const SPARE = ["#843c39", "#7b4173", "#5254a3", "#6b6ecf", "#9c9ede", "#cedb9c", "#e7ba52", "#ad494a"];
 

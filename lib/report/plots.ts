@@ -322,6 +322,8 @@ export interface SweepPoint {
   /** The swept value (e.g. the smooth rate α). */
   x: number;
   metrics: Record<string, number>;
+  /** The run did not finish (diverged or failed): drawn as a mark at its x, never averaged. */
+  failed?: boolean;
 }
 
 /**
@@ -344,6 +346,8 @@ export function sweepLines(
 ): PlotlyFigure {
   const metrics = options.metrics ?? ["UA", "MIA", "RA", "TA"].filter((m) => points.some((p) => Number.isFinite(p.metrics[m])));
   const xs = [...new Set(points.map((p) => p.x))].sort((a, b) => a - b);
+  const all = points;
+  points = points.filter((p) => !p.failed);
   const log = options.symlog ? symlogAxis(xs, options.xTitle ?? "value") : undefined;
   const at = log ? log.at : (v: number) => v;
   const palette = PALETTE;
@@ -376,6 +380,26 @@ export function sweepLines(
       line: { color: palette[i % palette.length], dash: "dot" },
     });
   }
+  // Values whose runs did not finish: a cross at the bottom with how many, so the gap in the lines is explained.
+  const failedAt = xs.map((x) => ({ x, failed: all.filter((p) => p.x === x && p.failed).length, n: all.filter((p) => p.x === x).length }))
+    .filter((f) => f.failed > 0);
+  if (failedAt.length) {
+    data.push({
+      type: "scatter",
+      mode: "markers+text",
+      name: "runs that diverged",
+      x: failedAt.map((f) => at(f.x)),
+      y: failedAt.map(() => 3),
+      text: failedAt.map((f) => `${f.failed}/${f.n} diverged`),
+      textposition: "top center",
+      marker: { symbol: "x", size: 10, color: "#000000" },
+    });
+  }
+  const failedNote = failedAt.length
+    ? ` ×: values whose runs did not finish (${
+      failedAt.map((f) => `${options.xName ?? "α"} = ${f.x}: ${f.failed} of ${f.n}`).join("; ")
+    }), left out of the lines.`
+    : "";
   const axisNote = log ? ` x axis: symmetric-log, x = sign(α)·log10(1 + |α|/${log.c}), ticks at the real values.` : "";
   return captioned(
     {
@@ -388,7 +412,7 @@ export function sweepLines(
         height: 460,
       },
     },
-    intervalCaption("Points", ns, [0, 100]) + "; dotted: Retrain's mean." + axisNote,
+    intervalCaption("Points", ns, [0, 100]) + "; dotted: Retrain's mean." + failedNote + axisNote,
   );
 }
 

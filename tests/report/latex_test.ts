@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { METHODS } from "../../lib/unlearn/registry.ts";
 import { blockTitle, methodColor, methodLabel, MIN_PRINT_PT, PX_PER_INCH, sizedFor } from "../../lib/report/figure.ts";
 import { latexFigure, latexText, toLatex } from "../../lib/report/latex.ts";
-import { columnBars, metricBars, tradeoffScatter } from "../../lib/report/plots.ts";
+import { columnBars, metricBars, sweepLines, tradeoffScatter } from "../../lib/report/plots.ts";
 import { buildTable } from "../../lib/report/table.ts";
 import { handRecords, record, withGaps } from "./_records.ts";
 import type { RunRecord } from "../../lib/record.ts";
@@ -76,6 +76,15 @@ Deno.test("a diverged run is drawn as such, not left out", () => {
   assert.ok(labels.some((l) => /^GA † 2\/2 diverged$/.test(l)), labels.join(" | "));
   assert.match(JSON.stringify(bars.layout.annotations), /no finished run \(diverged\)/);
   assert.match(String((bars.layout.meta as { caption: string }).caption), /† runs that did not finish/);
+  // A swept value whose runs all diverged (Fig. 3's α = +1) keeps its place on the axis, marked with a cross.
+  const sweep = sweepLines([
+    ...[0, 1].map(() => ({ x: -0.5, metrics: { UA: 10, MIA: 10, RA: 99, TA: 90 } })),
+    ...[0, 1].map(() => ({ x: 1, metrics: {}, failed: true })),
+  ], { symlog: true });
+  const crosses = sweep.data.find((t) => t.name === "runs that diverged")!;
+  assert.deepEqual(crosses.text, ["2/2 diverged"]);
+  assert.equal((sweep.data[0].y as (number | null)[])[1], null, "no mean drawn where nothing finished");
+  assert.match(String((sweep.layout.meta as { caption: string }).caption), /α = 1: 2 of 2/);
 });
 
 Deno.test("LaTeX: a booktabs table of mean ± half-width, text escaped, Unicode as math", () => {
