@@ -12,8 +12,8 @@ import { readRecords } from "../record.ts";
 import { confusionFigure, distributionFigure } from "./plots_mia.ts";
 import type { PlotlyFigure } from "./plots_mia.ts";
 import { columnBars, metricBars, tradeoffScatter } from "./plots.ts";
-import { blockTitle, methodTitle } from "./figure.ts";
-import { buildTable } from "./table.ts";
+import { blockTitle, captioned, figureCaption, figureTitle, methodTitle } from "./figure.ts";
+import { blockOf, buildTable } from "./table.ts";
 import type { Table } from "./table.ts";
 import type { Verdict } from "./verdicts.ts";
 import {
@@ -236,7 +236,18 @@ export const CHAPTERS: Record<string, ChapterSpec> = {
       const table = tableOf(records);
       for (const block of [...new Set(table.rows.map((r) => r.block))]) {
         const tag = block.split(" · ").slice(1).join("_");
-        out[`${tag}_metrics`] = metricBars(table, { block });
+        const fig = metricBars(table, { block });
+        // An unlearning result means little when the original did not learn the task: say how well it did.
+        const originals = records.filter((r) => blockOf(r) === block).map((r) => 100 * r.original.trainAcc);
+        const [lo, hi] = [Math.min(...originals), Math.max(...originals)];
+        const weak = hi < 50 ? " These originals did not learn the task, so their unlearning metrics say little." : "";
+        const note = originals.length
+          ? ` The original models reached ${lo.toFixed(1)}${hi - lo >= 0.05 ? `–${hi.toFixed(1)}` : ""}% train accuracy.${weak}`
+          : "";
+        const titled = weak
+          ? { ...fig, layout: { ...fig.layout, title: { text: `${figureTitle(fig)} (the originals did not learn the task)` } } }
+          : fig;
+        out[`${tag}_metrics`] = captioned(titled, `${figureCaption(fig)}${note}`);
       }
       return out;
     },

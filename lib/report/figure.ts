@@ -302,6 +302,8 @@ export function sizedFor(fig: PlotlyFigure, preset: SizePreset): PlotlyFigure {
     const axis = { ...(layout[key] as Record<string, unknown>) };
     axis.tickfont = { ...(axis.tickfont as object | undefined), size: PRINT_FONT.base };
     axis.automargin = true;
+    // Log axes in a paper read 10⁻⁴, not plotly's SI prefixes ("100μ").
+    if (axis.type === "log" && axis.exponentformat === undefined) axis.exponentformat = "power";
     const t = axis.title as { text?: string } | string | undefined;
     if (t) {
       const title = typeof t === "string" ? { text: t } : t;

@@ -53,7 +53,12 @@ export function confusionFigure(data: StreisandData, options: { normalize?: bool
         yaxis: { title: { text: "true class" }, autorange: "reversed" },
         xaxis2: { title: { text: "predicted (D_te)" } },
         yaxis2: { autorange: "reversed" },
-        coloraxis: { colorscale: "Blues", cmin: 0, ...(normalize ? { cmax: 1 } : {}) },
+        coloraxis: {
+          colorscale: "Blues",
+          cmin: 0,
+          ...(normalize ? { cmax: 1 } : {}),
+          colorbar: { title: { text: normalize ? "share of<br>the true class" : "samples" } },
+        },
         width: 900,
         height: 450,
       },
