@@ -205,12 +205,14 @@ export function blockTitle(block: string): string {
 
 /**
  * How a search selection is drawn, on top of its method's colour: R (closest to Retrain) hatched with
- * "/", C (complete forgetting) dotted, no selection plain; in scatters R is a diamond, C a square. The
+ * "/", C (complete forgetting) dotted, both when they gave the same numbers ("R = C") cross-hatched, no
+ * selection plain; in scatters R is a diamond, C a square. The
  * two selections of one method are then apart in print and in grey scale, not only by their labels.
  */
 export function selectionStyle(variant: string | null): { pattern?: { shape: string }; symbol: string } {
   if (variant === "R") return { pattern: { shape: "/" }, symbol: "diamond" };
   if (variant === "C") return { pattern: { shape: "." }, symbol: "square" };
+  if (variant === "R = C") return { pattern: { shape: "+" }, symbol: "diamond-wide" };
   if (variant) return { pattern: { shape: "x" }, symbol: "triangle-up" };
   return { symbol: "circle" };
 }

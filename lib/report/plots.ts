@@ -49,6 +49,7 @@ export function metricBars(table: Table, options: Partial<MetricBarsOptions> = {
   const metrics = options.metrics ?? ["UA", "MIA", "RA", "TA"].filter((m) => table.columns.includes(m));
   let rows = table.rows.filter((r) => r.block === block);
   if (options.methods) rows = options.methods.flatMap((m) => rows.filter((r) => r.label === m || r.method === m));
+  rows = mergeSameSelections(rows, metrics);
   const range: [number, number] = [0, 100];
   const labels = rowLabels(rows);
   const gap = 0.05;
@@ -100,6 +101,36 @@ export function metricBars(table: Table, options: Partial<MetricBarsOptions> = {
 export const METRIC_DEFINITIONS = "UA (unlearning accuracy) = 100 − accuracy on the forget set D_f; MIA = MIA-efficacy on D_f " +
   "(the share of D_f a membership-inference attacker calls non-members); RA and TA = accuracy on the retain set D_r and the test set D_te.";
 
+/**
+ * One row for a method whose two search selections gave the same numbers in every shown column (the search
+ * picked equivalent points): "FT (R = C)" instead of two identical bars.
+ */
+export function mergeSameSelections(rows: Table["rows"], columns: string[]): Table["rows"] {
+  const same = (a?: { mean: number; halfWidth: number }, b?: { mean: number; halfWidth: number }) =>
+    (!a && !b) ||
+    (!!a && !!b && Object.is(a.mean, b.mean) && (Object.is(a.halfWidth, b.halfWidth) || a.halfWidth === b.halfWidth));
+  const used = new Set<Table["rows"][number]>();
+  const out: Table["rows"] = [];
+  for (const r of rows) {
+    if (used.has(r)) continue;
+    used.add(r);
+    const twin = r.variant
+      ? rows.find((o) =>
+        !used.has(o) && o.block === r.block && o.method === r.method && !!o.variant && o.variant !== r.variant &&
+        o.epoch === r.epoch && o.failed === r.failed && columns.every((c) => same(o.cells[c], r.cells[c]))
+      )
+      : undefined;
+    if (!twin) {
+      out.push(r);
+      continue;
+    }
+    used.add(twin);
+    const variant = [r.variant!, twin.variant!].sort().reverse().join(" = ");
+    out.push({ ...r, variant, label: r.label.replace(` (${r.variant})`, ` (${variant})`) });
+  }
+  return out;
+}
+
 /** Row labels in words, unique, with † and a count where runs did not finish. */
 function rowLabels(rows: Table["rows"]): string[] {
   return rows.map((r) => {
@@ -118,6 +149,7 @@ function selectionNote(rows: Table["rows"]): string {
   const parts: string[] = [];
   if (variants.has("R")) parts.push("hatched “/”: the search's selection R (closest to Retrain)");
   if (variants.has("C")) parts.push("dotted: selection C (complete forgetting under a utility bound)");
+  if (variants.has("R = C")) parts.push("cross-hatched “R = C”: both selections gave the same numbers, shown once");
   return parts.length ? `Colour: the method; ${parts.join("; ")}.` : "";
 }
 
@@ -160,8 +192,9 @@ export function robustTop(uppers: (number | null)[]): { top: number; cut: number
  */
 export function columnBars(table: Table, column: string, options: { block?: string; title?: string } = {}): PlotlyFigure {
   const block = options.block ?? table.rows[0]?.block ?? "";
-  const rows = table.rows.filter((r) =>
-    r.block === block && (Number.isFinite(r.cells[column]?.mean) || (r.failed > 0 && r.failed === r.runs))
+  const rows = mergeSameSelections(
+    table.rows.filter((r) => r.block === block && (Number.isFinite(r.cells[column]?.mean) || (r.failed > 0 && r.failed === r.runs))),
+    [column],
   );
   const better = column === "AvgGap" ? " (lower is closer to Retrain)" : column === "Sum" ? " (higher is more complete)" : "";
   const range = metricRange(column);

@@ -50,7 +50,11 @@ Deno.test("one fixed, distinct colour per method; titles in words", () => {
 
 Deno.test("(C) and (R) are told apart by hatching and marker, not only by label", () => {
   const recs: RunRecord[] = ["R", "C"].flatMap((v) =>
-    [0, 1].map((seed) => ({ ...record("ft", seed, { UA: 10, MIA: 10, RA: 99, TA: 90 }), variant: v, configHash: `ft-${v}` }))
+    [0, 1].map((seed) => ({
+      ...record("ft", seed, { UA: v === "R" ? 10 : 60, MIA: 10, RA: 99, TA: 90 }),
+      variant: v,
+      configHash: `ft-${v}`,
+    }))
   );
   recs.push(...[0, 1].map((seed) => record("retrain", seed, { UA: 12, MIA: 12, RA: 99, TA: 90 })));
   const table = buildTable(withGaps(recs));
@@ -62,6 +66,19 @@ Deno.test("(C) and (R) are told apart by hatching and marker, not only by label"
   const symbols = scatter.data.filter((t) => t.name === "FT").map((t) => (t.marker as { symbol: string }).symbol);
   assert.equal(new Set(symbols).size, 2, `one symbol per selection: ${symbols}`);
   assert.equal(scatter.data.filter((t) => t.showlegend !== false).length, 2, "one legend entry per method (FT, Retrain)");
+});
+
+Deno.test("two selections with the same numbers are drawn once, as (R = C)", () => {
+  const recs: RunRecord[] = ["R", "C"].flatMap((v) =>
+    [0, 1].map((seed) => ({ ...record("ga", seed, { UA: 10 + seed, MIA: 10, RA: 99, TA: 90 }), variant: v, configHash: `ga-${v}` }))
+  );
+  recs.push(...[0, 1].map((seed) => record("retrain", seed, { UA: 12, MIA: 12, RA: 99, TA: 90 })));
+  const table = buildTable(withGaps(recs));
+  assert.equal(table.rows.filter((r) => r.method === "ga").length, 2, "the table keeps both rows");
+  const bars = metricBars(table);
+  assert.deepEqual(bars.data[0].y, ["Retrain", "GA (R = C)"]);
+  assert.match(String((bars.layout.meta as { caption: string }).caption), /“R = C”: both selections gave the same numbers/);
+  assert.deepEqual(columnBars(table, "AvgGap").data[0].y, ["Retrain", "GA (R = C)"]);
 });
 
 Deno.test("a diverged run is drawn as such, not left out", () => {
