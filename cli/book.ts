@@ -291,6 +291,17 @@ export function sliderFigure(sweep: PlotlyFigure, symbol: string): PlotlyFigure 
   const title = `${(sweep.layout.title as { text?: string })?.text ?? "sweep"}`.replace(/<br>/g, " ");
   const method = title.match(/^(?:Fig\. 3 analogue: )?(\S+) against/)?.[1] ?? "the method";
   const start = Math.max(0, values.indexOf(values.reduce((a, b) => (Math.abs(b) < Math.abs(a) ? b : a), values[0] ?? 0)));
+  // Values whose runs did not finish (plots.ts sweepLines draws them as crosses with their count).
+  const crosses = sweep.data.find((t) => t.name === "runs that diverged");
+  const positions = (metricTraces[0]?.x as number[]) ?? [];
+  const unfinished = (i: number) => {
+    const k = ((crosses?.x as number[] | undefined) ?? []).indexOf(positions[i]);
+    return k >= 0 ? String((crosses!.text as string[])[k]) : "";
+  };
+  const note = (i: number) =>
+    unfinished(i)
+      ? [{ xref: "paper", yref: "paper", x: 0.5, y: 0.5, showarrow: false, text: `${unfinished(i)}: no metrics`, font: { size: 16 } }]
+      : [];
   return {
     data: [
       { type: "bar", name: `${method} at ${symbol}`, x: names, y: at(start), marker: { color: "#009E73" } },
@@ -308,11 +319,16 @@ export function sliderFigure(sweep: PlotlyFigure, symbol: string): PlotlyFigure 
       yaxis: { title: { text: "value (%)" }, range: [0, 105] },
       width: 672,
       height: 460,
+      annotations: note(start),
       sliders: [{
         active: start,
         currentvalue: { prefix: `${symbol} = ` },
         pad: { t: 50 },
-        steps: values.map((v, i) => ({ label: String(v), method: "restyle", args: [{ y: [at(i)] }, [0]] })),
+        steps: values.map((v, i) => ({
+          label: `${v}${unfinished(i) ? " ×" : ""}`,
+          method: "update",
+          args: [{ y: [at(i)] }, { annotations: note(i) }, [0]],
+        })),
       }],
     },
   };
@@ -334,7 +350,8 @@ async function explorePage(): Promise<string> {
     "Sweeps",
     `<h1>Sweeps with sliders</h1>
 <p>The committed sweeps of notebook 08 (mean over seeds at each value; the black marks are Retrain's means). Move the
-slider: every value was computed when the notebook ran, so no kernel is needed.</p>
+slider: every value was computed when the notebook ran, so no kernel is needed. A value marked × is one whose runs
+diverged: it has no metrics.</p>
 ${parts.join("\n") || "<p>No sweep figures in results/figures/.</p>"}
 <script src="assets/plotly.js"></script><script id="sliders" type="application/json">${payload}</script>
 <script>
