@@ -128,8 +128,8 @@ export function uliraRocFigure(records: RunRecord[], paradigm: string): PlotlyFi
       data: ordered,
       layout: {
         title: { text: `${paradigmWords(paradigm)}: U-LiRA ROC at low false positive rates (unlearned vs Retrain shadows)` },
-        xaxis: { title: { text: "false positive rate" }, type: "log", range: [-4, 0] },
-        yaxis: { title: { text: "true positive rate (floor 1e-4 = none)" }, type: "log", range: [-4, 0] },
+        xaxis: { title: { text: "false positive rate" }, type: "log", range: [-4, 0], exponentformat: "power" },
+        yaxis: { title: { text: "true positive rate (floor 10⁻⁴ = none)" }, type: "log", range: [-4, 0], exponentformat: "power" },
         width: 760,
         height: 520,
       },
