@@ -1,7 +1,7 @@
 /**
  * `deno task figures [ids…] [--quick] [--out DIR]`: every figure the notebooks show, rebuilt from their
  * records (lib/report/chapters.ts) and written to results/figures/<id>_<name>.svg, .png (3×, print resolution), .pdf
- * (Chromium's print of the SVG) and .json, drawn
+ * (Chromium's print of the SVG), .json, and the caption beside it (.txt, .tex), at a print size (--size), drawn
  * by the local plotly.js in Debian's headless Chromium (lib/report/figures.ts). Notebooks that have not
  * been run in the chosen mode are skipped with a line saying so.
  */
@@ -12,17 +12,21 @@ import { exportFigures } from "../lib/report/figures.ts";
 import type { PlotlyFigure } from "../lib/report/plots.ts";
 import { parseFlags, runCommand } from "./flags.ts";
 
-const HELP = `deno task figures [ID…] [--quick] [--out DIR]
+const HELP = `deno task figures [ID…] [--quick] [--out DIR] [--size double|column|none]
 
 Renders the figures of notebooks ${Object.keys(CHAPTERS).sort().join(", ")} (default: all) from their records:
   full mode (default): results/notebooks/<id>/, written to results/figures/
   --quick            : tmp/notebooks/<id>/ (what UNLEARN_QUICK=1 runs wrote), written to tmp/figures/
   --out DIR          : write there instead
+  --size double      : print width: double (two columns, 7 in; default), column (one column, 3.3 in),
+                       none (the notebook's own size); fonts print at ≥ 7 pt at the preset's width
+Each figure: .pdf (vector), .png (3×), .svg, .json, and its caption beside it: .txt and .tex (\\input it).
 Needs Chromium (Debian: bash scripts/setup.sh --figures; or set UNLEARN_CHROMIUM).`;
 
 const FLAGS = {
   quick: { type: "boolean" as const, doc: "quick-mode records" },
   out: { type: "string" as const, doc: "output folder" },
+  size: { type: "string" as const, default: "double", doc: "print width: double, column or none" },
   help: { type: "boolean" as const, short: "h", doc: "this help" },
 };
 
@@ -58,12 +62,14 @@ export async function figuresMain(args: string[]): Promise<number> {
   }
   if (Object.keys(figs).length === 0) throw new KitError(`nothing to render: no notebook has ${mode}-mode records`);
   const started = performance.now();
-  const written = await exportFigures(figs, out);
+  const size = values.size as string;
+  if (size !== "double" && size !== "column" && size !== "none") throw new KitError(`${size} is not double, column or none`, "--size");
+  const written = await exportFigures(figs, out, { size });
   const rel = (p: string) => (p.startsWith(ROOT) ? p.slice(ROOT.length) : p);
   console.log(
-    `wrote ${written.length} files (${Object.keys(figs).length} figures × svg, png at 3×, pdf, json) to ${rel(out)}/ in ${
-      ((performance.now() - started) / 1000).toFixed(1)
-    } s`,
+    `wrote ${written.length} files (${Object.keys(figs).length} figures × svg, png at 3×, pdf, json, txt, tex; size ${size}) to ${
+      rel(out)
+    }/ in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
   return 0;
 }

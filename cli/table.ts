@@ -1,6 +1,6 @@
 /**
  * `deno task table PATH [PATH…]`: the table rebuilt from records alone (lib/report/table.ts), merging
- * every input without recomputation. Prints Markdown and writes table.md and table.csv into --out
+ * every input without recomputation. Prints Markdown and writes table.md, table.csv and table.tex (LaTeX) into --out
  * (default: the single input folder). Unreadable lines are skipped and listed; an empty input never
  * overwrites a table.
  */
@@ -8,10 +8,11 @@ import { kitPath } from "../lib/env.ts";
 import { KitError } from "../lib/errors.ts";
 import { makeFolder, readRecordsWithSkips, writeFileAtomic } from "../lib/record.ts";
 import { buildTable, toCsv, toMarkdown } from "../lib/report/table.ts";
+import { toLatex } from "../lib/report/latex.ts";
 import { integerFlag, listFlag, parseFlags, runCommand } from "./flags.ts";
 
 const FLAGS = {
-  out: { type: "string" as const, doc: "where table.md and table.csv go (default: the input folder, when there is one)" },
+  out: { type: "string" as const, doc: "where table.md, table.csv and table.tex go (default: the input folder, when there is one)" },
   columns: { type: "string" as const, default: "", doc: "extra metric columns after TA, e.g. VA,AdditionalMIA,LiRA_AUC" },
   methods: { type: "string" as const, doc: "only these methods (comma list)" },
   digits: { type: "string" as const, default: "2", doc: "decimals" },
@@ -64,7 +65,8 @@ export async function tableMain(args: string[]): Promise<number> {
   await makeFolder(out);
   await writeFileAtomic(`${out}/table.md`, md);
   await writeFileAtomic(`${out}/table.csv`, toCsv(table));
-  console.error(`wrote ${out}/table.md and ${out}/table.csv`);
+  await writeFileAtomic(`${out}/table.tex`, toLatex(table, { digits }));
+  console.error(`wrote ${out}/table.md, table.csv and table.tex (LaTeX, booktabs)`);
   return 0;
 }
 

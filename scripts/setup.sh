@@ -98,6 +98,8 @@ fi
 if [ "$want_nb" = 1 ]; then
   apt_install "Notebooks (executing, exporting, the classic Notebook)" jupyter-client python3-nbclient python3-nbconvert \
     python3-nbformat python3-ipykernel jupyter-nbconvert jupyter-notebook
+  # MathJax 2.7, which nbconvert's HTML and ./kit book typeset math with (a local copy: nothing from a CDN).
+  optional_apt_install "Math in ./kit book and nbconvert's HTML" libjs-mathjax
   # The Deno kernel of this checkout, in <checkout>/.jupyter/kernels/deno (ignored by git), found through
   # JUPYTER_PATH, which scripts/test.sh and scripts/notebook.sh set. `deno jupyter --install` would write
   # one per-user kernelspec that points at whichever checkout ran it last; this one points at this

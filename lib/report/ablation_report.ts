@@ -9,7 +9,7 @@ import type { RunRecord } from "../record.ts";
 import { labelledBars, methodColor, seriesLines, sweepLines } from "./plots.ts";
 import type { PlotlyFigure } from "./plots.ts";
 import { axisLabel, buildTable, metricRange, stat } from "./table.ts";
-import { intervalCaption } from "./figure.ts";
+import { intervalCaption, methodTitle } from "./figure.ts";
 import type { Stat, Table } from "./table.ts";
 import type { Check, Verdict } from "./verdicts.ts";
 import { above, compare, describeDifference, makeVerdict, noDrop, samplesBy, series } from "./verdicts.ts";
@@ -105,11 +105,16 @@ export function ablationFigures(rows: RunRecord[]): Record<string, PlotlyFigure>
     const ref = variantStats(rows, "fig3").get("retrain") ?? variantStats(rows, "table8").get("retrain");
     const method = f3.find((r) => !r.tags.reference)?.method ?? "ugradsl+";
     out.fig3_sweep = sweepLines(
-      f3.filter((r) => !r.tags.reference).map((r) => ({ x: Number(r.methodOptions.smoothRate), metrics: r.metrics })),
+      [
+        ...f3.filter((r) => !r.tags.reference).map((r) => ({ x: Number(r.methodOptions.smoothRate), metrics: r.metrics })),
+        // Runs that diverged (α = +1 in the committed sweep) are drawn as such, not dropped.
+        ...rows.filter((r) => r.tags.ablation === "fig3" && r.tags.epoch === undefined && !r.tags.reference && r.status !== "ok")
+          .map((r) => ({ x: Number(r.methodOptions.smoothRate), metrics: {}, failed: true })),
+      ],
       {
         metrics: ["UA", "MIA", "RA", "TA"].filter((m) => f3.some((r) => Number.isFinite(r.metrics[m]))),
         xTitle: "smooth rate α (< 0: NLS, > 0: PLS)",
-        title: `Fig. 3 analogue: ${method} against the smooth rate α (dotted: Retrain)`,
+        title: `Fig. 3 analogue: ${methodTitle(method)} against the smooth rate α (dotted: Retrain)`,
         reference: ref && meansOf(ref),
         symlog: true,
       },
@@ -176,7 +181,7 @@ function sweepFigures(rows: RunRecord[]): Record<string, PlotlyFigure> {
     out[`${sw.ablation}_sweep`] = sweepLines(points.map((r) => ({ x: Number(r.methodOptions[sw.option]), metrics: r.metrics })), {
       xTitle: sw.xTitle,
       xName: sw.xName,
-      title: `${method} against ${sw.xName}, ${points[0].paradigm} forgetting (dotted: Retrain)`,
+      title: `${methodTitle(method)} against ${sw.xName}, ${points[0].paradigm} forgetting (dotted: Retrain)`,
       reference: ref && meansOf(ref),
     });
   }

@@ -12,7 +12,8 @@ import { readRecords } from "../record.ts";
 import { confusionFigure, distributionFigure } from "./plots_mia.ts";
 import type { PlotlyFigure } from "./plots_mia.ts";
 import { columnBars, metricBars, tradeoffScatter } from "./plots.ts";
-import { buildTable } from "./table.ts";
+import { blockTitle, captioned, figureCaption, figureTitle, methodTitle } from "./figure.ts";
+import { blockOf, buildTable } from "./table.ts";
 import type { Table } from "./table.ts";
 import type { Verdict } from "./verdicts.ts";
 import {
@@ -195,21 +196,24 @@ export const CHAPTERS: Record<string, ChapterSpec> = {
         const paradigm = block.split(" · ")[1];
         out[`${paradigm}_additional_mia`] = columnBars(table, "AdditionalMIA", {
           block,
-          title: `${block}: Additional MIA (seen vs unseen accuracy, Table 5)`,
+          title: `${blockTitle(block)}: Additional MIA (seen vs unseen accuracy, Table 5)`,
         });
         if (table.rows.some((r) => r.block === block && Number.isFinite(r.cells.LiRA_AUC?.mean))) {
-          out[`${paradigm}_lira_auc`] = columnBars(table, "LiRA_AUC", { block, title: `${block}: LiRA AUC, D_f vs D_te (50 = chance)` });
+          out[`${paradigm}_lira_auc`] = columnBars(table, "LiRA_AUC", {
+            block,
+            title: `${blockTitle(block)}: LiRA AUC, D_f against D_te (50 = chance)`,
+          });
         }
         out[`${paradigm}_streisand_tv`] = columnBars(table, "Streisand_TV_pred", {
           block,
-          title: `${block}: predicted-class distance D_f vs D_te (TV, %)`,
+          title: `${blockTitle(block)}: distance of predicted classes, D_f against D_te (total variation, %)`,
         });
       }
       for (const method of ["retrain", "ugradsl", "ugradsl+"]) {
         const s = streisandOfRecord(records, "random", method);
         if (s) {
           out[`random_confusion_${method}`] = confusionFigure(s, {
-            title: `Fig. 4 analogue: ${method}, random forgetting — predictions on D_f and D_te`,
+            title: `Fig. 4 analogue: ${methodTitle(method)}, random forgetting — predictions on D_f and D_te`,
           });
         }
       }
@@ -218,7 +222,7 @@ export const CHAPTERS: Record<string, ChapterSpec> = {
           const s = streisandOfRecord(records, paradigm, method);
           if (s) {
             out[`${paradigm}_loss_${method}`] = distributionFigure(s, "loss", {
-              title: `Fig. 7 analogue: loss on D_f, D_r, D_te — ${method}, ${paradigm}`,
+              title: `Fig. 7 analogue: loss on D_f, D_r, D_te — ${methodTitle(method)}, ${paradigm} forgetting`,
             });
           }
         }
@@ -238,7 +242,18 @@ export const CHAPTERS: Record<string, ChapterSpec> = {
       const table = tableOf(records);
       for (const block of [...new Set(table.rows.map((r) => r.block))]) {
         const tag = block.split(" · ").slice(1).join("_");
-        out[`${tag}_metrics`] = metricBars(table, { block });
+        const fig = metricBars(table, { block });
+        // An unlearning result means little when the original did not learn the task: say how well it did.
+        const originals = records.filter((r) => blockOf(r) === block).map((r) => 100 * r.original.trainAcc);
+        const [lo, hi] = [Math.min(...originals), Math.max(...originals)];
+        const weak = hi < 50 ? " These originals did not learn the task, so their unlearning metrics say little." : "";
+        const note = originals.length
+          ? ` The original models reached ${lo.toFixed(1)}${hi - lo >= 0.05 ? `–${hi.toFixed(1)}` : ""}% train accuracy.${weak}`
+          : "";
+        const titled = weak
+          ? { ...fig, layout: { ...fig.layout, title: { text: `${figureTitle(fig)} (the originals did not learn the task)` } } }
+          : fig;
+        out[`${tag}_metrics`] = captioned(titled, `${figureCaption(fig)}${note}`);
       }
       return out;
     },

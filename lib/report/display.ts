@@ -66,7 +66,9 @@ export function figureText(fig: PlotlyFigure, maxPoints = 14): string {
   const xa = titleText((fig.layout.xaxis as { title?: unknown } | undefined)?.title);
   const ya = titleText((fig.layout.yaxis as { title?: unknown } | undefined)?.title);
   if (xa || ya) lines.push(`  x: ${strip(xa) || "–"}   y: ${strip(ya) || "–"}`);
-  for (const t of fig.data) {
+  for (const t0 of fig.data) {
+    // A horizontal bar reads the same as a vertical one: category → value.
+    const t = t0.orientation === "h" ? { ...t0, x: t0.y, y: t0.x, error_y: t0.error_x } : t0;
     const type = String(t.type ?? "scatter");
     const name = strip(String(t.name ?? type));
     if (type === "heatmap") {
@@ -161,7 +163,11 @@ export async function figureBundles(figs: PlotlyFigure[], mode: ImageMode = imag
   }
   return await Promise.all(figs.map(async (fig, i) => {
     const b: MimeBundle = { [PLOTLY_MIME]: fig };
-    const html = figureHtml(images[i], await figureId(fig), { title: strip(figureTitle(fig)), ...figureSize(fig) });
+    const html = figureHtml(images[i], await figureId(fig), {
+      title: strip(figureTitle(fig)),
+      caption: figureCaption(fig),
+      ...figureSize(fig),
+    });
     if (html) b["text/html"] = html;
     b["text/plain"] = `${figureText(fig)}\n  (static image: ${images[i].via})`;
     return b;

@@ -12,8 +12,11 @@ export interface PlotlyFigure {
   layout: Record<string, unknown>;
 }
 
-/** Colours for series that are not methods (metrics, sets, theory curves): Plotly's default cycle. */
-export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+/**
+ * Colours for series that are not methods (metrics, sets, theory curves): Paul Tol's colour-blind-safe
+ * "bright" scheme (blue, red, green, yellow, cyan, purple, grey), then three of his "muted" ones.
+ */
+export const PALETTE = ["#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB", "#332288", "#999933", "#882255"];
 
 const SPARE = ["#843c39", "#7b4173", "#5254a3", "#6b6ecf", "#9c9ede", "#cedb9c", "#e7ba52", "#ad494a"];
 
@@ -69,9 +72,7 @@ export function intervalCaption(mark: string, ns: number[], range?: [number, num
   const clip = range && (Number.isFinite(range[0]) || Number.isFinite(range[1]))
     ? `, clipped to [${fmtBound(range[0])}, ${fmtBound(range[1])}]`
     : "";
-  const whiskers = Math.max(0, ...ns) > 1
-    ? `whiskers: 95% Student-t interval of the mean (docs/evidence.md §1)${clip}`
-    : "no whiskers (one seed: no interval)";
+  const whiskers = Math.max(0, ...ns) > 1 ? `whiskers: 95% Student-t interval of the mean${clip}` : "no whiskers (one seed: no interval)";
   return `${mark}: mean over ${n}; ${whiskers}`;
 }
 
@@ -89,52 +90,26 @@ export function wrapText(text: string, chars: number): string[] {
   return lines;
 }
 
-const CAPTION_FONT = 11;
-const CAPTION_LINE = 15;
-
 /**
- * Adds a caption below the plot area (a Plotly annotation named "caption", left-aligned, wrapped to the
- * figure's width) and grows the bottom margin and the height to hold it, so the plot area keeps its size.
- * `bottom` is the room the x axis needs (tick labels and title) above the caption.
+ * Attaches a caption to a figure without drawing it: the caption lives in `layout.meta.caption`, which
+ * Plotly carries but does not draw. A paper sets its captions in its own type, so the image holds none:
+ * `show` writes the caption under the image as text, and `exportFigures` writes it beside the image
+ * (`<name>.txt` and a LaTeX `<name>.tex` figure snippet). `options.bottom` is the room the x axis needs
+ * below the plot area (slanted tick labels), kept as the bottom margin.
  */
 export function captioned(fig: PlotlyFigure, caption: string, options: { bottom?: number } = {}): PlotlyFigure {
   const layout = fig.layout;
-  const width = Number(layout.width) || 800;
-  const margin = { l: 80, r: 80, t: 100, b: 80, ...(layout.margin as Record<string, number> | undefined) };
-  const bottom = options.bottom ?? margin.b;
-  const lines = wrapText(caption, Math.floor((width - 40) / (CAPTION_FONT * 0.55)));
-  const room = lines.length * CAPTION_LINE + 12;
-  const others = ((layout.annotations as Record<string, unknown>[] | undefined) ?? []).filter((a) => a.name !== "caption");
-  return {
-    data: fig.data,
-    layout: {
-      ...layout,
-      margin: { ...margin, b: bottom + room },
-      height: (Number(layout.height) || 450) + (bottom + room - margin.b),
-      annotations: [...others, {
-        name: "caption",
-        text: lines.join("<br>"),
-        xref: "paper",
-        yref: "paper",
-        x: 0,
-        y: 0,
-        xanchor: "left",
-        yanchor: "top",
-        align: "left",
-        // Pixels below the plot area: under the x axis's tick labels and title.
-        yshift: -bottom + 4,
-        xshift: -margin.l + 20,
-        showarrow: false,
-        font: { size: CAPTION_FONT, color: "#444" },
-      }],
-    },
-  };
+  const meta = (layout.meta as Record<string, unknown> | undefined) ?? {};
+  const margin = options.bottom === undefined
+    ? layout.margin
+    : { ...(layout.margin as Record<string, number> | undefined), b: options.bottom };
+  return { data: fig.data, layout: { ...layout, ...(margin ? { margin } : {}), meta: { ...meta, caption } } };
 }
 
-/** A figure's caption (plain text, lines joined by spaces), or undefined. */
+/** A figure's caption (plain text), or undefined. */
 export function figureCaption(fig: PlotlyFigure): string | undefined {
-  const a = ((fig.layout.annotations as Record<string, unknown>[] | undefined) ?? []).find((x) => x.name === "caption");
-  return a ? String(a.text).replaceAll("<br>", " ") : undefined;
+  const meta = fig.layout.meta as { caption?: unknown } | undefined;
+  return typeof meta?.caption === "string" ? meta.caption : undefined;
 }
 
 /**
@@ -174,4 +149,231 @@ export function symlogAxis(values: number[], title: string, c?: number): {
       zeroline: true,
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Words instead of code slugs.
+
+/** A method's title ("UGradSL+", "ℓ1-sparse") from its file, else its id. */
+export function methodTitle(method: string): string {
+  return METHODS[method]?.title ?? method;
+}
+
+/**
+ * A table row's label in words: "UGradSL+ (R)" for `ugradsl+` from selection R; a row that marks its
+ * configuration (`ugradsl #1a2b3c`) keeps the mark.
+ */
+export function methodLabel(method: string, variant: string | null = null, label?: string): string {
+  const mark = label?.match(/ #[0-9a-f]{6}$/)?.[0] ?? "";
+  return `${methodTitle(method)}${variant ? ` (${variant})` : ""}${mark}`;
+}
+
+const DATASET_TITLES: Record<string, string> = {
+  "fashion-mnist": "Fashion-MNIST",
+  cifar10: "CIFAR-10",
+  cifar100: "CIFAR-100",
+  svhn: "SVHN",
+  celeba: "CelebA",
+  imagenet: "ImageNet",
+  "20newsgroups": "20 Newsgroups",
+  "debian-corpus": "Debian corpus",
+  synthetic: "synthetic data",
+};
+const PARADIGM_TITLES: Record<string, string> = {
+  classwise: "class-wise forgetting",
+  random: "random forgetting",
+  group: "group (sub-class) forgetting",
+  identity: "identity forgetting",
+};
+const MODEL_TITLES: Record<string, string> = {
+  mlp: "MLP",
+  cnn: "CNN",
+  resnet18: "ResNet-18",
+  vgg16: "VGG-16",
+  vit: "ViT",
+  "text-encoder": "text encoder",
+  "bag-of-embeddings": "bag of embeddings",
+};
+
+/** A table block ("fashion-mnist · classwise · mlp") in words: "Fashion-MNIST, class-wise forgetting, MLP". */
+export function blockTitle(block: string): string {
+  const [dataset, paradigm, model] = block.split(" · ");
+  if (paradigm === undefined) return DATASET_TITLES[block] ?? block;
+  return [DATASET_TITLES[dataset] ?? dataset, PARADIGM_TITLES[paradigm] ?? paradigm, MODEL_TITLES[model] ?? model]
+    .filter(Boolean).join(", ");
+}
+
+/**
+ * How a search selection is drawn, on top of its method's colour: R (closest to Retrain) hatched with
+ * "/", C (complete forgetting) dotted, both when they gave the same numbers ("R = C") cross-hatched, no
+ * selection plain; in scatters R is a diamond, C a square. The
+ * two selections of one method are then apart in print and in grey scale, not only by their labels.
+ */
+export function selectionStyle(variant: string | null): { pattern?: { shape: string }; symbol: string } {
+  if (variant === "R") return { pattern: { shape: "/" }, symbol: "diamond" };
+  if (variant === "C") return { pattern: { shape: "." }, symbol: "square" };
+  if (variant === "R = C") return { pattern: { shape: "+" }, symbol: "diamond-wide" };
+  if (variant) return { pattern: { shape: "x" }, symbol: "triangle-up" };
+  return { symbol: "circle" };
+}
+
+/** "2/5 diverged" for a row whose runs did not all finish, else "". */
+export function failureNote(row: { failed: number; runs: number; problems: string[] }): string {
+  return row.failed > 0 ? `${row.failed}/${row.runs} ${row.problems.join("/") || "failed"}` : "";
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Print sizes.
+
+/** CSS pixels per inch: what Chromium's print (the PDFs) and a browser use, so 1 px prints at 0.75 pt. */
+export const PX_PER_INCH = 96;
+
+/**
+ * Figure widths of a two-column paper: one column ≈ 3.3 in, the text width of both columns ≈ 7 in
+ * (IEEE/ACM/NeurIPS-like templates: 3.25-3.5 in and 6.75-7.16 in).
+ */
+export const SIZE_PRESETS = {
+  column: { inches: 3.3, title: "one column (3.3 in)" },
+  double: { inches: 7, title: "two columns (7 in)" },
+} as const;
+export type SizePreset = keyof typeof SIZE_PRESETS;
+
+/** Font sizes of a sized figure, in CSS px: 10 px prints at 7.5 pt, the smallest text a journal takes being 7 pt. */
+export const PRINT_FONT = { base: 10, title: 11 } as const;
+
+/** The smallest font a figure may print with, in points. */
+export const MIN_PRINT_PT = 7;
+
+const AXIS_KEY = /^[xy]axis\d*$/;
+
+/**
+ * A figure fitted to a print width: the preset's width (96 px per inch), the height scaled with it (no
+ * lower than 60% of the width), every font at `PRINT_FONT` (tick labels, axis titles, legend,
+ * annotations, the title), axes and the title allowed to push the margins out so nothing is cut, the
+ * title wrapped to the width, and a legend of more than a few entries laid out below the plot. The data
+ * are untouched.
+ */
+export function sizedFor(fig: PlotlyFigure, preset: SizePreset): PlotlyFigure {
+  const layout = { ...fig.layout };
+  const width = Math.round(SIZE_PRESETS[preset].inches * PX_PER_INCH);
+  const oldW = Number(layout.width) || 800;
+  const oldH = Number(layout.height) || 450;
+  const s = width / oldW;
+  const fixedHeight = (layout.meta as { printHeight?: number } | undefined)?.printHeight;
+  const height = Math.round(fixedHeight ? fixedHeight * (preset === "column" ? 1.15 : 1) : Math.max(oldH * s, 0.6 * width));
+  const m: Record<string, number> = { l: 80, r: 80, t: 100, b: 80, ...(layout.margin as Record<string, number> | undefined) };
+  const fontScale = Math.min(1, s * 1.4);
+  layout.margin = {
+    l: Math.max(30, Math.round(m.l * fontScale)),
+    r: Math.max(10, Math.round(m.r * fontScale)),
+    t: Math.max(30, Math.round(m.t * fontScale)),
+    b: Math.max(30, Math.round(m.b * fontScale)),
+    ...(m.pad !== undefined ? { pad: m.pad } : {}),
+  };
+  layout.width = width;
+  layout.height = height;
+  layout.font = { family: "Arial, Helvetica, sans-serif", ...(layout.font as object | undefined), size: PRINT_FONT.base };
+  const titleChars = Math.floor((width - 20) / (PRINT_FONT.title * 0.56));
+  const title = figureTitle(fig);
+  if (title !== "figure") {
+    const lines = wrapText(title.replaceAll("<br>", " "), titleChars);
+    layout.title = {
+      ...(typeof layout.title === "object" ? layout.title : {}),
+      text: lines.join("<br>"),
+      font: { size: PRINT_FONT.title },
+      x: 0.5,
+      xanchor: "center",
+      // plotly anchors a wrapped title by its first line, the others following below it: the first
+      // line's baseline 16 px from the top of the image.
+      yref: "container",
+      y: 1 - 16 / height,
+      yanchor: "bottom",
+    };
+    // Room for the title's lines above the plot area, and for panel titles drawn just above each panel.
+    const panelTitles = ((layout.annotations as Record<string, unknown>[] | undefined) ?? [])
+      .some((a) => String(a.yref ?? "").endsWith("domain") && a.yanchor === "bottom");
+    (layout.margin as Record<string, number>).t = 16 + (lines.length - 1) * (PRINT_FONT.title + 4) + (panelTitles ? 26 : 12);
+  }
+  printAxes(fig, layout, width);
+  const annotations = layout.annotations as Record<string, unknown>[] | undefined;
+  if (annotations) {
+    layout.annotations = annotations.map((a) => ({ ...a, font: { ...(a.font as object | undefined), size: PRINT_FONT.base } }));
+  }
+  printLegend(fig, layout, width, preset);
+  if (layout.title && typeof layout.title === "object" && (layout.title as { yref?: string }).yref === "container") {
+    (layout.title as Record<string, unknown>).y = 1 - 16 / Number(layout.height);
+  }
+  const colorbar = (t: Record<string, unknown>) =>
+    t.colorbar ? { ...t, colorbar: { ...(t.colorbar as object), tickfont: { size: PRINT_FONT.base } } } : t;
+  return { data: fig.data.map(colorbar), layout: { ...layout, meta: { ...(layout.meta as object | undefined), size: preset } } };
+}
+
+/** Every axis at the print font, log axes as powers of 10, long axis titles wrapped to the room they have. */
+function printAxes(fig: PlotlyFigure, layout: Record<string, unknown>, width: number): void {
+  // What the vertical axis's category labels take (horizontal bars: method names), at least the left margin.
+  const categories = fig.data.filter((t) => t.orientation === "h").flatMap((t) => (t.y as unknown[] | undefined) ?? []).map(String);
+  const labelRoom = Math.max(
+    Number((layout.margin as Record<string, number>).l),
+    10 + PRINT_FONT.base * 0.6 * Math.max(0, ...categories.map((c) => c.length)),
+  );
+  for (const key of Object.keys(layout).filter((k) => AXIS_KEY.test(k))) {
+    const axis = { ...(layout[key] as Record<string, unknown>) };
+    axis.tickfont = { ...(axis.tickfont as object | undefined), size: PRINT_FONT.base };
+    axis.automargin = true;
+    // Log axes in a paper read 10⁻⁴, not plotly's SI prefixes ("100μ").
+    if (axis.type === "log" && axis.exponentformat === undefined) axis.exponentformat = "power";
+    const t = axis.title as { text?: string } | string | undefined;
+    if (t) {
+      const title = typeof t === "string" ? { text: t } : t;
+      // Long axis titles wrap: to the plot's width (x) or height (y), at about 0.56 em a character.
+      const room = key.startsWith("x") ? width - labelRoom - 30 : Number(layout.height) - 60;
+      const text = title.text ? wrapText(title.text, Math.max(16, Math.floor(room / (PRINT_FONT.base * 0.56)))).join("<br>") : title.text;
+      axis.title = { ...title, text, font: { size: PRINT_FONT.base } };
+    }
+    layout[key] = axis;
+  }
+}
+
+/** The legend at the print font; more than four entries (or one column's width): rows below the plot, all shown. */
+function printLegend(fig: PlotlyFigure, layout: Record<string, unknown>, width: number, preset: SizePreset): void {
+  const names = legendNames(fig);
+  if (layout.showlegend !== false && names.length > 1) {
+    const below = names.length > 4 || preset === "column";
+    layout.legend = { ...(layout.legend as object | undefined), font: { size: PRINT_FONT.base } };
+    if (below) {
+      // Rows of a horizontal legend at the bottom of the image, under the x axis's labels and title: the
+      // bottom margin holds both, the image grows by the legend's rows, the plot area keeps its height.
+      // plotly aligns wrapped entries in columns as wide as the widest entry.
+      const widest = 50 + PRINT_FONT.base * 0.62 * Math.max(...names.map((n) => n.length));
+      const rows = Math.ceil(names.length / Math.max(1, Math.floor((width - 20) / widest)));
+      const legendHeight = rows * 19 + 8;
+      const margin = layout.margin as Record<string, number>;
+      const xTitle = ((layout.xaxis as { title?: { text?: string } } | undefined)?.title?.text ?? "").split("<br>").length;
+      const tilted = Math.abs(Number((layout.xaxis as { tickangle?: number } | undefined)?.tickangle ?? 0)) > 0;
+      const before = margin.b;
+      margin.b = Math.max(before, 28 + 14 * xTitle + (tilted ? 40 : 0)) + legendHeight;
+      layout.height = Math.max(Number(layout.height) + margin.b - before, margin.t + margin.b + 0.45 * width);
+      // maxheight: plotly caps a bottom legend at half the image and clips the rest; this one has its own room.
+      Object.assign(layout.legend as object, {
+        orientation: "h",
+        x: 0,
+        xanchor: "left",
+        yref: "container",
+        y: 0,
+        yanchor: "bottom",
+        maxheight: legendHeight + 40,
+      });
+    }
+  }
+}
+
+/** The names a figure's legend shows (one per legend group), without markup. */
+export function legendNames(fig: PlotlyFigure): string[] {
+  const seen = new Map<string, string>();
+  for (const t of fig.data) {
+    if (t.showlegend === false || t.type === "heatmap") continue;
+    const key = String(t.legendgroup ?? t.name ?? "");
+    if (!seen.has(key)) seen.set(key, String(t.name ?? "").replace(/<[^>]+>/g, ""));
+  }
+  return [...seen.values()];
 }

@@ -127,12 +127,17 @@ export function imageDataUri(image: FigureImage): string | null {
 export function figureHtml(
   image: FigureImage,
   id: string,
-  opts: { title: string; width: number; height: number },
+  opts: { title: string; width: number; height: number; caption?: string },
 ): string | null {
   const uri = imageDataUri(image);
   if (!uri) return null;
-  const { title, width, height } = opts;
+  const { title, width, height, caption } = opts;
+  // The caption is text under the image, as in a paper, not part of the image.
+  const text = caption
+    ? `<div class="unlearn-caption" style="max-width:${width}px;font-size:12px;line-height:1.4;color:#444;margin:4px 0 8px">` +
+      `${escAttr(caption)}</div>`
+    : "";
   return `<div class="unlearn-figure" ${FIGURE_ATTR}="${id}" data-width="${width}" data-height="${height}">` +
-    `<img alt="${escAttr(title)}" width="${width}" height="${height}" style="max-width:100%;height:auto" src="${uri}"></div>\n` +
+    `<img alt="${escAttr(title)}" width="${width}" height="${height}" style="max-width:100%;height:auto" src="${uri}"></div>${text}\n` +
     `<script type="text/javascript">${SCRIPT_COMPACT}("${id}");</script>`;
 }

@@ -9,7 +9,9 @@
  * `findChromium()` is null where no Chromium is installed (scripts/setup.sh --figures installs Debian's);
  * callers then skip export with a message, and notebooks fall back to lib/report/svg.ts.
  */
-import type { PlotlyFigure } from "./figure.ts";
+import type { PlotlyFigure, SizePreset } from "./figure.ts";
+import { figureCaption, figureTitle, sizedFor } from "./figure.ts";
+import { latexFigure } from "./latex.ts";
 import { chromiumPath, plotlyJsPath } from "../env.ts";
 
 export interface Rendered {
@@ -175,7 +177,7 @@ export function safeName(name: string): string {
   return name.replaceAll("+", "-plus").replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^_+|_+$/g, "") || "figure";
 }
 
-/** The PNG pixel ratio of exported figures: 3 × the layout's size, about 300 dpi at print size (an 820-px figure, 8.2 in wide). */
+/** The PNG pixel ratio of exported figures: 3 × the layout's size, 288 dpi at print size (96 px per inch). */
 export const PRINT_SCALE = 3;
 
 /**
@@ -221,15 +223,34 @@ export async function printPdfs(
 }
 
 /**
- * Renders named figures and writes `<dir>/<name>.svg`, `<dir>/<name>.png` (at `PRINT_SCALE` unless
- * `scale` says otherwise), `<dir>/<name>.pdf` (Chromium's print of the SVG, vector; `pdf: false` skips
- * it) and `<name>.json` (the spec, so any Plotly can redraw it). Returns the paths written.
+ * Renders named figures at a print size and writes, for each, `<dir>/<name>.svg`, `.png` (at
+ * `PRINT_SCALE` unless `scale` says otherwise), `.pdf` (Chromium's print of the SVG, vector, the page the
+ * figure's print size; `pdf: false` skips it), `.json` (the sized spec, so any Plotly can redraw it), and
+ * the caption beside the image, never in it: `.txt` (title and caption as plain text) and `.tex` (a LaTeX
+ * figure environment including the PDF, for `\input`). `size` is the print width (figure.ts
+ * `SIZE_PRESETS`: "column" ≈ 3.3 in, "double" ≈ 7 in, the default; "none" keeps the layout's own size).
+ * Returns the paths written.
+ *
+ * ```ts
+ * import { exportFigures } from "./lib/report/figures.ts";
+ * import { metricBars } from "./lib/report/plots.ts";
+ * import { buildTable } from "./lib/report/table.ts";
+ * import { readRecords } from "./lib/record.ts";
+ * const table = buildTable(await readRecords(["results/main"]));
+ * await exportFigures({ main_metrics: metricBars(table) }, "paper/figures", { size: "column" });
+ * // paper/figures/main_metrics.{pdf,png,svg,json,txt,tex}; in the paper: \input{figures/main_metrics.tex}
+ * ```
  */
 export async function exportFigures(
   figs: Record<string, PlotlyFigure>,
   dir: string,
-  options: Partial<RenderOptions> & { pdf?: boolean } = {},
+  options: Partial<RenderOptions> & { pdf?: boolean; size?: SizePreset | "none" } = {},
 ): Promise<string[]> {
+  const size = options.size ?? "double";
+  const sized: Record<string, PlotlyFigure> = Object.fromEntries(
+    Object.entries(figs).map(([n, f]) => [n, size === "none" ? f : sizedFor(f, size)]),
+  );
+  figs = sized;
   const names = Object.keys(figs);
   const files = names.map(safeName);
   const clash = files.find((f, i) => files.indexOf(f) !== i);
@@ -250,7 +271,12 @@ export async function exportFigures(
       written.push(`${base}.pdf`);
     }
     await Deno.writeTextFile(`${base}.json`, JSON.stringify(figs[n]) + "\n");
-    written.push(`${base}.json`);
+    const title = figureTitle(figs[n]).replaceAll("<br>", " ").replace(/<[^>]+>/g, "");
+    const caption = figureCaption(figs[n]);
+    await Deno.writeTextFile(`${base}.txt`, `${title}.\n${caption ? `${caption}\n` : ""}`);
+    const preset = size === "column" ? "column" : "double";
+    await Deno.writeTextFile(`${base}.tex`, latexFigure(`${safeName(n)}${pdfs[i] ? ".pdf" : ".png"}`, title, caption, { preset }));
+    written.push(`${base}.json`, `${base}.txt`, `${base}.tex`);
   }
   return written;
 }

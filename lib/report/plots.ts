@@ -7,7 +7,20 @@
  */
 import type { Dataset } from "../data/types.ts";
 import type { PlotlyFigure } from "./figure.ts";
-import { captioned, clippedErrors, intervalCaption, methodColor, PALETTE, symlogAxis, titled } from "./figure.ts";
+import {
+  blockTitle,
+  captioned,
+  clippedErrors,
+  failureNote,
+  intervalCaption,
+  methodColor,
+  methodLabel,
+  methodTitle,
+  PALETTE,
+  selectionStyle,
+  symlogAxis,
+  titled,
+} from "./figure.ts";
 import { axisLabel, columnTitle, metricRange, stat } from "./table.ts";
 import type { Table } from "./table.ts";
 
@@ -25,42 +38,134 @@ export interface MetricBarsOptions {
 }
 
 /**
- * The table as grouped bars: the metrics on the x axis, one bar per method, whiskers = the 95% interval
- * of the mean over seeds (the table cell's half-width), clipped to [0, 100]. The usual view of "which
- * method is closest to Retrain on each metric".
+ * The table as small multiples: one panel per metric (UA, MIA, RA, TA), one horizontal bar per method,
+ * named on the shared vertical axis in words ("UGradSL+ (R)"), so no legend is needed however many
+ * methods there are. Whiskers = the 95% interval of the mean over seeds (the table cell's half-width),
+ * clipped to [0, 100]. Colour = the method, hatching = the selection (R "/", C dotted). A row with runs
+ * that did not finish is marked "†" with how many; a row with none finished is written, not left out.
  */
 export function metricBars(table: Table, options: Partial<MetricBarsOptions> = {}): PlotlyFigure {
   const block = options.block ?? table.rows[0]?.block ?? "";
   const metrics = options.metrics ?? ["UA", "MIA", "RA", "TA"].filter((m) => table.columns.includes(m));
   let rows = table.rows.filter((r) => r.block === block);
-  if (options.methods) rows = options.methods.flatMap((m) => rows.filter((r) => r.label === m));
+  if (options.methods) rows = options.methods.flatMap((m) => rows.filter((r) => r.label === m || r.method === m));
+  rows = mergeSameSelections(rows, metrics);
   const range: [number, number] = [0, 100];
-  const data = rows.map((r) => {
-    const y = metrics.map((m) => finiteOrNull(r.cells[m]?.mean));
+  const labels = rowLabels(rows);
+  const gap = 0.05;
+  const width = 1 / Math.max(1, metrics.length);
+  const data = metrics.map((m, i) => {
+    const x = rows.map((r) => finiteOrNull(r.cells[m]?.mean));
     return {
       type: "bar",
-      name: r.label,
-      x: metrics.map(columnTitle),
-      y,
-      error_y: clippedErrors(y, metrics.map((m) => r.cells[m]?.halfWidth), range),
-      // A variant ("ugradsl (R)") shares its method's colour, hatched.
-      marker: { color: methodColor(r.method), ...(r.variant ? { pattern: { shape: "/" } } : {}) },
+      orientation: "h",
+      name: columnTitle(m),
+      x,
+      y: labels,
+      xaxis: i === 0 ? "x" : `x${i + 1}`,
+      yaxis: "y",
+      error_x: clippedErrors(x, rows.map((r) => r.cells[m]?.halfWidth), range),
+      marker: { color: rows.map((r) => methodColor(r.method)), ...selectionPatterns(rows) },
+      showlegend: false,
+      hovertemplate: `%{y}<br>${columnTitle(m)} = %{x:.2f}<extra></extra>`,
+    };
+  });
+  const layout: Record<string, unknown> = {
+    title: titled(options.title ?? `${blockTitle(block)}: UA, MIA, RA and TA per method`),
+    yaxis: { autorange: "reversed", automargin: true, tickfont: { size: 10 } },
+    showlegend: false,
+    bargap: 0.25,
+    margin: { l: 110, r: 15, t: 60, b: 50 },
+    width: 672,
+    height: 110 + 16 * rows.length,
+    meta: { printHeight: 110 + 16 * rows.length },
+    annotations: unfinished(rows, labels),
+  };
+  metrics.forEach((m, i) => {
+    layout[i === 0 ? "xaxis" : `xaxis${i + 1}`] = {
+      title: titled(axisLabel(m)),
+      domain: [i * width + (i ? gap : 0), (i + 1) * width - (i < metrics.length - 1 ? gap : 0)],
+      anchor: "y",
+      range: [0, 105],
+      tickvals: [0, 50, 100],
     };
   });
   const ns = rows.flatMap((r) => metrics.map((m) => r.cells[m]?.n ?? 0));
   return captioned(
-    {
-      data,
-      layout: {
-        title: titled(options.title ?? `${block}: metrics per method`),
-        barmode: "group",
-        xaxis: { title: titled("metric") },
-        yaxis: { title: titled("value (%)"), range: [0, 105] },
-        width: 900,
-        height: 460,
-      },
-    },
-    `${intervalCaption("Bars", ns, range)}. UA, RA, TA: accuracy on D_f, D_r, D_te; MIA: the MIA-efficacy of the forgotten set.`,
+    { data, layout },
+    `${intervalCaption("Bars", ns, range)}. ${METRIC_DEFINITIONS} ${selectionNote(rows)}${failedNote(rows)}`.trim(),
+  );
+}
+
+/** What the four metrics are (docs/paper.md §4; the Conventions of README.md). */
+export const METRIC_DEFINITIONS = "UA (unlearning accuracy) = 100 − accuracy on the forget set D_f; MIA = MIA-efficacy on D_f " +
+  "(the share of D_f a membership-inference attacker calls non-members); RA and TA = accuracy on the retain set D_r and the test set D_te.";
+
+/**
+ * One row for a method whose two search selections gave the same numbers in every shown column (the search
+ * picked equivalent points): "FT (R = C)" instead of two identical bars.
+ */
+export function mergeSameSelections(rows: Table["rows"], columns: string[]): Table["rows"] {
+  const same = (a?: { mean: number; halfWidth: number }, b?: { mean: number; halfWidth: number }) =>
+    (!a && !b) ||
+    (!!a && !!b && Object.is(a.mean, b.mean) && (Object.is(a.halfWidth, b.halfWidth) || a.halfWidth === b.halfWidth));
+  const used = new Set<Table["rows"][number]>();
+  const out: Table["rows"] = [];
+  for (const r of rows) {
+    if (used.has(r)) continue;
+    used.add(r);
+    const twin = r.variant
+      ? rows.find((o) =>
+        !used.has(o) && o.block === r.block && o.method === r.method && !!o.variant && o.variant !== r.variant &&
+        o.epoch === r.epoch && o.failed === r.failed && columns.every((c) => same(o.cells[c], r.cells[c]))
+      )
+      : undefined;
+    if (!twin) {
+      out.push(r);
+      continue;
+    }
+    used.add(twin);
+    const variant = [r.variant!, twin.variant!].sort().reverse().join(" = ");
+    out.push({ ...r, variant, label: r.label.replace(` (${r.variant})`, ` (${variant})`) });
+  }
+  return out;
+}
+
+/** Row labels in words, unique, with † and a count where runs did not finish. */
+function rowLabels(rows: Table["rows"]): string[] {
+  return rows.map((r) => {
+    const note = failureNote(r);
+    return methodLabel(r.method, r.variant, r.label) + (note ? ` † ${note}` : "");
+  });
+}
+
+function selectionPatterns(rows: Table["rows"]): { pattern?: { shape: string[]; fillmode: string } } {
+  if (!rows.some((r) => r.variant)) return {};
+  return { pattern: { shape: rows.map((r) => selectionStyle(r.variant).pattern?.shape ?? ""), fillmode: "overlay" } };
+}
+
+function selectionNote(rows: Table["rows"]): string {
+  const variants = new Set(rows.map((r) => r.variant).filter(Boolean));
+  const parts: string[] = [];
+  if (variants.has("R")) parts.push("hatched “/”: the search's selection R (closest to Retrain)");
+  if (variants.has("C")) parts.push("dotted: selection C (complete forgetting under a utility bound)");
+  if (variants.has("R = C")) parts.push("cross-hatched “R = C”: both selections gave the same numbers, shown once");
+  return parts.length ? `Colour: the method; ${parts.join("; ")}.` : "";
+}
+
+function failedNote(rows: Table["rows"]): string {
+  const bad = rows.filter((r) => r.failed > 0);
+  if (!bad.length) return "";
+  return ` † runs that did not finish (diverged or failed) are left out of the mean and counted beside the method;` +
+    ` a method with no finished run is written as such, with no bar.`;
+}
+
+/** Text marks for rows with no finished run (all their values are missing): a bar that is absent is said to be. */
+function unfinished(rows: Table["rows"], labels: string[], xref = "x"): Record<string, unknown>[] {
+  return rows.flatMap((r, i) =>
+    r.failed > 0 && r.failed === r.runs
+      ? [{ xref, yref: "y", x: 0, y: labels[i], xanchor: "left", text: `no finished run (${r.problems.join("/")})`, showarrow: false }]
+      : []
   );
 }
 
@@ -80,61 +185,74 @@ export function robustTop(uppers: (number | null)[]): { top: number; cut: number
 }
 
 /**
- * One bar per method for a single column (Avg. Gap, Sum, RTE…), whiskers = the 95% interval of the mean
- * over seeds, clipped to the column's range. Bars start at zero; a runaway bar (a collapsed run) is cut
- * and labelled instead of setting the scale (`robustTop`). For Avg. Gap lower is better; the title says so.
+ * One horizontal bar per method for a single column (Avg. Gap, Sum, RTE…), the methods named in words on
+ * the vertical axis; whiskers = the 95% interval of the mean over seeds, clipped to the column's range.
+ * Bars start at zero; a runaway bar (a collapsed run) is cut and labelled instead of setting the scale
+ * (`robustTop`). For Avg. Gap lower is better; the title says so. Rows with no finished run are written.
  */
 export function columnBars(table: Table, column: string, options: { block?: string; title?: string } = {}): PlotlyFigure {
   const block = options.block ?? table.rows[0]?.block ?? "";
-  const rows = table.rows.filter((r) => r.block === block && Number.isFinite(r.cells[column]?.mean));
+  const rows = mergeSameSelections(
+    table.rows.filter((r) => r.block === block && (Number.isFinite(r.cells[column]?.mean) || (r.failed > 0 && r.failed === r.runs))),
+    [column],
+  );
   const better = column === "AvgGap" ? " (lower is closer to Retrain)" : column === "Sum" ? " (higher is more complete)" : "";
   const range = metricRange(column);
-  const y = rows.map((r) => r.cells[column].mean);
-  const errors = clippedErrors(y, rows.map((r) => r.cells[column].halfWidth), range);
-  const { top, cut } = robustTop(y.map((v, i) => v + errors.array[i]));
-  const lo = Math.min(0, ...y.map((v, i) => v - errors.arrayminus[i]));
-  const labels = rows.map((r) => r.label);
-  const bottom = 70 + 4 * Math.max(0, ...labels.map((l) => l.length));
+  const x = rows.map((r) => finiteOrNull(r.cells[column]?.mean));
+  const errors = clippedErrors(x, rows.map((r) => r.cells[column]?.halfWidth), range);
+  const { top, cut } = robustTop(x.map((v, i) => (v === null ? null : v + errors.array[i])));
+  const lo = Math.min(0, ...x.map((v, i) => (v === null ? 0 : v - errors.arrayminus[i])));
+  const labels = rowLabels(rows);
   const cutNote = cut.length
-    ? ` Cut bars (${cut.map((i) => `${labels[i]} ${y[i].toFixed(1)}`).join(", ")}) run beyond the axis; their value is written at the top.`
+    ? ` Cut bars (${cut.map((i) => `${labels[i]} ${x[i]!.toFixed(1)}`).join(", ")}) run beyond the axis; their value is written at the end.`
     : "";
   return captioned(
     {
       data: [{
         type: "bar",
+        orientation: "h",
         name: axisLabel(column),
-        x: labels,
-        y,
-        error_y: errors,
-        marker: { color: rows.map((r) => methodColor(r.method)) },
+        x,
+        y: labels,
+        error_x: errors,
+        marker: { color: rows.map((r) => methodColor(r.method)), ...selectionPatterns(rows) },
+        hovertemplate: `%{y}<br>${columnTitle(column)} = %{x:.2f}<extra></extra>`,
       }],
       layout: {
-        title: titled(options.title ?? `${block}: ${columnTitle(column)}${better}`),
-        xaxis: { title: titled("method"), tickangle: -35 },
-        yaxis: { title: titled(axisLabel(column)), range: [lo, top] },
-        annotations: cut.map((i) => ({
-          x: labels[i],
-          y: top,
-          yanchor: "top",
-          text: `↑ ${y[i].toFixed(1)}`,
-          showarrow: false,
-          font: { size: 11, color: "#222" },
-          bgcolor: "rgba(255,255,255,0.8)",
-        })),
+        title: titled(options.title ?? `${blockTitle(block)}: ${columnTitle(column)}${better}`),
+        xaxis: { title: titled(axisLabel(column)), range: [lo, top] },
+        yaxis: { autorange: "reversed", automargin: true },
+        annotations: [
+          ...cut.map((i) => ({
+            x: top,
+            y: labels[i],
+            xanchor: "right",
+            text: `${x[i]!.toFixed(1)} →`,
+            showarrow: false,
+            font: { size: 10, color: "#222" },
+            bgcolor: "rgba(255,255,255,0.8)",
+          })),
+          ...unfinished(rows, labels),
+        ],
         showlegend: false,
-        margin: { l: 80, r: 30, t: 70, b: bottom },
-        width: Math.max(640, 55 * rows.length + 200),
-        height: 420,
+        bargap: 0.25,
+        margin: { l: 110, r: 15, t: 60, b: 50 },
+        width: 672,
+        height: 110 + 16 * rows.length,
+        meta: { printHeight: 110 + 16 * rows.length },
       },
     },
-    intervalCaption("Bars", rows.map((r) => r.cells[column].n), range) + "." + cutNote,
-    { bottom },
+    `${intervalCaption("Bars", rows.map((r) => r.cells[column]?.n ?? 0), range)}. ${
+      column === "AvgGap" ? "Avg. Gap = mean |metric − Retrain's| over UA, MIA, RA and TA, against the Retrain of the same seed. " : ""
+    }${selectionNote(rows)}${cutNote}${failedNote(rows)}`.trim(),
   );
 }
 
 /**
  * The forgetting/utility trade-off: UA (x) against TA (y), one marker per method (mean; whiskers = the 95%
- * interval of the mean, clipped to [0, 100]). Retrain, the target, is drawn last (on top) as a star.
+ * interval of the mean, clipped to [0, 100]). Retrain, the target, is drawn last (on top) as a star. With
+ * two search selections the figure has one panel per selection (small multiples, the same axes), so a
+ * panel holds one marker per method and the legend one entry per method.
  */
 export function tradeoffScatter(table: Table, options: { block?: string; x?: string; y?: string; title?: string } = {}): PlotlyFigure {
   const block = options.block ?? table.rows[0]?.block ?? "";
@@ -142,8 +260,8 @@ export function tradeoffScatter(table: Table, options: { block?: string; x?: str
   const found = table.rows.filter((r) => r.block === block && Number.isFinite(r.cells[xk]?.mean) && Number.isFinite(r.cells[yk]?.mean));
   // Retrain last: Plotly draws later traces over earlier ones.
   const rows = [...found.filter((r) => r.method !== "retrain"), ...found.filter((r) => r.method === "retrain")];
-  // Beyond a handful of methods, labels beside the markers pile up: use a legend instead.
-  const labels = rows.length <= 6;
+  const variants = [...new Set(rows.map((r) => r.variant).filter((v): v is string => !!v))].sort().reverse();
+  const panels: (string | null)[] = variants.length > 1 ? variants : [variants[0] ?? null];
   const [xr, yr] = [metricRange(xk), metricRange(yk)];
   const span = (k: string, r: [number, number]) => {
     const lo = Math.min(...rows.map((w) => w.cells[k].mean - (w.cells[k].halfWidth || 0)));
@@ -151,39 +269,85 @@ export function tradeoffScatter(table: Table, options: { block?: string; x?: str
     const pad = Math.max(1, 0.06 * (hi - lo));
     return [Math.max(r[0] - 2, lo - pad), Math.min(r[1] + 2, hi + pad)];
   };
+  const [xRange, yRange] = [span(xk, xr), span(yk, yr)];
+  const inLegend = new Set<string>();
+  const data: Record<string, unknown>[] = [];
+  const layout: Record<string, unknown> = {};
+  const annotations: Record<string, unknown>[] = [];
+  const gap = 0.1;
+  panels.forEach((panel, p) => {
+    const ax = p === 0 ? "" : String(p + 1);
+    const mine = rows.filter((r) => r.variant === panel || !r.variant || panels.length === 1);
+    for (const r of mine) {
+      const retrain = r.method === "retrain";
+      const style = selectionStyle(r.variant);
+      const first = !inLegend.has(r.method);
+      inLegend.add(r.method);
+      data.push({
+        type: "scatter",
+        mode: "markers",
+        name: methodTitle(r.method),
+        legendgroup: r.method,
+        showlegend: first,
+        x: [r.cells[xk].mean],
+        y: [r.cells[yk].mean],
+        xaxis: `x${ax}`,
+        yaxis: `y${ax}`,
+        hovertemplate: `${methodLabel(r.method, r.variant, r.label)}<br>${columnTitle(xk)} = %{x:.2f}<br>${
+          columnTitle(yk)
+        } = %{y:.2f}<extra></extra>`,
+        error_x: clippedErrors([r.cells[xk].mean], [r.cells[xk].halfWidth], xr),
+        error_y: clippedErrors([r.cells[yk].mean], [r.cells[yk].halfWidth], yr),
+        marker: {
+          color: methodColor(r.method),
+          size: retrain ? 14 : 9,
+          symbol: retrain ? "star" : style.symbol,
+          line: { color: retrain ? "#000000" : "#ffffff", width: retrain ? 1 : 0.5 },
+        },
+      });
+    }
+    const w = 1 / panels.length;
+    layout[`xaxis${ax}`] = {
+      title: titled(axisLabel(xk)),
+      range: xRange,
+      domain: [p * w + (p ? gap / 2 : 0), (p + 1) * w - (p < panels.length - 1 ? gap / 2 : 0)],
+      anchor: `y${ax}`,
+    };
+    layout[`yaxis${ax}`] = { title: titled(p === 0 ? axisLabel(yk) : ""), range: yRange, anchor: `x${ax}`, ...(p ? { matches: "y" } : {}) };
+    if (panels.length > 1) {
+      annotations.push({
+        xref: `x${ax} domain`,
+        yref: `y${ax} domain`,
+        x: 0.5,
+        y: 1,
+        yanchor: "bottom",
+        text: `selection ${panel}`,
+        showarrow: false,
+      });
+    }
+  });
   const ns = rows.flatMap((r) => [r.cells[xk].n, r.cells[yk].n]);
+  const variantNote = panels.length > 1
+    ? ` One panel per search selection (R: closest to Retrain; C: complete forgetting under a utility bound);` +
+      ` methods without a selection (Retrain) appear in each.`
+    : "";
   return captioned(
     {
-      data: rows.map((r) => {
-        const retrain = r.method === "retrain";
-        return {
-          type: "scatter",
-          mode: labels ? "markers+text" : "markers",
-          name: r.label,
-          x: [r.cells[xk].mean],
-          y: [r.cells[yk].mean],
-          text: [r.label],
-          textposition: "top center",
-          error_x: clippedErrors([r.cells[xk].mean], [r.cells[xk].halfWidth], xr),
-          error_y: clippedErrors([r.cells[yk].mean], [r.cells[yk].halfWidth], yr),
-          marker: {
-            color: methodColor(r.method),
-            size: retrain ? 18 : 11,
-            symbol: retrain ? "star" : r.variant ? "diamond" : "circle",
-            line: { color: retrain ? "#000000" : "#ffffff", width: retrain ? 1.5 : 0.5 },
-          },
-        };
-      }),
+      data,
       layout: {
-        title: titled(options.title ?? `${block}: ${columnTitle(xk)} vs ${columnTitle(yk)} (Retrain, the star, is the target)`),
-        xaxis: { title: titled(axisLabel(xk)), range: span(xk, xr) },
-        yaxis: { title: titled(axisLabel(yk)), range: span(yk, yr) },
-        showlegend: !labels,
-        width: labels ? 680 : 820,
-        height: 500,
+        ...layout,
+        title: titled(options.title ?? `${blockTitle(block)}: ${columnTitle(xk)} against ${columnTitle(yk)}`),
+        annotations,
+        showlegend: true,
+        width: 672,
+        height: 400,
+        margin: { l: 60, r: 15, t: 70, b: 50 },
       },
     },
-    intervalCaption("Markers", ns, xr) + ". Retrain is the star, drawn on top.",
+    intervalCaption("Markers", ns, xr) +
+      `. Retrain, the target, is the star.${variantNote} ${xk === "UA" ? "UA = 100 − accuracy on D_f (higher: more forgotten); " : ""}${
+        yk === "TA" ? "TA = test accuracy (higher: more utility kept)." : ""
+      }`.trimEnd(),
   );
 }
 
@@ -191,6 +355,8 @@ export interface SweepPoint {
   /** The swept value (e.g. the smooth rate α). */
   x: number;
   metrics: Record<string, number>;
+  /** The run did not finish (diverged or failed): drawn as a mark at its x, never averaged. */
+  failed?: boolean;
 }
 
 /**
@@ -213,6 +379,8 @@ export function sweepLines(
 ): PlotlyFigure {
   const metrics = options.metrics ?? ["UA", "MIA", "RA", "TA"].filter((m) => points.some((p) => Number.isFinite(p.metrics[m])));
   const xs = [...new Set(points.map((p) => p.x))].sort((a, b) => a - b);
+  const all = points;
+  points = points.filter((p) => !p.failed);
   const log = options.symlog ? symlogAxis(xs, options.xTitle ?? "value") : undefined;
   const at = log ? log.at : (v: number) => v;
   const palette = PALETTE;
@@ -245,6 +413,26 @@ export function sweepLines(
       line: { color: palette[i % palette.length], dash: "dot" },
     });
   }
+  // Values whose runs did not finish: a cross at the bottom with how many, so the gap in the lines is explained.
+  const failedAt = xs.map((x) => ({ x, failed: all.filter((p) => p.x === x && p.failed).length, n: all.filter((p) => p.x === x).length }))
+    .filter((f) => f.failed > 0);
+  if (failedAt.length) {
+    data.push({
+      type: "scatter",
+      mode: "markers+text",
+      name: "runs that diverged",
+      x: failedAt.map((f) => at(f.x)),
+      y: failedAt.map(() => 3),
+      text: failedAt.map((f) => `${f.failed}/${f.n} diverged`),
+      textposition: "top center",
+      marker: { symbol: "x", size: 10, color: "#000000" },
+    });
+  }
+  const failedNote = failedAt.length
+    ? ` ×: values whose runs did not finish (${
+      failedAt.map((f) => `${options.xName ?? "α"} = ${f.x}: ${f.failed} of ${f.n}`).join("; ")
+    }), left out of the lines.`
+    : "";
   const axisNote = log ? ` x axis: symmetric-log, x = sign(α)·log10(1 + |α|/${log.c}), ticks at the real values.` : "";
   return captioned(
     {
@@ -257,7 +445,7 @@ export function sweepLines(
         height: 460,
       },
     },
-    intervalCaption("Points", ns, [0, 100]) + "; dotted: Retrain's mean." + axisNote,
+    intervalCaption("Points", ns, [0, 100]) + "; dotted: Retrain's mean." + failedNote + axisNote,
   );
 }
 
@@ -371,55 +559,51 @@ export function labelledBars(
     caption?: string;
   } = {},
 ): PlotlyFigure {
-  const y = bars.map((b) => finiteOrNull(b.value));
-  const errors = clippedErrors(y, bars.map((b) => b.error), options.clip);
-  const longest = Math.max(0, ...bars.map((b) => b.label.length));
-  // Long category labels are drawn slanted below the axis: leave room for them.
-  const bottom = 70 + 4 * longest;
-  const tops = [...y.map((v, i) => (v ?? 0) + errors.array[i]), options.reference?.value ?? 0].filter(Number.isFinite);
+  // Horizontal bars: labels of any length read level on the vertical axis, at any print width.
+  const x = bars.map((b) => finiteOrNull(b.value));
+  const errors = clippedErrors(x, bars.map((b) => b.error), options.clip);
+  const tops = [...x.map((v, i) => (v ?? 0) + errors.array[i]), options.reference?.value ?? 0].filter(Number.isFinite);
   const range = options.range ?? [0, Math.max(1, ...tops) * 1.08];
   const ref = options.reference;
+  const height = 120 + 20 * bars.length;
   const fig: PlotlyFigure = {
     data: [{
       type: "bar",
+      orientation: "h",
       name: options.yTitle ?? "value",
-      x: bars.map((b) => b.label),
-      y,
-      error_y: errors,
+      x,
+      y: bars.map((b) => b.label),
+      error_x: errors,
       marker: { color: bars.map((b, i) => b.color ?? PALETTE[i % PALETTE.length]) },
     }],
     layout: {
       title: titled(options.title ?? "bars"),
-      xaxis: { title: titled(options.xTitle ?? ""), tickangle: -35 },
-      yaxis: { title: titled(options.yTitle ?? "value"), range },
+      // The reference line is named in the axis title: a label beside it would sit on a bar or the title.
+      xaxis: {
+        title: titled(`${options.yTitle ?? "value"}${ref && Number.isFinite(ref.value) ? `; dashed line: ${ref.label}` : ""}`),
+        range,
+      },
+      yaxis: { title: titled(options.xTitle ?? ""), autorange: "reversed", automargin: true },
       showlegend: false,
+      bargap: 0.25,
       ...(ref && Number.isFinite(ref.value)
         ? {
           shapes: [{
             type: "line",
-            xref: "paper",
-            x0: 0,
-            x1: 1,
-            y0: ref.value,
-            y1: ref.value,
+            yref: "paper",
+            y0: 0,
+            y1: 1,
+            x0: ref.value,
+            x1: ref.value,
             line: { color: "#000000", dash: "dash", width: 1.5 },
-          }],
-          annotations: [{
-            xref: "paper",
-            x: 1,
-            xanchor: "right",
-            y: ref.value,
-            yanchor: "bottom",
-            text: ref.label,
-            showarrow: false,
-            font: { size: 11 },
           }],
         }
         : {}),
-      margin: { l: 80, r: 30, t: 70, b: bottom },
-      width: Math.max(640, 70 * bars.length + 200),
-      height: 440,
+      margin: { l: 120, r: 20, t: 70, b: 50 },
+      width: 672,
+      height,
+      meta: { printHeight: height },
     },
   };
-  return options.caption ? captioned(fig, options.caption, { bottom }) : fig;
+  return options.caption ? captioned(fig, options.caption) : fig;
 }

@@ -12,7 +12,8 @@ import { captioned } from "./figure.ts";
 export type { PlotlyFigure } from "./figure.ts";
 
 const SET_LABEL: Record<string, string> = { forget: "D_f (forgotten)", retain: "D_r (retained)", test: "D_te (test)" };
-const SET_COLOR: Record<string, string> = { forget: "#d62728", retain: "#1f77b4", test: "#2ca02c" };
+// Paul Tol's colour-blind-safe "bright" red, blue and green (figure.ts PALETTE).
+const SET_COLOR: Record<string, string> = { forget: "#EE6677", retain: "#4477AA", test: "#228833" };
 
 /** Row-normalised (each true class sums to 1) or raw counts. */
 function normaliseRows(m: number[][]): number[][] {
@@ -52,7 +53,12 @@ export function confusionFigure(data: StreisandData, options: { normalize?: bool
         yaxis: { title: { text: "true class" }, autorange: "reversed" },
         xaxis2: { title: { text: "predicted (D_te)" } },
         yaxis2: { autorange: "reversed" },
-        coloraxis: { colorscale: "Blues", cmin: 0, ...(normalize ? { cmax: 1 } : {}) },
+        coloraxis: {
+          colorscale: "Blues",
+          cmin: 0,
+          ...(normalize ? { cmax: 1 } : {}),
+          colorbar: { title: { text: normalize ? "share of<br>the true class" : "samples" } },
+        },
         width: 900,
         height: 450,
       },

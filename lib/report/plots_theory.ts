@@ -28,6 +28,9 @@ interface Axis {
   [key: string]: unknown;
 }
 
+/** A log axis labelled 10⁻⁴, as a paper writes it, not with plotly's SI prefixes ("100μ"). */
+const power = (a: Axis): Axis => (a.type === "log" ? { exponentformat: "power", ...a } : a);
+
 /**
  * A theory figure with its caption. `symlogX` puts x (a signed smooth rate α) on a symmetric-log axis
  * (figure.ts `symlogAxis`): the traces' x values are transformed and the ticks name the real α.
@@ -40,7 +43,13 @@ function figure(title: string, x: Axis, y: Axis, data: Trace[], caption: string,
       const xs = log ? { x: t.x.map(log.at), customdata: t.x, hovertemplate: "α = %{customdata}<br>%{y}<extra></extra>" } : {};
       return { ...t, ...xs, marker: { size: 6, ...t.marker, color }, line: { ...t.line, color } };
     }),
-    layout: { title: { text: title }, xaxis: log ? { ...x, ...log.axis } : x, yaxis: y, width: 820, height: 460 },
+    layout: {
+      title: { text: title },
+      xaxis: power(log ? { ...x, ...log.axis } : x),
+      yaxis: power(y),
+      width: 820,
+      height: 460,
+    },
   };
   const axisNote = log ? ` x axis: symmetric-log, x = sign(α)·log10(1 + |α|/${Number(log.c.toPrecision(3))}), ticks at the real α.` : "";
   return captioned(fig, caption + axisNote);

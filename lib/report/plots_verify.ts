@@ -7,8 +7,7 @@
  */
 import type { RunRecord } from "../record.ts";
 import type { PlotlyFigure } from "./figure.ts";
-import { captioned, methodColor } from "./figure.ts";
-import { rowLabel } from "./table.ts";
+import { captioned, methodColor, methodLabel } from "./figure.ts";
 
 /** A record's details of a verification metric, whatever its ensemble size ("Eps", "Eps@8"). */
 export function verifyDetail<T>(r: RunRecord, base: string): T | undefined {
@@ -23,7 +22,7 @@ export function rowsOf(records: RunRecord[], paradigm: string): { label: string;
   const out = new Map<string, RunRecord>();
   const ok = records.filter((r) => r.paradigm === paradigm && r.status === "ok" && r.tags.epoch === undefined);
   const seed = Math.min(...ok.map((r) => r.seed));
-  for (const r of ok.filter((r) => r.seed === seed)) out.set(rowLabel(r.method, r.variant), r);
+  for (const r of ok.filter((r) => r.seed === seed)) out.set(methodLabel(r.method, r.variant), r);
   return [...out.entries()].map(([label, record]) => ({ label, record })).sort((a, b) =>
     Number(b.record.method === "retrain") - Number(a.record.method === "retrain")
   );
@@ -76,7 +75,7 @@ export function epsilonHistogramFigure(records: RunRecord[], paradigm: string, m
     {
       data: retrainLast(traces),
       layout: {
-        title: { text: `${paradigm}: per-example ε on D_f (NeurIPS 2023 challenge; lower is closer to Retrain)` },
+        title: { text: `${paradigmWords(paradigm)}: per-example ε on D_f (NeurIPS 2023 challenge; lower is closer to Retrain)` },
         xaxis: { title: { text: `ε (bins of 0.25; last point: ε ≥ ${maxEpsilon}, including the cap 50)` } },
         yaxis: { title: { text: "share of D_f" } },
         width: 860,
@@ -128,9 +127,9 @@ export function uliraRocFigure(records: RunRecord[], paradigm: string): PlotlyFi
     {
       data: ordered,
       layout: {
-        title: { text: `${paradigm}: U-LiRA ROC at low false positive rates (unlearned vs Retrain shadows)` },
-        xaxis: { title: { text: "false positive rate" }, type: "log", range: [-4, 0] },
-        yaxis: { title: { text: "true positive rate (floor 1e-4 = none)" }, type: "log", range: [-4, 0] },
+        title: { text: `${paradigmWords(paradigm)}: U-LiRA ROC at low false positive rates (unlearned vs Retrain shadows)` },
+        xaxis: { title: { text: "false positive rate" }, type: "log", range: [-4, 0], exponentformat: "power" },
+        yaxis: { title: { text: "true positive rate (floor 10⁻⁴ = none)" }, type: "log", range: [-4, 0], exponentformat: "power" },
         width: 760,
         height: 520,
       },
@@ -170,7 +169,7 @@ export function ckaFigure(records: RunRecord[], paradigm: string): PlotlyFigure 
     {
       data: retrainLast(traces),
       layout: {
-        title: { text: `${paradigm}: linear CKA of each layer on D_f against Retrain's (1 = the same representation)` },
+        title: { text: `${paradigmWords(paradigm)}: linear CKA of each layer on D_f against Retrain's (1 = the same representation)` },
         xaxis: { title: { text: "layer (input → output)" } },
         yaxis: { title: { text: "linear CKA" }, range: [0, 1.02] },
         width: 760,
@@ -180,4 +179,9 @@ export function ckaFigure(records: RunRecord[], paradigm: string): PlotlyFigure 
     `Points: mean over the ensemble's model pairs of linear CKA on D_f, one task (seed ${shownSeed(records, paradigm)}); ` +
       "Retrain: two Retrain draws, dashed, drawn on top.",
   );
+}
+
+/** "random" → "Random forgetting". */
+function paradigmWords(paradigm: string): string {
+  return `${paradigm[0].toUpperCase()}${paradigm.slice(1)} forgetting`.replace("Classwise", "Class-wise");
 }

@@ -69,6 +69,7 @@ function extent(values: number[], pad: boolean, includeZero: boolean, log: boole
 
 /** Renders a figure to a standalone SVG string (see the module comment for what is supported). */
 export function figureToSvg(fig: PlotlyFigure): string {
+  fig = upright(fig);
   const layout = fig.layout as Record<string, unknown>;
   const W = Number(layout.width) || 800;
   const H = Number(layout.height) || 450;
@@ -79,8 +80,8 @@ export function figureToSvg(fig: PlotlyFigure): string {
   const panels = Math.max(1, ...supported.map((t) => axisIndex(t) + 1));
   const legendItems = supported.filter((t) => t.type !== "heatmap" && t.showlegend !== false && t.name && layout.showlegend !== false);
   const legendW = legendItems.length ? Math.min(220, 40 + 7 * Math.max(...legendItems.map((t) => stripTags(String(t.name)).length))) : 0;
-  const caption = ((layout.annotations as Record<string, unknown>[] | undefined) ?? []).find((a) => a.name === "caption");
-  const captionLines = caption ? String(caption.text).split("<br>") : [];
+  // The caption is not drawn (it is text beside the figure: figure.ts `captioned`).
+  const captionLines: string[] = [];
   const margin = { l: 70, r: 20 + legendW, t: 60, b: 60 + captionLines.length * 15 };
   const gap = 60;
   const panelW = (W - margin.l - margin.r - gap * (panels - 1)) / panels;
@@ -131,6 +132,25 @@ export function figureToSvg(fig: PlotlyFigure): string {
   out.push(`<text x="${W - 4}" y="${H - 4}" text-anchor="end" font-size="9" fill="#bbb">kit SVG fallback</text>`);
   out.push("</svg>");
   return out.join("\n");
+}
+
+/**
+ * Horizontal bars drawn as vertical ones (this fallback draws categories on x only): each horizontal
+ * trace's x and y swapped, and each panel's value axis (x) becomes its y axis.
+ */
+function upright(fig: PlotlyFigure): PlotlyFigure {
+  if (!fig.data.some((t) => t.orientation === "h")) return fig;
+  const data = fig.data.map((t) =>
+    t.orientation === "h" ? { ...t, x: t.y, y: t.x, error_y: t.error_x, error_x: undefined, orientation: undefined } : t
+  );
+  const layout: Record<string, unknown> = { ...fig.layout };
+  for (const t of fig.data.filter((t) => t.orientation === "h")) {
+    const n = String(t.xaxis ?? "x").slice(1);
+    const value = (fig.layout[`xaxis${n}`] ?? {}) as Record<string, unknown>;
+    layout[`yaxis${n}`] = { title: value.title, range: value.range };
+    layout[`xaxis${n}`] = {};
+  }
+  return { data, layout };
 }
 
 function colorOf(t: Trace, i: number): string {

@@ -55,7 +55,7 @@ export const be = defineMethod({
     "Chen et al. 2023 (lr 1e-5, 10 epochs); momentum, batch and no clipping: kit",
   ),
   searchSpace: SHARED_SPACE,
-  display: { order: 5, color: "#bcbd22" },
+  display: { order: 5, color: "#DDCC77" },
   run(ctx, opts) {
     const { task, start: net } = ctx;
     const k = net.config.numClasses;

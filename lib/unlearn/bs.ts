@@ -51,7 +51,7 @@ export const bs = defineMethod({
     bound: num(0.1, "ε: FGSM step size in input units", { min: 0, source: "Chen et al. 2023 (ε 0.1)" }),
   },
   searchSpace: { ...SHARED_SPACE, bound: uniform(0.02, 0.3) },
-  display: { order: 6, color: "#17becf" },
+  display: { order: 6, color: "#332288" },
   run(ctx, opts) {
     const { task, original: frozen, start: net } = ctx;
     if (task.train.x instanceof Int32Array) {

@@ -100,7 +100,7 @@ export const ff = defineMethod({
     perExample: perExampleField("kit"),
   },
   searchSpace: { alpha: logUniform(1e-12, 1e-1), noiseForm: choice("public-code", "fourth-root") },
-  display: { order: 4, color: "#e377c2" },
+  display: { order: 4, color: "#56B4E9" },
   run(ctx, opts) {
     const { task, start: net } = ctx;
     const rng = ctx.rng.fork("ff");

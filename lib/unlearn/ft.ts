@@ -30,5 +30,5 @@ export const ft = gradientMixedMethod({
     stopRule: "none",
   },
   searchSpace: SHARED_SPACE,
-  display: { order: 1, color: "#1f77b4" },
+  display: { order: 1, color: "#0072B2" },
 });

@@ -26,5 +26,5 @@ export const ga = gradientMixedMethod({
   },
   fixed: { mixWeight: 0, smoothRate: 0, mixSchedule: "constant", pairedBatchSize: 128, ...NO_ADAPTIVE_RATE },
   searchSpace: SHARED_SPACE,
-  display: { order: 2, color: "#ff7f0e" },
+  display: { order: 2, color: "#E69F00" },
 });

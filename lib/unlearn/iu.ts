@@ -82,7 +82,7 @@ export const iu = defineMethod({
     perExample: perExampleField("kit"),
   },
   searchSpace: { scale: logUniform(1e-3, 1e2), damping: logUniform(1e-4, 1e1) },
-  display: { order: 3, color: "#8c564b" },
+  display: { order: 3, color: "#CC79A7" },
   run(ctx, opts) {
     const { task, start: net } = ctx;
     const vars = trainableVariables(net);

@@ -39,7 +39,7 @@ export const l1Sparse = defineMethod({
     noL1Epochs: int(0, "final epochs without the penalty", { min: 0, source: "FT.py FT_l1 (the penalty decays over every epoch)" }),
   },
   searchSpace: { ...SHARED_SPACE, l1: logUniform(1e-7, 1e-3) },
-  display: { order: 7, color: "#9467bd" },
+  display: { order: 7, color: "#882255" },
   run(ctx, opts) {
     const { task, start: net } = ctx;
     const rng = ctx.rng.fork("l1-sparse");

@@ -25,6 +25,6 @@ export const randomLabel = defineMethod({
     wrongOnly: bool(true, "draw forget labels from the K−1 wrong classes (false: any class, as the public code)", "kit"),
   },
   searchSpace: SHARED_SPACE,
-  display: { order: 9, color: "#637939" },
+  display: { order: 9, color: "#999933" },
   run: (ctx, opts) => relabelFineTune(ctx, opts, "random-label"),
 });

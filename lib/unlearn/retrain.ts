@@ -16,7 +16,7 @@ export const retrain = defineMethod({
     epochs: int(0, "training epochs; 0 = the original's", { min: 0, source: "paper §11.3: retrain with the original's recipe" }),
   },
   searchSpace: {},
-  display: { order: 0, color: "#7f7f7f" },
+  display: { order: 0, color: "#000000" },
   run(ctx, opts) {
     // Retrain ignores θ_o (the runner disposes the unused copy): a fresh initialisation from the seed.
     const net = buildNet(ctx.original.config, ctx.rng.fork("retrain-init").seed());

@@ -54,7 +54,7 @@ export const salun = defineMethod({
     wrongOnly: bool(true, "random labels from the K−1 wrong classes (false: any class)", "kit, as RL"),
   },
   searchSpace: { ...SHARED_SPACE, maskFraction: uniform(0.1, 0.9) },
-  display: { order: 10, color: "#8c6d31" },
+  display: { order: 10, color: "#AA4499" },
   run(ctx, opts) {
     const grads = meanLossGradient(ctx.start, ctx.task.train, ctx.task.forgetIdx, opts.gradientBatchSize);
     const mask = saliencyMask(grads, opts.maskFraction);

@@ -51,7 +51,7 @@ export const scrub = defineMethod({
     klWeight: num(0.001, "α: KL weight in the min pass", { min: 0, source: NOTEBOOK }),
   },
   searchSpace: { ...SHARED_SPACE, maxSteps: intRange(1, 5), klWeight: logUniform(1e-3, 1) },
-  display: { order: 8, color: "#393b79" },
+  display: { order: 8, color: "#44AA99" },
   run(ctx, opts) {
     const { task, original: teacher, start: student } = ctx;
     const rng = ctx.rng.fork("scrub");

@@ -63,7 +63,12 @@ interface MethodInfo<S extends Schema> {
   options: S;
   /** What a hyperparameter search varies (lib/search), a subset of `options`. */
   searchSpace: SearchSpace;
-  /** Row position in tables (the paper's order) and colour in every figure. */
+  /**
+   * Row position in tables (the paper's order) and colour in every figure. Colours are colour-blind safe:
+   * Okabe–Ito for Retrain (black), FT, GA, UGradSL and UGradSL+, Paul Tol's muted scheme for the other
+   * baselines; no two methods share one (tests/report/latex_test.ts checks). Figures with many methods
+   * also name each one on an axis or in a legend, so colour is never the only key.
+   */
   display: { order: number; color: string };
 }
 

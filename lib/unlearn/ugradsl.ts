@@ -31,5 +31,5 @@ export const ugradsl = gradientMixedMethod({
   },
   fixed: {},
   searchSpace: SEARCH_SPACE,
-  display: { order: 11, color: "#d62728" },
+  display: { order: 11, color: "#D55E00" },
 });

@@ -33,5 +33,5 @@ export const ugradslPlus = gradientMixedMethod({
   },
   fixed: {},
   searchSpace: SEARCH_SPACE,
-  display: { order: 12, color: "#2ca02c" },
+  display: { order: 12, color: "#009E73" },
 });

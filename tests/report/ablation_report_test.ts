@@ -155,8 +155,9 @@ Deno.test("Algorithm 1's variants, the p and β sweeps and the forget-set sizes 
     "forgetsize_avggap",
   ]);
   // Bars: one per non-reference variant; the sweep's x values are the swept option; the fixed rate is not a β point.
-  assert.deepEqual((figs.adaptive_random_avg_gap.data[0] as { x: string[] }).x, ["ugradsl/fixed", "ugradsl/default"]);
-  assert.deepEqual((figs.adaptive_random_avg_gap.data[0] as { y: number[] }).y, [1.5, 1.25]);
+  // Horizontal bars: the variants on y, their values on x.
+  assert.deepEqual((figs.adaptive_random_avg_gap.data[0] as { y: string[] }).y, ["ugradsl/fixed", "ugradsl/default"]);
+  assert.deepEqual((figs.adaptive_random_avg_gap.data[0] as { x: number[] }).x, [1.5, 1.25]);
   assert.deepEqual((figs.mixweight_sweep.data[0] as { customdata: number[] }).customdata, [0, 0.5, 0.9]);
   close((figs.mixweight_sweep.data[0] as { y: number[] }).y[0], 50, 0.2);
   assert.deepEqual((figs.threshold_sweep.data[0] as { customdata: number[] }).customdata, [0.3, 0.7]);

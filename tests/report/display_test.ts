@@ -20,9 +20,11 @@ Deno.test("figure bundle: Plotly JSON, an <img> with the SVG in text/html, text/
   assert.deepEqual(Object.keys(b).sort(), [PLOTLY_MIME, "text/html", "text/plain"]);
   assert.deepEqual(b[PLOTLY_MIME], fig);
   const text = String(b["text/plain"]);
-  assert.match(text, /^\[figure\] synthetic · classwise · mlp: metrics per method/);
-  assert.match(text, /ugradsl \(bar, 4 points\): UA → 95, MIA → 97, RA → 97, TA → 93/);
-  assert.match(text, /ft \(bar, 4 points\): UA → 21 ± 2\.48/); // mean ± the 95% half-width over the three seeds
+  assert.match(text, /^\[figure\] synthetic data, class-wise forgetting, MLP: UA, MIA, RA and TA per method/);
+  // Small multiples: one trace per metric, the methods named in words along it.
+  assert.match(text, /UA \(bar, 3 points\): Retrain → 100, FT → 21 ± 2\.48/); // mean ± the 95% half-width over the three seeds
+  assert.match(text, /UGradSL → 95/);
+  assert.match(text, /caption: Bars: mean over n = 3 seeds.*UA \(unlearning accuracy\) = 100 − accuracy on the forget set D_f/);
   assert.match(text, /static image: kit SVG fallback/);
   // No image/svg+xml: nbconvert's HTML export would empty an inline SVG, and text/html wins everywhere it is read.
   const html = String(b["text/html"]);
@@ -32,7 +34,12 @@ Deno.test("figure bundle: Plotly JSON, an <img> with the SVG in text/html, text/
   assert.equal(svg, compactSvg(figureToSvg(fig)), "the data URI holds the rendered SVG");
   assert.equal((svg.match(/<rect [^>]*fill-opacity/g) ?? []).length, 3 * 4); // 3 methods × 4 metrics
   const size = `width="${fig.layout.width}" height="${fig.layout.height}"`;
-  assert.ok(html.includes(`<img alt="synthetic · classwise · mlp: metrics per method" ${size}`), "the figure's own size");
+  assert.ok(
+    html.includes(`<img alt="synthetic data, class-wise forgetting, MLP: UA, MIA, RA and TA per method" ${size}`),
+    "the figure's own size",
+  );
+  assert.match(html, /<div class="unlearn-caption"[^>]*>Bars: mean over n = 3 seeds/, "the caption is text under the image");
+  assert.ok(!svg.includes("Bars: mean over"), "and not in the image");
   const id = html.match(/data-unlearn-figure="(uk[0-9a-f]{16})"/)?.[1];
   assert.ok(id && html.includes(`("${id}");`), "the script is called with the container's id");
   const script = html.match(/<script type="text\/javascript">([\s\S]*)<\/script>$/)?.[1];

@@ -39,10 +39,10 @@ Deno.test("Chromium is started headless, offline, with a fresh profile", () => {
     assert.ok(args.includes(flag), flag);
   }
   assert.ok(!args.some((a) => /^https?:/.test(a)), "nothing remote");
-  // The layout's size: metricBars' 900 × 460 plus the room its caption takes below the plot.
+  // The layout's size: metricBars' two-column width, and a height that grows with the rows (3 methods).
   const { width, height } = figureSize(fig);
-  assert.equal(width, 900);
-  assert.ok(height > 460 && height < 560, `height ${height}`);
+  assert.equal(width, 672);
+  assert.ok(height > 120 && height < 200, `height ${height}`);
   assert.deepEqual(figureSize({ data: [], layout: {} }), { width: 800, height: 450 });
   assert.equal(safeName("05 random/tradeoff (R)"), "05_random_tradeoff_R");
   assert.notEqual(safeName("09_loss_ugradsl+"), safeName("09_loss_ugradsl"));
@@ -56,7 +56,8 @@ Deno.test({
     assert.match(r.svg, /^<svg[^>]*class="main-svg"/);
     const { width, height } = figureSize(fig);
     assert.ok(r.svg.includes(`width="${width}" height="${height}"`), "the SVG has the layout's size");
-    assert.ok(r.svg.includes("ugradsl") && r.svg.includes("export test"), "legend and title are drawn");
+    assert.ok(r.svg.includes("UGradSL") && r.svg.includes("export test"), "method names and title are drawn");
+    assert.ok(!r.svg.includes("Bars: mean over"), "the caption is not drawn into the image");
     assert.deepEqual(pngSize(r.png), { width: 2 * width, height: 2 * height });
     const svgOnly = await renderFigure(fig, { png: false });
     assert.equal(svgOnly.png.length, 0);
@@ -65,24 +66,35 @@ Deno.test({
 });
 
 Deno.test({
-  name: "exportFigures writes name.svg, name.png, name.pdf (Chromium's print) and name.json",
+  name: "exportFigures writes name.svg, .png, .pdf (Chromium's print), .json, and the caption beside them (.txt, .tex)",
   ignore: !chromium,
   fn: async () => {
     const dir = await Deno.makeTempDir();
     try {
-      const written = await exportFigures({ "04 metrics": fig }, dir, { scale: 1 });
+      const written = await exportFigures({ "04 metrics": fig }, dir, { scale: 1, size: "column" });
       assert.deepEqual(written.map((p) => p.slice(dir.length + 1)), [
         "04_metrics.svg",
         "04_metrics.png",
         "04_metrics.pdf",
         "04_metrics.json",
+        "04_metrics.txt",
+        "04_metrics.tex",
       ]);
-      assert.deepEqual(pngSize(await Deno.readFile(`${dir}/04_metrics.png`)), figureSize(fig));
+      const sized = JSON.parse(await Deno.readTextFile(`${dir}/04_metrics.json`));
+      assert.equal(sized.layout.width, Math.round(3.3 * 96), "one column: 3.3 in at 96 px per inch");
+      assert.deepEqual(pngSize(await Deno.readFile(`${dir}/04_metrics.png`)), figureSize(sized));
+      const txt = await Deno.readTextFile(`${dir}/04_metrics.txt`);
+      assert.match(txt, /^export test: UA & TA\.\nBars: mean over n = 3 seeds/);
+      const tex = await Deno.readTextFile(`${dir}/04_metrics.tex`);
+      assert.match(tex, /\\begin\{figure\}\[t\]/, "one column: figure, not figure*");
+      assert.match(tex, /\\includegraphics\[width=\\columnwidth\]\{04_metrics\.pdf\}/);
+      assert.match(tex, /\\caption\{export test: UA \\& TA\. Bars: mean over n = 3 seeds/);
+      assert.match(tex, /\$D_\{\\mathrm\{f\}\}\$/, "D_f as math");
       const pdf = new TextDecoder("latin1").decode(await Deno.readFile(`${dir}/04_metrics.pdf`));
       assert.ok(pdf.startsWith("%PDF-"), "a PDF");
       assert.equal(pdf.match(/\/Type\s*\/Page\b/g)?.length, 1, "one page");
       assert.equal(PRINT_SCALE, 3, "print resolution: 3 × the layout's size, about 300 dpi");
-      assert.deepEqual(JSON.parse(await Deno.readTextFile(`${dir}/04_metrics.json`)), fig);
+      assert.deepEqual(sized.data, fig.data, "sizing changes the layout, never the data");
       await assert.rejects(() => exportFigures({ "a b": fig, "a_b": fig }, dir), /both be written as a_b/);
     } finally {
       await Deno.remove(dir, { recursive: true });

@@ -105,7 +105,7 @@ Deno.test("figures: ε histograms, ROC on log axes, CKA per layer, one trace per
   const roc = uliraRocFigure(agreeing, "classwise");
   assert.equal((roc.layout.xaxis as { type: string }).type, "log");
   assert.equal(roc.data[0].name, "chance");
-  assert.match(String(roc.data.at(-1)!.name), /^retrain/, "Retrain is drawn last, on top");
+  assert.match(String(roc.data.at(-1)!.name), /^Retrain/, "Retrain is drawn last, on top");
   assert.ok((roc.data[0].y as number[]).every((v) => v >= 1e-4), "TPR 0 drawn at the axis floor");
   const cka = ckaFigure(agreeing, "classwise");
   assert.deepEqual(cka.data[0].x, ["hidden1", "hidden2"]);

@@ -1,0 +1,105 @@
+/**
+ * `./kit book` builds the site (cli/book.ts) and headless Chromium reads every page of it from file://:
+ * each page loads without a failed request or a script error, no link points at a missing file, every
+ * image is drawn, every notebook figure is redrawn by plotly.js, math is typeset, the sliders draw.
+ * Screenshots of the index and of notebook 04 go to tmp/browser/ (copied to results/screenshots/).
+ */
+import assert from "node:assert/strict";
+import puppeteer from "puppeteer-core";
+import { bookMain } from "../../cli/book.ts";
+import { chromiumArgs, findChromium } from "../../lib/report/figures.ts";
+import { ROOT } from "../../lib/env.ts";
+import { missingPrerequisites } from "./_jupyter.ts";
+
+const missing = missingPrerequisites().filter((m) => m.startsWith("jupyter nbconvert"));
+
+Deno.test({
+  name: "./kit book: every page loads, no broken link or image, figures drawn by plotly.js, math typeset",
+  ignore: missing.length > 0 || !findChromium(),
+  fn: async () => {
+    const out = `${ROOT}tmp/browser/book`;
+    const log: string[] = [];
+    const orig = console.log;
+    console.log = (...a: unknown[]) => log.push(a.join(" "));
+    try {
+      assert.equal(await bookMain(["--out", out]), 0);
+    } finally {
+      console.log = orig;
+    }
+    assert.equal(log.at(-1), `${out}/index.html`, "prints the path of index.html");
+
+    const pages: string[] = [];
+    for (const dir of ["", "notebooks/"]) {
+      for await (const e of Deno.readDir(`${out}/${dir}`)) if (e.isFile && e.name.endsWith(".html")) pages.push(`${dir}${e.name}`);
+    }
+    const notebooks = [];
+    for await (const e of Deno.readDir(`${ROOT}notebooks`)) if (e.name.endsWith(".ipynb")) notebooks.push(e.name);
+    assert.ok(pages.includes("index.html") && pages.includes("results.html") && pages.includes("map.html"));
+    assert.equal(pages.filter((p) => p.startsWith("notebooks/")).length, notebooks.length, "one page per notebook");
+
+    const profile = await Deno.makeTempDir({ prefix: "unlearn-book-" });
+    const browser = await puppeteer.launch({
+      executablePath: findChromium()!,
+      headless: true,
+      args: chromiumArgs(`${profile}/p`, "about:blank", 0).filter((a) =>
+        !/^--(headless|dump-dom|virtual-time-budget|user-data-dir)|^about:/.test(a)
+      ),
+      userDataDir: `${profile}/p`,
+      env: { ...Deno.env.toObject(), HOME: profile },
+    });
+    const problems: string[] = [];
+    let drawn = 0;
+    let typeset = 0;
+    try {
+      const page = await browser.newPage();
+      await page.setViewport({ width: 1100, height: 900 });
+      let current = "";
+      page.on("requestfailed", (r) => problems.push(`${current}: failed to load ${r.url()}`));
+      page.on("pageerror", (e) => problems.push(`${current}: script error ${(e as Error).message}`));
+      for (const p of pages.sort()) {
+        current = p;
+        await page.goto(`file://${out}/${p}`, { waitUntil: "load", timeout: 60_000 });
+        // Plotly draws and MathJax typesets after load.
+        await page.waitForFunction(
+          `[...document.querySelectorAll("[data-unlearn-figure],[data-slider-figure]")].every((e) => e.getAttribute("data-drawn"))`,
+          { timeout: 60_000 },
+        ).catch(() => problems.push(`${p}: a figure was not drawn within 60 s`));
+        await page.waitForFunction(
+          `!window.MathJax || !MathJax.Hub || (MathJax.Hub.queue.pending === 0 && MathJax.Hub.queue.running === 0)`,
+          { timeout: 60_000 },
+        ).catch(() => problems.push(`${p}: MathJax did not finish within 60 s`));
+        const r = await page.evaluate(`(() => {
+          const imgs = [...document.images].map((i) => ({ src: i.src.slice(0, 80), ok: i.complete && i.naturalWidth > 0, shown: i.style.display !== "none" }));
+          const links = [...document.querySelectorAll("a[href]")].map((a) => a.href).filter((h) => h.startsWith("file:"));
+          const figs = [...document.querySelectorAll("[data-unlearn-figure],[data-slider-figure]")].map((e) => e.getAttribute("data-drawn"));
+          const math = document.querySelectorAll(".MathJax_CHTML, mjx-container").length;
+          const plots = [...document.querySelectorAll(".js-plotly-plot")].map((e) => e.getBoundingClientRect().height);
+          return { imgs, links, figs, math, plots };
+        })()`) as { imgs: { src: string; ok: boolean; shown: boolean }[]; links: string[]; figs: string[]; math: number; plots: number[] };
+        for (const i of r.imgs) if (!i.ok && i.shown) problems.push(`${p}: broken image ${i.src}`);
+        for (const f of r.figs) if (f !== "plotly") problems.push(`${p}: a figure is ${f}`);
+        for (const h of r.plots) if (!(h > 100)) problems.push(`${p}: a plotly figure ${h} px high`);
+        drawn += r.figs.filter((f) => f === "plotly").length;
+        typeset += r.math;
+        for (const href of r.links) {
+          const path = decodeURIComponent(new URL(href).pathname);
+          try {
+            await Deno.stat(path);
+          } catch {
+            problems.push(`${p}: broken link ${path.replace(ROOT, "")}`);
+          }
+        }
+        if (p === "index.html" || p === "notebooks/04_classwise.html" || p === "explore.html") {
+          await Deno.mkdir(`${ROOT}tmp/browser`, { recursive: true });
+          await page.screenshot({ path: `${ROOT}tmp/browser/book-${p.replace(/^notebooks\//, "").replace(".html", "")}.png` });
+        }
+      }
+    } finally {
+      await browser.close().catch(() => {});
+      await Deno.remove(profile, { recursive: true }).catch(() => {});
+    }
+    assert.deepEqual(problems, []);
+    assert.ok(drawn >= 40, `${drawn} figures redrawn by plotly.js`);
+    assert.ok(typeset > 0, "math typeset by MathJax");
+  },
+});
