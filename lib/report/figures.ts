@@ -13,6 +13,7 @@ import type { PlotlyFigure, SizePreset } from "./figure.ts";
 import { figureCaption, figureTitle, sizedFor } from "./figure.ts";
 import { latexFigure } from "./latex.ts";
 import { chromiumPath, plotlyJsPath } from "../env.ts";
+import { writeFileAtomic } from "../record.ts";
 
 export interface Rendered {
   /** A standalone SVG document. */
@@ -263,19 +264,19 @@ export async function exportFigures(
   const written: string[] = [];
   for (const [i, n] of names.entries()) {
     const base = `${dir}/${safeName(n)}`;
-    await Deno.writeTextFile(`${base}.svg`, rendered[i].svg);
-    await Deno.writeFile(`${base}.png`, rendered[i].png);
+    await writeFileAtomic(`${base}.svg`, rendered[i].svg);
+    await writeFileAtomic(`${base}.png`, rendered[i].png);
     written.push(`${base}.svg`, `${base}.png`);
     if (pdfs[i]) {
-      await Deno.writeFile(`${base}.pdf`, pdfs[i]);
+      await writeFileAtomic(`${base}.pdf`, pdfs[i]);
       written.push(`${base}.pdf`);
     }
-    await Deno.writeTextFile(`${base}.json`, JSON.stringify(figs[n]) + "\n");
+    await writeFileAtomic(`${base}.json`, JSON.stringify(figs[n]) + "\n");
     const title = figureTitle(figs[n]).replaceAll("<br>", " ").replace(/<[^>]+>/g, "");
     const caption = figureCaption(figs[n]);
-    await Deno.writeTextFile(`${base}.txt`, `${title}.\n${caption ? `${caption}\n` : ""}`);
+    await writeFileAtomic(`${base}.txt`, `${title}.\n${caption ? `${caption}\n` : ""}`);
     const preset = size === "column" ? "column" : "double";
-    await Deno.writeTextFile(`${base}.tex`, latexFigure(`${safeName(n)}${pdfs[i] ? ".pdf" : ".png"}`, title, caption, { preset }));
+    await writeFileAtomic(`${base}.tex`, latexFigure(`${safeName(n)}${pdfs[i] ? ".pdf" : ".png"}`, title, caption, { preset }));
     written.push(`${base}.json`, `${base}.txt`, `${base}.tex`);
   }
   return written;
