@@ -40,7 +40,7 @@ import { buildNet, cloneNet, disposeNet } from "../models/registry.ts";
 import type { Net } from "../models/types.ts";
 import type { Bar, ProgressSink } from "../progress.ts";
 import { silentProgress } from "../progress.ts";
-import { canonicalJson, sha256Hex } from "../record.ts";
+import { canonicalJson, sha256Hex } from "../hash.ts";
 import { deriveSeed, Rng } from "../rng.ts";
 import type { SgdOptions } from "../train.ts";
 import { batchOf, fit } from "../train.ts";

@@ -32,18 +32,9 @@ import type { ModelConfig, Net } from "../models/types.ts";
 import type { ProgressSink } from "../progress.ts";
 import { autoProgress, silentProgress } from "../progress.ts";
 import type { OptionLayers, RunRecord, RunTags } from "../record.ts";
-import {
-  appendRecord,
-  canonicalJson,
-  compactRecords,
-  environment,
-  makeFolder,
-  readRecordsWithSkips,
-  RECORD_SCHEMA,
-  sha256Hex,
-  writeFileAtomic,
-} from "../record.ts";
+import { appendRecord, compactRecords, environment, makeFolder, readRecordsWithSkips, RECORD_SCHEMA, writeFileAtomic } from "../record.ts";
 import { deriveSeed, Rng } from "../rng.ts";
+import { canonicalJson, sha256Hex } from "../hash.ts";
 import type { SgdOptions } from "../train.ts";
 import { methodSpec } from "../unlearn/registry.ts";
 import type { MethodSpec, UnlearnContext } from "../unlearn/types.ts";

@@ -24,7 +24,8 @@ import { archSpec, buildNet, disposeNet, loadNet, modelConfig, saveNet } from ".
 import type { ModelConfig, Net, OptionValue } from "../models/types.ts";
 import type { ProgressSink } from "../progress.ts";
 import { KitError } from "../errors.ts";
-import { canonicalJson, fileError, sha256Hex, writeFileAtomic } from "../record.ts";
+import { canonicalJson, sha256Hex } from "../hash.ts";
+import { fileError, writeFileAtomic } from "../record.ts";
 import { deriveSeed, Rng } from "../rng.ts";
 import type { SgdOptions } from "../train.ts";
 import { evaluateAccuracy, fit } from "../train.ts";
