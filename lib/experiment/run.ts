@@ -43,7 +43,9 @@ import { checkAgainstData, runSelection } from "./config.ts";
 import { resolveMethodOptions } from "./options.ts";
 import { prepareWorstCaseTask, TaskEnsembles } from "./ensembles.ts";
 import type { PreparedTask } from "./task.ts";
-import { makeTask, numericsFingerprint, prepareTask, SealedTestError, sealTest, sweepCache } from "./task.ts";
+import { makeTask, prepareTask, SealedTestError, sealTest } from "./task.ts";
+import { numericsFingerprint } from "./fingerprint.ts";
+import { sweepCache } from "./model_cache.ts";
 
 /** A run request made concrete for one task: the method, its options with their layers, its identity. */
 export interface ResolvedRun {
