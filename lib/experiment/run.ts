@@ -20,7 +20,7 @@
 import { backendInfo, initBackend, numericsIdentity } from "../backend.ts";
 import { datasetSpec, loadDataset } from "../data/registry.ts";
 import { dataFingerprint } from "../data/fingerprint.ts";
-import type { Paradigm } from "../data/splits.ts";
+import type { ForgetTask, Paradigm } from "../data/splits.ts";
 import { splitSummary } from "../data/splits.ts";
 import type { DataBundle } from "../data/types.ts";
 import { DivergedError, KitError } from "../errors.ts";
@@ -31,13 +31,13 @@ import { cloneNet, disposeNet, weightBytes } from "../models/registry.ts";
 import type { ModelConfig, Net } from "../models/types.ts";
 import type { ProgressSink } from "../progress.ts";
 import { autoProgress, silentProgress } from "../progress.ts";
-import type { OptionLayers, RunRecord, RunTags } from "../record.ts";
+import type { Environment, OptionLayers, RunRecord, RunTags } from "../record.ts";
 import { appendRecord, compactRecords, environment, makeFolder, readRecordsWithSkips, RECORD_SCHEMA, writeFileAtomic } from "../record.ts";
 import { deriveSeed, Rng } from "../rng.ts";
 import { canonicalJson, sha256Hex } from "../hash.ts";
 import type { SgdOptions } from "../train.ts";
 import { methodSpec } from "../unlearn/registry.ts";
-import type { MethodSpec, UnlearnContext } from "../unlearn/types.ts";
+import type { MethodSpec, UnlearnContext, UnlearnOutcome } from "../unlearn/types.ts";
 import type { ExperimentConfig, RunRequest } from "./config.ts";
 import { checkAgainstData, runSelection } from "./config.ts";
 import { resolveMethodOptions } from "./options.ts";
@@ -203,22 +203,16 @@ type RecordBase = Omit<
   "status" | "error" | "metrics" | "weightsSha256" | "details" | "rteSeconds" | "evalSeconds" | "stop" | "notes" | "history"
 >;
 
-/**
- * Runs one method on one prepared task and evaluates it: the end state, and with `perEpoch` also the
- * original (epoch 0) and every epoch's snapshot. Returns the records, end state last.
- */
-export async function runOne(
-  prepared: PreparedTask,
-  run: ResolvedRun,
-  base: Omit<RecordBase, "tags" | "runId">,
-  cfg: Pick<ExperimentConfig, "metrics" | "training">,
-  progress: ProgressSink,
-  reference: EvaluateExtras["reference"],
-  ensembles?: () => Promise<EnsembleSet>,
-): Promise<RunRecord[]> {
-  const { task } = prepared;
+/** A run's fields before its tags: what every record of the run shares. */
+export type RunBase = Omit<RecordBase, "tags" | "runId">;
+
+/** What one record of a run measured: status, metrics, timings, history. */
+type Outcome = Omit<RunRecord, keyof RecordBase>;
+
+/** Measures a net on the task's metrics (with the end state's details, reference and ensembles), timing the evaluation. */
+function evaluator(task: ForgetTask, cfg: Pick<ExperimentConfig, "metrics" | "training">, reference: EvaluateExtras["reference"]) {
   const seed = task.options.seed;
-  const metricsOf = async (net: Net, details?: Record<string, unknown>, ensembleSet?: EnsembleSet) => {
+  return async (net: Net, details?: Record<string, unknown>, ensembleSet?: EnsembleSet) => {
     const started = performance.now();
     const metrics = await evaluate(net, task, cfg.metrics, deriveSeed(seed, "metrics"), {
       details,
@@ -228,55 +222,120 @@ export async function runOne(
     });
     return { metrics, evalSeconds: (performance.now() - started) / 1000 };
   };
-  const recordOf = (tags: RunTags, rest: Omit<RunRecord, keyof RecordBase>): RunRecord => ({
+}
+type Measure = ReturnType<typeof evaluator>;
+
+/** Makes a run's record under `tags`: the shared fields, its runId, what it measured. */
+function recorder(base: RunBase, seed: number) {
+  return (tags: RunTags, outcome: Outcome): RunRecord => ({
     ...base,
     runId: runIdOf(base.dataset, base.paradigm, base.method, base.variant, seed, tags),
     tags,
-    ...rest,
+    ...outcome,
   });
-  const ctx = methodContext(prepared, run.spec.name, cfg.training, progress);
-  // Per-epoch snapshots: copies taken inside the loop, evaluated after it (evaluation is async).
-  const snapshots: { row: Record<string, number>; net: Net; seconds: number }[] = [];
+}
+type Recorder = ReturnType<typeof recorder>;
+
+/** A copy of the net after one epoch, its history row, and the method's seconds up to it. */
+interface Snapshot {
+  row: Record<string, number>;
+  net: Net;
+  seconds: number;
+}
+
+/**
+ * The method's clock, started now, and with `perEpoch` its per-epoch snapshots: copies taken inside the
+ * method's loop, evaluated after it (evaluation is async); copying them counts in no RTE.
+ */
+function methodClock(ctx: UnlearnContext, perEpoch: boolean) {
+  const snapshots: Snapshot[] = [];
   let snapshotSeconds = 0;
   const started = performance.now();
-  if (run.perEpoch) {
+  if (perEpoch) {
     ctx.onEpoch = (row, net) => {
       const t = performance.now();
       snapshots.push({ row, net: cloneNet(net), seconds: (t - started) / 1000 - snapshotSeconds });
       snapshotSeconds += (performance.now() - t) / 1000;
     };
   }
+  const elapsed = () => (performance.now() - started) / 1000;
+  return { snapshots, elapsed, rteSeconds: () => elapsed() - snapshotSeconds };
+}
+
+/** Appends to `out` the per-epoch records: the original as epoch 0, then each snapshot with its history row. */
+async function pushEpochRecords(
+  out: RunRecord[],
+  original: Net,
+  snapshots: Snapshot[],
+  tags: RunTags,
+  measure: Measure,
+  recordOf: Recorder,
+) {
+  const first = await measure(original);
+  out.push(recordOf({ ...tags, epoch: 0 }, { status: "ok", ...first, rteSeconds: 0, history: [] }));
+  for (const s of snapshots) {
+    out.push(recordOf({ ...tags, epoch: s.row.epoch }, { status: "ok", ...await measure(s.net), rteSeconds: s.seconds, history: [s.row] }));
+  }
+}
+
+/** The end state's record; its ensembles are made or read back here, outside RTE and evaluation time. */
+async function endRecord(
+  outcome: UnlearnOutcome,
+  tags: RunTags,
+  rteSeconds: number,
+  measure: Measure,
+  recordOf: Recorder,
+  ensembles?: () => Promise<EnsembleSet>,
+): Promise<RunRecord> {
+  const details: Record<string, unknown> = {};
+  const end = await measure(outcome.net, details, await ensembles?.());
+  return recordOf(tags, {
+    status: "ok",
+    ...end,
+    weightsSha256: await sha256Hex(weightBytes(outcome.net)),
+    details,
+    rteSeconds,
+    stop: outcome.stop,
+    notes: outcome.notes,
+    history: outcome.history,
+  });
+}
+
+/** What a run that diverged (DivergedError) or failed on a user error (KitError) records. */
+function failure(e: DivergedError | KitError, seconds: number): Outcome {
+  return {
+    status: e instanceof DivergedError ? "diverged" : "failed",
+    error: e.message,
+    metrics: {},
+    rteSeconds: seconds,
+    evalSeconds: 0,
+    history: [],
+  };
+}
+
+/**
+ * Runs one method on one prepared task and evaluates it: the end state, and with `perEpoch` also the
+ * original (epoch 0) and every epoch's snapshot. Returns the records, end state last.
+ */
+export async function runOne(
+  prepared: PreparedTask,
+  run: ResolvedRun,
+  base: RunBase,
+  cfg: Pick<ExperimentConfig, "metrics" | "training">,
+  progress: ProgressSink,
+  reference: EvaluateExtras["reference"],
+  ensembles?: () => Promise<EnsembleSet>,
+): Promise<RunRecord[]> {
+  const measure = evaluator(prepared.task, cfg, reference);
+  const recordOf = recorder(base, prepared.task.options.seed);
+  const ctx = methodContext(prepared, run.spec.name, cfg.training, progress);
+  const clock = methodClock(ctx, run.perEpoch);
   const out: RunRecord[] = [];
   try {
     const outcome = await run.spec.runWith(ctx, run.options);
-    const rteSeconds = (performance.now() - started) / 1000 - snapshotSeconds;
-    if (run.perEpoch && !run.tags.reference) {
-      const original = await metricsOf(prepared.original);
-      out.push(recordOf({ ...run.tags, epoch: 0 }, { status: "ok", ...original, rteSeconds: 0, history: [] }));
-      for (const s of snapshots) {
-        out.push(
-          recordOf({ ...run.tags, epoch: s.row.epoch }, {
-            status: "ok",
-            ...await metricsOf(s.net),
-            rteSeconds: s.seconds,
-            history: [s.row],
-          }),
-        );
-      }
-    }
-    const details: Record<string, unknown> = {};
-    // The end state's ensembles (made or read back here, outside RTE and evaluation time).
-    const end = await metricsOf(outcome.net, details, await ensembles?.());
-    out.push(recordOf(run.tags, {
-      status: "ok",
-      ...end,
-      weightsSha256: await sha256Hex(weightBytes(outcome.net)),
-      details,
-      rteSeconds,
-      stop: outcome.stop,
-      notes: outcome.notes,
-      history: outcome.history,
-    }));
+    const rteSeconds = clock.rteSeconds();
+    if (run.perEpoch && !run.tags.reference) await pushEpochRecords(out, prepared.original, clock.snapshots, run.tags, measure, recordOf);
+    out.push(await endRecord(outcome, run.tags, rteSeconds, measure, recordOf, ensembles));
     if (outcome.net !== ctx.start) disposeNet(ctx.start);
     disposeNet(outcome.net);
   } catch (e) {
@@ -284,16 +343,9 @@ export async function runOne(
     try {
       disposeNet(ctx.start);
     } catch { /* the method disposed it */ }
-    out.push(recordOf(run.tags, {
-      status: e instanceof DivergedError ? "diverged" : "failed",
-      error: e.message,
-      metrics: {},
-      rteSeconds: (performance.now() - started) / 1000,
-      evalSeconds: 0,
-      history: [],
-    }));
+    out.push(recordOf(run.tags, failure(e, clock.elapsed())));
   } finally {
-    for (const s of snapshots) disposeNet(s.net);
+    for (const s of clock.snapshots) disposeNet(s.net);
   }
   return out;
 }
@@ -382,17 +434,59 @@ function covers(f: Finished | undefined, metricNames: string[]): boolean {
   return r.status !== "ok" || metricNames.every((m) => r.metricNames.includes(m));
 }
 
+/** What every task of one experiment shares: the data, what was asked, what is already on disk, where records go. */
+export interface Experiment {
+  cfg: ExperimentConfig;
+  hooks: RunHooks;
+  progress: ProgressSink;
+  bundle: DataBundle;
+  superClasses: ReturnType<typeof datasetSpec>["superClasses"];
+  /** The data actually read: a different file of the same shape never reuses a cached original or a record. */
+  dataChecksum: string;
+  metricNames: string[];
+  wantsReference: boolean;
+  ensembleNeeds: ReturnType<typeof ensembleSizes>;
+  /** Records already in `out` and the `reuse` folders, by key (empty with `rerun`). */
+  finished: Map<string, Finished>;
+  /** The requests, reference runs first. */
+  runs: RunRequest[];
+  recordsFile: string;
+  env: Environment;
+  /** Records each reuse folder gave, and runs computed, for the closing warning. */
+  contributed: Map<string, number>;
+  computed: number;
+}
+
 /**
  * Runs every request on every paradigm × seed (skipping finished runs unless `cfg.rerun`), appending one
  * record per run to `${cfg.out}/records.jsonl`. Returns the records of this configuration, read back or new.
+ * The steps, one function each: `openExperiment`, then per task `runTask` (`resolveRuns`, `resumeAndAdopt`,
+ * `computeRuns` → `runOrCopy` → `runOne`, `recordRuns`), then `closeExperiment`.
  */
 export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {}): Promise<RunRecord[]> {
+  const x = await openExperiment(cfg, hooks);
+  const records: RunRecord[] = [];
+  for (const seed of cfg.seeds) {
+    for (const paradigm of cfg.paradigms) records.push(...await runTask(x, paradigm, seed, records));
+  }
+  await closeExperiment(x);
+  return records;
+}
+
+/** The requests with reference runs (Retrain) first, so the others can be measured against them. */
+export function referenceFirst(runs: RunRequest[]): RunRequest[] {
+  return [...runs].sort((a, b) =>
+    Number(methodSpec(b.method).family === "reference") - Number(methodSpec(a.method).family === "reference")
+  );
+}
+
+/** The start: the backend, the data (checked against the config), the records already finished, the out folder. */
+export async function openExperiment(cfg: ExperimentConfig, hooks: RunHooks = {}): Promise<Experiment> {
   await initBackend({ backend: cfg.backend });
   const progress = cfg.progress ? autoProgress : silentProgress;
   const { bundle, superClasses } = await loadData(cfg);
   checkAgainstData(cfg, bundle, superClasses);
   for (const w of bundle.warnings ?? []) console.error(`warning: ${w}`);
-  // The data actually read: a different file of the same shape never reuses a cached original or a record.
   const dataChecksum = await dataFingerprint(bundle);
   const metricNames = expandMetrics(cfg.metrics);
   const wantsReference = needsReference(cfg.metrics);
@@ -402,158 +496,261 @@ export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {})
   await makeFolder(cfg.out);
   const recordsFile = `${cfg.out}/records.jsonl`;
   const env = environment(backendInfo());
-  const records: RunRecord[] = [];
-  const contributed = new Map<string, number>();
-  let computed = 0;
-  // Reference runs first, so the others can be measured against them.
-  const runs = [...cfg.runs].sort((a, b) =>
-    Number(methodSpec(b.method).family === "reference") - Number(methodSpec(a.method).family === "reference")
-  );
+  const runs = referenceFirst(cfg.runs);
+  return {
+    cfg,
+    hooks,
+    progress,
+    bundle,
+    superClasses,
+    dataChecksum,
+    metricNames,
+    wantsReference,
+    ensembleNeeds,
+    finished,
+    runs,
+    recordsFile,
+    env,
+    contributed: new Map(),
+    computed: 0,
+  };
+}
 
-  for (const seed of cfg.seeds) {
-    for (const paradigm of cfg.paradigms) {
-      const { model, task: plainTask } = makeTask(bundle, superClasses, cfg, paradigm, seed);
-      // A method asked for under several selections its setting does not all have resolves to the same
-      // configuration more than once: it runs once.
-      const resolved = (await Promise.all(runs.map((r) => resolveRun(cfg, r, paradigm, model, dataChecksum))))
-        .filter((run, i, all) => all.findIndex((o) => o.configHash === run.configHash) === i);
-      const expectedKeys = (run: ResolvedRun) => {
-        const end = recordKey({ configHash: run.configHash, seed, tags: run.tags });
-        return run.perEpoch && !run.tags.reference
-          ? [recordKey({ configHash: run.configHash, seed, tags: { ...run.tags, epoch: 0 } }), end]
-          : [end];
-      };
-      const todo = resolved.filter((run) => !expectedKeys(run).every((k) => covers(finished.get(k), metricNames)));
-      const done = resolved.filter((run) => !todo.includes(run));
-      const taskRecords: RunRecord[] = [];
-      for (const run of done) {
-        const mine = [...finished.values()].filter((f) => f.record.configHash === run.configHash && f.record.seed === seed);
-        mine.sort((a, b) => (a.record.tags.epoch ?? Infinity) - (b.record.tags.epoch ?? Infinity));
-        for (const f of mine) {
-          await adopt(f, cfg.out);
-          taskRecords.push(f.record);
-          contributed.set(f.folder, (contributed.get(f.folder) ?? 0) + 1);
-          hooks.onRecord?.(f.record, true, f.folder);
-        }
-      }
-      await checkSplits(cfg.out, taskRecords, plainTask);
-      if (todo.length > 0) {
-        computed += todo.length;
-        let prepared: PreparedTask;
-        try {
-          prepared = cfg.split.forgetRanking === "memorization" && paradigm === "random"
-            ? await prepareWorstCaseTask(bundle, superClasses, cfg, seed, progress, dataChecksum)
-            : await prepareTask(bundle, superClasses, cfg, paradigm, seed, progress, dataChecksum);
-        } catch (e) {
-          if (!(e instanceof DivergedError)) throw e;
-          throw new KitError(
-            `the original model of ${paradigm} seed ${seed} diverged while training (${e.message}); lower training.learningRate (--lr)`,
-            "training",
-          );
-        }
-        const task = cfg.sealTest ? sealTest(prepared.task) : prepared.task;
-        const split = {
-          ...splitSummary(prepared.task),
-          options: prepared.task.options,
-          ...await writeSplit(cfg.out, splitText(prepared.task)),
-        };
-        // The task's ensembles, when a metric compares them; Retrain's is made with the Retrain run's options.
-        const referenceRun = resolved.find((r) => r.spec.family === "reference");
-        const ensembles = ensembleNeeds
-          ? new TaskEnsembles({
-            prepared,
-            training: cfg.training,
-            cacheDir: cfg.cacheDir,
-            dataChecksum,
-            progress,
-            sizes: ensembleNeeds,
-            reference: referenceRun ?? await resolveRun(cfg, { method: "retrain" }, paradigm, model, dataChecksum),
-          })
-          : undefined;
-        try {
-          for (const run of todo) {
-            const referenceRecord = [...taskRecords, ...records].find((r) =>
-              r.status === "ok" && r.tags.epoch === undefined && methodSpec(r.method).family === "reference" &&
-              r.split.indexSha256 === split.indexSha256 && r.original.key === prepared.info.key
-            );
-            if (wantsReference && !referenceRecord && run.spec.family !== "reference") {
-              console.error(`warning: no Retrain run for ${paradigm} seed ${seed}: metrics measured against it are left empty`);
-            }
-            const base = {
-              schema: RECORD_SCHEMA,
-              experiment: cfg.name,
-              method: run.spec.name,
-              variant: run.variant,
-              methodOptions: run.options,
-              optionLayers: run.layers,
-              configHash: run.configHash,
-              dataset: cfg.dataset,
-              dataChecksum,
-              numerics: await numericsFingerprint("run"),
-              paradigm,
-              seed,
-              model: prepared.original.config,
-              split,
-              original: { ...prepared.info, training: cfg.training },
-              metricNames,
-              environment: env,
-              startedAt: new Date().toISOString(),
-            } as const;
-            // A reference run is measured against itself (its Avg. Gap is 0 by definition).
-            const reference = run.spec.family === "reference" ? "self" : referenceRecord?.metrics;
-            // The same method with the same options under another label (selections R and C that chose the
-            // same point) is the same computation: its records are copied under this label, not recomputed.
-            const twin = [...taskRecords].reverse().find((r) =>
-              r.method === run.spec.name && canonicalJson(r.methodOptions) === canonicalJson(run.options) &&
-              canonicalJson({ ...r.tags, labels: undefined }) === canonicalJson({ ...run.tags, labels: undefined }) &&
-              r.metricNames.join() === metricNames.join()
-            );
-            const produced = twin
-              ? taskRecords.filter((r) => r.configHash === twin.configHash).map((r) => ({
-                ...r,
-                ...base,
-                runId: runIdOf(base.dataset, paradigm, base.method, base.variant, seed, r.tags),
-                tags: { ...run.tags, ...(r.tags.epoch !== undefined ? { epoch: r.tags.epoch } : {}) },
-                notes: { ...r.notes, sameRunAs: r.runId },
-              }))
-              : await runOne(
-                { ...prepared, task },
-                run,
-                base,
-                cfg,
-                progress,
-                reference,
-                ensembles && (() => ensembles.forRun(run.spec, run.options)),
-              );
-            for (const made of produced) {
-              await appendRecord(recordsFile, made);
-              // What was written, as a later resume reads it back (NaN → null, no undefined fields): a
-              // computed run and a resumed one return the same record.
-              const r = JSON.parse(JSON.stringify(made)) as RunRecord;
-              taskRecords.push(r);
-              hooks.onRecord?.(r, false);
-            }
-          }
-        } finally {
-          await ensembles?.dispose();
-          disposeNet(prepared.original);
-        }
-      }
-      records.push(...taskRecords);
+/**
+ * One paradigm × seed: resolve its runs, read back the finished ones, compute the others. Returns the task's
+ * records in order. `earlier` holds the records of the tasks before it.
+ */
+export async function runTask(x: Experiment, paradigm: Paradigm, seed: number, earlier: RunRecord[]): Promise<RunRecord[]> {
+  const { model, task } = makeTask(x.bundle, x.superClasses, x.cfg, paradigm, seed);
+  const resolved = await resolveRuns(x, paradigm, model);
+  const todo = resolved.filter((run) => !isFinished(run, seed, x.finished, x.metricNames));
+  const records = await resumeAndAdopt(x, resolved.filter((run) => !todo.includes(run)), seed);
+  await checkSplits(x.cfg.out, records, task);
+  if (todo.length > 0) {
+    x.computed += todo.length;
+    await computeRuns(x, { paradigm, seed, model, resolved, records, earlier }, todo);
+  }
+  return records;
+}
+
+/**
+ * Resolve runs: every request made concrete for one paradigm. A method asked for under several selections its
+ * setting does not all have resolves to the same configuration more than once: it runs once.
+ */
+export async function resolveRuns(x: Experiment, paradigm: Paradigm, model: ModelConfig): Promise<ResolvedRun[]> {
+  const all = await Promise.all(x.runs.map((r) => resolveRun(x.cfg, r, paradigm, model, x.dataChecksum)));
+  return all.filter((run, i) => all.findIndex((o) => o.configHash === run.configHash) === i);
+}
+
+/** The keys of the records a run leaves: its end state, and with per-epoch snapshots epoch 0 (the original) too. */
+export function expectedKeys(run: Pick<ResolvedRun, "configHash" | "tags" | "perEpoch">, seed: number): string[] {
+  const end = recordKey({ configHash: run.configHash, seed, tags: run.tags });
+  return run.perEpoch && !run.tags.reference
+    ? [recordKey({ configHash: run.configHash, seed, tags: { ...run.tags, epoch: 0 } }), end]
+    : [end];
+}
+
+/** Whether every record a run leaves is stored and measured every metric asked for. */
+export function isFinished(
+  run: Pick<ResolvedRun, "configHash" | "tags" | "perEpoch">,
+  seed: number,
+  finished: Map<string, Finished>,
+  metricNames: string[],
+): boolean {
+  return expectedKeys(run, seed).every((k) => covers(finished.get(k), metricNames));
+}
+
+/**
+ * Resume and adopt: the stored records of finished runs (each run's epochs in order), each copied into `out`
+ * when it was found in a reuse folder, and handed to `hooks.onRecord` as resumed.
+ */
+async function resumeAndAdopt(x: Experiment, done: ResolvedRun[], seed: number): Promise<RunRecord[]> {
+  const records: RunRecord[] = [];
+  for (const run of done) {
+    const mine = [...x.finished.values()].filter((f) => f.record.configHash === run.configHash && f.record.seed === seed);
+    mine.sort((a, b) => (a.record.tags.epoch ?? Infinity) - (b.record.tags.epoch ?? Infinity));
+    for (const f of mine) {
+      await adopt(f, x.cfg.out);
+      records.push(f.record);
+      x.contributed.set(f.folder, (x.contributed.get(f.folder) ?? 0) + 1);
+      x.hooks.onRecord?.(f.record, true, f.folder);
     }
   }
+  return records;
+}
+
+/** A task whose runs are being computed: the runs resolved for it and its records so far (this task's, the earlier tasks'). */
+interface TaskRuns {
+  paradigm: Paradigm;
+  seed: number;
+  model: ModelConfig;
+  resolved: ResolvedRun[];
+  records: RunRecord[];
+  earlier: RunRecord[];
+}
+
+/** The same, with its original model, the task the methods see (sealed with `sealTest`), its split, its ensembles. */
+interface LiveTask extends TaskRuns {
+  prepared: PreparedTask;
+  task: PreparedTask["task"];
+  split: RunRecord["split"];
+  ensembles?: TaskEnsembles;
+}
+
+/** The runs not finished: the task's original model, split file and ensembles, then each run, recorded as it ends. */
+async function computeRuns(x: Experiment, t: TaskRuns, todo: ResolvedRun[]): Promise<void> {
+  const prepared = await prepareOriginal(x, t.paradigm, t.seed);
+  const task = x.cfg.sealTest ? sealTest(prepared.task) : prepared.task;
+  const split = await splitOf(x.cfg.out, prepared.task);
+  const ensembles = await taskEnsembles(x, t, prepared);
+  const live: LiveTask = { ...t, prepared, task, split, ensembles };
+  try {
+    for (const run of todo) await recordRuns(x, live, await runOrCopy(x, live, run));
+  } finally {
+    await ensembles?.dispose();
+    disposeNet(prepared.original);
+  }
+}
+
+/** The task with its original model (worst-case forget sets for the memorisation ranking); a diverged original is a user error. */
+async function prepareOriginal(x: Experiment, paradigm: Paradigm, seed: number): Promise<PreparedTask> {
+  const { cfg, bundle, superClasses, progress, dataChecksum } = x;
+  try {
+    return cfg.split.forgetRanking === "memorization" && paradigm === "random"
+      ? await prepareWorstCaseTask(bundle, superClasses, cfg, seed, progress, dataChecksum)
+      : await prepareTask(bundle, superClasses, cfg, paradigm, seed, progress, dataChecksum);
+  } catch (e) {
+    if (!(e instanceof DivergedError)) throw e;
+    throw new KitError(
+      `the original model of ${paradigm} seed ${seed} diverged while training (${e.message}); lower training.learningRate (--lr)`,
+      "training",
+    );
+  }
+}
+
+/** A record's split: the summary, the options, and the file of the index lists named by its hash (written if needed). */
+async function splitOf(out: string, task: PreparedTask["task"]): Promise<RunRecord["split"]> {
+  return { ...splitSummary(task), options: task.options, ...await writeSplit(out, splitText(task)) };
+}
+
+/** The task's ensembles, when a metric compares them; Retrain's is made with the Retrain run's options. */
+async function taskEnsembles(x: Experiment, t: TaskRuns, prepared: PreparedTask): Promise<TaskEnsembles | undefined> {
+  if (!x.ensembleNeeds) return undefined;
+  const referenceRun = t.resolved.find((r) => r.spec.family === "reference");
+  return new TaskEnsembles({
+    prepared,
+    training: x.cfg.training,
+    cacheDir: x.cfg.cacheDir,
+    dataChecksum: x.dataChecksum,
+    progress: x.progress,
+    sizes: x.ensembleNeeds,
+    reference: referenceRun ?? await resolveRun(x.cfg, { method: "retrain" }, t.paradigm, t.model, x.dataChecksum),
+  });
+}
+
+/**
+ * Run one: a run's records, measured against the task's reference run. The same method with the same options
+ * under another label (selections R and C that chose the same point) is the same computation: its records are
+ * copied under this label, not recomputed.
+ */
+async function runOrCopy(x: Experiment, live: LiveTask, run: ResolvedRun): Promise<RunRecord[]> {
+  const referenceRecord = referenceFor([...live.records, ...live.earlier], live.split.indexSha256, live.prepared.info.key);
+  if (x.wantsReference && !referenceRecord && run.spec.family !== "reference") {
+    console.error(`warning: no Retrain run for ${live.paradigm} seed ${live.seed}: metrics measured against it are left empty`);
+  }
+  const base = await runBase(x, live, run);
+  // A reference run is measured against itself (its Avg. Gap is 0 by definition).
+  const reference = run.spec.family === "reference" ? "self" : referenceRecord?.metrics;
+  const twin = twinOf(live.records, run, x.metricNames);
+  if (twin) return copiesOf(live.records, twin, base, run.tags, live.seed);
+  const { ensembles } = live;
+  const ensemblesOf = ensembles && (() => ensembles.forRun(run.spec, run.options));
+  return await runOne({ ...live.prepared, task: live.task }, run, base, x.cfg, x.progress, reference, ensemblesOf);
+}
+
+/** The task's reference record: Retrain's end state on the same split file and original model, if it ran. */
+export function referenceFor(records: RunRecord[], indexSha256: string, originalKey: string): RunRecord | undefined {
+  return records.find((r) =>
+    r.status === "ok" && r.tags.epoch === undefined && methodSpec(r.method).family === "reference" &&
+    r.split.indexSha256 === indexSha256 && r.original.key === originalKey
+  );
+}
+
+/** The latest of a task's records that is the same computation as `run` (method, options, tags but labels, metrics). */
+export function twinOf(
+  records: RunRecord[],
+  run: { spec: { name: string }; options: Record<string, unknown>; tags: RunTags },
+  metricNames: string[],
+): RunRecord | undefined {
+  return [...records].reverse().find((r) =>
+    r.method === run.spec.name && canonicalJson(r.methodOptions) === canonicalJson(run.options) &&
+    canonicalJson({ ...r.tags, labels: undefined }) === canonicalJson({ ...run.tags, labels: undefined }) &&
+    r.metricNames.join() === metricNames.join()
+  );
+}
+
+/** The twin's records (every epoch) under this run's label and tags, each noting the run it is the same as. */
+export function copiesOf(records: RunRecord[], twin: RunRecord, base: RunBase, tags: RunTags, seed: number): RunRecord[] {
+  return records.filter((r) => r.configHash === twin.configHash).map((r) => ({
+    ...r,
+    ...base,
+    runId: runIdOf(base.dataset, base.paradigm, base.method, base.variant, seed, r.tags),
+    tags: { ...tags, ...(r.tags.epoch !== undefined ? { epoch: r.tags.epoch } : {}) },
+    notes: { ...r.notes, sameRunAs: r.runId },
+  }));
+}
+
+/** The fields every record of a run shares (its start time is now). */
+async function runBase(x: Experiment, live: LiveTask, run: ResolvedRun): Promise<RunBase> {
+  return {
+    schema: RECORD_SCHEMA,
+    experiment: x.cfg.name,
+    method: run.spec.name,
+    variant: run.variant,
+    methodOptions: run.options,
+    optionLayers: run.layers,
+    configHash: run.configHash,
+    dataset: x.cfg.dataset,
+    dataChecksum: x.dataChecksum,
+    numerics: await numericsFingerprint("run"),
+    paradigm: live.paradigm,
+    seed: live.seed,
+    model: live.prepared.original.config,
+    split: live.split,
+    original: { ...live.prepared.info, training: x.cfg.training },
+    metricNames: x.metricNames,
+    environment: x.env,
+    startedAt: new Date().toISOString(),
+  };
+}
+
+/**
+ * Record: each record appended to records.jsonl, then kept as a later resume reads it back (NaN → null, no
+ * undefined fields), so a computed run and a resumed one return the same record.
+ */
+async function recordRuns(x: Experiment, live: LiveTask, produced: RunRecord[]): Promise<void> {
+  for (const made of produced) {
+    await appendRecord(x.recordsFile, made);
+    const r = JSON.parse(JSON.stringify(made)) as RunRecord;
+    live.records.push(r);
+    x.hooks.onRecord?.(r, false);
+  }
+}
+
+/** The end: with `rerun`, superseded records moved aside; a warning where the reuse folders gave nothing. */
+async function closeExperiment(x: Experiment): Promise<void> {
+  const { cfg } = x;
   if (cfg.rerun) {
-    const moved = await compactRecords(recordsFile, recordKey);
-    if (moved) console.error(`${recordsFile}: ${moved} superseded record(s) of rerun runs moved to records.jsonl.superseded`);
+    const moved = await compactRecords(x.recordsFile, recordKey);
+    if (moved) console.error(`${x.recordsFile}: ${moved} superseded record(s) of rerun runs moved to records.jsonl.superseded`);
   }
   const others = cfg.reuse.filter((f) => f !== cfg.out);
   // Said only where runs were computed that a reuse folder might have given.
-  if (!cfg.rerun && computed > 0 && others.length && !others.some((f) => contributed.has(f))) {
+  if (!cfg.rerun && x.computed > 0 && others.length && !others.some((f) => x.contributed.has(f))) {
     console.error(
       `warning: --reuse: no finished run of this configuration in ${others.slice(0, 3).join(", ")}${
         others.length > 3 ? ` or ${others.length - 3} more folder(s)` : ""
       }; nothing reused`,
     );
   }
-  return records;
 }
