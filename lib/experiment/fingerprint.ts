@@ -6,8 +6,8 @@
  * Each scope adds to the one before it, so every file is named once: an original model's code; an ensemble
  * member's adds the methods and how members are made; a run's adds the run path and the metrics.
  * Left out on purpose: this file and lib/hash.ts (they name the code and hash it, and compute no number;
- * a change to how the fingerprint is formed changes every key anyway) and what only reads and writes records
- * (lib/record.ts).
+ * a change to how the fingerprint is formed changes every key anyway), and what only reads and writes records
+ * and split files (lib/record.ts, lib/experiment/resume.ts: which runs are finished, not what they measure).
  */
 import { sha256Hex } from "../hash.ts";
 

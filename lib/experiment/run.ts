@@ -6,7 +6,7 @@
  * - Every run appends its record to `<out>/records.jsonl` as soon as it finishes.
  * - Resume: a run whose record is already in `<out>` (same configuration, seed and metrics) is skipped
  *   and its record read back, unless `rerun` is set; a task whose runs are all finished never trains or
- *   loads its original model.
+ *   loads its original model (lib/experiment/resume.ts reads the records and split files back).
  * - Statuses: a method whose loss turns NaN or explodes is recorded as "diverged"; a user error specific
  *   to one run (KitError, e.g. a method that does not apply to text data) as "failed"; the other runs go
  *   on. Anything else is a bug and stops the run with its stack.
@@ -16,6 +16,10 @@
  *   when a run first needs them, outside its timings, and handed to its end state's metrics.
  * - Worst-case forget sets (split.forgetRanking "memorization"): the random task's D_f is replaced by the
  *   most memorised examples (ensembles.ts `prepareWorstCaseTask`).
+ *
+ * Read top to bottom, one short function a step: `runExperiment` → `openExperiment` → per paradigm × seed
+ * `runTask` (`resolveRuns`, `resumeAndAdopt`, `computeRuns` → `runOrCopy` → `runOne`, `recordRuns`) →
+ * `closeExperiment`.
  */
 import { backendInfo, initBackend, numericsIdentity } from "../backend.ts";
 import { datasetSpec, loadDataset } from "../data/registry.ts";
@@ -32,7 +36,7 @@ import type { ModelConfig, Net } from "../models/types.ts";
 import type { ProgressSink } from "../progress.ts";
 import { autoProgress, silentProgress } from "../progress.ts";
 import type { Environment, OptionLayers, RunRecord, RunTags } from "../record.ts";
-import { appendRecord, compactRecords, environment, makeFolder, readRecordsWithSkips, RECORD_SCHEMA, writeFileAtomic } from "../record.ts";
+import { appendRecord, compactRecords, environment, makeFolder, RECORD_SCHEMA } from "../record.ts";
 import { deriveSeed, Rng } from "../rng.ts";
 import { canonicalJson, sha256Hex } from "../hash.ts";
 import type { SgdOptions } from "../train.ts";
@@ -44,6 +48,8 @@ import { resolveMethodOptions } from "./options.ts";
 import { prepareWorstCaseTask, TaskEnsembles } from "./ensembles.ts";
 import type { PreparedTask } from "./task.ts";
 import { makeTask, prepareTask, SealedTestError, sealTest } from "./task.ts";
+import type { Finished } from "./resume.ts";
+import { adopt, checkSplits, finishedRecords, isFinished, recordKey, splitText, writeSplit } from "./resume.ts";
 import { numericsFingerprint } from "./fingerprint.ts";
 import { sweepCache } from "./model_cache.ts";
 
@@ -64,374 +70,6 @@ export interface RunHooks {
    * from: the out folder itself, or a `reuse` folder whose record was adopted).
    */
   onRecord?: (record: RunRecord, resumed: boolean, from?: string) => void;
-}
-
-/** Identifies a record among repeats: configuration, seed and snapshot epoch. */
-export function recordKey(r: Pick<RunRecord, "configHash" | "seed" | "tags">): string {
-  return `${r.configHash}|${r.seed}|${r.tags.epoch ?? "end"}`;
-}
-
-function runIdOf(dataset: string, paradigm: string, method: string, variant: string | null, seed: number, tags: RunTags): string {
-  return [
-    ...(tags.ablation ? [tags.ablation] : []),
-    dataset,
-    paradigm,
-    `${method}${variant ? `[${variant}]` : ""}`,
-    ...(tags.point !== undefined ? [`point${tags.point}`] : []),
-    `seed${seed}`,
-    ...(tags.epoch !== undefined ? [`epoch${tags.epoch}`] : []),
-  ].join("/");
-}
-
-/** The context a method runs in: a fresh copy of the original and a random stream of (seed, method). */
-export function methodContext(
-  prepared: PreparedTask,
-  method: string,
-  originalTraining: SgdOptions,
-  progress: ProgressSink,
-): UnlearnContext {
-  const seed = prepared.task.options.seed;
-  return {
-    task: prepared.task,
-    original: prepared.original,
-    start: cloneNet(prepared.original),
-    originalTraining,
-    originalValAcc: prepared.info.valAcc,
-    seed,
-    rng: new Rng(deriveSeed(seed, `method/${method}`)),
-    progress,
-  };
-}
-
-/** Resolves a request for one paradigm: options in layers, variant label, configuration hash. */
-export async function resolveRun(
-  cfg: ExperimentConfig,
-  run: RunRequest,
-  paradigm: Paradigm,
-  model: ModelConfig,
-  dataChecksum: string,
-): Promise<ResolvedRun> {
-  const spec = methodSpec(run.method);
-  const selection = runSelection(run, cfg.selection);
-  const { options, layers } = resolveMethodOptions(
-    run.method,
-    { dataset: cfg.dataset, model: cfg.model, paradigm },
-    selection,
-    run.options,
-    `${run.method}`,
-  );
-  const variant = run.variant !== undefined ? run.variant : layers.selection ? layers.selection.name : null;
-  const tags = run.tags ?? {};
-  const configHash = (await sha256Hex(canonicalJson({
-    dataset: cfg.dataset,
-    dataChecksum,
-    backend: numericsIdentity(),
-    numerics: await numericsFingerprint("run"),
-    model,
-    split: { ...cfg.split, paradigm },
-    training: cfg.training,
-    method: spec.name,
-    variant,
-    options,
-    tags,
-  }))).slice(0, 16);
-  return { spec, variant, options, layers, tags, perEpoch: run.perEpoch ?? false, configHash };
-}
-
-/** A task's index lists as the split file holds them. */
-function splitText(task: PreparedTask["task"]): string {
-  return JSON.stringify({
-    dataset: task.dataset,
-    options: task.options,
-    forgotten: task.forgotten,
-    note: "indices into the standard train/test splits; retain = train \\ forget",
-    trainIdx: Array.from(task.trainIdx),
-    forgetIdx: Array.from(task.forgetIdx),
-    valIdx: Array.from(task.valIdx),
-    testIdx: Array.from(task.testIdx),
-  });
-}
-
-/** Whether `file` exists and its sha256 is `sha256`. */
-async function fileHasHash(file: string, sha256: string): Promise<boolean> {
-  try {
-    return await sha256Hex(await Deno.readFile(file)) === sha256;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Writes a task's index lists, named by their content hash; returns (file, sha256). A file already there
- * is checked against the hash on every use and rewritten (atomically) when it is not that content, as a
- * full disk or a kill during an earlier write leaves it.
- */
-async function writeSplit(out: string, text: string): Promise<{ indexFile: string; indexSha256: string }> {
-  const indexSha256 = await sha256Hex(text);
-  const indexFile = `splits/${indexSha256.slice(0, 16)}.json`;
-  const file = `${out}/${indexFile}`;
-  if (!await fileHasHash(file, indexSha256)) {
-    const exists = await Deno.stat(file).then(() => true, () => false);
-    if (exists) console.error(`warning: ${file}: not the split its name and records say (sha256 differs, e.g. cut short); rewritten`);
-    await makeFolder(`${out}/splits`);
-    await writeFileAtomic(file, text);
-  }
-  return { indexFile, indexSha256 };
-}
-
-/**
- * The split files of records read back, checked against their sha256; a wrong one (cut short) is rebuilt
- * from the task when the task gives that content (every split but the worst-case forget sets), else named.
- */
-async function checkSplits(out: string, records: RunRecord[], task: PreparedTask["task"]): Promise<void> {
-  let text: string | undefined;
-  for (const { indexFile, indexSha256 } of new Map(records.map((r) => [r.split.indexFile, r.split])).values()) {
-    const file = `${out}/${indexFile}`;
-    if (await fileHasHash(file, indexSha256)) continue;
-    text ??= splitText(task);
-    if (await sha256Hex(text) === indexSha256) {
-      await writeSplit(out, text);
-    } else {
-      console.error(`warning: ${file}: missing or not the split its records say (sha256 differs), and this task does not rebuild it`);
-    }
-  }
-}
-
-/** A record's fields shared by every outcome of one run. */
-type RecordBase = Omit<
-  RunRecord,
-  "status" | "error" | "metrics" | "weightsSha256" | "details" | "rteSeconds" | "evalSeconds" | "stop" | "notes" | "history"
->;
-
-/** A run's fields before its tags: what every record of the run shares. */
-export type RunBase = Omit<RecordBase, "tags" | "runId">;
-
-/** What one record of a run measured: status, metrics, timings, history. */
-type Outcome = Omit<RunRecord, keyof RecordBase>;
-
-/** Measures a net on the task's metrics (with the end state's details, reference and ensembles), timing the evaluation. */
-function evaluator(task: ForgetTask, cfg: Pick<ExperimentConfig, "metrics" | "training">, reference: EvaluateExtras["reference"]) {
-  const seed = task.options.seed;
-  return async (net: Net, details?: Record<string, unknown>, ensembleSet?: EnsembleSet) => {
-    const started = performance.now();
-    const metrics = await evaluate(net, task, cfg.metrics, deriveSeed(seed, "metrics"), {
-      details,
-      training: cfg.training,
-      reference,
-      ensembles: ensembleSet,
-    });
-    return { metrics, evalSeconds: (performance.now() - started) / 1000 };
-  };
-}
-type Measure = ReturnType<typeof evaluator>;
-
-/** Makes a run's record under `tags`: the shared fields, its runId, what it measured. */
-function recorder(base: RunBase, seed: number) {
-  return (tags: RunTags, outcome: Outcome): RunRecord => ({
-    ...base,
-    runId: runIdOf(base.dataset, base.paradigm, base.method, base.variant, seed, tags),
-    tags,
-    ...outcome,
-  });
-}
-type Recorder = ReturnType<typeof recorder>;
-
-/** A copy of the net after one epoch, its history row, and the method's seconds up to it. */
-interface Snapshot {
-  row: Record<string, number>;
-  net: Net;
-  seconds: number;
-}
-
-/**
- * The method's clock, started now, and with `perEpoch` its per-epoch snapshots: copies taken inside the
- * method's loop, evaluated after it (evaluation is async); copying them counts in no RTE.
- */
-function methodClock(ctx: UnlearnContext, perEpoch: boolean) {
-  const snapshots: Snapshot[] = [];
-  let snapshotSeconds = 0;
-  const started = performance.now();
-  if (perEpoch) {
-    ctx.onEpoch = (row, net) => {
-      const t = performance.now();
-      snapshots.push({ row, net: cloneNet(net), seconds: (t - started) / 1000 - snapshotSeconds });
-      snapshotSeconds += (performance.now() - t) / 1000;
-    };
-  }
-  const elapsed = () => (performance.now() - started) / 1000;
-  return { snapshots, elapsed, rteSeconds: () => elapsed() - snapshotSeconds };
-}
-
-/** Appends to `out` the per-epoch records: the original as epoch 0, then each snapshot with its history row. */
-async function pushEpochRecords(
-  out: RunRecord[],
-  original: Net,
-  snapshots: Snapshot[],
-  tags: RunTags,
-  measure: Measure,
-  recordOf: Recorder,
-) {
-  const first = await measure(original);
-  out.push(recordOf({ ...tags, epoch: 0 }, { status: "ok", ...first, rteSeconds: 0, history: [] }));
-  for (const s of snapshots) {
-    out.push(recordOf({ ...tags, epoch: s.row.epoch }, { status: "ok", ...await measure(s.net), rteSeconds: s.seconds, history: [s.row] }));
-  }
-}
-
-/** The end state's record; its ensembles are made or read back here, outside RTE and evaluation time. */
-async function endRecord(
-  outcome: UnlearnOutcome,
-  tags: RunTags,
-  rteSeconds: number,
-  measure: Measure,
-  recordOf: Recorder,
-  ensembles?: () => Promise<EnsembleSet>,
-): Promise<RunRecord> {
-  const details: Record<string, unknown> = {};
-  const end = await measure(outcome.net, details, await ensembles?.());
-  return recordOf(tags, {
-    status: "ok",
-    ...end,
-    weightsSha256: await sha256Hex(weightBytes(outcome.net)),
-    details,
-    rteSeconds,
-    stop: outcome.stop,
-    notes: outcome.notes,
-    history: outcome.history,
-  });
-}
-
-/** What a run that diverged (DivergedError) or failed on a user error (KitError) records. */
-function failure(e: DivergedError | KitError, seconds: number): Outcome {
-  return {
-    status: e instanceof DivergedError ? "diverged" : "failed",
-    error: e.message,
-    metrics: {},
-    rteSeconds: seconds,
-    evalSeconds: 0,
-    history: [],
-  };
-}
-
-/**
- * Runs one method on one prepared task and evaluates it: the end state, and with `perEpoch` also the
- * original (epoch 0) and every epoch's snapshot. Returns the records, end state last.
- */
-export async function runOne(
-  prepared: PreparedTask,
-  run: ResolvedRun,
-  base: RunBase,
-  cfg: Pick<ExperimentConfig, "metrics" | "training">,
-  progress: ProgressSink,
-  reference: EvaluateExtras["reference"],
-  ensembles?: () => Promise<EnsembleSet>,
-): Promise<RunRecord[]> {
-  const measure = evaluator(prepared.task, cfg, reference);
-  const recordOf = recorder(base, prepared.task.options.seed);
-  const ctx = methodContext(prepared, run.spec.name, cfg.training, progress);
-  const clock = methodClock(ctx, run.perEpoch);
-  const out: RunRecord[] = [];
-  try {
-    const outcome = await run.spec.runWith(ctx, run.options);
-    const rteSeconds = clock.rteSeconds();
-    if (run.perEpoch && !run.tags.reference) await pushEpochRecords(out, prepared.original, clock.snapshots, run.tags, measure, recordOf);
-    out.push(await endRecord(outcome, run.tags, rteSeconds, measure, recordOf, ensembles));
-    if (outcome.net !== ctx.start) disposeNet(ctx.start);
-    disposeNet(outcome.net);
-  } catch (e) {
-    if (!(e instanceof DivergedError || e instanceof KitError) || e instanceof SealedTestError) throw e;
-    try {
-      disposeNet(ctx.start);
-    } catch { /* the method disposed it */ }
-    out.push(recordOf(run.tags, failure(e, clock.elapsed())));
-  } finally {
-    for (const s of clock.snapshots) disposeNet(s.net);
-  }
-  return out;
-}
-
-/** The data set's bundle and super-classes for a config (tests pass their own bundle). */
-export async function loadData(
-  cfg: ExperimentConfig,
-): Promise<{ bundle: DataBundle; superClasses: ReturnType<typeof datasetSpec>["superClasses"] }> {
-  if (cfg.bundle) return { bundle: cfg.bundle, superClasses: undefined };
-  return { bundle: await loadDataset(cfg.dataset, cfg.dataDir), superClasses: datasetSpec(cfg.dataset).superClasses };
-}
-
-/** A finished record and the folder it was found in. */
-interface Finished {
-  record: RunRecord;
-  folder: string;
-}
-
-/**
- * Records already in `<out>/records.jsonl` and in the `reuse` folders, by key (the latest of repeats wins;
- * `out`'s own records win over the others). Lines a folder could not give (not JSON, another schema, a
- * field missing or of the wrong type, edited since written) are named on stderr: every line in `out`,
- * a count and the first few in a `reuse` folder (which may hold other kinds of records).
- */
-async function finishedRecords(out: string, reuse: string[]): Promise<Map<string, Finished>> {
-  const byKey = new Map<string, Finished>();
-  for (const folder of [...reuse.filter((f) => f !== out), out]) {
-    try {
-      await Deno.stat(`${folder}/records.jsonl`);
-    } catch {
-      continue;
-    }
-    const { records, skipped, edited } = await readRecordsWithSkips([`${folder}/records.jsonl`]);
-    // A record edited after it was written is not a measurement this run can stand on: it is run again.
-    for (const e of edited) console.error(`warning: ${e.file}:${e.line}: ${e.record.runId}: ${e.why}; not reused, run again`);
-    const editedRecords = new Set(edited.map((e) => e.record));
-    const shown = folder === out ? skipped : skipped.slice(0, 3);
-    for (const s of shown) console.error(`warning: ${s.file}:${s.line}: skipped (${s.why})`);
-    if (shown.length < skipped.length) {
-      console.error(
-        `warning: ${folder}/records.jsonl: ${
-          skipped.length - shown.length
-        } more line(s) skipped (deno task table ${folder} --no-write lists them)`,
-      );
-    }
-    if (folder !== out && records.length === 0 && skipped.length > 0) {
-      console.error(
-        `warning: --reuse ${folder}: none of its ${skipped.length} line(s) is a usable ${RECORD_SCHEMA} record: nothing reused from it`,
-      );
-    }
-    for (const record of records) if (!editedRecords.has(record)) byKey.set(recordKey(record), { record, folder });
-  }
-  return byKey;
-}
-
-/**
- * A record found in another folder, copied (with its split file, checked against its sha256) into
- * `out`, so each folder is whole.
- */
-async function adopt(f: Finished, out: string): Promise<void> {
-  if (f.folder === out) return;
-  const { indexFile, indexSha256 } = f.record.split;
-  if (!await fileHasHash(`${out}/${indexFile}`, indexSha256)) {
-    let bytes: Uint8Array | undefined;
-    try {
-      bytes = await Deno.readFile(`${f.folder}/${indexFile}`);
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    }
-    if (bytes && await sha256Hex(bytes) === indexSha256) {
-      await makeFolder(`${out}/splits`);
-      await writeFileAtomic(`${out}/${indexFile}`, bytes);
-    } else {
-      console.error(
-        `warning: ${f.folder}/${indexFile}: ${bytes ? "not the split its records say (sha256 differs)" : "missing"}; not copied`,
-      );
-    }
-  }
-  await appendRecord(`${out}/records.jsonl`, f.record);
-}
-
-/** Whether a stored record answers a request: same key, and every metric asked for was measured. */
-function covers(f: Finished | undefined, metricNames: string[]): boolean {
-  if (!f) return false;
-  const r = f.record;
-  return r.status !== "ok" || metricNames.every((m) => r.metricNames.includes(m));
 }
 
 /** What every task of one experiment shares: the data, what was asked, what is already on disk, where records go. */
@@ -460,8 +98,6 @@ export interface Experiment {
 /**
  * Runs every request on every paradigm × seed (skipping finished runs unless `cfg.rerun`), appending one
  * record per run to `${cfg.out}/records.jsonl`. Returns the records of this configuration, read back or new.
- * The steps, one function each: `openExperiment`, then per task `runTask` (`resolveRuns`, `resumeAndAdopt`,
- * `computeRuns` → `runOrCopy` → `runOne`, `recordRuns`), then `closeExperiment`.
  */
 export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {}): Promise<RunRecord[]> {
   const x = await openExperiment(cfg, hooks);
@@ -471,13 +107,6 @@ export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {})
   }
   await closeExperiment(x);
   return records;
-}
-
-/** The requests with reference runs (Retrain) first, so the others can be measured against them. */
-export function referenceFirst(runs: RunRequest[]): RunRequest[] {
-  return [...runs].sort((a, b) =>
-    Number(methodSpec(b.method).family === "reference") - Number(methodSpec(a.method).family === "reference")
-  );
 }
 
 /** The start: the backend, the data (checked against the config), the records already finished, the out folder. */
@@ -516,6 +145,21 @@ export async function openExperiment(cfg: ExperimentConfig, hooks: RunHooks = {}
   };
 }
 
+/** The requests with reference runs (Retrain) first, so the others can be measured against them. */
+export function referenceFirst(runs: RunRequest[]): RunRequest[] {
+  return [...runs].sort((a, b) =>
+    Number(methodSpec(b.method).family === "reference") - Number(methodSpec(a.method).family === "reference")
+  );
+}
+
+/** The data set's bundle and super-classes for a config (tests pass their own bundle). */
+export async function loadData(
+  cfg: ExperimentConfig,
+): Promise<{ bundle: DataBundle; superClasses: ReturnType<typeof datasetSpec>["superClasses"] }> {
+  if (cfg.bundle) return { bundle: cfg.bundle, superClasses: undefined };
+  return { bundle: await loadDataset(cfg.dataset, cfg.dataDir), superClasses: datasetSpec(cfg.dataset).superClasses };
+}
+
 /**
  * One paradigm × seed: resolve its runs, read back the finished ones, compute the others. Returns the task's
  * records in order. `earlier` holds the records of the tasks before it.
@@ -542,22 +186,39 @@ export async function resolveRuns(x: Experiment, paradigm: Paradigm, model: Mode
   return all.filter((run, i) => all.findIndex((o) => o.configHash === run.configHash) === i);
 }
 
-/** The keys of the records a run leaves: its end state, and with per-epoch snapshots epoch 0 (the original) too. */
-export function expectedKeys(run: Pick<ResolvedRun, "configHash" | "tags" | "perEpoch">, seed: number): string[] {
-  const end = recordKey({ configHash: run.configHash, seed, tags: run.tags });
-  return run.perEpoch && !run.tags.reference
-    ? [recordKey({ configHash: run.configHash, seed, tags: { ...run.tags, epoch: 0 } }), end]
-    : [end];
-}
-
-/** Whether every record a run leaves is stored and measured every metric asked for. */
-export function isFinished(
-  run: Pick<ResolvedRun, "configHash" | "tags" | "perEpoch">,
-  seed: number,
-  finished: Map<string, Finished>,
-  metricNames: string[],
-): boolean {
-  return expectedKeys(run, seed).every((k) => covers(finished.get(k), metricNames));
+/** Resolves a request for one paradigm: options in layers, variant label, configuration hash. */
+export async function resolveRun(
+  cfg: ExperimentConfig,
+  run: RunRequest,
+  paradigm: Paradigm,
+  model: ModelConfig,
+  dataChecksum: string,
+): Promise<ResolvedRun> {
+  const spec = methodSpec(run.method);
+  const selection = runSelection(run, cfg.selection);
+  const { options, layers } = resolveMethodOptions(
+    run.method,
+    { dataset: cfg.dataset, model: cfg.model, paradigm },
+    selection,
+    run.options,
+    `${run.method}`,
+  );
+  const variant = run.variant !== undefined ? run.variant : layers.selection ? layers.selection.name : null;
+  const tags = run.tags ?? {};
+  const configHash = (await sha256Hex(canonicalJson({
+    dataset: cfg.dataset,
+    dataChecksum,
+    backend: numericsIdentity(),
+    numerics: await numericsFingerprint("run"),
+    model,
+    split: { ...cfg.split, paradigm },
+    training: cfg.training,
+    method: spec.name,
+    variant,
+    options,
+    tags,
+  }))).slice(0, 16);
+  return { spec, variant, options, layers, tags, perEpoch: run.perEpoch ?? false, configHash };
 }
 
 /**
@@ -700,6 +361,15 @@ export function copiesOf(records: RunRecord[], twin: RunRecord, base: RunBase, t
   }));
 }
 
+/** A record's fields shared by every outcome of one run. */
+type RecordBase = Omit<
+  RunRecord,
+  "status" | "error" | "metrics" | "weightsSha256" | "details" | "rteSeconds" | "evalSeconds" | "stop" | "notes" | "history"
+>;
+
+/** A run's fields before its tags: what every record of the run shares. */
+export type RunBase = Omit<RecordBase, "tags" | "runId">;
+
 /** The fields every record of a run shares (its start time is now). */
 async function runBase(x: Experiment, live: LiveTask, run: ResolvedRun): Promise<RunBase> {
   return {
@@ -721,6 +391,184 @@ async function runBase(x: Experiment, live: LiveTask, run: ResolvedRun): Promise
     metricNames: x.metricNames,
     environment: x.env,
     startedAt: new Date().toISOString(),
+  };
+}
+
+/**
+ * Runs one method on one prepared task and evaluates it: the end state, and with `perEpoch` also the
+ * original (epoch 0) and every epoch's snapshot. Returns the records, end state last.
+ */
+export async function runOne(
+  prepared: PreparedTask,
+  run: ResolvedRun,
+  base: RunBase,
+  cfg: Pick<ExperimentConfig, "metrics" | "training">,
+  progress: ProgressSink,
+  reference: EvaluateExtras["reference"],
+  ensembles?: () => Promise<EnsembleSet>,
+): Promise<RunRecord[]> {
+  const measure = evaluator(prepared.task, cfg, reference);
+  const recordOf = recorder(base, prepared.task.options.seed);
+  const ctx = methodContext(prepared, run.spec.name, cfg.training, progress);
+  const clock = methodClock(ctx, run.perEpoch);
+  const out: RunRecord[] = [];
+  try {
+    const outcome = await run.spec.runWith(ctx, run.options);
+    const rteSeconds = clock.rteSeconds();
+    if (run.perEpoch && !run.tags.reference) await pushEpochRecords(out, prepared.original, clock.snapshots, run.tags, measure, recordOf);
+    out.push(await endRecord(outcome, run.tags, rteSeconds, measure, recordOf, ensembles));
+    if (outcome.net !== ctx.start) disposeNet(ctx.start);
+    disposeNet(outcome.net);
+  } catch (e) {
+    if (!(e instanceof DivergedError || e instanceof KitError) || e instanceof SealedTestError) throw e;
+    try {
+      disposeNet(ctx.start);
+    } catch { /* the method disposed it */ }
+    out.push(recordOf(run.tags, failure(e, clock.elapsed())));
+  } finally {
+    for (const s of clock.snapshots) disposeNet(s.net);
+  }
+  return out;
+}
+
+/** The context a method runs in: a fresh copy of the original and a random stream of (seed, method). */
+export function methodContext(
+  prepared: PreparedTask,
+  method: string,
+  originalTraining: SgdOptions,
+  progress: ProgressSink,
+): UnlearnContext {
+  const seed = prepared.task.options.seed;
+  return {
+    task: prepared.task,
+    original: prepared.original,
+    start: cloneNet(prepared.original),
+    originalTraining,
+    originalValAcc: prepared.info.valAcc,
+    seed,
+    rng: new Rng(deriveSeed(seed, `method/${method}`)),
+    progress,
+  };
+}
+
+/** What one record of a run measured: status, metrics, timings, history. */
+type Outcome = Omit<RunRecord, keyof RecordBase>;
+
+/** Measures a net on the task's metrics (with the end state's details, reference and ensembles), timing the evaluation. */
+function evaluator(task: ForgetTask, cfg: Pick<ExperimentConfig, "metrics" | "training">, reference: EvaluateExtras["reference"]) {
+  const seed = task.options.seed;
+  return async (net: Net, details?: Record<string, unknown>, ensembleSet?: EnsembleSet) => {
+    const started = performance.now();
+    const metrics = await evaluate(net, task, cfg.metrics, deriveSeed(seed, "metrics"), {
+      details,
+      training: cfg.training,
+      reference,
+      ensembles: ensembleSet,
+    });
+    return { metrics, evalSeconds: (performance.now() - started) / 1000 };
+  };
+}
+
+type Measure = ReturnType<typeof evaluator>;
+
+/** Makes a run's record under `tags`: the shared fields, its runId, what it measured. */
+function recorder(base: RunBase, seed: number) {
+  return (tags: RunTags, outcome: Outcome): RunRecord => ({
+    ...base,
+    runId: runIdOf(base.dataset, base.paradigm, base.method, base.variant, seed, tags),
+    tags,
+    ...outcome,
+  });
+}
+
+type Recorder = ReturnType<typeof recorder>;
+
+function runIdOf(dataset: string, paradigm: string, method: string, variant: string | null, seed: number, tags: RunTags): string {
+  return [
+    ...(tags.ablation ? [tags.ablation] : []),
+    dataset,
+    paradigm,
+    `${method}${variant ? `[${variant}]` : ""}`,
+    ...(tags.point !== undefined ? [`point${tags.point}`] : []),
+    `seed${seed}`,
+    ...(tags.epoch !== undefined ? [`epoch${tags.epoch}`] : []),
+  ].join("/");
+}
+
+/** A copy of the net after one epoch, its history row, and the method's seconds up to it. */
+interface Snapshot {
+  row: Record<string, number>;
+  net: Net;
+  seconds: number;
+}
+
+/**
+ * The method's clock, started now, and with `perEpoch` its per-epoch snapshots: copies taken inside the
+ * method's loop, evaluated after it (evaluation is async); copying them counts in no RTE.
+ */
+function methodClock(ctx: UnlearnContext, perEpoch: boolean) {
+  const snapshots: Snapshot[] = [];
+  let snapshotSeconds = 0;
+  const started = performance.now();
+  if (perEpoch) {
+    ctx.onEpoch = (row, net) => {
+      const t = performance.now();
+      snapshots.push({ row, net: cloneNet(net), seconds: (t - started) / 1000 - snapshotSeconds });
+      snapshotSeconds += (performance.now() - t) / 1000;
+    };
+  }
+  const elapsed = () => (performance.now() - started) / 1000;
+  return { snapshots, elapsed, rteSeconds: () => elapsed() - snapshotSeconds };
+}
+
+/** Appends to `out` the per-epoch records: the original as epoch 0, then each snapshot with its history row. */
+async function pushEpochRecords(
+  out: RunRecord[],
+  original: Net,
+  snapshots: Snapshot[],
+  tags: RunTags,
+  measure: Measure,
+  recordOf: Recorder,
+) {
+  const first = await measure(original);
+  out.push(recordOf({ ...tags, epoch: 0 }, { status: "ok", ...first, rteSeconds: 0, history: [] }));
+  for (const s of snapshots) {
+    out.push(recordOf({ ...tags, epoch: s.row.epoch }, { status: "ok", ...await measure(s.net), rteSeconds: s.seconds, history: [s.row] }));
+  }
+}
+
+/** The end state's record; its ensembles are made or read back here, outside RTE and evaluation time. */
+async function endRecord(
+  outcome: UnlearnOutcome,
+  tags: RunTags,
+  rteSeconds: number,
+  measure: Measure,
+  recordOf: Recorder,
+  ensembles?: () => Promise<EnsembleSet>,
+): Promise<RunRecord> {
+  const details: Record<string, unknown> = {};
+  const end = await measure(outcome.net, details, await ensembles?.());
+  return recordOf(tags, {
+    status: "ok",
+    ...end,
+    weightsSha256: await sha256Hex(weightBytes(outcome.net)),
+    details,
+    rteSeconds,
+    stop: outcome.stop,
+    notes: outcome.notes,
+    history: outcome.history,
+  });
+}
+
+/** What a run that diverged (DivergedError) or failed on a user error (KitError) records. */
+function failure(e: DivergedError | KitError, seconds: number): Outcome {
+  return {
+    status: e instanceof DivergedError ? "diverged" : "failed",
+    error: e.message,
+    metrics: {},
+    rteSeconds: seconds,
+    evalSeconds: 0,
+    history: [],
   };
 }
 

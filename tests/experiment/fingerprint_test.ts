@@ -18,7 +18,9 @@ Deno.test("scopes nest: an original's code ⊂ an ensemble member's ⊂ a run's;
   for (const f of ["experiment/task.ts", "experiment/model_cache.ts", "models/registry.ts"]) assert.ok(original.includes(f), f);
   assert.ok(!original.includes("unlearn/registry.ts") && ensemble.includes("unlearn/registry.ts"));
   assert.ok(!ensemble.includes("experiment/run.ts") && run.includes("experiment/run.ts"));
-  for (const f of ["hash.ts", "record.ts", "experiment/fingerprint.ts"]) assert.ok(!run.includes(f), `${f} decides no number`);
+  for (const f of ["hash.ts", "record.ts", "experiment/fingerprint.ts", "experiment/resume.ts"]) {
+    assert.ok(!run.includes(f), `${f} decides no number`);
+  }
   const prints = await Promise.all(["original", "ensemble", "run"].map((s) => numericsFingerprint(s as "run")));
   assert.equal(new Set(prints).size, 3);
 });
