@@ -16,7 +16,8 @@
  */
 import { gzipSync } from "fflate";
 import { deriveSeed, Rng } from "../lib/rng.ts";
-import { CHECKSUM_FILE, CORPUS_FILE, type CorpusDoc, DEBIAN_CORPUS_DIR, sha256Hex } from "../lib/data/debian_corpus.ts";
+import { CHECKSUM_FILE, CORPUS_FILE, type CorpusDoc, DEBIAN_CORPUS_DIR } from "../lib/data/debian_corpus.ts";
+import { sha256Hex } from "../lib/hash.ts";
 import { writeFileAtomic } from "../lib/record.ts";
 
 const LISTS = "/var/lib/apt/lists";

@@ -3,13 +3,13 @@ import assert from "node:assert/strict";
 import {
   appendJsonLine,
   appendRecord,
-  canonicalJson,
   readRecords,
   readRecordsWithSkips,
   RECORD_SCHEMA,
   recordsFileOf,
   writeFileAtomic,
 } from "../lib/record.ts";
+import { canonicalJson } from "../lib/hash.ts";
 import { capturingErrors } from "./_console.ts";
 import { record } from "./report/_records.ts";
 

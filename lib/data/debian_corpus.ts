@@ -10,6 +10,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { KitError } from "../errors.ts";
+import { sha256Hex } from "../hash.ts";
 import { gunzip } from "./compressed.ts";
 import { DISK, type LoadOptions, messageOf } from "./files.ts";
 import { checkTextSplits, type TextBundle, type TokenizerOptions, tokenizeSplits } from "./tokenizer.ts";
@@ -25,11 +26,6 @@ export interface CorpusDoc {
   maintainer: string;
   text: string;
   split: "train" | "test";
-}
-
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 const REBUILD = "rebuild with: deno run -A scripts/build_debian_corpus.ts";

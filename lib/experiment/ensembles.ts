@@ -1,7 +1,7 @@
 /**
  * Verification ensembles (docs/verification.md § How the kit computes these): per task (one split),
  * N models of each kind the per-example metrics compare, every member made once and kept in the verified
- * model cache (task.ts `cachedNet`: manifest, sha256 of every file, atomic rename) together with its
+ * model cache (model_cache.ts `cachedNet`: manifest, sha256 of every file, atomic rename) together with its
  * outputs, so a second run, another method or another metric reads them back instead of training again.
  *
  * - `original[k]`: member 0 is the task's own original θ_o (same cache entry); member k ≥ 1 is trained
@@ -24,7 +24,7 @@
  *
  * Keys hold everything that decides a member: the data and split, the model and recipe, the method and
  * its options, the member's seed, the rows kept, the backend and a fingerprint of the code ("ensemble"
- * scope of task.ts `numericsFingerprint`: kernels, models, training, methods and this file), so a changed
+ * scope of fingerprint.ts `numericsFingerprint`: kernels, models, training, methods and this file), so a changed
  * kernel or method never reuses a member.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -40,13 +40,15 @@ import { buildNet, cloneNet, disposeNet } from "../models/registry.ts";
 import type { Net } from "../models/types.ts";
 import type { Bar, ProgressSink } from "../progress.ts";
 import { silentProgress } from "../progress.ts";
-import { canonicalJson, sha256Hex } from "../record.ts";
+import { canonicalJson, sha256Hex } from "../hash.ts";
 import { deriveSeed, Rng } from "../rng.ts";
 import type { SgdOptions } from "../train.ts";
 import { batchOf, fit } from "../train.ts";
 import type { MethodSpec, UnlearnContext } from "../unlearn/types.ts";
 import type { PreparedTask, TaskSettings } from "./task.ts";
-import { cachedNet, numericsFingerprint, originalModel, prepareTask } from "./task.ts";
+import { originalModel, prepareTask } from "./task.ts";
+import { numericsFingerprint } from "./fingerprint.ts";
+import { cachedNet } from "./model_cache.ts";
 
 /** Models per ensemble unless a metric asks for another size (docs/verification.md: U-LiRA needs ≥ 3). */
 export const DEFAULT_ENSEMBLE_SIZE = 16;

@@ -26,7 +26,8 @@ import { experimentConfig } from "../experiment/config.ts";
 import { runExperiment } from "../experiment/run.ts";
 import { deriveMetrics } from "../metrics/registry.ts";
 import type { RunRecord } from "../record.ts";
-import { canonicalJson, readRecordsWithSkips, writeFileAtomic } from "../record.ts";
+import { canonicalJson } from "../hash.ts";
+import { readRecordsWithSkips, writeFileAtomic } from "../record.ts";
 import { methodSpec } from "../unlearn/registry.ts";
 import { searchPoints, shiftSpace } from "./spaces.ts";
 

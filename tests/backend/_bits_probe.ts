@@ -11,7 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../lib/backend.ts";
 import { buildNet, modelConfig, weightBytes } from "../../lib/models/registry.ts";
-import { sha256Hex } from "../../lib/record.ts";
+import { sha256Hex } from "../../lib/hash.ts";
 import { crossEntropy } from "../../lib/smoothing.ts";
 import { logitsOf } from "../../lib/train.ts";
 

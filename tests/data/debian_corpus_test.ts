@@ -1,15 +1,8 @@
 /** The committed Debian corpus: checksum, counts, tokenization and identity forgetting on it. */
 import assert from "node:assert/strict";
 import { gzipSync } from "fflate";
-import {
-  CHECKSUM_FILE,
-  CORPUS_FILE,
-  DEBIAN_CORPUS_DIR,
-  loadDebianCorpus,
-  parseCorpus,
-  readCorpus,
-  sha256Hex,
-} from "../../lib/data/debian_corpus.ts";
+import { CHECKSUM_FILE, CORPUS_FILE, DEBIAN_CORPUS_DIR, loadDebianCorpus, parseCorpus, readCorpus } from "../../lib/data/debian_corpus.ts";
+import { sha256Hex } from "../../lib/hash.ts";
 import { memoryFiles } from "../../lib/data/files.ts";
 import { makeForgetTask } from "../../lib/data/splits.ts";
 import { tempDir } from "./_formats.ts";

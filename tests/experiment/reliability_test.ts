@@ -7,8 +7,9 @@
 import assert from "node:assert/strict";
 import { KitError } from "../../lib/errors.ts";
 import { runExperiment } from "../../lib/experiment/run.ts";
-import { sweepCache } from "../../lib/experiment/task.ts";
-import { readRecordsWithSkips, RECORD_SCHEMA, sha256Hex } from "../../lib/record.ts";
+import { sweepCache } from "../../lib/experiment/model_cache.ts";
+import { sha256Hex } from "../../lib/hash.ts";
+import { readRecordsWithSkips, RECORD_SCHEMA } from "../../lib/record.ts";
 import { capturingErrors } from "../_console.ts";
 import { lineCount, tinyConfig } from "./_tiny.ts";
 

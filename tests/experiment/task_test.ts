@@ -1,7 +1,8 @@
 /** The original-model cache (verified, atomic, shared between processes), the numerics fingerprint, the sealed test split. */
 import assert from "node:assert/strict";
 import { makeForgetTask } from "../../lib/data/splits.ts";
-import { numericsFingerprint, SealedTestError, sealTest } from "../../lib/experiment/task.ts";
+import { SealedTestError, sealTest } from "../../lib/experiment/task.ts";
+import { numericsFingerprint } from "../../lib/experiment/fingerprint.ts";
 import { runExperiment } from "../../lib/experiment/run.ts";
 import type { RunRecord } from "../../lib/record.ts";
 import { readRecords } from "../../lib/record.ts";
@@ -47,7 +48,7 @@ Deno.test("three processes of cli/unlearn.ts sharing one cache finish without er
   // The fingerprint of the numerics is the same in another process.
   const printed = await deno([
     "eval",
-    `import { numericsFingerprint } from "./lib/experiment/task.ts"; console.log(await numericsFingerprint());`,
+    `import { numericsFingerprint } from "./lib/experiment/fingerprint.ts"; console.log(await numericsFingerprint());`,
   ]);
   assert.equal(printed.stdout.trim(), await numericsFingerprint());
 });
@@ -103,7 +104,7 @@ Deno.test("the numerics fingerprint is stable and changes when the training code
   assert.equal(await numericsFingerprint(), fp);
   const kit = await copyKit();
   try {
-    const print = `import { numericsFingerprint } from "./lib/experiment/task.ts"; console.log(await numericsFingerprint());`;
+    const print = `import { numericsFingerprint } from "./lib/experiment/fingerprint.ts"; console.log(await numericsFingerprint());`;
     assert.equal((await deno(["eval", print], kit)).stdout.trim(), fp, "same sources, same fingerprint");
     // A comment is not numerics; code is.
     await Deno.writeTextFile(`${kit}/lib/train.ts`, "\n// a remark on the training loop\n", { append: true });

@@ -6,7 +6,8 @@
 import { gzipSync, zlibSync } from "fflate";
 import { loadCelebA } from "../../../lib/data/celeba.ts";
 import { CIFAR100_COARSE_NAMES, CIFAR100_COARSE_OF_FINE, loadCifar10, loadCifar100 } from "../../../lib/data/cifar.ts";
-import { CHECKSUM_FILE, CORPUS_FILE, loadDebianCorpus, sha256Hex } from "../../../lib/data/debian_corpus.ts";
+import { CHECKSUM_FILE, CORPUS_FILE, loadDebianCorpus } from "../../../lib/data/debian_corpus.ts";
+import { sha256Hex } from "../../../lib/hash.ts";
 import { loadFashionMnist } from "../../../lib/data/fashion_mnist.ts";
 import type { FileSource } from "../../../lib/data/files.ts";
 import { encodeIdx } from "../../../lib/data/idx.ts";

@@ -1,0 +1,65 @@
+/**
+ * The steps of runExperiment, each alone: request order, resolving, what counts as finished, the reference
+ * record, twins and their copies. One tiny experiment gives the records they are tried on.
+ */
+import assert from "node:assert/strict";
+import { makeTask } from "../../lib/experiment/task.ts";
+import { copiesOf, openExperiment, referenceFirst, referenceFor, resolveRuns, runExperiment, twinOf } from "../../lib/experiment/run.ts";
+import type { Finished } from "../../lib/experiment/resume.ts";
+import { expectedKeys, isFinished, recordKey } from "../../lib/experiment/resume.ts";
+import { tinyConfig } from "./_tiny.ts";
+
+const dir = await Deno.makeTempDir();
+const input = { methods: ["ft", "retrain"], metrics: ["UA", "RA"], paradigms: ["classwise" as const] };
+const cfg = tinyConfig(`${dir}/out`, `${dir}/cache`, input);
+const records = await runExperiment(cfg);
+const [retrain, ft] = records;
+
+Deno.test("referenceFirst puts Retrain before the methods measured against it, the rest in order", () => {
+  assert.deepEqual(referenceFirst([{ method: "ft" }, { method: "ga" }, { method: "retrain" }]).map((r) => r.method), [
+    "retrain",
+    "ft",
+    "ga",
+  ]);
+  assert.deepEqual(records.map((r) => r.method), ["retrain", "ft"]);
+});
+
+Deno.test("resolveRuns gives each request its configuration hash, the one in its record; openExperiment finds them finished", async () => {
+  const x = await openExperiment(cfg);
+  const { model } = makeTask(x.bundle, x.superClasses, cfg, "classwise", 0);
+  const resolved = await resolveRuns(x, "classwise", model);
+  assert.deepEqual(resolved.map((r) => r.configHash), [retrain.configHash, ft.configHash]);
+  for (const run of resolved) assert.ok(isFinished(run, 0, x.finished, x.metricNames), run.spec.name);
+  assert.ok(!isFinished(resolved[1], 1, x.finished, x.metricNames), "another seed is not finished");
+  assert.ok(!isFinished(resolved[1], 0, x.finished, [...x.metricNames, "TA"]), "a metric not measured is not finished");
+});
+
+Deno.test("expectedKeys: the end state, and epoch 0 too with per-epoch snapshots (not for a reference run)", () => {
+  const run = { configHash: ft.configHash, tags: {}, perEpoch: false };
+  assert.deepEqual(expectedKeys(run, 0), [recordKey(ft)]);
+  assert.deepEqual(expectedKeys({ ...run, perEpoch: true }, 0), [`${ft.configHash}|0|0`, `${ft.configHash}|0|end`]);
+  assert.deepEqual(expectedKeys({ ...run, perEpoch: true, tags: { reference: true } }, 0).length, 1);
+  const failed: Finished = { record: { ...ft, status: "failed", metricNames: [] }, folder: dir };
+  assert.ok(isFinished(run, 0, new Map([[recordKey(ft), failed]]), ["UA", "TA"]), "a failed run is finished whatever it measured");
+});
+
+Deno.test("referenceFor finds Retrain's end state of the same split and original only", () => {
+  assert.equal(referenceFor(records, ft.split.indexSha256, ft.original.key), retrain);
+  assert.equal(referenceFor(records, "another split", ft.original.key), undefined);
+  assert.equal(referenceFor(records, ft.split.indexSha256, "another original"), undefined);
+  assert.equal(referenceFor([ft], ft.split.indexSha256, ft.original.key), undefined);
+});
+
+Deno.test("twinOf: same method, options, tags but labels and metrics; copiesOf relabels them and names the twin", () => {
+  const run = { spec: { name: "ft" }, options: ft.methodOptions, tags: { labels: { selection: "C" } } };
+  assert.equal(twinOf(records, run, ft.metricNames), ft);
+  assert.equal(twinOf(records, { ...run, options: { ...ft.methodOptions, epochs: 99 } }, ft.metricNames), undefined);
+  assert.equal(twinOf(records, run, [...ft.metricNames, "TA"]), undefined);
+  const { tags: _t, runId: _r, ...base } = { ...ft, variant: "C", configHash: "0123456789abcdef" };
+  const [copy] = copiesOf(records, ft, base, run.tags, 0);
+  assert.equal(copy.runId, "synthetic/classwise/ft[C]/seed0");
+  assert.deepEqual(copy.tags, { labels: { selection: "C" } });
+  assert.equal(copy.configHash, "0123456789abcdef");
+  assert.deepEqual(copy.notes, { ...ft.notes, sameRunAs: ft.runId });
+  assert.deepEqual(copy.metrics, ft.metrics);
+});
