@@ -15,22 +15,27 @@ import { blockOf, dedupeRecords, rowLabel } from "./table.ts";
 /** The metrics shown side by side, in this order, where both runs have them. */
 const METRICS = ["UA", "RA", "TA", "MIA", "AvgGap"];
 
-export function recordKey(r: RunRecord): string {
+/** Which committed record a record is compared with: same configuration hash, seed and run (epoch snapshots apart). */
+function comparisonKey(r: RunRecord): string {
   return `${r.configHash}|${r.seed}|${r.runId}`;
 }
 
 const metricsOf = (r: RunRecord) => JSON.stringify(Object.entries(r.metrics ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
-/** Whether two records are the same run with bit-for-bit the same outcome (status and every metric). */
+/**
+ * Whether two records are the same run with bit-for-bit the same outcome: status, every metric, the training
+ * history, the end state's weights checksum (records since bit-exactness carry one) and the original model.
+ */
 export function identicalRecords(a: RunRecord, b: RunRecord): boolean {
-  return recordKey(a) === recordKey(b) && a.status === b.status && metricsOf(a) === metricsOf(b);
+  const rest = (r: RunRecord) => JSON.stringify([r.history ?? [], r.weightsSha256 ?? null, r.original?.key, r.original?.trainAcc]);
+  return comparisonKey(a) === comparisonKey(b) && a.status === b.status && metricsOf(a) === metricsOf(b) && rest(a) === rest(b);
 }
 
 /** Whether two sets of records hold the same runs (configuration, seed) with identical metrics. */
 export function sameRecords(a: RunRecord[], b: RunRecord[]): boolean {
   const x = dedupeRecords(a).records;
-  const y = new Map(dedupeRecords(b).records.map((r) => [recordKey(r), r]));
-  return x.length === y.size && x.every((r) => y.has(recordKey(r)) && identicalRecords(r, y.get(recordKey(r))!));
+  const y = new Map(dedupeRecords(b).records.map((r) => [comparisonKey(r), r]));
+  return x.length === y.size && x.every((r) => y.has(comparisonKey(r)) && identicalRecords(r, y.get(comparisonKey(r))!));
 }
 
 interface Row {
@@ -124,11 +129,11 @@ export interface RunComparison {
 
 /** Record by record, by configuration hash + seed (+ run id). */
 export function compareRuns(fresh: RunRecord[], committed: RunRecord[]): RunComparison {
-  const byKey = new Map(dedupeRecords(committed).records.map((r) => [recordKey(r), r]));
+  const byKey = new Map(dedupeRecords(committed).records.map((r) => [comparisonKey(r), r]));
   const out: RunComparison = { total: 0, identical: 0, differing: [], unmatched: [] };
   for (const r of dedupeRecords(fresh).records) {
     out.total++;
-    const c = byKey.get(recordKey(r));
+    const c = byKey.get(comparisonKey(r));
     if (!c) out.unmatched.push(r);
     else if (identicalRecords(r, c)) out.identical++;
     else out.differing.push({ fresh: r, committed: c });
