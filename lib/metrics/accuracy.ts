@@ -5,17 +5,21 @@
  * which hyperparameter searches read in place of TA.
  */
 import { accuracyOf } from "../train.ts";
-import type { EvalSet, MetricSpec, Predictions } from "./types.ts";
+import type { EvalSet, MetricColumn, MetricSpec, Predictions } from "./types.ts";
 
 export function accuracyPercent(p: Predictions): number {
   return 100 * accuracyOf(p.probs, p.labels, p.numClasses);
 }
+
+/** A percentage of a set, read against Retrain's (UA and RA: closest to Retrain is best, as the paper reads them). */
+const PERCENT: MetricColumn = { unit: "%", range: [0, 100], better: "retrain" };
 
 function accuracyMetric(name: string, set: EvalSet, description: string, transform = (a: number) => a): MetricSpec {
   return {
     name,
     description,
     needs: { sets: [set] },
+    columns: { [name]: PERCENT },
     compute: (ctx) => ({ [name]: transform(accuracyPercent(ctx.predictions(set))) }),
   };
 }

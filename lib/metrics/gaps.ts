@@ -24,20 +24,34 @@ export function sumOf(metrics: Record<string, number>, keys: readonly string[] =
   return keys.reduce((s, k) => s + metrics[k], 0);
 }
 
-function gapMetric(name: string, keys: readonly string[], description: string): MetricSpec {
+function gapMetric(name: string, title: string, keys: readonly string[], description: string): MetricSpec {
   return {
     name,
     description,
     needs: { sets: [], metrics: [...keys], reference: "retrain" },
+    // A mean of absolute differences of percentages.
+    columns: { [name]: { title, unit: "points", range: [0, 100], better: "lower", reads: "closer to Retrain" } },
     compute: (ctx) => ({ [name]: ctx.reference ? meanAbsGap(ctx.measured, ctx.reference, keys) : NaN }),
   };
 }
 
-export const AvgGap = gapMetric("AvgGap", GAP_KEYS, "Avg. Gap: mean |metric − Retrain's| over UA, MIA, RA, TA (same task and seed)");
-export const ValGap = gapMetric("ValGap", VAL_GAP_KEYS, "mean |metric − Retrain's| over UA, RA, VA: the search's closeness to Retrain");
+export const AvgGap = gapMetric(
+  "AvgGap",
+  "Avg. Gap",
+  GAP_KEYS,
+  "Avg. Gap: mean |metric − Retrain's| over UA, MIA, RA, TA (same task and seed)",
+);
+export const ValGap = gapMetric(
+  "ValGap",
+  "Val. Gap",
+  VAL_GAP_KEYS,
+  "mean |metric − Retrain's| over UA, RA, VA: the search's closeness to Retrain",
+);
 export const Sum: MetricSpec = {
   name: "Sum",
   description: "UA + MIA + RA + TA",
   needs: { sets: [], metrics: [...GAP_KEYS] },
+  // Four percentages.
+  columns: { Sum: { unit: "points", range: [0, 400], better: "higher", reads: "more complete" } },
   compute: (ctx) => ({ Sum: sumOf(ctx.measured) }),
 };

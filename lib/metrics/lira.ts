@@ -200,6 +200,11 @@ export function makeLiraMetric(options: Partial<LiraOptions> = {}): MetricSpec {
     name: "LiRA",
     description: "offline LiRA (reference models on random halves of D_r): AUC and TPR at 1%/0.1% FPR, D_f vs D_te, in %",
     needs: { sets: ["forget", "test"], training: true },
+    columns: {
+      LiRA_AUC: { title: "LiRA AUC", unit: "%", range: [0, 100], better: "retrain" },
+      "LiRA_TPR@1%FPR": { title: "LiRA TPR@1%FPR", unit: "%", range: [0, 100], better: "retrain" },
+      "LiRA_TPR@0.1%FPR": { title: "LiRA TPR@0.1%FPR", unit: "%", range: [0, 100], better: "retrain" },
+    },
     compute(ctx) {
       const key = JSON.stringify(ctx.net.config);
       if (!cache || cache.task !== ctx.task || cache.key !== key) {

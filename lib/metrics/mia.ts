@@ -224,6 +224,7 @@ export function makeMiaMetric(options: Partial<MiaOptions> = {}): MetricSpec {
     description:
       "MIA-efficacy: % of D_f an SVM attacker (D_r sample vs D_te) calls non-member; confidence feature (MIA_<feature>: all five)",
     needs: { sets: ["forget", "retain", "test"] },
+    columns: { MIA: { unit: "%", range: [0, 100], better: "retrain" } },
     async compute(ctx) {
       // fork() does not advance ctx.rng, so the draw does not depend on which metrics ran before.
       const r = await miaEfficacy(
@@ -245,6 +246,7 @@ export function makeAdditionalMiaMetric(options: Partial<MiaOptions> = {}): Metr
     name: "AdditionalMIA",
     description: "Additional MIA (§4.3): held-out accuracy % of an SVM telling D_f (seen) from D_te (unseen); 50 = indistinguishable",
     needs: { sets: ["forget", "test"] },
+    columns: { AdditionalMIA: { title: "Additional MIA", unit: "%", range: [0, 100], better: "retrain" } },
     async compute(ctx) {
       const r = await additionalMia(
         { forget: ctx.predictions("forget"), test: ctx.predictions("test") },

@@ -12,7 +12,7 @@ import { AvgGap, Sum, ValGap } from "./gaps.ts";
 import { LiRA } from "./lira.ts";
 import { AdditionalMIA, MIA } from "./mia.ts";
 import { Streisand } from "./streisand.ts";
-import type { EvalSet, MetricContext, MetricSpec, Predictions } from "./types.ts";
+import type { EvalSet, MetricColumn, MetricContext, MetricSpec, Predictions } from "./types.ts";
 import { parseSizedName, VERIFICATION_METRICS, verificationMetric } from "./verification.ts";
 
 export const METRICS: Record<string, MetricSpec> = {
@@ -32,6 +32,15 @@ export const METRICS: Record<string, MetricSpec> = {
 
 /** What the main job reports unless told otherwise. */
 export const DEFAULT_METRICS = ["UA", "RA", "TA", "VA", "MIA", "AvgGap", "Sum"];
+
+/** How a column reads (title, unit, range, which way is better), as the metric computing it declares; undefined for other keys. */
+export function metricColumn(key: string): MetricColumn | undefined {
+  for (const spec of Object.values(METRICS)) {
+    const column = spec.columns?.[key];
+    if (column) return column;
+  }
+  return undefined;
+}
 
 export function metricSpec(name: string): MetricSpec {
   // An ensemble metric at another size ("ULiRA@8", e.g. read back from a record) is made on first use.

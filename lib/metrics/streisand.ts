@@ -134,6 +134,7 @@ export function makeStreisandMetric(options: Partial<StreisandOptions> = {}): Me
     description:
       "Streisand effect: confusion matrices (D_f, D_te) and loss/confidence histograms into details; TV distances D_f vs D_te in %",
     needs: { sets: ["forget", "retain", "test"] },
+    columns: { Streisand_TV_pred: { title: "Streisand TV (pred.)", unit: "%", range: [0, 100], better: "retrain" } },
     compute(ctx) {
       const data = streisandData(
         { forget: ctx.predictions("forget"), retain: ctx.predictions("retain"), test: ctx.predictions("test") },

@@ -100,10 +100,26 @@ export interface MetricContext {
   ensembles?: EnsembleSet;
 }
 
+/** How one column a metric computes reads: its heading, unit, range and which way is better. */
+export interface MetricColumn {
+  /** Heading in tables and figures ("Avg. Gap"); the key itself when absent. */
+  title?: string;
+  /** "%" of a set, or "points" (differences or sums of percentages); none for a score or a ratio. */
+  unit?: "%" | "points";
+  /** The values it can take (whiskers are clipped to it, axes fixed by it); default from the unit. */
+  range?: [number, number];
+  /** Which way is better: higher, lower, or closest to Retrain's (the paper's reading of UA, MIA, RA, TA). */
+  better: "higher" | "lower" | "retrain";
+  /** What the better direction means, for figure titles: "closer to Retrain", "more complete". */
+  reads?: string;
+}
+
 export interface MetricSpec {
   name: string;
   description: string;
   needs: MetricNeeds;
+  /** The columns this metric computes that tables and figures show, with how each reads. */
+  columns?: Record<string, MetricColumn>;
   /** Values keyed by column name; most metrics return one, e.g. { UA: 3.2 }. Percent where the paper uses %. */
   compute(ctx: MetricContext): Record<string, number> | Promise<Record<string, number>>;
 }

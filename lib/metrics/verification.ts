@@ -144,6 +144,8 @@ function ulira(n: number): MetricSpec {
     description: `U-LiRA (Hayes et al. 2024): per-example likelihood-ratio test, ${n} unlearned ("in") vs ${n} Retrain ("out") models, ` +
       "leave-one-pair-out; AUC and TPR at 1% and 0.1% FPR over D_f (50 = chance), mean per-example accuracy, and the AUC on D_te (sanity: ≈ 50)",
     needs: { sets: ["forget", "test"], ensembles: { retrain: n, unlearned: n } },
+    // 50 = the attacker cannot tell unlearned from retrained models.
+    columns: { ULiRA_AUC: { title: "U-LiRA AUC", unit: "%", range: [0, 100], better: "lower", reads: "closer to chance" } },
     compute(ctx) {
       const c = compared(ctx, name, n);
       if (!c) return nanColumns(ULIRA_COLUMNS);
@@ -203,6 +205,7 @@ function eps(n: number): MetricSpec {
       `NeurIPS 2023 unlearning challenge: per-example ε from ${n} unlearned vs ${n} Retrain models on D_f (δ = 1e-5, capped at 50), ` +
       "the forget score (1 = every ε < ½), the final score (× RA and TA ratios), the median ε, and Retrain-vs-Retrain's score (the floor)",
     needs: { sets: ["forget", "retain", "test"], ensembles: { retrain: n, unlearned: n } },
+    columns: { Eps_Score: { title: "ε score", range: [0, 1], better: "higher", reads: "closer to Retrain" } },
     compute(ctx) {
       const c = compared(ctx, name, n);
       if (!c) return nanColumns(EPS_COLUMNS);

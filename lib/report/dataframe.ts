@@ -11,12 +11,11 @@ import * as dfd from "danfojs";
 import type { RunRecord } from "../record.ts";
 import type { Table, TableOptions } from "./table.ts";
 import { buildTable, columnTitle, formatStat, toHtml, toMarkdown } from "./table.ts";
+import { escapeHtml } from "./html.ts";
 
 export type DataFrame = InstanceType<typeof dfd.DataFrame>;
 
 const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
-
-const escapeHtml = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 
 /** A plain HTML rendering of any frame (header + rows). */
 export function frameHtml(df: DataFrame, digits = 2): string {

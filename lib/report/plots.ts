@@ -21,7 +21,7 @@ import {
   symlogAxis,
   titled,
 } from "./figure.ts";
-import { axisLabel, columnTitle, metricRange, stat } from "./table.ts";
+import { axisLabel, betterNote, columnTitle, metricRange, stat } from "./table.ts";
 import type { Table } from "./table.ts";
 
 export type { PlotlyFigure } from "./figure.ts";
@@ -196,7 +196,7 @@ export function columnBars(table: Table, column: string, options: { block?: stri
     table.rows.filter((r) => r.block === block && (Number.isFinite(r.cells[column]?.mean) || (r.failed > 0 && r.failed === r.runs))),
     [column],
   );
-  const better = column === "AvgGap" ? " (lower is closer to Retrain)" : column === "Sum" ? " (higher is more complete)" : "";
+  const better = betterNote(column);
   const range = metricRange(column);
   const x = rows.map((r) => finiteOrNull(r.cells[column]?.mean));
   const errors = clippedErrors(x, rows.map((r) => r.cells[column]?.halfWidth), range);

@@ -11,9 +11,12 @@
  */
 import type { RunRecord } from "../record.ts";
 import { makeFolder, writeFileAtomic } from "../record.ts";
+import { metricColumn } from "../metrics/registry.ts";
+import type { MetricColumn } from "../metrics/types.ts";
 import { METHODS } from "../unlearn/registry.ts";
 import type { Interval } from "./stats.ts";
 import { formatInterval, meanInterval } from "./stats.ts";
+import { escapeHtml } from "./html.ts";
 
 /** A cell: the mean over seeds with its 95% Student-t interval (stats.ts). */
 export type Stat = Interval;
@@ -64,61 +67,43 @@ export interface TableOptions {
   epochs?: boolean;
 }
 
-/** Column headings of metric keys. */
-export const COLUMN_TITLES: Record<string, string> = {
-  AvgGap: "Avg. Gap",
-  ValGap: "Val. Gap",
-  rteSeconds: "RTE (s)",
-  AdditionalMIA: "Additional MIA",
-  LiRA_AUC: "LiRA AUC",
-  "LiRA_TPR@1%FPR": "LiRA TPR@1%FPR",
-  "LiRA_TPR@0.1%FPR": "LiRA TPR@0.1%FPR",
-  Streisand_TV_pred: "Streisand TV (pred.)",
-  Eps_Score: "ε score",
-  ULiRA_AUC: "U-LiRA AUC",
-};
-
-export const columnTitle = (key: string) => COLUMN_TITLES[key] ?? key;
-
 /**
- * Units of metric keys, for axis labels (`axisLabel`): percentages of a set, points (differences or sums of
- * percentages), seconds. A key not listed has no unit (a score, a ratio).
+ * Columns that are not metrics but fields of a record. A metric's column reads as its metric declares
+ * (`columns` of its spec in lib/metrics/: title, unit, range, which way is better).
  */
-export const METRIC_UNITS: Record<string, string> = {
-  UA: "%",
-  MIA: "%",
-  RA: "%",
-  TA: "%",
-  VA: "%",
-  AdditionalMIA: "%",
-  LiRA_AUC: "%",
-  "LiRA_TPR@1%FPR": "%",
-  "LiRA_TPR@0.1%FPR": "%",
-  Streisand_TV_pred: "%",
-  ULiRA_AUC: "%",
-  AvgGap: "points",
-  ValGap: "points",
-  Sum: "points",
+const RECORD_COLUMNS: Record<string, MetricColumn> = {
+  rteSeconds: { title: "RTE (s)", range: [0, Infinity], better: "lower" },
+  evalSeconds: { title: "evaluation (s)", range: [0, Infinity], better: "lower" },
 };
 
+/** How a column reads: its metric's declaration, a record field's, or just its key. */
+export function columnInfo(key: string): MetricColumn {
+  return RECORD_COLUMNS[key] ?? metricColumn(key) ?? { better: "retrain" };
+}
+
+export const columnTitle = (key: string) => columnInfo(key).title ?? key;
+
 /**
- * The range a metric can take, for clipping error whiskers and fixing axes: [0, 100] for percentages,
- * [0, 400] for Sum (four percentages), [0, 100] for Avg. Gap (a mean of absolute differences of
- * percentages), [0, ∞) for times; unknown keys are unbounded.
+ * The range a metric can take, for clipping error whiskers and fixing axes: as its metric declares, else
+ * [0, 100] for percentages and points; unknown keys are unbounded.
  */
 export function metricRange(key: string): [number, number] {
-  if (key === "Sum") return [0, 400];
-  if (key === "Eps_Score") return [0, 1];
-  if (METRIC_UNITS[key] === "%" || METRIC_UNITS[key] === "points") return [0, 100];
-  if (key === "rteSeconds" || key === "evalSeconds") return [0, Infinity];
-  return [-Infinity, Infinity];
+  const { range, unit } = columnInfo(key);
+  if (range) return range;
+  return unit ? [0, 100] : [-Infinity, Infinity];
 }
 
 /** A metric's human label with its unit: "LiRA AUC (%)", "Avg. Gap (points)", "RTE (s)", "UA (%)". */
 export function axisLabel(key: string): string {
   const title = columnTitle(key);
-  const unit = METRIC_UNITS[key];
+  const unit = columnInfo(key).unit;
   return unit && !title.endsWith(")") ? `${title} (${unit})` : title;
+}
+
+/** For a figure title: which way is better and what it means, e.g. " (lower is closer to Retrain)"; "" when not said. */
+export function betterNote(key: string): string {
+  const { better, reads } = columnInfo(key);
+  return reads && better !== "retrain" ? ` (${better} is ${reads})` : "";
 }
 
 export const stat = (values: number[]): Stat => meanInterval(values);
@@ -316,8 +301,6 @@ export function toCsv(table: Table): string {
   );
   return [head.map(quote).join(","), ...lines].join("\n") + "\n";
 }
-
-export const escapeHtml = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 
 /** An HTML table (one <table> per block), for notebooks; no dependencies. */
 export function toHtml(table: Table, digits = 2): string {

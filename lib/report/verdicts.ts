@@ -11,7 +11,7 @@
  * own table numbers in tests/report/verdicts_test.ts, where it must say "holds".
  */
 import type { RunRecord } from "../record.ts";
-import { canonicalJson } from "../record.ts";
+import { canonicalJson } from "../hash.ts";
 import type { Check, Level, Verdict } from "../verdict.ts";
 import { verdictOf } from "../verdict.ts";
 import { displayable, escapeHtml } from "./html.ts";
