@@ -73,7 +73,7 @@ export interface ExperimentField<T = unknown> {
   toggle?: { flag: string; value: T; doc: string };
   /** The notebook parameter that sets it (lib/notebook.ts), if any. */
   param?: string;
-  /** A word a notebook may give in place of a list ("none"), with what it means. */
+  /** A word a notebook parameter may give in place of the list ("all" methods, "none": no selection). */
   paramWord?: string;
   /** number: the bounds (integer, inclusive min/max, exclusive above/below). */
   bounds?: Bounds;
@@ -147,6 +147,7 @@ export const EXPERIMENT_FIELDS = {
     source: KIT,
     flag: "methods",
     param: "methods",
+    paramWord: "all",
   }),
   methodOptions: field<Record<string, Record<string, unknown>>>({
     kind: "object",
@@ -420,9 +421,9 @@ export function checkList(items: readonly string[], valid: readonly string[], wh
 
 /**
  * Checks one field's value by its kind and bounds, the same for a flag, a notebook parameter and code;
- * returns it (a list given as "a,b" becomes a list). `word`: a word allowed in place of a list.
+ * returns it (a list given as "a,b" becomes a list). `word`: a word allowed in place of a list (null: none).
  */
-export function checkField(path: FieldPath, v: unknown, where: string, word = fieldSpec(path).word): unknown {
+export function checkField(path: FieldPath, v: unknown, where: string, word: string | null = fieldSpec(path).word ?? null): unknown {
   const f = fieldSpec(path);
   if (f.kind === "number") {
     checkNumber(v, f.bounds ?? {}, where);
@@ -431,7 +432,7 @@ export function checkField(path: FieldPath, v: unknown, where: string, word = fi
   } else if (f.kind === "choice") {
     checkList([v as string], f.values!(), where);
   } else if (f.kind === "list") {
-    if (word !== undefined && v === word) return v;
+    if (word !== null && v === word) return v;
     const list = typeof v === "string" ? v.split(",").map((x) => x.trim()) : v;
     if (!Array.isArray(list) || list.some((x) => typeof x !== "string" || x === "")) {
       const valid = f.values ? ` of ${f.values().join(", ")}` : " of names";
