@@ -17,7 +17,7 @@ import type { DataBundle } from "../data/types.ts";
 import { DATASETS } from "../data/registry.ts";
 import type { Bounds } from "../data/split_bounds.ts";
 import { describeBounds, SPLIT_BOUNDS } from "../data/split_bounds.ts";
-import type { Paradigm } from "../data/splits.ts";
+import type { Paradigm, SplitOptions } from "../data/splits.ts";
 import { DEFAULT_SPLIT, PARADIGMS } from "../data/splits.ts";
 import { cacheDir, isRerun, requestedBackend, ROOT, selectionFile } from "../env.ts";
 import { KitError } from "../errors.ts";
@@ -25,6 +25,7 @@ import { DEFAULT_METRICS, METRICS } from "../metrics/registry.ts";
 import { ARCHS } from "../models/registry.ts";
 import type { OptionValue } from "../models/types.ts";
 import type { RunTags } from "../record.ts";
+import type { SgdOptions } from "../train.ts";
 import { CORE_METHODS, METHODS } from "../unlearn/registry.ts";
 import type { Overrides } from "./options.ts";
 import type { Preset } from "./presets.ts";
@@ -367,6 +368,14 @@ type Group<S, G extends string> = { [K in keyof S as K extends `${G}.${infer F}`
  * shorthand for `runs`. Notebooks write it directly; the command line maps its flags onto it.
  */
 export type ExperimentInput = TopLevel<Fields> & { split?: Group<Fields, "split">; training?: Group<Fields, "training"> };
+
+/** Whether two types are the same. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** The split and training fields are exactly the split's options and the SGD recipe: one missing or extra fails type checking. */
+const _COVERED: [
+  Same<Required<NonNullable<ExperimentInput["split"]>>, Omit<SplitOptions, "paradigm" | "seed">>,
+  Same<Required<NonNullable<ExperimentInput["training"]>>, SgdOptions>,
+] = [true, true];
 
 /** The field at `path`, widened for code that walks every field. */
 export function fieldSpec(path: FieldPath): ExperimentField {
