@@ -16,14 +16,14 @@ import type { Paradigm, SplitOptions } from "../data/splits.ts";
 import { withinBounds } from "../data/split_bounds.ts";
 import { DEFAULT_SPLIT, PARADIGMS } from "../data/splits.ts";
 import type { DataBundle } from "../data/types.ts";
-import { isRerun, kitPath, requestedBackend, selectionFile } from "../env.ts";
+import { kitPath } from "../env.ts";
 import { checkAll, KitError, KitErrors } from "../errors.ts";
-import { DEFAULT_METRICS, expandMetrics, METRICS, metricSpec } from "../metrics/registry.ts";
+import { expandMetrics, METRICS, metricSpec } from "../metrics/registry.ts";
 import { ARCHS, archSpec, buildNet, disposeNet } from "../models/registry.ts";
 import type { OptionValue } from "../models/types.ts";
 import type { SgdOptions } from "../train.ts";
-import { CORE_METHODS, METHODS, methodSpec } from "../unlearn/registry.ts";
-import type { ExperimentField, ExperimentInput, FieldPath, RunRequest } from "./fields.ts";
+import { METHODS, methodSpec } from "../unlearn/registry.ts";
+import type { DefaultContext, ExperimentField, ExperimentInput, FieldPath, RunRequest } from "./fields.ts";
 import { checkField, checkNumber, defaultOf, EXPERIMENT_FIELDS, fieldEntries, fieldName, fieldSpec } from "./fields.ts";
 import { resolveMethodOptions } from "./options.ts";
 import { makeTask } from "./task.ts";
@@ -129,34 +129,39 @@ export function reuseFolders(paths: string[]): string[] {
 
 type Check = (f: () => void) => void;
 
-/** For the defaults that depend on no data set and model (the data set and model themselves, counts, lists). */
-const DEFAULTS_AT = { dataset: "", model: "" };
+/** A top-level field's value: given, else its schema default (for the data set and model where it depends on them). */
+function valueOf<K extends keyof ExperimentInput & FieldPath>(
+  input: ExperimentInput,
+  k: K,
+  at?: DefaultContext,
+): NonNullable<ExperimentInput[K]> {
+  return (input[k] ?? defaultOf(k, at).value) as NonNullable<ExperimentInput[K]>;
+}
 
 /** Fills defaults from the fields' schema (lib/experiment/fields.ts) and checks every field; throws one KitErrors listing every problem. */
 export function experimentConfig(input: ExperimentInput): ExperimentConfig {
   const problems: (() => void)[] = [];
   const check: Check = (f) => problems.push(f);
-  const dataset = input.dataset ?? defaultOf("dataset", DEFAULTS_AT).value as string;
-  const model = input.model ?? defaultOf("model", DEFAULTS_AT).value as string;
-  const at = { dataset, model };
+  const at = { dataset: valueOf(input, "dataset"), model: valueOf(input, "model") };
+  const { dataset, model } = at;
   const paradigms = paradigmsOf(input, dataset);
   const split = { ...groupDefaults("split", at), ...input.split } as SplitSettings;
   const training = { ...groupDefaults("training", at), ...input.training } as SgdOptions;
-  const metrics = input.metrics ?? DEFAULT_METRICS;
-  const backend = (input.backend ?? requestedBackend()).trim().toLowerCase();
+  const metrics = valueOf(input, "metrics");
+  const backend = valueOf(input, "backend").trim().toLowerCase();
   const { out, cacheDir } = foldersOf(input, at);
   const values: Partial<Record<FieldPath, unknown>> = { dataset, model, paradigms, metrics, backend, out, cacheDir };
   for (const [key, v] of Object.entries(split)) values[`split.${key}` as FieldPath] = v;
   for (const [key, v] of Object.entries(training)) values[`training.${key}` as FieldPath] = v;
-  if (!Array.isArray(input.seeds)) values.seeds = input.seeds ?? defaultOf("seeds", at).value;
-  values.firstSeed = input.firstSeed ?? defaultOf("firstSeed", at).value;
+  if (!Array.isArray(input.seeds)) values.seeds = valueOf(input, "seeds");
+  values.firstSeed = valueOf(input, "firstSeed");
   for (const [path, f] of fieldEntries().filter(([path]) => path in values)) {
     check(() => f.kind === "folder" ? checkFolder(path, values[path] as string) : void checkField(path, values[path], fieldName(path)));
   }
   const seeds = seedsOf(input, values.firstSeed as number, check);
   paradigmRules(input, dataset, paradigms, check);
   check(() => sealedMetrics(input, metrics));
-  check(() => modelOptionRules(model, input.modelOptions ?? {}));
+  check(() => modelOptionRules(model, valueOf(input, "modelOptions")));
   const runs = runsOf(input, check);
   const selection = selectionOf(input);
   optionRules(runs, paradigms, selection, at, check);
@@ -172,7 +177,7 @@ export function experimentConfig(input: ExperimentInput): ExperimentConfig {
     bundle: input.bundle,
     paradigms,
     model,
-    modelOptions: input.modelOptions ?? {},
+    modelOptions: valueOf(input, "modelOptions"),
     seeds,
     split,
     training,
@@ -181,10 +186,10 @@ export function experimentConfig(input: ExperimentInput): ExperimentConfig {
     selection,
     backend: backend as BackendName | "auto",
     cacheDir,
-    progress: input.progress ?? true,
-    rerun: input.rerun ?? isRerun(),
+    progress: valueOf(input, "progress"),
+    rerun: valueOf(input, "rerun"),
     reuse,
-    sealTest: input.sealTest ?? false,
+    sealTest: valueOf(input, "sealTest"),
   };
 }
 
@@ -196,7 +201,7 @@ function groupDefaults(group: "split" | "training", at: { dataset: string; model
 
 /** The paradigms run; "all": every paradigm the data set can do. */
 function paradigmsOf(input: ExperimentInput, dataset: string): Paradigm[] {
-  if (input.paradigms !== "all") return input.paradigms ?? defaultOf("paradigms", DEFAULTS_AT).value as Paradigm[];
+  if (input.paradigms !== "all") return valueOf(input, "paradigms") as Paradigm[];
   return PARADIGMS.filter((p) => {
     try {
       checkParadigmSupport(dataset, p);
@@ -227,7 +232,7 @@ function seedsOf(input: ExperimentInput, firstSeed: number, check: Check): numbe
     });
     return seeds;
   }
-  const n = input.seeds ?? defaultOf("seeds", DEFAULTS_AT).value as number;
+  const n = valueOf(input, "seeds") as number;
   return withinBounds(n, fieldSpec("seeds").bounds!) ? Array.from({ length: n }, (_, i) => firstSeed + i) : [];
 }
 
@@ -289,9 +294,10 @@ function modelOptionRules(model: string, modelOptions: Record<string, OptionValu
 /** The runs: given, or each method once per selection name with its options; options only for methods run, labels unique. */
 function runsOf(input: ExperimentInput, check: Check): RunRequest[] {
   const runs: RunRequest[] = input.runs ?? (() => {
-    const methods = input.methods === "all" ? Object.keys(METHODS) : input.methods ?? CORE_METHODS;
+    const given = valueOf(input, "methods");
+    const methods = given === "all" ? Object.keys(METHODS) : given;
     check(() => void checkField("methods", methods, fieldName("methods")));
-    const names = Array.isArray(input.selectionName) ? input.selectionName : [input.selectionName ?? "R"];
+    const names = [valueOf(input, "selectionName")].flat();
     return methods.flatMap((method) => names.map((name) => ({ method, selection: name, options: input.methodOptions?.[method] })));
   })();
   for (const method of Object.keys(input.methodOptions ?? {})) {
@@ -315,8 +321,8 @@ function runsOf(input: ExperimentInput, check: Check): RunRequest[] {
 /** The selection file and the first selection name; null: method defaults only. */
 function selectionOf(input: ExperimentInput): ExperimentConfig["selection"] {
   if (input.selection === null) return null;
-  const name = Array.isArray(input.selectionName) ? input.selectionName[0] ?? "R" : input.selectionName ?? "R";
-  return { file: input.selection ? kitPath(input.selection) : selectionFile(), name };
+  const name = [valueOf(input, "selectionName")].flat()[0] ?? "R";
+  return { file: input.selection ? kitPath(input.selection) : defaultOf("selection").value as string, name };
 }
 
 /** Every run's options on every paradigm, selection layer included: a bad option fails here, not mid-run. */

@@ -387,11 +387,15 @@ export function fieldEntries(): [FieldPath, ExperimentField][] {
   return Object.entries(EXPERIMENT_FIELDS) as [FieldPath, ExperimentField][];
 }
 
-/** The field's default for a data set and model, and where it comes from ("preset fashion-mnist/mlp", "kit default"). */
-export function defaultOf(path: FieldPath, at: DefaultContext): { value: unknown; source: string } {
+/**
+ * The field's default and where it comes from ("preset fashion-mnist/mlp", "kit default"). `at`, the data set
+ * and model, is needed by the defaults that depend on them (the preset's sizes and recipe, the out folder).
+ */
+export function defaultOf(path: FieldPath, at?: DefaultContext): { value: unknown; source: string } {
   const f = fieldSpec(path);
-  const value = f.defaultOf ? f.defaultOf(at) : f.default;
-  return { value, source: f.source === PRESET ? `preset ${at.dataset}/${at.model}` : f.source };
+  if (f.defaultOf && f.source === PRESET && !at) throw new Error(`${path}: its default needs the data set and model`);
+  const value = f.defaultOf ? f.defaultOf(at ?? { dataset: "", model: "" }) : f.default;
+  return { value, source: f.source === PRESET ? `preset ${at!.dataset}/${at!.model}` : f.source };
 }
 
 /** `split.forgetClass (--forget-class)`: a field named with the flag that sets it, for messages. */
