@@ -25,7 +25,12 @@ Deno.test("every field's flag is in --help and in EXPERIMENT_FLAGS, with its bou
       if (flag === f.flag && f.values) assert.ok(line.includes(f.values().join("|")), `${path}: ${line}`);
     }
   }
-  // And nothing else but --ensemble, which sizes the ensemble metrics.
+  // The fields only code sets (a flag for one of them is a deliberate addition).
+  assert.deepEqual(
+    fieldEntries().filter(([, f]) => !f.flag && !f.toggle).map(([path]) => path),
+    ["bundle", "runs", "training.momentum", "training.weightDecay", "training.schedule", "training.clipNorm", "sealTest"],
+  );
+  // And no flag but theirs and --ensemble, which sizes the ensemble metrics.
   const declared = fieldEntries().flatMap(([, f]) => [f.flag, f.toggle?.flag]).filter((x) => x !== undefined);
   assert.deepEqual(Object.keys(EXPERIMENT_FLAGS).filter((k) => !declared.includes(k)), ["ensemble"]);
 });
