@@ -1,22 +1,21 @@
 /**
- * What every command shares: the experiment flags mapped onto an `ExperimentInput` (the typed object the
- * notebooks write; lib/experiment/config.ts checks both the same way), a strict flag parser whose errors
+ * What every command shares: the experiment flags, one per field of lib/experiment/fields.ts, mapped onto an
+ * `ExperimentInput` (the typed object the notebooks write; lib/experiment/config.ts checks both the same way), a strict flag parser whose errors
  * name the flag and list the valid ones, and `runCommand`, which turns a user error (`KitError`) into its
  * message and exit status 2 and lets anything else crash with its stack.
  */
 import { parseArgs } from "node:util";
 import { describeSchema, parseValue } from "../lib/config.ts";
-import { DATASETS } from "../lib/data/registry.ts";
-import type { Paradigm } from "../lib/data/splits.ts";
-import { PARADIGMS } from "../lib/data/splits.ts";
 import { FileError, KitError, KitErrors } from "../lib/errors.ts";
 import type { ExperimentConfig, ExperimentInput } from "../lib/experiment/config.ts";
 import { experimentConfig } from "../lib/experiment/config.ts";
-import { DEFAULT_METRICS, METRICS, withEnsembleSize } from "../lib/metrics/registry.ts";
+import type { FieldPath } from "../lib/experiment/fields.ts";
+import { fieldEntries, fieldHelp, fieldSpec } from "../lib/experiment/fields.ts";
+import { DEFAULT_METRICS, withEnsembleSize } from "../lib/metrics/registry.ts";
 import { DEFAULT_ENSEMBLE, parseSizedName, VERIFY_METRICS } from "../lib/metrics/verification.ts";
 import { ARCHS, archSpec } from "../lib/models/registry.ts";
 import type { OptionValue } from "../lib/models/types.ts";
-import { CORE_METHODS, METHODS, methodSpec } from "../lib/unlearn/registry.ts";
+import { METHODS, methodSpec } from "../lib/unlearn/registry.ts";
 
 export interface FlagSpec {
   type: "string" | "boolean";
@@ -27,59 +26,34 @@ export interface FlagSpec {
 }
 export type Flags = Record<string, FlagSpec>;
 
-/** The flags of an experiment: data, model, split, seeds, training, methods, metrics, runtime. */
-export const EXPERIMENT_FLAGS: Flags = {
-  dataset: { type: "string", default: "fashion-mnist", doc: `data set (${Object.keys(DATASETS).join("|")})` },
-  "data-dir": { type: "string", doc: "folder holding the data set's standard files" },
-  paradigm: { type: "string", default: "classwise", doc: `comma list of ${PARADIGMS.join("|")}, or all` },
-  model: { type: "string", default: "mlp", doc: `architecture (${Object.keys(ARCHS).join("|")})` },
-  "model-opt": { type: "string", multiple: true, doc: "architecture option key=value (repeatable)" },
-  methods: { type: "string", default: CORE_METHODS.join(","), doc: `comma list of ${Object.keys(METHODS).join("|")}, or all` },
-  set: { type: "string", multiple: true, doc: "method option method.key=value (repeatable), e.g. ugradsl.smoothRate=-0.8" },
-  seeds: { type: "string", default: "5", doc: "number of seeds (at most 10000; intervals need several, docs/evidence.md §1)" },
-  "first-seed": { type: "string", default: "0", doc: "first seed; seeds are first-seed … first-seed+seeds−1" },
-  out: { type: "string", doc: "results folder (default results/<dataset>-<model>)" },
-  name: { type: "string", doc: "experiment name (default: the out folder's name)" },
-  "train-size": { type: "string", doc: "stratified training subset (0 = all; default from the preset)" },
-  "test-size": { type: "string", doc: "stratified test subset (0 = all; default from the preset)" },
-  "val-fraction": { type: "string", doc: "share of the training pool held out for validation, in (0, 0.5) (default 0.1)" },
-  "forget-class": { type: "string", doc: "classwise: class to forget (default -1: drawn from the seed)" },
-  "forget-fraction": { type: "string", doc: "random: share of the training set forgotten (default 0.1)" },
-  "forget-ranking": {
-    type: "string",
-    doc: "random: random draws D_f (default); memorization takes the most memorised examples of D_tr (a worst-case forget set)",
-  },
-  "forget-subclass": { type: "string", doc: "group: sub-class to forget (default -1: drawn from the seed)" },
-  "identity-fraction": { type: "string", doc: "identity: share of identities forgotten (default 0.01)" },
-  epochs: { type: "string", doc: "original/Retrain epochs (default from the preset)" },
-  lr: { type: "string", doc: "original/Retrain learning rate (default from the preset)" },
-  "batch-size": { type: "string", doc: "original/Retrain batch size (default from the preset)" },
-  metrics: { type: "string", default: DEFAULT_METRICS.join(","), doc: `comma list of ${Object.keys(METRICS).join("|")}` },
-  ensemble: {
-    type: "string",
-    doc:
-      `models per ensemble for ${
-        VERIFY_METRICS.join(", ")
-      } (default ${DEFAULT_ENSEMBLE}: ${DEFAULT_ENSEMBLE} Retrain and ${DEFAULT_ENSEMBLE} ` +
-      "unlearned models per method, cached; ≥ 6 gives Retrain's own row its calibration halves); docs/verification.md",
-  },
-  selection: { type: "string", doc: "the search's selection file the methods start from (default results/search/selection.json)" },
-  "selection-name": {
-    type: "string",
-    default: "R",
-    doc: "which selection(s), comma list: R (closest to Retrain), C (complete forgetting under a utility bound)",
-  },
-  "no-selection": { type: "boolean", doc: "start every method from its own defaults (ignore the selection file)" },
-  backend: { type: "string", doc: "auto|tensorflow|webgpu|native|wasm|cpu (default $UNLEARN_BACKEND or auto)" },
-  cache: { type: "string", doc: "cache folder for original models (default data/cache or $UNLEARN_CACHE_DIR)" },
-  rerun: { type: "boolean", doc: "recompute runs whose records are already in the out folder" },
-  reuse: {
-    type: "string",
-    multiple: true,
-    doc: "also take finished runs of the same configuration from this results folder (or the folders below it)",
-  },
-  "no-progress": { type: "boolean", doc: "no progress bars" },
+const ENSEMBLE_FLAG: FlagSpec = {
+  type: "string",
+  doc: `models per ensemble for ${VERIFY_METRICS.join(", ")} (default ${DEFAULT_ENSEMBLE}: ${DEFAULT_ENSEMBLE} Retrain and ` +
+    `${DEFAULT_ENSEMBLE} unlearned models per method, cached; ≥ 6 gives Retrain's own row its calibration halves); docs/verification.md`,
 };
+
+/** The flags of an experiment, one per field that has one (lib/experiment/fields.ts), and --ensemble after --metrics. */
+export const EXPERIMENT_FLAGS: Flags = experimentFlags();
+
+function experimentFlags(): Flags {
+  const flags: Flags = {};
+  for (const [path, f] of fieldEntries()) {
+    if (f.flag) {
+      // A top-level field's constant default is the flag's; a split or training field is left to the preset.
+      const shown = !path.includes(".") && f.default !== undefined && ["number", "choice", "list"].includes(f.kind);
+      const value = Array.isArray(f.default) ? f.default.join(",") : String(f.default);
+      flags[f.flag] = {
+        type: "string",
+        doc: fieldHelp(path),
+        ...(shown ? { default: value } : {}),
+        ...(f.multiple ? { multiple: true } : {}),
+      };
+    }
+    if (f.toggle) flags[f.toggle.flag] = { type: "boolean", doc: f.toggle.doc };
+    if (path === "metrics") flags.ensemble = ENSEMBLE_FLAG;
+  }
+  return flags;
+}
 
 export const HELP_FLAG: Flags = { help: { type: "boolean", short: "h", doc: "this help" } };
 
@@ -143,57 +117,67 @@ function keyValue(raw: string, flag: string): [string, string] {
 }
 
 /**
- * The experiment flags as an ExperimentInput, with the values that could not be parsed (each naming its
- * flag; the field is then left to its default). Everything else is checked by `experimentConfig`.
+ * The experiment flags as an ExperimentInput, field by field of the schema (lib/experiment/fields.ts), with
+ * the values that could not be parsed (each naming its flag; the field is then left to its default).
+ * Everything else is checked by `experimentConfig`.
  */
 export function parseExperimentFlags(v: FlagValues): { input: ExperimentInput; problems: KitError[] } {
-  const s = (k: string) => v[k] as string | undefined;
   const problems: KitError[] = [];
   const attempt = <T>(f: () => T): T | undefined => {
     try {
       return f();
     } catch (e) {
       if (!(e instanceof KitError)) throw e;
-      problems.push(e);
+      problems.push(...(e instanceof KitErrors ? e.problems : [e]));
       return undefined;
     }
   };
-  const split: Record<string, number | string> = {};
-  for (
-    const [flag, field, parse] of [
-      ["train-size", "trainSize", integerFlag],
-      ["test-size", "testSize", integerFlag],
-      ["val-fraction", "valFraction", numberFlag],
-      ["forget-class", "forgetClass", integerFlag],
-      ["forget-fraction", "forgetFraction", numberFlag],
-      ["forget-subclass", "forgetSubclass", integerFlag],
-      ["identity-fraction", "identityFraction", numberFlag],
-    ] as const
-  ) {
-    if (s(flag) !== undefined) {
-      const x = attempt(() => parse(s(flag)!, flag));
-      if (x !== undefined) split[field] = x;
-    }
+  const input: Record<string, unknown> = { split: {}, training: {}, modelOptions: {}, methodOptions: {} };
+  for (const [path, f] of fieldEntries()) {
+    const raw = f.flag === undefined ? undefined : v[f.flag];
+    const value = f.toggle && v[f.toggle.flag] === true
+      ? f.toggle.value
+      : raw === undefined
+      ? undefined
+      : attempt(() => fromFlag(path, raw, v));
+    if (value === undefined) continue;
+    const [group, key] = path.split(".");
+    if (key) (input[group] as Record<string, unknown>)[key] = value;
+    else input[path] = value;
   }
-  const training: Record<string, number> = {};
-  for (
-    const [flag, field, parse] of [["epochs", "epochs", integerFlag], ["lr", "learningRate", numberFlag], [
-      "batch-size",
-      "batchSize",
-      integerFlag,
-    ]] as const
-  ) {
-    if (s(flag) !== undefined) {
-      const x = attempt(() => parse(s(flag)!, flag));
-      if (x !== undefined) training[field] = x;
-    }
-  }
-  const model = s("model") ?? "mlp";
-  const modelOptions: Record<string, OptionValue> = {};
-  for (const raw of (v["model-opt"] as string[] | undefined) ?? []) {
+  if (v.ensemble !== undefined) {
     attempt(() => {
+      const n = integerFlag(v.ensemble as string, "ensemble");
+      const metrics = (input.metrics ?? DEFAULT_METRICS) as string[];
+      if (!metrics.some((m) => parseSizedName(m))) {
+        throw new KitError(`none of the metrics compares ensembles (they are ${VERIFY_METRICS.join(", ")})`, "--ensemble");
+      }
+      input.metrics = withEnsembleSize(metrics, n);
+    });
+  }
+  return { input: input as ExperimentInput, problems };
+}
+
+/** One field's flag value, parsed by the field's kind (or its own parser: --model-opt, --set). */
+function fromFlag(path: FieldPath, raw: string | string[] | boolean, v: FlagValues): unknown {
+  const f = fieldSpec(path);
+  const flag = f.flag!;
+  if (path === "modelOptions") return modelOptionsFlag(raw as string[], (v.model as string | undefined) ?? "mlp");
+  if (path === "methodOptions") return methodOptionsFlag(raw as string[]);
+  if (f.kind === "number") return f.bounds?.integer ? integerFlag(raw as string, flag) : numberFlag(raw as string, flag);
+  if (f.kind === "choice") return (raw as string).trim();
+  if (f.kind === "list") return f.word !== undefined && raw === f.word ? f.word : listFlag(raw as string);
+  return raw;
+}
+
+/** --model-opt key=value, typed by the architecture's default for the key. */
+function modelOptionsFlag(raws: string[], model: string): Record<string, OptionValue> {
+  const modelOptions: Record<string, OptionValue> = {};
+  const problems: KitError[] = [];
+  for (const raw of raws) {
+    try {
       const [key, value] = keyValue(raw, "model-opt");
-      if (!(model in ARCHS)) return; // an unknown --model is reported by experimentConfig
+      if (!(model in ARCHS)) continue; // an unknown --model is reported by experimentConfig
       const def = archSpec(model).defaults[key];
       if (def === undefined) {
         throw new KitError(
@@ -206,11 +190,21 @@ export function parseExperimentFlags(v: FlagValues): { input: ExperimentInput; p
         : typeof def === "boolean"
         ? value === "true"
         : value;
-    });
+    } catch (e) {
+      if (!(e instanceof KitError)) throw e;
+      problems.push(e);
+    }
   }
+  throwProblems(problems);
+  return modelOptions;
+}
+
+/** --set method.option=value, parsed by the method's option schema. */
+function methodOptionsFlag(raws: string[]): Record<string, Record<string, unknown>> {
   const methodOptions: Record<string, Record<string, unknown>> = {};
-  for (const raw of (v.set as string[] | undefined) ?? []) {
-    attempt(() => {
+  const problems: KitError[] = [];
+  for (const raw of raws) {
+    try {
       const [path, value] = keyValue(raw, "set");
       const dot = path.lastIndexOf(".");
       if (dot <= 0) throw new KitError(`"${path}" is not method.option`, "--set");
@@ -223,53 +217,18 @@ export function parseExperimentFlags(v: FlagValues): { input: ExperimentInput; p
         );
       }
       (methodOptions[method] ??= {})[key] = parseValue(field, value, `--set ${method}.${key}`);
-    });
+    } catch (e) {
+      if (!(e instanceof KitError)) throw e;
+      problems.push(e);
+    }
   }
-  if (s("forget-ranking") !== undefined) {
-    attempt(() => {
-      const v = s("forget-ranking")!.trim();
-      if (!["random", "memorization"].includes(v)) throw new KitError(`"${v}" is not random or memorization`, "--forget-ranking");
-      split.forgetRanking = v;
-    });
-  }
-  let metrics = listFlag(s("metrics")!);
-  if (s("ensemble") !== undefined) {
-    attempt(() => {
-      const n = integerFlag(s("ensemble")!, "ensemble");
-      if (!metrics.some((m) => parseSizedName(m))) {
-        throw new KitError(`none of the metrics compares ensembles (they are ${VERIFY_METRICS.join(", ")})`, "--ensemble");
-      }
-      metrics = withEnsembleSize(metrics, n);
-    });
-  }
-  const seeds = attempt(() => integerFlag(s("seeds")!, "seeds"));
-  const firstSeed = attempt(() => integerFlag(s("first-seed")!, "first-seed"));
-  const paradigm = s("paradigm")!;
-  const methods = s("methods")!;
-  const input: ExperimentInput = {
-    name: s("name"),
-    out: s("out"),
-    dataset: s("dataset"),
-    dataDir: s("data-dir"),
-    paradigms: paradigm === "all" ? "all" : listFlag(paradigm) as Paradigm[],
-    model,
-    modelOptions,
-    methods: methods === "all" ? "all" : listFlag(methods),
-    methodOptions,
-    seeds,
-    firstSeed,
-    split,
-    training,
-    metrics,
-    selection: v["no-selection"] ? null : s("selection"),
-    selectionName: s("selection-name") === undefined ? undefined : listFlag(s("selection-name")!),
-    backend: s("backend"),
-    cacheDir: s("cache"),
-    rerun: v.rerun === true ? true : undefined,
-    reuse: v.reuse as string[] | undefined,
-    progress: !v["no-progress"],
-  };
-  return { input, problems };
+  throwProblems(problems);
+  return methodOptions;
+}
+
+function throwProblems(problems: KitError[]): void {
+  if (problems.length === 1) throw problems[0];
+  if (problems.length) throw new KitErrors(problems);
 }
 
 /** The experiment flags as an ExperimentInput; malformed values are thrown together. */

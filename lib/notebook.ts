@@ -2,9 +2,11 @@
  * Notebook parameters and runs. papermill cannot inject parameters into a TypeScript kernel, so a
  * notebook states its parameters as plain data in its first code cell (`common`, then `quick` or `full`)
  * and asks `notebookSetup` which apply. Every knob a reader would turn is a parameter, typed and checked
- * here: the standard ones below (data set, model, paradigms, forget class / fraction / sub-class, sizes,
- * epochs, methods, selection, seeds, quick), every method option as `method.option` (checked with the
- * method's own schema, lib/unlearn/<method>.ts), and a notebook's own extras (typed by their values).
+ * here: the standard ones (every experiment field that declares a notebook parameter in
+ * lib/experiment/fields.ts — data set, model, paradigms, forget class / fraction / sub-class, sizes, epochs,
+ * methods, selection, seeds — checked, defaulted and sourced by that schema, the same as their flags; and
+ * quick), every method option as `method.option` (checked with the method's own schema,
+ * lib/unlearn/<method>.ts), and a notebook's own extras (typed by their values).
  *
  * Where values come from, applied in this order, each recorded for the table `describeSetup` prints:
  * 1. the kit's defaults (the data set × model preset for sizes and epochs);
@@ -30,23 +32,23 @@ import { createHash } from "node:crypto";
 import { checkValue, parseValue } from "./config.ts";
 import { DATASETS } from "./data/registry.ts";
 import type { Paradigm } from "./data/splits.ts";
-import { DEFAULT_SPLIT, PARADIGMS } from "./data/splits.ts";
+import { PARADIGMS } from "./data/splits.ts";
 import type { NotebookMode } from "./env.ts";
 import { isEvidence, isQuick, notebookOutDir, notebookParamsFile, notebookResultsDir, ROOT } from "./env.ts";
 import { KitError, KitErrors } from "./errors.ts";
 import type { ExperimentInput } from "./experiment/config.ts";
 import { experimentConfig } from "./experiment/config.ts";
-import { presetFor } from "./experiment/presets.ts";
+import type { ExperimentField, FieldPath } from "./experiment/fields.ts";
+import { checkField, defaultOf, EXPERIMENT_FIELDS, fieldEntries, fieldSpec } from "./experiment/fields.ts";
 import { runExperiment } from "./experiment/run.ts";
-import { ARCHS } from "./models/registry.ts";
 import type { RunRecord } from "./record.ts";
 import { canonicalJson, readRecords } from "./record.ts";
 import { besideCommitted, sameRecords } from "./report/compare.ts";
 import type { Verdict } from "./report/verdicts.ts";
 import { makeVerdict } from "./report/verdicts.ts";
-import { CORE_METHODS, methodOrder, METHODS, methodSpec } from "./unlearn/registry.ts";
+import { methodOrder, METHODS, methodSpec } from "./unlearn/registry.ts";
 
-/** The knobs every notebook has. */
+/** The knobs every notebook has: the values of the experiment fields with a notebook parameter, and quick. */
 export interface StandardParams {
   dataset: string;
   model: string;
@@ -72,53 +74,19 @@ export interface StandardParams {
   quick: boolean;
 }
 
-interface ParamSpec {
-  doc: string;
-  kind: "enum" | "int" | "number" | "list" | "boolean";
-  values?: () => readonly string[];
-  /** A word allowed in place of a list ("all", "none"). */
-  word?: string;
-  min?: number;
-  max?: number;
-  above?: number;
-  below?: number;
-  /** The split field's paradigm: the parameter applies only when the notebook runs it. */
-  paradigm?: Paradigm;
+/**
+ * The standard parameters: every experiment field that declares a notebook parameter (lib/experiment/fields.ts),
+ * checked with the same schema as the flags, and `quick`.
+ */
+const STANDARD: Record<string, FieldPath | "quick"> = {
+  ...Object.fromEntries(fieldEntries().filter(([, f]) => f.param).map(([path, f]) => [f.param!, path])),
+  quick: "quick",
+};
+
+/** The notebook parameter that sets an experiment field, for messages. */
+function paramOf(field: string): string | undefined {
+  return (EXPERIMENT_FIELDS as Record<string, ExperimentField>)[field]?.param;
 }
-
-const STANDARD: Record<keyof StandardParams, ParamSpec> = {
-  dataset: { doc: "data set", kind: "enum", values: () => Object.keys(DATASETS) },
-  model: { doc: "model", kind: "enum", values: () => Object.keys(ARCHS) },
-  paradigms: { doc: "forgetting paradigms", kind: "list", values: () => PARADIGMS },
-  forgetClass: { doc: "class forgotten (-1: one drawn per seed)", kind: "int", min: -1, paradigm: "classwise" },
-  forgetFraction: { doc: "share of D_tr forgotten", kind: "number", above: 0, below: 1, paradigm: "random" },
-  forgetSubclass: { doc: "sub-class forgotten (-1: one drawn per seed)", kind: "int", min: -1, paradigm: "group" },
-  identityFraction: { doc: "share of identities forgotten", kind: "number", above: 0, below: 1, paradigm: "identity" },
-  trainSize: { doc: "training subset (0 = all)", kind: "int", min: 0 },
-  testSize: { doc: "test subset (0 = all)", kind: "int", min: 0 },
-  epochs: { doc: "epochs of the original and of Retrain", kind: "int", min: 1, max: 10000 },
-  methods: { doc: "methods", kind: "list", values: () => methodOrder(), word: "all" },
-  selection: { doc: "selections each method starts from", kind: "list", word: "none" },
-  seeds: { doc: "seeds (0 … n − 1)", kind: "int", min: 1, max: 10000 },
-  quick: { doc: "quick mode: small sizes, one seed", kind: "boolean" },
-};
-
-/** The parameter that sets each experiment field, for messages (the inverse of `ExperimentInput`). */
-const FIELD_PARAMS: Record<string, string> = {
-  dataset: "dataset",
-  model: "model",
-  paradigms: "paradigms",
-  seeds: "seeds",
-  "split.trainSize": "trainSize",
-  "split.testSize": "testSize",
-  "split.forgetClass": "forgetClass",
-  "split.forgetFraction": "forgetFraction",
-  "split.forgetSubclass": "forgetSubclass",
-  "split.identityFraction": "identityFraction",
-  "training.epochs": "epochs",
-  methods: "methods",
-  selection: "selection",
-};
 
 const DEFAULT_SOURCE = "kit default";
 const PER_BLOCK = "notebook, per block: ";
@@ -189,13 +157,14 @@ function typeName(v: unknown): string {
  * when it parses, else the string; the notebook's parameter cell checks it.
  */
 export function parseParam(key: string, raw: string, where: string): unknown {
-  const spec = STANDARD[key as keyof StandardParams];
-  if (spec) {
+  const path = STANDARD[key];
+  if (path) {
     const s = raw.trim();
-    if (spec.kind === "list") return spec.word && s === spec.word ? s : s.split(",").map((x) => x.trim()).filter((x) => x);
-    if (spec.kind === "enum") return s;
-    if (spec.kind === "boolean") return parseValue({ type: "boolean", default: false, doc: "" }, s, where);
-    return parseValue({ type: "number", default: 0, doc: "" }, s, where);
+    if (path === "quick") return parseValue({ type: "boolean", default: false, doc: "" }, s, where);
+    const f = fieldSpec(path);
+    if (f.kind === "list") return f.paramWord !== undefined && s === f.paramWord ? s : s.split(",").map((x) => x.trim()).filter((x) => x);
+    if (f.kind === "number") return parseValue({ type: "number", default: 0, doc: "" }, s, where);
+    return s;
   }
   if (isMethodOption(key)) {
     const dot = key.lastIndexOf(".");
@@ -209,36 +178,19 @@ export function parseParam(key: string, raw: string, where: string): unknown {
   }
 }
 
-/** Checks one standard parameter's value; returns it (a list given as "a,b" becomes a list). */
-function checkStandard(key: keyof StandardParams, v: unknown, where: string): unknown {
-  const spec = STANDARD[key];
-  if (v === null || v === undefined) throw new KitError(`${JSON.stringify(v ?? null)} is not a value (${spec.doc})`, where);
-  if (spec.kind === "boolean") checkValue({ type: "boolean", default: false, doc: "" }, v, where);
-  else if (spec.kind === "int" || spec.kind === "number") {
-    checkValue({ type: "number", default: 0, doc: "", integer: spec.kind === "int", min: spec.min, max: spec.max }, v, where);
-    if (spec.above !== undefined && !((v as number) > spec.above)) throw new KitError(`${v} must be above ${spec.above}`, where);
-    if (spec.below !== undefined && !((v as number) < spec.below)) throw new KitError(`${v} must be below ${spec.below}`, where);
-  } else if (spec.kind === "enum") {
-    const valid = spec.values!();
-    if (typeof v !== "string" || !valid.includes(v)) throw new KitError(`${JSON.stringify(v)} is not one of ${valid.join(", ")}`, where);
-  } else {
-    if (spec.word && v === spec.word) return v;
-    const list = typeof v === "string" ? v.split(",").map((x) => x.trim()) : v;
-    const valid = spec.values?.();
-    const what = spec.word
-      ? `a list${valid ? ` of ${valid.join(", ")}` : " of names"}, or "${spec.word}"`
-      : `a list of ${valid!.join(", ")}`;
-    if (!Array.isArray(list) || list.length === 0 || list.some((x) => typeof x !== "string" || x === "")) {
-      throw new KitError(`${JSON.stringify(v)} is not ${what}`, where);
-    }
-    const bad = valid ? list.filter((x) => !valid.includes(x)) : [];
-    if (bad.length) {
-      throw new KitError(`unknown value(s) ${bad.map((b) => `"${b}"`).join(", ")}: valid values are ${valid!.join(", ")}`, where);
-    }
-    if (new Set(list).size !== list.length) throw new KitError(`${JSON.stringify(v)} names a value twice`, where);
-    return list;
+/**
+ * Checks one standard parameter's value with its experiment field's schema (the same check as the field's
+ * flag); returns it (a list given as "a,b" becomes a list).
+ */
+function checkStandard(key: string, v: unknown, where: string): unknown {
+  const path = STANDARD[key];
+  const doc = path === "quick" ? "quick mode: small sizes, one seed" : fieldSpec(path).doc;
+  if (v === null || v === undefined) throw new KitError(`${JSON.stringify(v ?? null)} is not a value (${doc})`, where);
+  if (path === "quick") {
+    checkValue({ type: "boolean", default: false, doc: "" }, v, where);
+    return v;
   }
-  return v;
+  return checkField(path, v, where, fieldSpec(path).paramWord ?? null);
 }
 
 /** Checks a notebook's own parameter against the type of the notebook's value. */
@@ -303,7 +255,7 @@ function readOverrides(): { path: string; sections: Record<string, Values> } {
  */
 export function checkKnownParam(key: string, value: unknown, where: string): boolean {
   if (key in STANDARD) {
-    checkStandard(key as keyof StandardParams, value, where);
+    checkStandard(key, value, where);
     return true;
   }
   if (!isMethodOption(key)) return false;
@@ -441,7 +393,7 @@ function checkParam(
   if (o.fixed && k in o.fixed) {
     throw new KitError(`notebook ${id} sets ${k} itself (${o.fixed[k as keyof StandardParams]}); it is not a parameter here`, where);
   }
-  if (k in STANDARD) return checkStandard(k as keyof StandardParams, v, where);
+  if (k in STANDARD) return checkStandard(k, v, where);
   if (isMethodOption(k)) {
     checkKnownParam(k, v, where);
     return v;
@@ -463,30 +415,13 @@ function fillDefaults(
   quickFrom: string,
   fixed: Record<string, string>,
 ): void {
-  const dataset = params.dataset as string ?? "fashion-mnist";
-  const model = params.model as string ?? "mlp";
-  const preset = presetFor(dataset, model);
-  const defaults: StandardParams = {
-    dataset,
-    model,
-    paradigms: ["classwise"],
-    forgetClass: DEFAULT_SPLIT.forgetClass,
-    forgetFraction: DEFAULT_SPLIT.forgetFraction,
-    forgetSubclass: DEFAULT_SPLIT.forgetSubclass,
-    identityFraction: DEFAULT_SPLIT.identityFraction,
-    trainSize: preset.trainSize,
-    testSize: preset.testSize,
-    epochs: preset.training.epochs,
-    methods: CORE_METHODS,
-    selection: ["R"],
-    seeds: 5,
-    quick,
+  const at = {
+    dataset: params.dataset as string ?? fieldSpec("dataset").default as string,
+    model: params.model as string ?? fieldSpec("model").default as string,
   };
-  const presetKeys = ["trainSize", "testSize", "epochs"];
-  for (const [k, v] of Object.entries(defaults)) {
-    if (k in params) continue;
-    params[k] = v;
-    from[k] = presetKeys.includes(k) ? `preset ${dataset}/${model}` : DEFAULT_SOURCE;
+  for (const [k, path] of Object.entries(STANDARD)) {
+    if (k in params || path === "quick") continue;
+    ({ value: params[k], source: from[k] } = defaultOf(path, at));
   }
   params.quick = quick;
   from.quick = quickFrom;
@@ -513,11 +448,11 @@ function checkScope(id: string, params: Values, from: Record<string, string>): R
     });
     (methodOptions[method] ??= {})[k.slice(dot + 1)] = params[k];
   }
-  for (const [k, spec] of Object.entries(STANDARD)) {
-    if (!spec.paradigm || from[k] === DEFAULT_SOURCE) continue;
+  for (const [k, paradigm] of scopedParams()) {
+    if (from[k] === DEFAULT_SOURCE) continue;
     checks.push(() => {
-      if (!paradigms.includes(spec.paradigm!)) {
-        throw new KitError(`applies to the ${spec.paradigm} paradigm; this notebook runs ${paradigms.join(", ")}`, where(k));
+      if (!paradigms.includes(paradigm)) {
+        throw new KitError(`applies to the ${paradigm} paradigm; this notebook runs ${paradigms.join(", ")}`, where(k));
       }
     });
   }
@@ -563,9 +498,17 @@ function renameProblem(nb: NotebookSetup<unknown>, p: KitError): KitError {
   const field = p.where.replace(/ \(--[^)]*\)/, "");
   const m = field.match(/^methodOptions(?: \S+)?\.(\w+)$/);
   const option = m ? `${field.split(" ")[1].split(".")[0]}.${m[1]}` : undefined;
-  const param = option ?? FIELD_PARAMS[field];
+  const param = option ?? paramOf(field);
   if (!param) return new KitError(`notebook ${nb.id}: ${p.message}`);
   return new KitError(message, `notebook ${nb.id} parameter ${param} (${nb.from[param] ?? "notebook"})`);
+}
+
+/** The parameters of split fields that apply to one paradigm, with that paradigm. */
+function scopedParams(): [string, Paradigm][] {
+  return Object.entries(STANDARD).flatMap(([k, path]) => {
+    const paradigm = path === "quick" ? undefined : fieldSpec(path).paradigm;
+    return paradigm ? [[k, paradigm] as [string, Paradigm]] : [];
+  });
 }
 
 /** The standard parameters as an `ExperimentInput`, with `extra` (metrics, runs, a block's model or paradigms…) over them. */
@@ -573,9 +516,9 @@ export function notebookInput(nb: NotebookSetup<unknown>, extra: ExperimentInput
   const p = nb.params as StandardParams;
   const paradigms = extra.paradigms === "all" ? [...PARADIGMS] : extra.paradigms ?? p.paradigms;
   const split: ExperimentInput["split"] = { trainSize: p.trainSize, testSize: p.testSize };
-  for (const [k, spec] of Object.entries(STANDARD)) {
-    if (spec.paradigm && nb.from[k] !== DEFAULT_SOURCE && paradigms.includes(spec.paradigm)) {
-      (split as Record<string, unknown>)[k] = p[k as keyof StandardParams];
+  for (const [k, paradigm] of scopedParams()) {
+    if (nb.from[k] !== DEFAULT_SOURCE && paradigms.includes(paradigm)) {
+      (split as Record<string, unknown>)[STANDARD[k].slice("split.".length)] = p[k as keyof StandardParams];
     }
   }
   const methodOptions = Object.keys(nb.methodOptions).length ? nb.methodOptions : undefined;

@@ -10,41 +10,29 @@
  * Problems name the field and, in brackets, the flag that sets it: `split.forgetClass (--forget-class)`.
  */
 import type { BackendName } from "../backend.ts";
-import { BACKEND_NAMES } from "../backend.ts";
 import type { DatasetSpec } from "../data/registry.ts";
 import { checkParadigmSupport, datasetProblems, DATASETS } from "../data/registry.ts";
 import type { Paradigm, SplitOptions } from "../data/splits.ts";
+import { withinBounds } from "../data/split_bounds.ts";
 import { DEFAULT_SPLIT, PARADIGMS } from "../data/splits.ts";
 import type { DataBundle } from "../data/types.ts";
-import { cacheDir as envCacheDir, isRerun, kitPath, requestedBackend, ROOT, selectionFile } from "../env.ts";
+import { kitPath } from "../env.ts";
 import { checkAll, KitError, KitErrors } from "../errors.ts";
-import { DEFAULT_METRICS, expandMetrics, METRICS, metricSpec } from "../metrics/registry.ts";
+import { expandMetrics, METRICS, metricSpec } from "../metrics/registry.ts";
 import { ARCHS, archSpec, buildNet, disposeNet } from "../models/registry.ts";
 import type { OptionValue } from "../models/types.ts";
-import type { RunTags } from "../record.ts";
 import type { SgdOptions } from "../train.ts";
-import { CORE_METHODS, METHODS, methodSpec } from "../unlearn/registry.ts";
-import type { Overrides } from "./options.ts";
+import { METHODS, methodSpec } from "../unlearn/registry.ts";
+import type { DefaultContext, ExperimentField, ExperimentInput, FieldPath, RunRequest } from "./fields.ts";
+import { checkField, checkNumber, defaultOf, EXPERIMENT_FIELDS, fieldEntries, fieldName, fieldSpec } from "./fields.ts";
 import { resolveMethodOptions } from "./options.ts";
-import { presetFor } from "./presets.ts";
 import { makeTask } from "./task.ts";
 
 /** Split settings: everything of SplitOptions but the paradigm and the seed, which vary within a run. */
 export type SplitSettings = Omit<SplitOptions, "paradigm" | "seed">;
 
-/** One method to run on every task (paradigm × seed) of the experiment. */
-export interface RunRequest {
-  method: string;
-  /** Row label; default: the selection name when a selection applies (e.g. "R"), else none. */
-  variant?: string | null;
-  /** Which selection of the selection file to start from; null = the method's defaults only; default: the config's. */
-  selection?: string | null;
-  /** Option overrides, or a function of the options after defaults and selection. */
-  options?: Overrides;
-  tags?: RunTags;
-  /** Also evaluate after every unlearning epoch (the original is epoch 0). */
-  perEpoch?: boolean;
-}
+export type { ExperimentInput, RunRequest } from "./fields.ts";
+export { fieldName } from "./fields.ts";
 
 export interface ExperimentConfig {
   /** Names every record. */
@@ -79,103 +67,6 @@ export interface ExperimentConfig {
   reuse: string[];
   /** Replace the test split by one that throws on any read (searches: selection never sees test data). */
   sealTest: boolean;
-}
-
-/** What a caller gives: every field optional; `methods` and `methodOptions` are a shorthand for `runs`. */
-export interface ExperimentInput {
-  name?: string;
-  out?: string;
-  dataset?: string;
-  dataDir?: string;
-  bundle?: DataBundle;
-  paradigms?: Paradigm[] | "all";
-  model?: string;
-  modelOptions?: Record<string, OptionValue>;
-  /** A count (seeds firstSeed … firstSeed + n − 1) or the seeds themselves. */
-  seeds?: number | number[];
-  firstSeed?: number;
-  split?: Partial<SplitSettings>;
-  training?: Partial<SgdOptions>;
-  metrics?: string[];
-  methods?: string[] | "all";
-  /** Per-method option overrides, e.g. { ugradsl: { smoothRate: -0.8 } }. */
-  methodOptions?: Record<string, Record<string, unknown>>;
-  runs?: RunRequest[];
-  /** Selection file; null: none (method defaults only). Default: lib/env.ts `selectionFile()`. */
-  selection?: string | null;
-  /**
-   * Selection name(s) runs start from (default "R"). With several (["R", "C"]), each method runs once per
-   * selection its setting has; a method the selection file does not cover runs once, from its defaults.
-   */
-  selectionName?: string | string[];
-  backend?: string;
-  cacheDir?: string;
-  progress?: boolean;
-  rerun?: boolean;
-  reuse?: string[];
-  sealTest?: boolean;
-}
-
-/** The flag that sets each field, for messages. */
-export const FIELD_FLAGS: Record<string, string> = {
-  name: "--name",
-  out: "--out",
-  dataset: "--dataset",
-  dataDir: "--data-dir",
-  paradigms: "--paradigm",
-  model: "--model",
-  modelOptions: "--model-opt",
-  seeds: "--seeds",
-  firstSeed: "--first-seed",
-  "split.trainSize": "--train-size",
-  "split.testSize": "--test-size",
-  "split.valFraction": "--val-fraction",
-  "split.forgetClass": "--forget-class",
-  "split.forgetFraction": "--forget-fraction",
-  "split.forgetSubclass": "--forget-subclass",
-  "split.identityFraction": "--identity-fraction",
-  "training.epochs": "--epochs",
-  "training.learningRate": "--lr",
-  "training.batchSize": "--batch-size",
-  metrics: "--metrics",
-  methods: "--methods",
-  methodOptions: "--set",
-  selection: "--selection",
-  backend: "--backend",
-  cacheDir: "--cache",
-  reuse: "--reuse",
-};
-
-/** `split.forgetClass (--forget-class)`. */
-export function fieldName(field: string): string {
-  const flag = FIELD_FLAGS[field] ?? FIELD_FLAGS[field.split(".")[0]];
-  return flag ? `${field} (${flag})` : field;
-}
-
-const MAX_SEEDS = 10000;
-
-function checkNumber(
-  field: string,
-  v: unknown,
-  o: { integer?: boolean; min?: number; max?: number; above?: number; below?: number },
-): void {
-  const where = fieldName(field);
-  if (typeof v !== "number" || !Number.isFinite(v)) throw new KitError(`${JSON.stringify(v)} is not a finite number`, where);
-  if (o.integer && !Number.isInteger(v)) throw new KitError(`${v} is not an integer`, where);
-  if (o.min !== undefined && v < o.min) throw new KitError(`${v} is below ${o.min}`, where);
-  if (o.max !== undefined && v > o.max) throw new KitError(`${v} is above ${o.max}`, where);
-  if (o.above !== undefined && !(v > o.above)) throw new KitError(`${v} must be above ${o.above}`, where);
-  if (o.below !== undefined && !(v < o.below)) throw new KitError(`${v} must be below ${o.below}`, where);
-}
-
-function checkList(field: string, items: readonly string[], valid: readonly string[]): void {
-  if (items.length === 0) throw new KitError(`empty; valid values are ${valid.join(", ")}`, fieldName(field));
-  const bad = items.filter((x) => !valid.includes(x));
-  if (bad.length) {
-    throw new KitError(`unknown value(s) ${bad.map((b) => `"${b}"`).join(", ")}: valid values are ${valid.join(", ")}`, fieldName(field));
-  }
-  const repeated = items.filter((x, i) => items.indexOf(x) !== i);
-  if (repeated.length) throw new KitError(`${[...new Set(repeated)].join(", ")} given more than once`, fieldName(field));
 }
 
 /** A folder the kit will write into: a non-empty path that is a folder or does not exist yet. */
@@ -236,38 +127,121 @@ export function reuseFolders(paths: string[]): string[] {
   return [...new Set(folders)];
 }
 
-/** Which paradigms each split field applies to. */
-const SPLIT_FIELD_PARADIGMS: Partial<Record<keyof SplitSettings, Paradigm>> = {
-  forgetClass: "classwise",
-  forgetFraction: "random",
-  forgetSubclass: "group",
-  identityFraction: "identity",
-};
+type Check = (f: () => void) => void;
 
-/** Fills defaults and checks every field; throws one KitErrors listing every problem. */
+/** A top-level field's value: given, else its schema default (for the data set and model where it depends on them). */
+function valueOf<K extends keyof ExperimentInput & FieldPath>(
+  input: ExperimentInput,
+  k: K,
+  at?: DefaultContext,
+): NonNullable<ExperimentInput[K]> {
+  return (input[k] ?? defaultOf(k, at).value) as NonNullable<ExperimentInput[K]>;
+}
+
+/** Fills defaults from the fields' schema (lib/experiment/fields.ts) and checks every field; throws one KitErrors listing every problem. */
 export function experimentConfig(input: ExperimentInput): ExperimentConfig {
   const problems: (() => void)[] = [];
-  const check = (f: () => void) => problems.push(f);
+  const check: Check = (f) => problems.push(f);
+  const at = { dataset: valueOf(input, "dataset"), model: valueOf(input, "model") };
+  const { dataset, model } = at;
+  const paradigms = paradigmsOf(input, dataset);
+  const split = { ...groupDefaults("split", at), ...input.split } as SplitSettings;
+  const training = { ...groupDefaults("training", at), ...input.training } as SgdOptions;
+  const metrics = valueOf(input, "metrics");
+  const backend = valueOf(input, "backend").trim().toLowerCase();
+  const { out, cacheDir } = foldersOf(input, at);
+  const values: Partial<Record<FieldPath, unknown>> = { dataset, model, paradigms, metrics, backend, out, cacheDir };
+  for (const [key, v] of Object.entries(split)) values[`split.${key}` as FieldPath] = v;
+  for (const [key, v] of Object.entries(training)) values[`training.${key}` as FieldPath] = v;
+  if (!Array.isArray(input.seeds)) values.seeds = valueOf(input, "seeds");
+  values.firstSeed = valueOf(input, "firstSeed");
+  for (const [path, f] of fieldEntries().filter(([path]) => path in values)) {
+    check(() => f.kind === "folder" ? checkFolder(path, values[path] as string) : void checkField(path, values[path], fieldName(path)));
+  }
+  const seeds = seedsOf(input, values.firstSeed as number, check);
+  paradigmRules(input, dataset, paradigms, check);
+  check(() => sealedMetrics(input, metrics));
+  check(() => modelOptionRules(model, valueOf(input, "modelOptions")));
+  const runs = runsOf(input, check);
+  const selection = selectionOf(input);
+  optionRules(runs, paradigms, selection, at, check);
+  let reuse: string[] = [];
+  check(() => void (reuse = reuseFolders(input.reuse ?? [])));
 
-  const dataset = input.dataset ?? "fashion-mnist";
-  const model = input.model ?? "mlp";
-  check(() => checkList("dataset", [dataset], Object.keys(DATASETS)));
-  check(() => checkList("model", [model], Object.keys(ARCHS)));
-  const preset = presetFor(dataset, model);
+  checkAll(problems);
+  return {
+    name: input.name ?? out.replace(/\/+$/, "").split("/").pop()!,
+    out: out.replace(/\/+$/, ""),
+    dataset,
+    dataDir: input.dataDir === undefined ? undefined : kitPath(input.dataDir),
+    bundle: input.bundle,
+    paradigms,
+    model,
+    modelOptions: valueOf(input, "modelOptions"),
+    seeds,
+    split,
+    training,
+    metrics,
+    runs,
+    selection,
+    backend: backend as BackendName | "auto",
+    cacheDir,
+    progress: valueOf(input, "progress"),
+    rerun: valueOf(input, "rerun"),
+    reuse,
+    sealTest: valueOf(input, "sealTest"),
+  };
+}
 
-  // "all": every paradigm the data set can do.
-  const supported = (p: Paradigm) => {
+/** The defaults of a group's fields (split, training), in the schema's order. */
+function groupDefaults(group: "split" | "training", at: { dataset: string; model: string }): Record<string, unknown> {
+  const entries = fieldEntries().filter(([path]) => path.startsWith(`${group}.`));
+  return Object.fromEntries(entries.map(([path]) => [path.slice(group.length + 1), defaultOf(path, at).value]));
+}
+
+/** The paradigms run; "all": every paradigm the data set can do. */
+function paradigmsOf(input: ExperimentInput, dataset: string): Paradigm[] {
+  if (input.paradigms !== "all") return valueOf(input, "paradigms") as Paradigm[];
+  return PARADIGMS.filter((p) => {
     try {
       checkParadigmSupport(dataset, p);
       return true;
     } catch {
       return false;
     }
+  });
+}
+
+/** Results and cache folders; relative paths are the kit's folder's (env.ts kitPath), as `./kit` and `deno task` run there. */
+function foldersOf(input: ExperimentInput, at: { dataset: string; model: string }): { out: string; cacheDir: string } {
+  const path = (field: "out" | "cacheDir") => {
+    const given = input[field];
+    return given !== undefined && given.trim() !== "" ? kitPath(given) : given ?? defaultOf(field, at).value as string;
   };
-  const paradigms = input.paradigms === "all" ? PARADIGMS.filter(supported) : input.paradigms ?? ["classwise"];
-  check(() => checkList("paradigms", paradigms, PARADIGMS));
-  // A paradigm the data set cannot do (group without super-classes, identity without identities) is known
-  // from the registry, before anything is loaded.
+  return { out: path("out"), cacheDir: path("cacheDir") };
+}
+
+/** The seeds: a count from the first seed (checked as the field), or the seeds themselves. */
+function seedsOf(input: ExperimentInput, firstSeed: number, check: Check): number[] {
+  if (Array.isArray(input.seeds)) {
+    const seeds = input.seeds;
+    check(() => {
+      if (seeds.length === 0) throw new KitError("no seeds", fieldName("seeds"));
+      seeds.forEach((s) => checkNumber(s, { integer: true, min: 0 }, fieldName("seeds")));
+      if (new Set(seeds).size !== seeds.length) throw new KitError("a seed is given twice", fieldName("seeds"));
+    });
+    return seeds;
+  }
+  const n = valueOf(input, "seeds") as number;
+  return withinBounds(n, fieldSpec("seeds").bounds!) ? Array.from({ length: n }, (_, i) => firstSeed + i) : [];
+}
+
+/**
+ * What relates paradigms to the data set and the split fields: a paradigm the data set cannot do (group
+ * without super-classes, identity without identities) is known from the registry, before anything is
+ * loaded; an unknown split field is named; a split field of a paradigm the run does not run is refused.
+ */
+function paradigmRules(input: ExperimentInput, dataset: string, paradigms: Paradigm[], check: Check): void {
   for (const paradigm of paradigms) {
     check(() => {
       if (!(dataset in DATASETS) || !PARADIGMS.includes(paradigm)) return;
@@ -279,107 +253,51 @@ export function experimentConfig(input: ExperimentInput): ExperimentConfig {
       }
     });
   }
-
-  // Seeds.
-  const firstSeed = input.firstSeed ?? 0;
-  check(() => checkNumber("firstSeed", firstSeed, { integer: true, min: 0 }));
-  let seeds: number[] = [];
-  if (Array.isArray(input.seeds)) {
-    seeds = input.seeds;
-    check(() => {
-      if (seeds.length === 0) throw new KitError("no seeds", fieldName("seeds"));
-      seeds.forEach((s) => checkNumber("seeds", s, { integer: true, min: 0 }));
-      if (new Set(seeds).size !== seeds.length) throw new KitError("a seed is given twice", fieldName("seeds"));
-    });
-  } else {
-    const n = input.seeds ?? 5;
-    check(() => checkNumber("seeds", n, { integer: true, min: 1, max: MAX_SEEDS }));
-    if (Number.isInteger(n) && n >= 1 && n <= MAX_SEEDS) seeds = Array.from({ length: n }, (_, i) => firstSeed + i);
-  }
-
-  // Split.
-  const split: SplitSettings = {
-    ...DEFAULT_SPLIT,
-    trainSize: preset.trainSize,
-    testSize: preset.testSize,
-    ...input.split,
-  };
   for (const key of Object.keys(input.split ?? {})) {
-    if (!(key in DEFAULT_SPLIT)) {
-      check(() => {
-        throw new KitError(`unknown split field "${key}": valid fields are ${Object.keys(DEFAULT_SPLIT).join(", ")}`, "split");
-      });
-    }
-  }
-  check(() => checkNumber("split.trainSize", split.trainSize, { integer: true, min: 0 }));
-  check(() => checkNumber("split.testSize", split.testSize, { integer: true, min: 0 }));
-  check(() => {
-    checkNumber("split.valFraction", split.valFraction, { below: 0.5 });
-    if (!(split.valFraction > 0)) {
-      throw new KitError(
-        `${split.valFraction} leaves no validation split, which stop rules and searches read; give a value in (0, 0.5)`,
-        fieldName("split.valFraction"),
-      );
-    }
-  });
-  check(() => checkNumber("split.forgetFraction", split.forgetFraction, { above: 0, below: 1 }));
-  check(() => checkNumber("split.identityFraction", split.identityFraction, { above: 0, below: 1 }));
-  check(() => checkNumber("split.forgetClass", split.forgetClass, { integer: true, min: -1 }));
-  check(() => checkNumber("split.forgetSubclass", split.forgetSubclass, { integer: true, min: -1 }));
-  for (const [key, paradigm] of Object.entries(SPLIT_FIELD_PARADIGMS)) {
-    if (input.split && key in input.split && !paradigms.includes(paradigm!)) {
-      check(() => {
+    const f = (EXPERIMENT_FIELDS as Record<string, ExperimentField>)[`split.${key}`];
+    check(() => {
+      if (!f) throw new KitError(`unknown split field "${key}": valid fields are ${Object.keys(DEFAULT_SPLIT).join(", ")}`, "split");
+      if (f.paradigm && !paradigms.includes(f.paradigm)) {
         throw new KitError(
-          `applies to the ${paradigm} paradigm only; the run's paradigms are ${paradigms.join(", ")}`,
+          `applies to the ${f.paradigm} paradigm only; the run's paradigms are ${paradigms.join(", ")}`,
           fieldName(`split.${key}`),
         );
-      });
+      }
+    });
+  }
+}
+
+/** A run that seals the test split cannot compute a metric that reads it. */
+function sealedMetrics(input: ExperimentInput, metrics: string[]): void {
+  if (!input.sealTest || !metrics.every((m) => m in METRICS)) return;
+  const reads = expandMetrics(metrics).filter((m) => metricSpec(m).needs.sets.includes("test"));
+  if (reads.length) throw new KitError(`${reads.join(", ")} read the test split, which this run seals`, fieldName("metrics"));
+}
+
+/** Model options by name and type (values are checked against the data, where the model is built once). */
+function modelOptionRules(model: string, modelOptions: Record<string, OptionValue>): void {
+  if (!(model in ARCHS)) return; // reported by the model check
+  const defaults = archSpec(model).defaults;
+  for (const [k, v] of Object.entries(modelOptions)) {
+    if (!(k in defaults)) {
+      throw new KitError(
+        `unknown option "${k}" of ${model}: valid options are ${Object.keys(defaults).join(", ")}`,
+        fieldName("modelOptions"),
+      );
+    }
+    if (typeof v !== typeof defaults[k]) {
+      throw new KitError(`${k} = ${JSON.stringify(v)} is not a ${typeof defaults[k]}`, fieldName("modelOptions"));
     }
   }
+}
 
-  // Training recipe of the original and Retrain.
-  const training: SgdOptions = { ...preset.training, ...input.training };
-  check(() => checkNumber("training.epochs", training.epochs, { integer: true, min: 1, max: 10000 }));
-  check(() => checkNumber("training.learningRate", training.learningRate, { above: 0, max: 10 }));
-  check(() => checkNumber("training.batchSize", training.batchSize, { integer: true, min: 1, max: 65536 }));
-  check(() => checkNumber("training.momentum", training.momentum, { min: 0, below: 1 }));
-  check(() => checkNumber("training.weightDecay", training.weightDecay, { min: 0, max: 1 }));
-  check(() => checkNumber("training.clipNorm", training.clipNorm, { min: 0 }));
-  check(() => checkList("training.schedule", [training.schedule], ["constant", "cosine"]));
-
-  // Metrics.
-  const metrics = input.metrics ?? DEFAULT_METRICS;
-  check(() => {
-    checkList("metrics", metrics, Object.keys(METRICS));
-    if (input.sealTest) {
-      const reads = expandMetrics(metrics).filter((m) => metricSpec(m).needs.sets.includes("test"));
-      if (reads.length) throw new KitError(`${reads.join(", ")} read the test split, which this run seals`, fieldName("metrics"));
-    }
-  });
-
-  // Model options (values are checked against the data, where the model is built once).
-  const modelOptions = input.modelOptions ?? {};
-  check(() => {
-    if (!(model in ARCHS)) return; // reported by the model check
-    const defaults = archSpec(model).defaults;
-    for (const [k, v] of Object.entries(modelOptions)) {
-      if (!(k in defaults)) {
-        throw new KitError(
-          `unknown option "${k}" of ${model}: valid options are ${Object.keys(defaults).join(", ")}`,
-          fieldName("modelOptions"),
-        );
-      }
-      if (typeof v !== typeof defaults[k]) {
-        throw new KitError(`${k} = ${JSON.stringify(v)} is not a ${typeof defaults[k]}`, fieldName("modelOptions"));
-      }
-    }
-  });
-
-  // Runs.
+/** The runs: given, or each method once per selection name with its options; options only for methods run, labels unique. */
+function runsOf(input: ExperimentInput, check: Check): RunRequest[] {
   const runs: RunRequest[] = input.runs ?? (() => {
-    const methods = input.methods === "all" ? Object.keys(METHODS) : input.methods ?? CORE_METHODS;
-    check(() => checkList("methods", methods, Object.keys(METHODS)));
-    const names = Array.isArray(input.selectionName) ? input.selectionName : [input.selectionName ?? "R"];
+    const given = valueOf(input, "methods");
+    const methods = given === "all" ? Object.keys(METHODS) : given;
+    check(() => void checkField("methods", methods, fieldName("methods")));
+    const names = [valueOf(input, "selectionName")].flat();
     return methods.flatMap((method) => names.map((name) => ({ method, selection: name, options: input.methodOptions?.[method] })));
   })();
   for (const method of Object.keys(input.methodOptions ?? {})) {
@@ -397,19 +315,31 @@ export function experimentConfig(input: ExperimentInput): ExperimentConfig {
     const twice = runs.filter((_, i) => ids.indexOf(ids[i]) !== i).map((r) => r.method);
     if (twice.length) throw new KitError(`${[...new Set(twice)].join(", ")} would run twice with the same label`, fieldName("methods"));
   });
+  return runs;
+}
 
-  const firstName = Array.isArray(input.selectionName) ? input.selectionName[0] ?? "R" : input.selectionName ?? "R";
-  const selection = input.selection === null
-    ? null
-    : { file: input.selection ? kitPath(input.selection) : selectionFile(), name: firstName };
-  // Every run's options on every paradigm, selection layer included: a bad option fails here, not mid-run.
+/** The selection file and the first selection name; null: method defaults only. */
+function selectionOf(input: ExperimentInput): ExperimentConfig["selection"] {
+  if (input.selection === null) return null;
+  const name = [valueOf(input, "selectionName")].flat()[0] ?? "R";
+  return { file: input.selection ? kitPath(input.selection) : defaultOf("selection").value as string, name };
+}
+
+/** Every run's options on every paradigm, selection layer included: a bad option fails here, not mid-run. */
+function optionRules(
+  runs: RunRequest[],
+  paradigms: Paradigm[],
+  selection: ExperimentConfig["selection"],
+  at: { dataset: string; model: string },
+  check: Check,
+): void {
   for (const run of runs) {
     for (const paradigm of paradigms) {
       check(() => {
         methodSpec(run.method);
         resolveMethodOptions(
           run.method,
-          { dataset, model, paradigm },
+          { ...at, paradigm },
           runSelection(run, selection),
           run.options,
           `${fieldName("methodOptions")} ${run.method}`,
@@ -417,41 +347,6 @@ export function experimentConfig(input: ExperimentInput): ExperimentConfig {
       });
     }
   }
-
-  const backend = (input.backend ?? requestedBackend()).trim().toLowerCase();
-  check(() => checkList("backend", [backend], ["auto", ...BACKEND_NAMES]));
-
-  // Relative paths are the kit's folder's (env.ts kitPath), as `./kit` and `deno task` run there.
-  const out = input.out !== undefined && input.out.trim() !== "" ? kitPath(input.out) : input.out ?? `${ROOT}results/${dataset}-${model}`;
-  check(() => checkFolder("out", out));
-  const cacheDir = input.cacheDir !== undefined && input.cacheDir.trim() !== "" ? kitPath(input.cacheDir) : input.cacheDir ?? envCacheDir();
-  check(() => checkFolder("cacheDir", cacheDir));
-  let reuse: string[] = [];
-  check(() => void (reuse = reuseFolders(input.reuse ?? [])));
-
-  checkAll(problems);
-  return {
-    name: input.name ?? out.replace(/\/+$/, "").split("/").pop()!,
-    out: out.replace(/\/+$/, ""),
-    dataset,
-    dataDir: input.dataDir === undefined ? undefined : kitPath(input.dataDir),
-    bundle: input.bundle,
-    paradigms,
-    model,
-    modelOptions,
-    seeds,
-    split,
-    training,
-    metrics,
-    runs,
-    selection,
-    backend: backend as BackendName | "auto",
-    cacheDir,
-    progress: input.progress ?? true,
-    rerun: input.rerun ?? isRerun(),
-    reuse,
-    sealTest: input.sealTest ?? false,
-  };
 }
 
 /**
@@ -487,39 +382,14 @@ export function runSelection(run: RunRequest, selection: ExperimentConfig["selec
 export function checkAgainstData(cfg: ExperimentConfig, bundle: DataBundle, superClasses: DatasetSpec["superClasses"]): void {
   const problems: (() => void)[] = [];
   // What the data itself rules out: a class to forget with no training samples, too few identities, a
-  // random forget set that rounds to nothing (lib/data/registry.ts).
+  // random forget set that rounds to nothing (lib/data/registry.ts). Data the registry does not describe
+  // (a test's own bundle): the same range and support checks here.
   if (!cfg.bundle) {
     for (const paradigm of cfg.paradigms) {
-      for (const e of datasetProblems(cfg.dataset, bundle, { paradigm, ...cfg.split })) {
-        problems.push(() => {
-          throw e;
-        });
-      }
+      for (const e of datasetProblems(cfg.dataset, bundle, { paradigm, ...cfg.split })) problems.push(() => void throwIt(e));
     }
   } else {
-    // Data the registry does not describe (a test's own bundle): the same range and support checks here.
-    const k = bundle.train.numClasses;
-    for (const f of ["forgetClass", "forgetSubclass"] as const) {
-      problems.push(() => {
-        const v = cfg.split[f];
-        if (v >= k) {
-          throw new KitError(
-            `${v} is not a class of ${cfg.dataset} (0 … ${k - 1}, or -1 to draw one from the seed)`,
-            fieldName(`split.${f}`),
-          );
-        }
-      });
-    }
-    problems.push(() => {
-      if (cfg.paradigms.includes("group") && !superClasses) {
-        throw new KitError(`${cfg.dataset} has no super-classes, so it cannot do group forgetting`, fieldName("paradigms"));
-      }
-    });
-    problems.push(() => {
-      if (cfg.paradigms.includes("identity") && !bundle.train.identity) {
-        throw new KitError(`${cfg.dataset} has no per-sample identities, so it cannot do identity forgetting`, fieldName("paradigms"));
-      }
-    });
+    problems.push(...ownBundleProblems(cfg, bundle, superClasses));
   }
   problems.push(() => {
     const n = bundle.train.y.length;
@@ -533,7 +403,37 @@ export function checkAgainstData(cfg: ExperimentConfig, bundle: DataBundle, supe
     if (cfg.split.testSize > n) throw new KitError(`${cfg.split.testSize} is more than the ${n} test samples`, fieldName("split.testSize"));
   });
   checkAll(problems);
-  // The model, built once on the first task's shapes: options that cannot build fail here, not mid-run.
+  checkModelBuilds(cfg, bundle, superClasses);
+}
+
+function throwIt(e: unknown): never {
+  throw e;
+}
+
+/** Classes in range and paradigms supported, for a bundle the data registry does not describe. */
+function ownBundleProblems(cfg: ExperimentConfig, bundle: DataBundle, superClasses: DatasetSpec["superClasses"]): (() => void)[] {
+  const k = bundle.train.numClasses;
+  const problems = (["forgetClass", "forgetSubclass"] as const).map((f) => () => {
+    const v = cfg.split[f];
+    if (v >= k) {
+      throw new KitError(`${v} is not a class of ${cfg.dataset} (0 … ${k - 1}, or -1 to draw one from the seed)`, fieldName(`split.${f}`));
+    }
+  });
+  problems.push(() => {
+    if (cfg.paradigms.includes("group") && !superClasses) {
+      throw new KitError(`${cfg.dataset} has no super-classes, so it cannot do group forgetting`, fieldName("paradigms"));
+    }
+  });
+  problems.push(() => {
+    if (cfg.paradigms.includes("identity") && !bundle.train.identity) {
+      throw new KitError(`${cfg.dataset} has no per-sample identities, so it cannot do identity forgetting`, fieldName("paradigms"));
+    }
+  });
+  return problems;
+}
+
+/** The model, built once on the first task's shapes: options that cannot build fail here, not mid-run. */
+function checkModelBuilds(cfg: ExperimentConfig, bundle: DataBundle, superClasses: DatasetSpec["superClasses"]): void {
   const seed = cfg.seeds[0];
   const paradigm = cfg.paradigms.find((p) => p !== "group" || superClasses) ?? cfg.paradigms[0];
   let modelConfig;

@@ -69,7 +69,7 @@ Deno.test({
     const bad = await kit("run", "notebooks/04_classwise.ipynb", "--quick", "--set", "ugradsl.smoothRat=1", "--set", "seeds=0");
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--set ugradsl\.smoothRate?: ugradsl has no option "smoothRat"/);
-    assert.match(bad.stderr, /--set seeds: 0 is below the minimum 1/);
+    assert.match(bad.stderr, /--set seeds: 0 is below 1/, "the same words as --seeds 0 (lib/experiment/fields.ts)");
     const missing = await kit("run", "notebooks/nope.ipynb");
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /notebooks\/nope\.ipynb: cannot read/);
