@@ -15,9 +15,6 @@ import type { SplitOptions } from "./data/splits.ts";
 import { machine } from "./env.ts";
 import { FileError, KitError } from "./errors.ts";
 import { sha256Hex } from "./hash.ts";
-// canonicalJson lives in lib/hash.ts. Passed on here only for lib/notebook.ts and lib/report/verdicts.ts, which
-// other work on #22 holds at the moment; remove this line when they import lib/hash.ts.
-export { canonicalJson } from "./hash.ts";
 import type { ModelConfig } from "./models/types.ts";
 import type { SgdOptions } from "./train.ts";
 

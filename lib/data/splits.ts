@@ -18,6 +18,7 @@
 import { KitError } from "../errors.ts";
 import { deriveSeed, Rng } from "../rng.ts";
 import type { Dataset } from "./types.ts";
+import { describeBounds, SPLIT_BOUNDS, withinBounds } from "./split_bounds.ts";
 
 export const PARADIGMS = ["classwise", "random", "group", "identity"] as const;
 export type Paradigm = typeof PARADIGMS[number];
@@ -121,12 +122,10 @@ function checkOptions(o: SplitOptions, train: Dataset): void {
     throw new KitError(why, `split option ${field}`);
   };
   if (!PARADIGMS.includes(o.paradigm)) bad("paradigm", `"${o.paradigm}" is not one of ${PARADIGMS.join(", ")}`);
-  if (!(o.valFraction >= 0 && o.valFraction < 0.5)) bad("valFraction", `${o.valFraction} is not in [0, 0.5)`);
-  if (!(o.forgetFraction > 0 && o.forgetFraction < 1)) bad("forgetFraction", `${o.forgetFraction} is not in (0, 1)`);
-  if (!["random", "memorization"].includes(o.forgetRanking)) bad("forgetRanking", `"${o.forgetRanking}" is not random or memorization`);
-  if (!(o.identityFraction > 0 && o.identityFraction < 1)) {
-    bad("identityFraction", `${o.identityFraction} is not in (0, 1)`);
+  for (const f of ["valFraction", "forgetFraction", "identityFraction"] as const) {
+    if (!withinBounds(o[f], SPLIT_BOUNDS[f])) bad(f, `${o[f]} is not in ${describeBounds(SPLIT_BOUNDS[f])}`);
   }
+  if (!["random", "memorization"].includes(o.forgetRanking)) bad("forgetRanking", `"${o.forgetRanking}" is not random or memorization`);
   for (const f of ["forgetClass", "forgetSubclass"] as const) {
     if (o[f] < -1 || o[f] >= train.numClasses || !Number.isInteger(o[f])) {
       bad(f, `${o[f]} is not -1 (drawn from the seed) or a class in [0, ${train.numClasses})`);
