@@ -219,20 +219,23 @@ function forgetSizeFigures(rows: RunRecord[]): Record<string, PlotlyFigure> {
 
 const f2 = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v.toFixed(2) : "–");
 
-export function ablationVerdict(rows: RunRecord[]): Verdict {
-  const end = (r: RunRecord, ablation: string) => r.tags.ablation === ablation && r.tags.epoch === undefined;
-  const t8 = samplesBy(rows, (r) => (end(r, "table8") ? r.variant : null));
+/** Table 8's checks: gradient mixing improves GA and FT, NLS improves them further (Sum, paired over seeds). */
+function table8Checks(t8: ReturnType<typeof samplesBy>): Check[] {
   const better = (a: string, b: string, claim: string, paper: string): Check => {
     const c = compare(t8, a, b, "Sum", claim, paper);
     return { ...c, observed: c.observed.replace(`${a} − ${b}`, `${TABLE8_NAMES[a]} − ${TABLE8_NAMES[b]}`) };
   };
-  const checks: Check[] = [
+  return [
     better("ga+gm", "ga", "Table 8: gradient mixing improves GA (Sum)", "205.42 vs 195.78"),
     better("ga+gm+nls", "ga+gm", "Table 8: NLS improves gradient-mixed GA further (Sum)", "UGradSL 209.99 vs 205.42"),
     better("ft+gm", "ft", "Table 8: gradient mixing improves FT (Sum)", "219.91 vs 198.69"),
     better("ft+gm+nls", "ft+gm", "Table 8: NLS improves gradient-mixed FT further (Sum)", "UGradSL+ 237.87 vs 219.91"),
   ];
+}
 
+/** Fig. 3's check over the α sweep's end states. */
+function fig3Check(rows: RunRecord[]): Check {
+  const end = (r: RunRecord, ablation: string) => r.tags.ablation === ablation && r.tags.epoch === undefined;
   // Fig. 3: is there an α < 0 that raises UA over α = 0 (paired interval above 0) while TA stays within
   // 5 points (paired interval of TA(α) − TA(0) above −5)? Holds when some α does both; does not hold when
   // every α < 0 fails one of them outright; inconclusive otherwise.
@@ -243,33 +246,35 @@ export function ablationVerdict(rows: RunRecord[]): Verdict {
   const FIG3_RULE = "some α < 0 whose paired 95% intervals have UA(α) − UA(0) above 0 and TA(α) − TA(0) above −5 " +
     "(the rule was changed after a failing run, and again to intervals before the recomputation; see notebook 08)";
   if (!f3.has("α=0") || rates.length === 0) {
-    checks.push({
+    return {
       claim: fig3Claim,
       paper: fig3Paper,
       rule: FIG3_RULE,
       observed: "not measured (no α = 0 or α < 0 rows)",
       level: "not measured",
-    });
-  } else {
-    const parts = rates.map((a) => {
-      const ua = pairedDifference(series(f3, `α=${a}`, "UA"), series(f3, "α=0", "UA"));
-      const ta = pairedDifference(series(f3, `α=${a}`, "TA"), series(f3, "α=0", "TA"));
-      const [u, t] = [above(ua, 0), above(ta, -5)];
-      const level: Level = u === "holds" && t === "holds"
-        ? "holds"
-        : u === "does not hold" || t === "does not hold"
-        ? "does not hold"
-        : "inconclusive";
-      return { a, level, text: `α = ${a}: ${describeDifference("ΔUA", ua)}; ${describeDifference("ΔTA", ta)}` };
-    });
-    const level: Level = parts.some((p) => p.level === "holds")
+    };
+  }
+  const parts = rates.map((a) => {
+    const ua = pairedDifference(series(f3, `α=${a}`, "UA"), series(f3, "α=0", "UA"));
+    const ta = pairedDifference(series(f3, `α=${a}`, "TA"), series(f3, "α=0", "TA"));
+    const [u, t] = [above(ua, 0), above(ta, -5)];
+    const level: Level = u === "holds" && t === "holds"
       ? "holds"
-      : parts.every((p) => p.level === "does not hold")
+      : u === "does not hold" || t === "does not hold"
       ? "does not hold"
       : "inconclusive";
-    checks.push({ claim: fig3Claim, paper: fig3Paper, rule: FIG3_RULE, observed: parts.map((p) => p.text).join(" | "), level });
-  }
+    return { a, level, text: `α = ${a}: ${describeDifference("ΔUA", ua)}; ${describeDifference("ΔTA", ta)}` };
+  });
+  const level: Level = parts.some((p) => p.level === "holds")
+    ? "holds"
+    : parts.every((p) => p.level === "does not hold")
+    ? "does not hold"
+    : "inconclusive";
+  return { claim: fig3Claim, paper: fig3Paper, rule: FIG3_RULE, observed: parts.map((p) => p.text).join(" | "), level };
+}
 
+/** Table 14's checks, per seed: TA after the last epoch against after epoch 1, and UGradSL+ against UGradSL. */
+function table14Checks(rows: RunRecord[]): Check[] {
   // Table 14, per seed: TA after the last epoch against after epoch 1, and UGradSL+ against UGradSL.
   const t14 = samplesBy(
     rows,
@@ -279,7 +284,7 @@ export function ablationVerdict(rows: RunRecord[]): Verdict {
     Math.max(-1, ...[...t14.keys()].filter((l) => l.startsWith(`${v}@`)).map((l) => Number(l.split("@")[1])));
   const ftLast = lastEpoch("ft");
   const gaLast = lastEpoch("ga");
-  checks.push(
+  return [
     noDrop(
       t14,
       `ft@${ftLast}`,
@@ -304,7 +309,13 @@ export function ablationVerdict(rows: RunRecord[]): Verdict {
       "Table 14: UGradSL+ is more stable than UGradSL (higher TA at the last epoch)",
       "TA at epoch 14: UGradSL+ 86.53 vs UGradSL 0.45",
     ),
-  );
+  ];
+}
+
+export function ablationVerdict(rows: RunRecord[]): Verdict {
+  const end = (r: RunRecord, ablation: string) => r.tags.ablation === ablation && r.tags.epoch === undefined;
+  const t8 = samplesBy(rows, (r) => (end(r, "table8") ? r.variant : null));
+  const checks: Check[] = [...table8Checks(t8), fig3Check(rows), ...table14Checks(rows)];
   const sum = (v: string) => meanInterval([...series(t8, v, "Sum").values()]).mean;
   const seeds = new Set(rows.map((r) => r.seed)).size;
   const pls = ["ga+gm+pls", "ft+gm+pls"].map((v) => `${TABLE8_NAMES[v]} ${f2(sum(v))}`).join(", ");

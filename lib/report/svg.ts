@@ -162,19 +162,32 @@ function colorOf(t: Trace, i: number): string {
 
 type Box = { x0: number; x1: number; y0: number; y1: number };
 
+/** A trace's whisker lengths (upper, or the only ones) where visible. */
+function errOf(t: Trace, k: "error_y" | "error_x"): number[] {
+  const e = t[k] as { array?: unknown; visible?: boolean } | undefined;
+  return e && e.visible !== false ? nums(e.array) : [];
+}
+
+/** Asymmetric whiskers (clipped to a metric's range) carry the lower length in `arrayminus`. */
+function errMinusOf(t: Trace): number[] {
+  const e = t.error_y as { arrayminus?: unknown; symmetric?: boolean; visible?: boolean } | undefined;
+  return e && e.visible !== false && e.symmetric === false ? nums(e.arrayminus) : errOf(t, "error_y");
+}
+
+/** Where a plot puts values: x position, clamped y, the bars' base line, a category's band. */
+interface PlotScale {
+  xPos: (v: unknown) => number;
+  clampY: (v: number) => number;
+  base: number;
+  band: number;
+  categorical: boolean;
+  ylog: boolean;
+}
+
 function drawXY(out: string[], mine: Trace[], all: Trace[], layout: Record<string, unknown>, xa: Axis, ya: Axis, box: Box): void {
   const bars = mine.filter((t) => t.type === "bar");
   const categorical = mine.some((t) => Array.isArray(t.x) && (t.x as unknown[]).some((v) => typeof v === "string"));
   const cats = categorical ? [...new Set(mine.flatMap((t) => (t.x as unknown[] ?? []).map(String)))] : [];
-  const errOf = (t: Trace, k: "error_y" | "error_x") => {
-    const e = t[k] as { array?: unknown; visible?: boolean } | undefined;
-    return e && e.visible !== false ? nums(e.array) : [];
-  };
-  // Asymmetric whiskers (clipped to a metric's range) carry the lower length in `arrayminus`.
-  const errMinusOf = (t: Trace) => {
-    const e = t.error_y as { arrayminus?: unknown; symmetric?: boolean; visible?: boolean } | undefined;
-    return e && e.visible !== false && e.symmetric === false ? nums(e.arrayminus) : errOf(t, "error_y");
-  };
   const yVals = mine.flatMap((t) => {
     const y = nums(t.y);
     const e = errOf(t, "error_y");
@@ -222,6 +235,14 @@ function drawXY(out: string[], mine: Trace[], all: Trace[], layout: Record<strin
   const clampY = (v: number) => Math.min(box.y1, Math.max(box.y0, ys.toPx(v)));
   const base = clampY(ylog ? ylo : Math.max(ylo, 0));
   const grouped = layout.barmode !== "overlay" && layout.barmode !== "stack";
+  const plot: PlotScale = { xPos, clampY, base, band, categorical, ylog };
+  drawBars(out, bars, all, grouped, plot);
+  drawPoints(out, mine.filter((t) => t.type !== "bar"), all, plot);
+}
+
+/** Bars, grouped side by side unless overlaid or stacked, with their whiskers. */
+function drawBars(out: string[], bars: Trace[], all: Trace[], grouped: boolean, plot: PlotScale): void {
+  const { xPos, clampY, base, band, categorical } = plot;
   bars.forEach((t, bi) => {
     const x = (t.x as unknown[]) ?? [];
     const y = nums(t.y);
@@ -254,7 +275,12 @@ function drawXY(out: string[], mine: Trace[], all: Trace[], layout: Record<strin
       if (e[i] || em[i]) errorBar(out, px + w / 2, clampY(y[i] - (em[i] || 0)), clampY(y[i] + (e[i] || 0)));
     });
   });
-  mine.filter((t) => t.type !== "bar").forEach((t) => {
+}
+
+/** Lines, markers and text labels of the other traces, with their whiskers. */
+function drawPoints(out: string[], traces: Trace[], all: Trace[], plot: PlotScale): void {
+  const { xPos, clampY, ylog } = plot;
+  traces.forEach((t) => {
     const x = (t.x as unknown[]) ?? [];
     const y = nums(t.y);
     const e = errOf(t, "error_y");

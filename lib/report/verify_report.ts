@@ -291,6 +291,21 @@ export function verificationCost(records: RunRecord[]): VerificationCost {
   return { ...out, totalMinutes: out.originalMinutes + out.retrainMinutes + out.unlearnedMinutes + out.metricMinutes };
 }
 
+/** What notebook 11's verification cost, part by part, as a Markdown table (with this execution's wall clock). */
+export function verificationCostMarkdown(records: RunRecord[], wallMinutes: number): string {
+  const cost = verificationCost(records);
+  return [
+    "| part | minutes |",
+    "|---|---:|",
+    `| extra originals (members 1 … N − 1, shared by both paradigms) | ${cost.originalMinutes.toFixed(1)} |`,
+    `| Retrain ensembles (one per paradigm) | ${cost.retrainMinutes.toFixed(1)} |`,
+    `| unlearned ensembles (every method, both paradigms) | ${cost.unlearnedMinutes.toFixed(1)} |`,
+    `| evaluation (every metric of every run) | ${cost.metricMinutes.toFixed(1)} |`,
+    `| **total** | **${cost.totalMinutes.toFixed(1)}** |`,
+    `| this execution (wall clock; reads what is cached) | ${wallMinutes.toFixed(1)} |`,
+  ].join("\n");
+}
+
 /** Notebook 11's figures: per paradigm the ε histograms, U-LiRA's low-FPR ROC, CKA per layer, and bars of the ε score. */
 export function verificationFigures(records: RunRecord[]): Record<string, PlotlyFigure> {
   const out: Record<string, PlotlyFigure> = {};
