@@ -10,10 +10,9 @@
  * Why not mystmd (npm `mystmd`, the Jupyter Book 2 engine): `myst build --html` downloads its site
  * template from api.mystmd.org at build time, which fails offline; this renderer needs no network.
  */
-import { kitPath, ROOT } from "../lib/env.ts";
+import { kitPath, plotlyJsPath, ROOT } from "../lib/env.ts";
 import { KitError } from "../lib/errors.ts";
 import { CHAPTERS } from "../lib/report/chapters.ts";
-import { plotlyJsPath } from "../lib/report/figures.ts";
 import type { PlotlyFigure } from "../lib/report/figure.ts";
 import { parseFlags, runCommand } from "./flags.ts";
 

@@ -9,7 +9,7 @@ import { chromiumPath, kitPath, ROOT } from "../lib/env.ts";
 import { KitError } from "../lib/errors.ts";
 import { CHAPTERS, chapterSpec } from "../lib/report/chapters.ts";
 import { exportFigures } from "../lib/report/figures.ts";
-import type { PlotlyFigure } from "../lib/report/plots.ts";
+import type { PlotlyFigure } from "../lib/report/figure.ts";
 import { parseFlags, runCommand } from "./flags.ts";
 
 const HELP = `deno task figures [ID…] [--quick] [--out DIR] [--size double|column|none]

@@ -7,7 +7,8 @@
 import { parseArgs } from "node:util";
 import { describeSchema, parseValue } from "../lib/config.ts";
 import { FileError, KitError, KitErrors } from "../lib/errors.ts";
-import type { ExperimentConfig, ExperimentInput } from "../lib/experiment/config.ts";
+import type { ExperimentConfig } from "../lib/experiment/config.ts";
+import type { ExperimentInput } from "../lib/experiment/fields.ts";
 import { experimentConfig } from "../lib/experiment/config.ts";
 import type { FieldPath } from "../lib/experiment/fields.ts";
 import { fieldEntries, fieldHelp, fieldSpec } from "../lib/experiment/fields.ts";

@@ -36,7 +36,7 @@ import { PARADIGMS } from "./data/splits.ts";
 import type { NotebookMode } from "./env.ts";
 import { isEvidence, isQuick, notebookOutDir, notebookParamsFile, notebookResultsDir, ROOT } from "./env.ts";
 import { KitError, KitErrors } from "./errors.ts";
-import type { ExperimentInput } from "./experiment/config.ts";
+import type { ExperimentInput } from "./experiment/fields.ts";
 import { experimentConfig } from "./experiment/config.ts";
 import type { ExperimentField, FieldPath } from "./experiment/fields.ts";
 import { checkField, defaultOf, EXPERIMENT_FIELDS, fieldEntries, fieldSpec } from "./experiment/fields.ts";
@@ -45,7 +45,7 @@ import type { RunRecord } from "./record.ts";
 import { canonicalJson } from "./hash.ts";
 import { readRecords } from "./record.ts";
 import { besideCommitted, sameRecords } from "./report/compare.ts";
-import type { Verdict } from "./report/verdicts.ts";
+import type { Verdict } from "./verdict.ts";
 import { makeVerdict } from "./report/verdicts.ts";
 import { methodOrder, METHODS, methodSpec } from "./unlearn/registry.ts";
 

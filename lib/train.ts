@@ -26,10 +26,6 @@ export interface SgdOptions {
   clipNorm: number;
 }
 
-export type { Augment };
-
-export { DivergedError };
-
 /** Materialises samples `idx` of `ds` as a batch: x [B, ...sampleShape], y [B] int32. */
 export function batchOf(ds: Dataset, idx: ArrayLike<number>, augment?: Augment, rng?: Rng): { x: tf.Tensor; y: tf.Tensor1D } {
   const size = sampleSize(ds);

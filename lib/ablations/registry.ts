@@ -21,7 +21,7 @@
  * variant id, the ablation's name and the table's label columns (`ablationRuns`).
  */
 import { KitError } from "../errors.ts";
-import type { RunRequest } from "../experiment/config.ts";
+import type { RunRequest } from "../experiment/fields.ts";
 import { ADAPTIVE_FORMS, ADAPTIVE_METRICS, ADAPTIVE_SPACES, DEFAULT_ADAPTIVE } from "../smoothing.ts";
 
 export interface Variant {

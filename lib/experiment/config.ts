@@ -31,9 +31,6 @@ import { makeTask } from "./task.ts";
 /** Split settings: everything of SplitOptions but the paradigm and the seed, which vary within a run. */
 export type SplitSettings = Omit<SplitOptions, "paradigm" | "seed">;
 
-export type { ExperimentInput, RunRequest } from "./fields.ts";
-export { fieldName } from "./fields.ts";
-
 export interface ExperimentConfig {
   /** Names every record. */
   name: string;

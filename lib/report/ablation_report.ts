@@ -6,12 +6,13 @@
  */
 import type { AblationSpec } from "../ablations/registry.ts";
 import type { RunRecord } from "../record.ts";
-import { labelledBars, methodColor, seriesLines, sweepLines } from "./plots.ts";
-import type { PlotlyFigure } from "./plots.ts";
+import { labelledBars, seriesLines, sweepLines } from "./plots.ts";
+import { methodColor } from "./figure.ts";
+import type { PlotlyFigure } from "./figure.ts";
 import { axisLabel, buildTable, metricRange, stat } from "./table.ts";
 import { intervalCaption, methodTitle } from "./figure.ts";
 import type { Stat, Table } from "./table.ts";
-import type { Check, Verdict } from "./verdicts.ts";
+import type { Check, Verdict } from "../verdict.ts";
 import { above, compare, describeDifference, makeVerdict, noDrop, samplesBy, series } from "./verdicts.ts";
 import { meanInterval, pairedDifference } from "./stats.ts";
 import type { Level } from "../verdict.ts";

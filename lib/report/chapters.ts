@@ -10,12 +10,12 @@ import { KitError } from "../errors.ts";
 import type { RunRecord } from "../record.ts";
 import { readRecords } from "../record.ts";
 import { confusionFigure, distributionFigure } from "./plots_mia.ts";
-import type { PlotlyFigure } from "./plots_mia.ts";
+import type { PlotlyFigure } from "./figure.ts";
 import { columnBars, metricBars, tradeoffScatter } from "./plots.ts";
 import { blockTitle, captioned, figureCaption, figureTitle, methodTitle } from "./figure.ts";
 import { blockOf, buildTable } from "./table.ts";
 import type { Table } from "./table.ts";
-import type { Verdict } from "./verdicts.ts";
+import type { Verdict } from "../verdict.ts";
 import {
   architecturesVerdict,
   classwiseVerdict,

@@ -11,7 +11,7 @@ import type { NotebookMode } from "../env.ts";
 import type { RunRecord } from "../record.ts";
 import type { Level } from "../verdict.ts";
 import { CHAPTERS } from "./chapters.ts";
-import type { Verdict } from "./verdicts.ts";
+import type { Verdict } from "../verdict.ts";
 
 /** Records of the same configurations from selections of shifted searches, by name (e.g. "lr ÷10"). */
 export type SensitivityRuns = Record<string, RunRecord[]>;

@@ -15,7 +15,7 @@
  *   way Node resolves packages. Where that file is not served (the server's root does not contain the
  *   checkout), the static image stays. Nothing is fetched from the network.
  */
-import type { PlotlyFigure } from "./plots_mia.ts";
+import type { PlotlyFigure } from "./figure.ts";
 
 /** The attribute that marks a figure's container; its value is the figure's id. */
 export const FIGURE_ATTR = "data-unlearn-figure";

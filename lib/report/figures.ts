@@ -59,7 +59,6 @@ export function chromiumArgs(userDataDir: string, url: string, budgetMs: number)
 }
 
 /** Where Chromium and plotly.js are (lib/env.ts reads their variables). */
-export { chromiumPath as findChromium, plotlyJsPath } from "../env.ts";
 
 /** Size the figure asks for, else the defaults. */
 export function figureSize(

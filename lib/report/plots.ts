@@ -24,9 +24,6 @@ import {
 import { axisLabel, betterNote, columnTitle, metricRange, stat } from "./table.ts";
 import type { Table } from "./table.ts";
 
-export type { PlotlyFigure } from "./figure.ts";
-export { figureTitle, methodColor } from "./figure.ts";
-
 export interface MetricBarsOptions {
   /** Metrics on the x axis (default: UA, MIA, RA, TA, those the table has). */
   metrics: string[];

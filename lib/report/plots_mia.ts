@@ -9,7 +9,6 @@ import type { StreisandData } from "../metrics/streisand.ts";
 
 import type { PlotlyFigure } from "./figure.ts";
 import { captioned } from "./figure.ts";
-export type { PlotlyFigure } from "./figure.ts";
 
 const SET_LABEL: Record<string, string> = { forget: "D_f (forgotten)", retain: "D_r (retained)", test: "D_te (test)" };
 // Paul Tol's colour-blind-safe "bright" red, blue and green (figure.ts PALETTE).

@@ -9,7 +9,7 @@ import type { Figure5Record, Theorem1Record, Theorem2Record, Theorem3Record } fr
 import type { Check, Level } from "../verdict.ts";
 import type { PlotlyFigure } from "./figure.ts";
 import { figure5Figure, theorem1Figure, theorem2Figure, theorem3Figure } from "./plots_theory.ts";
-import type { Verdict } from "./verdicts.ts";
+import type { Verdict } from "../verdict.ts";
 import { makeVerdict } from "./verdicts.ts";
 
 export interface TheoryRecords {

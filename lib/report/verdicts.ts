@@ -23,8 +23,6 @@ const AVG_GAP = "AvgGap";
 const SUM = "Sum";
 const RTE = "rteSeconds";
 
-export type { Check, Level, Verdict } from "../verdict.ts";
-
 const LEVEL_COLORS: Record<Level, string> = {
   holds: "#2ca02c",
   partly: "#e69500",

@@ -22,7 +22,7 @@ import { columnBars } from "./plots.ts";
 import type { Table } from "./table.ts";
 import { buildTable, rowLabel } from "./table.ts";
 import { blockTitle } from "./figure.ts";
-import type { Verdict } from "./verdicts.ts";
+import type { Verdict } from "../verdict.ts";
 import { makeVerdict } from "./verdicts.ts";
 
 /** The table of notebook 11: the paper's gap beside the per-example metrics. */

@@ -21,7 +21,7 @@ import { defaultsOf, resolveOptions } from "../config.ts";
 import type { SearchSpace } from "../config.ts";
 import type { Paradigm } from "../data/splits.ts";
 import { KitError } from "../errors.ts";
-import type { ExperimentInput, RunRequest } from "../experiment/config.ts";
+import type { ExperimentInput, RunRequest } from "../experiment/fields.ts";
 import { experimentConfig } from "../experiment/config.ts";
 import { runExperiment } from "../experiment/run.ts";
 import { deriveMetrics } from "../metrics/registry.ts";

@@ -16,7 +16,7 @@ import {
 } from "../../lib/ablations/registry.ts";
 import type { AblationSpec } from "../../lib/ablations/registry.ts";
 import { defaultsOf } from "../../lib/config.ts";
-import type { ExperimentInput } from "../../lib/experiment/config.ts";
+import type { ExperimentInput } from "../../lib/experiment/fields.ts";
 import { experimentConfig } from "../../lib/experiment/config.ts";
 import { runExperiment } from "../../lib/experiment/run.ts";
 import type { RunRecord } from "../../lib/record.ts";

@@ -6,7 +6,8 @@
  * Returns one line per problem; an empty list means nothing is clipped.
  */
 import puppeteer from "puppeteer-core";
-import { chromiumArgs, findChromium, plotlyJsPath } from "../../lib/report/figures.ts";
+import { chromiumArgs } from "../../lib/report/figures.ts";
+import { chromiumPath as findChromium, plotlyJsPath } from "../../lib/env.ts";
 import type { PlotlyFigure } from "../../lib/report/figure.ts";
 
 export interface LayoutReport {

@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import puppeteer from "puppeteer-core";
 import { bookMain } from "../../cli/book.ts";
-import { chromiumArgs, findChromium } from "../../lib/report/figures.ts";
+import { chromiumArgs } from "../../lib/report/figures.ts";
+import { chromiumPath as findChromium } from "../../lib/env.ts";
 import { ROOT } from "../../lib/env.ts";
 import { missingPrerequisites } from "./_jupyter.ts";
 

@@ -5,7 +5,7 @@
  * tests/browser/check_html.ts on every notebook it executed.)
  */
 import assert from "node:assert/strict";
-import { findChromium } from "../../lib/report/figures.ts";
+import { chromiumPath as findChromium } from "../../lib/env.ts";
 import { checkExport, dataUriImages, tableBodyRows } from "./_html_figures.ts";
 import { assertPrerequisites, executeNotebook, jupyterHome, notebookToHtml, ROOT } from "./_jupyter.ts";
 

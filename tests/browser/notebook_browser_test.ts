@@ -10,7 +10,8 @@
  */
 import assert from "node:assert/strict";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
-import { chromiumArgs, findChromium } from "../../lib/report/figures.ts";
+import { chromiumArgs } from "../../lib/report/figures.ts";
+import { chromiumPath as findChromium } from "../../lib/env.ts";
 import {
   assertPrerequisites,
   executeNotebook,

@@ -109,7 +109,7 @@ Deno.test("a method added with one file and one registry line runs through the C
     const probe = await deno([
       "eval",
       `import { searchManifest } from "./lib/search/search.ts";
-       import { methodColor } from "./lib/report/plots.ts";
+       import { methodColor } from "./lib/report/figure.ts";
        import { methodOrder } from "./lib/unlearn/registry.ts";
        const m = searchManifest({ name: "t", out: "", experiment: { dataset: "synthetic" }, paradigm: "classwise", methods: ["noop"],
          budget: 4, searchSeed: 0, fixed: {}, learningRateShift: 0, utilityDrop: 5, shard: { index: 0, count: 1 } });

@@ -1,6 +1,7 @@
 /** Tiny experiments on the synthetic data set (6×6×1, 4 classes): seconds per run on the cpu backend. */
 import { configFromFlags, EXPERIMENT_FLAGS, parseFlags } from "../../cli/flags.ts";
-import type { ExperimentConfig, ExperimentInput } from "../../lib/experiment/config.ts";
+import type { ExperimentConfig } from "../../lib/experiment/config.ts";
+import type { ExperimentInput } from "../../lib/experiment/fields.ts";
 import { experimentConfig } from "../../lib/experiment/config.ts";
 
 /** Flags of a tiny run: one seed, 3 epochs, a 16-unit MLP, no selection file (method defaults only). */

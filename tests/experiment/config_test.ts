@@ -2,8 +2,9 @@
 import assert from "node:assert/strict";
 import { initBackend } from "../../lib/backend.ts";
 import { KitError, KitErrors } from "../../lib/errors.ts";
-import type { ExperimentInput } from "../../lib/experiment/config.ts";
-import { checkAgainstData, experimentConfig, fieldName } from "../../lib/experiment/config.ts";
+import type { ExperimentInput } from "../../lib/experiment/fields.ts";
+import { checkAgainstData, experimentConfig } from "../../lib/experiment/config.ts";
+import { fieldName } from "../../lib/experiment/fields.ts";
 import { PRESETS } from "../../lib/experiment/presets.ts";
 import { ROOT } from "../../lib/env.ts";
 import { makeSynthetic } from "../../lib/data/synthetic.ts";

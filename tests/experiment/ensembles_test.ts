@@ -11,7 +11,7 @@ import { configFromFlags } from "../../cli/flags.ts";
 import { initBackend } from "../../lib/backend.ts";
 import { makeSynthetic } from "../../lib/data/synthetic.ts";
 import { KitError } from "../../lib/errors.ts";
-import type { ExperimentInput } from "../../lib/experiment/config.ts";
+import type { ExperimentInput } from "../../lib/experiment/fields.ts";
 import { experimentConfig } from "../../lib/experiment/config.ts";
 import { ensembleRows, memberSeed, originalSeed, TaskEnsembles } from "../../lib/experiment/ensembles.ts";
 import { methodContext, runExperiment } from "../../lib/experiment/run.ts";

@@ -5,7 +5,7 @@ import { compactSvg, figureHtml, figureId, toBase64 } from "../../lib/report/fig
 import { confusionFigure } from "../../lib/report/plots_mia.ts";
 import { labelledBars, metricBars, sampleImagesFigure, seriesLines, sweepLines } from "../../lib/report/plots.ts";
 import { figureToSvg } from "../../lib/report/svg.ts";
-import { findChromium } from "../../lib/report/figures.ts";
+import { chromiumPath as findChromium } from "../../lib/env.ts";
 import { buildTable } from "../../lib/report/table.ts";
 import { streisandData } from "../../lib/metrics/streisand.ts";
 import { makeSynthetic } from "../../lib/data/synthetic.ts";

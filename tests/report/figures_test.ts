@@ -3,7 +3,8 @@
  * where no Chromium is installed (bash scripts/setup.sh --figures installs Debian's).
  */
 import assert from "node:assert/strict";
-import { chromiumArgs, exportFigures, figureSize, findChromium, PRINT_SCALE, renderFigure, safeName } from "../../lib/report/figures.ts";
+import { chromiumArgs, exportFigures, figureSize, PRINT_SCALE, renderFigure, safeName } from "../../lib/report/figures.ts";
+import { chromiumPath as findChromium } from "../../lib/env.ts";
 import { metricBars } from "../../lib/report/plots.ts";
 import { buildTable } from "../../lib/report/table.ts";
 import { handRecords } from "./_records.ts";
