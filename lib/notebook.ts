@@ -67,6 +67,8 @@ export interface StandardParams {
   testSize: number;
   /** Epochs of the original model and of Retrain. */
   epochs: number;
+  /** Augmentation of their training batches: "crop-flip" or "none"; default from the preset. */
+  augment: "none" | "crop-flip";
   methods: string[] | "all";
   /** Selection names of the search's selection file each method starts from, or "none" (method defaults). */
   selection: string[] | "none";
@@ -533,7 +535,7 @@ export function notebookInput(nb: NotebookSetup<unknown>, extra: ExperimentInput
     ...(methodOptions ? { methodOptions } : {}),
     ...extra,
     split: { ...split, ...extra.split },
-    training: { epochs: p.epochs, ...extra.training },
+    training: { epochs: p.epochs, augment: p.augment, ...extra.training },
   };
 }
 

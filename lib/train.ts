@@ -4,7 +4,7 @@
  * w ← w − η·v), optional global-norm clipping, and batched prediction.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Augment } from "./data/augment.ts";
+import { type Augment, randomCropFlip } from "./data/augment.ts";
 import type { Dataset } from "./data/types.ts";
 import { sampleSize } from "./data/types.ts";
 import type { Net } from "./models/types.ts";
@@ -24,6 +24,11 @@ export interface SgdOptions {
   schedule: "constant" | "cosine";
   /** Clip the global gradient norm to this; 0 turns clipping off. */
   clipNorm: number;
+  /**
+   * Data augmentation of the training batches: "crop-flip" = a random crop after 4 pixels of zero padding and a
+   * random horizontal flip (lib/data/augment.ts), drawn from the run's seeded stream; "none" or absent = none.
+   */
+  augment?: "none" | "crop-flip";
 }
 
 /** Materialises samples `idx` of `ds` as a batch: x [B, ...sampleShape], y [B] int32. */
@@ -136,12 +141,14 @@ export interface FitOptions {
   rng: Rng;
   progress?: ProgressSink;
   label?: string;
+  /** Overrides the recipe's `augment` (tests, benches). */
   augment?: Augment;
 }
 
 /** Trains `net` on samples `idx` of `ds` with cross-entropy; returns per-epoch statistics. */
 export function fit(net: Net, ds: Dataset, idx: Int32Array, opts: SgdOptions, run: FitOptions): EpochStats[] {
   const sgd = new Sgd(net, opts);
+  const augment = run.augment ?? (opts.augment === "crop-flip" ? randomCropFlip() : undefined);
   const stepsPerEpoch = Math.ceil(idx.length / opts.batchSize);
   const bar = (run.progress ?? silentProgress)(run.label ?? "train", opts.epochs * stepsPerEpoch);
   const history: EpochStats[] = [];
@@ -155,7 +162,7 @@ export function fit(net: Net, ds: Dataset, idx: Int32Array, opts: SgdOptions, ru
       for (const b of epochBatches(idx, opts.batchSize, run.rng)) {
         lr = learningRateAt(opts, (epoch + step / stepsPerEpoch) / opts.epochs);
         sgd.setLearningRate(lr);
-        const { x, y } = batchOf(ds, b, run.augment, run.rng);
+        const { x, y } = batchOf(ds, b, augment, run.rng);
         let hits = 0;
         const { loss } = sgd.step(() => {
           const logits = logitsOf(net, x, true);

@@ -279,6 +279,15 @@ export const EXPERIMENT_FIELDS = {
     defaultOf: preset((p) => p.training.schedule),
     source: PRESET,
   }),
+  "training.augment": field<"none" | "crop-flip">({
+    kind: "choice",
+    doc: "augmentation of the training batches of the original and of Retrain: crop-flip = random crop (4-pixel padding) and flip",
+    values: () => ["none", "crop-flip"],
+    defaultOf: preset((p) => p.training.augment ?? "none"),
+    source: PRESET,
+    flag: "augment",
+    param: "augment",
+  }),
   "training.clipNorm": field<number>({
     kind: "number",
     doc: "clip the global gradient norm to this (0: off)",
@@ -374,7 +383,7 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 /** The split and training fields are exactly the split's options and the SGD recipe: one missing or extra fails type checking. */
 const _COVERED: [
   Same<Required<NonNullable<ExperimentInput["split"]>>, Omit<SplitOptions, "paradigm" | "seed">>,
-  Same<Required<NonNullable<ExperimentInput["training"]>>, SgdOptions>,
+  Same<Required<NonNullable<ExperimentInput["training"]>>, Required<SgdOptions>>,
 ] = [true, true];
 
 /** The field at `path`, widened for code that walks every field. */

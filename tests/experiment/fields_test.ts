@@ -40,6 +40,7 @@ Deno.test("every field with a notebook parameter is accepted as one, from a valu
   assert.deepEqual(
     params.map(([, f]) => f.param).sort(),
     [
+      "augment",
       "dataset",
       "epochs",
       "forgetClass",
