@@ -1,5 +1,5 @@
 /**
- * Function lengths in lib/ and cli/ against the limits of issue #22: a function on the run path (cli/,
+ * Function lengths in lib/ and cli/ against the kit's limits: a function on the run path (cli/,
  * lib/experiment/, lib/unlearn/loops/) at most 60 lines, any other in lib/ at most 100. A function's length
  * is its lines from the first of its signature to its closing brace; a nested function counts on its own and
  * inside the function around it.
@@ -22,7 +22,7 @@ export interface FunctionLength {
   lines: number;
 }
 
-/** The run path: what every run reads (issue #22). */
+/** The run path: what every run reads. */
 export const RUN_PATH = ["cli/", "lib/experiment/", "lib/unlearn/loops/"];
 
 /** The most lines a function in `file` may have, or null where no limit applies (outside lib/ and cli/). */

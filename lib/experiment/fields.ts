@@ -1,5 +1,5 @@
 /**
- * The experiment's fields, declared once (issue #22), as a method's options are (lib/config.ts): per field
+ * The experiment's fields, declared once, as a method's options are (lib/config.ts): per field
  * its kind, bounds, default and where the default comes from, its help, the command-line flag that sets it
  * and the notebook parameter that sets it where there is one. From this one table come
  * - the `ExperimentInput` type (below; lib/experiment/config.ts fills and checks it),

@@ -1,5 +1,5 @@
 /**
- * The function-length limits of issue #22 (scripts/function_lengths.ts): on the run path (cli/,
+ * The function-length limits (scripts/function_lengths.ts): on the run path (cli/,
  * lib/experiment/, lib/unlearn/loops/) at most 60 lines, elsewhere in lib/ at most 100. A function over its
  * limit fails this test unless it is listed below; a listed function that is within its limit (or gone) fails
  * it too, so the list only shrinks.

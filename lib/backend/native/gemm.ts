@@ -4,8 +4,8 @@
  *
  * Why one library and one thread (docs/speed.md, "Same bits on any load and thread count"): both
  * libraries sum a product in another order on another thread count — OpenBLAS 0.3.21 and oneDNN 2.6
- * gave different bits on 1 and 2 threads for every shape a training step uses (measured on this
- * project's 2-core machine) — so a thread count, or a library, chosen by timing at start-up made one
+ * gave different bits on 1 and 2 threads for every shape a training step uses (measured on a
+ * 2-core AMD EPYC) — so a thread count, or a library, chosen by timing at start-up made one
  * configuration give different numbers on a loaded and on a quiet machine. One thread per product
  * keeps each output element summed in one fixed order. It costs little: in the bench the MLP's step,
  * the one dominated by products, was already fastest on one thread (results/bench/train_step.json).
