@@ -14,6 +14,7 @@ import { figureCaption, figureTitle, sizedFor } from "./figure.ts";
 import { latexFigure } from "./latex.ts";
 import { chromiumPath, plotlyJsPath } from "../env.ts";
 import { writeFileAtomic } from "../record.ts";
+import type { Browser } from "puppeteer-core";
 
 export interface Rendered {
   /** A standalone SVG document. */
@@ -180,6 +181,42 @@ export function safeName(name: string): string {
 /** The PNG pixel ratio of exported figures: 3 × the layout's size, 288 dpi at print size (96 px per inch). */
 export const PRINT_SCALE = 3;
 
+/** A headless Chromium under puppeteer-core and the temporary folder holding its profile (and HOME). */
+export interface HeadlessChromium {
+  browser: Browser;
+  dir: string;
+  /** Ends the browser and removes the folder. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `chromium` headless under puppeteer-core (the system Chromium, nothing downloaded) with the kit's
+ * offline flags (`chromiumArgs`, without its one-shot --dump-dom run) and a fresh profile in a temporary
+ * folder named by `prefix`. The printing here and the browser tests share it.
+ */
+export async function launchChromium(chromium: string, prefix: string): Promise<HeadlessChromium> {
+  // Loaded here only: showing a figure in a notebook does not pay for the DevTools client.
+  const { default: puppeteer } = await import("puppeteer-core");
+  const dir = await Deno.makeTempDir({ prefix });
+  const browser = await puppeteer.launch({
+    executablePath: chromium,
+    headless: true,
+    args: chromiumArgs(`${dir}/profile`, "about:blank", 0).filter((a) =>
+      !/^--(headless|dump-dom|virtual-time-budget|user-data-dir)|^about:/.test(a)
+    ),
+    userDataDir: `${dir}/profile`,
+    env: { ...Deno.env.toObject(), HOME: dir },
+  });
+  return {
+    browser,
+    dir,
+    close: async () => {
+      await browser.close().catch(() => {});
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
 /**
  * PDFs of rendered SVGs through Chromium's print (DevTools `Page.printToPDF`, driven by puppeteer-core with
  * the system Chromium; nothing downloaded): one page per figure, the page the figure's size, the SVG kept
@@ -192,20 +229,9 @@ export async function printPdfs(
   if (svgs.length === 0) return [];
   const chromium = options.chromium ?? chromiumPath();
   if (!chromium) throw new Error("no Chromium found: install Debian's (bash scripts/setup.sh --figures) or set UNLEARN_CHROMIUM");
-  // Loaded here only: showing a figure in a notebook does not pay for the DevTools client.
-  const { default: puppeteer } = await import("puppeteer-core");
-  const dir = await Deno.makeTempDir({ prefix: "unlearn-pdf-" });
-  const browser = await puppeteer.launch({
-    executablePath: chromium,
-    headless: true,
-    args: chromiumArgs(`${dir}/profile`, "about:blank", 0).filter((a) =>
-      !/^--(headless|dump-dom|virtual-time-budget|user-data-dir)|^about:/.test(a)
-    ),
-    userDataDir: `${dir}/profile`,
-    env: { ...Deno.env.toObject(), HOME: dir },
-  });
+  const headless = await launchChromium(chromium, "unlearn-pdf-");
   try {
-    const page = await browser.newPage();
+    const page = await headless.browser.newPage();
     const out: Uint8Array[] = [];
     for (const { svg, width, height } of svgs) {
       await page.setContent(
@@ -217,8 +243,7 @@ export async function printPdfs(
     }
     return out;
   } finally {
-    await browser.close().catch(() => {});
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    await headless.close();
   }
 }
 

@@ -5,8 +5,7 @@
  * than its room, hiding the last entries), and the legend must not cover axis titles or tick labels.
  * Returns one line per problem; an empty list means nothing is clipped.
  */
-import puppeteer from "puppeteer-core";
-import { chromiumArgs } from "../../lib/report/figures.ts";
+import { launchChromium } from "../../lib/report/figures.ts";
 import { chromiumPath as findChromium, plotlyJsPath } from "../../lib/env.ts";
 import type { PlotlyFigure } from "../../lib/report/figure.ts";
 
@@ -69,16 +68,7 @@ const MEASURE = `async (fig) => {
 export async function inspectFigures(figs: Record<string, PlotlyFigure>): Promise<LayoutReport[]> {
   const chromium = findChromium();
   if (!chromium) throw new Error("no Chromium: run ./kit setup --figures");
-  const dir = await Deno.makeTempDir({ prefix: "unlearn-layout-" });
-  const browser = await puppeteer.launch({
-    executablePath: chromium,
-    headless: true,
-    args: chromiumArgs(`${dir}/profile`, "about:blank", 0).filter((a) =>
-      !/^--(headless|dump-dom|virtual-time-budget|user-data-dir)|^about:/.test(a)
-    ),
-    userDataDir: `${dir}/profile`,
-    env: { ...Deno.env.toObject(), HOME: dir },
-  });
+  const { browser, dir, close } = await launchChromium(chromium, "unlearn-layout-");
   try {
     const page = await browser.newPage();
     await page.goto(`file://${dir}/blank.html`).catch(() => {});
@@ -97,7 +87,6 @@ export async function inspectFigures(figs: Record<string, PlotlyFigure>): Promis
     }
     return out;
   } finally {
-    await browser.close().catch(() => {});
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    await close();
   }
 }

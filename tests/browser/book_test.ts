@@ -5,11 +5,9 @@
  * Screenshots of the index and of notebook 04 go to tmp/browser/ (copied to results/screenshots/).
  */
 import assert from "node:assert/strict";
-import puppeteer from "puppeteer-core";
 import { bookMain } from "../../cli/book.ts";
-import { chromiumArgs } from "../../lib/report/figures.ts";
-import { chromiumPath as findChromium } from "../../lib/env.ts";
-import { ROOT } from "../../lib/env.ts";
+import { launchChromium } from "../../lib/report/figures.ts";
+import { chromiumPath as findChromium, ROOT } from "../../lib/env.ts";
 import { missingPrerequisites } from "./_jupyter.ts";
 
 const missing = missingPrerequisites().filter((m) => m.startsWith("jupyter nbconvert"));
@@ -38,16 +36,7 @@ Deno.test({
     assert.ok(pages.includes("index.html") && pages.includes("results.html") && pages.includes("map.html"));
     assert.equal(pages.filter((p) => p.startsWith("notebooks/")).length, notebooks.length, "one page per notebook");
 
-    const profile = await Deno.makeTempDir({ prefix: "unlearn-book-" });
-    const browser = await puppeteer.launch({
-      executablePath: findChromium()!,
-      headless: true,
-      args: chromiumArgs(`${profile}/p`, "about:blank", 0).filter((a) =>
-        !/^--(headless|dump-dom|virtual-time-budget|user-data-dir)|^about:/.test(a)
-      ),
-      userDataDir: `${profile}/p`,
-      env: { ...Deno.env.toObject(), HOME: profile },
-    });
+    const { browser, close } = await launchChromium(findChromium()!, "unlearn-book-");
     const problems: string[] = [];
     let drawn = 0;
     let typeset = 0;
@@ -96,8 +85,7 @@ Deno.test({
         }
       }
     } finally {
-      await browser.close().catch(() => {});
-      await Deno.remove(profile, { recursive: true }).catch(() => {});
+      await close();
     }
     assert.deepEqual(problems, []);
     assert.ok(drawn >= 40, `${drawn} figures redrawn by plotly.js`);
