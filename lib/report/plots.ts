@@ -41,6 +41,12 @@ export interface MetricBarsOptions {
  * clipped to [0, 100]. Colour = the method, hatching = the selection (R "/", C dotted). A row with runs
  * that did not finish is marked "†" with how many; a row with none finished is written, not left out.
  */
+/** The frame of a figure of horizontal bars, one row per method: no legend, room for method names, 16 px a row. */
+function methodBarsFrame(rows: number): Record<string, unknown> {
+  const height = 110 + 16 * rows;
+  return { showlegend: false, bargap: 0.25, margin: { l: 110, r: 15, t: 60, b: 50 }, width: 672, height, meta: { printHeight: height } };
+}
+
 export function metricBars(table: Table, options: Partial<MetricBarsOptions> = {}): PlotlyFigure {
   const block = options.block ?? table.rows[0]?.block ?? "";
   const metrics = options.metrics ?? ["UA", "MIA", "RA", "TA"].filter((m) => table.columns.includes(m));
@@ -70,12 +76,7 @@ export function metricBars(table: Table, options: Partial<MetricBarsOptions> = {
   const layout: Record<string, unknown> = {
     title: titled(options.title ?? `${blockTitle(block)}: UA, MIA, RA and TA per method`),
     yaxis: { autorange: "reversed", automargin: true, tickfont: { size: 10 } },
-    showlegend: false,
-    bargap: 0.25,
-    margin: { l: 110, r: 15, t: 60, b: 50 },
-    width: 672,
-    height: 110 + 16 * rows.length,
-    meta: { printHeight: 110 + 16 * rows.length },
+    ...methodBarsFrame(rows.length),
     annotations: unfinished(rows, labels),
   };
   metrics.forEach((m, i) => {
@@ -231,12 +232,7 @@ export function columnBars(table: Table, column: string, options: { block?: stri
           })),
           ...unfinished(rows, labels),
         ],
-        showlegend: false,
-        bargap: 0.25,
-        margin: { l: 110, r: 15, t: 60, b: 50 },
-        width: 672,
-        height: 110 + 16 * rows.length,
-        meta: { printHeight: 110 + 16 * rows.length },
+        ...methodBarsFrame(rows.length),
       },
     },
     `${intervalCaption("Bars", rows.map((r) => r.cells[column]?.n ?? 0), range)}. ${
