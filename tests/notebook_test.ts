@@ -167,21 +167,15 @@ Deno.test("bad notebook parameters are refused in the parameter cell, naming the
   });
 });
 
+/** A notebook's setup as runChapter reads it, with no parameters: notebook "t", the fields given. */
+function testNotebook(fields: Pick<NotebookSetup, "kind" | "out" | "mode"> & { name?: string }): NotebookSetup<unknown> {
+  return { id: "t", name: "t", params: {}, from: {}, methodOptions: {}, overrides: {}, runs: [], ...fields };
+}
+
 Deno.test("runChapter: a typed input checked like the command line's; read back unless CI; a run beside the committed one", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const nb = (kind: NotebookSetup["kind"], out = dir): NotebookSetup<unknown> => ({
-      id: "t",
-      name: "t",
-      mode: kind === "ci" ? "quick" : "full",
-      out,
-      kind,
-      params: {},
-      from: {},
-      methodOptions: {},
-      overrides: {},
-      runs: [],
-    });
+    const nb = (kind: NotebookSetup["kind"], out = dir) => testNotebook({ kind, out, mode: kind === "ci" ? "quick" : "full" });
     const input = {
       dataset: "synthetic",
       methods: ["retrain", "ga"],
@@ -268,18 +262,7 @@ Deno.test("a scratch run reads back finished runs of earlier scratch runs of the
   const base = `${ROOT}scratch/${name}`;
   const cache = await Deno.makeTempDir();
   try {
-    const nb = (hash: string): NotebookSetup<unknown> => ({
-      id: "t",
-      name,
-      mode: "quick",
-      out: `${base}/${hash}/records`,
-      kind: "scratch",
-      params: {},
-      from: {},
-      methodOptions: {},
-      overrides: {},
-      runs: [],
-    });
+    const nb = (hash: string) => testNotebook({ name, mode: "quick", out: `${base}/${hash}/records`, kind: "scratch" });
     const input = {
       dataset: "synthetic",
       methods: ["retrain", "ga"],
