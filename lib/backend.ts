@@ -21,6 +21,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { NATIVE_BACKEND, type NativeInfo, prepareNativeBackend } from "./backend/native/backend.ts";
+import { installLeanTape } from "./backend/lean_tape.ts";
 import { registerWasmTrainingKernels } from "./backend/wasm_kernels.ts";
 import { registerWebgpuKernels } from "./backend/webgpu_kernels.ts";
 import { envValue, withEnv } from "./env.ts";
@@ -134,6 +135,8 @@ async function choose(requested: BackendName | "auto", source: string): Promise<
   // tfjs's production mode only silences its console warnings, among them the cpu backend's banner ("looks
   // like you are running TensorFlow.js in Node.js…") that every run on cpu printed, which read like a failure.
   tf.enableProdMode();
+  // Every backend: a tape node's saved tensors and output gradients go once backpropagation has passed it.
+  installLeanTape();
   const { name, reason, gpuAdapter, native } = await pick(requested, source);
   const wasm = name === "wasm" || name === "native";
   return {
