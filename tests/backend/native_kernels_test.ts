@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { dnnlContext } from "../../lib/backend/native/backend.ts";
 import { nativeBatchNormGrads } from "../../lib/backend/native/batchnorm_grad.ts";
+import { nativeBatchNormTrains } from "../../lib/backend/native/batchnorm_train.ts";
 import { nativeReluGrads } from "../../lib/backend/native/relu_grad.ts";
 import { type ConvLayout, setConvLayouts } from "../../lib/backend/native/conv.ts";
 import { matMulOperands, runOn, TRANSPOSES, values, weightedSum } from "./_inputs.ts";
@@ -461,6 +462,44 @@ Deno.test({
     });
     // (Without a scale tfjs 4.22 cannot differentiate batchNorm at all: its gradient saves the missing input.)
     assert.equal(nativeBatchNormGrads - before, 2, "the native gradient ran for each");
+  },
+});
+
+Deno.test({
+  name: "native training batch norm (KitBatchNormTrain: one oneDNN call each way) matches tfjs's layer on cpu",
+  ignore,
+  async fn() {
+    // The layer in training mode: its output, the gradients of a loss for x, gamma and beta, and its
+    // moving averages after the call; on cpu this is tfjs's own call (moments, then batchNorm).
+    for (const shape of [[8, 32, 32, 32], [3, 5, 7, 6]] as Shape4[]) {
+      const c = shape[3];
+      const before = nativeBatchNormTrains;
+      await assertMatchesCpu(
+        `batch-norm layer, training, ${shape}`,
+        () => {
+          const layer = tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 });
+          layer.build(shape);
+          layer.setWeights([
+            tf.tensor1d(values([c], 2).map((v) => 1 + 0.5 * v)),
+            tf.tensor1d(values([c], 3)),
+            tf.tensor1d(values([c], 4).map((v) => 0.1 * v)),
+            tf.tensor1d(values([c], 5).map((v) => 1 + 0.3 * v)),
+          ]);
+          const x = tf.tensor4d(values(shape, 1).map((v) => 2 + 3 * v), shape);
+          const [gamma, beta] = layer.trainableWeights.map((w) => w.read());
+          const f = (x: tf.Tensor) => weightedSum(layer.apply(x, { training: true }) as tf.Tensor, 6);
+          const y = layer.apply(x, { training: true }) as tf.Tensor;
+          const { grads } = tf.variableGrads(() => f(x) as tf.Scalar, [gamma, beta].map((t) => t as tf.Variable));
+          const dx = tf.grad(f)(x);
+          const moving = layer.getWeights().slice(2).map((t) => t.clone());
+          layer.weights.forEach((w) => w.dispose());
+          return [y, dx, ...Object.values(grads), ...moving];
+        },
+        [],
+        undefined,
+      );
+      assert.equal(nativeBatchNormTrains - before, 3, "the fused path ran for each of the three training calls on native");
+    }
   },
 });
 

@@ -28,6 +28,13 @@ import {
 } from "./conv.ts";
 import { DnnlContext } from "./dnnl.ts";
 import { BATCH_NORM_GRAD, batchNormGradKernel, installBatchNormGradient } from "./batchnorm_grad.ts";
+import {
+  BATCH_NORM_TRAIN,
+  BATCH_NORM_TRAIN_GRAD,
+  batchNormTrainGradKernel,
+  batchNormTrainKernel,
+  installBatchNormTraining,
+} from "./batchnorm_train.ts";
 import { binaryKernel, fusedBatchNormKernel, reluKernel } from "./eltwise.ts";
 import { installReluGradient, RELU_GRAD, reluGradKernel } from "./relu_grad.ts";
 import { fixedSgemm, type GemmChoice, type GemmLibrary } from "./gemm.ts";
@@ -127,6 +134,9 @@ function nativeKernels(gemm: GemmChoice, ctx: DnnlContext): Record<string, Kerne
     // The kit's own kernel, called only by the FusedBatchNorm gradient override on this backend.
     [BATCH_NORM_GRAD]: batchNormGradKernel(ctx),
     [RELU_GRAD]: reluGradKernel(ctx),
+    // The kit's own kernels of a training batch normalisation, called by the patched layer (batchnorm_train.ts).
+    [BATCH_NORM_TRAIN]: batchNormTrainKernel(ctx),
+    [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGradKernel(ctx),
   };
 }
 
@@ -186,6 +196,7 @@ async function prepare(): Promise<NativeStart> {
     registerKernel({ kernelName, backendName: NATIVE_BACKEND, kernelFunc, setupFunc: current?.setupFunc });
   }
   installBatchNormGradient(NATIVE_BACKEND);
+  installBatchNormTraining(NATIVE_BACKEND);
   installReluGradient(NATIVE_BACKEND);
   const check = await selfCheck();
   if (previous && previous !== tf.getBackend()) await tf.setBackend(previous);

@@ -8,6 +8,12 @@
  * everything else, on every backend, goes to tfjs's own gradient function. One difference: where x is
  * NaN tfjs's gradient is NaN and oneDNN's is 0 (a run with NaN activations has diverged either way;
  * lib/train.ts stops it).
+ *
+ * The override saves Relu's output y for the backward pass instead of its input x, on every backend:
+ * y > 0 exactly where x > 0, so both gradients (oneDNN's and tfjs's step of it) are the same bits for
+ * every number (where x is NaN, wasm's relu gives 0, so tfjs's gradient there becomes 0 on wasm).
+ * The output is what the next layer (a convolution) saves anyway, so the backward pass no longer keeps
+ * the input, batch norm's output, alive: a third of a ResNet block's activations (docs/speed.md).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
@@ -67,13 +73,14 @@ export function installReluGradient(nativeBackend: string): void {
   installed = true;
   registerGradient({
     kernelName: "Relu",
-    inputsToSave: original.inputsToSave,
+    outputsToSave: [true],
     gradFunc: (dy, saved, attrs) => {
+      // y = relu(x): y > 0 exactly where x > 0, which is all either gradient reads of it.
       const [x] = saved;
       const dyT = dy as tf.Tensor;
       const native = tf.getBackend() === nativeBackend && x.dtype === "float32" && dyT.dtype === "float32" &&
         util.sizeFromShape(x.shape) >= MIN_ELEMENTS && util.arraysEqual(x.shape, dyT.shape);
-      if (!native) return original.gradFunc(dy, saved, attrs);
+      if (!native) return original.gradFunc(dy, [x], attrs);
       nativeReluGrads++;
       return { x: () => tf.engine().runKernel(RELU_GRAD, { dy: dyT, x }, {}) as tf.Tensor };
     },
