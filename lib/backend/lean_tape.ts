@@ -42,6 +42,7 @@ interface Pending {
 }
 
 let installed = false;
+let enabled = true;
 let pending: Pending | undefined;
 /** Gradient calls now running: a gradient function that itself asks for gradients makes two. */
 let activeCalls = 0;
@@ -64,7 +65,7 @@ function releasePending(): void {
 
 function leanGradient(engine: TapeEngine, node: TapeNode, inner: (dys: (Tensor | null)[]) => GradientMap) {
   return (dys: (Tensor | null)[]): GradientMap => {
-    if (engine.state.gradientDepth > 0 || activeCalls !== 1) return inner(dys);
+    if (!enabled || engine.state.gradientDepth > 0 || activeCalls !== 1) return inner(dys);
     releasePending();
     const map = inner(dys);
     const mine: Pending = { release: [...(node.saved ?? []), ...dys.filter((d): d is Tensor => d !== null)], returned: new Set() };
@@ -79,6 +80,13 @@ function leanGradient(engine: TapeEngine, node: TapeNode, inner: (dys: (Tensor |
     }
     return wrapped;
   };
+}
+
+/** Turns the early release off or on (tests compare both); returns the previous setting. */
+export function setLeanTape(on: boolean): boolean {
+  const previous = enabled;
+  enabled = on;
+  return previous;
 }
 
 /** Installs the early release on tfjs's engine; idempotent. */

@@ -5,11 +5,12 @@
  * several UNLEARN_THREADS and UNLEARN_NATIVE_PICK settings and compares the outputs.
  * "kernels" instead runs the native kernels a small model does not reach, once each on large inputs:
  * overlapping max pooling and its gradient, element-wise ops and relu above 2^20 values, batch
- * normalisation and its gradient, a sum over leading axes.
+ * normalisation and its gradient (given statistics, and a training batch's), a sum over leading axes.
  *   deno run -A tests/backend/_bits_probe.ts mlp|cnn|resnet18|kernels
  */
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../lib/backend.ts";
+import { batchNormTrain, nativeBatchNormTrains } from "../../lib/backend/native/batchnorm_train.ts";
 import { buildNet, modelConfig, weightBytes } from "../../lib/models/registry.ts";
 import { sha256Hex } from "../../lib/hash.ts";
 import { crossEntropy } from "../../lib/smoothing.ts";
@@ -44,6 +45,11 @@ if (Deno.args[0] === "kernels") {
       tf.sum(tf.mul(tf.batchNorm(v as tf.Tensor4D, mean, variance, offset, s as tf.Tensor1D, 1e-5), z))
     )([x, scale])[1],
     sumLeading: tf.sum(x, [0, 1, 2]),
+    // Training batch norm (batchnorm_train.ts): output with the batch's statistics, and the gradient for x.
+    batchNormTrain: batchNormTrain(x, scale as tf.Tensor1D, offset as tf.Tensor1D, 1e-5)[0],
+    batchNormTrainGrad: tf.grad((v: tf.Tensor) =>
+      tf.sum(tf.mul(batchNormTrain(v as tf.Tensor4D, scale as tf.Tensor1D, offset as tf.Tensor1D, 1e-5)[0], z))
+    )(x),
   };
   const digests: Record<string, string> = {};
   for (const [name, t] of Object.entries(outputs)) {
@@ -68,4 +74,13 @@ for (let i = 0; i < 3; i++) {
 }
 const logits = await digest(logitsOf(net, x, false));
 const native = info.native!;
-console.log(JSON.stringify({ arch, threads: native.threads, variants: { ...native.variants }, steps, logits }));
+console.log(
+  JSON.stringify({
+    arch,
+    threads: native.threads,
+    variants: { ...native.variants },
+    batchNormTrains: nativeBatchNormTrains,
+    steps,
+    logits,
+  }),
+);

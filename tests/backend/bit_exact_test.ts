@@ -3,7 +3,7 @@
  * first uses pick (docs/speed.md, "Same bits on any load and thread count"). Each setting runs in a
  * process of its own, because the thread count is fixed when the native libraries load:
  * - the kernels a small model does not reach (overlapping max pooling, element-wise ops above 2^20 values,
- *   batch normalisation, sums), once each on large inputs, under UNLEARN_THREADS=1 and 2;
+ *   batch normalisation, in training too, sums), once each on large inputs, under UNLEARN_THREADS=1 and 2;
  * - training steps of the MLP, the CNN and a ResNet-18 (tests/backend/_bits_probe.ts): the weights'
  *   sha256 after every step, the losses and the logits, under UNLEARN_THREADS=1 and 2, and on 2 threads
  *   with each pick forced (UNLEARN_NATIVE_PICK: the fastest identical variant, always the canonical
@@ -69,6 +69,8 @@ for (const arch of ["mlp", "cnn", "resnet18"]) {
         );
         assert.equal(o.logits, first.logits, `${arch}: logits differ under ${JSON.stringify(o.setting)}`);
       }
+      // ResNet-18's batch norms ran as the native training kernels (lib/backend/native/batchnorm_train.ts).
+      if (arch === "resnet18") assert.ok(first.batchNormTrains > 0, "native training batch norm ran");
       // The forced picks did run different variants where there were any to choose from.
       if (arch !== "mlp") {
         const other = outputs.find((o) => o.setting.pick === "other")!;
@@ -88,7 +90,7 @@ Deno.test({
     for (const setting of [SETTINGS[0], SETTINGS[1]]) {
       outputs.push(JSON.parse((await run(["tests/backend/_bits_probe.ts", "kernels"], setting)).trim().split("\n").at(-1)!));
     }
-    assert.equal(Object.keys(outputs[0].digests).length, 10);
+    assert.equal(Object.keys(outputs[0].digests).length, 12);
     assert.equal(outputs[1].threads, 2);
     assert.deepEqual(outputs[1].digests, outputs[0].digests);
   },
