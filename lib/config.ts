@@ -138,17 +138,29 @@ export type Dist =
   | { kind: "choice"; values: readonly (number | string | boolean)[] };
 
 export type SearchSpace = Record<string, Dist>;
+/** A range (log, uniform or integer): what a widening changes. */
+export type RangeDist = Extract<Dist, { min: number }>;
 
 /** Log-uniform in [min, max]. */
-export const logUniform = (min: number, max: number, limit?: RangeLimit): Dist => ({ kind: "log", min, max, ...(limit ? { limit } : {}) });
-export const uniform = (min: number, max: number, limit?: RangeLimit): Dist => ({
+export const logUniform = (min: number, max: number, limit?: RangeLimit): RangeDist => ({
+  kind: "log",
+  min,
+  max,
+  ...(limit ? { limit } : {}),
+});
+export const uniform = (min: number, max: number, limit?: RangeLimit): RangeDist => ({
   kind: "uniform",
   min,
   max,
   ...(limit ? { limit } : {}),
 });
 /** Integers in [min, max]. */
-export const intRange = (min: number, max: number, limit?: RangeLimit): Dist => ({ kind: "int", min, max, ...(limit ? { limit } : {}) });
+export const intRange = (min: number, max: number, limit?: RangeLimit): RangeDist => ({
+  kind: "int",
+  min,
+  max,
+  ...(limit ? { limit } : {}),
+});
 export const choice = (...values: (number | string | boolean)[]): Dist => ({ kind: "choice", values });
 
 /** One draw; numbers rounded to 3 significant digits so points print and compare cleanly. */

@@ -4,7 +4,7 @@
  * them; docs/search.md and docs/evidence.md §2 give the reasons; the protocol (results/protocol.json) reads
  * them from here.
  */
-import type { Dist, Field, Schema, SearchSpace } from "../config.ts";
+import type { Dist, Field, RangeDist, Schema, SearchSpace } from "../config.ts";
 
 /**
  * Budget: 10 points per searched dimension, at least 20. A method with more knobs needs more points to cover
@@ -75,7 +75,7 @@ export interface Edge {
 }
 
 /** Where `value` sits in a range, 0 at min and 1 at max (log10 for a log range). */
-function position(value: number, d: Extract<Dist, { min: number }>): number {
+function position(value: number, d: RangeDist): number {
   if (d.kind === "log") return (Math.log10(value) - Math.log10(d.min)) / (Math.log10(d.max) - Math.log10(d.min));
   return (value - d.min) / (d.max - d.min);
 }
@@ -90,7 +90,7 @@ export function edgeSide(value: unknown, d: Dist): Side | null {
 const round3 = (v: number) => Number(v.toPrecision(3));
 
 /** The range with one side widened, within its limit and the option's bounds. */
-export function widenRange(d: Extract<Dist, { min: number }>, side: Side, field: Field): [number, number] {
+export function widenRange(d: RangeDist, side: Side, field: Field): [number, number] {
   const lo = Math.max(d.limit?.min ?? -Infinity, field.type === "number" ? field.min ?? -Infinity : -Infinity);
   const hi = Math.min(d.limit?.max ?? Infinity, field.type === "number" ? field.max ?? Infinity : Infinity);
   const half = d.kind === "int" ? Math.ceil((d.max - d.min) / 2) : (d.max - d.min) / 2;

@@ -60,7 +60,8 @@ export const NO_ADAPTIVE_RATE: Pick<
  */
 export const SHARED_SPACE = {
   learningRate: logUniform(1e-5, 1),
-  epochs: intRange(1, 10),
+  // Widened as far as 50 epochs, never below 1 (0 epochs is no method).
+  epochs: intRange(1, 10, { min: 1, max: 50 }),
   clipNorm: choice(0, 1, 10),
 } satisfies SearchSpace;
 
@@ -70,7 +71,8 @@ export const SHARED_SPACE = {
  */
 export const GRADIENT_MIXED_SPACE = {
   ...SHARED_SPACE,
-  mixWeight: uniform(0.05, 0.99),
+  // p widens within [0.01, 0.99]: p = 0 drops the retain term, p = 1 the forget term (then it is GA or FT).
+  mixWeight: uniform(0.05, 0.99, { min: 0.01, max: 0.99 }),
   // Widening never crosses into positive smoothing: the search asks how negative, not whether.
   smoothRate: uniform(-1, -0.05, { min: -100, max: -0.01 }),
 } satisfies SearchSpace;
