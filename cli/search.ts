@@ -7,21 +7,25 @@
  *   deno task search select results/search/<name>… [--selection FILE]
  *
  * The data, model, split and training flags are `deno task unlearn`'s; `--seeds`/`--first-seed` name the
- * search tasks (default 3 tasks from seed 100, apart from the evaluation seeds 0, 1, …); `--set m.k=v`
+ * search tasks (default 3 tasks from seed 100, apart from the evaluation seeds 0, 1, …; `--design v2` makes the
+ * forgotten class cycle with the seed as the design's evaluation does, and refuses evaluation seeds); `--set m.k=v`
  * fixes an option for every point of method m. A sharded run only writes its own shards/<k>-of-<n>/; run
  * `merge` once every shard is done (docs/cluster.md). A merge that finds a chosen value on the edge of its
  * range plans round r + 1 (lib/search/rounds.ts): the shards then run `--round r+1` with the same flags and
  * merge again. In one process (shard 0/1) the rounds run one after the other until none is planned.
  */
 import { KitError } from "../lib/errors.ts";
-import { SELECTION_SCHEMA, selectionKey } from "../lib/experiment/selection.ts";
+import { SELECTION_RULES, SELECTION_SCHEMA, selectionKey, SELECTIONS } from "../lib/experiment/selection.ts";
 import type { SelectionFile } from "../lib/experiment/selection.ts";
 import { kitPath, selectionFile } from "../lib/env.ts";
 import { writeFileAtomic } from "../lib/record.ts";
+import { checkSearchSeeds, designOf } from "../lib/experiment/design.ts";
+import { defaultOf } from "../lib/experiment/fields.ts";
+import type { Paradigm } from "../lib/data/splits.ts";
 import type { SearchConfig } from "../lib/search/search.ts";
 import { runSearch } from "../lib/search/search.ts";
 import { BEST_SCHEMA, mergeSearch, summaryMarkdown } from "../lib/search/merge.ts";
-import { BUDGET_RULE, EDGE_RULE, SELECTION_RULES, SELECTIONS } from "../lib/search/rules.ts";
+import { BUDGET_RULE, EDGE_RULE } from "../lib/search/rules.ts";
 import { METHODS } from "../lib/unlearn/registry.ts";
 import { EXPERIMENT_FLAGS, experimentInput, flagHelp, HELP_FLAG, integerFlag, numberFlag, parseFlags, runCommand } from "./flags.ts";
 
@@ -72,7 +76,8 @@ export function searchHelp(): string {
 export function parseSearchFlags(args: string[]): SearchConfig | "help" {
   const { values } = parseFlags(args, FLAGS);
   if (values.help) return "help";
-  const input = experimentInput({ ...values, methods: "retrain", metrics: "UA", "no-selection": true });
+  const parsed = experimentInput({ ...values, methods: "retrain", metrics: "UA", "no-selection": true });
+  const input = { ...parsed, paradigms: parsed.paradigms ?? defaultOf("paradigms").value as Paradigm[] };
   if (!Array.isArray(input.paradigms) || input.paradigms.length !== 1) {
     throw new KitError(`one paradigm per search (got ${values.paradigm})`, "--paradigm");
   }
@@ -92,6 +97,8 @@ export function parseSearchFlags(args: string[]): SearchConfig | "help" {
   const sm = String(values.shard).match(/^(\d+)\/(\d+)$/);
   if (!sm || Number(sm[1]) >= Number(sm[2])) throw new KitError(`"${values.shard}" is not k/n with 0 ≤ k < n`, "--shard");
   const paradigm = input.paradigms[0];
+  const design = designOf(input.design);
+  if (design) checkSearchSeeds(design, Array.from({ length: Number(input.seeds) }, (_, i) => Number(input.firstSeed) + i));
   const name = (values.name as string | undefined) ?? `${input.dataset ?? "fashion-mnist"}-${input.model ?? "mlp"}-${paradigm}`;
   const {
     methods: _a,
@@ -105,6 +112,8 @@ export function parseSearchFlags(args: string[]): SearchConfig | "help" {
     selectionName: _h,
     ...experiment
   } = input;
+  // The design's target rule, written into the search's own split so that its manifest says it.
+  if (design) experiment.split = { forgetTarget: design.forgetTarget, ...experiment.split };
   return {
     name,
     out: kitPath((values.out as string | undefined) ?? `results/search/${name}`),

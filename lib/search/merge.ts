@@ -9,8 +9,10 @@ import { writeFileAtomic } from "../record.ts";
 import { methodSpec } from "../unlearn/registry.ts";
 import type { RoundPlan } from "./rounds.ts";
 import { PLAN_SCHEMA, roundDir, roundsPresent, writePlan } from "./rounds.ts";
-import type { Edge, SelectionName } from "./rules.ts";
-import { edgesOf, SELECTION_RULES, SELECTIONS, widenedSpace } from "./rules.ts";
+import type { Edge } from "./rules.ts";
+import { edgesOf, widenedSpace } from "./rules.ts";
+import type { SelectionName } from "../experiment/selection.ts";
+import { SELECTION_RULES, SELECTIONS } from "../experiment/selection.ts";
 import type { PointScore, SearchManifest, SearchResult, UsableBudget } from "./search.ts";
 import { readSearch, scoreSearch, SEARCH_METRICS, searchSeeds } from "./search.ts";
 

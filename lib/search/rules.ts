@@ -1,10 +1,12 @@
 /**
- * The search's rules, declared once: how many points a method gets, how a point is chosen (selections R, C
- * and C5), and what happens when a chosen value sits on the edge of its range. lib/search/search.ts applies
- * them; docs/search.md and docs/evidence.md §2 give the reasons; the protocol (results/protocol.json) reads
- * them from here.
+ * The search's rules, declared once: how many points a method gets and what happens when a chosen value sits
+ * on the edge of its range (how a point is chosen, selections R, C and C5, is lib/experiment/selection.ts
+ * `SELECTION_RULES`, beside the selection file the runs read). lib/search/search.ts applies them; docs/search.md
+ * and docs/evidence.md §2 give the reasons; the protocol (results/protocol.json) reads them from here.
  */
 import type { Dist, Field, RangeDist, Schema, SearchSpace } from "../config.ts";
+import type { SelectionName } from "../experiment/selection.ts";
+import { SELECTIONS } from "../experiment/selection.ts";
 
 /**
  * Budget: 10 points per searched dimension, at least 20. A method with more knobs needs more points to cover
@@ -17,41 +19,6 @@ export const BUDGET_RULE = { pointsPerDimension: 10, minimum: 20 } as const;
 export function budgetFor(space: SearchSpace): number {
   return Math.max(BUDGET_RULE.minimum, BUDGET_RULE.pointsPerDimension * Object.keys(space).length);
 }
-
-/**
- * A selection: "closest" = the lowest ValGap (mean over UA, RA, VA of |metric − Retrain's|, in points);
- * "complete" = the highest UA among points whose VA is at most `utilityDropPoints` below the original's
- * (VA and the original's VA: accuracy in % on the task's validation split, class-wise without the forgotten
- * class, both means over the search tasks). Ties go to the lower point; for "complete", equal UA to the
- * higher VA first.
- */
-export interface SelectionRule {
-  kind: "closest" | "complete";
-  utilityDropPoints?: number;
-  doc: string;
-}
-
-/**
- * R: closest to Retrain. C: complete forgetting at the paper's utility bound: its complete-unlearning rows
- * accept validation/test accuracy about 15 points below the original's (docs/evidence.md §2). C5: the same
- * with the kit's v1 bound of 5 points, kept as a sensitivity row.
- */
-export const SELECTION_RULES = {
-  R: { kind: "closest", doc: "lowest ValGap: mean |UA, RA, VA − Retrain's| over the search tasks" },
-  C: {
-    kind: "complete",
-    utilityDropPoints: 15,
-    doc: "highest UA among points with VA ≥ the original's VA − 15 points (the paper's complete-unlearning bound)",
-  },
-  C5: {
-    kind: "complete",
-    utilityDropPoints: 5,
-    doc: "highest UA among points with VA ≥ the original's VA − 5 points (evidence v1's bound; a sensitivity row)",
-  },
-} as const satisfies Record<string, SelectionRule>;
-
-export const SELECTIONS = Object.keys(SELECTION_RULES) as (keyof typeof SELECTION_RULES)[];
-export type SelectionName = keyof typeof SELECTION_RULES;
 
 /**
  * Edges: a chosen value in the outer tenth of its range (in log10 for a log range) is on an edge. That side is

@@ -33,11 +33,10 @@ import { readRecordsWithSkips, writeFileAtomic } from "../record.ts";
 import { methodSpec } from "../unlearn/registry.ts";
 import { searchPoints, shiftSpace } from "./spaces.ts";
 import { readPlan, roundDir, roundName } from "./rounds.ts";
-import type { Edge, SelectionName } from "./rules.ts";
-import { budgetFor, EDGE_RULE, SELECTION_RULES, SELECTIONS } from "./rules.ts";
-
-export { SELECTIONS } from "./rules.ts";
-export type { SelectionName } from "./rules.ts";
+import type { Edge } from "./rules.ts";
+import { budgetFor, EDGE_RULE } from "./rules.ts";
+import type { SelectionName } from "../experiment/selection.ts";
+import { SELECTION_RULES, SELECTIONS } from "../experiment/selection.ts";
 
 /** What a search measures: never TA or MIA (both read D_te). */
 export const SEARCH_METRICS = ["UA", "RA", "VA"] as const;
