@@ -77,7 +77,13 @@ export function parseSearchFlags(args: string[]): SearchConfig | "help" {
   const { values } = parseFlags(args, FLAGS);
   if (values.help) return "help";
   const parsed = experimentInput({ ...values, methods: "retrain", metrics: "UA", "no-selection": true });
-  const input = { ...parsed, paradigms: parsed.paradigms ?? defaultOf("paradigms").value as Paradigm[] };
+  // The data set, model and paradigm are named in the manifest, best.json and the selection file's keys: filled here.
+  const input = {
+    ...parsed,
+    dataset: parsed.dataset ?? defaultOf("dataset").value as string,
+    model: parsed.model ?? defaultOf("model").value as string,
+    paradigms: parsed.paradigms ?? defaultOf("paradigms").value as Paradigm[],
+  };
   if (!Array.isArray(input.paradigms) || input.paradigms.length !== 1) {
     throw new KitError(`one paradigm per search (got ${values.paradigm})`, "--paradigm");
   }
@@ -99,7 +105,7 @@ export function parseSearchFlags(args: string[]): SearchConfig | "help" {
   const paradigm = input.paradigms[0];
   const design = designOf(input.design);
   if (design) checkSearchSeeds(design, Array.from({ length: Number(input.seeds) }, (_, i) => Number(input.firstSeed) + i));
-  const name = (values.name as string | undefined) ?? `${input.dataset ?? "fashion-mnist"}-${input.model ?? "mlp"}-${paradigm}`;
+  const name = (values.name as string | undefined) ?? `${input.dataset}-${input.model}-${paradigm}`;
   const {
     methods: _a,
     methodOptions,

@@ -285,6 +285,8 @@ Deno.test("search flags: budget, shard, methods, defaults; bad values name their
   assert.equal(c.paradigm, "random");
   assert.ok(!c.methods.includes("retrain") && c.methods.length === ALL.length);
   assert.equal(c.name, "synthetic-mlp-random");
+  assert.equal(c.experiment.model, "mlp", "the default model is named in the manifest, best.json and the selection keys");
+  assert.equal((parseSearchFlags([]) as SearchConfig).experiment.dataset, "fashion-mnist");
   assert.equal(c.out, `${KIT_ROOT}results/search/synthetic-mlp-random`, "relative to the kit's folder");
   assert.deepEqual(c.fixed, { ft: { epochs: 2 } });
   assert.equal(c.experiment.seeds, 3, "three search tasks by default");
