@@ -4,6 +4,7 @@
  *
  *   deno task search --paradigm classwise [--budget rule|N] [--shard k/n] [--round r] [experiment flags]
  *   deno task search merge results/search/<name>…
+ *   deno task search pending results/search/<name>   (prints the round to run next, exit 1 when none)
  *   deno task search select results/search/<name>… [--selection FILE]
  *
  * The data, model, split and training flags are `deno task unlearn`'s; `--seeds`/`--first-seed` name the
@@ -64,7 +65,8 @@ const FLAGS = {
 export function searchHelp(): string {
   return [
     "deno task search [flags]                        run (a shard of) a search",
-    "deno task search merge DIR…                     score every point: summary.md, best.json",
+    "deno task search merge DIR…                     score every point: summary.md, best.json (plans a round of widened ranges)",
+    "deno task search pending DIR                    print the planned round not yet run (exit 1: none)",
     "deno task search select DIR… [--selection FILE] write the chosen points into the selection file",
     "",
     `Selections: ${SELECTIONS.map((n) => `${n} = ${SELECTION_RULES[n].doc}`).join("; ")}.`,
@@ -182,6 +184,7 @@ export async function selectMain(dirs: string[], file: string): Promise<void> {
 }
 
 export async function searchMain(args: string[]): Promise<number> {
+  if (args[0] === "pending") return await pendingMain(args.slice(1));
   if (args[0] === "merge" || args[0] === "select") {
     const parsed = parseFlags(args.slice(1), { selection: { type: "string", doc: "" } }, true);
     const positionals = parsed.positionals.map(kitPath);
@@ -210,6 +213,24 @@ export async function searchMain(args: string[]): Promise<number> {
     round = merged.plan.round;
     console.error(`round ${round}: ${merged.plan.methods.join(", ")} again on widened ranges`);
   }
+}
+
+/**
+ * `deno task search pending DIR`: the round a merged search has planned and not yet run, printed, exit 0; exit 1
+ * when none is pending. A sharded pass loops on it: run every shard with --round N, merge, ask again.
+ */
+async function pendingMain(args: string[]): Promise<number> {
+  const [dir] = parseFlags(args, {}, true).positionals.map(kitPath);
+  if (!dir) throw new KitError("deno task search pending DIR (a merged search folder)");
+  let best: { pendingRound?: number | null };
+  try {
+    best = JSON.parse(await Deno.readTextFile(`${dir}/best.json`));
+  } catch {
+    throw new KitError("no best.json: merge the search first (deno task search merge DIR)", dir);
+  }
+  if (best.pendingRound === undefined || best.pendingRound === null) return 1;
+  console.log(best.pendingRound);
+  return 0;
 }
 
 /** Merges a search folder and prints its summary up to the list of every point. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { selectMain } from "../../cli/search.ts";
+import { searchMain, selectMain } from "../../cli/search.ts";
 import type { SearchSpace } from "../../lib/config.ts";
 import { choice, intRange, logUniform, uniform } from "../../lib/config.ts";
 import type { SearchConfig } from "../../lib/search/search.ts";
@@ -110,6 +110,7 @@ Deno.test("a selection on a range edge plans a round on the widened range; its r
   const best0 = JSON.parse(await Deno.readTextFile(`${cfg.out}/best.json`));
   assert.equal(best0.pendingRound, 1);
   await assert.rejects(selectMain([cfg.out], `${root}/never.json`), /round 1 is planned/);
+  assert.equal(await searchMain(["pending", cfg.out]), 0, "a round is pending (its number is printed)");
   assert.match(await Deno.readTextFile(`${cfg.out}/summary.md`), /\*\*Round 1 planned\*\*/);
   // Round 1: FT alone, on the widened space, under its own name; Retrain is round 0's reference.
   const round1 = await runSearch({ ...cfg, round: 1 });
@@ -118,6 +119,7 @@ Deno.test("a selection on a range edge plans a round on the widened range; its r
   const done = await mergeSearch(cfg.out);
   assert.equal(done.plan, undefined, "no rounds left (maxRounds 1)");
   assert.equal(done.complete, true);
+  assert.equal(await searchMain(["pending", cfg.out]), 1, "nothing pending");
   assert.equal(done.chosen.R.ft!.round, 1, "the selection comes from the widened round");
   assert.ok(Number.isFinite(done.chosen.R.ft!.metrics.ValGap), "measured against round 0's Retrain");
   const summary = await Deno.readTextFile(`${cfg.out}/summary.md`);
