@@ -581,7 +581,7 @@ export function protocolJson(p: Protocol = buildProtocol()): string {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
-const CHECK_FIELDS: [keyof ProtocolCheck, string][] = [
+const CHECK_FIELDS: [keyof ProtocolCheck, "string" | "number"][] = [
   ["id", "string"],
   ["family", "string"],
   ["paradigm", "string"],
@@ -600,7 +600,8 @@ const CHECK_FIELDS: [keyof ProtocolCheck, string][] = [
 /** The problems of one check of a protocol file (empty when it is well formed). */
 function checkProblems(c: unknown, i: number): string[] {
   if (!isObject(c)) return [`checks[${i}] is not an object`];
-  const out = CHECK_FIELDS.filter(([k, type]) => typeof c[k] !== type).map(([k, type]) => `checks[${i}].${k} is not a ${type}`);
+  const typeOf = (v: unknown) => typeof v;
+  const out = CHECK_FIELDS.filter(([k, type]) => typeOf(c[k]) !== type).map(([k, type]) => `checks[${i}].${k} is not a ${type}`);
   if (!["superiority", "keeps"].includes(String(c.kind))) {
     out.push(`checks[${i}].kind ${JSON.stringify(c.kind)} is not superiority or keeps`);
   }
