@@ -461,17 +461,22 @@ export interface DesignDeclaration {
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 
 export const DESIGN: DesignDeclaration = {
-  source: "the issue's design, declared here until lib/experiment/design.ts lands (then read from it)",
+  source: "design v2 of lib/experiment/design.ts (built beside this module: a unit is one seed, whose forgotten class " +
+    "or sub-class cycles with it); declared here with its values until it lands on main, then read from it",
   paradigms: {
     classwise: {
-      unit: "one forgotten class on one seed",
-      seeds: [0, 1],
+      unit: "one seed; it forgets class seed mod 10, so every class is forgotten on two seeds (c and c + 10)",
+      seeds: range(0, 20),
       classes: range(0, 10),
       searchSeeds: [100, 101, 102],
-      searchClasses: [5, 7, 8],
+      searchClasses: [0, 1, 2],
     },
-    random: { unit: "one seed (its own random 10% of D_tr)", seeds: range(0, 20), searchSeeds: [100, 101, 102] },
-    group: { unit: "one seed (its own sub-class, spread over every super-class)", seeds: range(0, 20), searchSeeds: [100, 101, 102] },
+    random: { unit: "one seed; its own random 10% of D_tr", seeds: range(0, 20), searchSeeds: [100, 101, 102] },
+    group: {
+      unit: "one seed; it forgets the sub-classes in turn over the super-classes (every sub-class on two seeds)",
+      seeds: range(0, 20),
+      searchSeeds: [100, 101, 102],
+    },
   },
   scales: [
     { name: "standard subset", trainSize: 10000, model: "mlp", note: "10,000-image stratified subset (9,000 train + 1,000 validation)" },
@@ -490,20 +495,24 @@ export const DESIGN: DesignDeclaration = {
 /** The methods searched, and the search rules. The spaces are the methods' own (their files), read when the protocol is built. */
 export const SEARCHED = ["ft", "ga", "ugradsl", "ugradsl+"];
 export const SEARCH_RULES = {
-  source: "the issue's rules; the budget's numbers are provisional until lib/experiment/design.ts lands (then read from it)",
-  budget: "every method gets 10 points per searched dimension, at least 20; point 0 is its defaults",
-  learningRate: "a selection on an edge of its learning-rate range widens that range by a decade on that side and reruns the " +
-    "search, recorded in the search's manifest",
-  divergence: "one policy for every method: gradient-norm clipping is a searched option of every method; a point that diverged " +
-    "or failed on any search task is never selected; each method's usable (non-diverged) budget is reported",
+  source: "lib/search/rules.ts (built beside this module); declared here with its values until it lands on main, then read from it",
+  budget: "10 points per searched dimension, at least 20 (a method with more knobs needs more points to cover them); " +
+    "point 0 is the method's defaults; each method's usable (non-diverged) budget is reported",
+  learningRate: "learning rates from 1e-5 to 1 for every SGD method; a chosen value in the outer tenth of its range (log10 " +
+    "for a log range) widens that side (a log range by a decade, a uniform or integer range by half its width) and the " +
+    "method's search runs again, at most 3 rounds, each recorded in the search's summary",
+  divergence: "one policy for every method: gradient-norm clipping (none, 1 or 10) is a searched option of every SGD " +
+    "method; a point that diverged or failed on any search task is never selected",
   selections: {
     R: "closest to Retrain: the lowest ValGap (mean |UA, RA, VA − Retrain's|) over the search tasks",
     C: "complete unlearning: the highest UA among points whose VA stays within 15 points of the original's (the paper's " +
       "complete-unlearning rows accept about 15)",
     C5: "sensitivity only: as C with a 5-point VA bound (v1's rule); its verdicts are shown, never counted",
   },
-  stopRules: "a stop rule that fires on no search run is removed and the method is named fixed-epoch",
-  tasks: "search tasks use seeds (and, class-wise, classes) disjoint from the evaluation units; the test split is sealed",
+  stopRules: "a stop rule that fires on no search run is removed and the method is named fixed-epoch (UGradSL+: its " +
+    "retain-loss plateau never fired in v1)",
+  tasks: "search tasks use seeds 100, 101, 102, disjoint from the evaluation seeds, with the same forget-target rule " +
+    "(class-wise: classes 0, 1, 2); the test split is sealed",
 };
 
 export const VERDICTS: Record<V2Verdict, string> = {

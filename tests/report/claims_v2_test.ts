@@ -63,9 +63,9 @@ function unitRecord(
   };
 }
 
-/** Class-wise units: every class on two seeds; random and group: 20 seeds. */
+/** As design v2 runs them: 20 seeds a paradigm; class-wise, seed s forgets class s mod 10. */
 const UNITS: Record<string, Unit[]> = {
-  classwise: [0, 1].flatMap((seed) => Array.from({ length: 10 }, (_, cls) => ({ seed, cls }))),
+  classwise: Array.from({ length: 20 }, (_, seed) => ({ seed, cls: seed % 10 })),
   random: Array.from({ length: 20 }, (_, seed) => ({ seed })),
   group: Array.from({ length: 20 }, (_, seed) => ({ seed })),
 };
@@ -193,9 +193,7 @@ Deno.test("each verdict where the data say so: holds, does not hold, equivalent,
 
 Deno.test("class-wise units are split by the classes the search saw; failed runs are counted, not dropped", () => {
   const records = family("classwise").map((r) =>
-    r.method === "ugradsl" && r.variant === "C" && r.seed === 1 && r.split.forgotten.class === 2
-      ? { ...r, status: "diverged" as const, metrics: {} }
-      : r
+    r.method === "ugradsl" && r.variant === "C" && r.seed === 12 ? { ...r, status: "diverged" as const, metrics: {} } : r
   );
   const judged = judgeClaims(input(records));
   const f = judged.scales[0].families[0];
