@@ -49,6 +49,8 @@ export interface FamilyJudgement {
   all: CheckResult[];
   seen: CheckResult[] | null;
   unseen: CheckResult[] | null;
+  /** The checks that read selection C, judged on selection C5's rows (a sensitivity family; null without C5 records). */
+  c5: CheckResult[] | null;
   failed: { label: string; status: string; count: number }[];
   notes: string[];
 }
@@ -56,6 +58,8 @@ export interface FamilyJudgement {
 export interface ScaleJudgement {
   name: string;
   trainSize: number | null;
+  /** The model of the scale's records. */
+  arch: string;
   families: FamilyJudgement[];
 }
 
@@ -90,13 +94,31 @@ export function admit(records: RunRecord[], sha256: string): { accepted: RunReco
 /** A record's scale: its split's trainSize (0 = the whole training set). */
 const trainSizeOf = (r: RunRecord): number | null => typeof r.split.options?.trainSize === "number" ? r.split.options.trainSize : null;
 
-/** The scales present, in the protocol's order, then any other trainSize. */
-function scalesOf(p: Protocol, records: RunRecord[]): { name: string; trainSize: number | null }[] {
-  const present = [...new Set(records.map(trainSizeOf))];
-  const declared = p.design.scales.filter((s) => present.includes(s.trainSize)).map((s) => ({ name: s.name, trainSize: s.trainSize }));
-  const other = present.filter((t) => !p.design.scales.some((s) => s.trainSize === t))
-    .map((t) => ({ name: t === null ? "unknown scale" : `trainSize ${t}`, trainSize: t }));
-  return [...declared, ...other];
+const scaleKey = (r: RunRecord) => `${trainSizeOf(r)}|${r.model.arch}`;
+
+/**
+ * The scales present: one per trainSize and model, in the protocol's order, then any other; a model other than
+ * the one the protocol names for a scale is said in its name ("full set (mlp in place of cnn)").
+ */
+function scalesOf(p: Protocol, records: RunRecord[]): Omit<ScaleJudgement, "families">[] {
+  const present = new Map(records.map((r) => [scaleKey(r), { trainSize: trainSizeOf(r), arch: r.model.arch }]));
+  const rank = (t: number | null) => {
+    const i = p.design.scales.findIndex((s) => s.trainSize === t);
+    return i < 0 ? p.design.scales.length : i;
+  };
+  return [...present.values()].sort((a, b) => rank(a.trainSize) - rank(b.trainSize) || a.arch.localeCompare(b.arch)).map((x) => {
+    const declared = p.design.scales.find((s) => s.trainSize === x.trainSize);
+    const name = declared
+      ? declared.model === x.arch ? declared.name : `${declared.name} (${x.arch} in place of ${declared.model})`
+      : `${x.trainSize === null ? "unknown trainSize" : `trainSize ${x.trainSize}`} (${x.arch})`;
+    return { name, ...x };
+  });
+}
+
+/** A check that reads selection C, made to read C5 instead (the sensitivity family); null for the others. */
+function asC5(c: ProtocolCheck): ProtocolCheck | null {
+  if (!c.a.endsWith("(C)") && !c.b.endsWith("(C)")) return null;
+  return { ...c, id: `${c.id}@C5`, a: c.a.replace(/\(C\)$/, "(C5)"), b: c.b.replace(/\(C\)$/, "(C5)") };
 }
 
 /** What runs of one family must share to be paired: data, code, model, original's training. */
@@ -155,6 +177,9 @@ function judgeOne(p: Protocol, family: { id: string; paradigm: string }, records
     all: judgeFamily(checks, table, alpha),
     seen: searchClasses ? split(true) : null,
     unseen: searchClasses ? split(false) : null,
+    c5: [...table.values.keys()].some((label) => label.endsWith("(C5)"))
+      ? judgeFamily(checks.map(asC5).filter((c) => c !== null), table, alpha)
+      : null,
     failed: failures(table),
     notes,
   };
@@ -164,7 +189,7 @@ function judgeOne(p: Protocol, family: { id: string; paradigm: string }, records
 export function judgeClaims(input: ClaimsV2Input): ClaimsV2 {
   const { accepted, refused } = admit(input.records, input.protocolSha256);
   const scales = scalesOf(input.protocol, accepted).map((s) => {
-    const atScale = accepted.filter((r) => trainSizeOf(r) === s.trainSize);
+    const atScale = accepted.filter((r) => scaleKey(r) === `${s.trainSize}|${s.arch}`);
     const families = input.protocol.families.map((f) => judgeOne(input.protocol, f, atScale)).filter((f) => f !== null);
     return { ...s, families };
   });
@@ -228,6 +253,19 @@ function transferRows(seen: CheckResult[], unseen: CheckResult[]): string[] {
   ];
 }
 
+function sensitivityRows(all: CheckResult[], c5: CheckResult[]): string[] {
+  return [
+    "| Check | C: verdict | C5: n | mean [t 95%] | p Holm | verdict |",
+    "|---|---|---|---|---|---|",
+    ...c5.map((r) => {
+      const c = all.find((x) => `${x.check.id}@C5` === r.check.id);
+      return `| ${cell(r.check.claim)} | ${c?.verdict ?? "–"} | ${r.n} | ${f2(r.mean)} [${f2(r.t.lo)}, ${f2(r.t.hi)}] | ${
+        formatP(r.adjusted.claim)
+      } | ${r.verdict} |`;
+    }),
+  ];
+}
+
 function familySection(p: Protocol, scale: ScaleJudgement, f: FamilyJudgement): string[] {
   const title = p.families.find((x) => x.id === f.family)?.title ?? f.family;
   const failed = f.failed.length ? f.failed.map((x) => `${x.label} ${x.status} on ${x.count}`).join("; ") : "none";
@@ -248,6 +286,15 @@ function familySection(p: Protocol, scale: ScaleJudgement, f: FamilyJudgement): 
       "family of its own for Holm:",
       "",
       ...transferRows(f.seen, f.unseen),
+      "",
+    );
+  }
+  if (f.c5) {
+    out.push(
+      "Sensitivity: the checks that read selection C, on selection C5's rows (VA within 5 points, v1's bound); a family of",
+      "its own for Holm, shown and never counted:",
+      "",
+      ...sensitivityRows(f.all, f.c5),
       "",
     );
   }

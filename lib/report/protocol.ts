@@ -537,6 +537,11 @@ export const STATISTICS = {
     "each scale; the class-wise units the search saw and never saw are secondary families of their own",
   order: "holds if the adjusted claim p < α; else does not hold if the adjusted reverse p < α; else equivalent if the adjusted " +
     "tie p < α; else inconclusive (keeps checks: equivalent, then holds, then does not hold)",
+  looks: "at the interim look (10 units) the smallest sign-flip p is 2^−10 ≈ 0.00098, so after Holm over a family of " +
+    "several checks no statement can pass the 0.001 boundary: the interim look cannot stop a paradigm early for a " +
+    "verdict; it is a look for failures (diverged or failed runs, a broken setting), reported as such",
+  sensitivity: "selection C5 (the 5-point bound) is judged with the same checks, its (C) rows read as (C5), as a family " +
+    "of its own; shown beside C, never counted",
   directionCounts: "each row counts the units whose difference favours A (in the claimed direction), opposes it, or ties",
 };
 

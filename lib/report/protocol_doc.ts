@@ -97,6 +97,8 @@ function statisticsSection(p: Protocol): string[] {
     `- Statements: ${s.statements}.`,
     `- Multiplicity: ${s.multiplicity}.`,
     `- Verdict order: ${s.order}.`,
+    `- Looks: ${s.looks}.`,
+    `- Sensitivity: ${s.sensitivity}.`,
     `- Direction counts: ${s.directionCounts}.`,
     "",
     "### Verdicts",

@@ -223,6 +223,30 @@ Deno.test("scales side by side; fewer units than the final look are judged at th
   assert.match(md, /### random forgetting \(Tables 2, 10, 13\) · full set\n\n10 unit\(s\), model cnn; interim look \(α = 0\.001/);
 });
 
+Deno.test("a model other than the scale's is named; selection C5 is judged beside C as a sensitivity family", () => {
+  const mlpFull = family("random", () => {}, { trainSize: 0, arch: "mlp" });
+  const judged = judgeClaims(input(mlpFull));
+  assert.deepEqual(judged.scales.map((s) => s.name), ["full set (mlp in place of cnn)"]);
+  // C5 rows: UGradSL (C5) forgets more than GA (C5) on every unit; C's rows stay neutral.
+  const c5 = family("random", (label, _i, m) => {
+    if (label === "ugradsl (C)") m.UA = 40;
+    if (label === "ga (C)") m.UA = 30;
+  }).filter((r) => r.variant === "C").map((r) => ({ ...r, variant: "C5", configHash: `${r.configHash}-5` }));
+  const withC5 = judgeClaims(input([...family("random"), ...c5]));
+  const f = withC5.scales[0].families[0];
+  assert.equal(judged.scales[0].families[0].c5, null, "no C5 records, no sensitivity family");
+  assert.deepEqual(
+    f.c5!.map((r) => r.check.id),
+    PROTOCOL.checks.filter((c) => c.family === "random" && /\(C\)/.test(c.a + c.b)).map((c) => `${c.id}@C5`),
+  );
+  assert.equal(f.c5!.find((r) => r.check.id === "rd.ua.ugradsl.ga@C5")!.verdict, "holds");
+  assert.notEqual(resultOf(withC5, "rd.ua.ugradsl.ga").verdict, "holds", "C's own verdict is not moved by C5");
+  assert.match(
+    claimsV2Markdown(input([...family("random"), ...c5])),
+    /Sensitivity: the checks that read selection C, on selection C5's rows/,
+  );
+});
+
 Deno.test("a rule changed after v2 runs is shown beside the verdicts it touches; v1's verdicts are compared", () => {
   const changed: Protocol = {
     ...PROTOCOL,
