@@ -33,8 +33,13 @@ async function readV1(file: string): Promise<V1Chapter[] | null> {
     console.error(`warning: ${file} is not there: the v1 column shows "not in v1's records"`);
     return null;
   }
-  const parsed: unknown = JSON.parse(text);
-  if (!Array.isArray(parsed)) throw new KitError("is not v1's list of chapters", file);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new KitError(`is not JSON (${(e as Error).message})`, file);
+  }
+  if (!Array.isArray(parsed)) throw new KitError("is not v1's list of chapters (results/claims.json)", file);
   return parsed;
 }
 

@@ -15,6 +15,7 @@ import type { CheckResult, UnitTable } from "./judge.ts";
 import { judgeFamily, subsetTable, unitTable } from "./judge.ts";
 import type { Protocol, ProtocolCheck } from "./protocol.ts";
 import { claimRule } from "./protocol_doc.ts";
+import { rowLabel } from "./table.ts";
 
 /** What the writer needs of a v1 chapter (results/claims.json). */
 export interface V1Chapter {
@@ -144,6 +145,19 @@ function oneSetting(records: RunRecord[]): { kept: RunRecord[]; notes: string[] 
   return { kept: kept ?? [], notes };
 }
 
+/** A note for each row label read under more than one configuration (the latest record of a unit is read). */
+function configurationNotes(records: RunRecord[]): string[] {
+  const hashes = new Map<string, Set<string>>();
+  for (const r of records) {
+    if (r.tags.epoch !== undefined || r.tags.search !== undefined || r.tags.ablation !== undefined) continue;
+    const label = rowLabel(r.method, r.variant);
+    hashes.set(label, (hashes.get(label) ?? new Set()).add(r.configHash));
+  }
+  return [...hashes].filter(([, h]) => h.size > 1).map(([label, h]) =>
+    `${label} ran under ${h.size} configurations (${[...h].map((x) => x.slice(0, 8)).join(", ")}); each unit reads its latest record`
+  );
+}
+
 /** Diverged and failed runs by row label. */
 function failures(t: UnitTable): FamilyJudgement["failed"] {
   const out: FamilyJudgement["failed"] = [];
@@ -181,7 +195,7 @@ function judgeOne(p: Protocol, family: { id: string; paradigm: string }, records
       ? judgeFamily(checks.map(asC5).filter((c) => c !== null), table, alpha)
       : null,
     failed: failures(table),
-    notes,
+    notes: [...notes, ...configurationNotes(kept)],
   };
 }
 

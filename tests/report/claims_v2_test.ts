@@ -207,6 +207,11 @@ Deno.test("class-wise units are split by the classes the search saw; failed runs
   assert.deepEqual(f.failed, [{ label: "ugradsl (C)", status: "diverged", count: 1 }]);
   const md = claimsV2Markdown(input(records));
   assert.match(md, /Diverged or failed runs: ugradsl \(C\) diverged on 1\./);
+  // A label read under two configurations is said so.
+  const twice = records.map((r) =>
+    r.method === "ft" && r.variant === "R" && r.seed === 3 ? { ...r, configHash: "another-configuration" } : r
+  );
+  assert.match(claimsV2Markdown(input(twice)), /- ft \(R\) ran under 2 configurations \(.*\); each unit reads its latest record/);
   assert.match(md, new RegExp(`Transfer: units of the classes the search forgot \\(${seen.join(", ")}\\)`));
 });
 
