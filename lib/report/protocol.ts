@@ -58,8 +58,8 @@ export interface ProtocolCheck {
 export const MARGINS: Record<string, { margin: number; reason: string }> = {
   AvgGap: {
     margin: 1,
-    reason: "Avg. Gap averages four accuracy gaps; half the accuracy margin (2 points), rounded down, since a mean of " +
-      "four gaps moves less than one gap",
+    reason: "Avg. Gap averages four accuracy gaps, so two methods within ±2 on each metric are within ±2 on Avg. Gap; a tie " +
+      "on the headline metric asks for half that",
   },
   UA: {
     margin: 2,
