@@ -4,7 +4,7 @@
  * well formed; a protocol file is parsed back or refused naming the file and field.
  */
 import assert from "node:assert/strict";
-import { protocolFiles } from "../../cli/protocol.ts";
+import { protocolFiles, protocolMain } from "../../cli/protocol.ts";
 import { KitError } from "../../lib/errors.ts";
 import { buildProtocol, CHECKS, FAMILIES, MARGINS, parseProtocol, PROTOCOL_CHANGES, protocolJson } from "../../lib/report/protocol.ts";
 
@@ -16,6 +16,13 @@ Deno.test("the committed results/protocol.json and docs/protocol.md are what lib
       `${file} differs from lib/report/protocol.ts: run deno task protocol, and for any change add a PROTOCOL_CHANGES entry (version, date, reason)`,
     );
   }
+});
+
+Deno.test("deno task protocol --check accepts the committed files and writes nothing", async () => {
+  const before = await Promise.all(protocolFiles().map(([file]) => Deno.stat(file).then((s) => s.mtime?.getTime())));
+  assert.equal(await protocolMain(["--check"]), 0);
+  const after = await Promise.all(protocolFiles().map(([file]) => Deno.stat(file).then((s) => s.mtime?.getTime())));
+  assert.deepEqual(after, before);
 });
 
 Deno.test("the version is the last change's; versions rise; dates are ISO days", () => {
