@@ -12,7 +12,7 @@
  */
 import type { RunRecord } from "../record.ts";
 import type { CheckResult, UnitTable } from "./judge.ts";
-import { judgeFamily, subsetTable, unitTable } from "./judge.ts";
+import { isEndState, judgeFamily, subsetTable, unitTable } from "./judge.ts";
 import type { Protocol, ProtocolCheck } from "./protocol.ts";
 import { claimRule } from "./protocol_doc.ts";
 import { rowLabel } from "./table.ts";
@@ -148,8 +148,7 @@ function oneSetting(records: RunRecord[]): { kept: RunRecord[]; notes: string[] 
 /** A note for each row label read under more than one configuration (the latest record of a unit is read). */
 function configurationNotes(records: RunRecord[]): string[] {
   const hashes = new Map<string, Set<string>>();
-  for (const r of records) {
-    if (r.tags.epoch !== undefined || r.tags.search !== undefined || r.tags.ablation !== undefined) continue;
+  for (const r of records.filter(isEndState)) {
     const label = rowLabel(r.method, r.variant);
     hashes.set(label, (hashes.get(label) ?? new Set()).add(r.configHash));
   }
@@ -169,6 +168,11 @@ function failures(t: UnitTable): FamilyJudgement["failed"] {
   return out.sort((a, b) => a.label.localeCompare(b.label));
 }
 
+/**
+ * One family at one scale: its records of one setting as a unit table, the look its unit count reaches (and that
+ * look's α), its checks on all units, on the classes the search saw and never saw (class-wise), and on selection
+ * C5's rows when there are any.
+ */
 function judgeOne(p: Protocol, family: { id: string; paradigm: string }, records: RunRecord[]): FamilyJudgement | null {
   const mine = records.filter((r) => r.paradigm === family.paradigm);
   if (mine.length === 0) return null;

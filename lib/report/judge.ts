@@ -31,10 +31,13 @@ export interface UnitTable {
 /** A unit: one seed's split (the split's index hash tells apart two forgotten classes on one seed). */
 export const unitKey = (r: RunRecord) => `${r.seed}|${r.split.indexSha256}`;
 
+/** A method's end state: not a per-epoch snapshot, a search point or an ablation variant. */
+export const isEndState = (r: RunRecord) => r.tags.epoch === undefined && r.tags.search === undefined && r.tags.ablation === undefined;
+
 /** The unit table of records of one family and scale (end states only: no per-epoch snapshots, search points or ablations). */
 export function unitTable(records: RunRecord[]): UnitTable {
   const table: UnitTable = { units: new Map(), values: new Map(), failed: new Map() };
-  const ends = records.filter((r) => r.tags.epoch === undefined && r.tags.search === undefined && r.tags.ablation === undefined);
+  const ends = records.filter(isEndState);
   // The latest record of a label on a unit wins (a rerun replaces its run).
   const sorted = [...ends].sort((a, b) => (Date.parse(a.startedAt) || 0) - (Date.parse(b.startedAt) || 0));
   for (const r of sorted) {
