@@ -28,6 +28,7 @@ import { runSearch } from "../lib/search/search.ts";
 import { BEST_SCHEMA, mergeSearch, summaryMarkdown } from "../lib/search/merge.ts";
 import { BUDGET_RULE, EDGE_RULE } from "../lib/search/rules.ts";
 import { METHODS } from "../lib/unlearn/registry.ts";
+import type { FlagValues } from "./flags.ts";
 import { EXPERIMENT_FLAGS, experimentInput, flagHelp, HELP_FLAG, integerFlag, numberFlag, parseFlags, runCommand } from "./flags.ts";
 
 const { methods: _m, metrics: _x, out: _o, name: _n, selection: _s, "selection-name": _sn, "no-selection": _ns, ...SHARED } =
@@ -96,12 +97,7 @@ export function parseSearchFlags(args: string[]): SearchConfig | "help" {
     if (!METHODS[m]) throw new KitError(`unknown method "${m}": valid values are ${Object.keys(METHODS).join(", ")}`, "--methods");
   }
   if (methods.length === 0) throw new KitError("nothing to search (retrain is the reference, not a searched method)", "--methods");
-  const budget = values.budget === "rule" ? "rule" : integerFlag(values.budget as string, "budget");
-  if (budget !== "rule" && budget < 1) throw new KitError(`${budget} is not a positive integer, or rule`, "--budget");
-  const maxRounds = integerFlag(values["max-rounds"] as string, "max-rounds");
-  if (maxRounds < 0) throw new KitError(`${maxRounds} is below 0`, "--max-rounds");
-  const round = integerFlag(values.round as string, "round");
-  if (round < 0 || round > maxRounds) throw new KitError(`${round} is not a round in 0 … ${maxRounds} (--max-rounds)`, "--round");
+  const { budget, maxRounds, round } = roundFlags(values);
   const sm = String(values.shard).match(/^(\d+)\/(\d+)$/);
   if (!sm || Number(sm[1]) >= Number(sm[2])) throw new KitError(`"${values.shard}" is not k/n with 0 ≤ k < n`, "--shard");
   const paradigm = input.paradigms[0];
@@ -138,7 +134,18 @@ export function parseSearchFlags(args: string[]): SearchConfig | "help" {
   };
 }
 
-/** Writes the chosen points of finished searches into the selection file (R and C per method). */
+/** --budget (rule or a number), --max-rounds and --round, checked. */
+function roundFlags(values: FlagValues): { budget: number | "rule"; maxRounds: number; round: number } {
+  const budget = values.budget === "rule" ? "rule" : integerFlag(values.budget as string, "budget");
+  if (budget !== "rule" && budget < 1) throw new KitError(`${budget} is not a positive integer, or rule`, "--budget");
+  const maxRounds = integerFlag(values["max-rounds"] as string, "max-rounds");
+  if (maxRounds < 0) throw new KitError(`${maxRounds} is below 0`, "--max-rounds");
+  const round = integerFlag(values.round as string, "round");
+  if (round < 0 || round > maxRounds) throw new KitError(`${round} is not a round in 0 … ${maxRounds} (--max-rounds)`, "--round");
+  return { budget, maxRounds, round };
+}
+
+/** Writes the chosen points of finished searches into the selection file (R, C and C5 per method). */
 export async function selectMain(dirs: string[], file: string): Promise<void> {
   let selection: SelectionFile;
   try {
