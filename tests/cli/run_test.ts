@@ -138,6 +138,16 @@ Deno.test("./kit main --design v2: the design's job, narrowed by the flags given
     assert.ok(records.every((x) => x.split.options.forgetTarget === "cycle" && x.split.forgotten.class === x.seed));
     // One configuration per method over the units.
     assert.equal(new Set(records.map((x) => x.configHash)).size, 2);
+    // The slice again from scratch (--rerun, its own folder, same cache): every record matches by hash and seed, bit for bit.
+    const again = `${out}/again`;
+    const rerun = await kit("main", ...slice, "--epochs", "2", "--no-progress", "--rerun", "--out", again, "--cache", `${out}/cache`);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    const compared = await new Deno.Command(`${ROOT}node_modules/.bin/deno`, {
+      args: ["run", "-A", "cli/compare.ts", again, out, "--no-write"],
+      cwd: ROOT,
+      stdout: "piped",
+    }).output();
+    assert.match(new TextDecoder().decode(compared.stdout), /\*\*4 of 4\*\* records .* 0 differ; 0 have no committed record/);
   } finally {
     await Deno.remove(out, { recursive: true });
   }
