@@ -4,6 +4,9 @@
  * looked at. `deno task unlearn --design v2`, `./kit main --design v2` and notebooks (`design: "v2"`) run it;
  * results/protocol.json reads it from here (docs/evidence.md §6).
  *
+ * Every run of the design is made under the evidence-v2 protocol (results/protocol.json, unless --protocol names
+ * another file), whose sha256 enters each record and configuration hash.
+ *
  * A unit is one seed. The seed fixes the training pool, the validation split, the original model and every
  * method's random stream, as always (docs/evidence.md §1); under the design it also fixes what is forgotten
  * (split option `forgetTarget: "cycle"`, lib/data/splits.ts):
@@ -43,6 +46,11 @@ export interface Design {
   looks: { interim: number; final: number };
   /** What blocks the units per paradigm: the forgotten class or sub-class, or nothing. */
   blocks: Record<string, "class" | "subclass" | null>;
+  /**
+   * The pre-registered protocol file the units run under (relative to the kit's folder), unless `--protocol` names
+   * another: its sha256 enters every record and configuration hash (docs/protocol.md).
+   */
+  protocol: string;
 }
 
 export const DESIGNS: Record<string, Design> = {
@@ -58,6 +66,7 @@ export const DESIGNS: Record<string, Design> = {
     searchSeeds: [100, 101, 102],
     looks: { interim: 10, final: 20 },
     blocks: { classwise: "class", group: "subclass", random: null },
+    protocol: "results/protocol.json",
   },
 };
 
@@ -73,7 +82,7 @@ export function designOf(name: string | undefined): Design | null {
 
 /**
  * The input with the design's values for every field it leaves unset: paradigms, methods, selections, seeds (from
- * 0) and the target rule. A field given explicitly wins, so `--seeds 3` runs the first three units and
+ * 0), the target rule and the protocol file. A field given explicitly wins, so `--seeds 3` runs the first three units and
  * `--paradigm classwise` one paradigm of the design.
  */
 export function withDesign(input: ExperimentInput): ExperimentInput {
@@ -87,6 +96,7 @@ export function withDesign(input: ExperimentInput): ExperimentInput {
     seeds: input.seeds ?? d.seeds,
     firstSeed: input.firstSeed ?? 0,
     split: { forgetTarget: d.forgetTarget, ...input.split },
+    protocol: input.protocol ?? d.protocol,
   };
 }
 

@@ -8,6 +8,7 @@ import { DESIGNS, designUnits, searchCoverage } from "../../lib/experiment/desig
 import { runExperiment } from "../../lib/experiment/run.ts";
 import { SELECTIONS } from "../../lib/experiment/selection.ts";
 import { CORE_METHODS } from "../../lib/unlearn/registry.ts";
+import { ROOT } from "../../lib/env.ts";
 import { TINY_BUNDLE, TINY_TRAINING } from "../unlearn/_tiny.ts";
 
 const v2 = DESIGNS.v2;
@@ -72,6 +73,7 @@ Deno.test("--design v2 fills what is not given; flags given narrow it (a slice o
   assert.deepEqual(full.paradigms, ["classwise", "random", "group"]);
   assert.deepEqual(full.seeds, Array.from({ length: 20 }, (_, i) => i));
   assert.equal(full.split.forgetTarget, "cycle");
+  assert.equal(full.protocol?.file, `${ROOT}results/protocol.json`, "the runs are made under the v2 protocol");
   assert.deepEqual(full.runs.map((r) => `${r.method}:${r.selection}`), CORE_METHODS.flatMap((m) => SELECTIONS.map((s) => `${m}:${s}`)));
   const slice = configFromFlags(
     parseFlags(["--design", "v2", "--paradigm", "classwise,random", "--seeds", "3", "--methods", "retrain,ugradsl"], EXPERIMENT_FLAGS)
@@ -109,6 +111,7 @@ Deno.test("a design's units of one method share one configuration hash; run ids 
     assert.equal(r.split.options.forgetTarget, "cycle");
     assert.equal(r.split.forgotten.class, r.seed % 3);
     assert.equal(r.runId, `synthetic/classwise/class${r.seed % 3}/${r.method}/seed${r.seed}`);
+    assert.ok(r.protocol?.sha256, "made under the protocol");
   }
   // The class varies with the unit (seed), not the configuration: a table averages a method over every unit.
   for (const method of ["retrain", "ft"]) {
