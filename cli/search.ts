@@ -20,6 +20,7 @@ import { SELECTION_RULES, SELECTION_SCHEMA, selectionKey, SELECTIONS } from "../
 import type { SelectionFile } from "../lib/experiment/selection.ts";
 import { kitPath, selectionFile } from "../lib/env.ts";
 import { writeFileAtomic } from "../lib/record.ts";
+import type { Design } from "../lib/experiment/design.ts";
 import { checkSearchSeeds, designOf } from "../lib/experiment/design.ts";
 import { defaultOf } from "../lib/experiment/fields.ts";
 import type { Paradigm } from "../lib/data/splits.ts";
@@ -36,8 +37,13 @@ const { methods: _m, metrics: _x, out: _o, name: _n, selection: _s, "selection-n
 
 const FLAGS = {
   ...SHARED,
-  seeds: { type: "string" as const, default: "3", doc: "number of search tasks (seeds)" },
-  "first-seed": { type: "string" as const, default: "100", doc: "first search task's seed (apart from the evaluation seeds)" },
+  seeds: { type: "string" as const, default: "3", fill: false, doc: "number of search tasks (seeds); with --design, the design's" },
+  "first-seed": {
+    type: "string" as const,
+    default: "100",
+    fill: false,
+    doc: "first search task's seed (apart from the evaluation seeds); with --design, the design's",
+  },
   methods: { type: "string" as const, doc: "methods to search (default: every method but retrain, which is the reference)" },
   budget: {
     type: "string" as const,
@@ -102,7 +108,6 @@ export function parseSearchFlags(args: string[]): SearchConfig | "help" {
   if (!sm || Number(sm[1]) >= Number(sm[2])) throw new KitError(`"${values.shard}" is not k/n with 0 ≤ k < n`, "--shard");
   const paradigm = input.paradigms[0];
   const design = designOf(input.design);
-  if (design) checkSearchSeeds(design, Array.from({ length: Number(input.seeds) }, (_, i) => Number(input.firstSeed) + i));
   const name = (values.name as string | undefined) ?? `${input.dataset}-${input.model}-${paradigm}`;
   const {
     methods: _a,
@@ -116,8 +121,7 @@ export function parseSearchFlags(args: string[]): SearchConfig | "help" {
     selectionName: _h,
     ...experiment
   } = input;
-  // The design's target rule, written into the search's own split so that its manifest says it.
-  if (design) experiment.split = { forgetTarget: design.forgetTarget, ...experiment.split };
+  Object.assign(experiment, searchTasks(experiment, design));
   return {
     name,
     out: kitPath((values.out as string | undefined) ?? `results/search/${name}`),
@@ -132,6 +136,23 @@ export function parseSearchFlags(args: string[]): SearchConfig | "help" {
     round,
     maxRounds,
   };
+}
+
+/**
+ * The search tasks: the seeds given (--seeds, --first-seed), else the design's search seeds, else 3 from seed 100;
+ * under a design, its target rule in the search's own split (so its manifest says it), and no evaluation seed.
+ */
+function searchTasks(
+  experiment: SearchConfig["experiment"],
+  design: Design | null,
+): Pick<SearchConfig["experiment"], "seeds" | "firstSeed" | "split"> {
+  const given = experiment.seeds !== undefined || experiment.firstSeed !== undefined;
+  const seeds = given || !design
+    ? Array.from({ length: Number(experiment.seeds ?? 3) }, (_, i) => Number(experiment.firstSeed ?? 100) + i)
+    : design.searchSeeds;
+  if (!design) return { seeds: seeds.length, firstSeed: seeds[0], split: experiment.split };
+  checkSearchSeeds(design, seeds);
+  return { seeds, firstSeed: seeds[0], split: { forgetTarget: design.forgetTarget, ...experiment.split } };
 }
 
 /** --budget (rule or a number), --max-rounds and --round, checked. */

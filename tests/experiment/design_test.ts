@@ -47,6 +47,10 @@ Deno.test("design v2: the search runs on seeds apart from evaluation and states 
   assert.ok(search !== "help");
   assert.equal(search.experiment.design, "v2");
   assert.equal(search.experiment.split?.forgetTarget, "cycle");
+  assert.deepEqual(search.experiment.seeds, v2.searchSeeds, "the design's search seeds");
+  const own = parseSearchFlags(["--design=v2", "--seeds=2", "--first-seed=200"]);
+  assert.ok(own !== "help");
+  assert.deepEqual(own.experiment.seeds, [200, 201], "seeds given win");
   assert.throws(
     () => parseSearchFlags(["--design=v2", "--first-seed=18"]),
     /--seeds\/--first-seed: search task seed\(s\) 18, 19 are evaluation seeds/,
