@@ -26,6 +26,9 @@ import { METHODS, methodSpec } from "../unlearn/registry.ts";
 import type { DefaultContext, ExperimentField, ExperimentInput, FieldPath, RunRequest } from "./fields.ts";
 import { checkField, checkNumber, defaultOf, EXPERIMENT_FIELDS, fieldEntries, fieldName, fieldSpec } from "./fields.ts";
 import { resolveMethodOptions } from "./options.ts";
+import { DESIGN_NAMES, withDesign } from "./design.ts";
+import type { ProtocolFile } from "./protocol_ref.ts";
+import { readProtocolFile } from "./protocol_ref.ts";
 import { makeTask } from "./task.ts";
 
 /** Split settings: everything of SplitOptions but the paradigm and the seed, which vary within a run. */
@@ -34,6 +37,11 @@ export type SplitSettings = Omit<SplitOptions, "paradigm" | "seed">;
 export interface ExperimentConfig {
   /** Names every record. */
   name: string;
+  /**
+   * The evaluation design whose values filled the fields not given ("none": none). Not hashed: a design only sets
+   * other fields (seeds, split.forgetTarget, selections…), which are, so a unit run by hand is the same run.
+   */
+  design: string;
   /** Results folder: records.jsonl, splits/, tables. */
   out: string;
   dataset: string;
@@ -64,6 +72,8 @@ export interface ExperimentConfig {
   reuse: string[];
   /** Replace the test split by one that throws on any read (searches: selection never sees test data). */
   sealTest: boolean;
+  /** The pre-registered protocol the runs are made under (its stamp enters every record and hash), or null. */
+  protocol: ProtocolFile | null;
 }
 
 /** A folder the kit will write into: a non-empty path that is a folder or does not exist yet. */
@@ -135,10 +145,16 @@ function valueOf<K extends keyof ExperimentInput & FieldPath>(
   return (input[k] ?? defaultOf(k, at).value) as NonNullable<ExperimentInput[K]>;
 }
 
-/** Fills defaults from the fields' schema (lib/experiment/fields.ts) and checks every field; throws one KitErrors listing every problem. */
-export function experimentConfig(input: ExperimentInput): ExperimentConfig {
+/**
+ * Fills defaults from the fields' schema (lib/experiment/fields.ts), after a design's (lib/experiment/design.ts),
+ * and checks every field; throws one KitErrors listing every problem.
+ */
+export function experimentConfig(given: ExperimentInput): ExperimentConfig {
   const problems: (() => void)[] = [];
   const check: Check = (f) => problems.push(f);
+  const design = valueOf(given, "design");
+  check(() => void checkField("design", design, fieldName("design")));
+  const input = DESIGN_NAMES.includes(design) ? withDesign(given) : given;
   const at = { dataset: valueOf(input, "dataset"), model: valueOf(input, "model") };
   const { dataset, model } = at;
   const paradigms = paradigmsOf(input, dataset);
@@ -164,10 +180,13 @@ export function experimentConfig(input: ExperimentInput): ExperimentConfig {
   optionRules(runs, paradigms, selection, at, check);
   let reuse: string[] = [];
   check(() => void (reuse = reuseFolders(input.reuse ?? [])));
+  let protocol: ProtocolFile | null = null;
+  if (input.protocol !== undefined) check(() => void (protocol = readProtocolFile(kitPath(input.protocol!), fieldName("protocol"))));
 
   checkAll(problems);
   return {
     name: input.name ?? out.replace(/\/+$/, "").split("/").pop()!,
+    design,
     out: out.replace(/\/+$/, ""),
     dataset,
     dataDir: input.dataDir === undefined ? undefined : kitPath(input.dataDir),
@@ -187,6 +206,7 @@ export function experimentConfig(input: ExperimentInput): ExperimentConfig {
     rerun: valueOf(input, "rerun"),
     reuse,
     sealTest: valueOf(input, "sealTest"),
+    protocol,
   };
 }
 

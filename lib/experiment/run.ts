@@ -52,6 +52,7 @@ import { makeTask, prepareTask, SealedTestError, sealTest } from "./task.ts";
 import type { Finished } from "./resume.ts";
 import { adopt, checkSplits, finishedRecords, isFinished, recordKey, splitText, writeSplit } from "./resume.ts";
 import { numericsFingerprint } from "./fingerprint.ts";
+import { protocolStamp } from "./protocol_ref.ts";
 import { sweepCache } from "./model_cache.ts";
 
 /** A run request made concrete for one task: the method, its options with their layers, its identity. */
@@ -206,6 +207,7 @@ export async function resolveRun(
   );
   const variant = run.variant !== undefined ? run.variant : layers.selection ? layers.selection.name : null;
   const tags = run.tags ?? {};
+  const protocol = cfg.protocol ? await protocolStamp(cfg.protocol) : null;
   const configHash = (await sha256Hex(canonicalJson({
     dataset: cfg.dataset,
     dataChecksum,
@@ -218,6 +220,8 @@ export async function resolveRun(
     variant,
     options,
     tags,
+    // Only under a protocol: the hashes of runs made under none stay as they were.
+    ...(protocol ? { protocol: { sha256: protocol.sha256, version: protocol.version } } : {}),
   }))).slice(0, 16);
   return { spec, variant, options, layers, tags, perEpoch: run.perEpoch ?? false, configHash };
 }
@@ -356,7 +360,7 @@ export function copiesOf(records: RunRecord[], twin: RunRecord, base: RunBase, t
   return records.filter((r) => r.configHash === twin.configHash).map((r) => ({
     ...r,
     ...base,
-    runId: runIdOf(base.dataset, base.paradigm, base.method, base.variant, seed, r.tags),
+    runId: runIdOf(base, seed, r.tags),
     tags: { ...tags, ...(r.tags.epoch !== undefined ? { epoch: r.tags.epoch } : {}) },
     notes: { ...r.notes, sameRunAs: r.runId },
   }));
@@ -392,6 +396,7 @@ async function runBase(x: Experiment, live: LiveTask, run: ResolvedRun): Promise
     metricNames: x.metricNames,
     environment: x.env,
     startedAt: new Date().toISOString(),
+    ...(x.cfg.protocol ? { protocol: await protocolStamp(x.cfg.protocol) } : {}),
   };
 }
 
@@ -476,7 +481,7 @@ type Measure = ReturnType<typeof evaluator>;
 function recorder(base: RunBase, seed: number) {
   return (tags: RunTags, outcome: Outcome): RunRecord => ({
     ...base,
-    runId: runIdOf(base.dataset, base.paradigm, base.method, base.variant, seed, tags),
+    runId: runIdOf(base, seed, tags),
     tags,
     ...outcome,
   });
@@ -484,12 +489,25 @@ function recorder(base: RunBase, seed: number) {
 
 type Recorder = ReturnType<typeof recorder>;
 
-function runIdOf(dataset: string, paradigm: string, method: string, variant: string | null, seed: number, tags: RunTags): string {
+/**
+ * `fashion-mnist/classwise/class3/ft[R]/seed13`: where the forgotten class or sub-class cycles with the seed
+ * (split option forgetTarget "cycle", the v2 design's blocks), the id names it after the paradigm.
+ */
+function runIdOf(base: RunBase, seed: number, tags: RunTags): string {
+  const { forgotten, options } = base.split;
+  const target = options.forgetTarget !== "cycle"
+    ? []
+    : forgotten.class !== undefined
+    ? [`class${forgotten.class}`]
+    : forgotten.subclass !== undefined
+    ? [`subclass${forgotten.subclass}`]
+    : [];
   return [
     ...(tags.ablation ? [tags.ablation] : []),
-    dataset,
-    paradigm,
-    `${method}${variant ? `[${variant}]` : ""}`,
+    base.dataset,
+    base.paradigm,
+    ...target,
+    `${base.method}${base.variant ? `[${base.variant}]` : ""}`,
     ...(tags.point !== undefined ? [`point${tags.point}`] : []),
     `seed${seed}`,
     ...(tags.epoch !== undefined ? [`epoch${tags.epoch}`] : []),
