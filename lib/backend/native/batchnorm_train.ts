@@ -173,7 +173,7 @@ function movingAverage(variable: tf.LayerVariable, value: tf.Tensor, momentum: n
 /** The fused training path of one call, or undefined where tfjs's own call must run. */
 function fusedCall(layer: BatchNormLayer, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>, backendName: string) {
   const x = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0] : undefined) : inputs;
-  const usual = kwargs.training === true && tf.getBackend() === backendName && x !== undefined && x.rank === 4 &&
+  const usual = kwargs?.training === true && tf.getBackend() === backendName && x !== undefined && x.rank === 4 &&
     x.dtype === "float32" && (layer.axis === -1 || layer.axis === 3) && layer.center && layer.scale;
   if (!usual) return undefined;
   nativeBatchNormTrains++;
