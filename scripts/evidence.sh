@@ -8,9 +8,12 @@
 #   4. every notebook executed in full mode (they read back the runs the main job already made);
 #   5. the figures and the scoreboard of the paper's claims.
 # Every step resumes: a run whose record exists is read back, so an interrupted pass continues where it
-# stopped. Progress and timings go to results/evidence-log.txt. It is the only writer of results/main and
+# stopped. Progress and timings go to results/evidence-log.txt; each step's time, the load while it ran and
+# the sum go to results/bench/reproduction.json (deno task budget; printed at the end). It is the only writer of results/main and
 # results/notebooks: it sets UNLEARN_EVIDENCE=1 for the main job and the notebooks (lib/notebook.ts).
-#   bash scripts/evidence.sh [step…]      steps: search shifted main sensitivity notebooks report (default: all)
+#   bash scripts/evidence.sh [step…]      steps: search shifted main sensitivity notebooks report (default: all);
+#                                         budget: print the budget of the pass so far
+#   EVIDENCE_LOG, EVIDENCE_STEPS, REPRODUCTION: other files for the log, the attempts and the budget
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deno=node_modules/.bin/deno
@@ -21,18 +24,42 @@ FASHION=(--dataset fashion-mnist --model mlp)
 # The bag-of-embeddings originals train at lr 1.0 (lib/experiment/presets.ts): its searches shift every
 # learning-rate range a decade up, the same for every method.
 DEBIAN=(--dataset debian-corpus --model bag-of-embeddings --paradigm identity)
-LOG=results/evidence-log.txt
+LOG=${EVIDENCE_LOG:-results/evidence-log.txt}
+REPRODUCTION=${REPRODUCTION:-results/bench/reproduction.json}
 steps=("$@")
 [ ${#steps[@]} -eq 0 ] && steps=(search shifted main sensitivity notebooks report)
 
 log() { echo "[$(date -u +%FT%TZ)] $*" | tee -a "$LOG" >&2; }
+# The budget (lib/report/budget.ts): every finished attempt of a step is a line of $STEPS with its wall
+# seconds and the 1-minute load average sampled every $LOAD_EVERY s while it ran; after each step
+# results/bench/reproduction.json is rewritten (the attempts of a step summed: a resumed step adds the time
+# it took to finish). BUDGET_RESET=1 starts a new budget (a new pass); otherwise a rerun resumes this one.
+STEPS=${EVIDENCE_STEPS:-tmp/evidence/steps.jsonl}
+LOAD_EVERY=${LOAD_EVERY:-5}
+SCALE=standard
+LAYOUT=""
 timed() { # label, command…
   local label="$1"; shift
-  local t0; t0=$(date +%s)
+  local t0 started loadfile sampler rc=0
+  t0=$(date +%s%N); started=$(date -u +%FT%TZ)
+  loadfile=$(mktemp tmp/evidence/load.XXXXXX)
+  ( while :; do cut -d' ' -f1 /proc/loadavg >>"$loadfile"; sleep "$LOAD_EVERY"; done ) &
+  sampler=$!
   log "start $label"
-  "$@"
-  log "done  $label in $(( $(date +%s) - t0 )) s"
+  "$@" || rc=$?
+  kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
+  local ms seconds; ms=$(( ($(date +%s%N) - t0) / 1000000 )); seconds=$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))
+  [ "$rc" = 0 ] || { log "FAILED $label after $seconds s (exit $rc)"; rm -f "$loadfile"; return "$rc"; }
+  log "done  $label in ${seconds%.*} s"
+  $deno task budget step "$label" "$seconds" --steps "$STEPS" --load "$loadfile" --scale "$SCALE" \
+    --started "$started" ${LAYOUT:+--layout "$LAYOUT"}
+  rm -f "$loadfile"
+  budget_write >/dev/null
 }
+design() { # what this pass runs, for the budget
+  printf '{"searchBudget":%s,"shards":%s,"steps":"%s"}' "$BUDGET" "$SHARDS" "${steps[*]}"
+}
+budget_write() { $deno task budget write --steps "$STEPS" --design "$(design)" --out "$REPRODUCTION"; }
 want() { printf '%s\n' "${steps[@]}" | grep -qx "$1"; }
 
 # Searches run as $SHARDS shard processes side by side (one thread of native kernels each), then merge.
@@ -52,10 +79,11 @@ search_shards() { # name, extra flags…
 }
 search() { # name, extra flags…
   local name="$1"; shift
-  timed "search $name" search_shards "$name" "$@"
+  LAYOUT="$SHARDS shards × 1 thread" timed "search $name" search_shards "$name" "$@"
 }
 
-mkdir -p results tmp/evidence
+mkdir -p results tmp/evidence results/bench
+[ "${BUDGET_RESET:-0}" = 1 ] && rm -f "$STEPS"
 log "evidence pass: steps ${steps[*]}; budget $BUDGET; $(nproc) cores; load $(cut -d' ' -f1 /proc/loadavg)"
 
 if want search; then
@@ -101,4 +129,6 @@ if want report; then
   timed "claims" $deno task claims
   timed "main table" $deno task table results/main
 fi
+if want budget; then budget_write; exit 0; fi
 log "evidence pass finished"
+budget_write

@@ -1,0 +1,243 @@
+/**
+ * The reproduction budget: how long each step of the evidence pass took (scripts/evidence.sh), the machine's
+ * load while it ran, and the sum, against the targets of the speed issue (the whole pass ≤ 60 min of wall
+ * time on the 2-core machine, no notebook above 8 min, the full-scale training set its own line ≤ 60 min).
+ *
+ * Each finished attempt of a step is one line of a steps file (JSON lines, appended by `deno task budget
+ * step`). The pass resumes: an interrupted step is started again and finishes what its records do not hold
+ * yet, so a step's time is the sum of its attempts (a resumed attempt reads the finished runs back and
+ * computes the rest). A new pass starts a new steps file.
+ *
+ * `projectBudget` extrapolates a pass from measured step times and per-step factors stated in a plan (e.g.
+ * 5 → 20 evaluation units: ×4), each with its reason: a projection, never a measurement, and labelled so.
+ */
+import { KitError } from "../errors.ts";
+
+/** The 1-minute load average sampled while a step ran (from /proc/loadavg, every few seconds). */
+export interface LoadStats {
+  samples: number;
+  min: number;
+  mean: number;
+  max: number;
+}
+
+/** Which line of the budget a step counts in: the standard pass, or the full 60,000-image training set. */
+export type BudgetScale = "standard" | "full-scale";
+
+/** One finished attempt of one step. */
+export interface StepAttempt {
+  label: string;
+  /** Wall seconds of this attempt. */
+  seconds: number;
+  scale: BudgetScale;
+  startedAt: string;
+  load: LoadStats;
+  /** How the step ran, e.g. "2 shards × 1 thread" or "2 threads" (from the script). */
+  layout?: string;
+}
+
+/** A step of the budget: its attempts summed. */
+export interface BudgetStep {
+  label: string;
+  seconds: number;
+  scale: BudgetScale;
+  attempts: number;
+  load: LoadStats;
+  layout?: string;
+}
+
+export interface BudgetTargets {
+  /** The standard pass, wall seconds. */
+  passSeconds: number;
+  /** Any one notebook, wall seconds. */
+  notebookSeconds: number;
+  /** The full-scale line, wall seconds. */
+  fullScaleSeconds: number;
+}
+
+/** The speed issue's targets. */
+export const TARGETS: BudgetTargets = { passSeconds: 3600, notebookSeconds: 480, fullScaleSeconds: 3600 };
+
+export interface ReproductionBudget {
+  schema: "unlearn-kit/reproduction@1";
+  /** "measured" (a pass's steps) or "projected" (`projectBudget`: measured times × a plan's factors). */
+  kind: "measured" | "projected";
+  date: string;
+  commit: string;
+  cores: number;
+  /** What the pass ran: budget, seeds, sizes, design (from the script, as given). */
+  design: Record<string, unknown>;
+  steps: BudgetStep[];
+  totals: Record<BudgetScale, number>;
+  targets: BudgetTargets;
+  /** Each target not met, in words. */
+  over: string[];
+  notes?: string[];
+}
+
+/** Load statistics of 1-minute load averages; zero samples give zeros. */
+export function loadStats(samples: readonly number[]): LoadStats {
+  if (samples.length === 0) return { samples: 0, min: 0, mean: 0, max: 0 };
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return {
+    samples: samples.length,
+    min: round(Math.min(...samples)),
+    mean: round(samples.reduce((a, b) => a + b, 0) / samples.length),
+    max: round(Math.max(...samples)),
+  };
+}
+
+/** Reads the load-average samples a script wrote (one /proc/loadavg line each); names the file on a bad line. */
+export function parseLoadSamples(text: string, file: string): number[] {
+  return text.split("\n").filter((l) => l.trim()).map((line, i) => {
+    const x = Number(line.trim().split(/\s+/)[0]);
+    if (!Number.isFinite(x) || x < 0) throw new KitError(`line ${i + 1} is not a load average: "${line}"`, file);
+    return x;
+  });
+}
+
+/** The attempts of a steps file (JSON lines); a line that is not an attempt is an error naming file and line. */
+export function parseAttempts(text: string, file: string): StepAttempt[] {
+  return text.split("\n").filter((l) => l.trim()).map((line, i) => {
+    let a: StepAttempt;
+    try {
+      a = JSON.parse(line);
+    } catch (e) {
+      throw new KitError(`line ${i + 1} is not JSON (${(e as Error).message})`, file);
+    }
+    if (typeof a?.label !== "string" || !(a.seconds >= 0) || (a.scale !== "standard" && a.scale !== "full-scale")) {
+      throw new KitError(`line ${i + 1} is not a step (label, seconds ≥ 0, scale standard|full-scale)`, file);
+    }
+    return a;
+  });
+}
+
+/** Attempts → steps in order of first start; a step's seconds are its attempts' sum, its load their mean weighted by samples. */
+export function sumAttempts(attempts: readonly StepAttempt[]): BudgetStep[] {
+  const steps = new Map<string, { step: BudgetStep; loads: LoadStats[] }>();
+  for (const a of attempts) {
+    const had = steps.get(a.label);
+    if (!had) {
+      steps.set(a.label, {
+        step: { label: a.label, seconds: a.seconds, scale: a.scale, attempts: 1, load: a.load, layout: a.layout },
+        loads: [a.load],
+      });
+      continue;
+    }
+    had.step.seconds += a.seconds;
+    had.step.attempts++;
+    had.loads.push(a.load);
+  }
+  return [...steps.values()].map(({ step, loads }) => ({ ...step, seconds: round1(step.seconds), load: mergeLoads(loads) }));
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+function mergeLoads(loads: readonly LoadStats[]): LoadStats {
+  const n = loads.reduce((s, l) => s + l.samples, 0);
+  if (n === 0) return loadStats([]);
+  return {
+    samples: n,
+    min: Math.min(...loads.filter((l) => l.samples).map((l) => l.min)),
+    mean: Math.round(loads.reduce((s, l) => s + l.mean * l.samples, 0) / n * 100) / 100,
+    max: Math.max(...loads.map((l) => l.max)),
+  };
+}
+
+/** Steps → the budget: totals per scale and the targets each misses. */
+export function reproductionBudget(
+  steps: BudgetStep[],
+  meta: Pick<ReproductionBudget, "kind" | "date" | "commit" | "cores" | "design"> & { notes?: string[] },
+  targets: BudgetTargets = TARGETS,
+): ReproductionBudget {
+  const totals: Record<BudgetScale, number> = { standard: 0, "full-scale": 0 };
+  for (const s of steps) totals[s.scale] = round1(totals[s.scale] + s.seconds);
+  const over: string[] = [];
+  if (totals.standard > targets.passSeconds) over.push(`the pass: ${minutes(totals.standard)} > ${minutes(targets.passSeconds)}`);
+  if (totals["full-scale"] > targets.fullScaleSeconds) {
+    over.push(`the full-scale line: ${minutes(totals["full-scale"])} > ${minutes(targets.fullScaleSeconds)}`);
+  }
+  for (const s of steps.filter((s) => s.label.startsWith("notebook ") && s.seconds > targets.notebookSeconds)) {
+    over.push(`${s.label}: ${minutes(s.seconds)} > ${minutes(targets.notebookSeconds)}`);
+  }
+  return { schema: "unlearn-kit/reproduction@1", ...meta, steps, totals, targets, over };
+}
+
+const minutes = (s: number) => `${(s / 60).toFixed(1)} min`;
+
+/** The budget as a text table: each step's seconds and load, the totals per scale, the targets missed. */
+export function budgetText(b: ReproductionBudget): string {
+  const width = Math.max(12, ...b.steps.map((s) => s.label.length));
+  const lines = [`reproduction budget (${b.kind}, ${b.cores} cores, commit ${b.commit.slice(0, 7)}, ${b.date})`];
+  lines.push(`${"step".padEnd(width)}  ${"seconds".padStart(8)}  load mean (min-max)  scale`);
+  for (const s of b.steps) {
+    const load = s.load.samples ? `${s.load.mean.toFixed(2)} (${s.load.min.toFixed(2)}-${s.load.max.toFixed(2)})` : "–";
+    lines.push(`${s.label.padEnd(width)}  ${s.seconds.toFixed(0).padStart(8)}  ${load.padEnd(19)}  ${s.scale}`);
+  }
+  for (const scale of ["standard", "full-scale"] as const) {
+    if (b.steps.some((s) => s.scale === scale)) {
+      lines.push(`${`sum, ${scale}`.padEnd(width)}  ${b.totals[scale].toFixed(0).padStart(8)}  ${minutes(b.totals[scale])}`);
+    }
+  }
+  lines.push(b.over.length ? `targets not met: ${b.over.join("; ")}` : "every target met");
+  return lines.join("\n");
+}
+
+/**
+ * The steps of a pass from its log (scripts/evidence.sh: `[time] done  LABEL in N s`). A resumed step logs
+ * again with the seconds of reading back; per label the longest "done" is the attempt that did the work.
+ */
+export function stepsFromLog(text: string): BudgetStep[] {
+  const best = new Map<string, number>();
+  for (const m of text.matchAll(/^\[[^\]]+\] done {1,2}(.+?) in (\d+) s/gm)) {
+    const label = m[1].replace(/ \(side process\)$/, "");
+    best.set(label, Math.max(best.get(label) ?? 0, Number(m[2])));
+  }
+  return [...best].map(([label, seconds]) => ({ label, seconds, scale: "standard", attempts: 1, load: loadStats([]) }));
+}
+
+/** One rule of a plan: the steps whose label starts with `prefix` are multiplied by `factor`, for `reason`. */
+export interface PlanRule {
+  prefix: string;
+  factor: number;
+  reason: string;
+}
+
+/** A projection plan: rules (first match wins; unmatched steps keep factor 1) and steps it adds, measured elsewhere. */
+export interface ProjectionPlan {
+  design: Record<string, unknown>;
+  rules: PlanRule[];
+  added?: { label: string; seconds: number; scale: BudgetScale; reason: string }[];
+}
+
+/** Measured steps × the plan's factors (+ its added steps): the projected steps, each noting its rule. */
+export function projectBudget(measured: readonly BudgetStep[], plan: ProjectionPlan): { steps: BudgetStep[]; notes: string[] } {
+  const notes: string[] = [];
+  const steps = measured.map((s) => {
+    const rule = plan.rules.find((r) => s.label.startsWith(r.prefix));
+    if (!rule) return s;
+    notes.push(`${s.label}: ${s.seconds} s × ${rule.factor} (${rule.reason})`);
+    return { ...s, seconds: round1(s.seconds * rule.factor) };
+  });
+  for (const a of plan.added ?? []) {
+    notes.push(`${a.label}: ${a.seconds} s (${a.reason})`);
+    steps.push({ label: a.label, seconds: a.seconds, scale: a.scale, attempts: 0, load: loadStats([]) });
+  }
+  return { steps, notes };
+}
+
+/** Checks a plan read from a file; names the file and the rule. */
+export function checkPlan(plan: ProjectionPlan, file: string): ProjectionPlan {
+  if (!Array.isArray(plan?.rules)) throw new KitError("has no rules (a list of {prefix, factor, reason})", file);
+  plan.rules.forEach((r, i) => {
+    if (typeof r.prefix !== "string" || !(r.factor > 0) || typeof r.reason !== "string") {
+      throw new KitError(`rule ${i + 1} needs prefix (text), factor (> 0) and reason (text)`, file);
+    }
+  });
+  for (const a of plan.added ?? []) {
+    if (typeof a.label !== "string" || !(a.seconds >= 0) || typeof a.reason !== "string") {
+      throw new KitError(`added step "${a.label}" needs label, seconds ≥ 0 and reason`, file);
+    }
+  }
+  return plan;
+}
