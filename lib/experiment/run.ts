@@ -97,14 +97,32 @@ export interface Experiment {
 }
 
 /**
- * Runs every request on every paradigm × seed (skipping finished runs unless `cfg.rerun`), appending one
- * record per run to `${cfg.out}/records.jsonl`. Returns the records of this configuration, read back or new.
+ * Which tasks (paradigm × seed) a process runs: the i-th task in order (seeds, then paradigms) when
+ * i mod count = index. Processes side by side each take a share; a task's records never depend on which
+ * share ran it, nor on what ran beside it (a task reads only its own original, Retrain and ensembles).
  */
-export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {}): Promise<RunRecord[]> {
+export interface TaskShare {
+  index: number;
+  count: number;
+}
+
+/**
+ * Runs every request on every paradigm × seed of this process's share of the tasks (all by default;
+ * skipping finished runs unless `cfg.rerun`), appending one record per run to `${cfg.out}/records.jsonl`.
+ * Returns the records of this configuration, read back or new.
+ */
+export async function runExperiment(
+  cfg: ExperimentConfig,
+  hooks: RunHooks = {},
+  share: TaskShare = { index: 0, count: 1 },
+): Promise<RunRecord[]> {
   const x = await openExperiment(cfg, hooks);
   const records: RunRecord[] = [];
+  let task = 0;
   for (const seed of cfg.seeds) {
-    for (const paradigm of cfg.paradigms) records.push(...await runTask(x, paradigm, seed, records));
+    for (const paradigm of cfg.paradigms) {
+      if (task++ % share.count === share.index) records.push(...await runTask(x, paradigm, seed, records));
+    }
   }
   await closeExperiment(x);
   return records;
