@@ -1,6 +1,6 @@
 /**
  * `deno task budget …`: the reproduction budget (lib/report/budget.ts).
- *   step LABEL SECONDS --steps F --load F [--scale standard|full-scale] [--layout TEXT] [--started ISO]
+ *   step LABEL SECONDS --steps F --load F [--scale standard|full-scale] [--layout TEXT] [--started ISO] [--within STEP]
  *                 appends one finished attempt of a step (scripts/evidence.sh calls it after each step)
  *   write --steps F [--design JSON] [--out results/bench/reproduction.json]
  *                 sums the attempts, writes the budget and prints it
@@ -30,6 +30,7 @@ const FLAGS = {
   scale: { type: "string" as const, default: "standard", doc: "step: standard or full-scale (its own line of the budget)" },
   layout: { type: "string" as const, doc: "step: how it ran, e.g. '2 shards × 1 thread'" },
   started: { type: "string" as const, doc: "step: when it started (ISO time)" },
+  within: { type: "string" as const, doc: "step: the step it ran inside, beside others (shown, not summed)" },
   design: { type: "string" as const, default: "{}", doc: "write: what the pass ran (JSON: budget, seeds, sizes)" },
   log: { type: "string" as const, doc: "project: an evidence log (results/evidence-log.txt)" },
   plan: { type: "string" as const, doc: "project: the plan (JSON: design, rules {prefix, factor, reason}, added steps)" },
@@ -37,7 +38,7 @@ const FLAGS = {
   help: { type: "boolean" as const, short: "h", doc: "this help" },
 };
 
-const HELP = `deno task budget step LABEL SECONDS --steps F --load F [--scale full-scale] [--layout T] [--started ISO]
+const HELP = `deno task budget step LABEL SECONDS --steps F --load F [--scale full-scale] [--layout T] [--started ISO] [--within STEP]
 deno task budget write --steps F [--design JSON] [--out F]
 deno task budget project --log results/evidence-log.txt --plan F [--out F]`;
 
@@ -76,6 +77,7 @@ function appendStep(values: Record<string, unknown>, positionals: string[]): voi
     startedAt: (values.started as string | undefined) ?? new Date().toISOString(),
     load: loadStats(parseLoadSamples(readText(loadFile, "load"), loadFile)),
     ...(values.layout ? { layout: values.layout as string } : {}),
+    ...(values.within ? { within: values.within as string } : {}),
   };
   Deno.writeTextFileSync(kitPath(need(values.steps, "steps")), JSON.stringify(attempt) + "\n", { append: true });
 }

@@ -5,7 +5,8 @@
 #   2. the same searches of the core methods with every learning-rate range a decade lower and higher,
 #      and the selections they give (the sensitivity of each verdict to the search itself);
 #   3. the main job (5 seeds, both selections) and the same runs from the shifted selections;
-#   4. every notebook executed in full mode (they read back the runs the main job already made);
+#   4. every notebook executed in full mode (they read back the runs the main job already made), in lanes
+#      side by side;
 #   5. the figures and the scoreboard of the paper's claims.
 # Every step resumes: a run whose record exists is read back, so an interrupted pass continues where it
 # stopped. Progress and timings go to results/evidence-log.txt; each step's time, the load while it ran and
@@ -38,6 +39,7 @@ STEPS=${EVIDENCE_STEPS:-tmp/evidence/steps.jsonl}
 LOAD_EVERY=${LOAD_EVERY:-5}
 SCALE=standard
 LAYOUT=""
+WITHIN=""
 timed() { # label, command…
   local label="$1"; shift
   local t0 started loadfile sampler rc=0
@@ -52,7 +54,7 @@ timed() { # label, command…
   [ "$rc" = 0 ] || { log "FAILED $label after $seconds s (exit $rc)"; rm -f "$loadfile"; return "$rc"; }
   log "done  $label in ${seconds%.*} s"
   $deno task budget step "$label" "$seconds" --steps "$STEPS" --load "$loadfile" --scale "$SCALE" \
-    --started "$started" ${LAYOUT:+--layout "$LAYOUT"}
+    --started "$started" ${LAYOUT:+--layout "$LAYOUT"} ${WITHIN:+--within "$WITHIN"}
   rm -f "$loadfile"
   budget_write >/dev/null
 }
@@ -105,23 +107,53 @@ if want shifted; then
   done
 fi
 
+# The main job and the sensitivity runs: $SHARDS processes of one thread side by side, each a share of the
+# tasks, gathered into the folder in task order (deno task unlearn --jobs; the records do not depend on it).
 if want main; then
-  timed "main job" env UNLEARN_EVIDENCE=1 ./kit main --out results/main --reuse results/notebooks --no-compare --no-progress
+  LAYOUT="$SHARDS jobs × 1 thread" timed "main job" env UNLEARN_EVIDENCE=1 ./kit main --out results/main --reuse results/notebooks \
+    --no-compare --no-progress --jobs "$SHARDS"
 fi
 
 if want sensitivity; then
   for shift in -1 1; do
-    timed "sensitivity lr$shift" $deno task unlearn "${FASHION[@]}" --paradigm classwise,random,group \
+    LAYOUT="$SHARDS jobs × 1 thread" timed "sensitivity lr$shift" $deno task unlearn "${FASHION[@]}" --paradigm classwise,random,group \
       --methods "retrain,$CORE" --selection-name R,C --seeds 5 --selection "results/search/selection-lr$shift.json" \
-      --out "results/sensitivity/lr$shift" --reuse results/main --no-progress
+      --out "results/sensitivity/lr$shift" --reuse results/main --no-progress --jobs "$SHARDS"
   done
 fi
 
-if want notebooks; then
+# Notebooks in $SHARDS lanes side by side, one thread each: a lane takes the next notebook of one queue,
+# longest first by the last pass's times (results/bench/notebook_profile.json, bench/notebook_profile.ts), the
+# rest in file order. Each notebook is timed inside the "notebooks" step (held to its own 8-minute target);
+# the step's wall time is what the budget sums. Two notebooks that need one original train it once (the
+# model cache takes the first writer) and may both compute a run neither has finished: same bits either way.
+LONGEST_FIRST=(10 08 07 11 09 05 04 06)
+notebook_queue() {
+  local id nb
+  for id in "${LONGEST_FIRST[@]}"; do ls notebooks/${id}_*.ipynb; done
   for nb in notebooks/0[0-9]_*.ipynb notebooks/1[0-9]_*.ipynb; do
-    timed "notebook $(basename "$nb")" env UNLEARN_EVIDENCE=1 jupyter nbconvert --to notebook --execute --inplace \
+    printf '%s\n' "${LONGEST_FIRST[@]}" | grep -qx "$(basename "$nb" | cut -c1-2)" || echo "$nb"
+  done
+}
+next_notebook() { flock "$QUEUE.lock" bash -c 'head -n 1 "$1"; sed -i 1d "$1"' _ "$QUEUE"; }
+notebook_lane() {
+  local nb
+  while nb=$(next_notebook) && [ -n "$nb" ]; do
+    WITHIN=notebooks LAYOUT="lane of $SHARDS, 1 thread" timed "notebook $(basename "$nb")" \
+      env UNLEARN_EVIDENCE=1 UNLEARN_THREADS=1 jupyter nbconvert --to notebook --execute --inplace \
       --ExecutePreprocessor.kernel_name=deno --ExecutePreprocessor.timeout=-1 "$nb"
   done
+}
+notebook_lanes() {
+  QUEUE=tmp/evidence/notebook-queue
+  notebook_queue >"$QUEUE"
+  local pids=() k pid failed=0
+  for ((k = 0; k < SHARDS; k++)); do notebook_lane & pids+=($!); done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  [ "$failed" = 0 ] || { log "a notebook failed: see $LOG"; return 1; }
+}
+if want notebooks; then
+  LAYOUT="$SHARDS lanes × 1 thread" timed notebooks notebook_lanes
 fi
 
 if want report; then

@@ -34,6 +34,11 @@ export interface StepAttempt {
   load: LoadStats;
   /** How the step ran, e.g. "2 shards × 1 thread" or "2 threads" (from the script). */
   layout?: string;
+  /**
+   * The step this one ran inside, beside others (a notebook in one of the notebooks step's lanes): shown and
+   * held to its own target, not added to the sum (the enclosing step's wall time is).
+   */
+  within?: string;
 }
 
 /** A step of the budget: its attempts summed. */
@@ -44,6 +49,7 @@ export interface BudgetStep {
   attempts: number;
   load: LoadStats;
   layout?: string;
+  within?: string;
 }
 
 export interface BudgetTargets {
@@ -119,7 +125,7 @@ export function sumAttempts(attempts: readonly StepAttempt[]): BudgetStep[] {
     const had = steps.get(a.label);
     if (!had) {
       steps.set(a.label, {
-        step: { label: a.label, seconds: a.seconds, scale: a.scale, attempts: 1, load: a.load, layout: a.layout },
+        step: { label: a.label, seconds: a.seconds, scale: a.scale, attempts: 1, load: a.load, layout: a.layout, within: a.within },
         loads: [a.load],
       });
       continue;
@@ -151,7 +157,7 @@ export function reproductionBudget(
   targets: BudgetTargets = TARGETS,
 ): ReproductionBudget {
   const totals: Record<BudgetScale, number> = { standard: 0, "full-scale": 0 };
-  for (const s of steps) totals[s.scale] = round1(totals[s.scale] + s.seconds);
+  for (const s of steps.filter((s) => !s.within)) totals[s.scale] = round1(totals[s.scale] + s.seconds);
   const over: string[] = [];
   if (totals.standard > targets.passSeconds) over.push(`the pass: ${minutes(totals.standard)} > ${minutes(targets.passSeconds)}`);
   if (totals["full-scale"] > targets.fullScaleSeconds) {
@@ -169,10 +175,12 @@ const minutes = (s: number) => `${(s / 60).toFixed(1)} min`;
 export function budgetText(b: ReproductionBudget): string {
   const width = Math.max(12, ...b.steps.map((s) => s.label.length));
   const lines = [`reproduction budget (${b.kind}, ${b.cores} cores, commit ${b.commit.slice(0, 7)}, ${b.date})`];
-  lines.push(`${"step".padEnd(width)}  ${"seconds".padStart(8)}  load mean (min-max)  scale`);
+  lines.push(`${"step".padEnd(width + 2)}  ${"seconds".padStart(8)}  load mean (min-max)  how`);
   for (const s of b.steps) {
     const load = s.load.samples ? `${s.load.mean.toFixed(2)} (${s.load.min.toFixed(2)}-${s.load.max.toFixed(2)})` : "–";
-    lines.push(`${s.label.padEnd(width)}  ${s.seconds.toFixed(0).padStart(8)}  ${load.padEnd(19)}  ${s.scale}`);
+    const label = s.within ? `  ${s.label}` : s.label;
+    const how = [s.scale, ...(s.layout ? [s.layout] : []), ...(s.within ? [`inside "${s.within}", not summed`] : [])].join(", ");
+    lines.push(`${label.padEnd(width + 2)}  ${s.seconds.toFixed(0).padStart(8)}  ${load.padEnd(19)}  ${how}`);
   }
   for (const scale of ["standard", "full-scale"] as const) {
     if (b.steps.some((s) => s.scale === scale)) {

@@ -75,6 +75,26 @@ Deno.test("the budget sums each scale apart and names every target missed", () =
   assert.match(budgetText(quick), /every target met/);
 });
 
+Deno.test("a step run inside another, beside others, is shown and held to its target but not summed", () => {
+  const inside = (label: string, seconds: number): StepAttempt => ({
+    ...attempt(label, seconds, [2]),
+    within: "notebooks",
+    layout: "lane",
+  });
+  const b = reproductionBudget(
+    sumAttempts([
+      inside("notebook 10.ipynb", TARGETS.notebookSeconds + 1),
+      inside("notebook 04.ipynb", 100),
+      attempt("notebooks", 600, [2]),
+    ]),
+    meta,
+  );
+  assert.equal(b.totals.standard, 600);
+  assert.equal(b.steps[0].within, "notebooks");
+  assert.deepEqual(b.over.map((o) => o.split(":")[0]), ["notebook 10.ipynb"]);
+  assert.match(budgetText(b), /inside "notebooks", not summed/);
+});
+
 Deno.test("stepsFromLog takes per step the longest 'done' (a resumed step logs its read-back time too)", () => {
   const log = [
     "[2026-11-29T21:23:44Z] done  search a in 283 s",
