@@ -50,7 +50,7 @@ import { prepareWorstCaseTask, TaskEnsembles } from "./ensembles.ts";
 import type { PreparedTask } from "./task.ts";
 import { makeTask, prepareTask, SealedTestError, sealTest } from "./task.ts";
 import type { Finished } from "./resume.ts";
-import { adopt, checkSplits, finishedRecords, isFinished, recordKey, splitText, writeSplit } from "./resume.ts";
+import { adopt, checkSplits, finishedRecords, isFinished, recordKey, referenceTwin, splitText, writeSplit } from "./resume.ts";
 import { numericsFingerprint } from "./fingerprint.ts";
 import { sweepCache } from "./model_cache.ts";
 
@@ -343,6 +343,12 @@ async function runOrCopy(x: Experiment, live: LiveTask, run: ResolvedRun): Promi
   const reference = run.spec.family === "reference" ? "self" : referenceRecord?.metrics;
   const twin = twinOf(live.records, run, x.metricNames);
   if (twin) return copiesOf(live.records, twin, base, run.tags, live.seed);
+  // The same Retrain finished under another label (the main job's, for an ablation's row): copied, not retrained.
+  const finishedTwin = run.spec.family === "reference" ? referenceTwin(Array.from(x.finished.values()), base) : undefined;
+  if (finishedTwin) {
+    x.contributed.set(finishedTwin.folder, (x.contributed.get(finishedTwin.folder) ?? 0) + 1);
+    return copiesOf([finishedTwin.record], finishedTwin.record, base, run.tags, live.seed);
+  }
   const { ensembles } = live;
   const ensemblesOf = ensembles && (() => ensembles.forRun(run.spec, run.options));
   return await runOne({ ...live.prepared, task: live.task }, run, base, x.cfg, x.progress, reference, ensemblesOf);
