@@ -9,7 +9,7 @@
  * A record counts as computed by the execution when it started inside the execution's logged window; records
  * read back from the main job or an earlier run are not counted, nor twice a run copied to the other selection. Per
  * notebook (seconds): the cells in all; originals trained (each original key once: a fresh original's
- * trainSeconds); Retrain's runs (rteSeconds); the other unlearning runs (rteSeconds); evaluation (evalSeconds:
+ * trainSeconds); Retrain's runs (rteSeconds of end states); the other unlearning runs (the same); evaluation (evalSeconds, snapshots too:
  * UA/RA/TA, MIA's SVMs, LiRA's reference models, verification metrics); the rest of the cells (figures and
  * tables shown, data loading, reading records back, ensembles of the verification metrics, which run
  * outside the records' timings).
@@ -94,8 +94,10 @@ async function profile(name: string, w: { from: number; to: number }): Promise<R
   const mine = computedIn(records, w);
   const originals = new Map<string, number>();
   for (const r of mine) if (!r.original.cached && r.original.trainSeconds > 0) originals.set(r.original.key, r.original.trainSeconds);
-  const retrain = mine.filter((r) => r.method === "retrain");
-  const others = mine.filter((r) => r.method !== "retrain");
+  // A per-epoch snapshot's rteSeconds is the time up to that epoch: the end state's alone is the run's.
+  const ends = mine.filter((r) => r.tags.epoch === undefined);
+  const retrain = ends.filter((r) => r.method === "retrain");
+  const others = ends.filter((r) => r.method !== "retrain");
   const parts = {
     originals: { count: originals.size, seconds: sum([...originals.values()]) },
     retrain: { count: retrain.length, seconds: sum(retrain.map((r) => r.rteSeconds ?? 0)) },
