@@ -204,28 +204,33 @@ export function stepsFromLog(text: string): BudgetStep[] {
   return [...best].map(([label, seconds]) => ({ label, seconds, scale: "standard", attempts: 1, load: loadStats([]) }));
 }
 
-/** One rule of a plan: the steps whose label starts with `prefix` are multiplied by `factor`, for `reason`. */
+/**
+ * One rule of a plan: the steps whose label starts with `prefix` are multiplied by `factor`, for `reason`
+ * ("scale": the next protocol's sizes; "lever": a measured saving of a change, applied after the scale).
+ */
 export interface PlanRule {
   prefix: string;
   factor: number;
   reason: string;
+  kind?: "scale" | "lever";
 }
 
-/** A projection plan: rules (first match wins; unmatched steps keep factor 1) and steps it adds, measured elsewhere. */
+/** A projection plan: rules (every matching rule multiplies; unmatched steps keep their time) and steps it adds, measured elsewhere. */
 export interface ProjectionPlan {
   design: Record<string, unknown>;
   rules: PlanRule[];
   added?: { label: string; seconds: number; scale: BudgetScale; reason: string }[];
 }
 
-/** Measured steps × the plan's factors (+ its added steps): the projected steps, each noting its rule. */
+/** Measured steps × the plan's factors (+ its added steps): the projected steps, each rule applied noted. */
 export function projectBudget(measured: readonly BudgetStep[], plan: ProjectionPlan): { steps: BudgetStep[]; notes: string[] } {
   const notes: string[] = [];
   const steps = measured.map((s) => {
-    const rule = plan.rules.find((r) => s.label.startsWith(r.prefix));
-    if (!rule) return s;
-    notes.push(`${s.label}: ${s.seconds} s × ${rule.factor} (${rule.reason})`);
-    return { ...s, seconds: round1(s.seconds * rule.factor) };
+    const rules = plan.rules.filter((r) => s.label.startsWith(r.prefix));
+    if (rules.length === 0) return s;
+    const factor = rules.reduce((f, r) => f * r.factor, 1);
+    notes.push(`${s.label}: ${s.seconds} s × ${rules.map((r) => `${r.factor} (${r.kind ?? "scale"}: ${r.reason})`).join(" × ")}`);
+    return { ...s, seconds: round1(s.seconds * factor) };
   });
   for (const a of plan.added ?? []) {
     notes.push(`${a.label}: ${a.seconds} s (${a.reason})`);

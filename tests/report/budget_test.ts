@@ -106,20 +106,25 @@ Deno.test("stepsFromLog takes per step the longest 'done' (a resumed step logs i
   assert.deepEqual(stepsFromLog(log).map((s) => [s.label, s.seconds]), [["search a", 283], ["notebook 10.ipynb", 1758]]);
 });
 
-Deno.test("projectBudget multiplies by the first matching rule, adds the plan's steps and notes each", () => {
+Deno.test("projectBudget multiplies by every matching rule (scale, then levers), adds the plan's steps and notes each", () => {
   const measured = stepsFromLog("[t] done  main job in 100 s\n[t] done  search a in 50 s\n[t] done  claims in 1 s\n");
   const plan = checkPlan({
     design: { seeds: 20 },
-    rules: [{ prefix: "main", factor: 4, reason: "5 → 20 seeds" }, { prefix: "search", factor: 2, reason: "budget" }],
+    rules: [
+      { prefix: "main", factor: 4, reason: "5 → 20 seeds" },
+      { prefix: "search", factor: 2, reason: "budget" },
+      { prefix: "main job", factor: 0.5, reason: "two jobs", kind: "lever" },
+    ],
     added: [{ label: "full-scale cnn", seconds: 600, scale: "full-scale", reason: "one epoch × 15" }],
   }, "plan.json");
   const { steps, notes } = projectBudget(measured, plan);
   assert.deepEqual(steps.map((s) => [s.label, s.seconds, s.scale]), [
-    ["main job", 400, "standard"],
+    ["main job", 200, "standard"],
     ["search a", 100, "standard"],
     ["claims", 1, "standard"],
     ["full-scale cnn", 600, "full-scale"],
   ]);
   assert.equal(notes.length, 3);
+  assert.match(notes[0], /× 4 \(scale: 5 → 20 seeds\) × 0\.5 \(lever: two jobs\)/);
   assert.throws(() => checkPlan({ design: {}, rules: [{ prefix: "x", factor: 0, reason: "" }] }, "plan.json"), /plan\.json.*rule 1/);
 });
