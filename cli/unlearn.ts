@@ -6,7 +6,7 @@
  * Side by side: `--shard k/n` runs the k-th share of the tasks (paradigm × seed; lib/experiment/run.ts
  * `TaskShare`) into <out>/shards/k-of-n, reading <out> back; `--jobs n` starts n such processes at once,
  * each on one thread (UNLEARN_THREADS=1), then gathers their records into <out> in task order through the
- * ordinary resume path (--reuse <out>/shards). Records do not depend on the schedule (same bits on any
+ * ordinary resume path (--reuse <out>/shards), and removes the shards' folders. Records do not depend on the schedule (same bits on any
  * thread count; tests/cli/side_by_side_test.ts).
  */
 import { KitError } from "../lib/errors.ts";
@@ -113,6 +113,8 @@ export async function unlearnMain(args: string[]): Promise<number> {
       console.error(`${r.runId}: ${r.status}${r.status === "ok" ? "" : ` (${r.error})`}  RTE ${r.rteSeconds.toFixed(1)}s`);
     },
   }, share);
+  // Gathered: every shard's record is in <out> now (with its split file), so the shards' copies go.
+  if (jobs > 1) await Deno.remove(`${config.out}/shards`, { recursive: true });
   for (const [from, n] of readBack) {
     console.error(
       from === config.out

@@ -87,3 +87,16 @@ Deno.test("a Retrain finished under another label is copied, not trained again: 
   const [otherRecord] = await runExperiment(other);
   assert.equal(otherRecord.notes?.sameRunAs, undefined);
 });
+
+Deno.test("a share of the tasks: task i (seeds, then paradigms) runs in share i mod n, each share's records those of the whole", async () => {
+  const both = { ...input, paradigms: ["classwise" as const, "random" as const], seeds: [0, 1] };
+  const whole = await runExperiment(tinyConfig(`${dir}/whole`, `${dir}/cache`, both));
+  const shares = [];
+  for (const index of [0, 1]) {
+    shares.push(await runExperiment(tinyConfig(`${dir}/share-${index}`, `${dir}/cache`, both), {}, { index, count: 2 }));
+  }
+  const task = (r: { paradigm: string; seed: number }) => `${r.paradigm}/${r.seed}`;
+  assert.deepEqual(shares.map((s) => [...new Set(s.map(task))]), [["classwise/0", "classwise/1"], ["random/0", "random/1"]]);
+  const numbers = (r: (typeof whole)[number]) => [r.runId, r.configHash, r.metrics, r.weightsSha256];
+  assert.deepEqual([...shares[0], ...shares[1]].map(numbers).sort(), whole.map(numbers).sort());
+});
