@@ -215,10 +215,23 @@ export interface PlanRule {
   kind?: "scale" | "lever";
 }
 
-/** A projection plan: rules (every matching rule multiplies; unmatched steps keep their time) and steps it adds, measured elsewhere. */
+/**
+ * Steps that run in `lanes` lanes side by side inside one step `label` (the notebooks): each is kept, inside
+ * it, and the step lasts max(longest, sum ÷ lanes) — the bound a longest-first queue reaches when no step
+ * dominates, never less than the longest.
+ */
+export interface PlanLanes {
+  label: string;
+  prefix: string;
+  lanes: number;
+  reason: string;
+}
+
+/** A projection plan: rules (every matching rule multiplies; unmatched steps keep their time), lanes, and steps it adds, measured elsewhere. */
 export interface ProjectionPlan {
   design: Record<string, unknown>;
   rules: PlanRule[];
+  lanes?: PlanLanes[];
   added?: { label: string; seconds: number; scale: BudgetScale; reason: string }[];
 }
 
@@ -232,6 +245,16 @@ export function projectBudget(measured: readonly BudgetStep[], plan: ProjectionP
     notes.push(`${s.label}: ${s.seconds} s × ${rules.map((r) => `${r.factor} (${r.kind ?? "scale"}: ${r.reason})`).join(" × ")}`);
     return { ...s, seconds: round1(s.seconds * factor) };
   });
+  for (const l of plan.lanes ?? []) {
+    const inside = steps.filter((s) => s.label.startsWith(l.prefix) && !s.within);
+    if (inside.length === 0) continue;
+    for (const s of inside) s.within = l.label;
+    const sum = inside.reduce((t, s) => t + s.seconds, 0);
+    const longest = Math.max(...inside.map((s) => s.seconds));
+    const seconds = round1(Math.max(longest, sum / l.lanes));
+    notes.push(`${l.label}: max(longest ${longest} s, sum ${round1(sum)} s ÷ ${l.lanes} lanes) = ${seconds} s (${l.reason})`);
+    steps.splice(steps.indexOf(inside[0]), 0, { label: l.label, seconds, scale: "standard", attempts: 0, load: loadStats([]) });
+  }
   for (const a of plan.added ?? []) {
     notes.push(`${a.label}: ${a.seconds} s (${a.reason})`);
     steps.push({ label: a.label, seconds: a.seconds, scale: a.scale, attempts: 0, load: loadStats([]) });
@@ -247,6 +270,11 @@ export function checkPlan(plan: ProjectionPlan, file: string): ProjectionPlan {
       throw new KitError(`rule ${i + 1} needs prefix (text), factor (> 0) and reason (text)`, file);
     }
   });
+  for (const l of plan.lanes ?? []) {
+    if (typeof l.label !== "string" || typeof l.prefix !== "string" || !(l.lanes >= 1) || typeof l.reason !== "string") {
+      throw new KitError(`lanes "${l.label}" need label, prefix, lanes ≥ 1 and reason`, file);
+    }
+  }
   for (const a of plan.added ?? []) {
     if (typeof a.label !== "string" || !(a.seconds >= 0) || typeof a.reason !== "string") {
       throw new KitError(`added step "${a.label}" needs label, seconds ≥ 0 and reason`, file);

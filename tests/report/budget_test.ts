@@ -128,3 +128,29 @@ Deno.test("projectBudget multiplies by every matching rule (scale, then levers),
   assert.match(notes[0], /× 4 \(scale: 5 → 20 seeds\) × 0\.5 \(lever: two jobs\)/);
   assert.throws(() => checkPlan({ design: {}, rules: [{ prefix: "x", factor: 0, reason: "" }] }, "plan.json"), /plan\.json.*rule 1/);
 });
+
+Deno.test("projected lanes: the steps inside are kept, not summed; the lane step lasts max(longest, sum ÷ lanes)", () => {
+  const measured = stepsFromLog(
+    "[t] done  main job in 100 s\n[t] done  notebook a in 300 s\n[t] done  notebook b in 100 s\n[t] done  notebook c in 100 s\n",
+  );
+  const plan = checkPlan(
+    { design: {}, rules: [], lanes: [{ label: "notebooks", prefix: "notebook ", lanes: 2, reason: "two lanes" }] },
+    "plan.json",
+  );
+  const { steps } = projectBudget(measured, plan);
+  assert.deepEqual(steps.map((s) => [s.label, s.seconds, s.within]), [
+    ["main job", 100, undefined],
+    ["notebooks", 300, undefined],
+    ["notebook a", 300, "notebooks"],
+    ["notebook b", 100, "notebooks"],
+    ["notebook c", 100, "notebooks"],
+  ]);
+  const b = reproductionBudget(steps, { ...meta, kind: "projected" });
+  assert.equal(b.totals.standard, 400);
+  const even = projectBudget(stepsFromLog("[t] done  notebook a in 100 s\n[t] done  notebook b in 100 s\n"), plan).steps;
+  assert.equal(even[0].seconds, 100);
+  assert.throws(
+    () => checkPlan({ design: {}, rules: [], lanes: [{ label: "n", prefix: "", lanes: 0, reason: "" }] }, "plan.json"),
+    /lanes/,
+  );
+});
