@@ -351,7 +351,9 @@ async function runOrCopy(x: Experiment, live: LiveTask, run: ResolvedRun): Promi
   const finishedTwin = run.spec.family === "reference" ? referenceTwin(Array.from(x.finished.values()), base) : undefined;
   if (finishedTwin) {
     x.contributed.set(finishedTwin.folder, (x.contributed.get(finishedTwin.folder) ?? 0) + 1);
-    return copiesOf([finishedTwin.record], finishedTwin.record, base, run.tags, live.seed);
+    // Its protocol stamp, if any, is the other experiment's: the copy carries this run's (base) or none.
+    const { protocol: _other, ...twin } = finishedTwin.record;
+    return copiesOf([twin], twin, base, run.tags, live.seed);
   }
   const { ensembles } = live;
   const ensemblesOf = ensembles && (() => ensembles.forRun(run.spec, run.options));
