@@ -14,13 +14,20 @@
 # results/notebooks: it sets UNLEARN_EVIDENCE=1 for the main job and the notebooks (lib/notebook.ts).
 #   bash scripts/evidence.sh [step…]      steps: search shifted main sensitivity notebooks report (default: all);
 #                                         budget: print the budget of the pass so far
-#   EVIDENCE_LOG, EVIDENCE_STEPS, REPRODUCTION: other files for the log, the attempts and the budget
+#   EVIDENCE_LOG, EVIDENCE_STEPS, REPRODUCTION: other files for the log, the attempts and the budget;
+#   SEARCH_DIR: another folder for the searches; DESIGN=v2: the evidence-v2 design; BUDGET, SHARDS: below
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deno=node_modules/.bin/deno
 export NO_COLOR=1
-BUDGET=${BUDGET:-20}
+# Points per method: "rule" (10 per searched dimension, at least 20: lib/search/rules.ts) or a number for all.
+BUDGET=${BUDGET:-rule}
 CORE=ft,ga,ugradsl,ugradsl+
+# DESIGN=v2: the evidence-v2 design (lib/experiment/design.ts: 20 units a paradigm, search seeds apart, under
+# results/protocol.json) for the Fashion-MNIST searches, the main job and the sensitivity runs; unset: five seeds.
+DESIGN=${DESIGN:-}
+DESIGN_FLAGS=()
+[ -n "$DESIGN" ] && DESIGN_FLAGS=(--design "$DESIGN")
 FASHION=(--dataset fashion-mnist --model mlp)
 # The bag-of-embeddings originals train at lr 1.0 (lib/experiment/presets.ts): its searches shift every
 # learning-rate range a decade up, the same for every method.
@@ -59,25 +66,36 @@ timed() { # label, command…
   budget_write >/dev/null
 }
 design() { # what this pass runs, for the budget
-  printf '{"searchBudget":%s,"shards":%s,"steps":"%s"}' "$BUDGET" "$SHARDS" "${steps[*]}"
+  printf '{"searchBudget":"%s","design":"%s","shards":%s,"steps":"%s"}' "$BUDGET" "${DESIGN:-five seeds}" "$SHARDS" "${steps[*]}"
 }
 budget_write() { $deno task budget write --steps "$STEPS" --design "$(design)" --out "$REPRODUCTION"; }
 want() { printf '%s\n' "${steps[@]}" | grep -qx "$1"; }
 
-# Searches run as $SHARDS shard processes side by side (one thread of native kernels each), then merge.
+# Searches run as $SHARDS shard processes side by side (one thread of native kernels each), then merge; while
+# the merge plans a round of widened ranges (a choice on a range's edge), every shard runs that round, and merge
+# again (deno task search pending: the round to run, exit 1 when none).
 SHARDS=${SHARDS:-$(nproc)}
-search_shards() { # name, extra flags…
-  local name="$1"; shift
-  local pids=() k pid
+SEARCH_DIR=${SEARCH_DIR:-results/search}
+search_round() { # name, round, extra flags…
+  local name="$1" round="$2"; shift 2
+  local pids=() k pid failed=0
   for ((k = 0; k < SHARDS; k++)); do
-    UNLEARN_THREADS=1 $deno task search --budget "$BUDGET" --no-progress --name "$name" --out "results/search/$name" \
-      --shard "$k/$SHARDS" "$@" >>"tmp/evidence/search-$(echo "$name" | tr / -)-shard$k.log" 2>&1 &
+    UNLEARN_THREADS=1 $deno task search --budget "$BUDGET" --no-progress --name "$name" --out "$SEARCH_DIR/$name" \
+      --shard "$k/$SHARDS" --round "$round" "$@" >>"tmp/evidence/search-$(echo "$name" | tr / -)-shard$k.log" 2>&1 &
     pids+=($!)
   done
-  local failed=0
   for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
-  [ "$failed" = 0 ] || { log "a shard of $name failed: see tmp/evidence/search-*-shard*.log"; return 1; }
-  $deno task search merge "results/search/$name"
+  [ "$failed" = 0 ] || { log "a shard of $name (round $round) failed: see tmp/evidence/search-*-shard*.log"; return 1; }
+  $deno task search merge "$SEARCH_DIR/$name"
+}
+search_shards() { # name, extra flags…
+  local name="$1"; shift
+  local round=0
+  search_round "$name" 0 "$@"
+  while round=$($deno task search pending "$SEARCH_DIR/$name" 2>/dev/null); do
+    log "search $name: round $round of widened ranges"
+    search_round "$name" "$round" "$@"
+  done
 }
 search() { # name, extra flags…
   local name="$1"; shift
@@ -89,35 +107,39 @@ mkdir -p results tmp/evidence results/bench
 log "evidence pass: steps ${steps[*]}; budget $BUDGET; $(nproc) cores; load $(cut -d' ' -f1 /proc/loadavg)"
 
 if want search; then
-  for p in classwise random group; do search "fashion-mnist-mlp-$p" "${FASHION[@]}" --paradigm "$p"; done
+  for p in classwise random group; do search "fashion-mnist-mlp-$p" "${FASHION[@]}" "${DESIGN_FLAGS[@]}" --paradigm "$p"; done
   # Notebook 07's table holds the core methods only, so only they are searched on the text corpus.
   search debian-corpus-bag-of-embeddings-identity "${DEBIAN[@]}" --methods "$CORE" --lr-shift=1
-  timed "select" $deno task search select results/search/fashion-mnist-mlp-{classwise,random,group} \
-    results/search/debian-corpus-bag-of-embeddings-identity --selection results/search/selection.json
+  timed "select" $deno task search select "$SEARCH_DIR"/fashion-mnist-mlp-{classwise,random,group} \
+    "$SEARCH_DIR/debian-corpus-bag-of-embeddings-identity" --selection "$SEARCH_DIR/selection.json"
 fi
 
 if want shifted; then
   for shift in -1 1; do
     dirs=()
     for p in classwise random group; do
-      search "shifted/lr$shift-fashion-mnist-mlp-$p" "${FASHION[@]}" --paradigm "$p" --methods "$CORE" "--lr-shift=$shift"
-      dirs+=("results/search/shifted/lr$shift-fashion-mnist-mlp-$p")
+      search "shifted/lr$shift-fashion-mnist-mlp-$p" "${FASHION[@]}" "${DESIGN_FLAGS[@]}" --paradigm "$p" --methods "$CORE" \
+        "--lr-shift=$shift"
+      dirs+=("$SEARCH_DIR/shifted/lr$shift-fashion-mnist-mlp-$p")
     done
-    timed "select lr$shift" $deno task search select "${dirs[@]}" --selection "results/search/selection-lr$shift.json"
+    timed "select lr$shift" $deno task search select "${dirs[@]}" --selection "$SEARCH_DIR/selection-lr$shift.json"
   done
 fi
 
 # The main job and the sensitivity runs: $SHARDS processes of one thread side by side, each a share of the
 # tasks, gathered into the folder in task order (deno task unlearn --jobs; the records do not depend on it).
 if want main; then
-  LAYOUT="$SHARDS jobs × 1 thread" timed "main job" env UNLEARN_EVIDENCE=1 ./kit main --out results/main --reuse results/notebooks \
-    --no-compare --no-progress --jobs "$SHARDS"
+  LAYOUT="$SHARDS jobs × 1 thread" timed "main job" env UNLEARN_EVIDENCE=1 ./kit main "${DESIGN_FLAGS[@]}" --out results/main \
+    --reuse results/notebooks --no-compare --no-progress --jobs "$SHARDS"
 fi
 
 if want sensitivity; then
   for shift in -1 1; do
-    LAYOUT="$SHARDS jobs × 1 thread" timed "sensitivity lr$shift" $deno task unlearn "${FASHION[@]}" --paradigm classwise,random,group \
-      --methods "retrain,$CORE" --selection-name R,C --seeds 5 --selection "results/search/selection-lr$shift.json" \
+    # Under a design its units; else the five seeds.
+    units=(--paradigm classwise,random,group --seeds 5)
+    [ -n "$DESIGN" ] && units=("${DESIGN_FLAGS[@]}")
+    LAYOUT="$SHARDS jobs × 1 thread" timed "sensitivity lr$shift" $deno task unlearn "${FASHION[@]}" "${units[@]}" \
+      --methods "retrain,$CORE" --selection-name R,C --selection "$SEARCH_DIR/selection-lr$shift.json" \
       --out "results/sensitivity/lr$shift" --reuse results/main --no-progress --jobs "$SHARDS"
   done
 fi

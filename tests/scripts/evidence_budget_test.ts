@@ -43,7 +43,7 @@ Deno.test("evidence.sh budget: the attempts summed into the budget file and prin
       ["notebook 04.ipynb", 40, 1],
     ]);
     assert.equal(budget.totals.standard, 170);
-    assert.equal(budget.design.searchBudget, 7);
+    assert.deepEqual([budget.design.searchBudget, budget.design.design], ["7", "five seeds"]);
     assert.match(stdout, /sum, standard\s+170/);
     assert.doesNotMatch(await Deno.readTextFile(`${dir}/log.txt`), /start /, "no step ran");
   } finally {
