@@ -3,8 +3,10 @@
  * every check of the pre-registered protocol (results/protocol.json, docs/protocol.md) judged on the v2
  * records, never written by hand. Only records made under that protocol count: a record whose protocol
  * sha256 differs (or that names none) is refused and listed. Each check shows n, its intervals, the raw and
- * Holm-adjusted p, the per-unit direction counts and the verdict, at every scale the records hold; class-wise
- * checks are shown again on the units of classes the search saw and of classes it never saw (transfer);
+ * Holm-adjusted p, the per-unit direction counts and the verdict, at every scale the records hold; a family reads
+ * the records its protocol entry names (the main runs, one ablation's variants, or runs that asked for a metric);
+ * class-wise and group checks are shown again on the units of the classes (sub-classes) the search saw and of those
+ * it never saw (transfer);
  * diverged and failed runs are counted; a rule changed after v2 runs is shown beside the verdicts it touches;
  * and a section says what changed from v1 (results/claims.json) and why.
  *
@@ -13,7 +15,7 @@
 import type { RunRecord } from "../record.ts";
 import type { CheckResult, UnitTable } from "./judge.ts";
 import { isEndState, judgeFamily, subsetTable, unitTable } from "./judge.ts";
-import type { Protocol, ProtocolCheck } from "./protocol.ts";
+import type { Protocol, ProtocolCheck, ProtocolFamily } from "./protocol.ts";
 import { claimRule } from "./protocol_doc.ts";
 import { rowLabel } from "./table.ts";
 
@@ -146,9 +148,9 @@ function oneSetting(records: RunRecord[]): { kept: RunRecord[]; notes: string[] 
 }
 
 /** A note for each row label read under more than one configuration (the latest record of a unit is read). */
-function configurationNotes(records: RunRecord[]): string[] {
+function configurationNotes(records: RunRecord[], ablation?: string): string[] {
   const hashes = new Map<string, Set<string>>();
-  for (const r of records.filter(isEndState)) {
+  for (const r of records.filter((r) => isEndState(r, ablation))) {
     const label = rowLabel(r.method, r.variant);
     hashes.set(label, (hashes.get(label) ?? new Set()).add(r.configHash));
   }
@@ -169,23 +171,33 @@ function failures(t: UnitTable): FamilyJudgement["failed"] {
 }
 
 /**
- * One family at one scale: its records of one setting as a unit table, the look its unit count reaches (and that
- * look's α), its checks on all units, on the classes the search saw and never saw (class-wise), and on selection
- * C5's rows when there are any.
+ * The records a family reads: its paradigm's, of its ablation (none: the main runs), and where it names a metric,
+ * of runs that asked for it (their diverged and failed runs included).
  */
-function judgeOne(p: Protocol, family: { id: string; paradigm: string }, records: RunRecord[]): FamilyJudgement | null {
-  const mine = records.filter((r) => r.paradigm === family.paradigm);
+export function familyRecords(family: ProtocolFamily, records: RunRecord[]): RunRecord[] {
+  const { ablation, metric } = family.records;
+  return records.filter((r) =>
+    r.paradigm === family.paradigm && r.tags.ablation === ablation && (metric === undefined || r.metricNames.includes(metric))
+  );
+}
+
+/**
+ * One family at one scale: its records of one setting as a unit table, the look its unit count reaches (and that
+ * look's α), its checks on all units, on the classes (sub-classes) the search saw and never saw where the design
+ * names them, and on selection C5's rows when there are any.
+ */
+function judgeOne(p: Protocol, family: ProtocolFamily, records: RunRecord[]): FamilyJudgement | null {
+  const mine = familyRecords(family, records);
   if (mine.length === 0) return null;
   const { kept, notes } = oneSetting(mine);
-  const table = unitTable(kept);
+  const table = unitTable(kept, family.records.ablation);
   const units = table.units.size;
   const { interim, final } = p.design.looks;
   const look = units >= final.units ? "final" : "interim";
   const alpha = look === "final" ? final.alpha : interim.alpha;
   const checks = p.checks.filter((c) => c.family === family.id);
-  const searchClasses = family.paradigm === "classwise" ? p.design.paradigms.classwise?.searchClasses : undefined;
-  const split = (seen: boolean) =>
-    judgeFamily(checks, subsetTable(table, (u) => searchClasses!.includes(u.forgottenClass ?? -1) === seen), alpha);
+  const searchClasses = p.design.paradigms[family.paradigm]?.searchClasses;
+  const split = (seen: boolean) => judgeFamily(checks, subsetTable(table, (u) => searchClasses!.includes(u.block ?? -1) === seen), alpha);
   return {
     family: family.id,
     look,
@@ -199,7 +211,7 @@ function judgeOne(p: Protocol, family: { id: string; paradigm: string }, records
       ? judgeFamily(checks.map(asC5).filter((c) => c !== null), table, alpha)
       : null,
     failed: failures(table),
-    notes: [...notes, ...configurationNotes(kept)],
+    notes: [...notes, ...configurationNotes(kept, family.records.ablation)],
   };
 }
 
@@ -285,7 +297,8 @@ function sensitivityRows(all: CheckResult[], c5: CheckResult[]): string[] {
 }
 
 function familySection(p: Protocol, scale: ScaleJudgement, f: FamilyJudgement): string[] {
-  const title = p.families.find((x) => x.id === f.family)?.title ?? f.family;
+  const family = p.families.find((x) => x.id === f.family);
+  const title = family?.title ?? f.family;
   const failed = f.failed.length ? f.failed.map((x) => `${x.label} ${x.status} on ${x.count}`).join("; ") : "none";
   const out = [
     `### ${title} · ${scale.name}`,
@@ -293,14 +306,16 @@ function familySection(p: Protocol, scale: ScaleJudgement, f: FamilyJudgement): 
     `${f.units} unit(s), model ${f.models.join(", ")}; ${f.look} look (α = ${f.alpha}${
       f.look === "interim" ? `, fewer than the ${p.design.looks.final.units} units of the final look` : ""
     }). Diverged or failed runs: ${failed}.`,
+    ...(family?.note ? ["", `Rows: ${family.note}.`] : []),
     "",
     ...resultRows(p, f.all),
     "",
   ];
   if (f.seen && f.unseen) {
-    const classes = p.design.paradigms.classwise?.searchClasses ?? [];
+    const classes = (family && p.design.paradigms[family.paradigm]?.searchClasses) ?? [];
+    const what = family?.paradigm === "group" ? "sub-classes" : "classes";
     out.push(
-      `Transfer: units of the classes the search forgot (${classes.join(", ")}) apart from the classes it never saw, each a`,
+      `Transfer: units of the ${what} the search forgot (${classes.join(", ")}) apart from the ${what} it never saw, each a`,
       "family of its own for Holm:",
       "",
       ...transferRows(f.seen, f.unseen),
