@@ -60,6 +60,8 @@ Deno.test("every check is well formed: unique id, a declared family of its parad
     assert.equal(family.paradigm, c.paradigm, c.id);
     assert.ok(c.metric in MARGINS, `${c.id}: no margin declared for ${c.metric}`);
     assert.ok(c.kind === "superiority" ? c.threshold >= 0 : c.threshold > 0, `${c.id}: threshold ${c.threshold}`);
+    // A keeps check's tie implies the drop it allows: its margin is inside its threshold.
+    if (c.kind === "keeps") assert.ok(c.margin < c.threshold, `${c.id}: margin ${c.margin} ≥ threshold ${c.threshold}`);
     // No "best of ours": UGradSL is compared with GA or Retrain, UGradSL+ with FT or Retrain, or a method with
     // itself under another ablation variant (the families that read an ablation's records).
     const [a, b] = [c.a.split(" (")[0], c.b.split(" (")[0]];
