@@ -88,7 +88,7 @@ function taLine(rs: RunRecord[], ta: Interval & { seeds: number[] }): string {
     : where === "beyond"
     ? "it loses more than 5 points of TA, unlike Table 1 (94.29 vs 94.50 on CIFAR-10): the search chose its options " +
       "by closeness to Retrain on the search's own runs (docs/search.md), not for this run, and this run shows that " +
-      "they cost utility here (the check of the same name in the verdict below fails)"
+      "they cost utility here (the TA check of the verdict above fails)"
     : "whether it keeps TA within 5 points of Retrain is not decided at this number of seeds";
   return `- **Utility**: UGradSL+ TA ${f2(meanOf(bySeed(rs, "ugradsl+", "TA")))} against Retrain's ${
     f2(meanOf(bySeed(rs, "retrain", "TA")))
