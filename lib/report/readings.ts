@@ -21,6 +21,12 @@ function bySeed(records: RunRecord[], method: string, metric: string): Map<numbe
 
 const meanOf = (m: Map<number, number>) => meanInterval([...m.values()]).mean;
 
+/** With one seed there is no interval; what that seed alone shows against the 5-point margin. */
+function onOneSeed(d: Interval): string {
+  if (d.n !== 1) return "";
+  return ` (one seed: on it UGradSL+ is ${d.mean >= -5 ? "within 5 points of" : `${f2(-d.mean)} points below`} Retrain)`;
+}
+
 /** Where a paired difference a − b stands against −margin: within, beyond, or undecided. */
 function againstMargin(d: Interval, margin: number): "within" | "beyond" | "undecided" {
   if (d.n === 0 || !Number.isFinite(d.halfWidth)) return "undecided";
@@ -63,7 +69,7 @@ export function quickstartReading(records: RunRecord[]): string {
         ? "within 5 points of Retrain, as in Table 1"
         : againstMargin(ua, 5) === "beyond"
         ? "more than 5 points short of Retrain"
-        : "not decided at this number of seeds"
+        : `not decided at this number of seeds${onOneSeed(ua)}`
     }.`,
     taLine(rs, ta),
   ];
@@ -89,7 +95,7 @@ function taLine(rs: RunRecord[], ta: Interval & { seeds: number[] }): string {
     ? "it loses more than 5 points of TA, unlike Table 1 (94.29 vs 94.50 on CIFAR-10): the search chose its options " +
       "by closeness to Retrain on the search's own runs (docs/search.md), not for this run, and this run shows that " +
       "they cost utility here (the TA check of the verdict above fails)"
-    : "whether it keeps TA within 5 points of Retrain is not decided at this number of seeds";
+    : `whether it keeps TA within 5 points of Retrain is not decided at this number of seeds${onOneSeed(ta)}`;
   return `- **Utility**: UGradSL+ TA ${f2(meanOf(bySeed(rs, "ugradsl+", "TA")))} against Retrain's ${
     f2(meanOf(bySeed(rs, "retrain", "TA")))
   } (UGradSL+ − Retrain = ${withInterval(ta)}): ${verdict}. UGradSL+ ran with ${optionsOf(rs, "ugradsl+")}.`;
