@@ -74,6 +74,10 @@ export interface StandardParams {
   selection: string[] | "none";
   /** Number of seeds (0 … seeds − 1). */
   seeds: number;
+  /** An evaluation design ("none", "v2"): fills paradigms, methods, selection and seeds where the notebook leaves them at the kit's default. */
+  design: string;
+  /** classwise and group: "draw" the forgotten class from the seed, or "cycle" it with the seed (the v2 design). */
+  forgetTarget: "draw" | "cycle";
   quick: boolean;
 }
 
@@ -524,14 +528,18 @@ export function notebookInput(nb: NotebookSetup<unknown>, extra: ExperimentInput
       (split as Record<string, unknown>)[STANDARD[k].slice("split.".length)] = p[k as keyof StandardParams];
     }
   }
+  if (nb.from.forgetTarget !== DEFAULT_SOURCE) split.forgetTarget = p.forgetTarget;
   const methodOptions = Object.keys(nb.methodOptions).length ? nb.methodOptions : undefined;
+  // Under a design, a parameter left at the kit's default is the design's to fill (lib/experiment/design.ts).
+  const given = (k: keyof StandardParams) => p.design === "none" || nb.from[k] !== DEFAULT_SOURCE;
   return {
     dataset: p.dataset,
     model: p.model,
-    paradigms: p.paradigms,
-    seeds: p.seeds,
-    methods: p.methods,
-    ...(p.selection === "none" ? { selection: null } : { selectionName: p.selection }),
+    design: p.design,
+    ...(given("paradigms") ? { paradigms: p.paradigms } : {}),
+    ...(given("seeds") ? { seeds: p.seeds } : {}),
+    ...(given("methods") ? { methods: p.methods } : {}),
+    ...(p.selection === "none" ? { selection: null } : given("selection") ? { selectionName: p.selection } : {}),
     ...(methodOptions ? { methodOptions } : {}),
     ...extra,
     split: { ...split, ...extra.split },

@@ -1,5 +1,6 @@
 /** Notebook parameters (schema-checked, with their sources), where an execution writes, a chapter's run, and a run beside the committed one. */
 import assert from "node:assert/strict";
+import { experimentConfig } from "../lib/experiment/config.ts";
 import { envFlag, notebookResultsDir, ROOT } from "../lib/env.ts";
 import type { NotebookSetup } from "../lib/notebook.ts";
 import { describeSetup, notebookInput, notebookSetup, parametersHash, runChapter, verdictFor } from "../lib/notebook.ts";
@@ -110,6 +111,19 @@ Deno.test("every knob is a parameter: sources in order (kit default, preset, not
     const nb = notebookSetup("04", modes);
     assert.equal(nb.mode, "quick");
     assert.equal(notebookInput(nb).split?.forgetClass, 3);
+  });
+  // A design fills what the notebook leaves at the kit's default; what the notebook or a file sets stays.
+  await withParams({ "04": { design: "v2" } }, { UNLEARN_QUICK: undefined }, () => {
+    const nb = notebookSetup("04", modes);
+    const input = notebookInput(nb);
+    assert.equal(input.design, "v2");
+    assert.equal(input.seeds, nb.from.seeds === "kit default" ? undefined : nb.params.seeds, `seeds from ${nb.from.seeds}`);
+    assert.deepEqual(input.paradigms, ["classwise"], "the notebook's paradigms");
+    assert.equal(input.selectionName, undefined, "the design's selections");
+    assert.deepEqual(experimentConfig({ ...input, selection: null }).split.forgetTarget, "cycle");
+  });
+  await withParams({ "04": { forgetTarget: "cycle" } }, { UNLEARN_QUICK: undefined }, () => {
+    assert.equal(notebookInput(notebookSetup("04", modes)).split?.forgetTarget, "cycle");
   });
 });
 

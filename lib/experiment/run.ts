@@ -360,7 +360,7 @@ export function copiesOf(records: RunRecord[], twin: RunRecord, base: RunBase, t
   return records.filter((r) => r.configHash === twin.configHash).map((r) => ({
     ...r,
     ...base,
-    runId: runIdOf(base.dataset, base.paradigm, base.method, base.variant, seed, r.tags),
+    runId: runIdOf(base, seed, r.tags),
     tags: { ...tags, ...(r.tags.epoch !== undefined ? { epoch: r.tags.epoch } : {}) },
     notes: { ...r.notes, sameRunAs: r.runId },
   }));
@@ -481,7 +481,7 @@ type Measure = ReturnType<typeof evaluator>;
 function recorder(base: RunBase, seed: number) {
   return (tags: RunTags, outcome: Outcome): RunRecord => ({
     ...base,
-    runId: runIdOf(base.dataset, base.paradigm, base.method, base.variant, seed, tags),
+    runId: runIdOf(base, seed, tags),
     tags,
     ...outcome,
   });
@@ -489,12 +489,25 @@ function recorder(base: RunBase, seed: number) {
 
 type Recorder = ReturnType<typeof recorder>;
 
-function runIdOf(dataset: string, paradigm: string, method: string, variant: string | null, seed: number, tags: RunTags): string {
+/**
+ * `fashion-mnist/classwise/class3/ft[R]/seed13`: where the forgotten class or sub-class cycles with the seed
+ * (split option forgetTarget "cycle", the v2 design's blocks), the id names it after the paradigm.
+ */
+function runIdOf(base: RunBase, seed: number, tags: RunTags): string {
+  const { forgotten, options } = base.split;
+  const target = options.forgetTarget !== "cycle"
+    ? []
+    : forgotten.class !== undefined
+    ? [`class${forgotten.class}`]
+    : forgotten.subclass !== undefined
+    ? [`subclass${forgotten.subclass}`]
+    : [];
   return [
     ...(tags.ablation ? [tags.ablation] : []),
-    dataset,
-    paradigm,
-    `${method}${variant ? `[${variant}]` : ""}`,
+    base.dataset,
+    base.paradigm,
+    ...target,
+    `${base.method}${base.variant ? `[${base.variant}]` : ""}`,
     ...(tags.point !== undefined ? [`point${tags.point}`] : []),
     `seed${seed}`,
     ...(tags.epoch !== undefined ? [`epoch${tags.epoch}`] : []),
