@@ -60,6 +60,8 @@ export interface FamilyJudgement {
 
 export interface ScaleJudgement {
   name: string;
+  /** The data set of the scale's records. */
+  dataset: string;
   trainSize: number | null;
   /** The model of the scale's records. */
   arch: string;
@@ -97,23 +99,33 @@ export function admit(records: RunRecord[], sha256: string): { accepted: RunReco
 /** A record's scale: its split's trainSize (0 = the whole training set). */
 const trainSizeOf = (r: RunRecord): number | null => typeof r.split.options?.trainSize === "number" ? r.split.options.trainSize : null;
 
-const scaleKey = (r: RunRecord) => `${trainSizeOf(r)}|${r.model.arch}`;
+const scaleKey = (r: Pick<RunRecord, "dataset"> & { trainSize: number | null; arch: string }) => `${r.dataset}|${r.trainSize}|${r.arch}`;
+const recordScale = (r: RunRecord) => ({ dataset: r.dataset, trainSize: trainSizeOf(r), arch: r.model.arch });
 
 /**
- * The scales present: one per trainSize and model, in the protocol's order, then any other; a model other than
- * the one the protocol names for a scale is said in its name ("full set (mlp in place of cnn)").
+ * The scales present: one per data set, trainSize and model, in the protocol's order, then any other; a model
+ * other than the one the protocol names for a scale is said in its name ("full set (mlp in place of cnn)"). The
+ * declared scales are the design's data set's; another data set's records (identity forgetting on the Debian
+ * corpus) form scales named by the data set.
  */
 function scalesOf(p: Protocol, records: RunRecord[]): Omit<ScaleJudgement, "families">[] {
-  const present = new Map(records.map((r) => [scaleKey(r), { trainSize: trainSizeOf(r), arch: r.model.arch }]));
-  const rank = (t: number | null) => {
-    const i = p.design.scales.findIndex((s) => s.trainSize === t);
-    return i < 0 ? p.design.scales.length : i;
+  const present = new Map(records.map((r) => [scaleKey(recordScale(r)), recordScale(r)]));
+  const declaredOf = (x: { dataset: string; trainSize: number | null }) =>
+    (p.design.dataset === undefined || p.design.dataset === x.dataset)
+      ? p.design.scales.find((s) => s.trainSize === x.trainSize)
+      : undefined;
+  const rank = (x: { dataset: string; trainSize: number | null }) => {
+    const declared = declaredOf(x);
+    return declared ? p.design.scales.indexOf(declared) : p.design.scales.length;
   };
-  return [...present.values()].sort((a, b) => rank(a.trainSize) - rank(b.trainSize) || a.arch.localeCompare(b.arch)).map((x) => {
-    const declared = p.design.scales.find((s) => s.trainSize === x.trainSize);
+  const sorted = [...present.values()].sort((a, b) =>
+    rank(a) - rank(b) || a.dataset.localeCompare(b.dataset) || a.arch.localeCompare(b.arch)
+  );
+  return sorted.map((x) => {
+    const declared = declaredOf(x);
     const name = declared
       ? declared.model === x.arch ? declared.name : `${declared.name} (${x.arch} in place of ${declared.model})`
-      : `${x.trainSize === null ? "unknown trainSize" : `trainSize ${x.trainSize}`} (${x.arch})`;
+      : `${x.dataset}, ${x.trainSize === null ? "unknown trainSize" : `trainSize ${x.trainSize}`} (${x.arch})`;
     return { name, ...x };
   });
 }
@@ -219,7 +231,7 @@ function judgeOne(p: Protocol, family: ProtocolFamily, records: RunRecord[]): Fa
 export function judgeClaims(input: ClaimsV2Input): ClaimsV2 {
   const { accepted, refused } = admit(input.records, input.protocolSha256);
   const scales = scalesOf(input.protocol, accepted).map((s) => {
-    const atScale = accepted.filter((r) => scaleKey(r) === `${s.trainSize}|${s.arch}`);
+    const atScale = accepted.filter((r) => scaleKey(recordScale(r)) === scaleKey(s));
     const families = input.protocol.families.map((f) => judgeOne(input.protocol, f, atScale)).filter((f) => f !== null);
     return { ...s, families };
   });

@@ -712,9 +712,11 @@ export const FAMILIES: ProtocolFamily[] = [
     title: "identity forgetting on the Debian corpus (Table 4 analogue)",
     records: {},
     command: "deno task unlearn --design v2 --paradigm identity --dataset debian-corpus --model bag-of-embeddings " +
-      "--selection-name R,C (after its own search on seeds 100-102)",
-    note: "A unit is one seed with its own draw of the identities forgotten (split option identityFraction); the " +
-      "Debian corpus is its own scale, named on the scoreboard by its model",
+      "--selection-name R,C",
+    note: "A unit is one seed with its own draw of the identities forgotten (split option identityFraction). Its " +
+      "selections come from its own search on seeds 100-102 (deno task search --design v2 --paradigm identity " +
+      "--dataset debian-corpus --model bag-of-embeddings). The Debian corpus is a scale of its own, named on the " +
+      "scoreboard by the data set",
   },
   {
     id: "streisand",
@@ -722,8 +724,8 @@ export const FAMILIES: ProtocolFamily[] = [
     title: "no Streisand effect (Fig. 4)",
     records: { metric: "Streisand" },
     command: "deno task unlearn --design v2 --paradigm random --metrics UA,RA,TA,VA,MIA,AvgGap,Sum,AdditionalMIA,Streisand",
-    note: "Read from runs that asked for the Streisand metric: the distance (total variation, %) between the predicted " +
-      "classes on D_f and on D_te; a method that leaves D_f looking like unseen data keeps it near Retrain's",
+    note: "The metric is the distance (total variation, %) between the classes the model predicts on D_f and on D_te; " +
+      "a method that leaves D_f looking like unseen data keeps it near Retrain's",
   },
 ];
 
@@ -792,6 +794,8 @@ export interface ParadigmDesign {
 /** The evaluation design, read from design v2 (lib/experiment/design.ts) on the kit's data set. */
 export interface DesignDeclaration {
   source: string;
+  /** The data set the units and scales are stated for (a file without it: every data set). */
+  dataset?: string;
   paradigms: Partial<Record<Paradigm, ParadigmDesign>>;
   /** The scales each claim is shown at; a record's scale is its split's trainSize (0 = the whole training set). */
   scales: { name: string; trainSize: number; model: string; note: string }[];
@@ -829,6 +833,7 @@ function paradigmDesign(paradigm: Paradigm): ParadigmDesign {
 export const DESIGN: DesignDeclaration = {
   source: `design ${V2.name} of lib/experiment/design.ts (${V2.doc}), on ${DATA_SET}; the classes the search saw are its ` +
     "searchCoverage",
+  dataset: DATA_SET,
   paradigms: Object.fromEntries(V2.paradigms.map((p) => [p, paradigmDesign(p)])),
   scales: [
     { name: "standard subset", trainSize: 10000, model: "mlp", note: "10,000-image stratified subset (9,000 train + 1,000 validation)" },
@@ -1080,6 +1085,7 @@ export function parseProtocol(text: string, file: string): Protocol {
     }
   }
   if (!Array.isArray(design.scales)) problems.push("design.scales is not a list");
+  if (design.dataset !== undefined && typeof design.dataset !== "string") problems.push("design.dataset is not a string");
   if (!isObject(design.paradigms)) problems.push("design.paradigms is not an object");
   if (!Array.isArray(o.families)) problems.push("families is not a list");
   else o.families.forEach((f, i) => problems.push(...familyProblems(f, i)));

@@ -45,7 +45,7 @@ function unitRecord(
   label: string,
   unit: Unit,
   metrics: Record<string, number>,
-  opts: { sha?: string | null; trainSize?: number; status?: RunRecord["status"]; arch?: string } = {},
+  opts: { sha?: string | null; trainSize?: number; status?: RunRecord["status"]; arch?: string; dataset?: string } = {},
 ): RunRecord {
   const sha = opts.sha === undefined ? SHA : opts.sha;
   const base = record(label, unit.seed, metrics, { paradigm });
@@ -53,6 +53,7 @@ function unitRecord(
   return {
     ...base,
     runId: `${base.runId}${unit.cls !== undefined ? `/class${unit.cls}` : ""}`,
+    dataset: opts.dataset ?? "fashion-mnist",
     status: opts.status ?? "ok",
     metrics: opts.status && opts.status !== "ok" ? {} : metrics,
     model: { ...base.model, arch: opts.arch ?? "mlp" },
@@ -349,11 +350,14 @@ Deno.test("the Streisand family reads the runs that asked for the metric, failed
   // Without runs that asked for the metric there is no Streisand family at all (not an empty one).
   assert.ok(!judgeClaims(input(family("random"))).scales[0].families.some((f) => f.family === "streisand"));
 
+  // Identity forgetting on the Debian corpus: its own scale, named by the data set, not one of Fashion-MNIST's.
   const identity = family("identity", (label, i, m) => {
     if (label === "ugradsl+ (C)") m.UA = 40 + (i % 3);
     if (label === "ft (C)") m.UA = 10 + (i % 2);
-  });
-  assert.equal(resultOf(judgeClaims(input(identity)), "id.ua.ugradsl+.ft").verdict, "holds");
+  }, { dataset: "debian-corpus", arch: "bag-of-embeddings" });
+  const both = judgeClaims(input([...family("random"), ...identity]));
+  assert.deepEqual(both.scales.map((s) => s.name), ["standard subset", "debian-corpus, trainSize 10000 (bag-of-embeddings)"]);
+  assert.equal(resultOf(both, "id.ua.ugradsl+.ft", 1).verdict, "holds");
 
   // Group: units of the sub-classes the search forgot apart from the others.
   const group = judgeClaims(input(family("group"))).scales[0].families[0];
