@@ -659,9 +659,10 @@ export function methodNames(methods: string[] | "all"): string[] {
  * What a notebook's verdict cell shows. For the committed run (or a run whose records are the committed
  * ones): the verdict. Otherwise: this run beside the committed one (n, mean ± interval, difference per
  * method and metric), the verdict labelled as this run's, and a note that the Reading below reads the
- * committed run and is stale for this one.
+ * committed run and is stale for this one — or, for a notebook whose Reading is written from the records
+ * (`readingFromRecords`, notebook 00's `quickstartReading`), that it reads this run.
  */
-export function verdictFor(nb: NotebookSetup<unknown>, verdict: Verdict): unknown[] {
+export function verdictFor(nb: NotebookSetup<unknown>, verdict: Verdict, options: { readingFromRecords?: boolean } = {}): unknown[] {
   const runs = nb.runs ?? [];
   if (nb.kind === "committed" || (runs.length > 0 && runs.every((r) => r.same))) return [verdict];
   const here = `${nb.mode} mode, ${rel(nb.out)}/`;
@@ -686,8 +687,10 @@ export function verdictFor(nb: NotebookSetup<unknown>, verdict: Verdict): unknow
       ...verdict.notes,
       `This verdict reads this run's records in ${rel(nb.out)}/, not the committed run's.`,
     ]),
-    `**Stale below:** the notebook's Reading reads the committed run (${rel(notebookResultsDir(nb.id, "full"))}/); ` +
-      `this run's outputs differ, so its numbers and words do not describe what is shown above.`,
+    options.readingFromRecords
+      ? `The Reading below is written from this run's records (${rel(nb.out)}/), so it describes what is shown above.`
+      : `**Stale below:** the notebook's Reading reads the committed run (${rel(notebookResultsDir(nb.id, "full"))}/); ` +
+        `this run's outputs differ, so its numbers and words do not describe what is shown above.`,
   );
   return parts;
 }

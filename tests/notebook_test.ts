@@ -266,6 +266,10 @@ Deno.test("runChapter: a typed input checked like the command line's; read back 
     assert.match(String(parts[0]), /This run beside the committed run/);
     assert.match((parts.find((p) => typeof p === "object") as { title: string }).title, /^THIS RUN \(full mode, not the committed run\)/);
     assert.match(String(parts.at(-1)), /Stale below:.*Reading reads the committed run/);
+    // A Reading written from the records (notebook 00) reads this run: no stale note.
+    const computed = verdictFor(other, v, { readingFromRecords: true });
+    assert.match(String(computed.at(-1)), /^The Reading below is written from this run's records/);
+    assert.ok(!computed.some((p) => /Stale below/.test(String(p))));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
