@@ -68,4 +68,4 @@ for (let i = 0; i < 3; i++) {
 }
 const logits = await digest(logitsOf(net, x, false));
 const native = info.native!;
-console.log(JSON.stringify({ arch, threads: native.threads, variants: { ...native.variants }, steps, logits }));
+console.log(JSON.stringify({ arch, threads: native.threads, variants: { ...native.variants }, blocks: native.gemm.blocks, steps, logits }));

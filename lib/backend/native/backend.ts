@@ -30,7 +30,8 @@ import { DnnlContext } from "./dnnl.ts";
 import { BATCH_NORM_GRAD, batchNormGradKernel, installBatchNormGradient } from "./batchnorm_grad.ts";
 import { binaryKernel, fusedBatchNormKernel, reluKernel } from "./eltwise.ts";
 import { installReluGradient, RELU_GRAD, reluGradKernel } from "./relu_grad.ts";
-import { fixedSgemm, type GemmChoice, type GemmLibrary } from "./gemm.ts";
+import { fixedSgemm, type GemmChoice, type GemmLibrary, sgemmTask } from "./gemm.ts";
+import { makeRunner, type RunnerInfo } from "./parallel.ts";
 import { loadNativeLibs, type NativeLibs } from "./libs.ts";
 import { variantPick } from "../../env.ts";
 import { batchMatMulKernel, fusedMatMulKernel } from "./matmul.ts";
@@ -44,8 +45,11 @@ export const NATIVE_BACKEND = "native";
 export interface NativeInfo {
   /** Kernels that run in native code (the rest are wasm's, with the kit's wasm kernels). */
   kernels: string[];
-  /** The library of matrix products and reductions, and its threads: fixed (./gemm.ts). */
-  gemm: { library: GemmLibrary; threads: number };
+  /**
+   * The library of matrix products and reductions, its threads per call (1), the fixed partition of a
+   * product into blocks (./gemm.ts) and what runs the blocks (./parallel.ts; it never changes a number).
+   */
+  gemm: { library: GemmLibrary; threads: number; partition: string; blocks: RunnerInfo };
   /**
    * oneDNN's thread count for convolutions and element-wise primitives; a convolution runs on it only
    * where that gives the same bits as one thread (./conv.ts), so it never changes a number.
@@ -171,7 +175,8 @@ async function prepare(): Promise<NativeStart> {
       registerKernel({ ...config, backendName: NATIVE_BACKEND });
     }
   }
-  const gemm = fixedSgemm(libs.blas);
+  const runner = makeRunner(libs.threads, libs.openblas.path, { sgemm: sgemmTask(libs.blas) });
+  const gemm = fixedSgemm(libs.blas, runner);
   let pick: ReturnType<typeof variantPick>;
   try {
     pick = variantPick();
@@ -194,7 +199,7 @@ async function prepare(): Promise<NativeStart> {
     ok: true,
     info: {
       kernels: Object.keys(kernels),
-      gemm: { library: gemm.library, threads: gemm.threads },
+      gemm: { library: gemm.library, threads: gemm.threads, partition: gemm.partition, blocks: runner.info },
       threads: libs.threads,
       threadsFrom: libs.threadsFrom,
       openblas: libs.openblas,

@@ -1,0 +1,62 @@
+/*
+ * The native backend's fixed-partition parallel runner (lib/backend/native/parallel.ts; docs/speed.md,
+ * "Products on every thread, same bits"). It runs a list of independent tasks, each a record of
+ * KIT_TASK_SLOTS 64-bit slots, on up to `threads` OpenMP threads, each task on one thread. The list
+ * is fixed by the caller from shapes alone, and each task writes only its own part of the output, so
+ * which thread runs which task, and how many threads there are, never changes a bit: the caller's
+ * sequential path (one task after another on the JS thread) gives the same result.
+ *
+ * Built by scripts/build_native.sh (gcc -fopenmp); loaded through Deno's FFI. It calls OpenBLAS's
+ * cblas_sgemm, looked up in the library the kit already loaded (dlopen of the same path).
+ */
+#include <dlfcn.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Bumped whenever the task layout or the entry points change; parallel.ts checks it. */
+#define KIT_PARALLEL_VERSION 1
+#define KIT_TASK_SLOTS 16
+
+typedef void (*cblas_sgemm_fn)(int, int, int, int, int, int, float, const float *, int, const float *, int, float, float *, int);
+static cblas_sgemm_fn sgemm_fn = 0;
+
+int kit_parallel_version(void) { return KIT_PARALLEL_VERSION; }
+
+/* Looks up cblas_sgemm in the OpenBLAS at `path` (already loaded by the kit). 0 on success. */
+int kit_parallel_init(const char *openblas_path) {
+  void *lib = dlopen(openblas_path, RTLD_NOW | RTLD_NOLOAD);
+  if (!lib) lib = dlopen(openblas_path, RTLD_NOW);
+  if (!lib) return 1;
+  sgemm_fn = (cblas_sgemm_fn)dlsym(lib, "cblas_sgemm");
+  return sgemm_fn ? 0 : 2;
+}
+
+/*
+ * Task kind 0, sgemm (row-major, alpha 1): slots transA, transB (cblas enums), m, n, k, a, lda, b,
+ * ldb, beta (float bits), c, ldc.
+ */
+static void run_sgemm(const int64_t *s) {
+  float beta;
+  int32_t bits = (int32_t)s[9];
+  memcpy(&beta, &bits, sizeof beta);
+  sgemm_fn(101, (int)s[0], (int)s[1], (int)s[2], (int)s[3], (int)s[4], 1.0f, (const float *)(intptr_t)s[5], (int)s[6],
+           (const float *)(intptr_t)s[7], (int)s[8], beta, (float *)(intptr_t)s[10], (int)s[11]);
+}
+
+typedef void (*task_fn)(const int64_t *);
+static const task_fn kinds[] = {run_sgemm};
+
+/* Runs `count` tasks of kind `kind` from `tasks` (count × KIT_TASK_SLOTS slots). 0 on success. */
+int kit_parallel_run(int kind, const int64_t *tasks, int count, int threads) {
+  if (kind < 0 || kind >= (int)(sizeof kinds / sizeof kinds[0])) return 1;
+  if (kind == 0 && !sgemm_fn) return 2;
+  task_fn fn = kinds[kind];
+  if (threads <= 1 || count <= 1) {
+    for (int i = 0; i < count; i++) fn(tasks + (int64_t)i * KIT_TASK_SLOTS);
+    return 0;
+  }
+  /* Dynamic: a thread that finds its core taken by another job simply takes fewer tasks. */
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+  for (int i = 0; i < count; i++) fn(tasks + (int64_t)i * KIT_TASK_SLOTS);
+  return 0;
+}
