@@ -1,0 +1,78 @@
+/**
+ * The fixed partition of products (lib/backend/native/gemm.ts) and the parallel runner
+ * (lib/backend/native/parallel.ts): the partition depends on the shape alone and covers the output
+ * once, k is never split; a partitioned product gives the same bits on the parallel runner as one
+ * block after another, for every transpose and beta, and agrees with a float64 product.
+ */
+import assert from "node:assert/strict";
+import { GEMM_PARTITION, gemmBlocks, partitionedSgemm, sgemmTask } from "../../lib/backend/native/gemm.ts";
+import { loadNativeLibs } from "../../lib/backend/native/libs.ts";
+import { makeRunner } from "../../lib/backend/native/parallel.ts";
+import { nativeMissing } from "./native_compare.ts";
+import { Rng } from "../../lib/rng.ts";
+
+Deno.test("gemmBlocks: small products are one block; large ones split the longer output side, aligned, covering it once", () => {
+  const { minBlockMacs, maxBlocks, blockAlign } = GEMM_PARTITION;
+  assert.deepEqual(gemmBlocks(256, 10, 256).starts, [0, 256], "256×10×256 is below two blocks' work");
+  for (const [m, n, k] of [[256, 256, 784], [784, 256, 256], [64, 784, 256], [1, 4096, 4096], [100, 3, 1e6], [33, 33, 1e5]]) {
+    const { axis, starts } = gemmBlocks(m, n, k);
+    const side = axis === "rows" ? m : n;
+    assert.equal(axis, m >= n ? "rows" : "cols");
+    assert.equal(starts[0], 0);
+    assert.equal(starts.at(-1), side);
+    const blocks = starts.length - 1;
+    assert.ok(blocks >= 1 && blocks <= maxBlocks, `${m}×${n}×${k}: ${blocks} blocks`);
+    if (blocks > 1) assert.ok((m * n * k) / blocks >= minBlockMacs * 0.5, `${m}×${n}×${k}: blocks too small`);
+    for (let i = 0; i + 1 < blocks; i++) {
+      assert.ok(starts[i + 1] > starts[i]);
+      assert.equal(starts[i + 1] % blockAlign, 0, `${m}×${n}×${k}: block ${i} ends unaligned`);
+    }
+  }
+  assert.equal(gemmBlocks(256, 256, 784).starts.length - 1, Math.min(maxBlocks, Math.floor((256 * 256 * 784) / minBlockMacs)));
+});
+
+const libs = (() => {
+  const loaded = nativeMissing === undefined ? loadNativeLibs() : undefined;
+  return loaded?.ok ? loaded.libs : undefined;
+})();
+
+Deno.test({
+  name: "partitioned sgemm: parallel runner and one block after another give the same bits, and agree with float64",
+  ignore: libs === undefined,
+  fn: async () => {
+    const built = await new Deno.Command("scripts/build_native.sh", { stderr: "piped" }).output();
+    assert.ok(built.success, `scripts/build_native.sh: ${new TextDecoder().decode(built.stderr)}`);
+    const { blas, openblas } = libs!;
+    const tasks = { sgemm: sgemmTask(blas) };
+    const parallel = makeRunner(2, openblas.path, tasks);
+    assert.equal(parallel.info.runner, "openmp", `runner: ${parallel.info.why}`);
+    const sequential = makeRunner(1, openblas.path, tasks);
+    const rng = new Rng(5);
+    const random = (n: number) => Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
+    for (const [m, n, k] of [[200, 96, 300], [40, 500, 220]]) {
+      assert.ok(gemmBlocks(m, n, k).starts.length > 2, `${m}×${n}×${k} splits`);
+      for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
+        for (const beta of [0, 1]) {
+          const a = random(m * k);
+          const b = random(k * n);
+          const c0 = random(m * n);
+          const outs = [parallel, sequential].map((runner) => {
+            const c = c0.slice();
+            const [pa, pb, pc] = [a, b, c].map((x) => Deno.UnsafePointer.of(x));
+            partitionedSgemm(blas, runner)(transA, transB, m, n, k, pa, transA ? m : k, pb, transB ? k : n, beta, pc, n);
+            return c;
+          });
+          const what = `${m}×${n}×${k} transA ${transA} transB ${transB} beta ${beta}`;
+          assert.deepEqual(new Uint8Array(outs[0].buffer), new Uint8Array(outs[1].buffer), `${what}: bits differ`);
+          const A = (i: number, p: number) => (transA ? a[p * m + i] : a[i * k + p]);
+          const B = (p: number, j: number) => (transB ? b[j * k + p] : b[p * n + j]);
+          for (const [i, j] of [[0, 0], [m - 1, n - 1], [m >> 1, n >> 1], [m - 1, 0]]) {
+            let want = beta * c0[i * n + j];
+            for (let p = 0; p < k; p++) want += A(i, p) * B(p, j);
+            assert.ok(Math.abs(outs[0][i * n + j] - want) < 1e-4 * k, `${what} at (${i}, ${j}): ${outs[0][i * n + j]} vs ${want}`);
+          }
+        }
+      }
+    }
+  },
+});
