@@ -14,6 +14,6 @@ if ! command -v gcc >/dev/null; then
 fi
 mkdir -p "$(dirname "$out")"
 tmp="$out.tmp.$$"
-gcc -O2 -shared -fPIC -fopenmp -Wall -Werror -o "$tmp" "$src" -ldl
+gcc -O3 -ffp-contract=off -shared -fPIC -fopenmp -Wall -Werror -o "$tmp" "$src" -ldl
 mv "$tmp" "$out"
 echo "[build_native] built $out" >&2

@@ -80,7 +80,11 @@ for (const arch of ["mlp", "cnn", "resnet18"]) {
         assert.equal(o.logits, first.logits, `${arch}: logits differ under ${JSON.stringify(o.setting)}`);
       }
       // The 2-thread runs ran the products' blocks on the parallel runner; the one with it off did not.
-      assert.deepEqual(outputs.map((o) => o.blocks.runner), ["sequential", "openmp", "openmp", "openmp", "sequential"]);
+      assert.deepEqual(outputs.map((o) => o.blocks), [
+        { runner: "openmp", threads: 1 },
+        ...Array(3).fill({ runner: "openmp", threads: 2 }),
+        { runner: "sequential", threads: 1, why: "UNLEARN_PARALLEL_HELPER is off" },
+      ]);
       // The forced picks did run different variants where there were any to choose from.
       if (arch !== "mlp") {
         const other = outputs.find((o) => o.setting.pick === "other")!;

@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { GEMM_PARTITION, gemmBlocks, partitionedSgemm, sgemmTask } from "../../lib/backend/native/gemm.ts";
 import { loadNativeLibs } from "../../lib/backend/native/libs.ts";
-import { makeRunner } from "../../lib/backend/native/parallel.ts";
+import { makeRunner, TASK_SLOTS } from "../../lib/backend/native/parallel.ts";
+import { sgdTask } from "../../lib/backend/native/sgd.ts";
 import { nativeMissing } from "./native_compare.ts";
 import { Rng } from "../../lib/rng.ts";
 
@@ -43,10 +44,10 @@ Deno.test({
     const built = await new Deno.Command("scripts/build_native.sh", { stderr: "piped" }).output();
     assert.ok(built.success, `scripts/build_native.sh: ${new TextDecoder().decode(built.stderr)}`);
     const { blas, openblas } = libs!;
-    const tasks = { sgemm: sgemmTask(blas) };
+    const tasks = { sgemm: sgemmTask(blas), sgd: sgdTask };
     const parallel = makeRunner(2, openblas.path, tasks);
     assert.equal(parallel.info.runner, "openmp", `runner: ${parallel.info.why}`);
-    const sequential = makeRunner(1, openblas.path, tasks);
+    const sequential = makeRunner(1, openblas.path, tasks, null);
     const rng = new Rng(5);
     const random = (n: number) => Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
     for (const [m, n, k] of [[200, 96, 300], [40, 500, 220]]) {
@@ -73,6 +74,37 @@ Deno.test({
           }
         }
       }
+    }
+  },
+});
+
+Deno.test({
+  name: "sgd tasks: the C helper and the TS loop give the same bits (momentum, decay, scale; several variables)",
+  ignore: libs === undefined,
+  fn: () => {
+    const { blas, openblas } = libs!;
+    const tasks = { sgemm: sgemmTask(blas), sgd: sgdTask };
+    const runners = [makeRunner(2, openblas.path, tasks), makeRunner(1, openblas.path, tasks, null)];
+    assert.deepEqual(runners.map((r) => r.info.runner), ["openmp", "sequential"]);
+    const rng = new Rng(8);
+    const sizes = [1000, 37, 4096];
+    const inputs = sizes.map((n) => [0, 1, 2].map(() => Float32Array.from({ length: n }, () => rng.normal())));
+    const bits = (v: number) => BigInt(new Int32Array(Float32Array.of(v).buffer)[0]);
+    for (const flags of [0, 1, 2, 3]) {
+      const results = runners.map((runner) => {
+        const outs = sizes.map((n) => [new Float32Array(n), new Float32Array(n)]);
+        const slots = new BigInt64Array(TASK_SLOTS * sizes.length);
+        sizes.forEach((n, i) => {
+          const addr = (x: Float32Array) => BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(x)));
+          const [w, g, v] = inputs[i];
+          slots.set([BigInt(n), addr(w), addr(g), addr(v), addr(outs[i][0]), addr(outs[i][1])], i * TASK_SLOTS);
+          slots.set([bits(-0.037), bits(0.9), bits(5e-4), bits(0.73), BigInt(flags)], i * TASK_SLOTS + 6);
+        });
+        runner.run("sgd", slots, sizes.length);
+        return outs.flat().map((o) => new Uint8Array(o.buffer));
+      });
+      assert.deepEqual(results[0], results[1], `flags ${flags}`);
+      assert.ok(results[0][0].some((b) => b !== 0), "the update wrote its outputs");
     }
   },
 });

@@ -31,7 +31,8 @@ import { BATCH_NORM_GRAD, batchNormGradKernel, installBatchNormGradient } from "
 import { binaryKernel, fusedBatchNormKernel, reluKernel } from "./eltwise.ts";
 import { installReluGradient, RELU_GRAD, reluGradKernel } from "./relu_grad.ts";
 import { fixedSgemm, type GemmChoice, type GemmLibrary, sgemmTask } from "./gemm.ts";
-import { makeRunner, type RunnerInfo } from "./parallel.ts";
+import { makeRunner, type RunnerInfo, type TaskRunner } from "./parallel.ts";
+import { SGD_UPDATE, sgdTask, sgdUpdateKernel } from "./sgd.ts";
 import { loadNativeLibs, type NativeLibs } from "./libs.ts";
 import { variantPick } from "../../env.ts";
 import { batchMatMulKernel, fusedMatMulKernel } from "./matmul.ts";
@@ -108,7 +109,7 @@ function wasmKernelFor(name: string): KernelFunc {
  * The native kernels, each with the wasm kernel (stock or the kit's) it falls back to for what it
  * does not handle.
  */
-function nativeKernels(gemm: GemmChoice, ctx: DnnlContext): Record<string, KernelFunc> {
+function nativeKernels(gemm: GemmChoice, ctx: DnnlContext, runner: TaskRunner): Record<string, KernelFunc> {
   const { sgemm } = gemm;
   return {
     BatchMatMul: batchMatMulKernel(sgemm, wasmKernelFor("BatchMatMul")),
@@ -131,6 +132,8 @@ function nativeKernels(gemm: GemmChoice, ctx: DnnlContext): Record<string, Kerne
     // The kit's own kernel, called only by the FusedBatchNorm gradient override on this backend.
     [BATCH_NORM_GRAD]: batchNormGradKernel(ctx),
     [RELU_GRAD]: reluGradKernel(ctx),
+    // The kit's own kernel, called only by lib/train.ts's Sgd on this backend.
+    [SGD_UPDATE]: sgdUpdateKernel(runner),
   };
 }
 
@@ -175,7 +178,7 @@ async function prepare(): Promise<NativeStart> {
       registerKernel({ ...config, backendName: NATIVE_BACKEND });
     }
   }
-  const runner = makeRunner(libs.threads, libs.openblas.path, { sgemm: sgemmTask(libs.blas) });
+  const runner = makeRunner(libs.threads, libs.openblas.path, { sgemm: sgemmTask(libs.blas), sgd: sgdTask });
   const gemm = fixedSgemm(libs.blas, runner);
   let pick: ReturnType<typeof variantPick>;
   try {
@@ -184,7 +187,7 @@ async function prepare(): Promise<NativeStart> {
     return { ok: false, why: err instanceof Error ? err.message : String(err) };
   }
   setVariantPick(pick);
-  const kernels = nativeKernels(gemm, ctx);
+  const kernels = nativeKernels(gemm, ctx, runner);
   for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
     const current: KernelConfig | undefined = getKernel(kernelName, NATIVE_BACKEND);
     if (current !== undefined) unregisterKernel(kernelName, NATIVE_BACKEND);

@@ -80,7 +80,12 @@ export function onednnSgemm(dnnl: Dnnl): Sgemm {
  * each, every block but the last a multiple of BLOCK_ALIGN rows or columns (OpenBLAS's kernels work in
  * 16-wide panels). Measured on a 2-core AMD EPYC (bench/gemm_partition.ts; docs/speed.md).
  */
-export const GEMM_PARTITION = { minBlockMacs: 2 ** 21, maxBlocks: 2, blockAlign: 16 } as const;
+export interface PartitionRule {
+  minBlockMacs: number;
+  maxBlocks: number;
+  blockAlign: number;
+}
+export const GEMM_PARTITION: Readonly<PartitionRule> = { minBlockMacs: 2 ** 21, maxBlocks: 2, blockAlign: 16 };
 
 /** The rule in words, for the numerics identity (a change of rule is a change of bits). */
 export const GEMM_PARTITION_RULE = `output blocks along the longer side, ≥ ${GEMM_PARTITION.minBlockMacs} multiply-adds each, ` +
@@ -93,7 +98,7 @@ export interface GemmBlocks {
   starts: number[];
 }
 
-export function gemmBlocks(m: number, n: number, k: number, rule = GEMM_PARTITION): GemmBlocks {
+export function gemmBlocks(m: number, n: number, k: number, rule: PartitionRule = GEMM_PARTITION): GemmBlocks {
   const axis = m >= n ? "rows" : "cols";
   const side = axis === "rows" ? m : n;
   const byWork = Math.floor((m * n * k) / rule.minBlockMacs);
@@ -176,7 +181,7 @@ export function sgemmTask(blas: OpenBlas): (tasks: BigInt64Array, offset: number
  * OpenBLAS's sgemm over the fixed partition: a one-block product is one call on the JS thread; a
  * larger one is handed to `runner` as its blocks.
  */
-export function partitionedSgemm(blas: OpenBlas, runner: TaskRunner, rule = GEMM_PARTITION): Sgemm {
+export function partitionedSgemm(blas: OpenBlas, runner: TaskRunner, rule: PartitionRule = GEMM_PARTITION): Sgemm {
   const one = openblasSgemm(blas);
   const tasks = new BigInt64Array(TASK_SLOTS * rule.maxBlocks);
   return (...call) => {

@@ -14,7 +14,7 @@
 #include <string.h>
 
 /* Bumped whenever the task layout or the entry points change; parallel.ts checks it. */
-#define KIT_PARALLEL_VERSION 1
+#define KIT_PARALLEL_VERSION 2
 #define KIT_TASK_SLOTS 16
 
 typedef void (*cblas_sgemm_fn)(int, int, int, int, int, int, float, const float *, int, const float *, int, float, float *, int);
@@ -31,20 +31,48 @@ int kit_parallel_init(const char *openblas_path) {
   return sgemm_fn ? 0 : 2;
 }
 
+static float f32_of(int64_t slot) {
+  float f;
+  int32_t bits = (int32_t)slot;
+  memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
 /*
  * Task kind 0, sgemm (row-major, alpha 1): slots transA, transB (cblas enums), m, n, k, a, lda, b,
  * ldb, beta (float bits), c, ldc.
  */
 static void run_sgemm(const int64_t *s) {
-  float beta;
-  int32_t bits = (int32_t)s[9];
-  memcpy(&beta, &bits, sizeof beta);
+  const float beta = f32_of(s[9]);
   sgemm_fn(101, (int)s[0], (int)s[1], (int)s[2], (int)s[3], (int)s[4], 1.0f, (const float *)(intptr_t)s[5], (int)s[6],
            (const float *)(intptr_t)s[7], (int)s[8], beta, (float *)(intptr_t)s[10], (int)s[11]);
 }
 
+/*
+ * Task kind 1, one variable's SGD update with momentum, weight decay and a gradient scale, in the
+ * order of operations of lib/train.ts's Sgd on tfjs ops (each one rounded to float32; built with
+ * -ffp-contract=off, so no fused multiply-add): g' = g·scale (flag 1), g' += w·decay (flag 2),
+ * v' = momentum·v + g', w' = (−lr)·v' + w. Slots: n, w, g, v, w', v', −lr, momentum, decay, scale
+ * (float bits), flags. Element-wise: any split of the variables gives the same bits.
+ */
+static void run_sgd(const int64_t *s) {
+  const int64_t n = s[0];
+  const float *w = (const float *)(intptr_t)s[1], *g = (const float *)(intptr_t)s[2], *v = (const float *)(intptr_t)s[3];
+  float *w_out = (float *)(intptr_t)s[4], *v_out = (float *)(intptr_t)s[5];
+  const float neg_lr = f32_of(s[6]), momentum = f32_of(s[7]), decay = f32_of(s[8]), scale = f32_of(s[9]);
+  const int scaled = (int)(s[10] & 1), decayed = (int)(s[10] & 2);
+  for (int64_t i = 0; i < n; i++) {
+    float gi = g[i];
+    if (scaled) gi = gi * scale;
+    if (decayed) gi = gi + w[i] * decay;
+    const float vi = momentum * v[i] + gi;
+    v_out[i] = vi;
+    w_out[i] = neg_lr * vi + w[i];
+  }
+}
+
 typedef void (*task_fn)(const int64_t *);
-static const task_fn kinds[] = {run_sgemm};
+static const task_fn kinds[] = {run_sgemm, run_sgd};
 
 /* Runs `count` tasks of kind `kind` from `tasks` (count × KIT_TASK_SLOTS slots). 0 on success. */
 int kit_parallel_run(int kind, const int64_t *tasks, int count, int threads) {

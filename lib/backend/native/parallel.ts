@@ -8,7 +8,8 @@
  *
  * A task is a record of TASK_SLOTS 64-bit integers (pointers as addresses); its kind names the C
  * function that runs it and the TS function that runs it sequentially. Kind "sgemm" is ./gemm.ts's;
- * a kernel that needs another kind adds it to both sides (`KINDS` here, `kinds` in parallel.c).
+ * kind "sgd" is ./sgd.ts's; a kernel that needs another kind adds it to both sides (`KINDS` here,
+ * `kinds` in parallel.c).
  */
 import { parallelHelperPath } from "../../env.ts";
 
@@ -16,10 +17,10 @@ import { parallelHelperPath } from "../../env.ts";
 export const TASK_SLOTS = 16;
 
 /** parallel.c's KIT_PARALLEL_VERSION: a helper built from another version of the source is not used. */
-const HELPER_VERSION = 1;
+const HELPER_VERSION = 2;
 
 /** Task kinds, by their index in parallel.c's `kinds`. */
-const KINDS = { sgemm: 0 } as const;
+const KINDS = { sgemm: 0, sgd: 1 } as const;
 export type TaskKind = keyof typeof KINDS;
 
 const HELPER_SYMBOLS = {
@@ -34,7 +35,10 @@ export type SequentialTask = (tasks: BigInt64Array, offset: number) => void;
 
 /** What runs the tasks, for run records (it never changes a number). */
 export interface RunnerInfo {
-  /** "openmp": the C helper on `threads` threads; "sequential": one after another on the JS thread. */
+  /**
+   * "openmp": the C helper, on up to `threads` threads (on the JS thread alone when 1);
+   * "sequential": one after another in the kit's own TS (FFI calls and loops) on the JS thread.
+   */
   runner: "openmp" | "sequential";
   threads: number;
   /** Why the helper is not used, where it is not. */
@@ -64,29 +68,25 @@ function openHelper(path: string, openblasPath: string): { helper: Helper } | { 
 
 /**
  * The runner of the native backend: the C helper on `threads` threads where it loads (and
- * UNLEARN_PARALLEL_HELPER is not "off"), else sequential. `sequential` runs one task of each kind.
+ * UNLEARN_PARALLEL_HELPER is not "off"), else one task after another in TS. `sequential` runs one task
+ * of each kind in TS.
  */
 export function makeRunner(
   threads: number,
   openblasPath: string,
   sequential: Record<TaskKind, SequentialTask>,
+  helperPath: string | null = parallelHelperPath(),
 ): TaskRunner {
   const runSequentially = (kind: TaskKind, tasks: BigInt64Array, count: number) => {
     for (let i = 0; i < count; i++) sequential[kind](tasks, i * TASK_SLOTS);
   };
-  const path = parallelHelperPath();
-  const opened = path === null
-    ? { why: "UNLEARN_PARALLEL_HELPER is off" }
-    : threads > 1
-    ? openHelper(path, openblasPath)
-    : { why: "one thread" };
+  const opened = helperPath === null ? { why: "UNLEARN_PARALLEL_HELPER is off" } : openHelper(helperPath, openblasPath);
   if ("why" in opened) return { info: { runner: "sequential", threads: 1, why: opened.why }, run: runSequentially };
   const { helper } = opened;
   return {
     info: { runner: "openmp", threads },
     run(kind, tasks, count) {
-      if (count === 1) return runSequentially(kind, tasks, count);
-      const status = helper.kit_parallel_run(KINDS[kind], tasks, count, threads);
+      const status = helper.kit_parallel_run(KINDS[kind], tasks, count, Math.min(threads, count));
       if (status !== 0) throw new Error(`native parallel runner: status ${status} for ${count} ${kind} tasks`);
     },
   };
