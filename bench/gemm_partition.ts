@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { GEMM_PARTITION, gemmBlocks, openblasSgemm, partitionedSgemm, sgemmTask } from "../lib/backend/native/gemm.ts";
 import { loadNativeLibs } from "../lib/backend/native/libs.ts";
 import { makeRunner } from "../lib/backend/native/parallel.ts";
-import { sgdTask } from "../lib/backend/native/sgd.ts";
+import { sgdTask, sumsqTask } from "../lib/backend/native/sgd.ts";
 import { writeFileAtomic } from "../lib/record.ts";
 
 const { values: args } = parseArgs({ args: Deno.args, options: { reps: { type: "string", default: "30" }, out: { type: "string" } } });
@@ -32,8 +32,8 @@ const SHAPES: [string, boolean, boolean, number, number, number][] = [
   ["dh2", false, true, 256, 256, 10],
 ];
 const RULES = [2, 4, 8].map((maxBlocks) => ({ ...GEMM_PARTITION, maxBlocks }));
-const sequential = makeRunner(1, openblas.path, { sgemm: sgemmTask(blas), sgd: sgdTask }, null);
-const parallel = makeRunner(threads, openblas.path, { sgemm: sgemmTask(blas), sgd: sgdTask });
+const sequential = makeRunner(1, openblas.path, { sgemm: sgemmTask(blas), sgd: sgdTask, sumsq: sumsqTask }, null);
+const parallel = makeRunner(threads, openblas.path, { sgemm: sgemmTask(blas), sgd: sgdTask, sumsq: sumsqTask });
 
 function time(run: () => void, reps: number): { bestUs: number; medianUs: number } {
   for (let i = 0; i < 3; i++) run();

@@ -13,7 +13,7 @@ import { silentProgress } from "./progress.ts";
 import { Rng } from "./rng.ts";
 import { crossEntropy } from "./smoothing.ts";
 import { DivergedError } from "./errors.ts";
-import { SGD_UPDATE, type SgdUpdateAttrs } from "./backend/native/sgd.ts";
+import { SGD_UPDATE, type SgdUpdateAttrs, SQUARED_NORM } from "./backend/native/sgd.ts";
 
 export interface SgdOptions {
   epochs: number;
@@ -91,7 +91,7 @@ export class Sgd {
     this.#vars = trainableVariables(net);
     this.#opt = tf.train.momentum(options.learningRate, options.momentum);
     this.#learningRate = options.learningRate;
-    this.#fused = tf.getKernel(SGD_UPDATE, tf.getBackend()) !== undefined;
+    this.#fused = tf.getKernel(SGD_UPDATE, tf.getBackend()) !== undefined && tf.getKernel(SQUARED_NORM, tf.getBackend()) !== undefined;
   }
 
   setLearningRate(lr: number): void {
@@ -106,11 +106,7 @@ export class Sgd {
   step(loss: () => tf.Scalar): { loss: number; gradNorm: number } {
     this.#step++;
     const { value, grads } = tf.variableGrads(loss, this.#vars);
-    const [lossValue, gradNorm] = tf.tidy(() => {
-      const list = this.#vars.map((v) => grads[v.name]);
-      const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(g.square()))));
-      return [value.dataSync()[0], norm.dataSync()[0]];
-    });
+    const [lossValue, gradNorm] = [value.dataSync()[0], this.#gradientNorm(grads)];
     if (!Number.isFinite(lossValue) || !Number.isFinite(gradNorm)) {
       tf.dispose([value, ...Object.values(grads)]);
       throw new DivergedError(`loss ${lossValue}, gradient norm ${gradNorm} at step ${this.#step}`, this.#step);
@@ -135,6 +131,21 @@ export class Sgd {
     this.#opt.applyGradients(adjusted as Parameters<tf.MomentumOptimizer["applyGradients"]>[0]);
     tf.dispose([value, ...Object.values(grads), ...Object.values(adjusted)]);
     return { loss: lossValue, gradNorm };
+  }
+
+  /**
+   * ‖g‖ over every variable's gradient, as a float32 value: fused, one KitSquaredNorm call (its sum
+   * order is the kit's, lib/backend/native/sgd.ts); else tfjs's ops.
+   */
+  #gradientNorm(grads: tf.NamedTensorMap): number {
+    const list = this.#vars.map((v) => grads[v.name]);
+    if (!this.#fused) return tf.tidy(() => tf.sqrt(tf.addN(list.map((g) => tf.sum(g.square())))).dataSync()[0]);
+    const inputs: tf.NamedTensorMap = {};
+    list.forEach((g, i) => inputs[`g${i}`] = g);
+    const squares = tf.engine().runKernel(SQUARED_NORM, inputs, { count: list.length }) as tf.Tensor;
+    const sumOfSquares = squares.dataSync()[0];
+    squares.dispose();
+    return Math.fround(Math.sqrt(sumOfSquares));
   }
 
   /** Every variable's update in one KitSgdUpdate call: w ← w − lr·v, v ← momentum·v + scale·g + decay·w. */

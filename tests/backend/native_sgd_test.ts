@@ -15,6 +15,20 @@ import { nativeMissing } from "./native_compare.ts";
 
 type Hyper = Pick<SgdOptions, "learningRate" | "momentum" | "weightDecay" | "clipNorm">;
 
+Deno.test({
+  name: "fused gradient norm on native: within 1e-6 of tfjs's ops on the cpu backend for arbitrary gradients",
+  ignore: nativeMissing !== undefined,
+  fn: async () => {
+    const rng = new Rng(10);
+    const shapes = [[16, 8], [8], [8, 3], [3]];
+    const start = shapes.map((s) => Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => rng.normal() * 0.3));
+    const coefficients = shapes.map((s) => Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => rng.normal()));
+    const hyper = { learningRate: 0.01, momentum: 0, weightDecay: 0, clipNorm: 0 };
+    const [native, cpu] = [await threeSteps("native", start, coefficients, hyper), await threeSteps("cpu", start, coefficients, hyper)];
+    native.norms.forEach((n, i) => assert.ok(Math.abs(n - cpu.norms[i]) <= 1e-6 * cpu.norms[i], `step ${i}: ${n} vs ${cpu.norms[i]}`));
+  },
+});
+
 /** Runs three Sgd steps on `backend` from `start` weights; returns the weights' bytes and the norms. */
 async function threeSteps(backend: string, start: Float32Array[], coefficients: Float32Array[], hyper: Hyper) {
   await tf.setBackend(backend);

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { GEMM_PARTITION, gemmBlocks, partitionedSgemm, sgemmTask } from "../../lib/backend/native/gemm.ts";
 import { loadNativeLibs } from "../../lib/backend/native/libs.ts";
 import { makeRunner, TASK_SLOTS } from "../../lib/backend/native/parallel.ts";
-import { sgdTask } from "../../lib/backend/native/sgd.ts";
+import { sgdTask, sumsqTask } from "../../lib/backend/native/sgd.ts";
 import { nativeMissing } from "./native_compare.ts";
 import { Rng } from "../../lib/rng.ts";
 
@@ -44,7 +44,7 @@ Deno.test({
     const built = await new Deno.Command("scripts/build_native.sh", { stderr: "piped" }).output();
     assert.ok(built.success, `scripts/build_native.sh: ${new TextDecoder().decode(built.stderr)}`);
     const { blas, openblas } = libs!;
-    const tasks = { sgemm: sgemmTask(blas), sgd: sgdTask };
+    const tasks = { sgemm: sgemmTask(blas), sgd: sgdTask, sumsq: sumsqTask };
     const parallel = makeRunner(2, openblas.path, tasks);
     assert.equal(parallel.info.runner, "openmp", `runner: ${parallel.info.why}`);
     const sequential = makeRunner(1, openblas.path, tasks, null);
@@ -83,7 +83,7 @@ Deno.test({
   ignore: libs === undefined,
   fn: () => {
     const { blas, openblas } = libs!;
-    const tasks = { sgemm: sgemmTask(blas), sgd: sgdTask };
+    const tasks = { sgemm: sgemmTask(blas), sgd: sgdTask, sumsq: sumsqTask };
     const runners = [makeRunner(2, openblas.path, tasks), makeRunner(1, openblas.path, tasks, null)];
     assert.deepEqual(runners.map((r) => r.info.runner), ["openmp", "sequential"]);
     const rng = new Rng(8);
@@ -106,5 +106,32 @@ Deno.test({
       assert.deepEqual(results[0], results[1], `flags ${flags}`);
       assert.ok(results[0][0].some((b) => b !== 0), "the update wrote its outputs");
     }
+  },
+});
+
+Deno.test({
+  name: "sumsq tasks: the C helper and the TS loop give the same float64 sums, close to the exact sum of float32 squares",
+  ignore: libs === undefined,
+  fn: () => {
+    const { blas, openblas } = libs!;
+    const tasks = { sgemm: sgemmTask(blas), sgd: sgdTask, sumsq: sumsqTask };
+    const runners = [makeRunner(2, openblas.path, tasks), makeRunner(1, openblas.path, tasks, null)];
+    const rng = new Rng(4);
+    const gradients = [1, 7, 8, 9, 1003, 200_000].map((n) => Float32Array.from({ length: n }, () => rng.normal()));
+    const sums = runners.map((runner) => {
+      const out = new Float64Array(gradients.length);
+      const slots = new BigInt64Array(TASK_SLOTS * gradients.length);
+      const outAt = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(out)));
+      gradients.forEach((g, i) => {
+        slots.set([BigInt(g.length), BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(g))), outAt + BigInt(8 * i)], i * TASK_SLOTS);
+      });
+      runner.run("sumsq", slots, gradients.length);
+      return out;
+    });
+    assert.deepEqual(new Uint8Array(sums[0].buffer), new Uint8Array(sums[1].buffer));
+    gradients.forEach((g, i) => {
+      const exact = g.reduce((a, v) => a + Math.fround(v * v), 0);
+      assert.ok(Math.abs(sums[0][i] - exact) <= 1e-12 * exact, `gradient ${i}: ${sums[0][i]} vs ${exact}`);
+    });
   },
 });

@@ -32,7 +32,7 @@ import { binaryKernel, fusedBatchNormKernel, reluKernel } from "./eltwise.ts";
 import { installReluGradient, RELU_GRAD, reluGradKernel } from "./relu_grad.ts";
 import { fixedSgemm, type GemmChoice, type GemmLibrary, sgemmTask } from "./gemm.ts";
 import { makeRunner, type RunnerInfo, type TaskRunner } from "./parallel.ts";
-import { SGD_UPDATE, sgdTask, sgdUpdateKernel } from "./sgd.ts";
+import { SGD_UPDATE, sgdTask, sgdUpdateKernel, SQUARED_NORM, squaredNormKernel, sumsqTask } from "./sgd.ts";
 import { loadNativeLibs, type NativeLibs } from "./libs.ts";
 import { variantPick } from "../../env.ts";
 import { batchMatMulKernel, fusedMatMulKernel } from "./matmul.ts";
@@ -134,6 +134,7 @@ function nativeKernels(gemm: GemmChoice, ctx: DnnlContext, runner: TaskRunner): 
     [RELU_GRAD]: reluGradKernel(ctx),
     // The kit's own kernel, called only by lib/train.ts's Sgd on this backend.
     [SGD_UPDATE]: sgdUpdateKernel(runner),
+    [SQUARED_NORM]: squaredNormKernel(runner),
   };
 }
 
@@ -178,7 +179,7 @@ async function prepare(): Promise<NativeStart> {
       registerKernel({ ...config, backendName: NATIVE_BACKEND });
     }
   }
-  const runner = makeRunner(libs.threads, libs.openblas.path, { sgemm: sgemmTask(libs.blas), sgd: sgdTask });
+  const runner = makeRunner(libs.threads, libs.openblas.path, { sgemm: sgemmTask(libs.blas), sgd: sgdTask, sumsq: sumsqTask });
   const gemm = fixedSgemm(libs.blas, runner);
   let pick: ReturnType<typeof variantPick>;
   try {

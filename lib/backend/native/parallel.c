@@ -14,7 +14,7 @@
 #include <string.h>
 
 /* Bumped whenever the task layout or the entry points change; parallel.ts checks it. */
-#define KIT_PARALLEL_VERSION 2
+#define KIT_PARALLEL_VERSION 3
 #define KIT_TASK_SLOTS 16
 
 typedef void (*cblas_sgemm_fn)(int, int, int, int, int, int, float, const float *, int, const float *, int, float, float *, int);
@@ -71,8 +71,31 @@ static void run_sgd(const int64_t *s) {
   }
 }
 
+/*
+ * Task kind 2, one variable's sum of squares: slots n, g, out (a double). Each square is rounded to
+ * float32 (as tfjs's Square) and added in double to partial sum i mod 8, in order of i; the eight
+ * partials are combined as ((p0+p1)+(p2+p3))+((p4+p5)+(p6+p7)). sgd.ts's TS loop does the same.
+ */
+static void run_sumsq(const int64_t *s) {
+  const int64_t n = s[0];
+  const float *g = (const float *)(intptr_t)s[1];
+  double p[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int j = 0; j < 8; j++) {
+      const float sq = g[i + j] * g[i + j];
+      p[j] += (double)sq;
+    }
+  }
+  for (; i < n; i++) {
+    const float sq = g[i] * g[i];
+    p[i & 7] += (double)sq;
+  }
+  *(double *)(intptr_t)s[2] = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+}
+
 typedef void (*task_fn)(const int64_t *);
-static const task_fn kinds[] = {run_sgemm, run_sgd};
+static const task_fn kinds[] = {run_sgemm, run_sgd, run_sumsq};
 
 /* Runs `count` tasks of kind `kind` from `tasks` (count × KIT_TASK_SLOTS slots). 0 on success. */
 int kit_parallel_run(int kind, const int64_t *tasks, int count, int threads) {

@@ -8,7 +8,7 @@
  *
  * A task is a record of TASK_SLOTS 64-bit integers (pointers as addresses); its kind names the C
  * function that runs it and the TS function that runs it sequentially. Kind "sgemm" is ./gemm.ts's;
- * kind "sgd" is ./sgd.ts's; a kernel that needs another kind adds it to both sides (`KINDS` here,
+ * kinds "sgd" and "sumsq" are ./sgd.ts's; a kernel that needs another kind adds it to both sides (`KINDS` here,
  * `kinds` in parallel.c).
  */
 import { parallelHelperPath } from "../../env.ts";
@@ -17,10 +17,10 @@ import { parallelHelperPath } from "../../env.ts";
 export const TASK_SLOTS = 16;
 
 /** parallel.c's KIT_PARALLEL_VERSION: a helper built from another version of the source is not used. */
-const HELPER_VERSION = 2;
+const HELPER_VERSION = 3;
 
 /** Task kinds, by their index in parallel.c's `kinds`. */
-const KINDS = { sgemm: 0, sgd: 1 } as const;
+const KINDS = { sgemm: 0, sgd: 1, sumsq: 2 } as const;
 export type TaskKind = keyof typeof KINDS;
 
 const HELPER_SYMBOLS = {

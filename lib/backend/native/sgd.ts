@@ -17,6 +17,16 @@ import { TASK_SLOTS, type TaskRunner } from "./parallel.ts";
 
 export const SGD_UPDATE = "KitSgdUpdate";
 
+/**
+ * Σ g² over every gradient in one call (kernel `KitSquaredNorm`, the gradient norm Sgd checks and
+ * clips by): each square rounded to float32, as tfjs's Square; per gradient, added in float64 to eight
+ * partial sums in a fixed order (parallel.c's run_sumsq); the gradients' sums added in float64 in
+ * order; the result rounded to float32. Inputs g0…; output a float32 scalar. Where every sum is exact
+ * this equals tfjs's ops on the cpu backend; elsewhere it differs from them in the last bits (another
+ * order of summation), the same on any thread count.
+ */
+export const SQUARED_NORM = "KitSquaredNorm";
+
 /** Attributes of KitSgdUpdate; every number is used as its float32 value, as tfjs's scalars hold it. */
 export interface SgdUpdateAttrs {
   count: number;
@@ -54,6 +64,42 @@ export function sgdTask(tasks: BigInt64Array, o: number): void {
     vOut[i] = vi;
     wOut[i] = fr(negLr * vi) + w[i]; // the store rounds the sum to float32
   }
+}
+
+/** Runs one sumsq task on the JS thread: parallel.c's run_sumsq, operation for operation. */
+export function sumsqTask(tasks: BigInt64Array, o: number): void {
+  const n = Number(tasks[o]);
+  const g = new Float32Array(Deno.UnsafePointerView.getArrayBuffer(Deno.UnsafePointer.create(tasks[o + 1])!, n * 4));
+  const p = [0, 0, 0, 0, 0, 0, 0, 0];
+  for (let i = 0; i < n; i++) p[i & 7] += Math.fround(g[i] * g[i]);
+  new Float64Array(Deno.UnsafePointerView.getArrayBuffer(Deno.UnsafePointer.create(tasks[o + 2])!, 8))[0] =
+    ((p[0] + p[1]) + (p[2] + p[3])) +
+    ((p[4] + p[5]) + (p[6] + p[7]));
+}
+
+export function squaredNormKernel(runner: TaskRunner): KernelFunc {
+  let tasks = new BigInt64Array(0);
+  let sums = new Float64Array(0);
+  return (args) => {
+    const inputs = args.inputs as Inputs;
+    const wasm = args.backend as BackendWasm;
+    const { count } = args.attrs as unknown as { count: number };
+    if (tasks.length < count * TASK_SLOTS) [tasks, sums] = [new BigInt64Array(count * TASK_SLOTS), new Float64Array(count)];
+    const out = wasm.makeOutput([], "float32");
+    const base = heapBase(wasm);
+    const sumsAt = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(sums)));
+    for (let i = 0; i < count; i++) {
+      const g = inputs[`g${i}`];
+      if (g.dtype !== "float32") throw new Error(`${SQUARED_NORM}: gradient ${i} is ${g.dtype}, not float32`);
+      const n = g.shape.reduce((a, b) => a * b, 1);
+      tasks.set([BigInt(n), BigInt(Deno.UnsafePointer.value(at(base, wasm, g))), sumsAt + BigInt(8 * i)], i * TASK_SLOTS);
+    }
+    runner.run("sumsq", tasks, count);
+    let total = 0;
+    for (let i = 0; i < count; i++) total += sums[i];
+    (wasm.typedArrayFromHeap(out) as Float32Array)[0] = total; // rounded to float32 by the store
+    return out;
+  };
 }
 
 export function sgdUpdateKernel(runner: TaskRunner): KernelFunc {
