@@ -47,8 +47,11 @@ export interface RunnerInfo {
 
 export interface TaskRunner {
   readonly info: RunnerInfo;
-  /** Runs tasks 0..count-1 of `tasks` (count × TASK_SLOTS slots) and returns when all are done. */
-  run(kind: TaskKind, tasks: BigInt64Array, count: number): void;
+  /**
+   * Runs tasks 0..count-1 of `tasks` (count × TASK_SLOTS slots) on at most `maxThreads` threads (the
+   * runner's count by default) and returns when all are done.
+   */
+  run(kind: TaskKind, tasks: BigInt64Array, count: number, maxThreads?: number): void;
 }
 
 function openHelper(path: string, openblasPath: string): { helper: Helper } | { why: string } {
@@ -85,8 +88,8 @@ export function makeRunner(
   const { helper } = opened;
   return {
     info: { runner: "openmp", threads },
-    run(kind, tasks, count) {
-      const status = helper.kit_parallel_run(KINDS[kind], tasks, count, Math.min(threads, count));
+    run(kind, tasks, count, maxThreads = threads) {
+      const status = helper.kit_parallel_run(KINDS[kind], tasks, count, Math.min(threads, count, maxThreads));
       if (status !== 0) throw new Error(`native parallel runner: status ${status} for ${count} ${kind} tasks`);
     },
   };

@@ -7,8 +7,8 @@
  *   g' = g·scale (when scale ≠ 1),  g' = g' + w·decay (when decay > 0),
  *   v' = momentum·v + g',           w' = (−lr)·v' + w.
  * Inputs w0…, g0…, v0… (n each); outputs [w'0…, v'0…], new tensors (variables are then assigned).
- * The element loop runs in ./parallel.c (task kind "sgd", the variables spread over the threads:
- * element-wise, so any spread gives the same bits) or, without the helper, in `sgdTask` below.
+ * The element loop runs in ./parallel.c (task kind "sgd", on the JS thread: a memory-bound pass,
+ * where waking another thread costs more than it gains) or, without the helper, in `sgdTask` below.
  */
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { KernelFunc, TensorInfo } from "@tensorflow/tfjs-core";
@@ -94,7 +94,8 @@ export function squaredNormKernel(runner: TaskRunner): KernelFunc {
       const n = g.shape.reduce((a, b) => a * b, 1);
       tasks.set([BigInt(n), BigInt(Deno.UnsafePointer.value(at(base, wasm, g))), sumsAt + BigInt(8 * i)], i * TASK_SLOTS);
     }
-    runner.run("sumsq", tasks, count);
+    // One thread: a memory-bound pass of ~1 ms at most, where waking a second thread costs more than it gains.
+    runner.run("sumsq", tasks, count, 1);
     let total = 0;
     for (let i = 0; i < count; i++) total += sums[i];
     (wasm.typedArrayFromHeap(out) as Float32Array)[0] = total; // rounded to float32 by the store
@@ -141,7 +142,7 @@ export function sgdUpdateKernel(runner: TaskRunner): KernelFunc {
         BigInt(flags),
       ], i * TASK_SLOTS);
     }
-    runner.run("sgd", tasks, count);
+    runner.run("sgd", tasks, count, 1); // one thread, as the norm above
     return outs;
   };
 }
