@@ -53,6 +53,15 @@ export interface Environment {
   kit: { gitCommit: string; dirty: boolean };
 }
 
+/** The pre-registered protocol a run was made under (lib/experiment/protocol_ref.ts, docs/protocol.md). */
+export interface ProtocolStamp {
+  /** The protocol file as named to the run. */
+  file: string;
+  version: number;
+  /** sha256 of the file's bytes, 64 hex digits. */
+  sha256: string;
+}
+
 export interface RunRecord {
   schema: typeof RECORD_SCHEMA;
   /** Experiment name (usually the results folder's). */
@@ -114,6 +123,8 @@ export interface RunRecord {
   evalSeconds: number;
   stop?: { reason: string; step: number };
   notes?: Record<string, number | string>;
+  /** The protocol the run was made under (also part of `configHash`); absent for runs made under none. */
+  protocol?: ProtocolStamp;
   history: Record<string, number>[];
   environment: Environment;
   startedAt: string;

@@ -26,6 +26,8 @@ import { METHODS, methodSpec } from "../unlearn/registry.ts";
 import type { DefaultContext, ExperimentField, ExperimentInput, FieldPath, RunRequest } from "./fields.ts";
 import { checkField, checkNumber, defaultOf, EXPERIMENT_FIELDS, fieldEntries, fieldName, fieldSpec } from "./fields.ts";
 import { resolveMethodOptions } from "./options.ts";
+import type { ProtocolFile } from "./protocol_ref.ts";
+import { readProtocolFile } from "./protocol_ref.ts";
 import { makeTask } from "./task.ts";
 
 /** Split settings: everything of SplitOptions but the paradigm and the seed, which vary within a run. */
@@ -64,6 +66,8 @@ export interface ExperimentConfig {
   reuse: string[];
   /** Replace the test split by one that throws on any read (searches: selection never sees test data). */
   sealTest: boolean;
+  /** The pre-registered protocol the runs are made under (its stamp enters every record and hash), or null. */
+  protocol: ProtocolFile | null;
 }
 
 /** A folder the kit will write into: a non-empty path that is a folder or does not exist yet. */
@@ -164,6 +168,8 @@ export function experimentConfig(input: ExperimentInput): ExperimentConfig {
   optionRules(runs, paradigms, selection, at, check);
   let reuse: string[] = [];
   check(() => void (reuse = reuseFolders(input.reuse ?? [])));
+  let protocol: ProtocolFile | null = null;
+  if (input.protocol !== undefined) check(() => void (protocol = readProtocolFile(kitPath(input.protocol!), fieldName("protocol"))));
 
   checkAll(problems);
   return {
@@ -187,6 +193,7 @@ export function experimentConfig(input: ExperimentInput): ExperimentConfig {
     rerun: valueOf(input, "rerun"),
     reuse,
     sealTest: valueOf(input, "sealTest"),
+    protocol,
   };
 }
 

@@ -321,6 +321,13 @@ export const EXPERIMENT_FIELDS = {
     param: "selection",
     paramWord: "none",
   }),
+  protocol: field<string>({
+    kind: "text",
+    doc: "the pre-registered protocol (results/protocol.json) the runs are made under: its sha256 and version enter every " +
+      "record and configuration hash (docs/protocol.md)",
+    source: "none",
+    flag: "protocol",
+  }),
   backend: field<string>({
     kind: "choice",
     doc: "tfjs backend",

@@ -52,6 +52,7 @@ import { makeTask, prepareTask, SealedTestError, sealTest } from "./task.ts";
 import type { Finished } from "./resume.ts";
 import { adopt, checkSplits, finishedRecords, isFinished, recordKey, splitText, writeSplit } from "./resume.ts";
 import { numericsFingerprint } from "./fingerprint.ts";
+import { protocolStamp } from "./protocol_ref.ts";
 import { sweepCache } from "./model_cache.ts";
 
 /** A run request made concrete for one task: the method, its options with their layers, its identity. */
@@ -206,6 +207,7 @@ export async function resolveRun(
   );
   const variant = run.variant !== undefined ? run.variant : layers.selection ? layers.selection.name : null;
   const tags = run.tags ?? {};
+  const protocol = cfg.protocol ? await protocolStamp(cfg.protocol) : null;
   const configHash = (await sha256Hex(canonicalJson({
     dataset: cfg.dataset,
     dataChecksum,
@@ -218,6 +220,8 @@ export async function resolveRun(
     variant,
     options,
     tags,
+    // Only under a protocol: the hashes of runs made under none stay as they were.
+    ...(protocol ? { protocol: { sha256: protocol.sha256, version: protocol.version } } : {}),
   }))).slice(0, 16);
   return { spec, variant, options, layers, tags, perEpoch: run.perEpoch ?? false, configHash };
 }
@@ -392,6 +396,7 @@ async function runBase(x: Experiment, live: LiveTask, run: ResolvedRun): Promise
     metricNames: x.metricNames,
     environment: x.env,
     startedAt: new Date().toISOString(),
+    ...(x.cfg.protocol ? { protocol: await protocolStamp(x.cfg.protocol) } : {}),
   };
 }
 

@@ -1,0 +1,273 @@
+/**
+ * The v2 claims writer on records this test writes: records of another protocol are refused and listed; Holm's
+ * adjustment over a family turns a check that holds alone into an inconclusive one; each verdict of the
+ * vocabulary comes out where its data say so; failed runs are counted; the transfer split, the scales, the
+ * interim look, rule changes after runs and the v1 comparison are shown.
+ */
+import assert from "node:assert/strict";
+import { claimsV2Main } from "../../cli/claims_v2.ts";
+import { KitError } from "../../lib/errors.ts";
+import { sha256Hex } from "../../lib/hash.ts";
+import type { RunRecord } from "../../lib/record.ts";
+import type { ClaimsV2Input } from "../../lib/report/claims_v2.ts";
+import { admit, claimsV2Markdown, judgeClaims } from "../../lib/report/claims_v2.ts";
+import type { CheckResult } from "../../lib/report/judge.ts";
+import { judgeFamily, unitTable } from "../../lib/report/judge.ts";
+import type { Protocol } from "../../lib/report/protocol.ts";
+import { buildProtocol, parseProtocol, protocolJson } from "../../lib/report/protocol.ts";
+import { signFlipP } from "../../lib/report/stats.ts";
+import { record } from "./_records.ts";
+
+const PROTOCOL_TEXT = protocolJson(buildProtocol());
+const PROTOCOL: Protocol = parseProtocol(PROTOCOL_TEXT, "results/protocol.json");
+const SHA = await sha256Hex(PROTOCOL_TEXT);
+const LABELS = ["retrain", "ft (R)", "ft (C)", "ga (R)", "ga (C)", "ugradsl (R)", "ugradsl (C)", "ugradsl+ (R)", "ugradsl+ (C)"];
+const METRICS = ["UA", "MIA", "RA", "TA", "AvgGap", "Sum"];
+
+/** A value with no direction between labels: ±(1 … 2) around 50, its sign set by unit, label and metric (two labels may share a pattern). */
+function neutral(unit: number, label: string, metric: string): number {
+  let h = 7;
+  for (const ch of `${label}/${metric}`) h = (h * 31 + ch.charCodeAt(0)) % 1000003;
+  return 50 + ((unit + h) % 2 ? 1 : -1) * (1 + (unit % 3) * 0.5);
+}
+
+interface Unit {
+  seed: number;
+  cls?: number;
+}
+
+/** One record of `label` on `unit`, under the protocol with sha256 `sha` (null: under none). */
+function unitRecord(
+  paradigm: string,
+  label: string,
+  unit: Unit,
+  metrics: Record<string, number>,
+  opts: { sha?: string | null; trainSize?: number; status?: RunRecord["status"]; arch?: string } = {},
+): RunRecord {
+  const sha = opts.sha === undefined ? SHA : opts.sha;
+  const base = record(label, unit.seed, metrics, { paradigm });
+  const where = `${paradigm}-${unit.seed}-${unit.cls ?? ""}-${opts.trainSize ?? 10000}`;
+  return {
+    ...base,
+    runId: `${base.runId}${unit.cls !== undefined ? `/class${unit.cls}` : ""}`,
+    status: opts.status ?? "ok",
+    metrics: opts.status && opts.status !== "ok" ? {} : metrics,
+    model: { ...base.model, arch: opts.arch ?? "mlp" },
+    split: {
+      ...base.split,
+      options: { ...base.split.options, trainSize: opts.trainSize ?? 10000 },
+      forgotten: unit.cls !== undefined ? { description: `class ${unit.cls}`, class: unit.cls } : { description: "random 10%" },
+      indexSha256: `sha-${where}`,
+    },
+    ...(sha ? { protocol: { file: "results/protocol.json", version: 1, sha256: sha } } : {}),
+  };
+}
+
+/** As design v2 runs them: 20 seeds a paradigm; class-wise, seed s forgets class s mod 10. */
+const UNITS: Record<string, Unit[]> = {
+  classwise: Array.from({ length: 20 }, (_, seed) => ({ seed, cls: seed % 10 })),
+  random: Array.from({ length: 20 }, (_, seed) => ({ seed })),
+  group: Array.from({ length: 20 }, (_, seed) => ({ seed })),
+};
+
+/** Every label's records on every unit of `paradigm`, with neutral values, then `edit` applied to each metrics object. */
+function family(
+  paradigm: string,
+  edit: (label: string, i: number, m: Record<string, number>, u: Unit) => void = () => {},
+  opts: Parameters<typeof unitRecord>[4] = {},
+  units = UNITS[paradigm],
+): RunRecord[] {
+  return LABELS.flatMap((label) =>
+    units.map((u, i) => {
+      const m = Object.fromEntries(METRICS.map((k) => [k, neutral(i, label, k)]));
+      m.Sum = m.Sum * 4;
+      edit(label, i, m, u);
+      return unitRecord(paradigm, label, u, m, opts);
+    })
+  );
+}
+
+const input = (records: RunRecord[], protocol = PROTOCOL): ClaimsV2Input => ({
+  protocol,
+  protocolFile: "results/protocol.json",
+  protocolSha256: SHA,
+  records,
+  v1: null,
+});
+const resultOf = (c: ReturnType<typeof judgeClaims>, id: string, scale = 0): CheckResult =>
+  c.scales[scale].families.flatMap((f) => f.all).find((r) => r.check.id === id)!;
+
+Deno.test("records made under another protocol, or none, are refused and listed; none admitted writes nothing", async () => {
+  const mine = family("random");
+  const other = family("random", () => {}, { sha: "f".repeat(64) }).slice(0, 7);
+  const none = family("random", () => {}, { sha: null }).slice(0, 3);
+  const { accepted, refused } = admit([...mine, ...other, ...none], SHA);
+  assert.equal(accepted.length, mine.length);
+  assert.deepEqual(refused.map((r) => r.count), [7, 3]);
+  assert.match(refused[0].reason, /another protocol: version 1, sha256 ffffffffffff/);
+  assert.equal(refused[1].reason, "made under no protocol");
+  const md = claimsV2Markdown(input([...mine, ...other, ...none]));
+  assert.match(md, /## Records refused\n\n10 of 190 records were not made under this protocol/);
+  assert.match(md, /- 7 made under another protocol: version 1, sha256 ffffffffffff… \(results\/protocol\.json\); e\.g\. hand:/);
+
+  // The command: a folder of records of another protocol only is refused, and nothing is written.
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/protocol.json`, PROTOCOL_TEXT);
+  await Deno.mkdir(`${dir}/v2`);
+  await Deno.writeTextFile(`${dir}/v2/records.jsonl`, other.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  const args = [`--protocol=${dir}/protocol.json`, `--records=${dir}/v2`, `--out=${dir}/claims.md`, `--json=${dir}/c.json`];
+  await assert.rejects(claimsV2Main(args), (e: unknown) => e instanceof KitError && /none of 7 records was made under/.test(e.message));
+  await assert.rejects(Deno.stat(`${dir}/claims.md`), Deno.errors.NotFound);
+  // With this protocol's records beside them, the board is written and lists the refused.
+  await Deno.writeTextFile(`${dir}/v2/records.jsonl`, [...mine, ...other].map((r) => JSON.stringify(r)).join("\n") + "\n");
+  assert.equal(await claimsV2Main([...args, `--v1=${dir}/none.json`]), 0);
+  assert.match(await Deno.readTextFile(`${dir}/claims.md`), /7 made under another protocol/);
+});
+
+Deno.test("Holm over the family turns a check that holds alone into an inconclusive one (raw and adjusted p shown)", () => {
+  // UGradSL (C) forgets more than GA (C) on 15 of 20 units by 5 points and less on 5 by as much: sign-flip
+  // p = 21700/2^20 ≈ 0.021; the mean, 2.5, is outside the ±2 tie margin.
+  const records = family("random", (label, i, m) => {
+    if (label === "ugradsl (C)") m.UA = 30 + (i < 15 ? 5 : -5);
+    if (label === "ga (C)") m.UA = 30;
+  });
+  const p = signFlipP(Array.from({ length: 20 }, (_, i) => i < 15 ? 1 : -1), 0, "greater");
+  assert.equal(p, 21700 / 2 ** 20);
+  const judged = judgeClaims(input(records));
+  const r = resultOf(judged, "rd.ua.ugradsl.ga");
+  assert.equal(judged.scales[0].families[0].look, "final");
+  assert.equal(r.raw.claim, p);
+  assert.ok(r.raw.claim < 0.05 && r.adjusted.claim >= 0.05, `raw ${r.raw.claim}, Holm ${r.adjusted.claim}`);
+  assert.equal(r.verdict, "inconclusive");
+  assert.deepEqual(r.counts, { favour: 15, against: 5, ties: 0, n: 20 });
+  // The same check judged alone (a family of one): Holm leaves p as it is, and it holds.
+  const alone = judgeFamily(PROTOCOL.checks.filter((c) => c.id === "rd.ua.ugradsl.ga"), unitTable(records), 0.05);
+  assert.equal(alone[0].verdict, "holds");
+  assert.equal(alone[0].adjusted.claim, p);
+  // The scoreboard shows both p-values on the row.
+  const row = claimsV2Markdown(input(records)).split("\n").find((l) => l.startsWith("| UGradSL forgets more than GA (UA) |"))!;
+  assert.ok(row.includes("| 0.021 |") && row.includes(`| ${r.adjusted.claim.toFixed(3)} |`) && row.includes("**inconclusive**"), row);
+});
+
+Deno.test("each verdict where the data say so: holds, does not hold, equivalent, not testable (no-op, ceiling), inconclusive", () => {
+  const records = family("classwise", (label, i, m) => {
+    // Holds: UGradSL+ (R)'s Avg. Gap 10 points below FT (R)'s on every unit.
+    if (label === "ft (R)") m.AvgGap = 20 + (i % 4);
+    if (label === "ugradsl+ (R)") m.AvgGap = 10 + (i % 3);
+    // Does not hold: UGradSL (R)'s Avg. Gap above GA (R)'s on every unit.
+    if (label === "ga (R)") m.AvgGap = 5 + (i % 2);
+    if (label === "ugradsl (R)") m.AvgGap = 15 + (i % 5);
+    // Not testable (no-op): UGradSL (C) and GA (C) both forget the class completely.
+    if (label === "ugradsl (C)" || label === "ga (C)") m.UA = 100;
+    // Not testable (ceiling): FT (C) has MIA 100 everywhere, so UGradSL+ (C) cannot be higher.
+    if (label === "ft (C)") m.MIA = 100;
+    // Equivalent: UGradSL+ (C) keeps FT (C)'s TA within ±0.3.
+    if (label === "ft (C)") m.TA = 80 + (i % 3);
+    if (label === "ugradsl+ (C)") m.TA = 80 + (i % 3) + (i % 2 ? 0.3 : -0.3);
+    // Inconclusive: UGradSL (R)'s Sum 10 above or below GA (R)'s, by turns.
+    if (label === "ga (R)") m.Sum = 300;
+    if (label === "ugradsl (R)") m.Sum = 300 + (i % 2 ? 10 : -10);
+  });
+  const judged = judgeClaims(input(records));
+  assert.equal(resultOf(judged, "cw.gap.ugradsl+.ft").verdict, "holds");
+  const against = resultOf(judged, "cw.gap.ugradsl.ga");
+  assert.equal(against.verdict, "does not hold");
+  assert.equal(against.decidedBy, "reverse");
+  assert.deepEqual(against.counts, { favour: 0, against: 20, ties: 0, n: 20 });
+  const noop = resultOf(judged, "cw.ua.ugradsl.ga");
+  assert.equal(noop.verdict, "not testable");
+  assert.match(noop.notTestable!, /no-op: ugradsl \(C\) equals ga \(C\) on every unit/);
+  const ceiling = resultOf(judged, "cw.mia.ugradsl+.ft");
+  assert.equal(ceiling.verdict, "not testable");
+  assert.match(ceiling.notTestable!, /ceiling: ft \(C\) is at MIA's bound \(100\)/);
+  assert.ok(Number.isNaN(ceiling.raw.claim) && Number.isNaN(ceiling.adjusted.claim), "a not-testable check makes no statement");
+  const tie = resultOf(judged, "cw.ta.ugradsl+.ft");
+  assert.equal(tie.verdict, "equivalent");
+  assert.equal(tie.decidedBy, "tie");
+  assert.equal(resultOf(judged, "cw.sum.ugradsl.ga").verdict, "inconclusive");
+  const md = claimsV2Markdown(input(records));
+  assert.match(md, /\*\*equivalent\*\* \(TOST ±2, p Holm [0-9.e-]+\)/);
+  assert.match(md, /\*\*does not hold\*\* \(reverse, p Holm [0-9.e-]+\)/);
+  assert.match(md, /\*\*not testable\*\*: a ceiling/);
+});
+
+Deno.test("class-wise units are split by the classes the search saw; failed runs are counted, not dropped", () => {
+  const records = family("classwise").map((r) =>
+    r.method === "ugradsl" && r.variant === "C" && r.seed === 12 ? { ...r, status: "diverged" as const, metrics: {} } : r
+  );
+  const judged = judgeClaims(input(records));
+  const f = judged.scales[0].families[0];
+  assert.equal(f.units, 20);
+  const seen = PROTOCOL.design.paradigms.classwise.searchClasses!;
+  assert.equal(f.seen![0].n, 2 * seen.length);
+  assert.equal(f.unseen![0].n, 20 - 2 * seen.length);
+  const ua = resultOf(judged, "cw.ua.ugradsl.ga");
+  assert.equal(ua.n, 19);
+  assert.deepEqual(ua.failedUnits, { a: 1, b: 0 });
+  assert.deepEqual(f.failed, [{ label: "ugradsl (C)", status: "diverged", count: 1 }]);
+  const md = claimsV2Markdown(input(records));
+  assert.match(md, /Diverged or failed runs: ugradsl \(C\) diverged on 1\./);
+  // A label read under two configurations is said so.
+  const twice = records.map((r) =>
+    r.method === "ft" && r.variant === "R" && r.seed === 3 ? { ...r, configHash: "another-configuration" } : r
+  );
+  assert.match(claimsV2Markdown(input(twice)), /- ft \(R\) ran under 2 configurations \(.*\); each unit reads its latest record/);
+  assert.match(md, new RegExp(`Transfer: units of the classes the search forgot \\(${seen.join(", ")}\\)`));
+});
+
+Deno.test("scales side by side; fewer units than the final look are judged at the interim boundary", () => {
+  const standard = family("random");
+  const full = family("random", () => {}, { trainSize: 0, arch: "cnn" }, UNITS.random.slice(0, 10));
+  const judged = judgeClaims(input([...standard, ...full]));
+  assert.deepEqual(judged.scales.map((s) => s.name), ["standard subset", "full set"]);
+  const [a, b] = judged.scales.map((s) => s.families[0]);
+  assert.deepEqual([a.look, a.alpha, a.units], ["final", 0.05, 20]);
+  assert.deepEqual([b.look, b.alpha, b.units, b.models], ["interim", 0.001, 10, ["cnn"]]);
+  const md = claimsV2Markdown(input([...standard, ...full]));
+  assert.match(md, /\| Check \| standard subset \| full set \|/);
+  assert.match(md, /### random forgetting \(Tables 2, 10, 13\) · full set\n\n10 unit\(s\), model cnn; interim look \(α = 0\.001/);
+});
+
+Deno.test("a model other than the scale's is named; selection C5 is judged beside C as a sensitivity family", () => {
+  const mlpFull = family("random", () => {}, { trainSize: 0, arch: "mlp" });
+  const judged = judgeClaims(input(mlpFull));
+  assert.deepEqual(judged.scales.map((s) => s.name), ["full set (mlp in place of cnn)"]);
+  // C5 rows: UGradSL (C5) forgets more than GA (C5) on every unit; C's rows stay neutral.
+  const c5 = family("random", (label, _i, m) => {
+    if (label === "ugradsl (C)") m.UA = 40;
+    if (label === "ga (C)") m.UA = 30;
+  }).filter((r) => r.variant === "C").map((r) => ({ ...r, variant: "C5", configHash: `${r.configHash}-5` }));
+  const withC5 = judgeClaims(input([...family("random"), ...c5]));
+  const f = withC5.scales[0].families[0];
+  assert.equal(judged.scales[0].families[0].c5, null, "no C5 records, no sensitivity family");
+  assert.deepEqual(
+    f.c5!.map((r) => r.check.id),
+    PROTOCOL.checks.filter((c) => c.family === "random" && /\(C\)/.test(c.a + c.b)).map((c) => `${c.id}@C5`),
+  );
+  assert.equal(f.c5!.find((r) => r.check.id === "rd.ua.ugradsl.ga@C5")!.verdict, "holds");
+  assert.notEqual(resultOf(withC5, "rd.ua.ugradsl.ga").verdict, "holds", "C's own verdict is not moved by C5");
+  assert.match(
+    claimsV2Markdown(input([...family("random"), ...c5])),
+    /Sensitivity: the checks that read selection C, on selection C5's rows/,
+  );
+});
+
+Deno.test("a rule changed after v2 runs is shown beside the verdicts it touches; v1's verdicts are compared", () => {
+  const changed: Protocol = {
+    ...PROTOCOL,
+    version: 2,
+    changes: [
+      ...PROTOCOL.changes,
+      { version: 2, date: "2027-01-05", reason: "margin of TA ties 2 → 1", checks: ["rd.ta.ugradsl.retrain"], afterRuns: true },
+    ],
+  };
+  const v1 = [{ id: "05", verdict: { checks: [{ claim: "UGradSL TA drop vs Retrain ≤ 15", level: "holds" }] } }];
+  const md = claimsV2Markdown({ ...input(family("random"), changed), v1 });
+  const row = md.split("\n").find((l) => l.startsWith("| UGradSL TA drop vs Retrain ≤ 15 | ugradsl (C)"))!;
+  assert.match(row, /\(rule changed after runs, v2 2027-01-05: margin of TA ties 2 → 1\)/);
+  const other = md.split("\n").find((l) => l.startsWith("| UGradSL+ TA drop vs Retrain ≤ 15 | ugradsl+ (C)"))!;
+  assert.ok(!other.includes("rule changed"), other);
+  const v1Row = md.split("\n").find((l) => l.startsWith("| UGradSL TA drop vs Retrain ≤ 15 | 05:"))!;
+  assert.match(v1Row, /\| holds \| (holds|equivalent|inconclusive) \|/);
+  assert.match(md, /\| UGradSL\+ TA drop vs Retrain ≤ 15 \| 05: UGradSL\+ TA drop vs Retrain ≤ 15 \| not in v1's records \|/);
+});
