@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the native backend's parallel runner (lib/backend/native/parallel.c → build/libkit_parallel.so,
-# or the path given): a few lines of C that run the fixed blocks of a matrix product on OpenMP threads
+# or the path given): a few lines of C that run the fixed blocks of a matrix product on a pool of threads
 # (docs/speed.md). Without it the kit runs the same blocks one after another: same bits, slower.
-# Needs gcc with OpenMP (Debian: gcc, libgomp1). Rebuilds only when the source is newer than the library.
+# Needs gcc (Debian: gcc). Rebuilds only when the source is newer than the library.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=lib/backend/native/parallel.c
@@ -14,6 +14,6 @@ if ! command -v gcc >/dev/null; then
 fi
 mkdir -p "$(dirname "$out")"
 tmp="$out.tmp.$$"
-gcc -O3 -ffp-contract=off -shared -fPIC -fopenmp -Wall -Werror -o "$tmp" "$src" -ldl
+gcc -O3 -ffp-contract=off -shared -fPIC -pthread -Wall -Werror -o "$tmp" "$src" -ldl
 mv "$tmp" "$out"
 echo "[build_native] built $out" >&2

@@ -81,8 +81,8 @@ for (const arch of ["mlp", "cnn", "resnet18"]) {
       }
       // The 2-thread runs ran the products' blocks on the parallel runner; the one with it off did not.
       assert.deepEqual(outputs.map((o) => o.blocks), [
-        { runner: "openmp", threads: 1 },
-        ...Array(3).fill({ runner: "openmp", threads: 2 }),
+        { runner: "helper", threads: 1 },
+        ...Array(3).fill({ runner: "helper", threads: 2 }),
         { runner: "sequential", threads: 1, why: "UNLEARN_PARALLEL_HELPER is off" },
       ]);
       // The forced picks did run different variants where there were any to choose from.

@@ -46,7 +46,7 @@ Deno.test({
     const { blas, openblas } = libs!;
     const tasks = { sgemm: sgemmTask(blas), sgd: sgdTask, sumsq: sumsqTask };
     const parallel = makeRunner(2, openblas.path, tasks);
-    assert.equal(parallel.info.runner, "openmp", `runner: ${parallel.info.why}`);
+    assert.equal(parallel.info.runner, "helper", `runner: ${parallel.info.why}`);
     const sequential = makeRunner(1, openblas.path, tasks, null);
     const rng = new Rng(5);
     const random = (n: number) => Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
@@ -85,7 +85,7 @@ Deno.test({
     const { blas, openblas } = libs!;
     const tasks = { sgemm: sgemmTask(blas), sgd: sgdTask, sumsq: sumsqTask };
     const runners = [makeRunner(2, openblas.path, tasks), makeRunner(1, openblas.path, tasks, null)];
-    assert.deepEqual(runners.map((r) => r.info.runner), ["openmp", "sequential"]);
+    assert.deepEqual(runners.map((r) => r.info.runner), ["helper", "sequential"]);
     const rng = new Rng(8);
     const sizes = [1000, 37, 4096];
     const inputs = sizes.map((n) => [0, 1, 2].map(() => Float32Array.from({ length: n }, () => rng.normal())));

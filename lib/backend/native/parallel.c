@@ -1,20 +1,23 @@
 /*
  * The native backend's fixed-partition parallel runner (lib/backend/native/parallel.ts; docs/speed.md,
  * "Products on every thread, same bits"). It runs a list of independent tasks, each a record of
- * KIT_TASK_SLOTS 64-bit slots, on up to `threads` OpenMP threads, each task on one thread. The list
+ * KIT_TASK_SLOTS 64-bit slots, on up to `threads` threads (the caller's and a pool's), each task on one thread. The list
  * is fixed by the caller from shapes alone, and each task writes only its own part of the output, so
  * which thread runs which task, and how many threads there are, never changes a bit: the caller's
  * sequential path (one task after another on the JS thread) gives the same result.
  *
- * Built by scripts/build_native.sh (gcc -fopenmp); loaded through Deno's FFI. It calls OpenBLAS's
+ * Built by scripts/build_native.sh (gcc -pthread); loaded through Deno's FFI. It calls OpenBLAS's
  * cblas_sgemm, looked up in the library the kit already loaded (dlopen of the same path).
  */
 #include <dlfcn.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
 /* Bumped whenever the task layout or the entry points change; parallel.ts checks it. */
-#define KIT_PARALLEL_VERSION 3
+#define KIT_PARALLEL_VERSION 4
 #define KIT_TASK_SLOTS 16
 
 typedef void (*cblas_sgemm_fn)(int, int, int, int, int, int, float, const float *, int, const float *, int, float, float *, int);
@@ -97,17 +100,82 @@ static void run_sumsq(const int64_t *s) {
 typedef void (*task_fn)(const int64_t *);
 static const task_fn kinds[] = {run_sgemm, run_sgd, run_sumsq};
 
-/* Runs `count` tasks of kind `kind` from `tasks` (count × KIT_TASK_SLOTS slots). 0 on success. */
+/*
+ * The pool: threads - 1 workers (POSIX threads, made on first use, asleep on a condition variable
+ * between jobs) and the calling thread. A job's tasks are claimed one at a time through one atomic
+ * word holding the job's generation and the next task's index, so a worker that wakes late (its core
+ * taken by another process) finds nothing left to claim and goes back to sleep: the caller computes
+ * what no one else claimed, and waits only for tasks another thread has claimed and is still running,
+ * never for a thread that has not started. (An OpenMP loop would wait at its closing barrier for every
+ * thread of the team, scheduled or not.)
+ */
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pool_wake = PTHREAD_COND_INITIALIZER;
+static int pool_workers = 0;
+static uint32_t job_generation = 0; /* under pool_mu */
+static int job_kind, job_count;     /* under pool_mu */
+static const int64_t *job_tasks;    /* under pool_mu */
+static _Atomic uint64_t job_claim;  /* generation << 32 | next task */
+static _Atomic int job_done;
+
+/* Claims and runs tasks of generation `gen` until none is left; returns how many it ran. */
+static int run_claimed(uint32_t gen, int kind, const int64_t *tasks, int count) {
+  int ran = 0;
+  uint64_t claim = atomic_load(&job_claim);
+  while ((uint32_t)(claim >> 32) == gen && (int)(claim & 0xffffffffu) < count) {
+    if (!atomic_compare_exchange_weak(&job_claim, &claim, claim + 1)) continue;
+    const int i = (int)(claim & 0xffffffffu);
+    kinds[kind](tasks + (int64_t)i * KIT_TASK_SLOTS);
+    atomic_fetch_add(&job_done, 1);
+    ran++;
+    claim = atomic_load(&job_claim);
+  }
+  return ran;
+}
+
+static void *worker(void *unused) {
+  (void)unused;
+  uint32_t seen = 0;
+  for (;;) {
+    pthread_mutex_lock(&pool_mu);
+    while (job_generation == seen) pthread_cond_wait(&pool_wake, &pool_mu);
+    seen = job_generation;
+    const int kind = job_kind, count = job_count;
+    const int64_t *tasks = job_tasks;
+    pthread_mutex_unlock(&pool_mu);
+    run_claimed(seen, kind, tasks, count);
+  }
+  return 0;
+}
+
+/* Runs `count` tasks of kind `kind` from `tasks` (count × KIT_TASK_SLOTS slots) on up to `threads`
+ * threads, the caller's included. 0 on success. */
 int kit_parallel_run(int kind, const int64_t *tasks, int count, int threads) {
   if (kind < 0 || kind >= (int)(sizeof kinds / sizeof kinds[0])) return 1;
   if (kind == 0 && !sgemm_fn) return 2;
-  task_fn fn = kinds[kind];
   if (threads <= 1 || count <= 1) {
-    for (int i = 0; i < count; i++) fn(tasks + (int64_t)i * KIT_TASK_SLOTS);
+    for (int i = 0; i < count; i++) kinds[kind](tasks + (int64_t)i * KIT_TASK_SLOTS);
     return 0;
   }
-  /* Dynamic: a thread that finds its core taken by another job simply takes fewer tasks. */
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-  for (int i = 0; i < count; i++) fn(tasks + (int64_t)i * KIT_TASK_SLOTS);
+  pthread_mutex_lock(&pool_mu);
+  while (pool_workers < threads - 1) {
+    pthread_t t;
+    if (pthread_create(&t, 0, worker, 0) != 0) break;
+    pthread_detach(t);
+    pool_workers++;
+  }
+  const uint32_t gen = ++job_generation;
+  job_kind = kind;
+  job_count = count;
+  job_tasks = tasks;
+  atomic_store(&job_done, 0);
+  atomic_store(&job_claim, (uint64_t)gen << 32);
+  pthread_cond_broadcast(&pool_wake);
+  pthread_mutex_unlock(&pool_mu);
+  run_claimed(gen, kind, tasks, count);
+  /* Every task is claimed; wait for those still running on other threads. */
+  for (int spins = 0; atomic_load(&job_done) < count; spins++) {
+    if (spins > 1000) sched_yield();
+  }
   return 0;
 }

@@ -1,7 +1,7 @@
 /**
  * A fixed-partition parallel runner for native kernels: a list of independent tasks, fixed by the
  * caller from shapes alone (never from the thread count or the load), each writing only its own part
- * of an output, run either concurrently on OpenMP threads by a small C helper (./parallel.c, built by
+ * of an output, run either concurrently on a pool of threads by a small C helper (./parallel.c, built by
  * scripts/build_native.sh) or one after another on the JS thread. Each task makes the same library
  * call with the same arguments either way, so the result has the same bits on any thread count, with
  * or without the helper (docs/speed.md, "Products on every thread, same bits").
@@ -17,7 +17,7 @@ import { parallelHelperPath } from "../../env.ts";
 export const TASK_SLOTS = 16;
 
 /** parallel.c's KIT_PARALLEL_VERSION: a helper built from another version of the source is not used. */
-const HELPER_VERSION = 3;
+const HELPER_VERSION = 4;
 
 /** Task kinds, by their index in parallel.c's `kinds`. */
 const KINDS = { sgemm: 0, sgd: 1, sumsq: 2 } as const;
@@ -36,10 +36,10 @@ export type SequentialTask = (tasks: BigInt64Array, offset: number) => void;
 /** What runs the tasks, for run records (it never changes a number). */
 export interface RunnerInfo {
   /**
-   * "openmp": the C helper, on up to `threads` threads (on the JS thread alone when 1);
+   * "helper": the C helper, on up to `threads` threads, the JS thread's included (it alone when 1);
    * "sequential": one after another in the kit's own TS (FFI calls and loops) on the JS thread.
    */
-  runner: "openmp" | "sequential";
+  runner: "helper" | "sequential";
   threads: number;
   /** Why the helper is not used, where it is not. */
   why?: string;
@@ -87,7 +87,7 @@ export function makeRunner(
   if ("why" in opened) return { info: { runner: "sequential", threads: 1, why: opened.why }, run: runSequentially };
   const { helper } = opened;
   return {
-    info: { runner: "openmp", threads },
+    info: { runner: "helper", threads },
     run(kind, tasks, count, maxThreads = threads) {
       const status = helper.kit_parallel_run(KINDS[kind], tasks, count, Math.min(threads, count, maxThreads));
       if (status !== 0) throw new Error(`native parallel runner: status ${status} for ${count} ${kind} tasks`);
