@@ -75,7 +75,7 @@ export function logitsOf(net: Net, x: tf.Tensor, training: boolean): tf.Tensor2D
  * One optimiser over a net's trainable variables, with weight decay and clipping applied to gradients.
  * Where the backend has the kit's fused update (KitSgdUpdate: the native backend), every variable is
  * updated by one kernel call with the same float32 operations, in the same order, as tfjs's ops
- * below (lib/backend/native/sgd.ts; tests/train/sgd_fused_test.ts checks the bits against the cpu
+ * below (lib/backend/native/sgd.ts; tests/backend/native_sgd_test.ts checks the bits against the cpu
  * backend); elsewhere by tfjs's MomentumOptimizer on the adjusted gradients.
  */
 export class Sgd {

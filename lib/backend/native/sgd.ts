@@ -2,8 +2,8 @@
  * The optimiser's update of every variable in one kernel call (kernel `KitSgdUpdate`, used by
  * lib/train.ts's Sgd on the native backend): SGD with momentum, weight decay and a gradient scale
  * (clipping), PyTorch's semantics in the order of operations of the tfjs ops it replaces, each
- * rounded to float32, so that its bits equal those ops' on the cpu backend (tests/train/
- * sgd_fused_test.ts):
+ * rounded to float32, so that its bits equal those ops' on the cpu backend
+ * (tests/backend/native_sgd_test.ts):
  *   g' = g·scale (when scale ≠ 1),  g' = g' + w·decay (when decay > 0),
  *   v' = momentum·v + g',           w' = (−lr)·v' + w.
  * Inputs w0…, g0…, v0… (n each); outputs [w'0…, v'0…], new tensors (variables are then assigned).
