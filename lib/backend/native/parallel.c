@@ -17,7 +17,7 @@
 #include <string.h>
 
 /* Bumped whenever the task layout or the entry points change; parallel.ts checks it. */
-#define KIT_PARALLEL_VERSION 4
+#define KIT_PARALLEL_VERSION 5
 #define KIT_TASK_SLOTS 16
 
 typedef void (*cblas_sgemm_fn)(int, int, int, int, int, int, float, const float *, int, const float *, int, float, float *, int);
@@ -117,6 +117,8 @@ static int job_kind, job_count;     /* under pool_mu */
 static const int64_t *job_tasks;    /* under pool_mu */
 static _Atomic uint64_t job_claim;  /* generation << 32 | next task */
 static _Atomic int job_done;
+/* Set while a job owns the pool; a second caller (another JS thread) runs its tasks itself (same bits). */
+static atomic_flag pool_busy = ATOMIC_FLAG_INIT;
 
 /* Claims and runs tasks of generation `gen` until none is left; returns how many it ran. */
 static int run_claimed(uint32_t gen, int kind, const int64_t *tasks, int count) {
@@ -153,7 +155,7 @@ static void *worker(void *unused) {
 int kit_parallel_run(int kind, const int64_t *tasks, int count, int threads) {
   if (kind < 0 || kind >= (int)(sizeof kinds / sizeof kinds[0])) return 1;
   if (kind == 0 && !sgemm_fn) return 2;
-  if (threads <= 1 || count <= 1) {
+  if (threads <= 1 || count <= 1 || atomic_flag_test_and_set(&pool_busy)) {
     for (int i = 0; i < count; i++) kinds[kind](tasks + (int64_t)i * KIT_TASK_SLOTS);
     return 0;
   }
@@ -177,5 +179,6 @@ int kit_parallel_run(int kind, const int64_t *tasks, int count, int threads) {
   for (int spins = 0; atomic_load(&job_done) < count; spins++) {
     if (spins > 1000) sched_yield();
   }
+  atomic_flag_clear(&pool_busy);
   return 0;
 }

@@ -17,7 +17,7 @@ import { parallelHelperPath } from "../../env.ts";
 export const TASK_SLOTS = 16;
 
 /** parallel.c's KIT_PARALLEL_VERSION: a helper built from another version of the source is not used. */
-const HELPER_VERSION = 4;
+const HELPER_VERSION = 5;
 
 /** Task kinds, by their index in parallel.c's `kinds`. */
 const KINDS = { sgemm: 0, sgd: 1, sumsq: 2 } as const;
