@@ -30,8 +30,15 @@ const SHAPES: [string, boolean, boolean, number, number, number][] = [
   ["dh1", false, true, 256, 256, 256],
   ["dW3", true, false, 256, 10, 256],
   ["dh2", false, true, 256, 256, 10],
+  // Near the crossover (2 × 2^21 multiply-adds: the smallest product that is split).
+  ["4.2M rows", false, false, 128, 128, 256],
+  ["4.2M weight gradient", true, false, 256, 64, 256],
+  ["4.2M wide", false, false, 64, 256, 256],
+  ["8.4M", false, false, 128, 256, 256],
 ];
 const RULES = [2, 4, 8].map((maxBlocks) => ({ ...GEMM_PARTITION, maxBlocks }));
+// The crossover: the same shapes with blocks allowed down to a quarter of the rule's minimum.
+RULES.push({ ...GEMM_PARTITION, maxBlocks: 2, minBlockMacs: GEMM_PARTITION.minBlockMacs / 4 });
 const sequential = makeRunner(1, openblas.path, { sgemm: sgemmTask(blas), sgd: sgdTask, sumsq: sumsqTask }, null);
 const parallel = makeRunner(threads, openblas.path, { sgemm: sgemmTask(blas), sgd: sgdTask, sumsq: sumsqTask });
 
@@ -59,7 +66,7 @@ for (const [name, ta, tb, m, n, k] of SHAPES) {
   for (const rule of RULES) {
     const blocks = gemmBlocks(m, n, k, rule).starts.length - 1;
     if (blocks === 1) continue;
-    row[`max${rule.maxBlocks}`] = {
+    row[`max${rule.maxBlocks}${rule.minBlockMacs === GEMM_PARTITION.minBlockMacs ? "" : `-min${rule.minBlockMacs}`}`] = {
       blocks,
       sequential: time(call(partitionedSgemm(blas, sequential, rule)), reps),
       parallel: time(call(partitionedSgemm(blas, parallel, rule)), reps),
