@@ -22,6 +22,11 @@ export interface FlagSpec {
   type: "string" | "boolean";
   doc: string;
   default?: string;
+  /**
+   * false: the default is shown in --help but not filled into the parsed values. The experiment flags: their
+   * defaults come from the schema when the config is made, after a design (--design) has filled its own.
+   */
+  fill?: boolean;
   multiple?: boolean;
   short?: string;
 }
@@ -46,7 +51,7 @@ function experimentFlags(): Flags {
       flags[f.flag] = {
         type: "string",
         doc: fieldHelp(path),
-        ...(shown ? { default: value } : {}),
+        ...(shown ? { default: value, fill: false } : {}),
         ...(f.multiple ? { multiple: true } : {}),
       };
     }
@@ -83,7 +88,9 @@ export function parseFlags(args: string[], flags: Flags, positionals = false): {
   try {
     const parsed = parseArgs({ args, options: options as never, allowPositionals: positionals, strict: true });
     const values = { ...(parsed.values as object) } as FlagValues;
-    for (const [k, f] of Object.entries(flags)) if (values[k] === undefined && f.default !== undefined) values[k] = f.default;
+    for (const [k, f] of Object.entries(flags)) {
+      if (values[k] === undefined && f.default !== undefined && f.fill !== false) values[k] = f.default;
+    }
     return { values, positionals: parsed.positionals };
   } catch (e) {
     const msg = (e as Error).message;

@@ -2,7 +2,8 @@
  * `./kit run NOTEBOOK [--set key=value …] [--quick]`: executes a notebook headless (nbconvert, kernel
  * `deno`) with parameters into scratch/<notebook>/<parameters-hash>/: params.json (the overrides),
  * <notebook>.ipynb (executed), <notebook>.html, records/ (one folder per run of the notebook), figures/
- * (each figure the notebook shows, as svg/png/pdf/json, from these records). Keys are
+ * (each figure the notebook shows, as svg/png/pdf/json, from these records), timings.json (where the time went:
+ * kernel start-up, each cell, the exports). Keys are
  * the parameter cell's (lib/notebook.ts): `seeds=1`, `forgetClass=3`, `methods=retrain,ugradsl`,
  * `ugradsl.smoothRate=-0.5`. Cached originals (data/cache) and finished runs with the same configuration
  * (results/, earlier scratch runs of the notebook: Retrain, say) are read back, not recomputed. Nothing
@@ -14,6 +15,7 @@ import { checkKnownParam, notebookId, notebookName, parseParam, scratchDir } fro
 import { writeFileAtomic } from "../lib/record.ts";
 import { CHAPTERS } from "../lib/report/chapters.ts";
 import { exportFigures } from "../lib/report/figures.ts";
+import { cellTimings } from "../lib/report/cell_timings.ts";
 import { parseFlags, runCommand } from "./flags.ts";
 
 const FLAGS = {
@@ -188,6 +190,31 @@ async function exportRunFigures(req: RunRequest): Promise<boolean> {
   return true;
 }
 
+/** Runs `fn` and returns its result with its wall seconds. */
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const out = await fn();
+  return [out, Math.round(performance.now() - t0) / 1000];
+}
+
+/** The HTML export of the executed notebook; false (after saying why) when nbconvert fails. */
+async function exportHtml(req: RunRequest, env: Record<string, string>): Promise<boolean> {
+  const html = await jupyter(["nbconvert", "--to", "html", "--output-dir", req.dir, `${req.dir}/${req.name}.ipynb`], { cwd: req.dir, env });
+  if (html.code !== 0) console.error(`[run] HTML export failed:\n${html.log.split("\n").slice(-10).join("\n")}`);
+  return html.code === 0;
+}
+
+/**
+ * Where the run's time went → <dir>/timings.json: execution (the kernel's start-up before the first cell, each
+ * cell), the HTML export and the figure files (these two run side by side: neither reads the other's output).
+ */
+async function writeTimings(req: RunRequest, phases: Record<string, number>, startedAt: number): Promise<Record<string, unknown>> {
+  const nb = JSON.parse(await Deno.readTextFile(`${req.dir}/${req.name}.ipynb`));
+  const timings = { notebook: req.id, quick: req.quick, sets: req.sets, phases, ...cellTimings(nb, startedAt) };
+  await writeFileAtomic(`${req.dir}/timings.json`, JSON.stringify(timings, null, 2) + "\n");
+  return timings;
+}
+
 export async function runMain(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, FLAGS, true);
   if (values.help) {
@@ -198,17 +225,21 @@ export async function runMain(args: string[]): Promise<number> {
   const env = await notebookEnv(req);
   const { dir, name } = req;
   console.error(`[run] ${rel(req.file)}: ${req.quick ? "quick" : "full"} mode, parameters ${JSON.stringify(req.sets)} → ${rel(dir)}/`);
-  const started = performance.now();
-  const status = await executeNotebook(req, env);
+  const startedAt = Date.now();
+  const [status, executeSeconds] = await timed(() => executeNotebook(req, env));
   if (status !== 0) return status;
-  console.error(`[run] executed in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  if (!values["no-html"]) {
-    const html = await jupyter(["nbconvert", "--to", "html", "--output-dir", dir, `${dir}/${name}.ipynb`], { cwd: dir, env });
-    if (html.code !== 0) console.error(`[run] HTML export failed:\n${html.log.split("\n").slice(-10).join("\n")}`);
-  }
-  const figures = !values["no-figures"] && await exportRunFigures(req);
+  console.error(`[run] executed in ${executeSeconds.toFixed(0)} s`);
+  const [[[html, htmlSeconds], [figures, figuresSeconds]], exportSeconds] = await timed(() =>
+    Promise.all([
+      timed(async () => !values["no-html"] && await exportHtml(req, env)),
+      timed(async () => !values["no-figures"] && await exportRunFigures(req)),
+    ])
+  );
+  const phases = { executeSeconds, htmlSeconds, figuresSeconds, exportSeconds, totalSeconds: Math.round(Date.now() - startedAt) / 1000 };
+  await writeTimings(req, phases, startedAt);
+  console.error(`[run] HTML and figure files in ${exportSeconds.toFixed(0)} s; timings in ${rel(dir)}/timings.json`);
   console.log(`${rel(dir)}/${name}.ipynb`);
-  if (!values["no-html"]) console.log(`${rel(dir)}/${name}.html`);
+  if (html) console.log(`${rel(dir)}/${name}.html`);
   console.log(`${rel(dir)}/records/`);
   if (figures) console.log(`${rel(dir)}/figures/`);
   return 0;

@@ -122,19 +122,45 @@ export function describeSchema(schema: Schema, indent = "  "): string {
 // ---------------------------------------------------------------------------------------------
 // Search spaces: what a hyperparameter search varies, per option.
 
+/**
+ * How far a range may be widened when a selection lands on its edge (lib/search/rules.ts): within these, and
+ * within the option's own bounds. Absent: the option's bounds alone.
+ */
+export interface RangeLimit {
+  min: number;
+  max: number;
+}
+
 export type Dist =
-  | { kind: "log"; min: number; max: number }
-  | { kind: "uniform"; min: number; max: number }
-  | { kind: "int"; min: number; max: number }
+  | { kind: "log"; min: number; max: number; limit?: RangeLimit }
+  | { kind: "uniform"; min: number; max: number; limit?: RangeLimit }
+  | { kind: "int"; min: number; max: number; limit?: RangeLimit }
   | { kind: "choice"; values: readonly (number | string | boolean)[] };
 
 export type SearchSpace = Record<string, Dist>;
+/** A range (log, uniform or integer): what a widening changes. */
+export type RangeDist = Extract<Dist, { min: number }>;
 
 /** Log-uniform in [min, max]. */
-export const logUniform = (min: number, max: number): Dist => ({ kind: "log", min, max });
-export const uniform = (min: number, max: number): Dist => ({ kind: "uniform", min, max });
+export const logUniform = (min: number, max: number, limit?: RangeLimit): RangeDist => ({
+  kind: "log",
+  min,
+  max,
+  ...(limit ? { limit } : {}),
+});
+export const uniform = (min: number, max: number, limit?: RangeLimit): RangeDist => ({
+  kind: "uniform",
+  min,
+  max,
+  ...(limit ? { limit } : {}),
+});
 /** Integers in [min, max]. */
-export const intRange = (min: number, max: number): Dist => ({ kind: "int", min, max });
+export const intRange = (min: number, max: number, limit?: RangeLimit): RangeDist => ({
+  kind: "int",
+  min,
+  max,
+  ...(limit ? { limit } : {}),
+});
 export const choice = (...values: (number | string | boolean)[]): Dist => ({ kind: "choice", values });
 
 /** One draw; numbers rounded to 3 significant digits so points print and compare cleanly. */
@@ -161,6 +187,12 @@ export function checkSpace(schema: Schema, space: SearchSpace, where: string): v
     } else {
       checkValue(field, dist.min, `${where}.${key} (range start)`);
       checkValue(field, dist.max, `${where}.${key} (range end)`);
+      if (dist.limit && !(dist.limit.min <= dist.min && dist.max <= dist.limit.max)) {
+        throw new KitError(
+          `the range [${dist.min}, ${dist.max}] is not within its limit [${dist.limit.min}, ${dist.limit.max}]`,
+          `${where}.${key}`,
+        );
+      }
     }
   }
 }

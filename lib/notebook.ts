@@ -74,6 +74,10 @@ export interface StandardParams {
   selection: string[] | "none";
   /** Number of seeds (0 … seeds − 1). */
   seeds: number;
+  /** An evaluation design ("none", "v2"): fills paradigms, methods, selection and seeds where the notebook leaves them at the kit's default. */
+  design: string;
+  /** classwise and group: "draw" the forgotten class from the seed, or "cycle" it with the seed (the v2 design). */
+  forgetTarget: "draw" | "cycle";
   quick: boolean;
 }
 
@@ -524,14 +528,18 @@ export function notebookInput(nb: NotebookSetup<unknown>, extra: ExperimentInput
       (split as Record<string, unknown>)[STANDARD[k].slice("split.".length)] = p[k as keyof StandardParams];
     }
   }
+  if (nb.from.forgetTarget !== DEFAULT_SOURCE) split.forgetTarget = p.forgetTarget;
   const methodOptions = Object.keys(nb.methodOptions).length ? nb.methodOptions : undefined;
+  // Under a design, a parameter left at the kit's default is the design's to fill (lib/experiment/design.ts).
+  const given = (k: keyof StandardParams) => p.design === "none" || nb.from[k] !== DEFAULT_SOURCE;
   return {
     dataset: p.dataset,
     model: p.model,
-    paradigms: p.paradigms,
-    seeds: p.seeds,
-    methods: p.methods,
-    ...(p.selection === "none" ? { selection: null } : { selectionName: p.selection }),
+    design: p.design,
+    ...(given("paradigms") ? { paradigms: p.paradigms } : {}),
+    ...(given("seeds") ? { seeds: p.seeds } : {}),
+    ...(given("methods") ? { methods: p.methods } : {}),
+    ...(p.selection === "none" ? { selection: null } : given("selection") ? { selectionName: p.selection } : {}),
     ...(methodOptions ? { methodOptions } : {}),
     ...extra,
     split: { ...split, ...extra.split },
@@ -651,9 +659,10 @@ export function methodNames(methods: string[] | "all"): string[] {
  * What a notebook's verdict cell shows. For the committed run (or a run whose records are the committed
  * ones): the verdict. Otherwise: this run beside the committed one (n, mean ± interval, difference per
  * method and metric), the verdict labelled as this run's, and a note that the Reading below reads the
- * committed run and is stale for this one.
+ * committed run and is stale for this one — or, for a notebook whose Reading is written from the records
+ * (`readingFromRecords`, notebook 00's `quickstartReading`), that it reads this run.
  */
-export function verdictFor(nb: NotebookSetup<unknown>, verdict: Verdict): unknown[] {
+export function verdictFor(nb: NotebookSetup<unknown>, verdict: Verdict, options: { readingFromRecords?: boolean } = {}): unknown[] {
   const runs = nb.runs ?? [];
   if (nb.kind === "committed" || (runs.length > 0 && runs.every((r) => r.same))) return [verdict];
   const here = `${nb.mode} mode, ${rel(nb.out)}/`;
@@ -678,8 +687,10 @@ export function verdictFor(nb: NotebookSetup<unknown>, verdict: Verdict): unknow
       ...verdict.notes,
       `This verdict reads this run's records in ${rel(nb.out)}/, not the committed run's.`,
     ]),
-    `**Stale below:** the notebook's Reading reads the committed run (${rel(notebookResultsDir(nb.id, "full"))}/); ` +
-      `this run's outputs differ, so its numbers and words do not describe what is shown above.`,
+    options.readingFromRecords
+      ? `The Reading below is written from this run's records (${rel(nb.out)}/), so it describes what is shown above.`
+      : `**Stale below:** the notebook's Reading reads the committed run (${rel(notebookResultsDir(nb.id, "full"))}/); ` +
+        `this run's outputs differ, so its numbers and words do not describe what is shown above.`,
   );
   return parts;
 }

@@ -76,21 +76,32 @@ export interface AdaptiveOptions {
 export const DEFAULT_ADAPTIVE: AdaptiveOptions = { form: "dampen", space: "features", metric: "euclidean", threshold: 0.5 };
 
 /**
- * Distances between forget rows [Bf, D] and retain rows [Br, D], normalised to [0, 1]: Euclidean
- * distances are divided by the largest in the batch; cosine distance (1 − cos)/2 is already in [0, 1].
+ * Distances between forget rows [Bf, D] and retain rows [Br, D], normalised to [0, 1] the same way for both
+ * metrics: divided by the largest distance in the batch, so β is a fraction of the batch's widest gap.
+ * Euclidean: ‖f − r‖; cosine: 1 − cos(f, r), in [0, 2] before the division.
+ *
+ * Why cosine is divided too: penultimate features are ReLU outputs, never negative, so cos(f, r) ≥ 0 for every
+ * pair and a fixed map of cosine onto [0, 1], (1 − cos)/2, never exceeds 0.5. With β = 0.5 every retain sample
+ * then counted as a neighbour, the density was 1 and the "dampen" rate α·(1 − 1) was exactly 0: the cosine runs
+ * of the committed adaptive ablation were the α = 0 runs to the last digit (docs/paper.md §5).
  */
 export function normalisedDistances(forget: tf.Tensor2D, retain: tf.Tensor2D, metric: AdaptiveMetric): tf.Tensor2D {
   return tf.tidy(() => {
-    if (metric === "cosine") {
-      const f = forget.div(tf.norm(forget, 2, 1, true).add(1e-12));
-      const r = retain.div(tf.norm(retain, 2, 1, true).add(1e-12));
-      return tf.sub(1, tf.matMul(f, r, false, true)).div(2) as tf.Tensor2D;
-    }
-    const f2 = tf.sum(forget.square(), 1, true);
-    const r2 = tf.sum(retain.square(), 1, true).transpose();
-    const d = tf.sqrt(tf.relu(f2.add(r2).sub(tf.matMul(forget, retain, false, true).mul(2))));
+    const d = metric === "cosine" ? cosineDistances(forget, retain) : euclideanDistances(forget, retain);
     return d.div(tf.max(d).add(1e-12)) as tf.Tensor2D;
   });
+}
+
+function cosineDistances(forget: tf.Tensor2D, retain: tf.Tensor2D): tf.Tensor2D {
+  const f = forget.div(tf.norm(forget, 2, 1, true).add(1e-12));
+  const r = retain.div(tf.norm(retain, 2, 1, true).add(1e-12));
+  return tf.relu(tf.sub(1, tf.matMul(f, r, false, true))) as tf.Tensor2D;
+}
+
+function euclideanDistances(forget: tf.Tensor2D, retain: tf.Tensor2D): tf.Tensor2D {
+  const f2 = tf.sum(forget.square(), 1, true);
+  const r2 = tf.sum(retain.square(), 1, true).transpose();
+  return tf.sqrt(tf.relu(f2.add(r2).sub(tf.matMul(forget, retain, false, true).mul(2)))) as tf.Tensor2D;
 }
 
 /** Per-sample smooth rates α_j [Bf] for a forget batch, given features of both batches. */

@@ -5,95 +5,177 @@
 #   2. the same searches of the core methods with every learning-rate range a decade lower and higher,
 #      and the selections they give (the sensitivity of each verdict to the search itself);
 #   3. the main job (5 seeds, both selections) and the same runs from the shifted selections;
-#   4. every notebook executed in full mode (they read back the runs the main job already made);
+#   4. every notebook executed in full mode (they read back the runs the main job already made), in lanes
+#      side by side;
 #   5. the figures and the scoreboard of the paper's claims.
 # Every step resumes: a run whose record exists is read back, so an interrupted pass continues where it
-# stopped. Progress and timings go to results/evidence-log.txt. It is the only writer of results/main and
+# stopped. Progress and timings go to results/evidence-log.txt; each step's time, the load while it ran and
+# the sum go to results/bench/reproduction.json (deno task budget; printed at the end). It is the only writer of results/main and
 # results/notebooks: it sets UNLEARN_EVIDENCE=1 for the main job and the notebooks (lib/notebook.ts).
-#   bash scripts/evidence.sh [step…]      steps: search shifted main sensitivity notebooks report (default: all)
+#   bash scripts/evidence.sh [step…]      steps: search shifted main sensitivity notebooks report (default: all);
+#                                         budget: print the budget of the pass so far
+#   EVIDENCE_LOG, EVIDENCE_STEPS, REPRODUCTION: other files for the log, the attempts and the budget;
+#   SEARCH_DIR: another folder for the searches; DESIGN=v2: the evidence-v2 design; BUDGET, SHARDS: below
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deno=node_modules/.bin/deno
 export NO_COLOR=1
-BUDGET=${BUDGET:-20}
+# Points per method: "rule" (10 per searched dimension, at least 20: lib/search/rules.ts) or a number for all.
+BUDGET=${BUDGET:-rule}
 CORE=ft,ga,ugradsl,ugradsl+
+# DESIGN=v2: the evidence-v2 design (lib/experiment/design.ts: 20 units a paradigm, search seeds apart, under
+# results/protocol.json) for the Fashion-MNIST searches, the main job and the sensitivity runs; unset: five seeds.
+DESIGN=${DESIGN:-}
+DESIGN_FLAGS=()
+[ -n "$DESIGN" ] && DESIGN_FLAGS=(--design "$DESIGN")
 FASHION=(--dataset fashion-mnist --model mlp)
 # The bag-of-embeddings originals train at lr 1.0 (lib/experiment/presets.ts): its searches shift every
 # learning-rate range a decade up, the same for every method.
 DEBIAN=(--dataset debian-corpus --model bag-of-embeddings --paradigm identity)
-LOG=results/evidence-log.txt
+LOG=${EVIDENCE_LOG:-results/evidence-log.txt}
+REPRODUCTION=${REPRODUCTION:-results/bench/reproduction.json}
 steps=("$@")
 [ ${#steps[@]} -eq 0 ] && steps=(search shifted main sensitivity notebooks report)
 
 log() { echo "[$(date -u +%FT%TZ)] $*" | tee -a "$LOG" >&2; }
+# The budget (lib/report/budget.ts): every finished attempt of a step is a line of $STEPS with its wall
+# seconds and the 1-minute load average sampled every $LOAD_EVERY s while it ran; after each step
+# results/bench/reproduction.json is rewritten (the attempts of a step summed: a resumed step adds the time
+# it took to finish). BUDGET_RESET=1 starts a new budget (a new pass); otherwise a rerun resumes this one.
+STEPS=${EVIDENCE_STEPS:-tmp/evidence/steps.jsonl}
+LOAD_EVERY=${LOAD_EVERY:-5}
+SCALE=standard
+LAYOUT=""
+WITHIN=""
 timed() { # label, command…
   local label="$1"; shift
-  local t0; t0=$(date +%s)
+  local t0 started loadfile sampler rc=0
+  t0=$(date +%s%N); started=$(date -u +%FT%TZ)
+  loadfile=$(mktemp tmp/evidence/load.XXXXXX)
+  ( while :; do cut -d' ' -f1 /proc/loadavg >>"$loadfile"; sleep "$LOAD_EVERY"; done ) &
+  sampler=$!
   log "start $label"
-  "$@"
-  log "done  $label in $(( $(date +%s) - t0 )) s"
+  "$@" || rc=$?
+  kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
+  local ms seconds; ms=$(( ($(date +%s%N) - t0) / 1000000 )); seconds=$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))
+  [ "$rc" = 0 ] || { log "FAILED $label after $seconds s (exit $rc)"; rm -f "$loadfile"; return "$rc"; }
+  log "done  $label in ${seconds%.*} s"
+  $deno task budget step "$label" "$seconds" --steps "$STEPS" --load "$loadfile" --scale "$SCALE" \
+    --started "$started" ${LAYOUT:+--layout "$LAYOUT"} ${WITHIN:+--within "$WITHIN"}
+  rm -f "$loadfile"
+  budget_write >/dev/null
 }
+design() { # what this pass runs, for the budget
+  printf '{"searchBudget":"%s","design":"%s","shards":%s,"steps":"%s"}' "$BUDGET" "${DESIGN:-five seeds}" "$SHARDS" "${steps[*]}"
+}
+budget_write() { $deno task budget write --steps "$STEPS" --design "$(design)" --out "$REPRODUCTION"; }
 want() { printf '%s\n' "${steps[@]}" | grep -qx "$1"; }
 
-# Searches run as $SHARDS shard processes side by side (one thread of native kernels each), then merge.
+# Searches run as $SHARDS shard processes side by side (one thread of native kernels each), then merge; while
+# the merge plans a round of widened ranges (a choice on a range's edge), every shard runs that round, and merge
+# again (deno task search pending: the round to run, exit 1 when none).
 SHARDS=${SHARDS:-$(nproc)}
-search_shards() { # name, extra flags…
-  local name="$1"; shift
-  local pids=() k pid
+SEARCH_DIR=${SEARCH_DIR:-results/search}
+search_round() { # name, round, extra flags…
+  local name="$1" round="$2"; shift 2
+  local pids=() k pid failed=0
   for ((k = 0; k < SHARDS; k++)); do
-    UNLEARN_THREADS=1 $deno task search --budget "$BUDGET" --no-progress --name "$name" --out "results/search/$name" \
-      --shard "$k/$SHARDS" "$@" >>"tmp/evidence/search-$(echo "$name" | tr / -)-shard$k.log" 2>&1 &
+    UNLEARN_THREADS=1 $deno task search --budget "$BUDGET" --no-progress --name "$name" --out "$SEARCH_DIR/$name" \
+      --shard "$k/$SHARDS" --round "$round" "$@" >>"tmp/evidence/search-$(echo "$name" | tr / -)-shard$k.log" 2>&1 &
     pids+=($!)
   done
-  local failed=0
   for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
-  [ "$failed" = 0 ] || { log "a shard of $name failed: see tmp/evidence/search-*-shard*.log"; return 1; }
-  $deno task search merge "results/search/$name"
+  [ "$failed" = 0 ] || { log "a shard of $name (round $round) failed: see tmp/evidence/search-*-shard*.log"; return 1; }
+  $deno task search merge "$SEARCH_DIR/$name"
+}
+search_shards() { # name, extra flags…
+  local name="$1"; shift
+  local round=0
+  search_round "$name" 0 "$@"
+  while round=$($deno task search pending "$SEARCH_DIR/$name" 2>/dev/null); do
+    log "search $name: round $round of widened ranges"
+    search_round "$name" "$round" "$@"
+  done
 }
 search() { # name, extra flags…
   local name="$1"; shift
-  timed "search $name" search_shards "$name" "$@"
+  LAYOUT="$SHARDS shards × 1 thread" timed "search $name" search_shards "$name" "$@"
 }
 
-mkdir -p results tmp/evidence
+mkdir -p results tmp/evidence results/bench
+[ "${BUDGET_RESET:-0}" = 1 ] && rm -f "$STEPS"
 log "evidence pass: steps ${steps[*]}; budget $BUDGET; $(nproc) cores; load $(cut -d' ' -f1 /proc/loadavg)"
 
 if want search; then
-  for p in classwise random group; do search "fashion-mnist-mlp-$p" "${FASHION[@]}" --paradigm "$p"; done
+  for p in classwise random group; do search "fashion-mnist-mlp-$p" "${FASHION[@]}" "${DESIGN_FLAGS[@]}" --paradigm "$p"; done
   # Notebook 07's table holds the core methods only, so only they are searched on the text corpus.
   search debian-corpus-bag-of-embeddings-identity "${DEBIAN[@]}" --methods "$CORE" --lr-shift=1
-  timed "select" $deno task search select results/search/fashion-mnist-mlp-{classwise,random,group} \
-    results/search/debian-corpus-bag-of-embeddings-identity --selection results/search/selection.json
+  timed "select" $deno task search select "$SEARCH_DIR"/fashion-mnist-mlp-{classwise,random,group} \
+    "$SEARCH_DIR/debian-corpus-bag-of-embeddings-identity" --selection "$SEARCH_DIR/selection.json"
 fi
 
 if want shifted; then
   for shift in -1 1; do
     dirs=()
     for p in classwise random group; do
-      search "shifted/lr$shift-fashion-mnist-mlp-$p" "${FASHION[@]}" --paradigm "$p" --methods "$CORE" "--lr-shift=$shift"
-      dirs+=("results/search/shifted/lr$shift-fashion-mnist-mlp-$p")
+      search "shifted/lr$shift-fashion-mnist-mlp-$p" "${FASHION[@]}" "${DESIGN_FLAGS[@]}" --paradigm "$p" --methods "$CORE" \
+        "--lr-shift=$shift"
+      dirs+=("$SEARCH_DIR/shifted/lr$shift-fashion-mnist-mlp-$p")
     done
-    timed "select lr$shift" $deno task search select "${dirs[@]}" --selection "results/search/selection-lr$shift.json"
+    timed "select lr$shift" $deno task search select "${dirs[@]}" --selection "$SEARCH_DIR/selection-lr$shift.json"
   done
 fi
 
+# The main job and the sensitivity runs: $SHARDS processes of one thread side by side, each a share of the
+# tasks, gathered into the folder in task order (deno task unlearn --jobs; the records do not depend on it).
 if want main; then
-  timed "main job" env UNLEARN_EVIDENCE=1 ./kit main --out results/main --reuse results/notebooks --no-compare --no-progress
+  LAYOUT="$SHARDS jobs × 1 thread" timed "main job" env UNLEARN_EVIDENCE=1 ./kit main "${DESIGN_FLAGS[@]}" --out results/main \
+    --reuse results/notebooks --no-compare --no-progress --jobs "$SHARDS"
 fi
 
 if want sensitivity; then
   for shift in -1 1; do
-    timed "sensitivity lr$shift" $deno task unlearn "${FASHION[@]}" --paradigm classwise,random,group \
-      --methods "retrain,$CORE" --selection-name R,C --seeds 5 --selection "results/search/selection-lr$shift.json" \
-      --out "results/sensitivity/lr$shift" --reuse results/main --no-progress
+    # Under a design its units; else the five seeds.
+    units=(--paradigm classwise,random,group --seeds 5)
+    [ -n "$DESIGN" ] && units=("${DESIGN_FLAGS[@]}")
+    LAYOUT="$SHARDS jobs × 1 thread" timed "sensitivity lr$shift" $deno task unlearn "${FASHION[@]}" "${units[@]}" \
+      --methods "retrain,$CORE" --selection-name R,C --selection "$SEARCH_DIR/selection-lr$shift.json" \
+      --out "results/sensitivity/lr$shift" --reuse results/main --no-progress --jobs "$SHARDS"
   done
 fi
 
-if want notebooks; then
+# Notebooks in $SHARDS lanes side by side, one thread each: a lane takes the next notebook of one queue,
+# longest first by the last pass's times (results/bench/notebook_profile.json, bench/notebook_profile.ts), the
+# rest in file order. Each notebook is timed inside the "notebooks" step (held to its own 8-minute target);
+# the step's wall time is what the budget sums. Two notebooks that need one original train it once (the
+# model cache takes the first writer) and may both compute a run neither has finished: same bits either way.
+LONGEST_FIRST=(10 08 07 11 09 05 04 06)
+notebook_queue() {
+  local id nb
+  for id in "${LONGEST_FIRST[@]}"; do ls notebooks/${id}_*.ipynb; done
   for nb in notebooks/0[0-9]_*.ipynb notebooks/1[0-9]_*.ipynb; do
-    timed "notebook $(basename "$nb")" env UNLEARN_EVIDENCE=1 jupyter nbconvert --to notebook --execute --inplace \
+    printf '%s\n' "${LONGEST_FIRST[@]}" | grep -qx "$(basename "$nb" | cut -c1-2)" || echo "$nb"
+  done
+}
+next_notebook() { flock "$QUEUE.lock" bash -c 'head -n 1 "$1"; sed -i 1d "$1"' _ "$QUEUE"; }
+notebook_lane() {
+  local nb
+  while nb=$(next_notebook) && [ -n "$nb" ]; do
+    WITHIN=notebooks LAYOUT="lane of $SHARDS, 1 thread" timed "notebook $(basename "$nb")" \
+      env UNLEARN_EVIDENCE=1 UNLEARN_THREADS=1 jupyter nbconvert --to notebook --execute --inplace \
       --ExecutePreprocessor.kernel_name=deno --ExecutePreprocessor.timeout=-1 "$nb"
   done
+}
+notebook_lanes() {
+  QUEUE=tmp/evidence/notebook-queue
+  notebook_queue >"$QUEUE"
+  local pids=() k pid failed=0
+  for ((k = 0; k < SHARDS; k++)); do notebook_lane & pids+=($!); done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  [ "$failed" = 0 ] || { log "a notebook failed: see $LOG"; return 1; }
+}
+if want notebooks; then
+  LAYOUT="$SHARDS lanes × 1 thread" timed notebooks notebook_lanes
 fi
 
 if want report; then
@@ -101,4 +183,6 @@ if want report; then
   timed "claims" $deno task claims
   timed "main table" $deno task table results/main
 fi
+if want budget; then budget_write; exit 0; fi
 log "evidence pass finished"
+budget_write

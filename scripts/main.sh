@@ -7,6 +7,9 @@
 #     --no-compare   skip the comparison
 #     unlearn flags  override the job's: --out (default scratch/main), --cache, --paradigm, --seeds,
 #                    --methods, --rerun, … (deno task unlearn --help)
+#     --design v2    the evidence-v2 design instead of the five seeds (lib/experiment/design.ts): 20 seeds a
+#                    paradigm, the forgotten class cycling with the seed, selections R, C and C5; the flags
+#                    above still narrow it (--paradigm classwise --seeds 3: its first three class-wise units)
 # Original models come from the cache (data/cache); finished runs in --out are read back (--rerun recomputes).
 # results/main is written only by the evidence pass (UNLEARN_EVIDENCE=1, scripts/evidence.sh).
 set -euo pipefail
@@ -15,6 +18,7 @@ deno=node_modules/.bin/deno
 committed=results/main
 out=scratch/main
 compare=1
+design=0
 pass=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -22,6 +26,7 @@ while [ $# -gt 0 ]; do
     --no-compare) compare=0; shift ;;
     --out) out="${2:?--out needs a folder}"; pass+=("$1" "$2"); shift 2 ;;
     --out=*) out="${1#--out=}"; pass+=("$1"); shift ;;
+    --design|--design=*) design=1; pass+=("$1"); shift ;;
     *) pass+=("$1"); shift ;;
   esac
 done
@@ -32,9 +37,10 @@ if [[ "$abs_out/" == "$(pwd)/results/"* ]] && [ "${UNLEARN_EVIDENCE:-}" != 1 ]; 
   exit 2
 fi
 echo "[main] the main job into $out/ (originals from the cache; results/main is not touched)" >&2
-$deno run -A cli/unlearn.ts --dataset fashion-mnist --model mlp \
-  --paradigm classwise,random,group --methods retrain,ft,ga,ugradsl,ugradsl+ --selection-name R,C --seeds 5 \
-  --out "$out" "${pass[@]}"
+# The five-seed job's paradigms, methods, selections and seeds, unless a design gives its own.
+job=(--paradigm classwise,random,group --methods retrain,ft,ga,ugradsl,ugradsl+ --selection-name R,C --seeds 5)
+[ "$design" = 1 ] && job=()
+$deno run -A cli/unlearn.ts --dataset fashion-mnist --model mlp "${job[@]}" --out "$out" "${pass[@]}"
 if [ "$compare" = 1 ] && [ "$abs_out" != "$(realpath -m "$committed")" ]; then
   echo "[main] this run against the committed records ($committed), by configuration hash + seed:" >&2
   $deno run -A cli/compare.ts "$out" "$committed"

@@ -1,5 +1,6 @@
 /** Notebook parameters (schema-checked, with their sources), where an execution writes, a chapter's run, and a run beside the committed one. */
 import assert from "node:assert/strict";
+import { experimentConfig } from "../lib/experiment/config.ts";
 import { envFlag, notebookResultsDir, ROOT } from "../lib/env.ts";
 import type { NotebookSetup } from "../lib/notebook.ts";
 import { describeSetup, notebookInput, notebookSetup, parametersHash, runChapter, verdictFor } from "../lib/notebook.ts";
@@ -110,6 +111,19 @@ Deno.test("every knob is a parameter: sources in order (kit default, preset, not
     const nb = notebookSetup("04", modes);
     assert.equal(nb.mode, "quick");
     assert.equal(notebookInput(nb).split?.forgetClass, 3);
+  });
+  // A design fills what the notebook leaves at the kit's default; what the notebook or a file sets stays.
+  await withParams({ "04": { design: "v2" } }, { UNLEARN_QUICK: undefined }, () => {
+    const nb = notebookSetup("04", modes);
+    const input = notebookInput(nb);
+    assert.equal(input.design, "v2");
+    assert.equal(input.seeds, nb.from.seeds === "kit default" ? undefined : nb.params.seeds, `seeds from ${nb.from.seeds}`);
+    assert.deepEqual(input.paradigms, ["classwise"], "the notebook's paradigms");
+    assert.equal(input.selectionName, undefined, "the design's selections");
+    assert.deepEqual(experimentConfig({ ...input, selection: null }).split.forgetTarget, "cycle");
+  });
+  await withParams({ "04": { forgetTarget: "cycle" } }, { UNLEARN_QUICK: undefined }, () => {
+    assert.equal(notebookInput(notebookSetup("04", modes)).split?.forgetTarget, "cycle");
   });
 });
 
@@ -252,6 +266,10 @@ Deno.test("runChapter: a typed input checked like the command line's; read back 
     assert.match(String(parts[0]), /This run beside the committed run/);
     assert.match((parts.find((p) => typeof p === "object") as { title: string }).title, /^THIS RUN \(full mode, not the committed run\)/);
     assert.match(String(parts.at(-1)), /Stale below:.*Reading reads the committed run/);
+    // A Reading written from the records (notebook 00) reads this run: no stale note.
+    const computed = verdictFor(other, v, { readingFromRecords: true });
+    assert.match(String(computed.at(-1)), /^The Reading below is written from this run's records/);
+    assert.ok(!computed.some((p) => /Stale below/.test(String(p))));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { adaptiveSmoothRates, crossEntropy, glsLoss, glsLossEq4, glsTargets } from "../lib/smoothing.ts";
+import { adaptiveSmoothRates, crossEntropy, glsLoss, glsLossEq4, glsTargets, normalisedDistances } from "../lib/smoothing.ts";
 
 await tf.setBackend("cpu");
 const logits = tf.tensor2d([[2, -1, 0.5, 0], [0.1, 0.2, 3, -2], [-1, 4, 0, 1]]);
@@ -58,4 +58,34 @@ Deno.test("adaptive rate: 'dampen' keeps α alone and vanishes in a dense neighb
   close(adaptiveSmoothRates(forget, retain, -0.6, opts).dataSync(), [0, -0.6]);
   close(adaptiveSmoothRates(forget, retain, -0.6, { ...opts, form: "scale" }).dataSync(), [-0.6, 0]);
   close(adaptiveSmoothRates(forget, retain, -0.6, { ...opts, form: "summary" }).dataSync(), [1, 0]);
+});
+
+Deno.test("adaptive rate, cosine: non-zero on non-negative (ReLU) features, where the fixed (1 − cos)/2 map counted every pair", () => {
+  // Two forget rows, one near the first two retain rows in angle and one near the third; all entries ≥ 0.
+  const forget = tf.tensor2d([[1, 0], [0, 1]]);
+  const retain = tf.tensor2d([[1, 0.05], [0.9, 0.1], [0, 1]]);
+  const opts = { form: "dampen" as const, space: "features" as const, metric: "cosine" as const, threshold: 0.5 };
+  const rates = Array.from(adaptiveSmoothRates(forget, retain, -0.6, opts).dataSync());
+  close(rates, [-0.6 * (1 - 2 / 3), -0.6 * (1 - 1 / 3)]);
+  // The mechanism of the old collapse: with non-negative rows cos ≥ 0, so (1 − cos)/2 ≤ 0.5 for every pair.
+  const relu = tf.relu(tf.randomNormal([64, 16], 0, 1, "float32", 7)) as tf.Tensor2D;
+  const [f, r] = [relu.slice([0, 0], [16, 16]), relu.slice([16, 0], [48, 16])] as tf.Tensor2D[];
+  const cos = tf.matMul(f.div(tf.norm(f, 2, 1, true)), r.div(tf.norm(r, 2, 1, true)), false, true);
+  assert.ok(tf.min(cos).dataSync()[0] >= -1e-6, "cosine of non-negative rows is ≥ 0");
+  // Normalised by the batch's widest gap, the farthest pair sits at 1 and the rate varies across the batch.
+  const d = normalisedDistances(f, r, "cosine");
+  close([tf.max(d).dataSync()[0]], [1]);
+  const spread = Array.from(adaptiveSmoothRates(f, r, -0.6, opts).dataSync());
+  assert.ok(spread.some((a) => a < -1e-3), `some rate non-zero: ${spread}`);
+  assert.ok(spread.every((a) => a <= 0 && a >= -0.6), `rates in [α, 0]: ${spread}`);
+});
+
+Deno.test("adaptive rate: Euclidean and cosine distances share one normalisation (the batch's largest is 1)", () => {
+  const f = tf.tensor2d([[1, 2], [3, -1]]);
+  const r = tf.tensor2d([[0, 1], [2, 2], [-1, 0]]);
+  for (const metric of ["euclidean", "cosine"] as const) {
+    const d = Array.from(normalisedDistances(f, r, metric).dataSync());
+    close([Math.max(...d)], [1]);
+    assert.ok(d.every((v) => v >= 0 && v <= 1 + 1e-6), `${metric}: ${d}`);
+  }
 });

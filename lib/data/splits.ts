@@ -8,11 +8,17 @@
  * D_f is drawn from D_tr and D_r = D_tr \ D_f.
  *
  * - classwise: D_f = one whole class; that class is also removed from the test and validation sets.
+ *              Which class: `forgetClass` when given, else by `forgetTarget`: "draw" = drawn from the seed's
+ *              stream; "cycle" = class seed mod K, so seeds s, s + K, s + 2K … forget the same class (the
+ *              evaluation design's blocks, lib/experiment/design.ts).
  * - random:    D_f = `forgetFraction` of D_tr drawn from every class; with `forgetRanking: "memorization"`
  *              the same number of the most memorised examples of D_tr instead (a worst-case forget set).
  *              Ranking needs trained models, which splits do not have: lib/experiment/ensembles.ts
  *              (`prepareWorstCaseTask`) replaces D_f; here the random draw stands in (for the model config).
- * - group:     labels become super-classes; D_f = one fine class (a sub-class); test set unchanged.
+ * - group:     labels become super-classes; D_f = one fine class (a sub-class); test set unchanged. Which
+ *              sub-class: `forgetSubclass`, else by `forgetTarget`: "draw" from the seed; "cycle" = entry
+ *              seed mod K of the sub-classes taken in turn from each super-class (`subclassCycle`), so K
+ *              consecutive seeds from a multiple of K forget every sub-class once, the super-classes in turn.
  * - identity:  D_f = every sample of `identityFraction` of the identities present in D_tr.
  */
 import { KitError } from "../errors.ts";
@@ -22,6 +28,8 @@ import { describeBounds, SPLIT_BOUNDS, withinBounds } from "./split_bounds.ts";
 
 export const PARADIGMS = ["classwise", "random", "group", "identity"] as const;
 export type Paradigm = typeof PARADIGMS[number];
+export const FORGET_TARGETS = ["draw", "cycle"] as const;
+export type ForgetTarget = typeof FORGET_TARGETS[number];
 
 export interface SplitOptions {
   paradigm: Paradigm;
@@ -38,6 +46,8 @@ export interface SplitOptions {
   forgetFraction: number;
   /** random: "random" draws D_f; "memorization" takes the most memorised examples (lib/experiment/ensembles.ts). */
   forgetRanking: "random" | "memorization";
+  /** classwise and group, when no class is given: "draw" it from the seed, or "cycle" through the classes by seed. */
+  forgetTarget: ForgetTarget;
   /** group: the fine class (sub-class) to forget; -1 draws it from the seed. */
   forgetSubclass: number;
   /** identity: share of identities whose samples are all forgotten. */
@@ -51,6 +61,7 @@ export const DEFAULT_SPLIT: Omit<SplitOptions, "paradigm" | "seed"> = {
   forgetClass: -1,
   forgetFraction: 0.1,
   forgetRanking: "random",
+  forgetTarget: "draw",
   forgetSubclass: -1,
   identityFraction: 0.01,
 };
@@ -126,6 +137,7 @@ function checkOptions(o: SplitOptions, train: Dataset): void {
     if (!withinBounds(o[f], SPLIT_BOUNDS[f])) bad(f, `${o[f]} is not in ${describeBounds(SPLIT_BOUNDS[f])}`);
   }
   if (!["random", "memorization"].includes(o.forgetRanking)) bad("forgetRanking", `"${o.forgetRanking}" is not random or memorization`);
+  if (!FORGET_TARGETS.includes(o.forgetTarget)) bad("forgetTarget", `"${o.forgetTarget}" is not ${FORGET_TARGETS.join(" or ")}`);
   for (const f of ["forgetClass", "forgetSubclass"] as const) {
     if (o[f] < -1 || o[f] >= train.numClasses || !Number.isInteger(o[f])) {
       bad(f, `${o[f]} is not -1 (drawn from the seed) or a class in [0, ${train.numClasses})`);
@@ -171,7 +183,7 @@ export function makeForgetTask(
   let testIdx = test0;
   let forgotten: ForgetTask["forgotten"];
   if (paradigm === "classwise") {
-    const c = options.forgetClass >= 0 ? options.forgetClass : forgetRng.int(trainIn.numClasses);
+    const c = forgottenClass(options, trainIn.numClasses, forgetRng);
     forgetIdx = trainIdx.filter((i) => trainIn.y[i] === c);
     valIdx = val0.filter((i) => trainIn.y[i] !== c);
     testIdx = test0.filter((i) => testIn.y[i] !== c);
@@ -184,7 +196,7 @@ export function makeForgetTask(
     forgetIdx = Int32Array.from(parts.flatMap((p) => [...p])).sort();
     forgotten = { description: `${(100 * options.forgetFraction).toFixed(1)}% of every class` };
   } else if (paradigm === "group") {
-    const sub = options.forgetSubclass >= 0 ? options.forgetSubclass : forgetRng.int(trainIn.numClasses);
+    const sub = forgottenSubclass(options, superClasses!.ofClass, trainIn.numClasses, forgetRng);
     forgetIdx = trainIdx.filter((i) => trainIn.y[i] === sub);
     const superName = superClasses!.names[superClasses!.ofClass[sub]];
     forgotten = { description: `sub-class ${sub} (${trainIn.classNames[sub]}) of "${superName}"`, subclass: sub };
@@ -217,6 +229,40 @@ export function makeForgetTask(
     forgotten,
     originalKey: [dataset, labelKey, seed, options.trainSize, options.valFraction].join("|"),
   };
+}
+
+/**
+ * The class a class-wise task forgets: the given one, class seed mod K ("cycle"), or the first draw of the seed's
+ * forget stream ("draw"; `rng` is that stream, which the random draws of other paradigms also start).
+ */
+export function forgottenClass(o: Pick<SplitOptions, "forgetClass" | "forgetTarget" | "seed">, numClasses: number, rng: Rng): number {
+  if (o.forgetClass >= 0) return o.forgetClass;
+  return o.forgetTarget === "cycle" ? o.seed % numClasses : rng.int(numClasses);
+}
+
+/**
+ * The fine classes in turn from each super-class: the first of each super-class (in super-class order), then
+ * the second of each, …; a super-class that runs out is skipped. Fashion-MNIST (tops 0 2 4 6, footwear 5 7 9,
+ * other 1 3 8): 0 5 1 2 7 3 4 9 8 6.
+ */
+export function subclassCycle(ofClass: number[]): number[] {
+  const bySuper = new Map<number, number[]>();
+  ofClass.forEach((s, c) => bySuper.set(s, [...(bySuper.get(s) ?? []), c]));
+  const lists = [...bySuper.entries()].sort((a, b) => a[0] - b[0]).map(([, cs]) => cs);
+  const out: number[] = [];
+  for (let i = 0; out.length < ofClass.length; i++) for (const cs of lists) if (i < cs.length) out.push(cs[i]);
+  return out;
+}
+
+/** The sub-class a group task forgets: the given one, entry seed mod K of `subclassCycle` ("cycle"), or drawn. */
+export function forgottenSubclass(
+  o: Pick<SplitOptions, "forgetSubclass" | "forgetTarget" | "seed">,
+  ofClass: number[],
+  numClasses: number,
+  rng: Rng,
+): number {
+  if (o.forgetSubclass >= 0) return o.forgetSubclass;
+  return o.forgetTarget === "cycle" ? subclassCycle(ofClass)[o.seed % ofClass.length] : rng.int(numClasses);
 }
 
 /** The index lists a record stores (retain = trainIdx \ forgetIdx). */

@@ -26,6 +26,7 @@ import { METHODS, methodSpec } from "../unlearn/registry.ts";
 import type { DefaultContext, ExperimentField, ExperimentInput, FieldPath, RunRequest } from "./fields.ts";
 import { checkField, checkNumber, defaultOf, EXPERIMENT_FIELDS, fieldEntries, fieldName, fieldSpec } from "./fields.ts";
 import { resolveMethodOptions } from "./options.ts";
+import { DESIGN_NAMES, withDesign } from "./design.ts";
 import type { ProtocolFile } from "./protocol_ref.ts";
 import { readProtocolFile } from "./protocol_ref.ts";
 import { makeTask } from "./task.ts";
@@ -36,6 +37,11 @@ export type SplitSettings = Omit<SplitOptions, "paradigm" | "seed">;
 export interface ExperimentConfig {
   /** Names every record. */
   name: string;
+  /**
+   * The evaluation design whose values filled the fields not given ("none": none). Not hashed: a design only sets
+   * other fields (seeds, split.forgetTarget, selections…), which are, so a unit run by hand is the same run.
+   */
+  design: string;
   /** Results folder: records.jsonl, splits/, tables. */
   out: string;
   dataset: string;
@@ -139,10 +145,16 @@ function valueOf<K extends keyof ExperimentInput & FieldPath>(
   return (input[k] ?? defaultOf(k, at).value) as NonNullable<ExperimentInput[K]>;
 }
 
-/** Fills defaults from the fields' schema (lib/experiment/fields.ts) and checks every field; throws one KitErrors listing every problem. */
-export function experimentConfig(input: ExperimentInput): ExperimentConfig {
+/**
+ * Fills defaults from the fields' schema (lib/experiment/fields.ts), after a design's (lib/experiment/design.ts),
+ * and checks every field; throws one KitErrors listing every problem.
+ */
+export function experimentConfig(given: ExperimentInput): ExperimentConfig {
   const problems: (() => void)[] = [];
   const check: Check = (f) => problems.push(f);
+  const design = valueOf(given, "design");
+  check(() => void checkField("design", design, fieldName("design")));
+  const input = DESIGN_NAMES.includes(design) ? withDesign(given) : given;
   const at = { dataset: valueOf(input, "dataset"), model: valueOf(input, "model") };
   const { dataset, model } = at;
   const paradigms = paradigmsOf(input, dataset);
@@ -174,6 +186,7 @@ export function experimentConfig(input: ExperimentInput): ExperimentConfig {
   checkAll(problems);
   return {
     name: input.name ?? out.replace(/\/+$/, "").split("/").pop()!,
+    design,
     out: out.replace(/\/+$/, ""),
     dataset,
     dataDir: input.dataDir === undefined ? undefined : kitPath(input.dataDir),

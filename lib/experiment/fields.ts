@@ -17,8 +17,8 @@ import type { DataBundle } from "../data/types.ts";
 import { DATASETS } from "../data/registry.ts";
 import type { Bounds } from "../data/split_bounds.ts";
 import { describeBounds, SPLIT_BOUNDS } from "../data/split_bounds.ts";
-import type { Paradigm, SplitOptions } from "../data/splits.ts";
-import { DEFAULT_SPLIT, PARADIGMS } from "../data/splits.ts";
+import type { ForgetTarget, Paradigm, SplitOptions } from "../data/splits.ts";
+import { DEFAULT_SPLIT, FORGET_TARGETS, PARADIGMS } from "../data/splits.ts";
 import { cacheDir, isRerun, requestedBackend, ROOT, selectionFile } from "../env.ts";
 import { KitError } from "../errors.ts";
 import { DEFAULT_METRICS, METRICS } from "../metrics/registry.ts";
@@ -28,6 +28,7 @@ import type { RunTags } from "../record.ts";
 import type { SgdOptions } from "../train.ts";
 import { CORE_METHODS, METHODS } from "../unlearn/registry.ts";
 import type { Overrides } from "./options.ts";
+import { DESIGN_NAMES } from "./design.ts";
 import type { Preset } from "./presets.ts";
 import { presetFor } from "./presets.ts";
 
@@ -112,6 +113,16 @@ export const EXPERIMENT_FIELDS = {
   }),
   dataDir: field<string>({ kind: "text", doc: "folder holding the data set's standard files", source: "the data set's", flag: "data-dir" }),
   bundle: field<DataBundle>({ kind: "object", doc: "splits to use instead of loading the data set (tests)", source: "none" }),
+  design: field<string>({
+    kind: "choice",
+    doc: "an evaluation design, whose paradigms, methods, selections, seeds and forget targets fill every field not " +
+      "given (v2: 20 seeds a paradigm, the forgotten class cycling with the seed; lib/experiment/design.ts)",
+    values: () => DESIGN_NAMES,
+    default: "none",
+    source: KIT,
+    flag: "design",
+    param: "design",
+  }),
   paradigms: field<Paradigm[] | "all">({
     kind: "list",
     doc: "the forgetting paradigms run",
@@ -222,6 +233,16 @@ export const EXPERIMENT_FIELDS = {
     default: DEFAULT_SPLIT.forgetRanking,
     source: KIT,
     flag: "forget-ranking",
+  }),
+  "split.forgetTarget": field<ForgetTarget>({
+    kind: "choice",
+    doc: "classwise and group, when no class is given: draw it from the seed, or cycle (class-wise: class seed mod K; group: " +
+      "the sub-classes in turn over the super-classes), as the v2 design does (lib/experiment/design.ts)",
+    values: () => FORGET_TARGETS,
+    default: DEFAULT_SPLIT.forgetTarget,
+    source: KIT,
+    flag: "forget-target",
+    param: "forgetTarget",
   }),
   "split.forgetSubclass": splitNumber("forgetSubclass", "group: the sub-class forgotten (-1: one drawn per seed)", {
     flag: "forget-subclass",

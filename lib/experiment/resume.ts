@@ -5,7 +5,7 @@
  * which runs are finished and keeps each folder whole (lib/experiment/run.ts `resumeAndAdopt` calls it).
  */
 import type { ForgetTask } from "../data/splits.ts";
-import { sha256Hex } from "../hash.ts";
+import { canonicalJson, sha256Hex } from "../hash.ts";
 import type { RunRecord, RunTags } from "../record.ts";
 import { appendRecord, makeFolder, readRecordsWithSkips, RECORD_SCHEMA, writeFileAtomic } from "../record.ts";
 
@@ -62,6 +62,37 @@ export async function finishedRecords(out: string, reuse: string[]): Promise<Map
     for (const record of records) if (!editedRecords.has(record)) byKey.set(recordKey(record), { record, folder });
   }
   return byKey;
+}
+
+/** What decides a reference run's numbers, as its record states it (its label and tags decide nothing). */
+export type ReferenceIdentity = Pick<
+  RunRecord,
+  "method" | "methodOptions" | "dataset" | "dataChecksum" | "numerics" | "model" | "split" | "original" | "metricNames" | "seed"
+>;
+
+/**
+ * A finished reference run (Retrain) of the same computation as `want` under another label or tags, e.g.
+ * the main job's Retrain for an ablation's Retrain row: same data (checksum), numerics fingerprint, model,
+ * split file, original model (its key covers the training recipe and the backend's numerics identity),
+ * method and options, seed and metrics. A reference run reads nothing but its task and its options, so its
+ * record's numbers are this run's; the caller copies them under this run's label (`copiesOf`), instead of
+ * training the same model again. Only end states that finished ok qualify; the latest wins. Returns it with
+ * the folder it was found in.
+ */
+export function referenceTwin(finished: Iterable<Finished>, want: ReferenceIdentity): Finished | undefined {
+  const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
+  let twin: Finished | undefined;
+  for (const f of finished) {
+    const r = f.record;
+    if (r.status !== "ok" || r.tags.epoch !== undefined || r.method !== want.method || r.seed !== want.seed) continue;
+    if (r.split.indexSha256 !== want.split.indexSha256 || r.original.key !== want.original.key) continue;
+    if (r.dataset !== want.dataset || r.dataChecksum !== want.dataChecksum || r.numerics !== want.numerics) continue;
+    if (!same(r.methodOptions, want.methodOptions) || !same(r.model, want.model) || r.metricNames.join() !== want.metricNames.join()) {
+      continue;
+    }
+    if (!twin || r.startedAt > twin.record.startedAt) twin = f;
+  }
+  return twin;
 }
 
 /**

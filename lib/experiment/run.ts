@@ -50,7 +50,7 @@ import { prepareWorstCaseTask, TaskEnsembles } from "./ensembles.ts";
 import type { PreparedTask } from "./task.ts";
 import { makeTask, prepareTask, SealedTestError, sealTest } from "./task.ts";
 import type { Finished } from "./resume.ts";
-import { adopt, checkSplits, finishedRecords, isFinished, recordKey, splitText, writeSplit } from "./resume.ts";
+import { adopt, checkSplits, finishedRecords, isFinished, recordKey, referenceTwin, splitText, writeSplit } from "./resume.ts";
 import { numericsFingerprint } from "./fingerprint.ts";
 import { protocolStamp } from "./protocol_ref.ts";
 import { sweepCache } from "./model_cache.ts";
@@ -98,14 +98,32 @@ export interface Experiment {
 }
 
 /**
- * Runs every request on every paradigm × seed (skipping finished runs unless `cfg.rerun`), appending one
- * record per run to `${cfg.out}/records.jsonl`. Returns the records of this configuration, read back or new.
+ * Which tasks (paradigm × seed) a process runs: the i-th task in order (seeds, then paradigms) when
+ * i mod count = index. Processes side by side each take a share; a task's records never depend on which
+ * share ran it, nor on what ran beside it (a task reads only its own original, Retrain and ensembles).
  */
-export async function runExperiment(cfg: ExperimentConfig, hooks: RunHooks = {}): Promise<RunRecord[]> {
+export interface TaskShare {
+  index: number;
+  count: number;
+}
+
+/**
+ * Runs every request on every paradigm × seed of this process's share of the tasks (all by default;
+ * skipping finished runs unless `cfg.rerun`), appending one record per run to `${cfg.out}/records.jsonl`.
+ * Returns the records of this configuration, read back or new.
+ */
+export async function runExperiment(
+  cfg: ExperimentConfig,
+  hooks: RunHooks = {},
+  share: TaskShare = { index: 0, count: 1 },
+): Promise<RunRecord[]> {
   const x = await openExperiment(cfg, hooks);
   const records: RunRecord[] = [];
+  let task = 0;
   for (const seed of cfg.seeds) {
-    for (const paradigm of cfg.paradigms) records.push(...await runTask(x, paradigm, seed, records));
+    for (const paradigm of cfg.paradigms) {
+      if (task++ % share.count === share.index) records.push(...await runTask(x, paradigm, seed, records));
+    }
   }
   await closeExperiment(x);
   return records;
@@ -329,6 +347,14 @@ async function runOrCopy(x: Experiment, live: LiveTask, run: ResolvedRun): Promi
   const reference = run.spec.family === "reference" ? "self" : referenceRecord?.metrics;
   const twin = twinOf(live.records, run, x.metricNames);
   if (twin) return copiesOf(live.records, twin, base, run.tags, live.seed);
+  // The same Retrain finished under another label (the main job's, for an ablation's row): copied, not retrained.
+  const finishedTwin = run.spec.family === "reference" ? referenceTwin(Array.from(x.finished.values()), base) : undefined;
+  if (finishedTwin) {
+    x.contributed.set(finishedTwin.folder, (x.contributed.get(finishedTwin.folder) ?? 0) + 1);
+    // Its protocol stamp, if any, is the other experiment's: the copy carries this run's (base) or none.
+    const { protocol: _other, ...twin } = finishedTwin.record;
+    return copiesOf([twin], twin, base, run.tags, live.seed);
+  }
   const { ensembles } = live;
   const ensemblesOf = ensembles && (() => ensembles.forRun(run.spec, run.options));
   return await runOne({ ...live.prepared, task: live.task }, run, base, x.cfg, x.progress, reference, ensemblesOf);
@@ -360,7 +386,7 @@ export function copiesOf(records: RunRecord[], twin: RunRecord, base: RunBase, t
   return records.filter((r) => r.configHash === twin.configHash).map((r) => ({
     ...r,
     ...base,
-    runId: runIdOf(base.dataset, base.paradigm, base.method, base.variant, seed, r.tags),
+    runId: runIdOf(base, seed, r.tags),
     tags: { ...tags, ...(r.tags.epoch !== undefined ? { epoch: r.tags.epoch } : {}) },
     notes: { ...r.notes, sameRunAs: r.runId },
   }));
@@ -481,7 +507,7 @@ type Measure = ReturnType<typeof evaluator>;
 function recorder(base: RunBase, seed: number) {
   return (tags: RunTags, outcome: Outcome): RunRecord => ({
     ...base,
-    runId: runIdOf(base.dataset, base.paradigm, base.method, base.variant, seed, tags),
+    runId: runIdOf(base, seed, tags),
     tags,
     ...outcome,
   });
@@ -489,12 +515,25 @@ function recorder(base: RunBase, seed: number) {
 
 type Recorder = ReturnType<typeof recorder>;
 
-function runIdOf(dataset: string, paradigm: string, method: string, variant: string | null, seed: number, tags: RunTags): string {
+/**
+ * `fashion-mnist/classwise/class3/ft[R]/seed13`: where the forgotten class or sub-class cycles with the seed
+ * (split option forgetTarget "cycle", the v2 design's blocks), the id names it after the paradigm.
+ */
+function runIdOf(base: RunBase, seed: number, tags: RunTags): string {
+  const { forgotten, options } = base.split;
+  const target = options.forgetTarget !== "cycle"
+    ? []
+    : forgotten.class !== undefined
+    ? [`class${forgotten.class}`]
+    : forgotten.subclass !== undefined
+    ? [`subclass${forgotten.subclass}`]
+    : [];
   return [
     ...(tags.ablation ? [tags.ablation] : []),
-    dataset,
-    paradigm,
-    `${method}${variant ? `[${variant}]` : ""}`,
+    base.dataset,
+    base.paradigm,
+    ...target,
+    `${base.method}${base.variant ? `[${base.variant}]` : ""}`,
     ...(tags.point !== undefined ? [`point${tags.point}`] : []),
     `seed${seed}`,
     ...(tags.epoch !== undefined ? [`epoch${tags.epoch}`] : []),

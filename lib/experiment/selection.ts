@@ -1,7 +1,7 @@
 /**
- * The search's selection file: per data set/model, paradigm and method, the options a validation-split
- * search chose, under a selection name ("R": closest to Retrain; "C": complete forgetting under a utility
- * bound). It is an input read at run time (its path is a config field, default from lib/env.ts), never
+ * The search's selection rules and its selection file: per data set/model, paradigm and method, the options a
+ * validation-split search chose, under a selection name ("R": closest to Retrain; "C": complete forgetting
+ * under the paper's 15-point utility bound; "C5": the same under 5 points, `SELECTION_RULES` below). It is an input read at run time (its path is a config field, default from lib/env.ts), never
  * imported, so results/ is never a compile-time input of the library. Written by `deno task search`'s
  * selection step (lib/search/), never by hand.
  *
@@ -11,6 +11,41 @@
 import { KitError } from "../errors.ts";
 
 export const SELECTION_SCHEMA = "unlearn-kit/selection@1";
+
+/**
+ * A selection: "closest" = the lowest ValGap (mean over UA, RA, VA of |metric − Retrain's|, in points);
+ * "complete" = the highest UA among points whose VA is at most `utilityDropPoints` below the original's
+ * (VA and the original's VA: accuracy in % on the task's validation split, class-wise without the forgotten
+ * class, both means over the search tasks). Ties go to the lower point; for "complete", equal UA to the
+ * higher VA first.
+ */
+export interface SelectionRule {
+  kind: "closest" | "complete";
+  utilityDropPoints?: number;
+  doc: string;
+}
+
+/**
+ * R: closest to Retrain. C: complete forgetting at the paper's utility bound: its complete-unlearning rows
+ * accept validation/test accuracy about 15 points below the original's (docs/evidence.md §2). C5: the same
+ * with the kit's v1 bound of 5 points, kept as a sensitivity row.
+ */
+export const SELECTION_RULES = {
+  R: { kind: "closest", doc: "lowest ValGap: mean |UA, RA, VA − Retrain's| over the search tasks" },
+  C: {
+    kind: "complete",
+    utilityDropPoints: 15,
+    doc: "highest UA among points with VA ≥ the original's VA − 15 points (the paper's complete-unlearning bound)",
+  },
+  C5: {
+    kind: "complete",
+    utilityDropPoints: 5,
+    doc: "highest UA among points with VA ≥ the original's VA − 5 points (evidence v1's bound; a sensitivity row)",
+  },
+} as const satisfies Record<string, SelectionRule>;
+
+export const SELECTIONS = Object.keys(SELECTION_RULES) as (keyof typeof SELECTION_RULES)[];
+export type SelectionName = keyof typeof SELECTION_RULES;
 
 export interface SelectionEntry {
   options: Record<string, unknown>;

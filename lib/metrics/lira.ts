@@ -3,20 +3,30 @@
  * Inference Attacks From First Principles", the offline variant with a fixed variance). Beyond the paper.
  *
  * Question it answers: can an attacker single out D_f samples as "trained on" while almost never
- * accusing a D_te sample? Positives are D_f (members of the original model's training set), negatives
- * D_te. For each target x with label y the attacker measures the scaled logit
+ * accusing a comparable unseen sample? Positives are D_f (members of the original model's training set),
+ * negatives test samples drawn like D_f (`liraNegatives`): the metrics' D_te for random, group and identity
+ * forgetting; for class-wise forgetting the test images *of the forgotten class*, which the metrics' D_te
+ * leaves out. Why: no reference model ever saw the forgotten class, so μ_out of a D_f sample describes a
+ * model that has never met that class, while μ_out of a D_te sample (other classes) describes a model that
+ * learnt it. Any gap between the target and the references (the target trained on all of D_r, each
+ * reference on half) then shifts the two sets' scores in opposite directions: a Retrain model, more
+ * confident than the references, is even surer that a forgotten-class image is "not its class" (s < 0 on
+ * D_f) and surer of the other classes (s > 0 on D_te), and the AUC fell far below chance (Retrain 9.4-53.4,
+ * mean 25.0, in the committed class-wise records of notebook 09) although Retrain never saw D_f. With
+ * negatives of the same class, both sets meet the same references and a model that never saw D_f scores ≈ 50
+ * (tests/metrics/lira_test.ts). For each target x with label y the attacker measures the scaled logit
  *   φ(x) = log p_y − log(1 − p_y) = z_y − logsumexp_{y' ≠ y} z_{y'}   (computed from logits, stably),
  * compares it with the φ(x) of reference models that never trained on x (the "OUT" models), and scores
  *   s(x) = (φ_target(x) − μ_out(x)) / σ_out,
  * with μ_out(x) the reference models' mean for that x and σ_out pooled over all targets (with few
  * reference models a global variance is the better estimate; `globalVariance: false` uses each target's
  * own). High s = "member". Reported: ROC AUC, and TPR at 1% and 0.1% FPR (largest TPR whose FPR does not
- * exceed the level; with fewer than 1000 D_te rows the 0.1% level means "no false positive at all").
+ * exceed the level; with fewer than 1000 negatives the 0.1% level means "no false positive at all").
  *
  * Reference models, exactly: `references` models (default 4) of the target's architecture, each
  * trained with lib/train.ts `fit` from a fresh initialisation on its own random `fraction` (default ½)
  * of D_r (task.retainIdx of the train split). No reference model sees any D_f or D_te sample, and none
- * sees the validation split, so every reference model is OUT for every target; the random halves give
+ * sees the validation split or the test split, so every reference model is OUT for every target; the random halves give
  * the spread of φ across training sets. The draws come from the task's seed and `seed`.
  * Their recipe `training` should match the target's; the default is a short recipe for small models.
  *
@@ -28,6 +38,7 @@ import { KitError } from "../errors.ts";
 import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "../data/types.ts";
 import type { ForgetTask } from "../data/splits.ts";
+import { indicesOfClasses } from "../data/types.ts";
 import { buildNet, disposeNet } from "../models/registry.ts";
 import type { ModelConfig, Net } from "../models/types.ts";
 import { deriveSeed, Rng } from "../rng.ts";
@@ -79,6 +90,20 @@ export function scaledLogits(net: Net, ds: Dataset, idx: Int32Array, batchSize =
   return out;
 }
 
+/**
+ * The non-members LiRA compares D_f with, as rows of `task.test`: test samples drawn like D_f. Class-wise, the
+ * forgotten class's test images (every one in the test split: none is trained on); otherwise the metrics' D_te.
+ */
+export function liraNegatives(task: ForgetTask): { idx: Int32Array; description: string } {
+  const c = task.forgotten.class;
+  if (task.options.paradigm === "classwise" && c !== undefined) {
+    const idx = indicesOfClasses(task.test.y, [c]);
+    if (idx.length === 0) throw new KitError(`LiRA: the test split has no image of the forgotten class ${c}`, task.test.name);
+    return { idx, description: `test images of the forgotten class ${c}` };
+  }
+  return { idx: task.testIdx, description: "D_te (the metrics' test rows)" };
+}
+
 export interface OutStats {
   mean: Float64Array;
   /** σ_out per target (equal everywhere when pooled). */
@@ -88,9 +113,9 @@ export interface OutStats {
 export interface LiraReferences {
   options: LiraOptions;
   config: ModelConfig;
-  /** OUT statistics of φ on D_f and D_te, aligned with task.forgetIdx and task.testIdx. */
+  /** OUT statistics of φ on D_f and on the negatives, aligned with task.forgetIdx and `negatives.idx`. */
   forget: OutStats;
-  test: OutStats;
+  negatives: OutStats & { idx: Int32Array; description: string };
   /** What each reference model trained on: rows of D_r, and its training accuracy in the last epoch. */
   models: { rows: number; lastTrainAcc: number }[];
   trainSeconds: number;
@@ -125,6 +150,7 @@ export function trainReferences(task: ForgetTask, config: ModelConfig, options: 
   const started = performance.now();
   const phiForget: Float64Array[] = [];
   const phiTest: Float64Array[] = [];
+  const negatives = liraNegatives(task);
   const models: LiraReferences["models"] = [];
   const rows = Math.max(1, Math.round(task.retainIdx.length * opts.fraction));
   for (let r = 0; r < opts.references; r++) {
@@ -134,7 +160,7 @@ export function trainReferences(task: ForgetTask, config: ModelConfig, options: 
     try {
       const hist = fit(net, task.train, half, opts.training, { rng: new Rng(deriveSeed(task.options.seed, `${label}/batches`)) });
       phiForget.push(scaledLogits(net, task.train, task.forgetIdx));
-      phiTest.push(scaledLogits(net, task.test, task.testIdx));
+      phiTest.push(scaledLogits(net, task.test, negatives.idx));
       models.push({ rows, lastTrainAcc: hist.at(-1)?.trainAcc ?? NaN });
     } finally {
       disposeNet(net);
@@ -153,24 +179,24 @@ export function trainReferences(task: ForgetTask, config: ModelConfig, options: 
     options: opts,
     config,
     forget: outStats(phiForget, opts.globalVariance, pooled),
-    test: outStats(phiTest, opts.globalVariance, pooled),
+    negatives: { ...outStats(phiTest, opts.globalVariance, pooled), idx: negatives.idx, description: negatives.description },
     models,
     trainSeconds: (performance.now() - started) / 1000,
   };
 }
 
-/** LiRA scores s(x) of `net` on D_f and D_te. */
-export function liraScores(net: Net, task: ForgetTask, refs: LiraReferences): { forget: Float64Array; test: Float64Array } {
+/** LiRA scores s(x) of `net` on D_f and on the negatives (`liraNegatives`). */
+export function liraScores(net: Net, task: ForgetTask, refs: LiraReferences): { forget: Float64Array; negatives: Float64Array } {
   const z = (phi: Float64Array, o: OutStats) => phi.map((v, i) => (v - o.mean[i]) / Math.max(o.std[i], 1e-8));
   return {
     forget: z(scaledLogits(net, task.train, task.forgetIdx), refs.forget),
-    test: z(scaledLogits(net, task.test, task.testIdx), refs.test),
+    negatives: z(scaledLogits(net, task.test, refs.negatives.idx), refs.negatives),
   };
 }
 
 /**
  * Attacks every model in `targets` (e.g. { ugradsl: net, retrain: retrainNet }) with one set of reference
- * models; returns each model's ROC summary (D_f positive, D_te negative) and the references used.
+ * models; returns each model's ROC summary (D_f positive, `liraNegatives` negative) and the references used.
  */
 export function liraAttack(
   targets: Record<string, Net>,
@@ -184,7 +210,7 @@ export function liraAttack(
   const results: Record<string, RocSummary> = {};
   for (const [name, net] of Object.entries(targets)) {
     const s = liraScores(net, task, refs);
-    results[name] = rocSummary(s.forget, s.test);
+    results[name] = rocSummary(s.forget, s.negatives);
   }
   return { results, references: refs };
 }
@@ -198,7 +224,8 @@ export function makeLiraMetric(options: Partial<LiraOptions> = {}): MetricSpec {
   let cache: { task: ForgetTask; key: string; refs: LiraReferences } | undefined;
   return {
     name: "LiRA",
-    description: "offline LiRA (reference models on random halves of D_r): AUC and TPR at 1%/0.1% FPR, D_f vs D_te, in %",
+    description:
+      "offline LiRA (reference models on random halves of D_r): AUC and TPR at 1%/0.1% FPR, D_f vs unseen test samples drawn like D_f, in %",
     needs: { sets: ["forget", "test"], training: true },
     columns: {
       LiRA_AUC: { title: "LiRA AUC", unit: "%", range: [0, 100], better: "retrain" },
@@ -214,7 +241,13 @@ export function makeLiraMetric(options: Partial<LiraOptions> = {}): MetricSpec {
       const r = results.target;
       const details = ctx.details;
       if (details) {
-        details.LiRA = { ...r, references: cache.refs.models, options: cache.refs.options, referenceSeconds: cache.refs.trainSeconds };
+        details.LiRA = {
+          ...r,
+          negativesFrom: cache.refs.negatives.description,
+          references: cache.refs.models,
+          options: cache.refs.options,
+          referenceSeconds: cache.refs.trainSeconds,
+        };
       }
       return { "LiRA_AUC": 100 * r.auc, "LiRA_TPR@1%FPR": 100 * r.tprAt1pctFpr, "LiRA_TPR@0.1%FPR": 100 * r.tprAt01pctFpr };
     },

@@ -7,7 +7,7 @@
 import type { AblationSpec } from "../ablations/registry.ts";
 import type { RunRecord } from "../record.ts";
 import { labelledBars, seriesLines, sweepLines } from "./plots.ts";
-import { methodColor } from "./figure.ts";
+import { failureNote, methodColor } from "./figure.ts";
 import type { PlotlyFigure } from "./figure.ts";
 import { axisLabel, buildTable, metricRange, stat } from "./table.ts";
 import { intervalCaption, methodTitle } from "./figure.ts";
@@ -28,6 +28,41 @@ export function variantStats(rows: RunRecord[], ablation: string, epoch?: number
   }
   return out;
 }
+
+/**
+ * Runs of each variant of `ablation` at `epoch` (undefined: end state) that did not finish, as failureNote
+ * counts them ("5/5 diverged"); variants whose runs all finished are absent. A figure or verdict that averages
+ * the finished runs says beside the variant how many did not finish, and draws a variant with none as such.
+ */
+export function unfinishedRuns(rows: RunRecord[], ablation: string, epoch?: number): Map<string, string> {
+  const mine = rows.filter((r) => r.tags.ablation === ablation && r.tags.epoch === epoch);
+  const out = new Map<string, string>();
+  for (const variant of [...new Set(mine.map((r) => r.variant ?? ""))]) {
+    const rs = mine.filter((r) => (r.variant ?? "") === variant);
+    const failed = rs.filter((r) => r.status !== "ok");
+    const note = failureNote({ failed: failed.length, runs: rs.length, problems: [...new Set(failed.map((r) => r.status))] });
+    if (note) out.set(variant, note);
+  }
+  return out;
+}
+
+/**
+ * " Not finished, left out: A 2/5 diverged; B 1/5 failed." for the rows whose runs did not all finish, grouped by
+ * `labelOf` (end states and epochs alike: a run that diverged counts once, by its seed); "" when every run finished.
+ */
+export function unfinishedNote(rows: RunRecord[], labelOf: (r: RunRecord) => string): string {
+  const groups = new Map<string, RunRecord[]>();
+  for (const r of rows.filter((x) => x.tags.epoch === undefined)) groups.set(labelOf(r), [...(groups.get(labelOf(r)) ?? []), r]);
+  const notes = [...groups.entries()].flatMap(([label, rs]) => {
+    const failed = rs.filter((r) => r.status !== "ok");
+    const note = failureNote({ failed: failed.length, runs: rs.length, problems: [...new Set(failed.map((r) => r.status))] });
+    return note ? [`${label} ${note}`] : [];
+  });
+  return notes.length ? ` Not finished, left out: ${notes.join("; ")}.` : "";
+}
+
+/** "label (2/5 diverged)" where some of the variant's runs did not finish, else the label. */
+const withUnfinished = (label: string, note: string | undefined) => (note ? `${label} (${note})` : label);
 
 /** An ablation's table: its label columns, its variants in their order, VA beside the paper's metrics. */
 export function ablationTable(records: RunRecord[], spec: Pick<AblationSpec, "name" | "labelColumns" | "variants" | "perEpoch">): Table {
@@ -76,11 +111,12 @@ const TABLE8_NAMES: Record<string, string> = {
 export function ablationFigures(rows: RunRecord[]): Record<string, PlotlyFigure> {
   const out: Record<string, PlotlyFigure> = {};
   const t8 = variantStats(rows, "table8");
+  const t8Unfinished = unfinishedRuns(rows, "table8");
   if (t8.size) {
-    const bars = TABLE8_ORDER.filter((v) => t8.has(v)).map((v) => ({
-      label: TABLE8_NAMES[v],
-      value: t8.get(v)!.Sum.mean,
-      error: t8.get(v)!.Sum.halfWidth,
+    const bars = TABLE8_ORDER.filter((v) => t8.has(v) || t8Unfinished.has(v)).map((v) => ({
+      label: withUnfinished(TABLE8_NAMES[v], t8Unfinished.get(v)),
+      value: t8.get(v)?.Sum.mean ?? NaN,
+      error: t8.get(v)?.Sum.halfWidth,
       color: methodColor(
         v.startsWith("ga")
           ? (v.includes("gm") && v.includes("nls") ? "ugradsl" : "ga")
@@ -91,13 +127,14 @@ export function ablationFigures(rows: RunRecord[]): Record<string, PlotlyFigure>
     }));
     const retrain = t8.get("retrain")?.Sum.mean;
     const ns = TABLE8_ORDER.filter((v) => t8.has(v)).map((v) => t8.get(v)!.Sum.n);
+    const unfinishedNote = t8Unfinished.size ? ` Runs that did not finish are counted beside their variant and left out of its bar.` : "";
     out.table8_sum = labelledBars(bars, {
       title: "Table 8 analogue: Sum = UA + MIA + RA + TA per variant (higher is more complete)",
       yTitle: axisLabel("Sum"),
       clip: metricRange("Sum"),
       reference: retrain !== undefined && Number.isFinite(retrain) ? { value: retrain, label: `Retrain ${retrain.toFixed(1)}` } : undefined,
       caption: `${intervalCaption("Bars", ns, metricRange("Sum"))}; dashed: Retrain's mean Sum. ` +
-        "Bars start at 0: the variants differ by a few points out of about 200, which the whiskers put in proportion.",
+        "Bars start at 0: the variants differ by a few points out of about 200, which the whiskers put in proportion." + unfinishedNote,
     });
   }
   const f3 = rows.filter((r) => r.tags.ablation === "fig3" && r.tags.epoch === undefined && r.status === "ok");
@@ -131,7 +168,8 @@ export function ablationFigures(rows: RunRecord[]): Record<string, PlotlyFigure>
         xTitle: "unlearning epoch (0 = the original model)",
         yTitle: axisLabel(metric),
         range: metricRange(metric),
-        caption: intervalCaption("Points", ns, metricRange(metric)) + ".",
+        caption: intervalCaption("Points", ns, metricRange(metric)) + "." +
+          unfinishedNote(rows.filter((r) => r.tags.ablation === "table14" && !r.tags.reference), (r) => r.variant ?? r.method),
       });
     }
   }
@@ -144,13 +182,15 @@ function adaptiveFigures(rows: RunRecord[]): Record<string, PlotlyFigure> {
   const mine = rows.filter((r) => r.tags.ablation === "adaptive" && r.tags.epoch === undefined);
   for (const paradigm of [...new Set(mine.map((r) => r.paradigm))]) {
     const stats = variantStats(mine.filter((r) => r.paradigm === paradigm), "adaptive");
-    const variants = [...stats.keys()].filter((v) => v !== "retrain" && Number.isFinite(stats.get(v)!.AvgGap?.mean));
-    if (!variants.length) continue;
+    const unfinished = unfinishedRuns(mine.filter((r) => r.paradigm === paradigm), "adaptive");
+    const finite = [...stats.keys()].filter((v) => v !== "retrain" && Number.isFinite(stats.get(v)!.AvgGap?.mean));
+    if (!finite.length) continue;
+    const variants = [...new Set([...finite, ...[...unfinished.keys()].filter((v) => v !== "retrain")])];
     out[`adaptive_${paradigm}_avg_gap`] = labelledBars(
       variants.map((v) => ({
-        label: v,
-        value: stats.get(v)!.AvgGap.mean,
-        error: stats.get(v)!.AvgGap.halfWidth,
+        label: withUnfinished(v, unfinished.get(v)),
+        value: stats.get(v)?.AvgGap?.mean ?? NaN,
+        error: stats.get(v)?.AvgGap?.halfWidth,
         color: methodColor(v.split("/")[0]),
       })),
       {
@@ -158,8 +198,9 @@ function adaptiveFigures(rows: RunRecord[]): Record<string, PlotlyFigure> {
           `Algorithm 1, ${paradigm} forgetting: Avg. Gap with the adaptive smooth rate and with a fixed one (lower is closer to Retrain)`,
         yTitle: axisLabel("AvgGap"),
         clip: [0, Infinity],
-        caption: `${intervalCaption("Bars", variants.map((v) => stats.get(v)!.AvgGap.n), [0, Infinity])}. ` +
-          "method/fixed is the selected options; default is the kit's reading of Algorithm 1; the others change one open choice.",
+        caption: `${intervalCaption("Bars", finite.map((v) => stats.get(v)!.AvgGap.n), [0, Infinity])}. ` +
+          "method/fixed is the selected options; default is the kit's reading of Algorithm 1; the others change one open choice." +
+          (unfinished.size ? " Runs that did not finish are counted beside their variant and left out of its bar." : ""),
       },
     );
   }
@@ -174,12 +215,19 @@ function sweepFigures(rows: RunRecord[]): Record<string, PlotlyFigure> {
     { ablation: "threshold", option: "adaptiveThreshold", xName: "β", xTitle: "adaptive-rate threshold β (adaptive rate on)" },
   ];
   for (const sw of sweeps) {
-    const mine = rows.filter((r) => r.tags.ablation === sw.ablation && r.tags.epoch === undefined && r.status === "ok");
-    const points = mine.filter((r) => !r.tags.reference && (sw.ablation !== "threshold" || r.methodOptions.adaptive === true));
+    const all = rows.filter((r) => r.tags.ablation === sw.ablation && r.tags.epoch === undefined);
+    const swept = all.filter((r) => !r.tags.reference && (sw.ablation !== "threshold" || r.methodOptions.adaptive === true));
+    const points = swept.filter((r) => r.status === "ok");
     if (!points.length) continue;
-    const ref = variantStats(mine, sw.ablation).get("retrain");
+    const ref = variantStats(all, sw.ablation).get("retrain");
     const method = points[0].method;
-    out[`${sw.ablation}_sweep`] = sweepLines(points.map((r) => ({ x: Number(r.methodOptions[sw.option]), metrics: r.metrics })), {
+    // Runs that did not finish are drawn as such (a cross with its count), not dropped.
+    const marks = swept.map((r) => ({
+      x: Number(r.methodOptions[sw.option]),
+      metrics: r.status === "ok" ? r.metrics : {},
+      failed: r.status !== "ok",
+    }));
+    out[`${sw.ablation}_sweep`] = sweepLines(marks, {
       xTitle: sw.xTitle,
       xName: sw.xName,
       title: `${methodTitle(method)} against ${sw.xName}, ${points[0].paradigm} forgetting (dotted: Retrain)`,
@@ -194,6 +242,7 @@ function forgetSizeFigures(rows: RunRecord[]): Record<string, PlotlyFigure> {
   const mine = rows.filter((r) => r.tags.ablation === "forgetsize" && r.tags.epoch === undefined && r.status === "ok");
   if (!mine.length) return {};
   const pct = (r: RunRecord) => 100 * r.split.options.forgetFraction;
+  const unfinished = unfinishedNote(rows.filter((r) => r.tags.ablation === "forgetsize"), (r) => `${r.method} at ${pct(r)}%`);
   const out: Record<string, PlotlyFigure> = {};
   for (const metric of ["UA", "AvgGap"]) {
     const series: Record<string, { x: number; y: number; e: number; n: number }[]> = {};
@@ -212,7 +261,7 @@ function forgetSizeFigures(rows: RunRecord[]): Record<string, PlotlyFigure> {
       yTitle: axisLabel(metric),
       range: metric === "UA" ? metricRange("UA") : undefined,
       caption: `${intervalCaption("Points", ns, metric === "UA" ? metricRange("UA") : undefined)}. ` +
-        "Every method uses the options selected at 10%; Retrain is retrained at each share.",
+        "Every method uses the options selected at 10%; Retrain is retrained at each share." + unfinished,
     });
   }
   return out;
@@ -329,6 +378,16 @@ export function ablationVerdict(rows: RunRecord[]): Verdict {
         [...new Set(rows.map((r) => r.paradigm))].join(", ")
       }`,
       `PLS for comparison (not a check: in the paper PLS beats NLS on the GA backbone, 210.86 vs 209.99): ${pls}`,
+      ...unfinishedVerdictNotes(rows),
     ],
   );
+}
+
+/** One note per ablation whose runs did not all finish: each such variant as "diverged (k/n)", left out of the checks. */
+function unfinishedVerdictNotes(rows: RunRecord[]): string[] {
+  const ablations = [...new Set(rows.map((r) => r.tags.ablation).filter((a): a is string => a !== undefined))];
+  return ablations.flatMap((a) => {
+    const note = unfinishedNote(rows.filter((r) => r.tags.ablation === a), (r) => r.variant ?? r.method);
+    return note ? [`${a}:${note}`] : [];
+  });
 }

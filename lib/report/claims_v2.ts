@@ -3,8 +3,10 @@
  * every check of the pre-registered protocol (results/protocol.json, docs/protocol.md) judged on the v2
  * records, never written by hand. Only records made under that protocol count: a record whose protocol
  * sha256 differs (or that names none) is refused and listed. Each check shows n, its intervals, the raw and
- * Holm-adjusted p, the per-unit direction counts and the verdict, at every scale the records hold; class-wise
- * checks are shown again on the units of classes the search saw and of classes it never saw (transfer);
+ * Holm-adjusted p, the per-unit direction counts and the verdict, at every scale the records hold; a family reads
+ * the records its protocol entry names (the main runs, one ablation's variants, or runs that asked for a metric);
+ * class-wise and group checks are shown again on the units of the classes (sub-classes) the search saw and of those
+ * it never saw (transfer);
  * diverged and failed runs are counted; a rule changed after v2 runs is shown beside the verdicts it touches;
  * and a section says what changed from v1 (results/claims.json) and why.
  *
@@ -13,7 +15,7 @@
 import type { RunRecord } from "../record.ts";
 import type { CheckResult, UnitTable } from "./judge.ts";
 import { isEndState, judgeFamily, subsetTable, unitTable } from "./judge.ts";
-import type { Protocol, ProtocolCheck } from "./protocol.ts";
+import type { Protocol, ProtocolCheck, ProtocolFamily } from "./protocol.ts";
 import { claimRule } from "./protocol_doc.ts";
 import { rowLabel } from "./table.ts";
 
@@ -58,6 +60,8 @@ export interface FamilyJudgement {
 
 export interface ScaleJudgement {
   name: string;
+  /** The data set of the scale's records. */
+  dataset: string;
   trainSize: number | null;
   /** The model of the scale's records. */
   arch: string;
@@ -95,23 +99,33 @@ export function admit(records: RunRecord[], sha256: string): { accepted: RunReco
 /** A record's scale: its split's trainSize (0 = the whole training set). */
 const trainSizeOf = (r: RunRecord): number | null => typeof r.split.options?.trainSize === "number" ? r.split.options.trainSize : null;
 
-const scaleKey = (r: RunRecord) => `${trainSizeOf(r)}|${r.model.arch}`;
+const scaleKey = (r: Pick<RunRecord, "dataset"> & { trainSize: number | null; arch: string }) => `${r.dataset}|${r.trainSize}|${r.arch}`;
+const recordScale = (r: RunRecord) => ({ dataset: r.dataset, trainSize: trainSizeOf(r), arch: r.model.arch });
 
 /**
- * The scales present: one per trainSize and model, in the protocol's order, then any other; a model other than
- * the one the protocol names for a scale is said in its name ("full set (mlp in place of cnn)").
+ * The scales present: one per data set, trainSize and model, in the protocol's order, then any other; a model
+ * other than the one the protocol names for a scale is said in its name ("full set (mlp in place of cnn)"). The
+ * declared scales are the design's data set's; another data set's records (identity forgetting on the Debian
+ * corpus) form scales named by the data set.
  */
 function scalesOf(p: Protocol, records: RunRecord[]): Omit<ScaleJudgement, "families">[] {
-  const present = new Map(records.map((r) => [scaleKey(r), { trainSize: trainSizeOf(r), arch: r.model.arch }]));
-  const rank = (t: number | null) => {
-    const i = p.design.scales.findIndex((s) => s.trainSize === t);
-    return i < 0 ? p.design.scales.length : i;
+  const present = new Map(records.map((r) => [scaleKey(recordScale(r)), recordScale(r)]));
+  const declaredOf = (x: { dataset: string; trainSize: number | null }) =>
+    (p.design.dataset === undefined || p.design.dataset === x.dataset)
+      ? p.design.scales.find((s) => s.trainSize === x.trainSize)
+      : undefined;
+  const rank = (x: { dataset: string; trainSize: number | null }) => {
+    const declared = declaredOf(x);
+    return declared ? p.design.scales.indexOf(declared) : p.design.scales.length;
   };
-  return [...present.values()].sort((a, b) => rank(a.trainSize) - rank(b.trainSize) || a.arch.localeCompare(b.arch)).map((x) => {
-    const declared = p.design.scales.find((s) => s.trainSize === x.trainSize);
+  const sorted = [...present.values()].sort((a, b) =>
+    rank(a) - rank(b) || a.dataset.localeCompare(b.dataset) || a.arch.localeCompare(b.arch)
+  );
+  return sorted.map((x) => {
+    const declared = declaredOf(x);
     const name = declared
       ? declared.model === x.arch ? declared.name : `${declared.name} (${x.arch} in place of ${declared.model})`
-      : `${x.trainSize === null ? "unknown trainSize" : `trainSize ${x.trainSize}`} (${x.arch})`;
+      : `${x.dataset}, ${x.trainSize === null ? "unknown trainSize" : `trainSize ${x.trainSize}`} (${x.arch})`;
     return { name, ...x };
   });
 }
@@ -146,9 +160,9 @@ function oneSetting(records: RunRecord[]): { kept: RunRecord[]; notes: string[] 
 }
 
 /** A note for each row label read under more than one configuration (the latest record of a unit is read). */
-function configurationNotes(records: RunRecord[]): string[] {
+function configurationNotes(records: RunRecord[], ablation?: string): string[] {
   const hashes = new Map<string, Set<string>>();
-  for (const r of records.filter(isEndState)) {
+  for (const r of records.filter((r) => isEndState(r, ablation))) {
     const label = rowLabel(r.method, r.variant);
     hashes.set(label, (hashes.get(label) ?? new Set()).add(r.configHash));
   }
@@ -169,23 +183,33 @@ function failures(t: UnitTable): FamilyJudgement["failed"] {
 }
 
 /**
- * One family at one scale: its records of one setting as a unit table, the look its unit count reaches (and that
- * look's α), its checks on all units, on the classes the search saw and never saw (class-wise), and on selection
- * C5's rows when there are any.
+ * The records a family reads: its paradigm's, of its ablation (none: the main runs), and where it names a metric,
+ * of runs that asked for it (their diverged and failed runs included).
  */
-function judgeOne(p: Protocol, family: { id: string; paradigm: string }, records: RunRecord[]): FamilyJudgement | null {
-  const mine = records.filter((r) => r.paradigm === family.paradigm);
+export function familyRecords(family: ProtocolFamily, records: RunRecord[]): RunRecord[] {
+  const { ablation, metric } = family.records;
+  return records.filter((r) =>
+    r.paradigm === family.paradigm && r.tags.ablation === ablation && (metric === undefined || r.metricNames.includes(metric))
+  );
+}
+
+/**
+ * One family at one scale: its records of one setting as a unit table, the look its unit count reaches (and that
+ * look's α), its checks on all units, on the classes (sub-classes) the search saw and never saw where the design
+ * names them, and on selection C5's rows when there are any.
+ */
+function judgeOne(p: Protocol, family: ProtocolFamily, records: RunRecord[]): FamilyJudgement | null {
+  const mine = familyRecords(family, records);
   if (mine.length === 0) return null;
   const { kept, notes } = oneSetting(mine);
-  const table = unitTable(kept);
+  const table = unitTable(kept, family.records.ablation);
   const units = table.units.size;
   const { interim, final } = p.design.looks;
   const look = units >= final.units ? "final" : "interim";
   const alpha = look === "final" ? final.alpha : interim.alpha;
   const checks = p.checks.filter((c) => c.family === family.id);
-  const searchClasses = family.paradigm === "classwise" ? p.design.paradigms.classwise?.searchClasses : undefined;
-  const split = (seen: boolean) =>
-    judgeFamily(checks, subsetTable(table, (u) => searchClasses!.includes(u.forgottenClass ?? -1) === seen), alpha);
+  const searchClasses = p.design.paradigms[family.paradigm]?.searchClasses;
+  const split = (seen: boolean) => judgeFamily(checks, subsetTable(table, (u) => searchClasses!.includes(u.block ?? -1) === seen), alpha);
   return {
     family: family.id,
     look,
@@ -199,7 +223,7 @@ function judgeOne(p: Protocol, family: { id: string; paradigm: string }, records
       ? judgeFamily(checks.map(asC5).filter((c) => c !== null), table, alpha)
       : null,
     failed: failures(table),
-    notes: [...notes, ...configurationNotes(kept)],
+    notes: [...notes, ...configurationNotes(kept, family.records.ablation)],
   };
 }
 
@@ -207,7 +231,7 @@ function judgeOne(p: Protocol, family: { id: string; paradigm: string }, records
 export function judgeClaims(input: ClaimsV2Input): ClaimsV2 {
   const { accepted, refused } = admit(input.records, input.protocolSha256);
   const scales = scalesOf(input.protocol, accepted).map((s) => {
-    const atScale = accepted.filter((r) => scaleKey(r) === `${s.trainSize}|${s.arch}`);
+    const atScale = accepted.filter((r) => scaleKey(recordScale(r)) === scaleKey(s));
     const families = input.protocol.families.map((f) => judgeOne(input.protocol, f, atScale)).filter((f) => f !== null);
     return { ...s, families };
   });
@@ -285,7 +309,8 @@ function sensitivityRows(all: CheckResult[], c5: CheckResult[]): string[] {
 }
 
 function familySection(p: Protocol, scale: ScaleJudgement, f: FamilyJudgement): string[] {
-  const title = p.families.find((x) => x.id === f.family)?.title ?? f.family;
+  const family = p.families.find((x) => x.id === f.family);
+  const title = family?.title ?? f.family;
   const failed = f.failed.length ? f.failed.map((x) => `${x.label} ${x.status} on ${x.count}`).join("; ") : "none";
   const out = [
     `### ${title} · ${scale.name}`,
@@ -293,14 +318,16 @@ function familySection(p: Protocol, scale: ScaleJudgement, f: FamilyJudgement): 
     `${f.units} unit(s), model ${f.models.join(", ")}; ${f.look} look (α = ${f.alpha}${
       f.look === "interim" ? `, fewer than the ${p.design.looks.final.units} units of the final look` : ""
     }). Diverged or failed runs: ${failed}.`,
+    ...(family?.note ? ["", `Rows: ${family.note}.`] : []),
     "",
     ...resultRows(p, f.all),
     "",
   ];
   if (f.seen && f.unseen) {
-    const classes = p.design.paradigms.classwise?.searchClasses ?? [];
+    const classes = (family && p.design.paradigms[family.paradigm]?.searchClasses) ?? [];
+    const what = family?.paradigm === "group" ? "sub-classes" : "classes";
     out.push(
-      `Transfer: units of the classes the search forgot (${classes.join(", ")}) apart from the classes it never saw, each a`,
+      `Transfer: units of the ${what} the search forgot (${classes.join(", ")}) apart from the ${what} it never saw, each a`,
       "family of its own for Holm:",
       "",
       ...transferRows(f.seen, f.unseen),

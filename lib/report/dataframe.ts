@@ -12,6 +12,7 @@ import type { RunRecord } from "../record.ts";
 import type { Table, TableOptions } from "./table.ts";
 import { buildTable, columnTitle, formatStat, toHtml, toMarkdown } from "./table.ts";
 import { escapeHtml } from "./html.ts";
+import { failureNote } from "./figure.ts";
 
 export type DataFrame = InstanceType<typeof dfd.DataFrame>;
 
@@ -126,10 +127,12 @@ export function recordsFrame(records: RunRecord[]): DataFrame {
 }
 
 /**
- * A records frame filtered and grouped with danfojs: the rows whose columns equal `where`'s values (ok
- * runs only; end states only unless `where` names an epoch), grouped by `by`, with the mean, standard
- * deviation and count over seeds of each metric (`UA_mean`, `UA_std`, `UA_count`), sorted by the first
- * grouping column. E.g. Fig. 3's sweep: `groupMeans(frame, { where: { ablation: "fig3" }, by: ["smoothRate"] })`.
+ * A records frame filtered and grouped with danfojs: the rows whose columns equal `where`'s values (end states
+ * only unless `where` names an epoch), grouped by `by`, with the mean, standard deviation and count over the
+ * finished (ok) runs of each metric (`UA_mean`, `UA_std`, `UA_count`), sorted by the first grouping column.
+ * Runs that did not finish are not averaged but counted in the column `unfinished` ("5/5 diverged", "" when
+ * all finished); a group with no finished run keeps its row, its metrics NaN. E.g. Fig. 3's sweep:
+ * `groupMeans(frame, { where: { ablation: "fig3" }, by: ["smoothRate"] })`.
  */
 export function groupMeans(
   frame: DataFrame,
@@ -137,18 +140,39 @@ export function groupMeans(
 ): DataFrame {
   const metrics = (options.metrics ?? ["UA", "MIA", "RA", "TA"]).filter((m) => (frame.columns as string[]).includes(m));
   const cols = frame.columns as string[];
-  const where = { status: "ok", ...options.where };
-  const keep = (frame.values as unknown[][]).map((row) =>
+  const where = options.where ?? {};
+  const rows = (frame.values as unknown[][]).filter((row) =>
     Object.entries(where).every(([k, v]) => row[cols.indexOf(k)] === v) &&
     ("epoch" in where || !Number.isFinite(row[cols.indexOf("epoch")] as number))
   );
-  const rows = (frame.values as unknown[][]).filter((_, i) => keep[i]);
-  if (rows.length === 0) {
-    return withDisplay(
-      new dfd.DataFrame([], { columns: [...options.by, ...metrics.flatMap((m) => [`${m}_mean`, `${m}_std`, `${m}_count`])] }),
-    );
+  const ok = rows.filter((row) => row[cols.indexOf("status")] === "ok");
+  const outColumns = [...options.by, ...metrics.flatMap((m) => [`${m}_mean`, `${m}_std`, `${m}_count`]), "unfinished"];
+  if (rows.length === 0) return withDisplay(new dfd.DataFrame([], { columns: outColumns }));
+  const keyOf = (row: unknown[]) => JSON.stringify(options.by.map((b) => row[cols.indexOf(b)]));
+  const unfinished = unfinishedByGroup(rows, keyOf, cols.indexOf("status"));
+  const groupedRows: unknown[][] = [];
+  if (ok.length) {
+    const picked = new dfd.DataFrame(ok, { columns: cols }).loc({ columns: [...options.by, ...metrics] });
+    const grouped = picked.groupby(options.by).agg(Object.fromEntries(metrics.map((m) => [m, ["mean", "std", "count"]])));
+    const gCols = grouped.columns as string[];
+    for (const g of grouped.values as unknown[][]) groupedRows.push(outColumns.slice(0, -1).map((c) => g[gCols.indexOf(c)]));
   }
-  const picked = new dfd.DataFrame(rows, { columns: cols }).loc({ columns: [...options.by, ...metrics] });
-  const grouped = picked.groupby(options.by).agg(Object.fromEntries(metrics.map((m) => [m, ["mean", "std", "count"]])));
-  return withDisplay(grouped.sortValues(options.by[0]) as DataFrame);
+  const seen = new Set(groupedRows.map((g) => JSON.stringify(g.slice(0, options.by.length))));
+  for (const key of unfinished.keys()) {
+    if (!seen.has(key)) groupedRows.push([...JSON.parse(key), ...metrics.flatMap(() => [NaN, NaN, 0])]);
+  }
+  const withNotes = groupedRows.map((g) => [...g, unfinished.get(JSON.stringify(g.slice(0, options.by.length))) ?? ""]);
+  return withDisplay(new dfd.DataFrame(withNotes, { columns: outColumns }).sortValues(options.by[0]) as DataFrame);
+}
+
+/** Per group key, "k/n diverged" (figure.ts failureNote) for the groups with runs that did not finish. */
+function unfinishedByGroup(rows: unknown[][], keyOf: (row: unknown[]) => string, statusCol: number): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const key of new Set(rows.map(keyOf))) {
+    const rs = rows.filter((r) => keyOf(r) === key);
+    const failed = rs.filter((r) => r[statusCol] !== "ok").map((r) => String(r[statusCol]));
+    const note = failureNote({ failed: failed.length, runs: rs.length, problems: [...new Set(failed)] });
+    if (note) out.set(key, note);
+  }
+  return out;
 }

@@ -217,6 +217,12 @@ export async function launchChromium(chromium: string, prefix: string): Promise<
   };
 }
 
+/** The browser that prints PDFs (started early by `exportFigures`, while the figures render). */
+function pdfBrowser(chromium = chromiumPath()): Promise<HeadlessChromium> {
+  if (!chromium) throw new Error("no Chromium found: install Debian's (bash scripts/setup.sh --figures) or set UNLEARN_CHROMIUM");
+  return launchChromium(chromium, "unlearn-pdf-");
+}
+
 /**
  * PDFs of rendered SVGs through Chromium's print (DevTools `Page.printToPDF`, driven by puppeteer-core with
  * the system Chromium; nothing downloaded): one page per figure, the page the figure's size, the SVG kept
@@ -224,12 +230,13 @@ export async function launchChromium(chromium: string, prefix: string): Promise<
  */
 export async function printPdfs(
   svgs: { svg: string; width: number; height: number }[],
-  options: { chromium?: string } = {},
+  options: { chromium?: string; browser?: Promise<HeadlessChromium> } = {},
 ): Promise<Uint8Array[]> {
-  if (svgs.length === 0) return [];
-  const chromium = options.chromium ?? chromiumPath();
-  if (!chromium) throw new Error("no Chromium found: install Debian's (bash scripts/setup.sh --figures) or set UNLEARN_CHROMIUM");
-  const headless = await launchChromium(chromium, "unlearn-pdf-");
+  if (svgs.length === 0) {
+    await (await options.browser)?.close();
+    return [];
+  }
+  const headless = await (options.browser ?? pdfBrowser(options.chromium));
   try {
     const page = await headless.browser.newPage();
     const out: Uint8Array[] = [];
@@ -280,10 +287,16 @@ export async function exportFigures(
   const files = names.map(safeName);
   const clash = files.find((f, i) => files.indexOf(f) !== i);
   if (clash) throw new Error(`two figures would both be written as ${clash}: ${names.filter((n) => safeName(n) === clash).join(", ")}`);
-  const rendered = await renderFigures(names.map((n) => figs[n]), { scale: PRINT_SCALE, ...options });
-  const pdfs = options.pdf === false
-    ? []
-    : await printPdfs(names.map((n, i) => ({ svg: rendered[i].svg, ...figureSize(figs[n]) })), { chromium: options.chromium });
+  // The printing browser starts while the figures render (each start is ~2 s of the export).
+  const browser = options.pdf === false || names.length === 0 ? undefined : pdfBrowser(options.chromium);
+  let rendered: Rendered[];
+  try {
+    rendered = await renderFigures(names.map((n) => figs[n]), { scale: PRINT_SCALE, ...options });
+  } catch (e) {
+    await (await browser?.catch(() => undefined))?.close();
+    throw e;
+  }
+  const pdfs = browser ? await printPdfs(names.map((n, i) => ({ svg: rendered[i].svg, ...figureSize(figs[n]) })), { browser }) : [];
   await Deno.mkdir(dir, { recursive: true });
   const written: string[] = [];
   for (const [i, n] of names.entries()) {

@@ -12,11 +12,11 @@ import type { DirectionCounts } from "./stats.ts";
 import { bootstrapInterval, directionCounts, holm, meanInterval, oneSidedP, tostP } from "./stats.ts";
 import { metricRange, rowLabel } from "./table.ts";
 
-/** One evaluation unit: its key, seed and (class-wise) forgotten class. */
+/** One evaluation unit: its key, seed and block (the class it forgets, class-wise; the sub-class, group). */
 export interface Unit {
   key: string;
   seed: number;
-  forgottenClass?: number;
+  block?: number;
 }
 
 /** The end states of one family's records by unit: values by row label, and the runs that did not finish. */
@@ -31,23 +31,27 @@ export interface UnitTable {
 /** A unit: one seed's split (the split's index hash tells apart two forgotten classes on one seed). */
 export const unitKey = (r: RunRecord) => `${r.seed}|${r.split.indexSha256}`;
 
-/** A method's end state: not a per-epoch snapshot, a search point or an ablation variant. */
-export const isEndState = (r: RunRecord) => r.tags.epoch === undefined && r.tags.search === undefined && r.tags.ablation === undefined;
+/**
+ * A method's end state: not a per-epoch snapshot or a search point, and a variant of the ablation named (none:
+ * no ablation variant, the main runs).
+ */
+export const isEndState = (r: RunRecord, ablation?: string) =>
+  r.tags.epoch === undefined && r.tags.search === undefined && r.tags.ablation === ablation;
 
-/** The unit table of records of one family and scale (end states only: no per-epoch snapshots, search points or ablations). */
-export function unitTable(records: RunRecord[]): UnitTable {
+/**
+ * The unit table of records of one family and scale: end states only (no per-epoch snapshots or search points),
+ * of the main runs or, given `ablation`, of that ablation's variants (rows "method (variant)").
+ */
+export function unitTable(records: RunRecord[], ablation?: string): UnitTable {
   const table: UnitTable = { units: new Map(), values: new Map(), failed: new Map() };
-  const ends = records.filter(isEndState);
+  const ends = records.filter((r) => isEndState(r, ablation));
   // The latest record of a label on a unit wins (a rerun replaces its run).
   const sorted = [...ends].sort((a, b) => (Date.parse(a.startedAt) || 0) - (Date.parse(b.startedAt) || 0));
   for (const r of sorted) {
     const key = unitKey(r);
     const label = rowLabel(r.method, r.variant);
-    table.units.set(key, {
-      key,
-      seed: r.seed,
-      ...(r.split.forgotten.class !== undefined ? { forgottenClass: r.split.forgotten.class } : {}),
-    });
+    const block = r.split.forgotten.class ?? r.split.forgotten.subclass;
+    table.units.set(key, { key, seed: r.seed, ...(block !== undefined ? { block } : {}) });
     const values = table.values.get(label) ?? new Map();
     const failed = table.failed.get(label) ?? new Map();
     if (r.status === "ok") {

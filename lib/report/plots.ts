@@ -286,9 +286,9 @@ export function tradeoffScatter(table: Table, options: { block?: string; x?: str
         y: [r.cells[yk].mean],
         xaxis: `x${ax}`,
         yaxis: `y${ax}`,
-        hovertemplate: `${methodLabel(r.method, r.variant, r.label)}<br>${columnTitle(xk)} = %{x:.2f}<br>${
-          columnTitle(yk)
-        } = %{y:.2f}<extra></extra>`,
+        hovertemplate: `${methodLabel(r.method, r.variant, r.label)}${r.failed ? ` (${failureNote(r)})` : ""}<br>${
+          columnTitle(xk)
+        } = %{x:.2f}<br>${columnTitle(yk)} = %{y:.2f}<extra></extra>`,
         error_x: clippedErrors([r.cells[xk].mean], [r.cells[xk].halfWidth], xr),
         error_y: clippedErrors([r.cells[yk].mean], [r.cells[yk].halfWidth], yr),
         marker: {
@@ -340,8 +340,17 @@ export function tradeoffScatter(table: Table, options: { block?: string; x?: str
     intervalCaption("Markers", ns, xr) +
       `. Retrain, the target, is the star.${variantNote} ${xk === "UA" ? "UA = 100 − accuracy on D_f (higher: more forgotten); " : ""}${
         yk === "TA" ? "TA = test accuracy (higher: more utility kept)." : ""
-      }`.trimEnd(),
+      }${unfinishedRowsNote(table, block)}`.trimEnd(),
   );
+}
+
+/** " Runs that did not finish: GA (R) 2/5 diverged; SCRUB (R) 5/5 diverged (no marker)." for a block, or "". */
+function unfinishedRowsNote(table: Table, block: string): string {
+  const rows = table.rows.filter((r) => r.block === block && r.failed > 0);
+  if (!rows.length) return "";
+  const one = (r: Table["rows"][number]) =>
+    `${methodLabel(r.method, r.variant, r.label)} ${failureNote(r)}${r.failed === r.runs ? " (no marker)" : ""}`;
+  return ` Runs that did not finish, left out of the markers: ${rows.map(one).join("; ")}.`;
 }
 
 export interface SweepPoint {

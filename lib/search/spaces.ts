@@ -1,6 +1,6 @@
 /**
- * Search points. Each method's space is in its own file (`searchSpace`); every method gets the same
- * number of points (the budget): point 0 is the method's defaults (so a search can never do worse than
+ * Search points. Each method's space is in its own file (`searchSpace`); a method gets the number of points
+ * the budget rule gives its space (lib/search/rules.ts): point 0 is the method's defaults (so a search can never do worse than
  * the defaults on its own objective), points 1 … budget−1 are random draws from the ranges (Bergstra &
  * Bengio 2012: with few points, random search covers each axis better than a grid), seeded by the search
  * seed and the method name, so every shard draws the same points.

@@ -17,7 +17,7 @@ export const SGD = {
   momentum: ((v, source) => num(v, "SGD momentum", { min: 0, max: 0.999, source })) as Num,
   weightDecay: ((v, source) => num(v, "L2 weight decay added to the gradient", { min: 0, max: 1, source })) as Num,
   batchSize: ((v, source) => int(v, "batch size", { min: 1, max: 65536, source })) as Num,
-  clipNorm: ((v, source) => num(v, "clip the global gradient norm to this (0: off)", { min: 0, source })) as Num,
+  clipNorm: ((v, source) => num(v, "clip the global gradient norm to this (0 = none: no clipping)", { min: 0, source })) as Num,
 };
 
 export interface SgdDefaults {
@@ -46,7 +46,7 @@ export type MixSchedule = typeof MIX_SCHEDULES[number];
 export const STOP_RULES = ["none", "forget-acc", "plateau"] as const;
 export type StopRule = typeof STOP_RULES[number];
 /** How the forget-accuracy target is estimated when not given (loops/forget_target.ts). */
-export const TARGET_ESTIMATES = ["knn", "validation"] as const;
+export const TARGET_ESTIMATES = ["auto", "knn", "validation"] as const;
 export type TargetEstimate = typeof TARGET_ESTIMATES[number];
 /** How per-example gradients are formed (loops/per_example.ts). */
 export const PER_EXAMPLE_MODES = ["auto", "dense", "loop"] as const;
@@ -106,7 +106,8 @@ export const MIXED = {
     oneOf(
       TARGET_ESTIMATES,
       v,
-      "forget-acc target when not given (not class-wise): knn = a 5-NN vote of D_r on D_f; validation = the original's validation accuracy",
+      "forget-acc target when not given (not class-wise): knn = a 5-NN vote of D_r on D_f; validation = the original's " +
+        "validation accuracy; auto = validation for random forgetting, knn otherwise",
       source,
     ),
   plateauWindow:

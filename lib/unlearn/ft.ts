@@ -18,7 +18,7 @@ export const ft = gradientMixedMethod({
     momentum: MIXED.momentum(0.9, "the public code's SGD (OPTML-Group/Unlearn-Sparse)"),
     weightDecay: MIXED.weightDecay(5e-4, "the public code's SGD (OPTML-Group/Unlearn-Sparse)"),
     batchSize: MIXED.batchSize(128, "kit"),
-    clipNorm: MIXED.clipNorm(0, "kit: off"),
+    clipNorm: MIXED.clipNorm(0, "kit: none by default; searched among none, 1 and 10 as for every method"),
   },
   fixed: {
     mixWeight: 1,

@@ -21,7 +21,7 @@ export const ga = gradientMixedMethod({
     momentum: MIXED.momentum(0.9, "the public code's SGD (OPTML-Group/Unlearn-Sparse)"),
     weightDecay: MIXED.weightDecay(0, "kit: no weight decay during pure ascent"),
     batchSize: MIXED.batchSize(128, "kit"),
-    clipNorm: MIXED.clipNorm(0, "kit: off"),
+    clipNorm: MIXED.clipNorm(0, "kit: none by default; searched among none, 1 and 10 as for every method"),
     ...stopFields(KIT_STOP_RULE, STOP),
   },
   fixed: { mixWeight: 0, smoothRate: 0, mixSchedule: "constant", pairedBatchSize: 128, ...NO_ADAPTIVE_RATE },

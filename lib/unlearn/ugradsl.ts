@@ -26,7 +26,7 @@ export const ugradsl = gradientMixedMethod({
     mixSchedule: MIXED.mixSchedule("constant", "kit (Algorithm 1's update of p is open, docs/paper.md §5)"),
     smoothRate: MIXED.smoothRate(-0.5, KIT_PROVISIONAL),
     ...adaptiveFields(NO_ADAPTIVE_RATE, ADAPTIVE),
-    clipNorm: MIXED.clipNorm(0, "kit: off"),
+    clipNorm: MIXED.clipNorm(0, "kit: none by default; searched among none, 1 and 10 as for every method"),
     ...stopFields(KIT_STOP_RULE, STOP),
   },
   fixed: {},

@@ -112,7 +112,7 @@ Deno.test("a method added with one file and one registry line runs through the C
        import { methodColor } from "./lib/report/figure.ts";
        import { methodOrder } from "./lib/unlearn/registry.ts";
        const m = searchManifest({ name: "t", out: "", experiment: { dataset: "synthetic" }, paradigm: "classwise", methods: ["noop"],
-         budget: 4, searchSeed: 0, fixed: {}, learningRateShift: 0, utilityDrop: 5, shard: { index: 0, count: 1 } });
+         budget: 4, searchSeed: 0, fixed: {}, learningRateShift: 0, shard: { index: 0, count: 1 } });
        console.log(JSON.stringify({ points: m.units.filter((u) => u.method === "noop").map((u) => u.searched),
          color: methodColor("noop"), order: methodOrder().slice(0, 3) }));`,
     ], kit);

@@ -119,3 +119,36 @@ Deno.test("./kit main: runs into the given folder, never results/, and ends with
     await Deno.remove(out, { recursive: true });
   }
 });
+
+Deno.test("./kit main --design v2: the design's job, narrowed by the flags given after it (a slice)", async () => {
+  const out = await Deno.makeTempDir({ prefix: "kit-main-design-" });
+  try {
+    const slice = ["--design", "v2", "--dataset", "synthetic", "--paradigm", "classwise", "--seeds", "2", "--methods", "retrain,ft"];
+    const r = await kit("main", ...slice, "--epochs", "2", "--no-progress", "--no-compare", "--out", out, "--cache", `${out}/cache`);
+    assert.equal(r.code, 0, r.stderr);
+    const records = await readRecords([out]);
+    // Retrain and FT on the design's first two class-wise units, each forgetting its seed's class. The selection
+    // file has no synthetic entries, so FT's R, C and C5 are one configuration: it runs once a unit.
+    assert.deepEqual(records.map((x) => x.runId).sort(), [
+      "synthetic/classwise/class0/ft/seed0",
+      "synthetic/classwise/class0/retrain/seed0",
+      "synthetic/classwise/class1/ft/seed1",
+      "synthetic/classwise/class1/retrain/seed1",
+    ]);
+    assert.ok(records.every((x) => x.split.options.forgetTarget === "cycle" && x.split.forgotten.class === x.seed));
+    // One configuration per method over the units.
+    assert.equal(new Set(records.map((x) => x.configHash)).size, 2);
+    // The slice again from scratch (--rerun, its own folder, same cache): every record matches by hash and seed, bit for bit.
+    const again = `${out}/again`;
+    const rerun = await kit("main", ...slice, "--epochs", "2", "--no-progress", "--rerun", "--out", again, "--cache", `${out}/cache`);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    const compared = await new Deno.Command(`${ROOT}node_modules/.bin/deno`, {
+      args: ["run", "-A", "cli/compare.ts", again, out, "--no-write"],
+      cwd: ROOT,
+      stdout: "piped",
+    }).output();
+    assert.match(new TextDecoder().decode(compared.stdout), /\*\*4 of 4\*\* records .* 0 differ; 0 have no committed record/);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});

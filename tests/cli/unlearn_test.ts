@@ -7,7 +7,7 @@ import { configFromFlags, EXPERIMENT_FLAGS, experimentInput, parseFlags } from "
 import { unlearnHelp } from "../../cli/unlearn.ts";
 import { KitErrors } from "../../lib/errors.ts";
 import { FASHION_MNIST_DIR } from "../../lib/data/fashion_mnist.ts";
-import { METHODS } from "../../lib/unlearn/registry.ts";
+import { CORE_METHODS, METHODS } from "../../lib/unlearn/registry.ts";
 import { deno } from "../_kit_copy.ts";
 
 const flagValues = (args: string[]) => parseFlags(args, EXPERIMENT_FLAGS).values;
@@ -50,10 +50,14 @@ Deno.test("flags map onto the typed input the notebooks write", () => {
   assert.deepEqual(input.metrics, ["UA", "RA"]);
   assert.equal(input.selection, null);
   assert.equal(input.rerun, true);
-  // Defaults: the selection file from lib/env.ts, selection R, the core methods.
+  // Defaults: the selection file from lib/env.ts, selection R, the core methods. A flag's default is the schema's,
+  // filled when the config is made (after a design's, --design), not when the flags are parsed.
   const plain = experimentInput(flagValues([]));
   assert.equal(plain.selection, undefined);
-  assert.deepEqual(plain.selectionName, ["R"]);
+  assert.equal(plain.selectionName, undefined);
+  const config = configFromFlags(flagValues([]));
+  assert.equal(config.selection?.name, "R");
+  assert.deepEqual(config.runs.map((r) => r.method), CORE_METHODS);
   assert.deepEqual(experimentInput(flagValues(["--selection-name=R,C"])).selectionName, ["R", "C"]);
   assert.equal(plain.rerun, undefined, "no --rerun: UNLEARN_RERUN decides");
 });

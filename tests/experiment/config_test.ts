@@ -179,3 +179,12 @@ Deno.test("checks against the data: a class out of range, paradigms the data set
   // Nothing was written by any of these checks.
   assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["a-file"]);
 });
+
+Deno.test("the ViT takes its own recipe (small batches, clipped) from the data set × model preset", () => {
+  const cfg = experimentConfig({ model: "vit", selection: null });
+  assert.deepEqual(cfg.training, PRESETS["fashion-mnist/vit"].training);
+  assert.equal(cfg.training.batchSize, 16);
+  assert.equal(cfg.training.clipNorm, 1);
+  // An explicit setting still wins over the preset.
+  assert.equal(experimentConfig({ model: "vit", selection: null, training: { batchSize: 64 } }).training.batchSize, 64);
+});

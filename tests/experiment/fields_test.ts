@@ -42,10 +42,12 @@ Deno.test("every field with a notebook parameter is accepted as one, from a valu
     [
       "augment",
       "dataset",
+      "design",
       "epochs",
       "forgetClass",
       "forgetFraction",
       "forgetSubclass",
+      "forgetTarget",
       "identityFraction",
       "methods",
       "model",

@@ -63,3 +63,40 @@ Deno.test("twinOf: same method, options, tags but labels and metrics; copiesOf r
   assert.deepEqual(copy.notes, { ...ft.notes, sameRunAs: ft.runId });
   assert.deepEqual(copy.metrics, ft.metrics);
 });
+
+Deno.test("a Retrain finished under another label is copied, not trained again: same numbers as training it", async () => {
+  const tagged = { runs: [{ method: "retrain", variant: "retrain", tags: { ablation: "x", reference: true } }], metrics: input.metrics };
+  const { methods: _m, ...rest } = input;
+  const ablation = tinyConfig(`${dir}/ablation`, `${dir}/cache`, { ...rest, ...tagged, reuse: [`${dir}/out`] });
+  const [copy] = await runExperiment(ablation);
+  assert.notEqual(copy.configHash, retrain.configHash, "another label, another configuration hash");
+  assert.deepEqual(copy.notes, { ...retrain.notes, sameRunAs: retrain.runId });
+  assert.deepEqual(copy.tags, { ablation: "x", reference: true });
+  // Trained (no folder to copy from, cold cache): the same numbers, bit for bit.
+  const [trained] = await runExperiment(tinyConfig(`${dir}/ablation-trained`, `${dir}/cache-cold`, { ...rest, ...tagged }));
+  assert.equal(trained.notes?.sameRunAs, undefined);
+  assert.equal(trained.configHash, copy.configHash);
+  assert.deepEqual([trained.metrics, trained.weightsSha256, trained.history], [copy.metrics, copy.weightsSha256, copy.history]);
+  // Another option is another computation: trained.
+  const other = tinyConfig(`${dir}/ablation-other`, `${dir}/cache`, {
+    ...rest,
+    ...tagged,
+    runs: [{ ...tagged.runs[0], options: { epochs: 2 } }],
+    reuse: [`${dir}/out`],
+  });
+  const [otherRecord] = await runExperiment(other);
+  assert.equal(otherRecord.notes?.sameRunAs, undefined);
+});
+
+Deno.test("a share of the tasks: task i (seeds, then paradigms) runs in share i mod n, each share's records those of the whole", async () => {
+  const both = { ...input, paradigms: ["classwise" as const, "random" as const], seeds: [0, 1] };
+  const whole = await runExperiment(tinyConfig(`${dir}/whole`, `${dir}/cache`, both));
+  const shares = [];
+  for (const index of [0, 1]) {
+    shares.push(await runExperiment(tinyConfig(`${dir}/share-${index}`, `${dir}/cache`, both), {}, { index, count: 2 }));
+  }
+  const task = (r: { paradigm: string; seed: number }) => `${r.paradigm}/${r.seed}`;
+  assert.deepEqual(shares.map((s) => [...new Set(s.map(task))]), [["classwise/0", "classwise/1"], ["random/0", "random/1"]]);
+  const numbers = (r: (typeof whole)[number]) => [r.runId, r.configHash, r.metrics, r.weightsSha256];
+  assert.deepEqual([...shares[0], ...shares[1]].map(numbers).sort(), whole.map(numbers).sort());
+});

@@ -52,3 +52,20 @@ Deno.test("metrics declare what they need: dependencies come first, reference an
     for (const dep of spec.needs.metrics ?? []) assert.ok(dep in METRICS, `${name} needs ${dep}`);
   }
 });
+
+Deno.test("the paper's rows through the kit's Avg. Gap and Sum (docs/paper.md §8): a consistent row recomputes, Table 3's UGradSL+ (R) does not", () => {
+  const row = (UA: number, MIA: number, RA: number, TA: number) => ({ UA, MIA, RA, TA });
+  const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 0.006, `${a} vs ${b}`);
+  // Table 10 (CIFAR-10, random): UGradSL+ (R) against Retrain, printed Avg. Gap 2.76 and Sum 210.11.
+  const t10Retrain = row(8.07, 17.41, 100.0, 91.61);
+  close(meanAbsGap(row(6.03, 10.65, 99.79, 93.64), t10Retrain, GAP_KEYS), 2.76);
+  close(sumOf(row(6.03, 10.65, 99.79, 93.64)), 210.11);
+  // Table 3 (group, CIFAR-100): UGradSL (R) recomputes (7.03); UGradSL+ (R) is printed 2.40 and recomputes to 32.20.
+  const t3Retrain = row(13.33, 28.47, 99.94, 81.23);
+  close(meanAbsGap(row(22.87, 38.93, 97.2, 75.84), t3Retrain, GAP_KEYS), 7.03);
+  const ugradslPlusR = meanAbsGap(row(78.44, 88.67, 97.93, 79.77), t3Retrain, GAP_KEYS);
+  close(ugradslPlusR, 32.1975);
+  assert.ok(Math.abs(ugradslPlusR - 2.4) > 25, "the printed 2.40 is not the row's Avg. Gap");
+  // Table 1 (CIFAR-10, class-wise): UGradSL+'s Sum is printed 392.55; its row sums to 393.55.
+  close(sumOf(row(100, 100, 99.26, 94.29)), 393.55);
+});

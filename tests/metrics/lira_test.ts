@@ -100,3 +100,59 @@ Deno.test("LiRA: a model that memorised D_f scores AUC ≈ 1; one that saw neith
   disposeNet(memorised);
   disposeNet(neither);
 });
+
+/** Gaussian clusters, one per class: learnable, so a class never trained on is confidently "something else". */
+function clusters(perClass: number, means: number[][], rng: Rng, name: string): Dataset {
+  const k = means.length, d = means[0].length;
+  const y = Int32Array.from({ length: perClass * k }, (_, i) => i % k);
+  const x = Float32Array.from({ length: y.length * d }, (_, j) => means[y[Math.floor(j / d)]][j % d] + rng.normal());
+  return { name, x, y, sampleShape: [d, 1], numClasses: k, classNames: means.map((_, i) => `c${i}`) };
+}
+
+Deno.test("LiRA, class-wise: negatives are the forgotten class's test images, so Retrain (never saw D_f) scores ≈ chance", () => {
+  const rng = new Rng(2027);
+  const d = 16, k = 4, forgotten = 0;
+  const means = Array.from({ length: k }, () => Array.from({ length: d }, () => 0.8 * rng.normal()));
+  const train = clusters(80, means, rng, "clusters/train");
+  const test = clusters(60, means, rng, "clusters/test");
+  const all = range(0, train.y.length);
+  const testAll = range(0, test.y.length);
+  const task = {
+    dataset: "clusters",
+    options: { paradigm: "classwise", seed: 3 },
+    train,
+    test,
+    numClasses: k,
+    classNames: train.classNames,
+    trainIdx: all,
+    forgetIdx: all.filter((i) => train.y[i] === forgotten),
+    retainIdx: all.filter((i) => train.y[i] !== forgotten),
+    valIdx: new Int32Array(0),
+    testIdx: testAll.filter((i) => test.y[i] !== forgotten),
+    forgotten: { description: `class ${forgotten}`, class: forgotten },
+    originalKey: "clusters",
+  } as unknown as ForgetTask;
+  const config = modelConfig("mlp", [d, 1], k, { hidden: 64, depth: 1 });
+  const recipe: SgdOptions = {
+    epochs: 30,
+    batchSize: 40,
+    learningRate: 0.1,
+    momentum: 0.9,
+    weightDecay: 0,
+    schedule: "constant",
+    clipNorm: 0,
+  };
+  const retrain = buildNet(config, 5);
+  fit(retrain, train, task.retainIdx, recipe, { rng: new Rng(5) });
+  const { results, references } = liraAttack({ retrain }, task, { references: 4, training: recipe });
+  assert.deepEqual(Array.from(references.negatives.idx), Array.from(testAll.filter((i) => test.y[i] === forgotten)));
+  assert.equal(results.retrain.negatives, 60);
+  // The old negatives (D_te without the forgotten class) on the same references: far below chance, because the
+  // two sets meet references that differ from the target in opposite directions (lib/metrics/lira.ts).
+  const asRandom = { ...task, options: { ...task.options, paradigm: "random" } } as ForgetTask;
+  const old = liraAttack({ retrain }, asRandom, { references: 4, training: recipe }).results.retrain;
+  console.log(`class-wise Retrain LiRA AUC: same-class negatives ${results.retrain.auc}, other-class D_te ${old.auc}`);
+  assert.ok(Math.abs(results.retrain.auc - 0.5) < 0.15, `Retrain AUC with same-class negatives ${results.retrain.auc}`);
+  assert.ok(old.auc < 0.35, `Retrain AUC against other-class D_te ${old.auc}: the below-chance artefact`);
+  disposeNet(retrain);
+});

@@ -1,7 +1,7 @@
 /** Notebook 08's verdict and figures on hand-made ablation rows: the paper's Table 8 and 14 numbers hold. */
 import assert from "node:assert/strict";
 import type { RunRecord } from "../../lib/record.ts";
-import { ablationFigures, ablationVerdict, epochSeries, variantStats } from "../../lib/report/ablation_report.ts";
+import { ablationFigures, ablationVerdict, epochSeries, unfinishedRuns, variantStats } from "../../lib/report/ablation_report.ts";
 import { verdictText } from "../../lib/report/verdicts.ts";
 import { record, withGaps } from "./_records.ts";
 
@@ -168,4 +168,43 @@ Deno.test("Algorithm 1's variants, the p and β sweeps and the forget-set sizes 
   assert.equal((figs.forgetsize_avggap.data as unknown[]).length, 1);
   // The verdict's note names the architecture, not an object.
   assert.match(ablationVerdict(rows).notes[0], /^5 seed\(s\); synthetic \/ mlp \/ classwise, random$/);
+});
+
+Deno.test("runs that did not finish are shown as such: counted beside their variant in bars, crosses in sweeps, notes in the verdict", () => {
+  const diverge = (r: RunRecord): RunRecord => ({ ...r, status: "diverged", metrics: {} });
+  const rows = paperRows().flatMap((r) => {
+    // α = +1 diverges on every seed (as in the committed sweep); one seed of FT + mix + PLS diverges.
+    if (r.tags.ablation === "fig3" && r.variant === "ugradsl+@0.5") {
+      return [r, diverge({ ...r, variant: "ugradsl+@1", methodOptions: { smoothRate: 1 } })];
+    }
+    if (r.tags.ablation === "table8" && r.variant === "ft+gm+pls" && r.seed === 0) return [diverge(r)];
+    return [r];
+  });
+  assert.deepEqual(unfinishedRuns(rows, "table8"), new Map([["ft+gm+pls", "1/5 diverged"]]));
+  assert.deepEqual(unfinishedRuns(rows, "fig3"), new Map([["ugradsl+@1", "5/5 diverged"]]));
+  const figs = ablationFigures(rows);
+  const bars = figs.table8_sum.data[0] as { y: string[]; x: (number | null)[] };
+  assert.ok(bars.y.includes("FT + mix + PLS (1/5 diverged)"), bars.y.join(", "));
+  const sweepText = JSON.stringify(figs.fig3_sweep.data);
+  assert.match(sweepText, /5\/5 diverged/);
+  const v = ablationVerdict(rows);
+  assert.ok(v.notes.some((n) => /^fig3: Not finished, left out: ugradsl\+@1 5\/5 diverged\./.test(n)), v.notes.join("\n"));
+  assert.ok(v.notes.some((n) => /^table8: .*ft\+gm\+pls 1\/5 diverged/.test(n)), v.notes.join("\n"));
+  // A variant with no finished run keeps its bar's label, with no bar.
+  const allGone = rows.map((r) => (r.tags.ablation === "table8" && r.variant === "ga+gm+pls" ? diverge(r) : r));
+  const gone = ablationFigures(allGone).table8_sum.data[0] as { y: string[]; x: (number | null)[] };
+  const i = gone.y.indexOf("GA + mix + PLS (5/5 diverged)");
+  assert.ok(i >= 0 && gone.x[i] === null, `${gone.y[i]}: ${gone.x[i]}`);
+});
+
+Deno.test("the p sweep draws a diverged value as a cross with its count, not a gap", () => {
+  const rows = SEEDS.flatMap((seed) =>
+    [0, 0.5].map((p) => {
+      const r = { ...row("mixweight", `ugradsl@p=${p}`, [50 * (1 - p), 40, 95, 85], seed), methodOptions: { mixWeight: p } };
+      return p === 0 && seed < 2 ? { ...r, status: "diverged" as const, metrics: {} } : r;
+    })
+  );
+  const text = JSON.stringify(ablationFigures(rows).mixweight_sweep);
+  assert.match(text, /2\/5 diverged/);
+  assert.match(text, /p = 0: 2 of 5/);
 });

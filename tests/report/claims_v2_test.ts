@@ -33,7 +33,10 @@ function neutral(unit: number, label: string, metric: string): number {
 
 interface Unit {
   seed: number;
+  /** Class-wise: the class forgotten. */
   cls?: number;
+  /** Group: the sub-class forgotten. */
+  sub?: number;
 }
 
 /** One record of `label` on `unit`, under the protocol with sha256 `sha` (null: under none). */
@@ -42,7 +45,7 @@ function unitRecord(
   label: string,
   unit: Unit,
   metrics: Record<string, number>,
-  opts: { sha?: string | null; trainSize?: number; status?: RunRecord["status"]; arch?: string } = {},
+  opts: { sha?: string | null; trainSize?: number; status?: RunRecord["status"]; arch?: string; dataset?: string } = {},
 ): RunRecord {
   const sha = opts.sha === undefined ? SHA : opts.sha;
   const base = record(label, unit.seed, metrics, { paradigm });
@@ -50,24 +53,30 @@ function unitRecord(
   return {
     ...base,
     runId: `${base.runId}${unit.cls !== undefined ? `/class${unit.cls}` : ""}`,
+    dataset: opts.dataset ?? "fashion-mnist",
     status: opts.status ?? "ok",
     metrics: opts.status && opts.status !== "ok" ? {} : metrics,
     model: { ...base.model, arch: opts.arch ?? "mlp" },
     split: {
       ...base.split,
       options: { ...base.split.options, trainSize: opts.trainSize ?? 10000 },
-      forgotten: unit.cls !== undefined ? { description: `class ${unit.cls}`, class: unit.cls } : { description: "random 10%" },
+      forgotten: unit.cls !== undefined
+        ? { description: `class ${unit.cls}`, class: unit.cls }
+        : unit.sub !== undefined
+        ? { description: `sub-class ${unit.sub}`, subclass: unit.sub }
+        : { description: "random 10%" },
       indexSha256: `sha-${where}`,
     },
     ...(sha ? { protocol: { file: "results/protocol.json", version: 1, sha256: sha } } : {}),
   };
 }
 
-/** As design v2 runs them: 20 seeds a paradigm; class-wise, seed s forgets class s mod 10. */
+/** As design v2 runs them: 20 seeds a paradigm; class-wise, seed s forgets class s mod 10; group, sub-class s mod 10. */
 const UNITS: Record<string, Unit[]> = {
   classwise: Array.from({ length: 20 }, (_, seed) => ({ seed, cls: seed % 10 })),
   random: Array.from({ length: 20 }, (_, seed) => ({ seed })),
-  group: Array.from({ length: 20 }, (_, seed) => ({ seed })),
+  group: Array.from({ length: 20 }, (_, seed) => ({ seed, sub: seed % 10 })),
+  identity: Array.from({ length: 20 }, (_, seed) => ({ seed })),
 };
 
 /** Every label's records on every unit of `paradigm`, with neutral values, then `edit` applied to each metrics object. */
@@ -198,7 +207,7 @@ Deno.test("class-wise units are split by the classes the search saw; failed runs
   const judged = judgeClaims(input(records));
   const f = judged.scales[0].families[0];
   assert.equal(f.units, 20);
-  const seen = PROTOCOL.design.paradigms.classwise.searchClasses!;
+  const seen = PROTOCOL.design.paradigms.classwise!.searchClasses!;
   assert.equal(f.seen![0].n, 2 * seen.length);
   assert.equal(f.unseen![0].n, 20 - 2 * seen.length);
   const ua = resultOf(judged, "cw.ua.ugradsl.ga");
@@ -270,4 +279,93 @@ Deno.test("a rule changed after v2 runs is shown beside the verdicts it touches;
   const v1Row = md.split("\n").find((l) => l.startsWith("| UGradSL TA drop vs Retrain ≤ 15 | 05:"))!;
   assert.match(v1Row, /\| holds \| (holds|equivalent|inconclusive) \|/);
   assert.match(md, /\| UGradSL\+ TA drop vs Retrain ≤ 15 \| 05: UGradSL\+ TA drop vs Retrain ≤ 15 \| not in v1's records \|/);
+});
+
+/** Table 8's variants (rows "method (variant)") on every unit of random forgetting, tagged as the runner tags an ablation's runs. */
+const TABLE8 = [
+  "retrain (retrain)",
+  "ugradsl (ga)",
+  "ugradsl (ga+gm)",
+  "ugradsl (ga+gm+nls)",
+  "ugradsl (ga+gm+pls)",
+  "ugradsl+ (ft)",
+  "ugradsl+ (ft+gm)",
+  "ugradsl+ (ft+gm+nls)",
+  "ugradsl+ (ft+gm+pls)",
+];
+function table8(edit: (label: string, i: number, m: Record<string, number>) => void): RunRecord[] {
+  return TABLE8.flatMap((label) =>
+    UNITS.random.map((u, i) => {
+      const m = Object.fromEntries(METRICS.map((k) => [k, neutral(i, label, k)]));
+      m.Sum = m.Sum * 4;
+      edit(label, i, m);
+      const r = unitRecord("random", label, u, m);
+      return { ...r, tags: { ablation: "table8", labels: {} } };
+    })
+  );
+}
+
+Deno.test("the smoothing family reads Table 8's variants and tells a negative rate from a positive one; main families never read them", () => {
+  // As in v1's records: a positive rate raises UA more than the negative one, and both more than α = 0.
+  const records = table8((label, i, m) => {
+    if (label === "ugradsl+ (ft+gm)") m.UA = 3 + (i % 3) * 0.1;
+    if (label === "ugradsl+ (ft+gm+nls)") m.UA = 6 + (i % 4) * 0.1;
+    if (label === "ugradsl+ (ft+gm+pls)") m.UA = 16 + (i % 2) * 0.1;
+  }).map((r) => r.variant === "ft+gm+pls" && r.seed < 2 ? { ...r, status: "diverged" as const, metrics: {} } : r);
+  const main = family("random");
+  const judged = judgeClaims(input([...main, ...records]));
+  const families = judged.scales[0].families;
+  assert.deepEqual(families.map((f) => f.family), ["random", "smoothing", "mixing"]);
+  // The negative rate beats α = 0: v1's question, answered yes ...
+  assert.equal(resultOf(judged, "sm.ua.ugradsl+.nls.none").verdict, "holds");
+  // ... but not the positive rate of the same size: v2's check says so, and counts the diverged positive-rate runs.
+  const pls = resultOf(judged, "sm.ua.ugradsl+.nls.pls");
+  assert.equal(pls.verdict, "does not hold");
+  assert.equal(pls.n, 18);
+  assert.deepEqual(pls.failedUnits, { a: 0, b: 2 });
+  assert.deepEqual(families[1].failed, [{ label: "ugradsl+ (ft+gm+pls)", status: "diverged", count: 2 }]);
+  // The main random family reads the main runs only: the same as without the ablation's records.
+  const alone = judgeClaims(input(main)).scales[0].families[0];
+  assert.equal(families[0].units, 20);
+  assert.deepEqual(families[0].all.map((r) => [r.check.id, r.mean, r.verdict]), alone.all.map((r) => [r.check.id, r.mean, r.verdict]));
+  assert.deepEqual(families[0].notes, []);
+  const md = claimsV2Markdown(input([...main, ...records]));
+  assert.match(md, /### negative smoothing helps \(Fig\. 3, Table 8 NLS against PLS and none\) · standard subset/);
+  assert.match(md, /Rows: Each gradient-mixed method runs from its selection R three times/);
+  assert.match(md, /Diverged or failed runs: ugradsl\+ \(ft\+gm\+pls\) diverged on 2\./);
+});
+
+Deno.test("the Streisand family reads the runs that asked for the metric, failed ones included; identity and group are judged", () => {
+  const tv = (label: string, i: number) => label === "retrain" ? 2 + (i % 3) * 0.2 : 2.5 + (i % 3) * 0.2;
+  const streisand = family("random", (label, i, m) => {
+    m.Streisand_TV_pred = tv(label, i);
+  }).map((r) => ({ ...r, metricNames: [...r.metricNames, "Streisand"] }))
+    .map((r) => r.method === "ugradsl+" && r.variant === "R" && r.seed === 4 ? { ...r, status: "failed" as const, metrics: {} } : r);
+  const judged = judgeClaims(input([...family("random"), ...streisand]));
+  const st = judged.scales[0].families.find((f) => f.family === "streisand")!;
+  assert.equal(st.units, 20);
+  const plus = resultOf(judged, "st.tv.ugradsl+.retrain");
+  assert.deepEqual([plus.n, plus.failedUnits], [19, { a: 1, b: 0 }]);
+  assert.ok(["holds", "equivalent"].includes(plus.verdict), plus.verdict);
+  // Without runs that asked for the metric there is no Streisand family at all (not an empty one).
+  assert.ok(!judgeClaims(input(family("random"))).scales[0].families.some((f) => f.family === "streisand"));
+
+  // Identity forgetting on the Debian corpus: its own scale, named by the data set, not one of Fashion-MNIST's.
+  const identity = family("identity", (label, i, m) => {
+    if (label === "ugradsl+ (C)") m.UA = 40 + (i % 3);
+    if (label === "ft (C)") m.UA = 10 + (i % 2);
+  }, { dataset: "debian-corpus", arch: "bag-of-embeddings" });
+  const both = judgeClaims(input([...family("random"), ...identity]));
+  assert.deepEqual(both.scales.map((s) => s.name), ["standard subset", "debian-corpus, trainSize 10000 (bag-of-embeddings)"]);
+  assert.equal(resultOf(both, "id.ua.ugradsl+.ft", 1).verdict, "holds");
+
+  // Group: units of the sub-classes the search forgot apart from the others.
+  const group = judgeClaims(input(family("group"))).scales[0].families[0];
+  const seen = PROTOCOL.design.paradigms.group!.searchClasses!;
+  assert.equal(group.seen![0].n, 2 * seen.length);
+  assert.equal(group.unseen![0].n, 20 - 2 * seen.length);
+  assert.match(
+    claimsV2Markdown(input(family("group"))),
+    new RegExp(`Transfer: units of the sub-classes the search forgot \\(${seen.join(", ")}\\)`),
+  );
 });

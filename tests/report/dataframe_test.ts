@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import * as dfd from "danfojs";
-import { frameHtml, recordsFrame, recordsTableFrame, tableFrame } from "../../lib/report/dataframe.ts";
+import { frameHtml, groupMeans, recordsFrame, recordsTableFrame, tableFrame } from "../../lib/report/dataframe.ts";
 import { buildTable } from "../../lib/report/table.ts";
 import { handRecords } from "./_records.ts";
 
@@ -42,4 +42,23 @@ Deno.test("one row per record with every metric key", () => {
   assert.ok(df.columns.includes("AdditionalMIA") && df.columns.includes("VA"));
   assert.match(frameHtml(df), /<td>retrain<\/td>/);
   assert.ok("text/html" in display(df));
+});
+
+Deno.test("groupMeans counts runs that did not finish beside their group and keeps a group with none finished", () => {
+  const base = handRecords().filter((r) => r.method === "ft");
+  const rows = [
+    ...base.map((r) => ({ ...r, tags: { ablation: "fig3" }, methodOptions: { smoothRate: -0.5 } })),
+    ...base.map((r, i) => ({
+      ...r,
+      tags: { ablation: "fig3" },
+      methodOptions: { smoothRate: 0 },
+      ...(i === 0 ? { status: "diverged" as const, metrics: {} } : {}),
+    })),
+    ...base.map((r) => ({ ...r, tags: { ablation: "fig3" }, methodOptions: { smoothRate: 1 }, status: "diverged" as const, metrics: {} })),
+  ];
+  const g = groupMeans(recordsFrame(rows), { where: { ablation: "fig3" }, by: ["smoothRate"], metrics: ["UA"] });
+  assert.deepEqual(g.column("smoothRate").values, [-0.5, 0, 1]);
+  assert.deepEqual(g.column("UA_count").values, [base.length, base.length - 1, 0]);
+  assert.deepEqual(g.column("unfinished").values, ["", `1/${base.length} diverged`, `${base.length}/${base.length} diverged`]);
+  assert.ok(Number.isNaN((g.column("UA_mean").values as number[])[2]));
 });

@@ -141,3 +141,16 @@ Deno.test("labels are human, bars start at zero, a runaway bar does not set the 
   assert.equal((sums.layout.xaxis as Axis).range![0], 0);
   assert.equal((sums.data[0] as { error_x: { arrayminus: number[] } }).error_x.arrayminus[1], 200, "the lower whisker stops at 0");
 });
+
+Deno.test("the UA–TA trade-off says which runs did not finish: in the hover of a partly finished method, in the caption for all", () => {
+  const diverge = (r: RunRecord): RunRecord => ({ ...r, status: "diverged", metrics: {} });
+  const recs = withGaps(handRecords()).map((r) => (r.method === "ft" && r.seed === 0) || r.method === "ugradsl" ? diverge(r) : r);
+  const scatter = tradeoffScatter(buildTable(recs));
+  const ft = scatter.data.find((d) => (d as { name: string }).name === "FT") as { hovertemplate: string };
+  assert.match(ft.hovertemplate, /\(1\/3 diverged\)/);
+  assert.ok(!scatter.data.some((d) => (d as { name: string }).name === "UGradSL"), "no marker for a method with no finished run");
+  assert.match(
+    figureCaption(scatter) ?? "",
+    /Runs that did not finish, left out of the markers: FT 1\/3 diverged; UGradSL 3\/3 diverged \(no marker\)\./,
+  );
+});

@@ -13,6 +13,7 @@ import {
   miaVerdict,
   quickstartVerdict,
   randomVerdict,
+  unlearntOriginals,
   verdictText,
 } from "../../lib/report/verdicts.ts";
 import { levelOf } from "../../lib/verdict.ts";
@@ -253,4 +254,34 @@ Deno.test("other architectures: one check pair per architecture and paradigm", (
   assert.equal(v.checks.length, 4);
   assert.equal(v.level, "holds", verdictText(v));
   assert.ok(v.checks.some((c) => c.claim.startsWith("vit, classwise:")));
+});
+
+Deno.test("other architectures: a block whose original models did not learn their subset is withdrawn, with the reason", () => {
+  const base = TABLE1.filter((r) => r.variant !== "C");
+  // The ViT of the committed notebook 10: train accuracy 10.6-35.6% on its 2,000-image subset.
+  const accs = [0.253, 0.351, 0.356, 0.106, 0.115];
+  const vit = base.map((r) => ({
+    ...r,
+    model: { ...r.model, arch: "vit" },
+    configHash: `vit-${r.configHash}`,
+    original: { ...r.original, trainAcc: accs[r.seed % accs.length] },
+  }));
+  const v = architecturesVerdict([...base, ...vit]);
+  const vitChecks = v.checks.filter((c) => c.claim.startsWith("vit, classwise:"));
+  assert.equal(vitChecks.length, 2);
+  assert.ok(vitChecks.every((c) => c.level === "not measured"), verdictText(v));
+  const seeds = [...new Set(base.map((r) => r.seed))].sort((a, b) => a - b);
+  const pct = seeds.map((s) => 100 * accs[s % accs.length]);
+  assert.match(
+    vitChecks[0].observed,
+    new RegExp(`^withdrawn: original train accuracy ${Math.min(...pct).toFixed(1)}-${Math.max(...pct).toFixed(1)}%`),
+  );
+  // The other architecture's checks still decide the verdict.
+  assert.equal(v.level, "holds", verdictText(v));
+  // Every original at the bar keeps the block; a single one below withdraws it.
+  assert.equal(unlearntOriginals(vit.map((r) => ({ ...r, original: { ...r.original, trainAcc: 0.8 } }))), null);
+  assert.match(
+    unlearntOriginals(vit.map((r) => ({ ...r, original: { ...r.original, trainAcc: r.seed === seeds[0] ? 0.79 : 0.99 } })))!,
+    /79\.0-79\.0% on seed\(s\) /,
+  );
 });

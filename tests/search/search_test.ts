@@ -9,7 +9,8 @@ import { experimentConfig } from "../../lib/experiment/config.ts";
 import type { RunRecord } from "../../lib/record.ts";
 import type { SearchConfig } from "../../lib/search/search.ts";
 import { KIT_ROOT } from "../_kit_copy.ts";
-import { mergeSearch, readSearch, runSearch, scoreSearch, SEARCH_METRICS, searchManifest } from "../../lib/search/search.ts";
+import { readSearch, runSearch, scoreSearch, SEARCH_METRICS, searchManifest } from "../../lib/search/search.ts";
+import { mergeSearch } from "../../lib/search/merge.ts";
 import { searchPoints, shiftSpace } from "../../lib/search/spaces.ts";
 import { METHODS, methodSpec } from "../../lib/unlearn/registry.ts";
 import { record } from "../report/_records.ts";
@@ -42,8 +43,9 @@ function config(name: string, extra: Partial<SearchConfig> = {}, experiment: Par
     searchSeed: 0,
     fixed: { iu: { retainSamples: 32 } },
     learningRateShift: 0,
-    utilityDrop: 5,
     shard: { index: 0, count: 1 },
+    // Widening rounds are tested on their own (rounds_test.ts); here a search is its round 0.
+    maxRounds: 0,
     ...extra,
   };
 }
@@ -115,7 +117,7 @@ Deno.test("poisoning the test split (NaN inputs, wrong labels) changes nothing i
   const a = await mergeSearch(`${root}/clean`);
   const b = await mergeSearch(`${root}/poisoned`);
   assert.deepEqual(b.chosen, a.chosen);
-  assert.deepEqual(b.points.map((p) => p.metrics), a.points.map((p) => p.metrics));
+  assert.deepEqual(b.rounds[0].points.map((p) => p.metrics), a.rounds[0].points.map((p) => p.metrics));
 });
 
 Deno.test("two shards run one after the other merge into the single run's search: same points, same selections", async () => {
@@ -139,12 +141,12 @@ Deno.test("two shards run one after the other merge into the single run's search
   const merged = await mergeSearch(`${root}/sharded`);
   const single = await mergeSearch(`${root}/clean`);
   assert.deepEqual(merged.chosen, single.chosen);
-  assert.deepEqual(merged.points, single.points);
+  assert.deepEqual(merged.rounds[0].points, single.rounds[0].points);
   assert.deepEqual(merged.reference, single.reference);
   assert.equal(merged.missing.length, 0);
   const best = JSON.parse(await Deno.readTextFile(`${root}/sharded/best.json`));
   assert.equal(best.complete, true);
-  assert.deepEqual(Object.keys(best.selections), ["R", "C"]);
+  assert.deepEqual(Object.keys(best.selections), ["R", "C", "C5"]);
   assert.deepEqual(Object.keys(best.selections.R).sort(), [...ALL].sort());
   assert.equal(
     await Deno.readTextFile(`${root}/sharded/best.json`),
@@ -152,8 +154,10 @@ Deno.test("two shards run one after the other merge into the single run's search
     "the same best.json",
   );
   const summary = await Deno.readTextFile(`${root}/sharded/summary.md`);
-  assert.match(summary, /## Selection R \(closest to Retrain\)/);
-  assert.match(summary, /## Selection C \(complete forgetting, utility bound\)/);
+  assert.match(summary, /## Selection R: lowest ValGap/);
+  assert.match(summary, /## Selection C: highest UA among points with VA ≥ the original's VA − 15 points/);
+  assert.match(summary, /## Selection C5: highest UA among points with VA ≥ the original's VA − 5 points/);
+  assert.match(summary, /## Budget per method/);
   assert.match(summary, /the test split was sealed \(never read\)/);
 });
 
@@ -182,7 +186,7 @@ function point(method: string, p: number, seed: number, m: Record<string, number
   };
 }
 
-Deno.test("selections R and C follow the documented rules", async () => {
+Deno.test("selections R, C (15-point bound) and C5 (5-point bound) follow the documented rules", async () => {
   const manifest = searchManifest(config("hand", { methods: ["ft", "ga"], budget: 4 }, { seeds: [100, 101] }));
   const ref = { 100: { UA: 10, RA: 100, VA: 90 }, 101: { UA: 20, RA: 100, VA: 90 } };
   const records: RunRecord[] = [
@@ -217,26 +221,31 @@ Deno.test("selections R and C follow the documented rules", async () => {
   assert.equal(ft(0).status, "ok,ok");
   // R: the lowest ValGap (mean |UA, RA, VA − Retrain's| over the tasks); a tie keeps the lower point.
   assert.equal(r.chosen.R.ft!.point, 1);
-  // C: the highest UA among points whose VA stays within 5 points of the original's (84 < 85 is out);
+  // C5: the highest UA among points whose VA stays within 5 points of the original's (84 < 85 is out);
   // a tie on UA goes to the higher VA.
+  assert.equal(r.chosen.C5.ft!.point, 2);
+  // C: the same within 15 points (84 ≥ 75 is in): the same point here, as UA ties go to the higher VA.
   assert.equal(r.chosen.C.ft!.point, 2);
   // A point that diverged, failed or is missing on any task is never chosen, however good elsewhere.
   assert.equal(r.chosen.R.ga!.point, 1);
-  assert.equal(r.chosen.C.ga, null, "no ga point keeps VA within the bound on every task");
+  assert.equal(r.chosen.C5.ga, null, "no ga point keeps VA within 5 points on every task");
+  // The 15-point bound admits ga's point 1 (VA 80 ≥ 90 − 15), which the 5-point bound refuses.
+  assert.equal(r.chosen.C.ga!.point, 1);
+  // The usable budget: ga drew 4 points, of which 1 ran ok on every task (one diverged, one failed, one missing).
+  assert.deepEqual(r.usable.ga, { drawn: 4, usable: 1, diverged: 1, failed: 1 });
+  assert.deepEqual(r.usable.ft, { drawn: 4, usable: 4, diverged: 0, failed: 0 });
   const ga0 = r.points.find((x) => x.method === "ga" && x.point === 0)!;
   assert.equal(ga0.status, "ok,diverged");
   assert.ok(Number.isNaN(ga0.metrics.ValGap));
   assert.deepEqual(r.missing, ["ga#2#101"]);
   assert.deepEqual(r.reference, { UA: 15, RA: 100, VA: 90 });
-  // A wider utility bound admits ga's point 1 for C; a later record of a unit (a rerun) replaces the earlier.
-  const wide = await scoreSearch({ ...manifest, utilityDrop: 10 }, records);
-  assert.equal(wide.chosen.C.ga!.point, 1);
+  // A later record of a unit (a rerun) replaces the earlier.
   const rerun = await scoreSearch(manifest, [...records, point("ft", 0, 100, { UA: 10, RA: 100, VA: 90 })]);
   assert.equal(rerun.chosen.R.ft!.point, 0);
   // Without Retrain there is no ValGap and no R; C needs no reference.
   const noRef = await scoreSearch(manifest, records.filter((x) => x.method !== "retrain"));
   assert.equal(noRef.chosen.R.ft, null);
-  assert.equal(noRef.chosen.C.ft!.point, 2);
+  assert.equal(noRef.chosen.C5.ft!.point, 2);
   assert.deepEqual([...SEARCH_METRICS], ["UA", "RA", "VA"]);
 });
 
@@ -246,7 +255,7 @@ Deno.test("select writes the chosen points into a selection file that runs then 
   const best = JSON.parse(await Deno.readTextFile(`${root}/clean/best.json`));
   const setting = { dataset: "synthetic", model: "mlp", paradigm: "classwise" };
   clearSelectionCache();
-  for (const name of ["R", "C"] as const) {
+  for (const name of ["R", "C", "C5"] as const) {
     for (const method of ["ft", "ugradsl"]) {
       const chosen = best.selections[name][method];
       const resolved = resolveMethodOptions(method, setting, { file, name }, undefined, method);
@@ -255,7 +264,7 @@ Deno.test("select writes the chosen points into a selection file that runs then 
         continue;
       }
       assert.deepEqual(resolved.layers.selection!.options, chosen.searched);
-      assert.match(resolved.layers.selection!.source, new RegExp(`clean/summary\\.md \\(point ${chosen.point}\\)`));
+      assert.match(resolved.layers.selection!.source, new RegExp(`clean/summary\\.md \\(round 0, point ${chosen.point}\\)`));
       assert.deepEqual(resolved.options, { ...defaultsOf(methodSpec(method).options), ...chosen.searched });
     }
   }
@@ -276,18 +285,25 @@ Deno.test("search flags: budget, shard, methods, defaults; bad values name their
   assert.equal(c.paradigm, "random");
   assert.ok(!c.methods.includes("retrain") && c.methods.length === ALL.length);
   assert.equal(c.name, "synthetic-mlp-random");
+  assert.equal(c.experiment.model, "mlp", "the default model is named in the manifest, best.json and the selection keys");
+  assert.equal((parseSearchFlags([]) as SearchConfig).experiment.dataset, "fashion-mnist");
   assert.equal(c.out, `${KIT_ROOT}results/search/synthetic-mlp-random`, "relative to the kit's folder");
   assert.deepEqual(c.fixed, { ft: { epochs: 2 } });
   assert.equal(c.experiment.seeds, 3, "three search tasks by default");
   assert.equal(c.experiment.firstSeed, 100, "apart from the evaluation seeds");
-  assert.equal(c.utilityDrop, 5);
+  assert.equal(
+    parseSearchFlags(["--dataset=synthetic"]) !== "help" && (parseSearchFlags(["--dataset=synthetic"]) as SearchConfig).budget,
+    "rule",
+  );
+  assert.equal(c.maxRounds, 3, "widening rounds by default");
   assert.equal(parseSearchFlags(["--help"]), "help");
   assert.throws(() => parseSearchFlags(["--shard=4/4"]), /--shard: "4\/4" is not k\/n/);
   assert.throws(() => parseSearchFlags(["--metrics=TA"]), /--metrics: unknown flag/);
   assert.throws(() => parseSearchFlags(["--paradigm=classwise,random"]), /one paradigm per search/);
   assert.throws(() => parseSearchFlags(["--methods=retrain"]), /--methods: nothing to search/);
   assert.throws(() => parseSearchFlags(["--methods=ft,nope"]), /--methods: unknown method "nope"/);
-  assert.throws(() => parseSearchFlags(["--budget=0"]), /--budget: 0 is not a positive integer/);
+  assert.throws(() => parseSearchFlags(["--budget=0"]), /--budget: 0 is not a positive integer, or rule/);
+  assert.throws(() => parseSearchFlags(["--round=4"]), /--round: 4 is not a round in 0 … 3/);
 });
 
 Deno.test("the search and an ordinary run share the cached original and reproduce each other", async () => {

@@ -1,0 +1,52 @@
+/**
+ * scripts/evidence.sh's budget plumbing: `bash scripts/evidence.sh budget` sums the attempts of the steps
+ * file into the budget (lib/report/budget.ts), writes it where REPRODUCTION says, prints it, and runs no step.
+ * The log, the steps and the budget go to a temporary folder (EVIDENCE_LOG, EVIDENCE_STEPS, REPRODUCTION).
+ */
+import assert from "node:assert/strict";
+import type { StepAttempt } from "../../lib/report/budget.ts";
+import { loadStats } from "../../lib/report/budget.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+Deno.test("evidence.sh budget: the attempts summed into the budget file and printed, no step run", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "evidence-budget-" });
+  try {
+    const attempt = (label: string, seconds: number, within?: string): StepAttempt => ({
+      label,
+      seconds,
+      scale: "standard",
+      startedAt: "2026-12-07T00:00:00Z",
+      load: loadStats([1, 2]),
+      ...(within ? { within } : {}),
+    });
+    const attempts = [
+      attempt("main job", 100),
+      attempt("notebooks", 50),
+      attempt("notebook 04.ipynb", 40, "notebooks"),
+      attempt("main job", 20),
+    ];
+    await Deno.writeTextFile(`${dir}/steps.jsonl`, attempts.map((a) => JSON.stringify(a)).join("\n") + "\n");
+    const out = await new Deno.Command("bash", {
+      args: [`${ROOT}scripts/evidence.sh`, "budget"],
+      env: { EVIDENCE_LOG: `${dir}/log.txt`, EVIDENCE_STEPS: `${dir}/steps.jsonl`, REPRODUCTION: `${dir}/reproduction.json`, BUDGET: "7" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    const budget = JSON.parse(await Deno.readTextFile(`${dir}/reproduction.json`));
+    assert.equal(budget.kind, "measured");
+    assert.deepEqual(budget.steps.map((s: { label: string; seconds: number; attempts: number }) => [s.label, s.seconds, s.attempts]), [
+      ["main job", 120, 2],
+      ["notebooks", 50, 1],
+      ["notebook 04.ipynb", 40, 1],
+    ]);
+    assert.equal(budget.totals.standard, 170);
+    assert.deepEqual([budget.design.searchBudget, budget.design.design], ["7", "five seeds"]);
+    assert.match(stdout, /sum, standard\s+170/);
+    assert.doesNotMatch(await Deno.readTextFile(`${dir}/log.txt`), /start /, "no step ran");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
