@@ -37,7 +37,9 @@ import {
 } from "./batchnorm_train.ts";
 import { binaryKernel, fusedBatchNormKernel, reluKernel } from "./eltwise.ts";
 import { installReluGradient, RELU_GRAD, reluGradKernel } from "./relu_grad.ts";
-import { fixedSgemm, type GemmChoice, type GemmLibrary } from "./gemm.ts";
+import { fixedSgemm, type GemmChoice, type GemmLibrary, sgemmTask } from "./gemm.ts";
+import { makeRunner, type RunnerInfo, type TaskRunner } from "./parallel.ts";
+import { SGD_UPDATE, sgdTask, sgdUpdateKernel, SQUARED_NORM, squaredNormKernel, sumsqTask } from "./sgd.ts";
 import { loadNativeLibs, type NativeLibs } from "./libs.ts";
 import { variantPick } from "../../env.ts";
 import { batchMatMulKernel, fusedMatMulKernel } from "./matmul.ts";
@@ -51,8 +53,11 @@ export const NATIVE_BACKEND = "native";
 export interface NativeInfo {
   /** Kernels that run in native code (the rest are wasm's, with the kit's wasm kernels). */
   kernels: string[];
-  /** The library of matrix products and reductions, and its threads: fixed (./gemm.ts). */
-  gemm: { library: GemmLibrary; threads: number };
+  /**
+   * The library of matrix products and reductions, its threads per call (1), the fixed partition of a
+   * product into blocks (./gemm.ts) and what runs the blocks (./parallel.ts; it never changes a number).
+   */
+  gemm: { library: GemmLibrary; threads: number; partition: string; blocks: RunnerInfo };
   /**
    * oneDNN's thread count for convolutions and element-wise primitives; a convolution runs on it only
    * where that gives the same bits as one thread (./conv.ts), so it never changes a number.
@@ -111,7 +116,7 @@ function wasmKernelFor(name: string): KernelFunc {
  * The native kernels, each with the wasm kernel (stock or the kit's) it falls back to for what it
  * does not handle.
  */
-function nativeKernels(gemm: GemmChoice, ctx: DnnlContext): Record<string, KernelFunc> {
+function nativeKernels(gemm: GemmChoice, ctx: DnnlContext, runner: TaskRunner): Record<string, KernelFunc> {
   const { sgemm } = gemm;
   return {
     BatchMatMul: batchMatMulKernel(sgemm, wasmKernelFor("BatchMatMul")),
@@ -137,6 +142,9 @@ function nativeKernels(gemm: GemmChoice, ctx: DnnlContext): Record<string, Kerne
     // The kit's own kernels of a training batch normalisation, called by the patched layer (batchnorm_train.ts).
     [BATCH_NORM_TRAIN]: batchNormTrainKernel(ctx),
     [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGradKernel(ctx),
+    // The kit's own kernel, called only by lib/train.ts's Sgd on this backend.
+    [SGD_UPDATE]: sgdUpdateKernel(runner),
+    [SQUARED_NORM]: squaredNormKernel(runner),
   };
 }
 
@@ -181,7 +189,8 @@ async function prepare(): Promise<NativeStart> {
       registerKernel({ ...config, backendName: NATIVE_BACKEND });
     }
   }
-  const gemm = fixedSgemm(libs.blas);
+  const runner = makeRunner(libs.threads, libs.openblas.path, { sgemm: sgemmTask(libs.blas), sgd: sgdTask, sumsq: sumsqTask });
+  const gemm = fixedSgemm(libs.blas, runner);
   let pick: ReturnType<typeof variantPick>;
   try {
     pick = variantPick();
@@ -189,7 +198,7 @@ async function prepare(): Promise<NativeStart> {
     return { ok: false, why: err instanceof Error ? err.message : String(err) };
   }
   setVariantPick(pick);
-  const kernels = nativeKernels(gemm, ctx);
+  const kernels = nativeKernels(gemm, ctx, runner);
   for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
     const current: KernelConfig | undefined = getKernel(kernelName, NATIVE_BACKEND);
     if (current !== undefined) unregisterKernel(kernelName, NATIVE_BACKEND);
@@ -205,7 +214,7 @@ async function prepare(): Promise<NativeStart> {
     ok: true,
     info: {
       kernels: Object.keys(kernels),
-      gemm: { library: gemm.library, threads: gemm.threads },
+      gemm: { library: gemm.library, threads: gemm.threads, partition: gemm.partition, blocks: runner.info },
       threads: libs.threads,
       threadsFrom: libs.threadsFrom,
       openblas: libs.openblas,
