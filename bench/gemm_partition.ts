@@ -39,8 +39,8 @@ const SHAPES: [string, boolean, boolean, number, number, number][] = [
 const RULES = [2, 4, 8].map((maxBlocks) => ({ ...GEMM_PARTITION, maxBlocks }));
 // The crossover: the same shapes with blocks allowed down to a quarter of the rule's minimum.
 RULES.push({ ...GEMM_PARTITION, maxBlocks: 2, minBlockMacs: GEMM_PARTITION.minBlockMacs / 4 });
-const sequential = makeRunner(1, openblas.path, { sgemm: sgemmTask(blas), sgd: sgdTask, sumsq: sumsqTask }, null);
-const parallel = makeRunner(threads, openblas.path, { sgemm: sgemmTask(blas), sgd: sgdTask, sumsq: sumsqTask });
+const sequential = makeRunner(1, { openblas: openblas.path }, { sgemm: sgemmTask(blas), sgd: sgdTask, sumsq: sumsqTask }, null);
+const parallel = makeRunner(threads, { openblas: openblas.path }, { sgemm: sgemmTask(blas), sgd: sgdTask, sumsq: sumsqTask });
 
 function time(run: () => void, reps: number): { bestUs: number; medianUs: number } {
   for (let i = 0; i < 3; i++) run();

@@ -45,9 +45,9 @@ Deno.test({
     assert.ok(built.success, `scripts/build_native.sh: ${new TextDecoder().decode(built.stderr)}`);
     const { blas, openblas } = libs!;
     const tasks = { sgemm: sgemmTask(blas), sgd: sgdTask, sumsq: sumsqTask };
-    const parallel = makeRunner(2, openblas.path, tasks);
+    const parallel = makeRunner(2, { openblas: openblas.path }, tasks);
     assert.equal(parallel.info.runner, "helper", `runner: ${parallel.info.why}`);
-    const sequential = makeRunner(1, openblas.path, tasks, null);
+    const sequential = makeRunner(1, { openblas: openblas.path }, tasks, null);
     const rng = new Rng(5);
     const random = (n: number) => Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
     for (const [m, n, k] of [[200, 96, 300], [40, 500, 220]]) {
@@ -84,7 +84,7 @@ Deno.test({
   fn: () => {
     const { blas, openblas } = libs!;
     const tasks = { sgemm: sgemmTask(blas), sgd: sgdTask, sumsq: sumsqTask };
-    const runners = [makeRunner(2, openblas.path, tasks), makeRunner(1, openblas.path, tasks, null)];
+    const runners = [makeRunner(2, { openblas: openblas.path }, tasks), makeRunner(1, { openblas: openblas.path }, tasks, null)];
     assert.deepEqual(runners.map((r) => r.info.runner), ["helper", "sequential"]);
     const rng = new Rng(8);
     const sizes = [1000, 37, 4096];
@@ -115,7 +115,7 @@ Deno.test({
   fn: () => {
     const { blas, openblas } = libs!;
     const tasks = { sgemm: sgemmTask(blas), sgd: sgdTask, sumsq: sumsqTask };
-    const runners = [makeRunner(2, openblas.path, tasks), makeRunner(1, openblas.path, tasks, null)];
+    const runners = [makeRunner(2, { openblas: openblas.path }, tasks), makeRunner(1, { openblas: openblas.path }, tasks, null)];
     const rng = new Rng(4);
     const gradients = [1, 7, 8, 9, 1003, 200_000].map((n) => Float32Array.from({ length: n }, () => rng.normal()));
     const sums = runners.map((runner) => {

@@ -26,7 +26,7 @@ import {
   fusedConv2DKernel,
   setVariantPick,
 } from "./conv.ts";
-import { DnnlContext } from "./dnnl.ts";
+import { dnnlChainTask, DnnlContext } from "./dnnl.ts";
 import { BATCH_NORM_GRAD, batchNormGradKernel, installBatchNormGradient } from "./batchnorm_grad.ts";
 import {
   BATCH_NORM_TRAIN,
@@ -121,10 +121,10 @@ function nativeKernels(gemm: GemmChoice, ctx: DnnlContext, runner: TaskRunner): 
   return {
     BatchMatMul: batchMatMulKernel(sgemm, wasmKernelFor("BatchMatMul")),
     _FusedMatMul: fusedMatMulKernel(sgemm, wasmKernelFor("_FusedMatMul"), wasmKernelFor),
-    Conv2D: conv2DKernel(ctx, wasmKernelFor("Conv2D")),
-    FusedConv2D: fusedConv2DKernel(ctx, wasmKernelFor("FusedConv2D")),
-    Conv2DBackpropInput: conv2DBackpropInputKernel(ctx, wasmKernelFor("Conv2DBackpropInput")),
-    Conv2DBackpropFilter: conv2DBackpropFilterKernel(ctx, wasmKernelFor("Conv2DBackpropFilter")),
+    Conv2D: conv2DKernel(ctx, runner, wasmKernelFor("Conv2D")),
+    FusedConv2D: fusedConv2DKernel(ctx, runner, wasmKernelFor("FusedConv2D")),
+    Conv2DBackpropInput: conv2DBackpropInputKernel(ctx, runner, wasmKernelFor("Conv2DBackpropInput")),
+    Conv2DBackpropFilter: conv2DBackpropFilterKernel(ctx, runner, wasmKernelFor("Conv2DBackpropFilter")),
     MaxPool: maxPoolKernel(ctx, wasmKernelFor("MaxPool")),
     MaxPoolGrad: maxPoolGradKernel(ctx, wasmKernelFor("MaxPoolGrad")),
     Sum: sumKernel(sgemm, wasmKernelFor("Sum")),
@@ -189,7 +189,11 @@ async function prepare(): Promise<NativeStart> {
       registerKernel({ ...config, backendName: NATIVE_BACKEND });
     }
   }
-  const runner = makeRunner(libs.threads, libs.openblas.path, { sgemm: sgemmTask(libs.blas), sgd: sgdTask, sumsq: sumsqTask });
+  const runner = makeRunner(
+    libs.threads,
+    { openblas: libs.openblas.path, dnnl: libs.onednn.path, gomp: "libgomp.so.1" },
+    { sgemm: sgemmTask(libs.blas), sgd: sgdTask, sumsq: sumsqTask, dnnl: dnnlChainTask(libs.dnnl) },
+  );
   const gemm = fixedSgemm(libs.blas, runner);
   let pick: ReturnType<typeof variantPick>;
   try {

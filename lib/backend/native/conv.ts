@@ -24,8 +24,19 @@ import {
   type TensorInfo,
   util,
 } from "@tensorflow/tfjs-core";
-import { type ArgSpec, DNNL, type DnnlContext, DnnlError, type Owned, type Primitive } from "./dnnl.ts";
+import {
+  type ArgSpec,
+  CHAIN_STATUS_SLOT,
+  DNNL,
+  type DnnlContext,
+  DnnlError,
+  type ExecStep,
+  type Owned,
+  type Primitive,
+  writeChain,
+} from "./dnnl.ts";
 import { at, fallBack, heapBase, type Inputs, wasmKernel } from "./heap.ts";
+import { TASK_SLOTS, type TaskRunner } from "./parallel.ts";
 
 type Shape4 = [number, number, number, number];
 
@@ -186,6 +197,12 @@ interface Plan extends Owned {
   run(pointers: Deno.PointerValue[]): void;
 }
 
+/** A one-thread plan that can also be run from a task list: its executions in order, data pointers set. */
+interface ChainPlan extends Plan {
+  /** Binds every primitive to `pointers` (reorder scratch in slots `slotBase` + argument position). */
+  steps(pointers: Deno.PointerValue[], slotBase: number): ExecStep[];
+}
+
 /** A convolution direction in one layout, with the reorders between tfjs's layouts and oneDNN's. */
 function makePlan(
   ctx: DnnlContext,
@@ -195,7 +212,7 @@ function makePlan(
   bias: boolean,
   relu: boolean,
   threads: number | undefined,
-): Plan {
+): ChainPlan {
   return ctx.withThreads(threads, () => makePlanNow(ctx, g, dir, layout, bias, relu, threads));
 }
 
@@ -207,7 +224,7 @@ function makePlanNow(
   bias: boolean,
   relu: boolean,
   threads: number | undefined,
-): Plan {
+): ChainPlan {
   const tags = layout === "plain" ? [DNNL.tag.nhwc, DNNL.tag.hwio, DNNL.tag.nhwc] : [DNNL.tag.any, DNNL.tag.any, DNNL.tag.any];
   const args = planArgs(ctx, g, dir, bias);
   const owned: Owned[] = [];
@@ -232,6 +249,15 @@ function makePlanNow(
     return {
       impl: compute.impl,
       reorders: reorders.length,
+      steps(pointers, slotBase) {
+        const inner = pointers.slice();
+        for (const r of reorders) inner[r.index] = ctx.scratch(slotBase + r.index, bytes[r.index]);
+        for (const r of reorders) r.reorder.bind(r.input ? [pointers[r.index], inner[r.index]] : [inner[r.index], pointers[r.index]]);
+        compute.bind(inner);
+        const ins = reorders.filter((r) => r.input).map((r) => r.reorder.exec);
+        const outs = reorders.filter((r) => !r.input).map((r) => r.reorder.exec);
+        return [...ins, compute.exec, ...outs];
+      },
       run(pointers) {
         const inner = pointers.slice();
         // Scratch slot = argument position: kernels run one at a time, so plans share slots.
@@ -265,8 +291,87 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** Every variant oneDNN accepts, canonical first: layouts in order × (one thread, then every thread). */
-function buildVariants(ctx: DnnlContext, g: Geometry, dir: Direction, bias: boolean, relu: boolean): { name: string; plan: Plan }[] {
+/**
+ * The batch halves of a convolution: samples [0, n0) and [n0, n) with n0 = ⌈n/2⌉, a rule of the shape
+ * alone. Forward and backward data compute each sample's output from that sample alone, so the halves
+ * can give the whole batch's bits; whether they do is checked on first use like any variant.
+ */
+function batchHalves(n: number): [number, number] {
+  const first = Math.ceil(n / 2);
+  return [first, n - first];
+}
+
+function withBatch(g: Geometry, n: number): Geometry {
+  const { key: _key, ...rest } = g;
+  const h = { ...rest, src: [n, ...g.src.slice(1)], dst: [n, ...g.dst.slice(1)] };
+  return { ...h, key: JSON.stringify(h) };
+}
+
+/** Arguments cut along the batch (position → bytes per sample): activations in and out, not weights or bias. */
+function batchArgs(g: Geometry, dir: "forward" | "backwardData", count: number): Map<number, number> {
+  const perSample = (dims: number[]) => 4 * dims.slice(1).reduce((a, b) => a * b, 1);
+  const [first, last] = dir === "forward" ? [g.src, g.dst] : [g.dst, g.src];
+  return new Map([[0, perSample(first)], [count - 1, perSample(last)]]);
+}
+
+/** Scratch slots per plan (argument positions); the second half's reorders use the next ones. */
+const SLOTS_PER_PLAN = 4;
+
+/**
+ * The canonical layout's one-thread kernel on each batch half, the two halves run at once by the
+ * parallel runner (task kind "dnnl": on two threads where the helper runs, else one after another), each
+ * on its own stream, primitives and scratch.
+ */
+function makeHalves(
+  ctx: DnnlContext,
+  runner: TaskRunner,
+  g: Geometry,
+  dir: "forward" | "backwardData",
+  bias: boolean,
+  relu: boolean,
+): Plan {
+  const sizes = batchHalves(g.src[0]);
+  const parts: ChainPlan[] = [];
+  try {
+    for (const n of sizes) parts.push(makePlan(ctx, withBatch(g, n), dir, layouts[0], bias, relu, 1));
+  } catch (err) {
+    parts.forEach((p) => p.destroy());
+    throw err;
+  }
+  const tasks = new BigInt64Array(2 * TASK_SLOTS);
+  const streams = [ctx.stream, ctx.secondStream];
+  const firstSample = [0, sizes[0]];
+  return {
+    impl: `${parts[0].impl} (batch halves)`,
+    reorders: parts[0].reorders,
+    run(pointers) {
+      const split = batchArgs(g, dir, pointers.length);
+      parts.forEach((part, h) => {
+        const own = pointers.map((p, i) => split.has(i) ? Deno.UnsafePointer.offset(p!, firstSample[h] * split.get(i)!) : p);
+        writeChain(tasks, h * TASK_SLOTS, streams[h], part.steps(own, h * SLOTS_PER_PLAN));
+      });
+      ctx.withThreads(1, () => runner.run("dnnl", tasks, 2));
+      for (let h = 0; h < 2; h++) {
+        const status = tasks[h * TASK_SLOTS + CHAIN_STATUS_SLOT];
+        if (status !== 0n) throw new DnnlError(`primitive_execute (batch half ${h})`, Number(status));
+      }
+    },
+    destroy: () => parts.forEach((p) => p.destroy()),
+  };
+}
+
+/**
+ * Every variant oneDNN accepts, canonical first: layouts in order × (one thread, then every thread),
+ * then (forward and backward data, on more than one thread) the canonical layout's batch halves.
+ */
+function buildVariants(
+  ctx: DnnlContext,
+  runner: TaskRunner,
+  g: Geometry,
+  dir: Direction,
+  bias: boolean,
+  relu: boolean,
+): { name: string; plan: Plan }[] {
   const counts: (number | undefined)[] = ctx.threads > 1 ? [1, undefined] : [undefined];
   const built: { name: string; plan: Plan }[] = [];
   let refusal: unknown;
@@ -282,6 +387,13 @@ function buildVariants(ctx: DnnlContext, g: Geometry, dir: Direction, bias: bool
     }
   }
   if (built.length === 0) throw refusal;
+  if (dir !== "backwardWeights" && ctx.threads > 1 && g.src[0] >= 2) {
+    try {
+      built.push({ name: `${layouts[0]}/halves`, plan: makeHalves(ctx, runner, g, dir, bias, relu) });
+    } catch (err) {
+      if (!(err instanceof DnnlError)) throw err;
+    }
+  }
   return built;
 }
 
@@ -294,6 +406,7 @@ function buildVariants(ctx: DnnlContext, g: Geometry, dir: Direction, bias: bool
  */
 function plan(
   ctx: DnnlContext,
+  runner: TaskRunner,
   g: Geometry,
   dir: Direction,
   bias: boolean,
@@ -302,7 +415,7 @@ function plan(
 ): Plan {
   const key = `conv ${dir} ${g.key} bias=${bias} relu=${relu} layouts=${layouts.join("+")} pick=${pick}`;
   return ctx.cached(key, () => {
-    const variants = buildVariants(ctx, g, dir, bias, relu);
+    const variants = buildVariants(ctx, runner, g, dir, bias, relu);
     const [canonical, ...others] = variants;
     const out = pointers[pointers.length - 1]!;
     const bytes = outputBytes(g, dir);
@@ -359,7 +472,7 @@ function pointers(wasm: BackendWasm, tensors: TensorInfo[]): Deno.PointerValue[]
   return tensors.map((t) => at(base, wasm, t));
 }
 
-export function conv2DKernel(ctx: DnnlContext, fallback: KernelFunc): KernelFunc {
+export function conv2DKernel(ctx: DnnlContext, runner: TaskRunner, fallback: KernelFunc): KernelFunc {
   return wasmKernel<Conv2DAttrs>((inputs, wasm, attrs) => {
     const { x, filter } = inputs;
     const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs;
@@ -371,7 +484,7 @@ export function conv2DKernel(ctx: DnnlContext, fallback: KernelFunc): KernelFunc
       const out = wasm.makeOutput(info.outShape, "float32");
       const ptrs = pointers(wasm, [x, filter, out]);
       try {
-        plan(ctx, geometry(info), "forward", false, false, ptrs).run(ptrs);
+        plan(ctx, runner, geometry(info), "forward", false, false, ptrs).run(ptrs);
       } catch (err) {
         wasm.disposeData(out.dataId);
         throw err;
@@ -381,7 +494,7 @@ export function conv2DKernel(ctx: DnnlContext, fallback: KernelFunc): KernelFunc
   });
 }
 
-export function fusedConv2DKernel(ctx: DnnlContext, fallback: KernelFunc): KernelFunc {
+export function fusedConv2DKernel(ctx: DnnlContext, runner: TaskRunner, fallback: KernelFunc): KernelFunc {
   return wasmKernel<FusedConv2DAttrs>((inputs, wasm, attrs) => {
     const { x, filter, bias } = inputs as Inputs & { bias?: TensorInfo };
     const { strides, pad, dataFormat, dilations, dimRoundingMode, activation } = attrs;
@@ -397,7 +510,7 @@ export function fusedConv2DKernel(ctx: DnnlContext, fallback: KernelFunc): Kerne
       const out = wasm.makeOutput(info.outShape, "float32");
       const ptrs = pointers(wasm, withBias ? [x, filter, bias!, out] : [x, filter, out]);
       try {
-        plan(ctx, geometry(info), "forward", withBias, activation === "relu", ptrs).run(ptrs);
+        plan(ctx, runner, geometry(info), "forward", withBias, activation === "relu", ptrs).run(ptrs);
       } catch (err) {
         wasm.disposeData(out.dataId);
         throw err;
@@ -407,7 +520,7 @@ export function fusedConv2DKernel(ctx: DnnlContext, fallback: KernelFunc): Kerne
   });
 }
 
-export function conv2DBackpropInputKernel(ctx: DnnlContext, fallback: KernelFunc): KernelFunc {
+export function conv2DBackpropInputKernel(ctx: DnnlContext, runner: TaskRunner, fallback: KernelFunc): KernelFunc {
   return wasmKernel<Conv2DBackpropInputAttrs>((inputs, wasm, attrs) => {
     const { dy, filter } = inputs;
     const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs;
@@ -419,7 +532,7 @@ export function conv2DBackpropInputKernel(ctx: DnnlContext, fallback: KernelFunc
       const dx = wasm.makeOutput(inputShape, "float32");
       const ptrs = pointers(wasm, [dy, filter, dx]);
       try {
-        plan(ctx, geometry(info), "backwardData", false, false, ptrs).run(ptrs);
+        plan(ctx, runner, geometry(info), "backwardData", false, false, ptrs).run(ptrs);
       } catch (err) {
         wasm.disposeData(dx.dataId);
         throw err;
@@ -429,7 +542,7 @@ export function conv2DBackpropInputKernel(ctx: DnnlContext, fallback: KernelFunc
   });
 }
 
-export function conv2DBackpropFilterKernel(ctx: DnnlContext, fallback: KernelFunc): KernelFunc {
+export function conv2DBackpropFilterKernel(ctx: DnnlContext, runner: TaskRunner, fallback: KernelFunc): KernelFunc {
   return wasmKernel<Conv2DBackpropFilterAttrs>((inputs, wasm, attrs) => {
     const { x, dy } = inputs;
     const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
@@ -441,7 +554,7 @@ export function conv2DBackpropFilterKernel(ctx: DnnlContext, fallback: KernelFun
       const dw = wasm.makeOutput(filterShape, "float32");
       const ptrs = pointers(wasm, [x, dy, dw]);
       try {
-        plan(ctx, geometry(info), "backwardWeights", false, false, ptrs).run(ptrs);
+        plan(ctx, runner, geometry(info), "backwardWeights", false, false, ptrs).run(ptrs);
       } catch (err) {
         wasm.disposeData(dw.dataId);
         throw err;

@@ -70,6 +70,17 @@ export interface Primitive {
   /** Bytes of each argument's buffer, in `run` order (oneDNN's size for its memory descriptor). */
   bytes: number[];
   run(pointers: Deno.PointerValue[]): void;
+  /** Sets the data pointers without running (then `exec` runs it from a task list). */
+  bind(pointers: Deno.PointerValue[]): void;
+  /** The primitive, its exec-argument array and their count, as addresses (parallel.c's task kind 3). */
+  exec: ExecStep;
+}
+
+/** One dnnl_primitive_execute call by address: primitive, its dnnl_exec_arg_t array, the array's length. */
+export interface ExecStep {
+  primitive: bigint;
+  args: bigint;
+  count: number;
 }
 
 /** A primitive that owns oneDNN objects: destroyed when it leaves the cache. */
@@ -99,6 +110,8 @@ const SCRATCH_ALIGN = 64;
 export class DnnlContext {
   readonly engine: Deno.PointerValue;
   readonly stream: Deno.PointerValue;
+  /** A second stream, for the second of two primitives run at once on two threads (conv.ts's batch halves). */
+  readonly secondStream: Deno.PointerValue;
   private readonly cache = new Map<string, Owned>();
   /** Configurations oneDNN refused, with its reason: not retried. */
   private readonly refused = new Map<string, DnnlError>();
@@ -116,6 +129,8 @@ export class DnnlContext {
     const stream = outPointer();
     this.check(lib.dnnl_stream_create(stream, this.engine, DNNL.streamDefaultFlags), "stream_create");
     this.stream = asPointer(stream);
+    this.check(lib.dnnl_stream_create(stream, this.engine, DNNL.streamDefaultFlags), "stream_create");
+    this.secondStream = asPointer(stream);
   }
 
   check(status: number, what: string) {
@@ -279,13 +294,19 @@ export class DnnlContext {
       prim = asPointer(primOut);
       const argBytes = new Uint8Array(execArgs.buffer);
       const { stream } = this;
+      const bind = (pointers: Deno.PointerValue[]) => {
+        for (let i = 0; i < args.length; i++) {
+          this.check(lib.dnnl_memory_set_data_handle(memories[i], pointers[i]), "memory_set_data_handle");
+        }
+      };
+      const address = (p: Deno.PointerValue) => BigInt(Deno.UnsafePointer.value(p));
       return {
         impl,
         bytes,
+        bind,
+        exec: { primitive: address(prim), args: address(Deno.UnsafePointer.of(argBytes)), count: args.length },
         run: (pointers) => {
-          for (let i = 0; i < args.length; i++) {
-            this.check(lib.dnnl_memory_set_data_handle(memories[i], pointers[i]), "memory_set_data_handle");
-          }
+          bind(pointers);
           this.withThreads(threads, () => this.check(lib.dnnl_primitive_execute(prim, stream, args.length, argBytes), "primitive_execute"));
         },
         destroy,
@@ -349,4 +370,41 @@ export interface PrimitiveRecipe {
   args: ArgSpec[];
   /** Fewer threads than the backend's for this primitive (see singleThreaded in ./eltwise.ts). */
   threads?: number;
+}
+
+/** Slots of a "dnnl" task (parallel.c's run_dnnl): count, stream, then 3 per step; the status in the last. */
+export const CHAIN_MAX_STEPS = 4;
+export const CHAIN_STATUS_SLOT = 15;
+
+/** Writes a chain of steps on `stream` as the task at slot `offset` of `tasks`. */
+export function writeChain(tasks: BigInt64Array, offset: number, stream: Deno.PointerValue, steps: ExecStep[]): void {
+  if (steps.length > CHAIN_MAX_STEPS) throw new Error(`a dnnl task holds at most ${CHAIN_MAX_STEPS} steps, got ${steps.length}`);
+  tasks[offset] = BigInt(steps.length);
+  tasks[offset + 1] = BigInt(Deno.UnsafePointer.value(stream));
+  steps.forEach((step, i) => {
+    tasks[offset + 2 + 3 * i] = step.primitive;
+    tasks[offset + 3 + 3 * i] = step.args;
+    tasks[offset + 4 + 3 * i] = BigInt(step.count);
+  });
+  tasks[offset + CHAIN_STATUS_SLOT] = 0n;
+}
+
+/**
+ * The "dnnl" task on the JS thread (the runner's sequential path): the same dnnl_primitive_execute calls
+ * in the same order as parallel.c's run_dnnl. The caller has set OpenMP to one thread.
+ */
+export function dnnlChainTask(lib: Dnnl): (tasks: BigInt64Array, offset: number) => void {
+  const pointer = (slot: bigint) => Deno.UnsafePointer.create(slot);
+  return (tasks, offset) => {
+    tasks[offset + CHAIN_STATUS_SLOT] = 0n;
+    const stream = pointer(tasks[offset + 1]);
+    for (let i = 0; i < Number(tasks[offset]); i++) {
+      const at = offset + 2 + 3 * i;
+      const status = lib.dnnl_primitive_execute_at(pointer(tasks[at]), stream, Number(tasks[at + 2]), pointer(tasks[at + 1]));
+      if (status !== 0) {
+        tasks[offset + CHAIN_STATUS_SLOT] = BigInt(status);
+        return;
+      }
+    }
+  };
 }

@@ -89,6 +89,8 @@ const DNNL_SYMBOLS = {
   dnnl_memory_set_data_handle: { parameters: ["pointer", "pointer"], result: "i32" },
   dnnl_memory_desc_get_size: { parameters: ["pointer"], result: "usize" },
   dnnl_primitive_execute: { parameters: ["pointer", "pointer", "i32", "buffer"], result: "i32" },
+  /** The same function with its exec arguments given by address (conv.ts's batch halves, run from a task list). */
+  dnnl_primitive_execute_at: { name: "dnnl_primitive_execute", parameters: ["pointer", "pointer", "i32", "pointer"], result: "i32" },
   dnnl_get_effective_cpu_isa: { parameters: [], result: "i32" },
 } as const;
 

@@ -17,7 +17,7 @@
 #include <string.h>
 
 /* Bumped whenever the task layout or the entry points change; parallel.ts checks it. */
-#define KIT_PARALLEL_VERSION 5
+#define KIT_PARALLEL_VERSION 6
 #define KIT_TASK_SLOTS 16
 
 typedef void (*cblas_sgemm_fn)(int, int, int, int, int, int, float, const float *, int, const float *, int, float, float *, int);
@@ -32,6 +32,22 @@ int kit_parallel_init(const char *openblas_path) {
   if (!lib) return 1;
   sgemm_fn = (cblas_sgemm_fn)dlsym(lib, "cblas_sgemm");
   return sgemm_fn ? 0 : 2;
+}
+
+/* oneDNN's dnnl_primitive_execute and GNU OpenMP's omp_set_num_threads, for task kind 3. */
+typedef int (*dnnl_execute_fn)(void *, void *, int, const void *);
+typedef void (*omp_set_fn)(int);
+static dnnl_execute_fn dnnl_execute = 0;
+static omp_set_fn omp_set_threads = 0;
+
+/* Looks up the two in the oneDNN and libgomp the kit already loaded. 0 on success. */
+int kit_parallel_init_dnnl(const char *dnnl_path, const char *gomp_path) {
+  void *dnnl = dlopen(dnnl_path, RTLD_NOW | RTLD_NOLOAD);
+  void *gomp = dlopen(gomp_path, RTLD_NOW | RTLD_NOLOAD);
+  if (!dnnl || !gomp) return 1;
+  dnnl_execute = (dnnl_execute_fn)dlsym(dnnl, "dnnl_primitive_execute");
+  omp_set_threads = (omp_set_fn)dlsym(gomp, "omp_set_num_threads");
+  return dnnl_execute && omp_set_threads ? 0 : 2;
 }
 
 static float f32_of(int64_t slot) {
@@ -97,8 +113,30 @@ static void run_sumsq(const int64_t *s) {
   *(double *)(intptr_t)s[2] = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
 }
 
+/*
+ * Task kind 3, a chain of oneDNN primitive executions on one thread, in order: slots count (at most
+ * 4), stream, then (primitive, exec args, number of args) per execution. The primitives were created
+ * for one thread and their memory objects already hold their data pointers (conv.ts's batch halves:
+ * reorders in, the convolution, reorders out). OpenMP's thread count of the running thread is set to
+ * 1 first, so a pool worker never opens a team of its own. The first failing status is stored in
+ * slot 15 (0 when all succeed).
+ */
+static void run_dnnl(const int64_t *s) {
+  int64_t *status = (int64_t *)&s[15];
+  omp_set_threads(1);
+  *status = 0;
+  for (int64_t i = 0; i < s[0]; i++) {
+    const int64_t *e = s + 2 + 3 * i;
+    const int st = dnnl_execute((void *)(intptr_t)e[0], (void *)(intptr_t)s[1], (int)e[2], (const void *)(intptr_t)e[1]);
+    if (st != 0) {
+      *status = st;
+      return;
+    }
+  }
+}
+
 typedef void (*task_fn)(const int64_t *);
-static const task_fn kinds[] = {run_sgemm, run_sgd, run_sumsq};
+static const task_fn kinds[] = {run_sgemm, run_sgd, run_sumsq, run_dnnl};
 
 /*
  * The pool: threads - 1 workers (POSIX threads, made on first use, asleep on a condition variable
@@ -155,6 +193,7 @@ static void *worker(void *unused) {
 int kit_parallel_run(int kind, const int64_t *tasks, int count, int threads) {
   if (kind < 0 || kind >= (int)(sizeof kinds / sizeof kinds[0])) return 1;
   if (kind == 0 && !sgemm_fn) return 2;
+  if (kind == 3 && !dnnl_execute) return 3;
   if (threads <= 1 || count <= 1 || atomic_flag_test_and_set(&pool_busy)) {
     for (int i = 0; i < count; i++) kinds[kind](tasks + (int64_t)i * KIT_TASK_SLOTS);
     return 0;

@@ -8,7 +8,8 @@
  *
  * A task is a record of TASK_SLOTS 64-bit integers (pointers as addresses); its kind names the C
  * function that runs it and the TS function that runs it sequentially. Kind "sgemm" is ./gemm.ts's;
- * kinds "sgd" and "sumsq" are ./sgd.ts's; a kernel that needs another kind adds it to both sides (`KINDS` here,
+ * kinds "sgd" and "sumsq" are ./sgd.ts's; kind "dnnl" (a chain of oneDNN primitive executions on one thread)
+ * is ./conv.ts's batch halves; a kernel that needs another kind adds it to both sides (`KINDS` here,
  * `kinds` in parallel.c).
  */
 import { parallelHelperPath } from "../../env.ts";
@@ -17,15 +18,16 @@ import { parallelHelperPath } from "../../env.ts";
 export const TASK_SLOTS = 16;
 
 /** parallel.c's KIT_PARALLEL_VERSION: a helper built from another version of the source is not used. */
-const HELPER_VERSION = 5;
+const HELPER_VERSION = 6;
 
 /** Task kinds, by their index in parallel.c's `kinds`. */
-const KINDS = { sgemm: 0, sgd: 1, sumsq: 2 } as const;
+const KINDS = { sgemm: 0, sgd: 1, sumsq: 2, dnnl: 3 } as const;
 export type TaskKind = keyof typeof KINDS;
 
 const HELPER_SYMBOLS = {
   kit_parallel_version: { parameters: [], result: "i32" },
   kit_parallel_init: { parameters: ["buffer"], result: "i32" },
+  kit_parallel_init_dnnl: { parameters: ["buffer", "buffer"], result: "i32" },
   kit_parallel_run: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32" },
 } as const;
 type Helper = Deno.DynamicLibrary<typeof HELPER_SYMBOLS>["symbols"];
@@ -43,6 +45,8 @@ export interface RunnerInfo {
   threads: number;
   /** Why the helper is not used, where it is not. */
   why?: string;
+  /** Why the helper runs no "dnnl" tasks (they then run one after another in TS), where it does not. */
+  dnnlWhy?: string;
 }
 
 export interface TaskRunner {
@@ -54,6 +58,16 @@ export interface TaskRunner {
   run(kind: TaskKind, tasks: BigInt64Array, count: number, maxThreads?: number): void;
 }
 
+/** Paths of the libraries the kit loaded, which the helper looks its functions up in. */
+export interface HelperLibraries {
+  openblas: string;
+  /** oneDNN and libgomp, for "dnnl" tasks; absent where the caller runs none. */
+  dnnl?: string;
+  gomp?: string;
+}
+
+const cString = (text: string) => new TextEncoder().encode(`${text}\0`);
+
 function openHelper(path: string, openblasPath: string): { helper: Helper } | { why: string } {
   let lib: Deno.DynamicLibrary<typeof HELPER_SYMBOLS>;
   try {
@@ -64,7 +78,7 @@ function openHelper(path: string, openblasPath: string): { helper: Helper } | { 
   }
   const version = lib.symbols.kit_parallel_version();
   if (version !== HELPER_VERSION) return { why: `helper ${path} is version ${version}, the kit needs ${HELPER_VERSION}: rebuild it` };
-  const status = lib.symbols.kit_parallel_init(new TextEncoder().encode(`${openblasPath}\0`));
+  const status = lib.symbols.kit_parallel_init(cString(openblasPath));
   if (status !== 0) return { why: `helper ${path}: cblas_sgemm not found in ${openblasPath} (status ${status})` };
   return { helper: lib.symbols };
 }
@@ -76,19 +90,27 @@ function openHelper(path: string, openblasPath: string): { helper: Helper } | { 
  */
 export function makeRunner(
   threads: number,
-  openblasPath: string,
-  sequential: Record<TaskKind, SequentialTask>,
+  libraries: HelperLibraries,
+  sequential: Partial<Record<TaskKind, SequentialTask>>,
   helperPath: string | null = parallelHelperPath(),
 ): TaskRunner {
   const runSequentially = (kind: TaskKind, tasks: BigInt64Array, count: number) => {
-    for (let i = 0; i < count; i++) sequential[kind](tasks, i * TASK_SLOTS);
+    const task = sequential[kind];
+    if (task === undefined) throw new Error(`native parallel runner: no sequential ${kind} task`);
+    for (let i = 0; i < count; i++) task(tasks, i * TASK_SLOTS);
   };
-  const opened = helperPath === null ? { why: "UNLEARN_PARALLEL_HELPER is off" } : openHelper(helperPath, openblasPath);
+  const opened = helperPath === null ? { why: "UNLEARN_PARALLEL_HELPER is off" } : openHelper(helperPath, libraries.openblas);
   if ("why" in opened) return { info: { runner: "sequential", threads: 1, why: opened.why }, run: runSequentially };
   const { helper } = opened;
+  const dnnlWhy = libraries.dnnl === undefined || libraries.gomp === undefined
+    ? "no oneDNN given"
+    : helper.kit_parallel_init_dnnl(cString(libraries.dnnl), cString(libraries.gomp)) !== 0
+    ? `dnnl_primitive_execute or omp_set_num_threads not found in ${libraries.dnnl}, ${libraries.gomp}`
+    : undefined;
   return {
-    info: { runner: "helper", threads },
+    info: { runner: "helper", threads, ...(dnnlWhy ? { dnnlWhy } : {}) },
     run(kind, tasks, count, maxThreads = threads) {
+      if (kind === "dnnl" && dnnlWhy !== undefined) return runSequentially(kind, tasks, count);
       const status = helper.kit_parallel_run(KINDS[kind], tasks, count, Math.min(threads, count, maxThreads));
       if (status !== 0) throw new Error(`native parallel runner: status ${status} for ${count} ${kind} tasks`);
     },
