@@ -96,7 +96,8 @@ export function backendInfo(): BackendInfo {
 /**
  * What, besides the configuration, seed and the kit's code, decides a run's bits on the chosen
  * backend: its name and the kernels it runs on this CPU. Native: OpenBLAS's core (its sgemm kernels),
- * the fixed partition of products into blocks (lib/backend/native/gemm.ts) and oneDNN's instruction set
+ * the fixed partition of products into blocks (lib/backend/native/gemm.ts), that of a convolution's weight
+ * gradient into batch halves (lib/backend/native/conv.ts) and oneDNN's instruction set
  * (its JIT kernels), with both libraries' versions; wasm: whether its
  * SIMD binary runs; GPU backends: the adapter. Not the thread count, nor anything timed at start-up:
  * the native kernels give the same bits on any (docs/speed.md). It enters every configuration hash
@@ -110,6 +111,7 @@ export function numericsIdentity(): Record<string, string | boolean> {
       openblas: native.openblas.config.replace(/\s*MAX_THREADS=\d+/, ""),
       openblasCore: native.openblas.core,
       gemmPartition: native.gemm.partition,
+      convWeightsPartition: native.convWeightsPartition,
       onednn: native.onednn.version,
       onednnIsa: native.onednn.isa,
     };

@@ -93,6 +93,10 @@ for (const arch of ["mlp", "cnn", "resnet18"]) {
         const canonical = outputs.find((o) => o.setting.pick === "canonical")!;
         assert.equal(canonical.variants.onEveryThread, 0);
         assert.ok(other.variants.convolutions > 0);
+        // Weight gradients are batch halves under every pick (their canonical form); the forced other
+        // pick also runs forward and backward-data directions as halves (bit-identical, checked on first use).
+        assert.ok(canonical.variants.inBatchHalves > 0, `${arch}: weight gradients in batch halves`);
+        assert.ok(other.variants.inBatchHalves > canonical.variants.inBatchHalves, `${arch}: other directions in halves`);
       }
     },
   });

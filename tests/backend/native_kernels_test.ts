@@ -11,7 +11,7 @@ import { dnnlContext } from "../../lib/backend/native/backend.ts";
 import { nativeBatchNormGrads } from "../../lib/backend/native/batchnorm_grad.ts";
 import { nativeBatchNormTrains } from "../../lib/backend/native/batchnorm_train.ts";
 import { nativeReluGrads } from "../../lib/backend/native/relu_grad.ts";
-import { type ConvLayout, setConvLayouts } from "../../lib/backend/native/conv.ts";
+import { convChoices, type ConvLayout, setConvLayouts, setVariantPick } from "../../lib/backend/native/conv.ts";
 import { matMulOperands, runOn, TRANSPOSES, values, weightedSum } from "./_inputs.ts";
 import { assertMatchesCpu, nativeMissing } from "./native_compare.ts";
 
@@ -101,6 +101,52 @@ Deno.test({
         ["Conv2D"],
       );
     }
+  },
+});
+
+Deno.test({
+  name: "native convolutions in batch halves (forced pick, odd and even batches) match cpu in all three directions",
+  ignore,
+  async fn() {
+    const cases: ConvCase[] = [
+      { x: [3, 8, 8, 2], filter: [3, 3, 2, 5], strides: 2, pad: "valid" },
+      { x: [5, 16, 16, 3], filter: [3, 3, 3, 16], strides: 2, pad: "same" },
+      { x: [7, 9, 9, 8], filter: [1, 1, 8, 16], strides: 2, pad: "valid" },
+      ...largeCases,
+    ];
+    const previous = setVariantPick("other");
+    try {
+      for (const [i, c] of cases.entries()) {
+        const dyShape = convOutShape(c);
+        const x = () => tf.tensor(values(c.x, i + 11), c.x);
+        const filter = () => tf.tensor(values(c.filter, i + 31), c.filter);
+        const dy = () => tf.tensor(values(dyShape, i + 21), dyShape);
+        const attrs = convAttrs(c);
+        await matchesCpuEachLayout(
+          `Conv2D halves ${label(c)}`,
+          () => tf.engine().runKernel("Conv2D", { x: x(), filter: filter() }, { ...attrs, dilations: 1 }) as tf.Tensor,
+          ["Conv2D"],
+        );
+        await matchesCpuEachLayout(
+          `Conv2DBackpropInput halves ${label(c)}`,
+          () => tf.engine().runKernel("Conv2DBackpropInput", { dy: dy(), filter: filter() }, { ...attrs, inputShape: c.x }) as tf.Tensor,
+          ["Conv2DBackpropInput"],
+        );
+        await matchesCpuEachLayout(
+          `Conv2DBackpropFilter halves ${label(c)}`,
+          () => tf.engine().runKernel("Conv2DBackpropFilter", { x: x(), dy: dy() }, { ...attrs, filterShape: c.filter }) as tf.Tensor,
+          ["Conv2DBackpropFilter"],
+        );
+      }
+    } finally {
+      setVariantPick(previous);
+    }
+    const halves = [...convChoices.entries()].filter(([key, choice]) => key.includes("pick=other") && choice.chosen.endsWith("/halves"));
+    const directions = new Set(halves.map(([key]) => key.split(" ")[1]));
+    // On one thread only the weight gradient is split (its canonical form); on more, all three directions ran as halves.
+    const expected = navigator.hardwareConcurrency > 1 ? ["backwardData", "backwardWeights", "forward"] : ["backwardWeights"];
+    if (Deno.env.get("UNLEARN_THREADS") === undefined) assert.deepEqual([...directions].sort(), expected);
+    else assert.ok(directions.has("backwardWeights"), "weight gradients ran in batch halves");
   },
 });
 

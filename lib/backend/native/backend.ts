@@ -22,6 +22,7 @@ import {
   conv2DBackpropFilterKernel,
   conv2DBackpropInputKernel,
   conv2DKernel,
+  CONV_WEIGHTS_PARTITION,
   convChoices,
   fusedConv2DKernel,
   setVariantPick,
@@ -64,6 +65,8 @@ export interface NativeInfo {
    */
   threads: number;
   threadsFrom: string;
+  /** The fixed partition of a convolution's weight gradient (./conv.ts CONV_WEIGHTS_PARTITION): it decides bits. */
+  convWeightsPartition: string;
   openblas: NativeLibs["openblas"];
   onednn: NativeLibs["onednn"];
   /** How first uses pick among bit-identical variants (UNLEARN_NATIVE_PICK), and what they found so far. */
@@ -78,6 +81,11 @@ export interface VariantSummary {
   pick: string;
   readonly convolutions: number;
   readonly onEveryThread: number;
+  /**
+   * Convolution directions run as two batch halves through the parallel runner (./conv.ts): every weight
+   * gradient (its canonical form), and the forward and backward-data directions where picked.
+   */
+  readonly inBatchHalves: number;
   readonly discardedAsDifferent: number;
 }
 
@@ -90,6 +98,9 @@ function variantSummary(pick: string, threads: number): VariantSummary {
     },
     get onEveryThread() {
       return threads > 1 ? choices().filter((c) => c.chosen.endsWith(`/${threads}t`)).length : 0;
+    },
+    get inBatchHalves() {
+      return choices().filter((c) => c.chosen.endsWith("/halves")).length;
     },
     get discardedAsDifferent() {
       return choices().reduce((n, c) => n + c.differed.length, 0);
@@ -221,6 +232,7 @@ async function prepare(): Promise<NativeStart> {
       gemm: { library: gemm.library, threads: gemm.threads, partition: gemm.partition, blocks: runner.info },
       threads: libs.threads,
       threadsFrom: libs.threadsFrom,
+      convWeightsPartition: CONV_WEIGHTS_PARTITION,
       openblas: libs.openblas,
       onednn: libs.onednn,
       variants: variantSummary(pick, libs.threads),

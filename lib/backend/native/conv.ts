@@ -233,8 +233,10 @@ function makePlanNow(
   try {
     // Backward primitives need the forward one they belong to as a hint.
     if (dir !== "forward") hint = ctx.primitiveDesc(convDesc(ctx, g, "forward", tags, false));
-    pd = ctx.primitiveDesc(convDesc(ctx, g, dir, tags, bias && dir === "forward"), hint, relu);
-    const compute = ctx.runner(pd, args, threads);
+    // User scratchpad mode: a plan may run on a pool thread (batch halves), so it brings its own scratchpad.
+    pd = ctx.primitiveDesc(convDesc(ctx, g, dir, tags, bias && dir === "forward"), hint, relu, true);
+    const pad = ctx.scratchpadBytes(pd) > 0;
+    const compute = ctx.runner(pd, pad ? [...args, { arg: DNNL.arg.scratchpad, query: DNNL.query.scratchpadMd }] : args, threads);
     owned.push(compute);
     const reorders: { index: number; input: boolean; reorder: Primitive }[] = [];
     args.forEach((spec, index) => {
@@ -246,12 +248,19 @@ function makePlanNow(
       reorders.push({ index, input: spec.input, reorder });
     });
     const bytes = compute.bytes;
+    // Scratch slot = slotBase + argument position (the scratchpad's is the last): kernels run one at a
+    // time, so plans share slots; the two batch halves, run at once, use different bases.
+    const withScratch = (pointers: Deno.PointerValue[], slotBase: number) => {
+      const inner = pointers.slice();
+      for (const r of reorders) inner[r.index] = ctx.scratch(slotBase + r.index, bytes[r.index]);
+      if (pad) inner.push(ctx.scratch(slotBase + args.length, bytes[args.length]));
+      return inner;
+    };
     return {
       impl: compute.impl,
       reorders: reorders.length,
       steps(pointers, slotBase) {
-        const inner = pointers.slice();
-        for (const r of reorders) inner[r.index] = ctx.scratch(slotBase + r.index, bytes[r.index]);
+        const inner = withScratch(pointers, slotBase);
         for (const r of reorders) r.reorder.bind(r.input ? [pointers[r.index], inner[r.index]] : [inner[r.index], pointers[r.index]]);
         compute.bind(inner);
         const ins = reorders.filter((r) => r.input).map((r) => r.reorder.exec);
@@ -259,9 +268,7 @@ function makePlanNow(
         return [...ins, compute.exec, ...outs];
       },
       run(pointers) {
-        const inner = pointers.slice();
-        // Scratch slot = argument position: kernels run one at a time, so plans share slots.
-        for (const r of reorders) inner[r.index] = ctx.scratch(r.index, bytes[r.index]);
+        const inner = withScratch(pointers, 0);
         ctx.withThreads(threads, () => {
           for (const r of reorders) if (r.input) r.reorder.run([pointers[r.index], inner[r.index]]);
           compute.run(inner);
@@ -314,8 +321,8 @@ function batchArgs(g: Geometry, dir: "forward" | "backwardData", count: number):
   return new Map([[0, perSample(first)], [count - 1, perSample(last)]]);
 }
 
-/** Scratch slots per plan (argument positions); the second half's reorders use the next ones. */
-const SLOTS_PER_PLAN = 4;
+/** Scratch slots per plan (argument positions, then the scratchpad); the second half's use the next ones. */
+const SLOTS_PER_PLAN = 5;
 
 /**
  * The canonical layout's one-thread kernel on each batch half, the two halves run at once by the
@@ -339,25 +346,91 @@ function makeHalves(
     throw err;
   }
   const tasks = new BigInt64Array(2 * TASK_SLOTS);
-  const streams = [ctx.stream, ctx.secondStream];
   const firstSample = [0, sizes[0]];
   return {
     impl: `${parts[0].impl} (batch halves)`,
     reorders: parts[0].reorders,
     run(pointers) {
       const split = batchArgs(g, dir, pointers.length);
-      parts.forEach((part, h) => {
+      const chains = parts.map((part, h) => {
         const own = pointers.map((p, i) => split.has(i) ? Deno.UnsafePointer.offset(p!, firstSample[h] * split.get(i)!) : p);
-        writeChain(tasks, h * TASK_SLOTS, streams[h], part.steps(own, h * SLOTS_PER_PLAN));
+        return part.steps(own, h * SLOTS_PER_PLAN);
       });
-      ctx.withThreads(1, () => runner.run("dnnl", tasks, 2));
-      for (let h = 0; h < 2; h++) {
-        const status = tasks[h * TASK_SLOTS + CHAIN_STATUS_SLOT];
-        if (status !== 0n) throw new DnnlError(`primitive_execute (batch half ${h})`, Number(status));
-      }
+      runHalves(ctx, runner, tasks, chains);
     },
     destroy: () => parts.forEach((p) => p.destroy()),
   };
+}
+
+/**
+ * The partition of a weight gradient, part of the backend's numerics identity (lib/backend.ts): a batch
+ * of n ≥ 2 is cut into the halves of `batchHalves`, each half's gradient is the canonical layout's
+ * one-thread kernel, and the two are added in float32, half 0 + half 1. It is the canonical weight
+ * gradient on any thread count (a whole-batch kernel sums in another order and is not tried); the
+ * halves run at once through the parallel runner where it has two threads.
+ */
+export const CONV_WEIGHTS_PARTITION = "batch halves [0,ceil(n/2)) and [ceil(n/2),n) for n>=2, each one-thread, summed h0+h1 in f32";
+
+/** The first layout oneDNN accepts, on one thread, for each batch half; their plans, or the refusal. */
+function halfPlans(
+  ctx: DnnlContext,
+  g: Geometry,
+  dir: Direction,
+  bias: boolean,
+  relu: boolean,
+): { layout: ConvLayout; parts: ChainPlan[] } {
+  let refusal: unknown;
+  for (const layout of layouts) {
+    const parts: ChainPlan[] = [];
+    try {
+      for (const n of batchHalves(g.src[0])) parts.push(makePlan(ctx, withBatch(g, n), dir, layout, bias, relu, 1));
+      return { layout, parts };
+    } catch (err) {
+      parts.forEach((p) => p.destroy());
+      if (!(err instanceof DnnlError)) throw err;
+      refusal ??= err;
+    }
+  }
+  throw refusal;
+}
+
+/** Runs two half plans' chains through the runner (each on its own stream), OpenMP on one thread; throws on a failed step. */
+function runHalves(ctx: DnnlContext, runner: TaskRunner, tasks: BigInt64Array, chains: ExecStep[][]): void {
+  const streams = [ctx.stream, ctx.secondStream];
+  chains.forEach((steps, h) => writeChain(tasks, h * TASK_SLOTS, streams[h], steps));
+  ctx.withThreads(1, () => runner.run("dnnl", tasks, 2));
+  for (let h = 0; h < 2; h++) {
+    const status = tasks[h * TASK_SLOTS + CHAIN_STATUS_SLOT];
+    if (status !== 0n) throw new DnnlError(`primitive_execute (batch half ${h})`, Number(status));
+  }
+}
+
+/**
+ * The canonical weight gradient (CONV_WEIGHTS_PARTITION): half 0's gradient written to the output, half
+ * 1's to a scratch buffer, then output[i] = output[i] + scratch[i] in float32 (a sum of two float32
+ * values rounded once from double is the float32 sum).
+ */
+function makeWeightHalves(ctx: DnnlContext, runner: TaskRunner, g: Geometry): { name: string; plan: Plan } {
+  const { layout, parts } = halfPlans(ctx, g, "backwardWeights", false, false);
+  const [n0] = batchHalves(g.src[0]);
+  const perSample = (dims: number[]) => 4 * dims.slice(1).reduce((a, b) => a * b, 1);
+  const [srcStep, dstStep] = [n0 * perSample(g.src), n0 * perSample(g.dst)];
+  const bytes = outputBytes(g, "backwardWeights");
+  const tasks = new BigInt64Array(2 * TASK_SLOTS);
+  const plan: Plan = {
+    impl: `${parts[0].impl} (batch halves, summed)`,
+    reorders: parts[0].reorders,
+    run([x, dy, dw]) {
+      const partial = ctx.scratch(2 * SLOTS_PER_PLAN, bytes);
+      const second = [Deno.UnsafePointer.offset(x!, srcStep), Deno.UnsafePointer.offset(dy!, dstStep), partial];
+      runHalves(ctx, runner, tasks, [parts[0].steps([x, dy, dw], 0), parts[1].steps(second, SLOTS_PER_PLAN)]);
+      const out = new Float32Array(Deno.UnsafePointerView.getArrayBuffer(dw!, bytes));
+      const add = new Float32Array(Deno.UnsafePointerView.getArrayBuffer(partial!, bytes));
+      for (let i = 0; i < out.length; i++) out[i] = out[i] + add[i];
+    },
+    destroy: () => parts.forEach((p) => p.destroy()),
+  };
+  return { name: `${layout}/halves`, plan };
 }
 
 /**
@@ -372,6 +445,7 @@ function buildVariants(
   bias: boolean,
   relu: boolean,
 ): { name: string; plan: Plan }[] {
+  if (dir === "backwardWeights" && g.src[0] >= 2) return [makeWeightHalves(ctx, runner, g)];
   const counts: (number | undefined)[] = ctx.threads > 1 ? [1, undefined] : [undefined];
   const built: { name: string; plan: Plan }[] = [];
   let refusal: unknown;

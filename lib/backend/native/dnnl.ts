@@ -29,6 +29,7 @@ export const DNNL = {
     weights: 33,
     bias: 41,
     workspace: 64,
+    scratchpad: 80,
     diffSrc: 129,
     diffDst: 145,
     diffWeights: 161,
@@ -42,7 +43,9 @@ export const DNNL = {
     dstMd: 133,
     diffDstMd: 134,
     workspaceMd: 135,
+    scratchpadMd: 136,
   },
+  scratchpadModeUser: 1,
   engineCpu: 1,
   streamDefaultFlags: 1,
 } as const;
@@ -226,15 +229,20 @@ export class DnnlContext {
   }
 
   /** A primitive descriptor (caller destroys it), e.g. the forward hint of a backward primitive. */
-  primitiveDesc(opDesc: Uint8Array, hint: Deno.PointerValue = null, reluPostOp = false): Deno.PointerValue {
+  primitiveDesc(opDesc: Uint8Array, hint: Deno.PointerValue = null, reluPostOp = false, userScratchpad = false): Deno.PointerValue {
     const { lib } = this;
     let attr: Deno.PointerValue = null;
     let postOps: Deno.PointerValue = null;
     try {
-      if (reluPostOp) {
+      if (reluPostOp || userScratchpad) {
         const a = outPointer();
         this.check(lib.dnnl_primitive_attr_create(a), "primitive_attr_create");
         attr = asPointer(a);
+      }
+      if (userScratchpad) {
+        this.check(lib.dnnl_primitive_attr_set_scratchpad_mode(attr, DNNL.scratchpadModeUser), "primitive_attr_set_scratchpad_mode");
+      }
+      if (reluPostOp) {
         const p = outPointer();
         this.check(lib.dnnl_post_ops_create(p), "post_ops_create");
         postOps = asPointer(p);
@@ -277,7 +285,8 @@ export class DnnlContext {
       const implPtr = asPointer(implOut);
       const impl = implPtr === null ? "unknown" : Deno.UnsafePointerView.getCString(implPtr);
       // dnnl_exec_arg_t is { int arg; dnnl_memory_t memory; }: 16 bytes with padding.
-      const execArgs = new BigUint64Array(args.length * 2);
+      // Its own ArrayBuffer: never in V8's heap (small typed arrays can be, and move), so `exec` may keep its address.
+      const execArgs = new BigUint64Array(new ArrayBuffer(args.length * 16));
       const bytes: number[] = [];
       args.forEach(({ arg, query, index, md: given }, i) => {
         const md = given ? Deno.UnsafePointer.of(given) : this.queryMd(pd, query, index);
@@ -317,15 +326,37 @@ export class DnnlContext {
     }
   }
 
-  /** A reorder from one layout to another (run with [from, to] pointers). */
+  /**
+   * Bytes of the scratchpad a primitive descriptor made in user scratchpad mode needs (0: none). In
+   * that mode the caller passes it as DNNL_ARG_SCRATCHPAD: oneDNN's own (library) scratchpad belongs
+   * to the thread that created the primitive, so a primitive another thread runs must have its own.
+   */
+  scratchpadBytes(pd: Deno.PointerValue): number {
+    const md = this.lib.dnnl_primitive_desc_query_md(pd, DNNL.query.scratchpadMd, 0);
+    return md === null ? 0 : Number(this.lib.dnnl_memory_desc_get_size(md));
+  }
+
+  /**
+   * A reorder from one layout to another (run with [from, to] pointers). Made in user scratchpad mode;
+   * one that would need a scratchpad is refused (a DnnlError: f32 layout reorders need none).
+   */
   reorder(from: Deno.PointerValue, to: Deno.PointerValue): Primitive & Owned {
     const pdOut = outPointer();
-    this.check(
-      this.lib.dnnl_reorder_primitive_desc_create(pdOut, from, this.engine, to, this.engine, null),
-      "reorder_primitive_desc_create",
-    );
+    const attrOut = outPointer();
+    this.check(this.lib.dnnl_primitive_attr_create(attrOut), "primitive_attr_create");
+    const attr = asPointer(attrOut);
+    try {
+      this.check(this.lib.dnnl_primitive_attr_set_scratchpad_mode(attr, DNNL.scratchpadModeUser), "primitive_attr_set_scratchpad_mode");
+      this.check(
+        this.lib.dnnl_reorder_primitive_desc_create(pdOut, from, this.engine, to, this.engine, attr),
+        "reorder_primitive_desc_create",
+      );
+    } finally {
+      this.lib.dnnl_primitive_attr_destroy(attr);
+    }
     const pd = asPointer(pdOut);
     try {
+      if (this.scratchpadBytes(pd) > 0) throw new DnnlError("reorder needing a scratchpad", 3);
       return this.runner(pd, [{ arg: DNNL.arg.src, query: DNNL.query.srcMd }, { arg: DNNL.arg.dst, query: DNNL.query.dstMd }]);
     } finally {
       this.lib.dnnl_primitive_desc_destroy(pd);
