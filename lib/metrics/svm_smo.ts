@@ -1,22 +1,25 @@
 /**
- * libsvm's C-SVC with an RBF kernel, ported operation for operation to TypeScript so that it gives the
- * same bits as libsvm-js (libsvm 3.2x compiled to WebAssembly; lib/metrics/svm.ts) while computing the
- * kernel faster: libsvm evaluates each kernel value through a virtual call over sparse feature nodes and
- * keeps columns in an LRU cache of rows in the solver's shuffled order; here a kernel row is one tight loop
- * over dense rows, stored once per training row (in single precision, as libsvm's `Qfloat` cache does).
+ * libsvm's C-SVC with an RBF kernel, ported operation for operation to TypeScript (svm.cpp 3.2x: class
+ * Solver, SVC_Q, svm_train, svm_predict_values), to measure what the attacker's fit costs when the kernel is
+ * computed differently. It is NOT what the attacker runs (lib/metrics/svm.ts runs libsvm-js): on every golden
+ * set (tests/metrics/svm_smo_test.ts) and on 20 MIA fits of real models its predictions equal libsvm-js's and
+ * its iteration counts equal Debian libsvm 3.24's `svm-train`, but it is not the same bits: on svm_same1d two
+ * of 590 coefficients differ by one unit in the last place (the exponential: V8's `Math.exp` is not the musl
+ * exp compiled into libsvm-js, and a port of fdlibm's exp matched neither). docs/speed.md ("The MIA
+ * attacker's cost") has the measurements.
  *
- * What must match libsvm bit for bit, and how it does (svm.cpp, class Solver, SVC_Q, svm_train,
- * svm_predict_values):
+ * What follows libsvm exactly:
  * - classes in order of first appearance; the first is +1 inside the solver (svm_group_classes);
  * - the kernel in training: exp(−γ·(|x_i|² + |x_j|² − 2·x_i·x_j)) in double, each dot product summed in
  *   feature order, stored as float32 (`Qfloat`); the diagonal QD stays double; in prediction
- *   exp(−γ·Σ(x_k − s_k)²). `Math.exp` is V8's port of fdlibm's exp, the same algorithm as the musl exp
- *   compiled into libsvm-js (tests/metrics/svm_smo_test.ts checks the models are identical);
+ *   exp(−γ·Σ(x_k − s_k)²);
  * - the solver: second-order working-set selection (WSS 3), the two-variable update with its clipping,
  *   shrinking every min(l, 1000) iterations with the unshrink at 10·ε, gradient reconstruction, and ρ
  *   from the free variables (else the middle of the bounds); iterations capped at max(10⁷, 100·l).
- * Which rows are in the kernel cache changes only speed, never a value (each value is recomputed the same
- * way), so the cache here is a different shape from libsvm's without changing a bit.
+ * What differs, without changing a value: the kernel cache. libsvm computes each kernel value through a
+ * virtual call over sparse nodes into an LRU cache of columns in the solver's shuffled order; here rows
+ * with equal features share one row (the 0/1 correctness feature has two), and K(a, b) = K(b, a) bit for bit
+ * (|x_a|² + |x_b|² and the dot product's terms are the same in either order), so each value is computed once.
  */
 
 const TAU = 1e-12;
@@ -33,14 +36,11 @@ export interface SmoModel {
   labels: [number, number];
   /** Solver iterations (libsvm's `#iter`). */
   iterations: number;
+  /** Kernel values computed in training (libsvm computes up to n² with its cache: one per column entry). */
+  kernelValues: number;
 }
 
-/**
- * Kernel rows by training row (solver order before shrinking swaps), float32, computed on first use.
- * Two exact savings: rows with equal features share one row and one set of exponentials (the 0/1
- * correctness feature has two distinct rows), and K(a, b) = K(b, a) bit for bit (the sum |x_a|² + |x_b|²
- * and the dot product's terms are the same in either order), so a row reads what earlier rows computed.
- */
+/** Kernel rows by distinct training row, float32, computed on first use (see the module's comment). */
 class KernelRows {
   private readonly sq: Float64Array;
   /** Each row's distinct-feature id, and the first row holding each id. */
@@ -396,7 +396,7 @@ export function fitSmo(x: Float64Array, dim: number, y: ArrayLike<number>, o: Sm
   const sv = new Float64Array(svRows.length * dim);
   svRows.forEach((k, s) => sv.set(grouped.subarray(k * dim, (k + 1) * dim), s * dim));
   const coef = Float64Array.from(svRows, (k) => alpha[k] * signs[k]);
-  return { dim, gamma: o.gamma, sv, coef, rho, labels: [first, second], iterations };
+  return { dim, gamma: o.gamma, sv, coef, rho, labels: [first, second], iterations, kernelValues: kernel.exps };
 }
 
 /** libsvm's svm_predict for a binary C-SVC: Σ coef_k·exp(−γ·Σ(x − sv_k)²) − ρ > 0 → labels[0]. */
