@@ -1,12 +1,14 @@
 /**
  * libsvm's C-SVC with an RBF kernel, ported operation for operation to TypeScript (svm.cpp 3.2x: class
  * Solver, SVC_Q, svm_train, svm_predict_values), to measure what the attacker's fit costs when the kernel is
- * computed differently. It is NOT what the attacker runs (lib/metrics/svm.ts runs libsvm-js): on every golden
- * set (tests/metrics/svm_smo_test.ts) and on 20 MIA fits of real models its predictions equal libsvm-js's and
- * its iteration counts equal Debian libsvm 3.24's `svm-train`, but it is not the same bits: on svm_same1d two
- * of 590 coefficients differ by one unit in the last place (the exponential: V8's `Math.exp` is not the musl
- * exp compiled into libsvm-js, and a port of fdlibm's exp matched neither). docs/speed.md ("The MIA
- * attacker's cost") has the measurements.
+ * computed differently. It is NOT what the attacker runs (lib/metrics/svm.ts runs libsvm-js), because it is not
+ * the same bits: on every golden set (tests/metrics/svm_smo_test.ts) and on 20 MIA fits of real models its
+ * predictions equal libsvm-js's, on 1-d features its iteration counts equal Debian libsvm 3.24's
+ * `svm-train`, and the coefficients at the bound C are equal, but a few free ones (1-42 of ~3,500 a fit) differ
+ * in their last digits. That happens even for the correctness feature, whose kernel has a single non-trivial value
+ * (exp(−1)), so the exponential is not the only cause (a port of fdlibm's exp changed nothing); where the
+ * solver's arithmetic parts from libsvm-js's build was not found. docs/speed.md ("The MIA attacker's cost") has
+ * the measurements.
  *
  * What follows libsvm exactly:
  * - classes in order of first appearance; the first is +1 inside the solver (svm_group_classes);
