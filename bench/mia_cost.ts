@@ -3,7 +3,7 @@
  * the five attacker SVMs (lib/metrics/mia.ts: 2,000 members + 2,000 non-members, 900 rows of D_f to
  * predict, the kit's full-mode sizes) fitted by libsvm-js (wasm; what the attacker runs), one after another
  * and on two workers (`svcFitPredictAll`), and by the TypeScript port of libsvm's solver
- * (lib/metrics/svm_smo.ts; not used by the attacker). Per feature: fit and predict time, support vectors,
+ * (bench/svm_smo.ts; not used by the attacker). Per feature: fit and predict time, support vectors,
  * solver iterations, kernel values computed, and whether the predictions are the same.
  *
  *   flock /tmp/bench.lock node_modules/.bin/deno run -A bench/mia_cost.ts [--rounds 2] [--out results/bench/mia_cost.json]
@@ -15,7 +15,7 @@ import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { featureRows, MIA_FEATURES } from "../lib/metrics/mia.ts";
 import { ATTACKER_SVC, fitSvc, svcFitPredictAll, type SvcJob } from "../lib/metrics/svm.ts";
-import { fitSmo, predictSmo } from "../lib/metrics/svm_smo.ts";
+import { fitSmo, predictSmo } from "./svm_smo.ts";
 import type { Predictions } from "../lib/metrics/types.ts";
 import { writeFileAtomic } from "../lib/record.ts";
 import { Rng } from "../lib/rng.ts";

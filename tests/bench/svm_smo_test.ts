@@ -1,11 +1,11 @@
 /**
- * lib/metrics/svm_smo.ts (libsvm's C-SVC solver ported to TypeScript) against libsvm-js (libsvm in
+ * bench/svm_smo.ts (libsvm's C-SVC solver ported to TypeScript) against libsvm-js (libsvm in
  * WebAssembly, what the attacker uses): the same predictions on every golden data set (tests/golden/svm_*.json),
  * on its training rows and its test rows.
  */
 import assert from "node:assert/strict";
 import { ATTACKER_SVC, fitSvc } from "../../lib/metrics/svm.ts";
-import { fitSmo, predictSmo } from "../../lib/metrics/svm_smo.ts";
+import { fitSmo, predictSmo } from "../../bench/svm_smo.ts";
 
 const dir = new URL("../golden/", import.meta.url);
 const names: string[] = [];

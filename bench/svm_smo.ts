@@ -2,7 +2,7 @@
  * libsvm's C-SVC with an RBF kernel, ported operation for operation to TypeScript (svm.cpp 3.2x: class
  * Solver, SVC_Q, svm_train, svm_predict_values), to measure what the attacker's fit costs when the kernel is
  * computed differently. It is NOT what the attacker runs (lib/metrics/svm.ts runs libsvm-js), because it is not
- * the same bits: on every golden set (tests/metrics/svm_smo_test.ts) and on 20 MIA fits of real models its
+ * the same bits: on every golden set (tests/bench/svm_smo_test.ts) and on 20 MIA fits of real models its
  * predictions equal libsvm-js's, on 1-d features its iteration counts equal Debian libsvm 3.24's
  * `svm-train`, and the coefficients at the bound C are equal, but a few free ones (1-42 of ~3,500 a fit) differ
  * in their last digits. That happens even for the correctness feature, whose kernel has a single non-trivial value
