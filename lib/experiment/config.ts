@@ -65,6 +65,8 @@ export interface ExperimentConfig {
   progress: boolean;
   /** Recompute runs whose records are already in `out` (otherwise they are skipped and read back). */
   rerun: boolean;
+  /** Keep each run's end state in `cacheDir`, so another metric asked of it later needs no training (end_state.ts). */
+  keepEndStates: boolean;
   /**
    * Other results folders whose finished records answer this run's requests too (one run per
    * configuration: a notebook and the main job with the same configuration share their records).
@@ -204,6 +206,7 @@ export function experimentConfig(given: ExperimentInput): ExperimentConfig {
     cacheDir,
     progress: valueOf(input, "progress"),
     rerun: valueOf(input, "rerun"),
+    keepEndStates: valueOf(input, "keepEndStates"),
     reuse,
     sealTest: valueOf(input, "sealTest"),
     protocol,

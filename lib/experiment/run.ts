@@ -14,6 +14,9 @@
  * - Ensembles: when a metric declares `needs.ensembles` (the verification metrics), the task's ensembles
  *   (lib/experiment/ensembles.ts: N Retrain models, N unlearned models per method, all cached) are made
  *   when a run first needs them, outside its timings, and handed to its end state's metrics.
+ * - End states: with `keepEndStates` each run's end state is kept in the cache folder; a run whose end state is
+ *   kept (asked now for a metric its record lacks) is measured on it instead of trained again
+ *   (lib/experiment/end_state.ts).
  * - Worst-case forget sets (split.forgetRanking "memorization"): the random task's D_f is replaced by the
  *   most memorised examples (ensembles.ts `prepareWorstCaseTask`).
  *
@@ -54,6 +57,8 @@ import { adopt, checkSplits, finishedRecords, isFinished, recordKey, referenceTw
 import { numericsFingerprint } from "./fingerprint.ts";
 import { protocolStamp } from "./protocol_ref.ts";
 import { sweepCache } from "./model_cache.ts";
+import type { EndState, EndStateKey } from "./end_state.ts";
+import { keepEndState, keptEndState } from "./end_state.ts";
 
 /** A run request made concrete for one task: the method, its options with their layers, its identity. */
 export interface ResolvedRun {
@@ -335,7 +340,8 @@ async function taskEnsembles(x: Experiment, t: TaskRuns, prepared: PreparedTask)
 /**
  * Run one: a run's records, measured against the task's reference run. The same method with the same options
  * under another label (selections R and C that chose the same point) is the same computation: its records are
- * copied under this label, not recomputed.
+ * copied under this label, not recomputed. A run whose end state is kept in the cache (lib/experiment/end_state.ts)
+ * is measured on it; with `keepEndStates` a run computed here keeps its own.
  */
 async function runOrCopy(x: Experiment, live: LiveTask, run: ResolvedRun): Promise<RunRecord[]> {
   const referenceRecord = referenceFor([...live.records, ...live.earlier], live.split.indexSha256, live.prepared.info.key);
@@ -357,7 +363,40 @@ async function runOrCopy(x: Experiment, live: LiveTask, run: ResolvedRun): Promi
   }
   const { ensembles } = live;
   const ensemblesOf = ensembles && (() => ensembles.forRun(run.spec, run.options));
-  return await runOne({ ...live.prepared, task: live.task }, run, base, x.cfg, x.progress, reference, ensemblesOf);
+  const prepared = { ...live.prepared, task: live.task };
+  // A run whose end state is kept (made earlier, e.g. by the main job) is measured on it, not trained again.
+  const endState = endStateOf(x, live, run);
+  const kept = endState && !x.cfg.rerun ? await keptEndState(x.cfg.cacheDir, endState, live.prepared.task) : null;
+  if (kept) return [await measureKept(prepared, run, base, x.cfg, kept, reference, ensemblesOf)];
+  const keep = endState && x.cfg.keepEndStates
+    ? (outcome: UnlearnOutcome, rteSeconds: number) => keepEndState(x.cfg.cacheDir, endState, live.prepared.task, outcome, rteSeconds)
+    : undefined;
+  return await runOne(prepared, run, base, x.cfg, x.progress, reference, ensemblesOf, keep);
+}
+
+/** What names a run's kept end state; undefined for runs with per-epoch snapshots (not kept: docs/speed.md). */
+function endStateOf(x: Experiment, live: LiveTask, run: ResolvedRun): EndStateKey | undefined {
+  if (run.perEpoch && !run.tags.reference) return undefined;
+  return { configHash: run.configHash, seed: live.seed, originalKey: live.prepared.info.key, indexSha256: live.split.indexSha256 };
+}
+
+/** The end state's record measured on a kept end state: the metrics asked for now, the rest as kept. */
+async function measureKept(
+  prepared: PreparedTask,
+  run: ResolvedRun,
+  base: RunBase,
+  cfg: Pick<ExperimentConfig, "metrics" | "training">,
+  kept: EndState,
+  reference: EvaluateExtras["reference"],
+  ensembles?: () => Promise<EnsembleSet>,
+): Promise<RunRecord> {
+  const measure = evaluator(prepared.task, cfg, reference);
+  const recordOf = recorder(base, prepared.task.options.seed);
+  try {
+    return await endRecord(kept.outcome, run.tags, kept.rteSeconds, measure, recordOf, ensembles);
+  } finally {
+    disposeNet(kept.outcome.net);
+  }
 }
 
 /** The task's reference record: Retrain's end state on the same split file and original model, if it ran. */
@@ -438,6 +477,7 @@ export async function runOne(
   progress: ProgressSink,
   reference: EvaluateExtras["reference"],
   ensembles?: () => Promise<EnsembleSet>,
+  keep?: (outcome: UnlearnOutcome, rteSeconds: number) => Promise<unknown>,
 ): Promise<RunRecord[]> {
   const measure = evaluator(prepared.task, cfg, reference);
   const recordOf = recorder(base, prepared.task.options.seed);
@@ -448,6 +488,7 @@ export async function runOne(
     const outcome = await run.spec.runWith(ctx, run.options);
     const rteSeconds = clock.rteSeconds();
     if (run.perEpoch && !run.tags.reference) await pushEpochRecords(out, prepared.original, clock.snapshots, run.tags, measure, recordOf);
+    await keep?.(outcome, rteSeconds);
     out.push(await endRecord(outcome, run.tags, rteSeconds, measure, recordOf, ensembles));
     if (outcome.net !== ctx.start) disposeNet(ctx.start);
     disposeNet(outcome.net);
