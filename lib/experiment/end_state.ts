@@ -4,13 +4,12 @@
  * the experiment field `keepEndStates` (`--keep-end-states`, $UNLEARN_KEEP_END_STATES) asks for it.
  *
  * A record holds metrics, not the model: without this, a run asked later for a metric its record lacks (notebook
- * 09's Streisand, notebook 11's ensembles' metrics on the main job's runs) trains again. With its end state kept, the
- * run path (lib/experiment/run.ts `runOrCopy`) loads it and measures every metric asked for on it; the record
- * equals what a fresh run gives (same model bytes, so the same weightsSha256 and metrics bits; the history, stop
- * and notes as kept), and its rteSeconds is the one measured when the run was made.
- *
- * Why every metric and not only the missing one: `evaluate` draws every metric's sampling from one random
- * stream in order (lib/metrics/registry.ts), so a metric measured alone would not give a fresh run's bits.
+ * 09's LiRA and Streisand, notebook 11's verification metrics on the main job's runs) trains again. With its end
+ * state kept, the run path (lib/experiment/run.ts `runOrCopy`, `measureKept`) loads it and measures only the metrics
+ * the stored record lacks (all of them where no record of this model is at hand). The record equals what a fresh
+ * run gives: same model bytes (weightsSha256), the same metric bits (a metric draws from its own fork of the
+ * metrics stream, so its number does not depend on which others were measured), the history, stop and notes as
+ * kept; its rteSeconds is the one measured when the run was made.
  *
  * Keyed like the originals: the run's configuration hash (it covers the data checksum, the numerics identity and
  * fingerprint, model, split, training, method and options), the seed, the original model's key, the split

@@ -367,7 +367,10 @@ async function runOrCopy(x: Experiment, live: LiveTask, run: ResolvedRun): Promi
   // A run whose end state is kept (made earlier, e.g. by the main job) is measured on it, not trained again.
   const endState = endStateOf(x, live, run);
   const kept = endState && !x.cfg.rerun ? await keptEndState(x.cfg.cacheDir, endState, live.prepared.task) : null;
-  if (kept) return [await measureKept(prepared, run, base, x.cfg, kept, reference, ensemblesOf)];
+  if (kept) {
+    const stored = x.finished.get(recordKey({ configHash: run.configHash, seed: live.seed, tags: run.tags }))?.record;
+    return [await measureKept(prepared, run, base, x.cfg, { ...kept, stored }, reference, ensemblesOf)];
+  }
   const keep = endState && x.cfg.keepEndStates
     ? (outcome: UnlearnOutcome, rteSeconds: number) => keepEndState(x.cfg.cacheDir, endState, live.prepared.task, outcome, rteSeconds)
     : undefined;
@@ -380,22 +383,47 @@ function endStateOf(x: Experiment, live: LiveTask, run: ResolvedRun): EndStateKe
   return { configHash: run.configHash, seed: live.seed, originalKey: live.prepared.info.key, indexSha256: live.split.indexSha256 };
 }
 
-/** The end state's record measured on a kept end state: the metrics asked for now, the rest as kept. */
+/**
+ * The end state's record measured on a kept end state. Where the run's stored record holds this model (same
+ * weightsSha256) and only metrics asked for now, only the metrics it lacks are measured and the rest taken from it:
+ * a metric's number does not depend on which others were measured (each draws from its own fork of the metrics
+ * stream, lib/metrics/mia.ts), so the record is a fresh run's. Its evalSeconds adds the stored evaluation's.
+ */
 async function measureKept(
   prepared: PreparedTask,
   run: ResolvedRun,
   base: RunBase,
   cfg: Pick<ExperimentConfig, "metrics" | "training">,
-  kept: EndState,
+  kept: EndState & { stored?: RunRecord },
   reference: EvaluateExtras["reference"],
   ensembles?: () => Promise<EnsembleSet>,
 ): Promise<RunRecord> {
-  const measure = evaluator(prepared.task, cfg, reference);
-  const recordOf = recorder(base, prepared.task.options.seed);
+  const { net, history, stop, notes } = kept.outcome;
   try {
-    return await endRecord(kept.outcome, run.tags, kept.rteSeconds, measure, recordOf, ensembles);
+    const weightsSha256 = await sha256Hex(weightBytes(net));
+    const wanted = expandMetrics(cfg.metrics);
+    const stored = kept.stored;
+    const known = stored?.status === "ok" && stored.weightsSha256 === weightsSha256 &&
+        stored.metricNames.every((m) => wanted.includes(m))
+      ? stored
+      : undefined;
+    const missing = wanted.filter((m) => !known?.metricNames.includes(m));
+    const details: Record<string, unknown> = { ...known?.details };
+    const measure = evaluator(prepared.task, { ...cfg, metrics: missing }, reference);
+    const end = await measure(net, details, ensembleSizes(missing) ? await ensembles?.() : undefined);
+    return recorder(base, prepared.task.options.seed)(run.tags, {
+      status: "ok",
+      metrics: { ...known?.metrics, ...end.metrics },
+      evalSeconds: end.evalSeconds + (known?.evalSeconds ?? 0),
+      weightsSha256,
+      details,
+      rteSeconds: kept.rteSeconds,
+      stop,
+      notes,
+      history,
+    });
   } finally {
-    disposeNet(kept.outcome.net);
+    disposeNet(net);
   }
 }
 
