@@ -184,7 +184,6 @@ export function experimentConfig(given: ExperimentInput): ExperimentConfig {
   check(() => void (reuse = reuseFolders(input.reuse ?? [])));
   let protocol: ProtocolFile | null = null;
   if (input.protocol !== undefined) check(() => void (protocol = readProtocolFile(kitPath(input.protocol!), fieldName("protocol"))));
-
   checkAll(problems);
   return {
     name: input.name ?? out.replace(/\/+$/, "").split("/").pop()!,

@@ -365,7 +365,7 @@ async function runOrCopy(x: Experiment, live: LiveTask, run: ResolvedRun): Promi
   const ensemblesOf = ensembles && (() => ensembles.forRun(run.spec, run.options));
   const prepared = { ...live.prepared, task: live.task };
   // A run whose end state is kept (made earlier, e.g. by the main job) is measured on it, not trained again.
-  const endState = endStateOf(x, live, run);
+  const endState = endStateOf(live, run);
   const kept = endState && !x.cfg.rerun ? await keptEndState(x.cfg.cacheDir, endState, live.prepared.task) : null;
   if (kept) {
     const stored = x.finished.get(recordKey({ configHash: run.configHash, seed: live.seed, tags: run.tags }))?.record;
@@ -378,7 +378,7 @@ async function runOrCopy(x: Experiment, live: LiveTask, run: ResolvedRun): Promi
 }
 
 /** What names a run's kept end state; undefined for runs with per-epoch snapshots (not kept: docs/speed.md). */
-function endStateOf(x: Experiment, live: LiveTask, run: ResolvedRun): EndStateKey | undefined {
+function endStateOf(live: LiveTask, run: ResolvedRun): EndStateKey | undefined {
   if (run.perEpoch && !run.tags.reference) return undefined;
   return { configHash: run.configHash, seed: live.seed, originalKey: live.prepared.info.key, indexSha256: live.split.indexSha256 };
 }
