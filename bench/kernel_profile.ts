@@ -4,7 +4,7 @@
  * The rest of the step (tfjs's engine: tape, tidy, shape checks; layers; JS) is the step's time
  * minus the kernels' sum.
  *
- *   deno run -A bench/kernel_profile.ts --backend native --workload cnn [--steps 10] [--optimizer sgd|kit]
+ *   deno run -A bench/kernel_profile.ts --backend native --workload cnn [--steps 10] [--optimizer kit-plain|sgd|kit]
  *
  * Prints one JSON object: step ms (median), kernel ms per step by name (largest first), and calls.
  */
@@ -14,9 +14,9 @@ import { parseArgs } from "node:util";
 import { type BackendName, initBackend } from "../lib/backend.ts";
 import { buildNet, modelConfig } from "../lib/models/registry.ts";
 import { crossEntropy } from "../lib/smoothing.ts";
-import { logitsOf, Sgd } from "../lib/train.ts";
+import { logitsOf } from "../lib/train.ts";
 import { fallbackCounts } from "../lib/backend/native/heap.ts";
-import { WORKLOAD_SHAPES, type WorkloadName } from "./workloads.ts";
+import { optimizerStep, WORKLOAD_SHAPES, type WorkloadName } from "./workloads.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -25,7 +25,7 @@ const { values: args } = parseArgs({
     workload: { type: "string", default: "cnn" },
     warmup: { type: "string", default: "3" },
     steps: { type: "string", default: "10" },
-    optimizer: { type: "string", default: "sgd" },
+    optimizer: { type: "string", default: "kit-plain" },
   },
 });
 const workload = args.workload as WorkloadName;
@@ -58,14 +58,7 @@ const net = buildNet(modelConfig(arch, [...inputShape], 10), 1);
 const x = tf.randomUniform([batch, ...inputShape], 0, 1, "float32", 1);
 const y = tf.randomUniform([batch], 0, 10, "int32", 2) as tf.Tensor1D;
 const loss = () => tf.mean(crossEntropy(logitsOf(net, x, true), y)) as tf.Scalar;
-const kit = new Sgd(net, { learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4, clipNorm: 0 });
-const plain = tf.train.sgd(0.01);
-const step = () => {
-  if (args.optimizer === "kit") return kit.step(loss).loss;
-  const cost = plain.minimize(loss, true)!;
-  cost.dataSync();
-  cost.dispose();
-};
+const { step } = optimizerStep(net, loss, args.optimizer!);
 
 const times: number[] = [];
 const steps = Number(args.steps);

@@ -3,19 +3,20 @@
  * kit's models on one backend. bench/train_step.ts runs this once per (backend, workload).
  *
  *   deno run -A bench/kit_step.ts --backend native|wasm --workload mlp|cnn|resnet18
- *     [--warmup 3] [--steps 10] [--optimizer sgd|kit]
+ *     [--warmup 3] [--steps 10] [--optimizer kit-plain|sgd|kit]
  *
  * A step: forward, backward and update of plain SGD (lr 0.01, as bench/torch_step.py), the loss read
- * back. `--optimizer kit` times lib/train.ts's Sgd.step instead (momentum 0.9, weight decay 5e-4, the
- * gradient norm), the step the kit's runs take. Workloads: bench/workloads.ts. Prints one JSON object.
+ * back: by default through lib/train.ts's Sgd, the kit's optimiser (optimizerStep in
+ * bench/workloads.ts: `sgd` is tfjs's own, `kit` the kit's recipe with momentum and weight decay).
+ * Workloads: bench/workloads.ts. Prints one JSON object.
  */
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import { type BackendName, initBackend } from "../lib/backend.ts";
 import { buildNet, modelConfig } from "../lib/models/registry.ts";
 import { crossEntropy } from "../lib/smoothing.ts";
-import { logitsOf, Sgd } from "../lib/train.ts";
-import { WORKLOAD_NAMES, WORKLOAD_SHAPES, type WorkloadName } from "./workloads.ts";
+import { logitsOf } from "../lib/train.ts";
+import { optimizerStep, WORKLOAD_NAMES, WORKLOAD_SHAPES, type WorkloadName } from "./workloads.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -24,7 +25,7 @@ const { values: args } = parseArgs({
     workload: { type: "string", default: "mlp" },
     warmup: { type: "string", default: "3" },
     steps: { type: "string", default: "10" },
-    optimizer: { type: "string", default: "sgd" },
+    optimizer: { type: "string", default: "kit-plain" },
   },
 });
 const workload = args.workload as WorkloadName;
@@ -37,22 +38,7 @@ const x = tf.randomUniform([batch, ...inputShape], 0, 1, "float32", 1);
 const y = tf.randomUniform([batch], 0, 10, "int32", 2) as tf.Tensor1D;
 const loss = () => tf.mean(crossEntropy(logitsOf(net, x, true), y)) as tf.Scalar;
 
-let step: () => number;
-let dispose: () => void;
-if (args.optimizer === "kit") {
-  const sgd = new Sgd(net, { learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4, clipNorm: 0 });
-  step = () => sgd.step(loss).loss;
-  dispose = () => sgd.dispose();
-} else {
-  const sgd = tf.train.sgd(0.01);
-  step = () => {
-    const cost = sgd.minimize(loss, true)!;
-    const value = cost.dataSync()[0];
-    cost.dispose();
-    return value;
-  };
-  dispose = () => sgd.dispose();
-}
+const { step, dispose } = optimizerStep(net, loss, args.optimizer!);
 
 const times: number[] = [];
 const losses: number[] = [];

@@ -282,7 +282,8 @@ const report = {
     rounds: ROUNDS,
     steps: Object.fromEntries(workloads.map((w) => [w, stepsFor(w)])),
     batch: Object.fromEntries(workloads.map((w) => [w, WORKLOAD_SHAPES[w].batch])),
-    optimizer: "plain SGD, lr 0.01, on both sides; a step = forward, backward, update, loss read back",
+    optimizer:
+      "plain SGD, lr 0.01, on both sides: PyTorch's torch.optim.SGD; the kit's own optimiser (lib/train.ts Sgd, no momentum, decay or clipping; it also computes the gradient norm every step, as in the kit's runs). A step = forward, backward, update, loss read back",
     note:
       "best = fastest single step over all rounds; median = median of the rounds' medians; peakRssMiB = each process's VmHWM / ru_maxrss",
   },

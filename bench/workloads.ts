@@ -1,3 +1,7 @@
+import * as tf from "@tensorflow/tfjs";
+import type { Net } from "../lib/models/types.ts";
+import { Sgd } from "../lib/train.ts";
+
 /**
  * The bench's three training workloads, shared by the kit's side (bench/kit_step.ts,
  * bench/kernel_profile.ts) and mirrored in bench/torch_step.py: the kit's models (lib/models) at the
@@ -15,3 +19,32 @@ export const WORKLOAD_SHAPES = {
 export type WorkloadName = keyof typeof WORKLOAD_SHAPES;
 
 export const WORKLOAD_NAMES = Object.keys(WORKLOAD_SHAPES) as WorkloadName[];
+
+/**
+ * The optimisers a bench step may use:
+ *   kit-plain  lib/train.ts's Sgd as plain SGD (lr 0.01, no momentum, no weight decay, no clipping):
+ *              PyTorch's torch.optim.SGD(lr=0.01) update, plus the gradient norm the kit checks every
+ *              step; on the native backend its fused update and norm (lib/backend/native/sgd.ts)
+ *   sgd        tfjs's tf.train.sgd(0.01): the same update, as one multiply and one add per variable
+ *   kit        lib/train.ts's Sgd as the kit's recipes use it: momentum 0.9, weight decay 5e-4
+ */
+export const OPTIMIZER_NAMES = ["kit-plain", "sgd", "kit"] as const;
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+
+/** One training step of `net` on `loss` (returns the loss value, read back), and a dispose. */
+export function optimizerStep(net: Net, loss: () => tf.Scalar, name: string): { step: () => number; dispose: () => void } {
+  if (name === "sgd") {
+    const sgd = tf.train.sgd(0.01);
+    const step = () => {
+      const cost = sgd.minimize(loss, true)!;
+      const value = cost.dataSync()[0];
+      cost.dispose();
+      return value;
+    };
+    return { step, dispose: () => sgd.dispose() };
+  }
+  if (name !== "kit" && name !== "kit-plain") throw new Error(`--optimizer ${name}: valid: ${OPTIMIZER_NAMES.join(", ")}`);
+  const recipe = name === "kit" ? { momentum: 0.9, weightDecay: 5e-4 } : { momentum: 0, weightDecay: 0 };
+  const sgd = new Sgd(net, { learningRate: 0.01, clipNorm: 0, ...recipe });
+  return { step: () => sgd.step(loss).loss, dispose: () => sgd.dispose() };
+}

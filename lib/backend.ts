@@ -94,8 +94,9 @@ export function backendInfo(): BackendInfo {
 
 /**
  * What, besides the configuration, seed and the kit's code, decides a run's bits on the chosen
- * backend: its name and the kernels it runs on this CPU. Native: OpenBLAS's core (its sgemm kernels)
- * and oneDNN's instruction set (its JIT kernels), with both libraries' versions; wasm: whether its
+ * backend: its name and the kernels it runs on this CPU. Native: OpenBLAS's core (its sgemm kernels),
+ * the fixed partition of products into blocks (lib/backend/native/gemm.ts) and oneDNN's instruction set
+ * (its JIT kernels), with both libraries' versions; wasm: whether its
  * SIMD binary runs; GPU backends: the adapter. Not the thread count, nor anything timed at start-up:
  * the native kernels give the same bits on any (docs/speed.md). It enters every configuration hash
  * and the cache keys of original models and ensemble members.
@@ -107,6 +108,7 @@ export function numericsIdentity(): Record<string, string | boolean> {
       name,
       openblas: native.openblas.config.replace(/\s*MAX_THREADS=\d+/, ""),
       openblasCore: native.openblas.core,
+      gemmPartition: native.gemm.partition,
       onednn: native.onednn.version,
       onednnIsa: native.onednn.isa,
     };

@@ -12,6 +12,7 @@
  * | UNLEARN_BACKEND | auto, or a backend name (lib/backend.ts) | auto |
  * | UNLEARN_THREADS | threads of native kernels (never changes a number: docs/speed.md) | the machine's cores |
  * | UNLEARN_NATIVE_PICK | how native kernels pick among bit-identical variants: timed, canonical, other (tests) | timed |
+ * | UNLEARN_PARALLEL_HELPER | the native products' parallel runner (a path), or "off" for one task after another (never changes a number) | build/libkit_parallel.so |
  * | UNLEARN_CACHE_DIR | cached original models | data/cache |
  * | UNLEARN_SELECTION | the search's selection file (searched defaults) | results/search/selection.json |
  * | UNLEARN_NOTEBOOK_PARAMS | JSON file of notebook parameter overrides | notebooks/params.json if present |
@@ -158,6 +159,16 @@ export function variantPick(): "timed" | "canonical" | "other" {
     throw new KitError(`"${raw}" is not one of timed, canonical, other`, "UNLEARN_NATIVE_PICK");
   }
   return raw;
+}
+
+/**
+ * The C helper that runs the native backend's fixed product blocks on several threads
+ * (lib/backend/native/parallel.ts), or null when UNLEARN_PARALLEL_HELPER is "off" (the blocks then run
+ * one after another: same bits, docs/speed.md).
+ */
+export function parallelHelperPath(): string | null {
+  const raw = envValue("UNLEARN_PARALLEL_HELPER");
+  return raw?.trim().toLowerCase() === "off" ? null : kitPath(raw ?? "build/libkit_parallel.so");
 }
 
 /** Where original models are cached. */

@@ -13,6 +13,7 @@ import { silentProgress } from "./progress.ts";
 import { Rng } from "./rng.ts";
 import { crossEntropy } from "./smoothing.ts";
 import { DivergedError } from "./errors.ts";
+import { SGD_UPDATE, type SgdUpdateAttrs, SQUARED_NORM } from "./backend/native/sgd.ts";
 
 export interface SgdOptions {
   epochs: number;
@@ -70,18 +71,31 @@ export function logitsOf(net: Net, x: tf.Tensor, training: boolean): tf.Tensor2D
   return net.model.apply(x, { training }) as tf.Tensor2D;
 }
 
-/** One optimiser over a net's trainable variables, with weight decay and clipping applied to gradients. */
+/**
+ * One optimiser over a net's trainable variables, with weight decay and clipping applied to gradients.
+ * Where the backend has the kit's fused update (KitSgdUpdate: the native backend), every variable is
+ * updated by one kernel call with the same float32 operations, in the same order, as tfjs's ops
+ * below (lib/backend/native/sgd.ts; tests/backend/native_sgd_test.ts checks the bits against the cpu
+ * backend); elsewhere by tfjs's MomentumOptimizer on the adjusted gradients.
+ */
 export class Sgd {
   readonly #opt: tf.MomentumOptimizer;
   readonly #vars: tf.Variable[];
+  /** The fused path's momentum buffers (zeros at first, as tfjs's), one per variable. */
+  #velocities: tf.Tensor[] | undefined;
+  readonly #fused: boolean;
+  #learningRate: number;
   #step = 0;
 
   constructor(net: Net, readonly options: Pick<SgdOptions, "learningRate" | "momentum" | "weightDecay" | "clipNorm">) {
     this.#vars = trainableVariables(net);
     this.#opt = tf.train.momentum(options.learningRate, options.momentum);
+    this.#learningRate = options.learningRate;
+    this.#fused = tf.getKernel(SGD_UPDATE, tf.getBackend()) !== undefined && tf.getKernel(SQUARED_NORM, tf.getBackend()) !== undefined;
   }
 
   setLearningRate(lr: number): void {
+    this.#learningRate = lr;
     this.#opt.setLearningRate(lr);
   }
 
@@ -92,17 +106,18 @@ export class Sgd {
   step(loss: () => tf.Scalar): { loss: number; gradNorm: number } {
     this.#step++;
     const { value, grads } = tf.variableGrads(loss, this.#vars);
-    const [lossValue, gradNorm] = tf.tidy(() => {
-      const list = this.#vars.map((v) => grads[v.name]);
-      const norm = tf.sqrt(tf.addN(list.map((g) => tf.sum(g.square()))));
-      return [value.dataSync()[0], norm.dataSync()[0]];
-    });
+    const [lossValue, gradNorm] = [value.dataSync()[0], this.#gradientNorm(grads)];
     if (!Number.isFinite(lossValue) || !Number.isFinite(gradNorm)) {
       tf.dispose([value, ...Object.values(grads)]);
       throw new DivergedError(`loss ${lossValue}, gradient norm ${gradNorm} at step ${this.#step}`, this.#step);
     }
     const { weightDecay, clipNorm } = this.options;
     const scale = clipNorm > 0 && gradNorm > clipNorm ? clipNorm / gradNorm : 1;
+    if (this.#fused) {
+      this.#fusedUpdate(grads, scale);
+      tf.dispose([value, ...Object.values(grads)]);
+      return { loss: lossValue, gradNorm };
+    }
     const adjusted = tf.tidy(() => {
       const out: { [name: string]: tf.Tensor } = {};
       for (const v of this.#vars) {
@@ -118,7 +133,47 @@ export class Sgd {
     return { loss: lossValue, gradNorm };
   }
 
+  /**
+   * ‖g‖ over every variable's gradient, as a float32 value: fused, one KitSquaredNorm call (its sum
+   * order is the kit's, lib/backend/native/sgd.ts); else tfjs's ops.
+   */
+  #gradientNorm(grads: tf.NamedTensorMap): number {
+    const list = this.#vars.map((v) => grads[v.name]);
+    if (!this.#fused) return tf.tidy(() => tf.sqrt(tf.addN(list.map((g) => tf.sum(g.square())))).dataSync()[0]);
+    const inputs: tf.NamedTensorMap = {};
+    list.forEach((g, i) => inputs[`g${i}`] = g);
+    const squares = tf.engine().runKernel(SQUARED_NORM, inputs, { count: list.length }) as tf.Tensor;
+    const sumOfSquares = squares.dataSync()[0];
+    squares.dispose();
+    return Math.fround(Math.sqrt(sumOfSquares));
+  }
+
+  /** Every variable's update in one KitSgdUpdate call: w ← w − lr·v, v ← momentum·v + scale·g + decay·w. */
+  #fusedUpdate(grads: tf.NamedTensorMap, gradScale: number): void {
+    const vars = this.#vars;
+    // kept: a step may run inside a caller's tf.tidy, and the buffers outlive it.
+    const velocities = this.#velocities ??= vars.map((v) => tf.keep(tf.zerosLike(v)));
+    const inputs: tf.NamedTensorMap = {};
+    vars.forEach((v, i) => {
+      inputs[`w${i}`] = v;
+      inputs[`g${i}`] = grads[v.name];
+      inputs[`v${i}`] = velocities[i];
+    });
+    const attrs: SgdUpdateAttrs = {
+      count: vars.length,
+      learningRate: this.#learningRate,
+      momentum: this.options.momentum,
+      weightDecay: this.options.weightDecay,
+      gradScale,
+    };
+    const outs = tf.engine().runKernel(SGD_UPDATE, inputs, { ...attrs }) as tf.Tensor[];
+    vars.forEach((v, i) => v.assign(outs[i]));
+    tf.dispose([...velocities, ...outs.slice(0, vars.length)]);
+    this.#velocities = outs.slice(vars.length).map((t) => tf.keep(t));
+  }
+
   dispose(): void {
+    tf.dispose(this.#velocities ?? []);
     this.#opt.dispose();
     // tfjs 4.22's MomentumOptimizer.dispose() forgets the learning-rate scalar its SGD parent keeps
     // (`c`), leaking one tensor per optimiser; dispose it here.

@@ -9,7 +9,8 @@
 #   --slurm       Slurm and munge (tests/cluster/slurm_test.ts; optional)
 #   --bench       Debian's python3-torch, the reference of deno task bench (optional)
 # Always (when root): OpenBLAS and oneDNN from Debian for the `native` backend (docs/speed.md); without
-# them, or without root, the kit still runs (on wasm) and this script says what to install.
+# them, or without root, the kit still runs (on wasm) and this script says what to install. Then
+# scripts/build_native.sh builds the backend's parallel runner of product blocks (gcc).
 # Idempotent: it only installs what is missing. Where it cannot (not root, not Debian), it stops and
 # says exactly what to install.
 set -euo pipefail
@@ -88,6 +89,9 @@ optional_apt_install() {
 # The native backend's libraries are optional: where they cannot be installed the kit runs on wasm
 # (initBackend records why), so this never stops the setup.
 optional_apt_install "The native backend (OpenBLAS, oneDNN; several times faster training)" libopenblas0-pthread libdnnl2
+# Its parallel runner of matrix-product blocks (optional too: without it the blocks run one after another, same bits).
+optional_apt_install "The native backend's parallel runner (gcc)" gcc
+scripts/build_native.sh || say "the native products will run their blocks one after another (same bits, slower)"
 if [ "$want_bench" = 1 ]; then
   optional_apt_install "The PyTorch reference of deno task bench" python3-torch
 fi

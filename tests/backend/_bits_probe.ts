@@ -1,5 +1,5 @@
 /**
- * A few plain-SGD training steps of one of the kit's models on the native backend, in a process of
+ * A few training steps (lib/train.ts's Sgd: momentum, weight decay, clipping) of one of the kit's models on the native backend, in a process of
  * its own (the thread count is fixed when the native libraries load): prints the sha256 of the
  * weights after each step and the losses as JSON. tests/backend/bit_exact_test.ts runs it under
  * several UNLEARN_THREADS and UNLEARN_NATIVE_PICK settings and compares the outputs.
@@ -13,7 +13,7 @@ import { initBackend } from "../../lib/backend.ts";
 import { buildNet, modelConfig, weightBytes } from "../../lib/models/registry.ts";
 import { sha256Hex } from "../../lib/hash.ts";
 import { crossEntropy } from "../../lib/smoothing.ts";
-import { logitsOf } from "../../lib/train.ts";
+import { logitsOf, Sgd } from "../../lib/train.ts";
 
 const SHAPES = {
   mlp: { inputShape: [28, 28, 1], batch: 64, options: {} },
@@ -59,13 +59,13 @@ const { inputShape, batch, options } = SHAPES[arch];
 const net = buildNet(modelConfig(arch, [...inputShape], 10, options), 7);
 const x = tf.randomUniform([batch, ...inputShape], 0, 1, "float32", 11);
 const y = tf.randomUniform([batch], 0, 10, "int32", 12) as tf.Tensor1D;
-const opt = tf.train.sgd(0.05);
-const steps: { loss: number; weights: string }[] = [];
+// The kit's optimiser as its runs use it (on native: the fused update and gradient norm), with clipping.
+const opt = new Sgd(net, { learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4, clipNorm: 1 });
+const steps: { loss: number; gradNorm: number; weights: string }[] = [];
 for (let i = 0; i < 3; i++) {
-  const cost = opt.minimize(() => tf.mean(crossEntropy(logitsOf(net, x, true), y)) as tf.Scalar, true)!;
-  steps.push({ loss: cost.dataSync()[0], weights: await sha256Hex(weightBytes(net)) });
-  cost.dispose();
+  const { loss, gradNorm } = opt.step(() => tf.mean(crossEntropy(logitsOf(net, x, true), y)) as tf.Scalar);
+  steps.push({ loss, gradNorm, weights: await sha256Hex(weightBytes(net)) });
 }
 const logits = await digest(logitsOf(net, x, false));
 const native = info.native!;
-console.log(JSON.stringify({ arch, threads: native.threads, variants: { ...native.variants }, steps, logits }));
+console.log(JSON.stringify({ arch, threads: native.threads, variants: { ...native.variants }, blocks: native.gemm.blocks, steps, logits }));

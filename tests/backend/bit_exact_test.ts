@@ -7,7 +7,9 @@
  * - training steps of the MLP, the CNN and a ResNet-18 (tests/backend/_bits_probe.ts): the weights'
  *   sha256 after every step, the losses and the logits, under UNLEARN_THREADS=1 and 2, and on 2 threads
  *   with each pick forced (UNLEARN_NATIVE_PICK: the fastest identical variant, always the canonical
- *   one, always another identical one);
+ *   one, always another identical one) and with the products' blocks run one after another instead of
+ *   on the parallel runner (UNLEARN_PARALLEL_HELPER=off; the runner is built first by
+ *   scripts/build_native.sh, and the 2-thread run is checked to have used it);
  * - a small run through the CLI on a Fashion-MNIST subset (an original, Retrain and UGradSL), each on
  *   a cold cache: every record's metrics, history, weights checksum and configuration hash, and the
  *   cached original's file checksums.
@@ -28,18 +30,25 @@ const fashionMissing = (() => {
 })();
 if (fashionMissing && !nativeMissing) console.warn(`SKIPPING the bit-exact run test: ${fashionMissing}`);
 
-/** UNLEARN_THREADS and UNLEARN_NATIVE_PICK of each process. */
+/** UNLEARN_THREADS, UNLEARN_NATIVE_PICK and UNLEARN_PARALLEL_HELPER of each process. */
 const SETTINGS = [
-  { threads: "1", pick: "timed" },
-  { threads: "2", pick: "timed" },
-  { threads: "2", pick: "canonical" },
-  { threads: "2", pick: "other" },
+  { threads: "1", pick: "timed", helper: "" },
+  { threads: "2", pick: "timed", helper: "" },
+  { threads: "2", pick: "canonical", helper: "" },
+  { threads: "2", pick: "other", helper: "" },
+  { threads: "2", pick: "timed", helper: "off" },
 ] as const;
+
+/** The parallel runner, so that the 2-thread runs use it (where gcc is missing this fails, naming it). */
+if (nativeMissing === undefined) {
+  const built = await new Deno.Command("scripts/build_native.sh", { stderr: "piped" }).output();
+  if (!built.success) throw new Error(`scripts/build_native.sh failed: ${new TextDecoder().decode(built.stderr)}`);
+}
 
 async function run(args: string[], setting: (typeof SETTINGS)[number]): Promise<string> {
   const out = await new Deno.Command(DENO, {
     args: ["run", "-A", ...args],
-    env: { UNLEARN_THREADS: setting.threads, UNLEARN_NATIVE_PICK: setting.pick, NO_COLOR: "1" },
+    env: { UNLEARN_THREADS: setting.threads, UNLEARN_NATIVE_PICK: setting.pick, UNLEARN_PARALLEL_HELPER: setting.helper, NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -50,7 +59,8 @@ async function run(args: string[], setting: (typeof SETTINGS)[number]): Promise<
 
 for (const arch of ["mlp", "cnn", "resnet18"]) {
   Deno.test({
-    name: `bit-exact: ${arch} training steps give the same weights on 1 and 2 threads and under every pick`,
+    name:
+      `bit-exact: ${arch} training steps give the same weights on 1 and 2 threads, under every pick, with and without the parallel runner`,
     ignore: nativeMissing !== undefined,
     fn: async () => {
       const outputs = [];
@@ -69,6 +79,12 @@ for (const arch of ["mlp", "cnn", "resnet18"]) {
         );
         assert.equal(o.logits, first.logits, `${arch}: logits differ under ${JSON.stringify(o.setting)}`);
       }
+      // The 2-thread runs ran the products' blocks on the parallel runner; the one with it off did not.
+      assert.deepEqual(outputs.map((o) => o.blocks), [
+        { runner: "helper", threads: 1 },
+        ...Array(3).fill({ runner: "helper", threads: 2 }),
+        { runner: "sequential", threads: 1, why: "UNLEARN_PARALLEL_HELPER is off" },
+      ]);
       // The forced picks did run different variants where there were any to choose from.
       if (arch !== "mlp") {
         const other = outputs.find((o) => o.setting.pick === "other")!;

@@ -1,8 +1,8 @@
 /**
  * The notebooks' kernel picks the native backend: a two-cell notebook is executed headless through
  * nbconvert on Deno's Jupyter kernel (the kernelspec `deno`, as scripts/setup.sh --notebooks installs
- * it); it runs initBackend() as the notebooks do, and a convolution, and fails unless the backend is
- * "native". Skipped with the reason where jupyter, the kernelspec or the native libraries are missing.
+ * it); it runs initBackend() as the notebooks do, a convolution and a product split into blocks, and
+ * fails unless the backend is "native" and (where the helper is built) the blocks run on its threads. Skipped with the reason where jupyter, the kernelspec or the native libraries are missing.
  */
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
@@ -38,13 +38,15 @@ Deno.test({
           cell([
             `import { initBackend } from "${root}lib/backend.ts";\n`,
             "const info = await initBackend();\n",
-            "console.log(JSON.stringify({ name: info.name, reason: info.reason, threads: info.native?.threads }));\n",
+            "console.log(JSON.stringify({ name: info.name, reason: info.reason, threads: info.native?.threads, runner: info.native?.gemm.blocks.runner }));\n",
             'if (info.name !== "native") throw new Error(`backend ${info.name}: ${info.reason}`);\n',
           ]),
           cell([
             'import * as tf from "@tensorflow/tfjs";\n',
             'const y = tf.conv2d(tf.ones([1, 4, 4, 1]) as tf.Tensor4D, tf.ones([3, 3, 1, 2]) as tf.Tensor4D, 1, "valid");\n',
             "console.log(tf.getBackend(), JSON.stringify(Array.from(y.dataSync())));\n",
+            // A product large enough to be split into blocks (run on the helper's threads).
+            'console.log("product", tf.sum(tf.matMul(tf.ones([256, 784]), tf.ones([784, 256]))).dataSync()[0]);\n',
             // Deno's kernel may drop output printed just before the last cell ends (nbconvert).
             "await new Promise((r) => setTimeout(r, 300));\n",
           ]),
@@ -78,6 +80,9 @@ Deno.test({
         .join("");
       console.log(text.trim());
       assert.match(text, /"name":"native"/);
+      assert.match(text, /product 51380224\b/, "256×784 ones times 784×256 ones sum to 256·256·784");
+      const built = await Deno.stat(`${root}build/libkit_parallel.so`).then(() => true, () => false);
+      if (built) assert.match(text, /"runner":"helper"/);
       assert.match(text, /native \[9,9,9,9,9,9,9,9\]/);
     } finally {
       await Deno.remove(dir, { recursive: true });

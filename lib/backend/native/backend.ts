@@ -30,7 +30,9 @@ import { DnnlContext } from "./dnnl.ts";
 import { BATCH_NORM_GRAD, batchNormGradKernel, installBatchNormGradient } from "./batchnorm_grad.ts";
 import { binaryKernel, fusedBatchNormKernel, reluKernel } from "./eltwise.ts";
 import { installReluGradient, RELU_GRAD, reluGradKernel } from "./relu_grad.ts";
-import { fixedSgemm, type GemmChoice, type GemmLibrary } from "./gemm.ts";
+import { fixedSgemm, type GemmChoice, type GemmLibrary, sgemmTask } from "./gemm.ts";
+import { makeRunner, type RunnerInfo, type TaskRunner } from "./parallel.ts";
+import { SGD_UPDATE, sgdTask, sgdUpdateKernel, SQUARED_NORM, squaredNormKernel, sumsqTask } from "./sgd.ts";
 import { loadNativeLibs, type NativeLibs } from "./libs.ts";
 import { variantPick } from "../../env.ts";
 import { batchMatMulKernel, fusedMatMulKernel } from "./matmul.ts";
@@ -44,8 +46,11 @@ export const NATIVE_BACKEND = "native";
 export interface NativeInfo {
   /** Kernels that run in native code (the rest are wasm's, with the kit's wasm kernels). */
   kernels: string[];
-  /** The library of matrix products and reductions, and its threads: fixed (./gemm.ts). */
-  gemm: { library: GemmLibrary; threads: number };
+  /**
+   * The library of matrix products and reductions, its threads per call (1), the fixed partition of a
+   * product into blocks (./gemm.ts) and what runs the blocks (./parallel.ts; it never changes a number).
+   */
+  gemm: { library: GemmLibrary; threads: number; partition: string; blocks: RunnerInfo };
   /**
    * oneDNN's thread count for convolutions and element-wise primitives; a convolution runs on it only
    * where that gives the same bits as one thread (./conv.ts), so it never changes a number.
@@ -104,7 +109,7 @@ function wasmKernelFor(name: string): KernelFunc {
  * The native kernels, each with the wasm kernel (stock or the kit's) it falls back to for what it
  * does not handle.
  */
-function nativeKernels(gemm: GemmChoice, ctx: DnnlContext): Record<string, KernelFunc> {
+function nativeKernels(gemm: GemmChoice, ctx: DnnlContext, runner: TaskRunner): Record<string, KernelFunc> {
   const { sgemm } = gemm;
   return {
     BatchMatMul: batchMatMulKernel(sgemm, wasmKernelFor("BatchMatMul")),
@@ -127,6 +132,9 @@ function nativeKernels(gemm: GemmChoice, ctx: DnnlContext): Record<string, Kerne
     // The kit's own kernel, called only by the FusedBatchNorm gradient override on this backend.
     [BATCH_NORM_GRAD]: batchNormGradKernel(ctx),
     [RELU_GRAD]: reluGradKernel(ctx),
+    // The kit's own kernel, called only by lib/train.ts's Sgd on this backend.
+    [SGD_UPDATE]: sgdUpdateKernel(runner),
+    [SQUARED_NORM]: squaredNormKernel(runner),
   };
 }
 
@@ -171,7 +179,8 @@ async function prepare(): Promise<NativeStart> {
       registerKernel({ ...config, backendName: NATIVE_BACKEND });
     }
   }
-  const gemm = fixedSgemm(libs.blas);
+  const runner = makeRunner(libs.threads, libs.openblas.path, { sgemm: sgemmTask(libs.blas), sgd: sgdTask, sumsq: sumsqTask });
+  const gemm = fixedSgemm(libs.blas, runner);
   let pick: ReturnType<typeof variantPick>;
   try {
     pick = variantPick();
@@ -179,7 +188,7 @@ async function prepare(): Promise<NativeStart> {
     return { ok: false, why: err instanceof Error ? err.message : String(err) };
   }
   setVariantPick(pick);
-  const kernels = nativeKernels(gemm, ctx);
+  const kernels = nativeKernels(gemm, ctx, runner);
   for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
     const current: KernelConfig | undefined = getKernel(kernelName, NATIVE_BACKEND);
     if (current !== undefined) unregisterKernel(kernelName, NATIVE_BACKEND);
@@ -194,7 +203,7 @@ async function prepare(): Promise<NativeStart> {
     ok: true,
     info: {
       kernels: Object.keys(kernels),
-      gemm: { library: gemm.library, threads: gemm.threads },
+      gemm: { library: gemm.library, threads: gemm.threads, partition: gemm.partition, blocks: runner.info },
       threads: libs.threads,
       threadsFrom: libs.threadsFrom,
       openblas: libs.openblas,
