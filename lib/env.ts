@@ -133,6 +133,11 @@ export function isRerun(): boolean {
   return envFlag("UNLEARN_RERUN");
 }
 
+/** Keep every run's end state in the cache folder (lib/experiment/end_state.ts). */
+export function keepEndStates(): boolean {
+  return envFlag("UNLEARN_KEEP_END_STATES");
+}
+
 /** The requested backend name ("auto" unless UNLEARN_BACKEND says otherwise); checked by backend.ts. */
 export function requestedBackend(): string {
   return envValue("UNLEARN_BACKEND") ?? "auto";

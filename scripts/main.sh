@@ -40,7 +40,9 @@ echo "[main] the main job into $out/ (originals from the cache; results/main is 
 # The five-seed job's paradigms, methods, selections and seeds, unless a design gives its own.
 job=(--paradigm classwise,random,group --methods retrain,ft,ga,ugradsl,ugradsl+ --selection-name R,C --seeds 5)
 [ "$design" = 1 ] && job=()
-$deno run -A cli/unlearn.ts --dataset fashion-mnist --model mlp "${job[@]}" --out "$out" "${pass[@]}"
+# --keep-end-states: notebooks 09 and 11 ask these runs for more metrics; their kept end states (1.0 MiB a run,
+# lib/experiment/end_state.ts) are measured instead of trained again.
+$deno run -A cli/unlearn.ts --dataset fashion-mnist --model mlp "${job[@]}" --keep-end-states --out "$out" "${pass[@]}"
 if [ "$compare" = 1 ] && [ "$abs_out" != "$(realpath -m "$committed")" ]; then
   echo "[main] this run against the committed records ($committed), by configuration hash + seed:" >&2
   $deno run -A cli/compare.ts "$out" "$committed"

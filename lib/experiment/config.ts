@@ -65,6 +65,8 @@ export interface ExperimentConfig {
   progress: boolean;
   /** Recompute runs whose records are already in `out` (otherwise they are skipped and read back). */
   rerun: boolean;
+  /** Keep each run's end state in `cacheDir`, so another metric asked of it later needs no training (end_state.ts). */
+  keepEndStates: boolean;
   /**
    * Other results folders whose finished records answer this run's requests too (one run per
    * configuration: a notebook and the main job with the same configuration share their records).
@@ -182,7 +184,6 @@ export function experimentConfig(given: ExperimentInput): ExperimentConfig {
   check(() => void (reuse = reuseFolders(input.reuse ?? [])));
   let protocol: ProtocolFile | null = null;
   if (input.protocol !== undefined) check(() => void (protocol = readProtocolFile(kitPath(input.protocol!), fieldName("protocol"))));
-
   checkAll(problems);
   return {
     name: input.name ?? out.replace(/\/+$/, "").split("/").pop()!,
@@ -204,6 +205,7 @@ export function experimentConfig(given: ExperimentInput): ExperimentConfig {
     cacheDir,
     progress: valueOf(input, "progress"),
     rerun: valueOf(input, "rerun"),
+    keepEndStates: valueOf(input, "keepEndStates"),
     reuse,
     sealTest: valueOf(input, "sealTest"),
     protocol,

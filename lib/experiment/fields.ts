@@ -19,7 +19,7 @@ import type { Bounds } from "../data/split_bounds.ts";
 import { describeBounds, SPLIT_BOUNDS } from "../data/split_bounds.ts";
 import type { ForgetTarget, Paradigm, SplitOptions } from "../data/splits.ts";
 import { DEFAULT_SPLIT, FORGET_TARGETS, PARADIGMS } from "../data/splits.ts";
-import { cacheDir, isRerun, requestedBackend, ROOT, selectionFile } from "../env.ts";
+import { cacheDir, isRerun, keepEndStates, requestedBackend, ROOT, selectionFile } from "../env.ts";
 import { KitError } from "../errors.ts";
 import { DEFAULT_METRICS, METRICS } from "../metrics/registry.ts";
 import { ARCHS } from "../models/registry.ts";
@@ -377,6 +377,15 @@ export const EXPERIMENT_FIELDS = {
     defaultOf: () => isRerun(),
     source: "$UNLEARN_RERUN",
     toggle: { flag: "rerun", value: true, doc: "recompute runs whose records are already in the out folder" },
+  }),
+  keepEndStates: field<boolean>({
+    kind: "boolean",
+    doc: "keep each run's end state (its weights, history, stop and notes) in the cache folder, so that asking the run " +
+      "for another metric later measures the kept model instead of training it again (a run's weights: 1.0 MiB for the " +
+      "MLP, 1.6 MiB for the CNN on Fashion-MNIST, 43 MiB for ResNet-18; docs/speed.md)",
+    defaultOf: () => keepEndStates(),
+    source: "$UNLEARN_KEEP_END_STATES",
+    toggle: { flag: "keep-end-states", value: true, doc: "keep each run's end state in the cache folder (--cache)" },
   }),
   reuse: field<string[]>({
     kind: "folders",

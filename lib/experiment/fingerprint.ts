@@ -36,9 +36,9 @@ const ENSEMBLE: CodeSet = {
   files: [...ORIGINAL.files, "experiment/ensembles.ts"],
   dirs: [...ORIGINAL.dirs, "unlearn", "unlearn/loops"],
 };
-/** A run adds the run path and the metrics. */
+/** A run adds the run path (with the kept end states a run may be measured on) and the metrics. */
 const RUN: CodeSet = {
-  files: [...ENSEMBLE.files, "experiment/run.ts"],
+  files: [...ENSEMBLE.files, "experiment/run.ts", "experiment/end_state.ts"],
   dirs: [...ENSEMBLE.dirs, "metrics", "metrics/verify"],
 };
 

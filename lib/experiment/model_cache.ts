@@ -1,8 +1,9 @@
 /**
  * The verified model cache: a model and files beside it, kept under `<cacheDir>/<folder>/<key>/`, where key
  * is the sha256 of everything that determines the model (its `keyText`). The original models
- * (lib/experiment/task.ts, folder "originals") and the members of the verification ensembles
- * (lib/experiment/ensembles.ts, folder "ensembles") are kept here.
+ * (lib/experiment/task.ts, folder "originals"), the members of the verification ensembles
+ * (lib/experiment/ensembles.ts, folder "ensembles") and the end states of runs (lib/experiment/end_state.ts,
+ * folder "end-states") are kept here.
  *
  * Each entry has a manifest (`original.json`) with the sha256 of its files and the train accuracy on a small
  * seeded sample; both are verified on load, and an entry that fails is logged, removed and rebuilt.
@@ -160,20 +161,37 @@ export async function sweepCache(cacheDir: string): Promise<void> {
   } catch { /* no cache yet */ }
 }
 
+/** Where a cache entry lives: `<cacheDir>/<folder>/<key>`, key the first 16 hex digits of sha256(keyText). */
+async function entryDir(cacheDir: string, folder: string, keyText: string): Promise<{ key: string; dir: string }> {
+  const key = (await sha256Hex(keyText)).slice(0, 16);
+  return { key, dir: `${cacheDir}/${folder}/${key}` };
+}
+
+/** A cache entry loaded and verified (files against the manifest, the check sample's accuracy), or null when absent or refused. */
+export async function loadEntry(
+  cacheDir: string,
+  spec: Omit<CacheEntrySpec, "make">,
+  what = "model",
+): Promise<CachedNet | null> {
+  const { key, dir } = await entryDir(cacheDir, spec.folder, spec.keyText);
+  const hit = await loadCached(dir, key, spec.task, spec.checkSeed, what);
+  if (!hit) return null;
+  const { schema: _s, key: _k, keyText: _t, files: _f, check: _c, ...stats } = hit.manifest;
+  return { net: hit.net, key, stats: stats as Record<string, number>, files: hit.files, cached: true };
+}
+
 /**
- * The model of a cache entry: loaded and verified when present, else made, saved (temporary folder, then
- * an atomic rename) and returned. What the original models and the ensembles' members share.
+ * Saves a model and its files as a cache entry (temporary folder, manifest, then an atomic rename: another
+ * process's entry of the same key, renamed first, is kept). Returns whether the entry is in place; a full disk
+ * or a forbidden folder costs the entry (said on stderr), not the run.
  */
-export async function cachedNet(cacheDir: string, spec: CacheEntrySpec): Promise<CachedNet> {
-  const key = (await sha256Hex(spec.keyText)).slice(0, 16);
-  const dir = `${cacheDir}/${spec.folder}/${key}`;
-  const hit = await loadCached(dir, key, spec.task, spec.checkSeed, spec.folder === "originals" ? "original" : "model");
-  if (hit) {
-    const { schema: _s, key: _k, keyText: _t, files: _f, check: _c, ...stats } = hit.manifest;
-    return { net: hit.net, key, stats: stats as Record<string, number>, files: hit.files, cached: true };
-  }
-  const { net, stats, files = {} } = await spec.make();
-  // Saving is an optimisation: a full disk or a forbidden folder costs the cache entry, not the run.
+export async function saveEntry(
+  cacheDir: string,
+  spec: Omit<CacheEntrySpec, "make">,
+  made: { net: Net; stats: Record<string, number>; files?: Record<string, Uint8Array> },
+): Promise<boolean> {
+  const { key, dir } = await entryDir(cacheDir, spec.folder, spec.keyText);
+  const { net, stats, files = {} } = made;
   const tmp = `${dir}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   try {
     await Deno.mkdir(`${cacheDir}/${spec.folder}`, { recursive: true });
@@ -194,7 +212,7 @@ export async function cachedNet(cacheDir: string, spec: CacheEntrySpec): Promise
     const named = fileError(e, tmp);
     if (!(named instanceof KitError)) throw named;
     console.error(`warning: the model was not cached (${named.message}); the run goes on without it`);
-    return { net, key, stats, files, cached: false };
+    return false;
   }
   try {
     await Deno.rename(tmp, dir);
@@ -202,5 +220,18 @@ export async function cachedNet(cacheDir: string, spec: CacheEntrySpec): Promise
     // Another process saved this key first (the rename target exists): keep theirs.
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
-  return { net, key, stats, files, cached: false };
+  return true;
+}
+
+/**
+ * The model of a cache entry: loaded and verified when present, else made, saved (temporary folder, then
+ * an atomic rename) and returned. What the original models and the ensembles' members share.
+ */
+export async function cachedNet(cacheDir: string, spec: CacheEntrySpec): Promise<CachedNet> {
+  const hit = await loadEntry(cacheDir, spec, spec.folder === "originals" ? "original" : "model");
+  if (hit) return hit;
+  const made = await spec.make();
+  const { key } = await entryDir(cacheDir, spec.folder, spec.keyText);
+  await saveEntry(cacheDir, spec, made);
+  return { net: made.net, key, stats: made.stats, files: made.files ?? {}, cached: false };
 }

@@ -14,6 +14,9 @@
  * - Ensembles: when a metric declares `needs.ensembles` (the verification metrics), the task's ensembles
  *   (lib/experiment/ensembles.ts: N Retrain models, N unlearned models per method, all cached) are made
  *   when a run first needs them, outside its timings, and handed to its end state's metrics.
+ * - End states: with `keepEndStates` each run's end state is kept in the cache folder; a run whose end state is
+ *   kept (asked now for a metric its record lacks) is measured on it instead of trained again
+ *   (lib/experiment/end_state.ts).
  * - Worst-case forget sets (split.forgetRanking "memorization"): the random task's D_f is replaced by the
  *   most memorised examples (ensembles.ts `prepareWorstCaseTask`).
  *
@@ -54,6 +57,8 @@ import { adopt, checkSplits, finishedRecords, isFinished, recordKey, referenceTw
 import { numericsFingerprint } from "./fingerprint.ts";
 import { protocolStamp } from "./protocol_ref.ts";
 import { sweepCache } from "./model_cache.ts";
+import type { EndState, EndStateKey } from "./end_state.ts";
+import { keepEndState, keptEndState } from "./end_state.ts";
 
 /** A run request made concrete for one task: the method, its options with their layers, its identity. */
 export interface ResolvedRun {
@@ -335,7 +340,8 @@ async function taskEnsembles(x: Experiment, t: TaskRuns, prepared: PreparedTask)
 /**
  * Run one: a run's records, measured against the task's reference run. The same method with the same options
  * under another label (selections R and C that chose the same point) is the same computation: its records are
- * copied under this label, not recomputed.
+ * copied under this label, not recomputed. A run whose end state is kept in the cache (lib/experiment/end_state.ts)
+ * is measured on it; with `keepEndStates` a run computed here keeps its own.
  */
 async function runOrCopy(x: Experiment, live: LiveTask, run: ResolvedRun): Promise<RunRecord[]> {
   const referenceRecord = referenceFor([...live.records, ...live.earlier], live.split.indexSha256, live.prepared.info.key);
@@ -357,7 +363,68 @@ async function runOrCopy(x: Experiment, live: LiveTask, run: ResolvedRun): Promi
   }
   const { ensembles } = live;
   const ensemblesOf = ensembles && (() => ensembles.forRun(run.spec, run.options));
-  return await runOne({ ...live.prepared, task: live.task }, run, base, x.cfg, x.progress, reference, ensemblesOf);
+  const prepared = { ...live.prepared, task: live.task };
+  // A run whose end state is kept (made earlier, e.g. by the main job) is measured on it, not trained again.
+  const endState = endStateOf(live, run);
+  const kept = endState && !x.cfg.rerun ? await keptEndState(x.cfg.cacheDir, endState, live.prepared.task) : null;
+  if (kept) {
+    const stored = x.finished.get(recordKey({ configHash: run.configHash, seed: live.seed, tags: run.tags }))?.record;
+    return [await measureKept(prepared, run, base, x.cfg, { ...kept, stored }, reference, ensemblesOf)];
+  }
+  const keep = endState && x.cfg.keepEndStates
+    ? (outcome: UnlearnOutcome, rteSeconds: number) => keepEndState(x.cfg.cacheDir, endState, live.prepared.task, outcome, rteSeconds)
+    : undefined;
+  return await runOne(prepared, run, base, x.cfg, x.progress, reference, ensemblesOf, keep);
+}
+
+/** What names a run's kept end state; undefined for runs with per-epoch snapshots (not kept: docs/speed.md). */
+function endStateOf(live: LiveTask, run: ResolvedRun): EndStateKey | undefined {
+  if (run.perEpoch && !run.tags.reference) return undefined;
+  return { configHash: run.configHash, seed: live.seed, originalKey: live.prepared.info.key, indexSha256: live.split.indexSha256 };
+}
+
+/**
+ * The end state's record measured on a kept end state. Where the run's stored record holds this model (same
+ * weightsSha256) and only metrics asked for now, only the metrics it lacks are measured and the rest taken from it:
+ * a metric's number does not depend on which others were measured (each draws from its own fork of the metrics
+ * stream, lib/metrics/mia.ts), so the record is a fresh run's. Its evalSeconds adds the stored evaluation's.
+ */
+async function measureKept(
+  prepared: PreparedTask,
+  run: ResolvedRun,
+  base: RunBase,
+  cfg: Pick<ExperimentConfig, "metrics" | "training">,
+  kept: EndState & { stored?: RunRecord },
+  reference: EvaluateExtras["reference"],
+  ensembles?: () => Promise<EnsembleSet>,
+): Promise<RunRecord> {
+  const { net, history, stop, notes } = kept.outcome;
+  try {
+    const weightsSha256 = await sha256Hex(weightBytes(net));
+    const wanted = expandMetrics(cfg.metrics);
+    const stored = kept.stored;
+    const known = stored?.status === "ok" && stored.weightsSha256 === weightsSha256 &&
+        stored.metricNames.every((m) => wanted.includes(m))
+      ? stored
+      : undefined;
+    const missing = wanted.filter((m) => !known?.metricNames.includes(m));
+    const details: Record<string, unknown> = { ...known?.details };
+    const measure = evaluator(prepared.task, { ...cfg, metrics: missing }, reference);
+    const end = await measure(net, details, ensembleSizes(missing) ? await ensembles?.() : undefined);
+    return recorder(base, prepared.task.options.seed)(run.tags, {
+      status: "ok",
+      metrics: { ...known?.metrics, ...end.metrics },
+      evalSeconds: end.evalSeconds + (known?.evalSeconds ?? 0),
+      weightsSha256,
+      details,
+      rteSeconds: kept.rteSeconds,
+      stop,
+      notes,
+      history,
+    });
+  } finally {
+    disposeNet(net);
+  }
 }
 
 /** The task's reference record: Retrain's end state on the same split file and original model, if it ran. */
@@ -438,6 +505,7 @@ export async function runOne(
   progress: ProgressSink,
   reference: EvaluateExtras["reference"],
   ensembles?: () => Promise<EnsembleSet>,
+  keep?: (outcome: UnlearnOutcome, rteSeconds: number) => Promise<unknown>,
 ): Promise<RunRecord[]> {
   const measure = evaluator(prepared.task, cfg, reference);
   const recordOf = recorder(base, prepared.task.options.seed);
@@ -448,6 +516,7 @@ export async function runOne(
     const outcome = await run.spec.runWith(ctx, run.options);
     const rteSeconds = clock.rteSeconds();
     if (run.perEpoch && !run.tags.reference) await pushEpochRecords(out, prepared.original, clock.snapshots, run.tags, measure, recordOf);
+    await keep?.(outcome, rteSeconds);
     out.push(await endRecord(outcome, run.tags, rteSeconds, measure, recordOf, ensembles));
     if (outcome.net !== ctx.start) disposeNet(ctx.start);
     disposeNet(outcome.net);
