@@ -172,6 +172,13 @@ function idleCores(cores: number): number {
 }
 
 /**
+ * The fewest training rows of a fit that workers run (below it every fit runs here): with 5 fits of one
+ * feature, 1,000 rows took 199 ms here and 256 ms on two workers, 2,000 rows 707 against 537 ms
+ * (a quiet 2-core AMD EPYC, `deno run`, 2026-12-07).
+ */
+export const WORKER_MIN_ROWS = 2000;
+
+/**
  * svcFitPredict for several independent jobs (MIA fits one SVC per feature), run in parallel on a
  * pool of workers, one per idle core up to the number of jobs, each with its own libsvm instance,
  * then terminated. Results equal the sequential ones (libsvm is deterministic). With fewer than two
@@ -182,7 +189,7 @@ function idleCores(cores: number): number {
 export async function svcFitPredictAll(
   jobs: SvcJob[],
   options: Partial<SvcOptions> = {},
-  /** Workers to use; default: the idle cores. 1 runs the jobs here. */
+  /** Workers to use; default: the idle cores, none for fits below WORKER_MIN_ROWS. 1 runs the jobs here. */
   workerCount?: number,
 ): Promise<Int32Array[][]> {
   const cores = workerCount ?? idleCores(Math.max(1, navigator.hardwareConcurrency || 1));
@@ -191,7 +198,11 @@ export async function svcFitPredictAll(
     for (const j of jobs) out.push(await svcFitPredict(j.x, j.y, j.queries, options));
     return out;
   };
-  if (jobs.length < 2 || cores < 2) return await sequential();
+  // Workers pay for themselves only on large fits: starting one (a module graph and libsvm's wasm) costs
+  // more than a small fit, and more still inside a Jupyter kernel (notebook 04's quick-mode knob loop ran
+  // its runs' evaluations 1.4 s each with workers against ~0.3-0.8 s one after another).
+  const small = workerCount === undefined && jobs.every((j) => j.x.length < WORKER_MIN_ROWS);
+  if (jobs.length < 2 || cores < 2 || small) return await sequential();
   let workers: Worker[];
   try {
     workers = Array.from(
