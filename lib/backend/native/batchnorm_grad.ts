@@ -37,30 +37,43 @@ import { at, heapBase } from "./heap.ts";
 export const BATCH_NORM_GRAD = "KitFusedBatchNormGrad";
 
 const PROP_BACKWARD = 128;
-/** dnnl_normalization_flags_t: use_global_stats | use_scale | use_shift. */
-const FLAGS = 1 | 8 | 16;
+/**
+ * dnnl_normalization_flags_t: use_scale | use_shift, plus use_global_stats where the statistics are
+ * given (constants of the gradient, as FusedBatchNorm's) rather than the batch's own (functions of x,
+ * as in batchnorm_train.ts).
+ */
+const USE_GLOBAL_STATS = 1;
+const USE_SCALE_SHIFT = 8 | 16;
 /** dnnl_types.h argument ids. */
 const ARG = { mean: 49, variance: 50, scale: 51, shift: 52, diffScale: 255, diffShift: 256 };
 /** dnnl_a: a plain 1-D layout. */
 const TAG_A = 2;
 
-/** The kernel's function (several outputs, so not a wasmKernel): only the gradient override calls it. */
-export function batchNormGradKernel(ctx: DnnlContext): KernelFunc {
+/**
+ * oneDNN's batch-normalization backward of an NHWC x: inputs x, dy, mean, variance, scale; outputs
+ * [dx, dScale, dOffset]. `statistics` "given": mean and variance are constants (this file's gradient);
+ * "batch": they are the batch's own, so dx includes the gradient through them (KitBatchNormTrainGrad).
+ * Several outputs, so not a wasmKernel; runs on batchNormThreads().
+ */
+export function batchNormBackwardKernel(ctx: DnnlContext, statistics: "given" | "batch", name: string): KernelFunc {
+  const flags = USE_SCALE_SHIFT | (statistics === "given" ? USE_GLOBAL_STATS : 0);
   return ({ inputs, backend, attrs }) => {
     const { x, dy, mean, variance, scale } = inputs as Record<string, TensorInfo>;
     const wasm = backend as BackendWasm;
     const [n, h, w, c] = x.shape;
-    const eps = (attrs as unknown as FusedBatchNormAttrs).varianceEpsilon;
-    const prim = ctx.primitive(`batchnorm_bwd ${x.shape} eps=${eps} threads=${batchNormThreads()}`, () => {
+    const eps = attrs?.varianceEpsilon;
+    if (typeof eps !== "number") throw new Error(`${name}: varianceEpsilon missing`);
+    const key = `batchnorm_bwd ${statistics} ${x.shape} eps=${eps} threads=${batchNormThreads()}`;
+    const prim = ctx.primitive(key, () => {
       const data = ctx.memoryDesc([n, c, h, w], DNNL.tag.nhwc);
       const fwd = ctx.opDesc();
       ctx.check(
-        ctx.lib.dnnl_batch_normalization_forward_desc_init(fwd, DNNL.prop.forwardTraining, data, eps, FLAGS),
+        ctx.lib.dnnl_batch_normalization_forward_desc_init(fwd, DNNL.prop.forwardTraining, data, eps, flags),
         "batch_normalization_forward_desc_init",
       );
       const desc = ctx.opDesc();
       ctx.check(
-        ctx.lib.dnnl_batch_normalization_backward_desc_init(desc, PROP_BACKWARD, data, data, eps, FLAGS),
+        ctx.lib.dnnl_batch_normalization_backward_desc_init(desc, PROP_BACKWARD, data, data, eps, flags),
         "batch_normalization_backward_desc_init",
       );
       const perChannel = (arg: number) => ({ arg, query: 0, md: ctx.memoryDesc([c], TAG_A) });
@@ -89,6 +102,11 @@ export function batchNormGradKernel(ctx: DnnlContext): KernelFunc {
     prim.run([x, dy, mean, variance, scale, scale, dx, dScale, dOffset].map((t) => at(base, wasm, t)));
     return [dx, dScale, dOffset];
   };
+}
+
+/** The kernel of this file's gradient override (statistics given). */
+export function batchNormGradKernel(ctx: DnnlContext): KernelFunc {
+  return batchNormBackwardKernel(ctx, "given", BATCH_NORM_GRAD);
 }
 
 let installed = false;

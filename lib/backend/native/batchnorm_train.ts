@@ -32,16 +32,16 @@ import { type KernelFunc, type NamedAttrMap, registerGradient, type TensorInfo }
 import { DNNL, type DnnlContext, type Primitive } from "./dnnl.ts";
 import { batchNormThreads } from "./eltwise.ts";
 import { at, heapBase } from "./heap.ts";
+import { batchNormBackwardKernel } from "./batchnorm_grad.ts";
 
 /** The kit's kernels: inputs x, scale, offset → [y, mean, variance]; and its gradient. */
 export const BATCH_NORM_TRAIN = "KitBatchNormTrain";
 export const BATCH_NORM_TRAIN_GRAD = "KitBatchNormTrainGrad";
 
-const PROP_BACKWARD = 128;
 /** dnnl_normalization_flags_t: use_scale | use_shift (statistics computed from the batch). */
 const FLAGS = 8 | 16;
 /** dnnl_types.h argument ids. */
-const ARG = { mean: 49, variance: 50, scale: 51, shift: 52, diffScale: 255, diffShift: 256 };
+const ARG = { mean: 49, variance: 50, scale: 51, shift: 52 };
 /** dnnl_a: a plain 1-D layout. */
 const TAG_A = 2;
 
@@ -55,10 +55,10 @@ function epsilonOf(attrs: NamedAttrMap | undefined): number {
   return eps;
 }
 
-/** The primitive of one direction, cached by shape, ε and threads. */
-function primitive(ctx: DnnlContext, direction: "forward" | "backward", shape: number[], eps: number): Primitive {
+/** The forward primitive, cached by shape, ε and threads. */
+function forwardPrimitive(ctx: DnnlContext, shape: number[], eps: number): Primitive {
   const [n, h, w, c] = shape;
-  return ctx.primitive(`batchnorm_train_${direction} ${shape} eps=${eps} threads=${batchNormThreads()}`, () => {
+  return ctx.primitive(`batchnorm_train_forward ${shape} eps=${eps} threads=${batchNormThreads()}`, () => {
     const data = ctx.memoryDesc([n, c, h, w], DNNL.tag.nhwc);
     const fwd = ctx.opDesc();
     ctx.check(
@@ -66,41 +66,16 @@ function primitive(ctx: DnnlContext, direction: "forward" | "backward", shape: n
       "batch_normalization_forward_desc_init",
     );
     const perChannel = (arg: number) => ({ arg, query: 0, md: ctx.memoryDesc([c], TAG_A) });
-    const src = { arg: DNNL.arg.src, query: DNNL.query.srcMd };
-    if (direction === "forward") {
-      return {
-        opDesc: fwd,
-        threads: batchNormThreads(),
-        args: [
-          src,
-          perChannel(ARG.scale),
-          perChannel(ARG.shift),
-          { arg: DNNL.arg.dst, query: DNNL.query.dstMd },
-          perChannel(ARG.mean),
-          perChannel(ARG.variance),
-        ],
-      };
-    }
-    const desc = ctx.opDesc();
-    ctx.check(
-      ctx.lib.dnnl_batch_normalization_backward_desc_init(desc, PROP_BACKWARD, data, data, eps, FLAGS),
-      "batch_normalization_backward_desc_init",
-    );
     return {
-      opDesc: desc,
-      hint: ctx.primitiveDesc(fwd),
+      opDesc: fwd,
       threads: batchNormThreads(),
       args: [
-        src,
-        { arg: DNNL.arg.diffDst, query: DNNL.query.diffDstMd },
+        { arg: DNNL.arg.src, query: DNNL.query.srcMd },
+        perChannel(ARG.scale),
+        perChannel(ARG.shift),
+        { arg: DNNL.arg.dst, query: DNNL.query.dstMd },
         perChannel(ARG.mean),
         perChannel(ARG.variance),
-        perChannel(ARG.scale),
-        // oneDNN 2.6 asks for the shift with use_shift, though the backward pass never reads it.
-        perChannel(ARG.shift),
-        { arg: DNNL.arg.diffSrc, query: DNNL.query.diffSrcMd },
-        perChannel(ARG.diffScale),
-        perChannel(ARG.diffShift),
       ],
     };
   });
@@ -112,7 +87,7 @@ export function batchNormTrainKernel(ctx: DnnlContext): KernelFunc {
     const { x, scale, offset } = inputs as Record<string, TensorInfo>;
     const wasm = backend as BackendWasm;
     const c = x.shape[3];
-    const prim = primitive(ctx, "forward", x.shape, epsilonOf(attrs));
+    const prim = forwardPrimitive(ctx, x.shape, epsilonOf(attrs));
     const y = wasm.makeOutput(x.shape, "float32");
     const mean = wasm.makeOutput([c], "float32");
     const variance = wasm.makeOutput([c], "float32");
@@ -122,20 +97,9 @@ export function batchNormTrainKernel(ctx: DnnlContext): KernelFunc {
   };
 }
 
-/** KitBatchNormTrainGrad: inputs x, dy, mean, variance, scale → [dx, dScale, dOffset]. */
+/** KitBatchNormTrainGrad: inputs x, dy, mean, variance, scale → [dx, dScale, dOffset] (the batch's statistics). */
 export function batchNormTrainGradKernel(ctx: DnnlContext): KernelFunc {
-  return ({ inputs, backend, attrs }) => {
-    const { x, dy, mean, variance, scale } = inputs as Record<string, TensorInfo>;
-    const wasm = backend as BackendWasm;
-    const c = x.shape[3];
-    const prim = primitive(ctx, "backward", x.shape, epsilonOf(attrs));
-    const dx = wasm.makeOutput(x.shape, "float32");
-    const dScale = wasm.makeOutput([c], "float32");
-    const dOffset = wasm.makeOutput([c], "float32");
-    const base = heapBase(wasm);
-    prim.run([x, dy, mean, variance, scale, scale, dx, dScale, dOffset].map((t) => at(base, wasm, t)));
-    return [dx, dScale, dOffset];
-  };
+  return batchNormBackwardKernel(ctx, "batch", BATCH_NORM_TRAIN_GRAD);
 }
 
 /** Batch normalisation of a training batch on the native backend: [y, mean, variance]. */
