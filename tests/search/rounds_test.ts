@@ -7,7 +7,7 @@ import { runSearch, searchManifest } from "../../lib/search/search.ts";
 import { mergeSearch } from "../../lib/search/merge.ts";
 import { BUDGET_RULE, budgetFor, edgeSide, edgesOf, widenedSpace, widenRange } from "../../lib/search/rules.ts";
 import { methodSpec } from "../../lib/unlearn/registry.ts";
-import { TINY_BUNDLE, TINY_TRAINING } from "../unlearn/_tiny.ts";
+import { tinySearchExperiment } from "../unlearn/_tiny.ts";
 
 const root = await Deno.makeTempDir();
 const cache = await Deno.makeTempDir();
@@ -16,18 +16,7 @@ function config(name: string, extra: Partial<SearchConfig> = {}): SearchConfig {
   return {
     name,
     out: `${root}/${name}`,
-    experiment: {
-      dataset: "synthetic",
-      bundle: TINY_BUNDLE,
-      model: "mlp",
-      modelOptions: { hidden: 8 },
-      seeds: [0],
-      split: { valFraction: 0.1 },
-      training: { ...TINY_TRAINING, epochs: 10 },
-      cacheDir: cache,
-      backend: "cpu",
-      progress: false,
-    },
+    experiment: tinySearchExperiment(cache),
     paradigm: "classwise",
     methods: ["ft"],
     budget: "rule",

@@ -14,7 +14,7 @@ import { mergeSearch } from "../../lib/search/merge.ts";
 import { searchPoints, shiftSpace } from "../../lib/search/spaces.ts";
 import { METHODS, methodSpec } from "../../lib/unlearn/registry.ts";
 import { record } from "../report/_records.ts";
-import { TINY_BUNDLE, TINY_TRAINING } from "../unlearn/_tiny.ts";
+import { TINY_BUNDLE, tinySearchExperiment } from "../unlearn/_tiny.ts";
 
 const ALL = Object.keys(METHODS).filter((m) => m !== "retrain");
 const cache = await Deno.makeTempDir();
@@ -24,19 +24,7 @@ function config(name: string, extra: Partial<SearchConfig> = {}, experiment: Par
   return {
     name,
     out: `${root}/${name}`,
-    experiment: {
-      dataset: "synthetic",
-      bundle: TINY_BUNDLE,
-      model: "mlp",
-      modelOptions: { hidden: 8 },
-      seeds: [0],
-      split: { valFraction: 0.1 },
-      training: { ...TINY_TRAINING, epochs: 10 },
-      cacheDir: cache,
-      backend: "cpu",
-      progress: false,
-      ...experiment,
-    },
+    experiment: { ...tinySearchExperiment(cache), ...experiment },
     paradigm: "classwise",
     methods: ALL,
     budget: 2,

@@ -11,6 +11,7 @@ import { Rng } from "../../lib/rng.ts";
 import type { SgdOptions } from "../../lib/train.ts";
 import { evaluateAccuracy, fit } from "../../lib/train.ts";
 import type { UnlearnContext } from "../../lib/unlearn/types.ts";
+import type { SearchConfig } from "../../lib/search/search.ts";
 
 export const TINY_TRAINING: SgdOptions = {
   epochs: 30,
@@ -23,6 +24,22 @@ export const TINY_TRAINING: SgdOptions = {
 };
 
 export const TINY_BUNDLE = makeSynthetic({ numClasses: 3, side: 4, trainPerClass: 56, testPerClass: 11, identitiesPerClass: 3, seed: 5 });
+
+/** The experiment of a search on TINY_BUNDLE: an MLP of 8 hidden units, 10 epochs, seed 0, on cpu. */
+export function tinySearchExperiment(cacheDir: string): SearchConfig["experiment"] {
+  return {
+    dataset: "synthetic",
+    bundle: TINY_BUNDLE,
+    model: "mlp",
+    modelOptions: { hidden: 8 },
+    seeds: [0],
+    split: { valFraction: 0.1 },
+    training: { ...TINY_TRAINING, epochs: 10 },
+    cacheDir,
+    backend: "cpu",
+    progress: false,
+  };
+}
 
 export function tinyTask(paradigm: Paradigm, seed = 0): ForgetTask {
   return makeForgetTask("synthetic-tiny", TINY_BUNDLE.train, TINY_BUNDLE.test, { paradigm, seed, valFraction: 0.1, forgetFraction: 0.2 });
