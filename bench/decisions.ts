@@ -32,7 +32,7 @@ import { logitsOf } from "../lib/train.ts";
 import { featureRows, MIA_FEATURES } from "../lib/metrics/mia.ts";
 import { svcFitPredictAll } from "../lib/metrics/svm.ts";
 import { Rng } from "../lib/rng.ts";
-import { WORKLOAD_SHAPES, type WorkloadName } from "./workloads.ts";
+import { syntheticPredictions, WORKLOAD_SHAPES, type WorkloadName } from "./workloads.ts";
 import { writeFileAtomic } from "../lib/record.ts";
 
 const { values: args } = parseArgs({
@@ -258,19 +258,7 @@ results.openblasCore = {
 // MIA's five SVM fits: two workers against one after another (synthetic predictions, 2,000 + 2,000 rows).
 {
   const rng = new Rng(1);
-  const preds = (n: number, sharp: number) => {
-    const k = 10;
-    const probs = new Float32Array(n * k);
-    const labels = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const y = Math.floor(rng.next() * k);
-      labels[i] = y;
-      const row = Array.from({ length: k }, (_, c) => Math.exp((c === y ? sharp : 0) + 2 * rng.normal()));
-      const z = row.reduce((a, b) => a + b, 0);
-      row.forEach((v, c) => (probs[i * k + c] = v / z));
-    }
-    return { probs, labels, numClasses: k, idx: new Int32Array(n) };
-  };
+  const preds = (n: number, sharp: number) => syntheticPredictions(rng, n, sharp);
   const members = preds(2000, 6);
   const nonMembers = preds(2000, 4);
   const forget = preds(1000, 6);

@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 import { featureRows, MIA_FEATURES } from "../lib/metrics/mia.ts";
 import { ATTACKER_SVC, fitSvc, svcFitPredictAll, type SvcJob } from "../lib/metrics/svm.ts";
 import { fitSmo, predictSmo } from "./svm_smo.ts";
-import type { Predictions } from "../lib/metrics/types.ts";
+import { syntheticPredictions } from "./workloads.ts";
 import { writeFileAtomic } from "../lib/record.ts";
 import { Rng } from "../lib/rng.ts";
 
@@ -27,24 +27,11 @@ const { values: args } = parseArgs({
 const ROUNDS = Number(args.rounds);
 const load = () => Deno.loadavg()[0];
 
-/** n rows of softmax outputs over 10 classes whose true-class logit is raised by `sharp`. */
-function predictions(rng: Rng, n: number, sharp: number): Predictions {
-  const k = 10;
-  const probs = new Float32Array(n * k);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const y = Math.floor(rng.next() * k);
-    labels[i] = y;
-    const row = Array.from({ length: k }, (_, c) => Math.exp((c === y ? sharp : 0) + 2 * rng.normal()));
-    const z = row.reduce((a, b) => a + b, 0);
-    row.forEach((v, c) => (probs[i * k + c] = v / z));
-  }
-  return { probs, labels, numClasses: k, idx: new Int32Array(n) };
-}
-
 function miaJobs(): SvcJob[] {
   const rng = new Rng(2026);
-  const members = predictions(rng, 2000, 7), nonMembers = predictions(rng, 2000, 5), forget = predictions(rng, 900, 7);
+  const members = syntheticPredictions(rng, 2000, 7),
+    nonMembers = syntheticPredictions(rng, 2000, 5),
+    forget = syntheticPredictions(rng, 900, 7);
   return MIA_FEATURES.map((f) => ({
     x: [...featureRows(members, f), ...featureRows(nonMembers, f)],
     y: Int32Array.from({ length: 4000 }, (_, i) => (i < 2000 ? 1 : 0)),

@@ -1,5 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
+import type { Predictions } from "../lib/metrics/types.ts";
 import type { Net } from "../lib/models/types.ts";
+import type { Rng } from "../lib/rng.ts";
 import { Sgd } from "../lib/train.ts";
 
 /**
@@ -47,4 +49,19 @@ export function optimizerStep(net: Net, loss: () => tf.Scalar, name: string): { 
   const recipe = name === "kit" ? { momentum: 0.9, weightDecay: 5e-4 } : { momentum: 0, weightDecay: 0 };
   const sgd = new Sgd(net, { learningRate: 0.01, clipNorm: 0, ...recipe });
   return { step: () => sgd.step(loss).loss, dispose: () => sgd.dispose() };
+}
+
+/** n rows of softmax outputs over 10 classes whose true-class logit is raised by `sharp` (the MIA benches' data). */
+export function syntheticPredictions(rng: Rng, n: number, sharp: number): Predictions {
+  const k = 10;
+  const probs = new Float32Array(n * k);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const y = Math.floor(rng.next() * k);
+    labels[i] = y;
+    const row = Array.from({ length: k }, (_, c) => Math.exp((c === y ? sharp : 0) + 2 * rng.normal()));
+    const z = row.reduce((a, b) => a + b, 0);
+    row.forEach((v, c) => (probs[i * k + c] = v / z));
+  }
+  return { probs, labels, numClasses: k, idx: new Int32Array(n) };
 }
