@@ -20,6 +20,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 deno=node_modules/.bin/deno
 export NO_COLOR=1
+# The Deno kernel of this checkout (.jupyter/kernels/deno, written by scripts/setup.sh --notebooks).
+export JUPYTER_PATH="$PWD/.jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
 # Points per method: "rule" (10 per searched dimension, at least 20: lib/search/rules.ts) or a number for all.
 BUDGET=${BUDGET:-rule}
 CORE=ft,ga,ugradsl,ugradsl+
@@ -86,15 +88,16 @@ search_round() { # name, round, extra flags…
   done
   for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
   [ "$failed" = 0 ] || { log "a shard of $name (round $round) failed: see tmp/evidence/search-*-shard*.log"; return 1; }
-  $deno task search merge "$SEARCH_DIR/$name"
+  $deno task search merge "$SEARCH_DIR/$name" || return 1
 }
 search_shards() { # name, extra flags…
   local name="$1"; shift
   local round=0
-  search_round "$name" 0 "$@"
+  # Explicit returns: this runs as `timed … || rc=$?`, where bash ignores set -e inside functions.
+  search_round "$name" 0 "$@" || return 1
   while round=$($deno task search pending "$SEARCH_DIR/$name" 2>/dev/null); do
     log "search $name: round $round of widened ranges"
-    search_round "$name" "$round" "$@"
+    search_round "$name" "$round" "$@" || return 1
   done
 }
 search() { # name, extra flags…

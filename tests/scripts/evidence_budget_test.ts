@@ -50,3 +50,32 @@ Deno.test("evidence.sh budget: the attempts summed into the budget file and prin
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("evidence.sh search: a shard that fails fails the step and the pass (no 'done', no selection)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "evidence-fail-" });
+  try {
+    // A folder that holds another search: every shard refuses it before any work.
+    const taken = `${dir}/search/fashion-mnist-mlp-classwise`;
+    await Deno.mkdir(taken, { recursive: true });
+    await Deno.writeTextFile(`${taken}/search.json`, JSON.stringify({ schema: "not this search" }));
+    const out = await new Deno.Command("bash", {
+      args: [`${ROOT}scripts/evidence.sh`, "search"],
+      env: {
+        EVIDENCE_LOG: `${dir}/log.txt`,
+        EVIDENCE_STEPS: `${dir}/steps.jsonl`,
+        REPRODUCTION: `${dir}/reproduction.json`,
+        SEARCH_DIR: `${dir}/search`,
+        SHARDS: "1",
+      },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(!out.success, "the pass exits non-zero");
+    const log = await Deno.readTextFile(`${dir}/log.txt`);
+    assert.match(log, /FAILED search fashion-mnist-mlp-classwise/);
+    assert.doesNotMatch(log, /done {2}search fashion-mnist-mlp-classwise/);
+    assert.doesNotMatch(log, /start search fashion-mnist-mlp-random/, "the pass stops at the failed step");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
