@@ -1,6 +1,6 @@
 /**
- * `deno task claims [--quick] [--sensitivity NAME=DIR …]`: the scoreboard of the paper's claims
- * (lib/report/claims.ts) → results/claims.md and results/claims.json, and the verdict column of
+ * `deno task claims [--quick] [--sensitivity NAME=DIR …] [--markdown FILE]`: the notebooks' verdicts on the paper's
+ * claims (lib/report/claims.ts) → results/claims.md (or --markdown) and results/claims.json, and the verdict column of
  * notebooks/README.md, all from the committed records. `--sensitivity` names results folders holding the
  * same runs started from selections of shifted searches (default: results/sensitivity/* when present).
  */
@@ -15,6 +15,10 @@ import { parseFlags, runCommand } from "./flags.ts";
 const FLAGS = {
   quick: { type: "boolean" as const, doc: "read the quick-mode records (tmp/); writes to tmp/claims.md" },
   sensitivity: { type: "string" as const, multiple: true, doc: "NAME=DIR: runs from a shifted search's selection" },
+  markdown: {
+    type: "string" as const,
+    doc: "the chapters' scoreboard (default results/claims.md; under evidence v2 results/chapters.md, claims.md being v2's)",
+  },
   help: { type: "boolean" as const, short: "h", doc: "this help" },
 };
 
@@ -22,7 +26,7 @@ export async function claimsMain(args: string[]): Promise<number> {
   const { values } = parseFlags(args, FLAGS);
   if (values.help) {
     console.log(
-      "deno task claims [--quick] [--sensitivity NAME=DIR …]\n\nWrites results/claims.md, results/claims.json and the verdicts of notebooks/README.md.",
+      "deno task claims [--quick] [--sensitivity NAME=DIR …] [--markdown FILE]\n\nWrites results/claims.md (or --markdown), results/claims.json and the verdicts of notebooks/README.md.",
     );
     return 0;
   }
@@ -40,14 +44,15 @@ export async function claimsMain(args: string[]): Promise<number> {
   const chapters = await chapterVerdicts(mode, sensitivity);
   const out = mode === "quick" ? `${ROOT}tmp` : `${ROOT}results`;
   await makeFolder(out);
-  await writeFileAtomic(`${out}/claims.md`, claimsMarkdown(chapters));
+  const markdown = values.markdown ? kitPath(values.markdown as string) : `${out}/claims.md`;
+  await writeFileAtomic(markdown, claimsMarkdown(chapters));
   await writeFileAtomic(`${out}/claims.json`, JSON.stringify(chapters, null, 1) + "\n");
   if (mode === "full") {
     const readme = `${ROOT}notebooks/README.md`;
     await writeFileAtomic(readme, withIndexTable(await Deno.readTextFile(readme), indexTable(chapters)));
   }
   for (const c of chapters) console.log(`${c.id} ${c.title}: ${c.verdict?.level ?? "not run"}`);
-  console.log(`wrote ${out}/claims.md, claims.json${mode === "full" ? " and the verdicts of notebooks/README.md" : ""}`);
+  console.log(`wrote ${markdown}, ${out}/claims.json${mode === "full" ? " and the verdicts of notebooks/README.md" : ""}`);
   return 0;
 }
 

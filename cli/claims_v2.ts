@@ -1,8 +1,10 @@
 /**
- * `deno task claims-v2 [--protocol FILE] [--records DIR …] [--out FILE] [--json FILE] [--v1 FILE]`: evidence
- * v2's scoreboard (lib/report/claims_v2.ts) from the records made under the protocol. Records made under
- * another protocol or none are refused and listed; with none admitted it writes nothing and fails, so v1's
- * scoreboard is never replaced by an empty one.
+ * `deno task claims-v2 [--protocol FILE] [--records DIR …] [--sensitivity NAME=DIR …] [--out FILE] [--json FILE]
+ * [--v1 FILE]`: evidence v2's scoreboard (lib/report/claims_v2.ts) from the records made under the protocol: by
+ * default those of the main job (results/main), of the families outside it (results/v2) and of the second scale
+ * (results/full), the folders that exist. Records made under another protocol or none are refused and listed; with
+ * none admitted it writes nothing and fails, so v1's scoreboard is never replaced by an empty one. The runs from
+ * shifted searches (default results/sensitivity/*) are judged beside them, shown and never counted.
  */
 import { kitPath, ROOT } from "../lib/env.ts";
 import { KitError } from "../lib/errors.ts";
@@ -10,17 +12,26 @@ import { recordFolders } from "../lib/experiment/config.ts";
 import { readProtocolFile } from "../lib/experiment/protocol_ref.ts";
 import { sha256Hex } from "../lib/hash.ts";
 import { makeFolder, readRecords, writeFileAtomic } from "../lib/record.ts";
-import type { V1Chapter } from "../lib/report/claims_v2.ts";
+import type { SensitivityRecords, V1Chapter } from "../lib/report/claims_v2.ts";
 import { claimsV2Markdown, judgeClaims } from "../lib/report/claims_v2.ts";
 import { parseProtocol } from "../lib/report/protocol.ts";
 import { parseFlags, runCommand } from "./flags.ts";
 
 const FLAGS = {
   protocol: { type: "string" as const, doc: "the protocol judged against (default results/protocol.json)" },
-  records: { type: "string" as const, multiple: true, doc: "a folder of v2 records, or one above them (default results/v2)" },
+  records: {
+    type: "string" as const,
+    multiple: true,
+    doc: "a folder of v2 records, or one above them (default: results/main, results/v2, results/full, those that exist)",
+  },
+  sensitivity: {
+    type: "string" as const,
+    multiple: true,
+    doc: "NAME=DIR: the main job's units run from a shifted search's selections (default: results/sensitivity/*)",
+  },
   out: { type: "string" as const, doc: "the scoreboard (default results/claims.md)" },
   json: { type: "string" as const, doc: "the judgements as JSON (default results/claims-v2.json)" },
-  v1: { type: "string" as const, doc: "v1's verdicts (default results/claims.json)" },
+  v1: { type: "string" as const, doc: "v1's verdicts (default results/v1/claims.json)" },
   help: { type: "boolean" as const, short: "h", doc: "this help" },
 };
 
@@ -41,6 +52,31 @@ async function readV1(file: string): Promise<V1Chapter[] | null> {
   }
   if (!Array.isArray(parsed)) throw new KitError("is not v1's list of chapters (results/claims.json)", file);
   return parsed;
+}
+
+const DEFAULT_RECORDS = ["results/main", "results/v2", "results/full"];
+
+const exists = (path: string) => {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The shifted searches' runs: NAME=DIR pairs given, or each folder below results/sensitivity. */
+async function sensitivityRuns(given: string[] | undefined): Promise<SensitivityRecords[]> {
+  const pairs: [string, string][] = given
+    ? given.map((g) => {
+      const eq = g.indexOf("=");
+      if (eq <= 0) throw new KitError(`"${g}" is not NAME=DIR`, "--sensitivity");
+      const dir = kitPath(g.slice(eq + 1));
+      if (!exists(dir)) throw new KitError(`${g.slice(eq + 1)} does not exist`, "--sensitivity");
+      return [g.slice(0, eq), dir];
+    })
+    : recordFolders([`${ROOT}results/sensitivity`]).map((dir) => [dir.split("/").pop()!, dir]);
+  return await Promise.all(pairs.map(async ([name, dir]) => ({ name, records: await readRecords([dir]) })));
 }
 
 /** The record folders, each given path checked to exist. */
@@ -66,13 +102,15 @@ export async function claimsV2Main(args: string[]): Promise<number> {
   const named = (values.protocol as string | undefined) ?? "results/protocol.json";
   const { text } = readProtocolFile(kitPath(named), "--protocol");
   const protocol = parseProtocol(text, named);
-  const dirs = folders(((values.records as string[] | undefined) ?? ["results/v2"]).map(kitPath));
+  const given = values.records as string[] | undefined;
+  const dirs = folders(given ? given.map(kitPath) : DEFAULT_RECORDS.map(kitPath).filter(exists));
   const input = {
     protocol,
     protocolFile: named,
     protocolSha256: await sha256Hex(text),
     records: await readRecords(dirs),
-    v1: await readV1(kitPath((values.v1 as string | undefined) ?? "results/claims.json")),
+    v1: await readV1(kitPath((values.v1 as string | undefined) ?? "results/v1/claims.json")),
+    sensitivity: await sensitivityRuns(values.sensitivity as string[] | undefined),
   };
   const judged = judgeClaims(input);
   for (const r of judged.refused) console.error(`refused: ${r.count} record(s) ${r.reason}; e.g. ${r.examples.join(", ")}`);

@@ -8,7 +8,7 @@
  * class-wise and group checks are shown again on the units of the classes (sub-classes) the search saw and of those
  * it never saw (transfer);
  * diverged and failed runs are counted; a rule changed after v2 runs is shown beside the verdicts it touches;
- * and a section says what changed from v1 (results/claims.json) and why.
+ * and a section says what changed from v1 (results/v1/claims.json) and why.
  *
  * v1's scoreboard (lib/report/claims.ts, `deno task claims`) stays as it is until this one replaces it.
  */
@@ -31,8 +31,20 @@ export interface ClaimsV2Input {
   protocolFile: string;
   protocolSha256: string;
   records: RunRecord[];
-  /** v1's chapters (results/claims.json), or null when there is none to compare with. */
+  /** v1's chapters (results/v1/claims.json), or null when there is none to compare with. */
   v1: V1Chapter[] | null;
+  /**
+   * Runs of the main job's units from the selections of searches whose learning-rate ranges were shifted a decade
+   * (results/sensitivity/lr-1, lr1): judged with the same checks, shown and never counted (the protocol does not
+   * declare them). None: no such section.
+   */
+  sensitivity?: SensitivityRecords[];
+}
+
+/** One shifted search's runs: its name (the folder's) and records. */
+export interface SensitivityRecords {
+  name: string;
+  records: RunRecord[];
 }
 
 /** Records refused for one reason (no protocol, or another protocol's hash). */
@@ -74,6 +86,8 @@ export interface ClaimsV2 {
   accepted: number;
   refused: Refused[];
   scales: ScaleJudgement[];
+  /** Each shifted search's runs judged at the first scale they hold (its families' checks on all units). */
+  sensitivity: { name: string; accepted: number; scale: ScaleJudgement | null }[];
 }
 
 /** Splits records into those made under the protocol (by sha256) and the refused, grouped by reason. */
@@ -230,18 +244,27 @@ function judgeOne(p: Protocol, family: ProtocolFamily, records: RunRecord[]): Fa
 /** Every family judged at every scale the admitted records hold. */
 export function judgeClaims(input: ClaimsV2Input): ClaimsV2 {
   const { accepted, refused } = admit(input.records, input.protocolSha256);
-  const scales = scalesOf(input.protocol, accepted).map((s) => {
-    const atScale = accepted.filter((r) => scaleKey(recordScale(r)) === scaleKey(s));
-    const families = input.protocol.families.map((f) => judgeOne(input.protocol, f, atScale)).filter((f) => f !== null);
-    return { ...s, families };
+  const sensitivity = (input.sensitivity ?? []).map(({ name, records }) => {
+    const admitted = admit(records, input.protocolSha256).accepted;
+    return { name, accepted: admitted.length, scale: judgeScales(input.protocol, admitted)[0] ?? null };
   });
   return {
     protocol: { file: input.protocolFile, version: input.protocol.version, sha256: input.protocolSha256 },
     read: input.records.length,
     accepted: accepted.length,
     refused,
-    scales,
+    scales: judgeScales(input.protocol, accepted),
+    sensitivity,
   };
+}
+
+/** Every family judged at every scale the records hold. */
+function judgeScales(protocol: Protocol, accepted: RunRecord[]): ScaleJudgement[] {
+  return scalesOf(protocol, accepted).map((s) => {
+    const atScale = accepted.filter((r) => scaleKey(recordScale(r)) === scaleKey(s));
+    const families = protocol.families.map((f) => judgeOne(protocol, f, atScale)).filter((f) => f !== null);
+    return { ...s, families };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -372,7 +395,7 @@ function changesFromV1(p: Protocol, c: ClaimsV2, v1: V1Chapter[] | null): string
   return [
     "## What changed from v1 and why",
     "",
-    `v1's verdicts are results/claims.json's; v2's are ${first ? `at the ${first.name}` : "not yet measured"}. Each v2 check says`,
+    `v1's verdicts are results/v1/claims.json's; v2's are ${first ? `at the ${first.name}` : "not yet measured"}. Each v2 check says`,
     "which v1 check it replaces and what differs in the protocol.",
     "",
     "| v2 check | v1 check | v1 | v2 | What changed |",
@@ -383,6 +406,40 @@ function changesFromV1(p: Protocol, c: ClaimsV2, v1: V1Chapter[] | null): string
         r?.verdict ?? "no records"
       } | ${cell(check.v1?.change ?? "new in v2")} |`;
     }),
+    "",
+  ];
+}
+
+/**
+ * The verdicts of the runs from shifted searches beside the main ones, for every check they can judge; a check
+ * survives when every shift gives the main verdict. Not declared in the protocol: shown, never counted.
+ */
+function shiftedSearchSection(c: ClaimsV2): string[] {
+  const judged = c.sensitivity.filter((s) => s.scale !== null);
+  const main = c.scales[0];
+  if (judged.length === 0 || !main) return [];
+  const verdictOf = (s: ScaleJudgement, id: string) => s.families.flatMap((f) => f.all).find((r) => r.check.id === id);
+  const rows = main.families.flatMap((f) => f.all).filter((r) => judged.some((s) => verdictOf(s.scale!, r.check.id)));
+  const shifted = (r: CheckResult, s: ScaleJudgement) => {
+    const x = verdictOf(s, r.check.id);
+    return x ? `${x.verdict} (n ${x.n}, ${f2(x.mean)})` : "no records";
+  };
+  const survives = (r: CheckResult) => judged.every((s) => verdictOf(s.scale!, r.check.id)?.verdict === r.verdict) ? "yes" : "**no**";
+  return [
+    "## Sensitivity to the learning-rate range (not in the protocol)",
+    "",
+    "The core methods' searches repeated with every learning-rate range a decade lower and a decade higher, and the main",
+    `job's units run from their selections (${judged.map((s) => `${s.name}: ${s.accepted} records`).join("; ")}), judged`,
+    `with the same checks at the ${main.name}. The protocol does not declare this: it is shown and never counted. A`,
+    "check survives when every shift gives its verdict; one that flips depends on the search's range.",
+    "",
+    `| Check | ${main.name} | ${judged.map((s) => cell(s.name)).join(" | ")} | survives |`,
+    `|---|---|${judged.map(() => "---|").join("")}---|`,
+    ...rows.map((r) =>
+      `| ${cell(r.check.claim)} (${r.check.paradigm}) | ${r.verdict} (n ${r.n}, ${f2(r.mean)}) | ${
+        judged.map((s) => shifted(r, s.scale!)).join(" | ")
+      } | ${survives(r)} |`
+    ),
     "",
   ];
 }
@@ -417,6 +474,7 @@ export function claimsV2Markdown(input: ClaimsV2Input, c: ClaimsV2 = judgeClaims
     "## Checks by family and scale",
     "",
     ...c.scales.flatMap((s) => s.families.flatMap((f) => familySection(p, s, f))),
+    ...shiftedSearchSection(c),
     ...changesFromV1(p, c, input.v1),
     ...refusedSection(c),
   ].join("\n");

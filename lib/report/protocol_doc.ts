@@ -55,7 +55,7 @@ function keptSection(p: Protocol): string[] {
   return [
     "## Kept at v1, not in v2",
     "",
-    "v1's scoreboard (results/claims.md, `deno task claims`) also judged these; v2 does not declare them, and v1's verdict",
+    "v1's scoreboard (results/v1/claims.md, kept as v1 left it) also judged these; v2 does not declare them, and v1's verdict",
     "stands for them, read with v1's caveats (five seeds, no multiplicity adjustment):",
     "",
     "| Notebook | v1 checks | Why not in v2 |",

@@ -369,3 +369,33 @@ Deno.test("the Streisand family reads the runs that asked for the metric, failed
     new RegExp(`Transfer: units of the sub-classes the search forgot \\(${seen.join(", ")}\\)`),
   );
 });
+
+Deno.test("runs from shifted searches are judged beside the main ones: a check survives or flips, never counted", () => {
+  // Main: UGradSL+ (R)'s Avg. Gap 10 points below FT (R)'s on every unit (holds).
+  const holds = (label: string, i: number, m: Record<string, number>) => {
+    if (label === "ft (R)") m.AvgGap = 20 + (i % 4);
+    if (label === "ugradsl+ (R)") m.AvgGap = 10 + (i % 3);
+  };
+  // Under the higher range FT forgets as well as UGradSL+: the gap reverses.
+  const flips = (label: string, i: number, m: Record<string, number>) => {
+    if (label === "ft (R)") m.AvgGap = 5 + (i % 2);
+    if (label === "ugradsl+ (R)") m.AvgGap = 15 + (i % 5);
+  };
+  const main = family("classwise", holds);
+  const sensitivity = [
+    { name: "lr-1", records: family("classwise", holds) },
+    { name: "lr1", records: family("classwise", flips) },
+  ];
+  const judged = judgeClaims({ ...input(main), sensitivity });
+  assert.deepEqual(judged.sensitivity.map((s) => [s.name, s.accepted]), [["lr-1", main.length], ["lr1", main.length]]);
+  // The main verdicts are the same as without the shifted runs: they are never counted.
+  assert.deepEqual(judged.scales, judgeClaims(input(main)).scales);
+  assert.equal(resultOf(judged, "cw.gap.ugradsl+.ft").verdict, "holds");
+  const md = claimsV2Markdown({ ...input(main), sensitivity }, judged);
+  assert.match(md, /## Sensitivity to the learning-rate range \(not in the protocol\)/);
+  const section = md.slice(md.indexOf("## Sensitivity to the learning-rate range"));
+  const row = section.split("\n").find((l) => l.startsWith("| UGradSL+ is closer to Retrain than FT (Avg. Gap) (classwise) |"))!;
+  assert.match(row, /\| holds \(n 20, [0-9.]+\) \| holds \(n 20, [0-9.]+\) \| does not hold \(n 20, -[0-9.]+\) \| \*\*no\*\* \|$/);
+  // Without shifted runs there is no such section.
+  assert.doesNotMatch(claimsV2Markdown(input(main)), /Sensitivity to the learning-rate range/);
+});

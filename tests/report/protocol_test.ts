@@ -116,7 +116,7 @@ Deno.test("the design and the search rules are read from design v2 and the searc
 
 Deno.test("every v1 check of results/claims.json is replaced by a v2 check or listed as kept at v1", async () => {
   const v1: { id: string; verdict: { checks: { claim: string }[] } | null }[] = JSON.parse(
-    await Deno.readTextFile(new URL("../../results/claims.json", import.meta.url)),
+    await Deno.readTextFile(new URL("../../results/v1/claims.json", import.meta.url)),
   );
   const missing: string[] = [];
   for (const chapter of v1) {
