@@ -51,6 +51,14 @@ export function kitPath(path: string): string {
   return path.startsWith("/") ? path : `${ROOT}${path.replace(/^\.\//, "")}`;
 }
 
+/**
+ * A path as a record names it: relative to the kit's folder when it lies inside it, so that a record does not
+ * depend on where the checkout sits (a fresh clone elsewhere writes the same record); any other path as given.
+ */
+export function kitRelative(path: string): string {
+  return path.startsWith(ROOT) ? path.slice(ROOT.length) : path;
+}
+
 /** A variable's value; undefined when unset, empty, or when the process may not read the environment. */
 export function envValue(name: string): string | undefined {
   try {

@@ -9,6 +9,7 @@
  * The file is read and checked when the configuration is checked (before any data is loaded): a missing
  * file, text that is not JSON, or JSON that is not a protocol is an error naming the file.
  */
+import { kitRelative } from "../env.ts";
 import { KitError } from "../errors.ts";
 import { sha256Hex } from "../hash.ts";
 import type { ProtocolStamp } from "../record.ts";
@@ -47,7 +48,7 @@ export function readProtocolFile(file: string, where: string): ProtocolFile {
   return { file, version: o.version, text };
 }
 
-/** The stamp of a protocol file as read. */
+/** The stamp of a protocol file as read; the file named relative to the kit's folder when inside it (`kitRelative`). */
 export async function protocolStamp(p: ProtocolFile): Promise<ProtocolStamp> {
-  return { file: p.file, version: p.version, sha256: await sha256Hex(p.text) };
+  return { file: kitRelative(p.file), version: p.version, sha256: await sha256Hex(p.text) };
 }

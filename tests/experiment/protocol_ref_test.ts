@@ -4,6 +4,7 @@
  * protocol key, as before).
  */
 import assert from "node:assert/strict";
+import { ROOT } from "../../lib/env.ts";
 import { KitError } from "../../lib/errors.ts";
 import { sha256Hex } from "../../lib/hash.ts";
 import { PROTOCOL_SCHEMA } from "../../lib/experiment/protocol_ref.ts";
@@ -45,6 +46,9 @@ Deno.test("the protocol's sha256 and version are in every record and in its conf
   const under = await runExperiment(configOfFlags([...flags, `--out=${dir}/under`, `--protocol=${file}`]));
   const sha256 = await sha256Hex(text);
   for (const r of await readRecords([`${dir}/under`])) assert.deepEqual(r.protocol, { file, version: 3, sha256 });
+  // A protocol inside the kit's folder is named relative to it, so a record does not depend on the checkout's path.
+  const inside = await runExperiment(configOfFlags([...flags, `--out=${dir}/inside`, `--protocol=${ROOT}results/protocol.json`]));
+  for (const r of inside) assert.equal(r.protocol?.file, "results/protocol.json");
   for (const r of plain) assert.equal(r.protocol, undefined);
   for (const method of ["retrain", "ga"]) {
     const a = plain.find((r) => r.method === method)!;
