@@ -1,10 +1,12 @@
 /**
- * `./kit book [--out DIR]`: the notebooks as a static site, read in one sitting, with their committed
- * outputs (nothing is executed): an index, one page per notebook (nbconvert's HTML, every figure an image
- * that plotly.js redraws as an interactive figure where scripts run), a results-at-a-glance page from
- * results/claims.json, a map paper section → notebook → exported figure (results/figures/, with the
- * .pdf/.tex/.txt a paper uses), and a page of Plotly sliders over the precomputed α and p sweeps. Math is
- * typeset by a local copy of Debian's MathJax 2.7 (libjs-mathjax); plotly.js is the local plotly.js-dist.
+ * `./kit book [--out DIR] [--claims-v2 FILE]`: the notebooks as a static site, read in one sitting, with their
+ * committed outputs (nothing is executed): an index, one page per notebook (nbconvert's HTML, every figure an image
+ * that plotly.js redraws as an interactive figure where scripts run), a results-at-a-glance page of the
+ * notebooks' own verdicts from results/claims.json, the pre-registered protocol's verdicts (evidence v2) from
+ * results/claims-v2.json once `deno task claims-v2` has written it (rows from lib/report/claims_v2_rows.ts), a map
+ * paper section → notebook → exported figure (results/figures/, with the .pdf/.tex/.txt a paper uses), and a page
+ * of Plotly sliders over the precomputed α and p sweeps. Math is typeset by a local copy of Debian's MathJax 2.7
+ * (libjs-mathjax); plotly.js is the local plotly.js-dist.
  * Nothing is fetched from the network, so the site also opens from file://. Prints the path of index.html.
  *
  * Why not mystmd (npm `mystmd`, the Jupyter Book 2 engine): `myst build --html` downloads its site
@@ -13,19 +15,29 @@
 import { kitPath, plotlyJsPath, ROOT } from "../lib/env.ts";
 import { KitError } from "../lib/errors.ts";
 import { CHAPTERS } from "../lib/report/chapters.ts";
+import type { Board, BoardRows, ShiftedTable, VerdictCell } from "../lib/report/claims_v2_rows.ts";
+import { boardRows, parseBoard } from "../lib/report/claims_v2_rows.ts";
 import type { PlotlyFigure } from "../lib/report/figure.ts";
+import { VERDICTS } from "../lib/report/protocol.ts";
 import { parseFlags, runCommand } from "./flags.ts";
 
 const FLAGS = {
   out: { type: "string" as const, doc: "where the site goes (default scratch/book, ignored by git)" },
+  "claims-v2": {
+    type: "string" as const,
+    doc:
+      "the protocol's judgements (default results/claims-v2.json; when that is absent the index says the v2 scoreboard is not yet computed)",
+  },
   help: { type: "boolean" as const, short: "h", doc: "this help" },
 };
 
-const HELP = `./kit book [--out DIR]
+const HELP = `./kit book [--out DIR] [--claims-v2 FILE]
 
 Builds a static site of every notebook in notebooks/ with its committed outputs (no execution), plus
-results at a glance (results/claims.json), a map paper section → notebook → exported figure, and Plotly
-sliders over the α and p sweeps. Default folder: scratch/book/. Prints the path of its index.html.
+results at a glance (the notebooks' own verdicts, results/claims.json), the pre-registered protocol's
+verdicts (evidence v2, results/claims-v2.json, once deno task claims-v2 has written it), a map paper
+section → notebook → exported figure, and Plotly sliders over the α and p sweeps. Default folder:
+scratch/book/. Prints the path of its index.html.
 Needs jupyter nbconvert (./kit setup --notebooks); math needs Debian's libjs-mathjax.`;
 
 const MATHJAX = "/usr/share/javascript/mathjax";
@@ -109,12 +121,14 @@ table.unlearn-book { border-collapse: collapse; margin: 8px 0 20px; font-size: 1
 table.unlearn-book th, table.unlearn-book td { border: 1px solid #ddd; padding: 4px 8px; vertical-align: top; text-align: left }
 .level { padding: 1px 6px; border-radius: 3px; color: white; font-size: 12px; white-space: nowrap }
 .level-holds { background: #009E73 } .level-partly { background: #E69F00 } .level-does-not-hold { background: #D55E00 }
-.level-inconclusive { background: #777 }
+.level-inconclusive { background: #777 } .level-equivalent { background: #0072B2 } .level-not-testable { background: #CC79A7 }
+.cell-detail { font-size: 12px; color: #555 }
 img.thumb { max-width: 300px; border: 1px solid #eee }
 </style>`;
 
 function nav(prefix: string, prev?: Notebook, next?: Notebook): string {
   return `<nav class="unlearn-book-nav"><a href="${prefix}index.html">Contents</a><a href="${prefix}results.html">Results at a glance</a>` +
+    (withProtocolPage ? `<a href="${prefix}protocol.html">The protocol's verdicts (v2)</a>` : "") +
     `<a href="${prefix}map.html">Paper → notebook → figure</a><a href="${prefix}explore.html">Sweeps (sliders)</a>` +
     (prev ? `<a href="${prefix}notebooks/${prev.file.replace(".ipynb", ".html")}">← ${esc(prev.id)}</a>` : "") +
     (next ? `<a href="${prefix}notebooks/${next.file.replace(".ipynb", ".html")}">${esc(next.id)} →</a>` : "") + `</nav>`;
@@ -176,6 +190,8 @@ function finishNotebookPage(
 
 /** From a page in DIR/notebooks/ back to the checkout's root (set per build). */
 let bookToRoot = "";
+/** Whether this build has protocol.html, so that every page's navigation links it (set per build). */
+let withProtocolPage = false;
 
 function relative(fromDir: string, to: string): string {
   const a = fromDir.replace(/\/+$/, "").split("/");
@@ -195,7 +211,22 @@ interface Claim {
 
 const level = (l: string) => `<span class="level level-${l.replaceAll(" ", "-")}">${esc(l)}</span>`;
 
-function indexPage(nbs: Notebook[], claims: Claim[], mathjax: boolean): string {
+/** The protocol's judgements for this build: the file read (as given) and its board, null when the file is absent. */
+interface V2Scoreboard {
+  file: string;
+  board: Board | null;
+}
+
+/** The index's line on the protocol's scoreboard: a link to protocol.html, or that it is not yet computed. */
+function v2IndexItem(v2: V2Scoreboard): string {
+  return v2.board
+    ? `<li><a href="protocol.html">The protocol's verdicts (evidence v2)</a>: every pre-registered check judged at every scale ` +
+      `(<code>${esc(v2.file)}</code>)</li>`
+    : `<li>The protocol's verdicts (evidence v2): <b>not yet computed</b>. <code>deno task claims-v2</code> writes ` +
+      `<code>${esc(v2.file)}</code> once the v2 records exist; until then the notebooks' own verdicts are the ones shown.</li>`;
+}
+
+function indexPage(nbs: Notebook[], claims: Claim[], mathjax: boolean, v2: V2Scoreboard): string {
   const rows = nbs.map((nb) => {
     const c = claims.find((x) => x.file === nb.file);
     return `<tr><td>${esc(nb.id)}</td><td><a href="notebooks/${esc(nb.file.replace(".ipynb", ".html"))}">${esc(nb.title)}</a></td>` +
@@ -209,7 +240,8 @@ Deno. Each chapter is a notebook with the outputs committed in the repository; n
 site. Figures are interactive where JavaScript runs (plotly.js), images otherwise.${
       mathjax ? "" : " <b>Math is shown as TeX source: Debian's libjs-mathjax was not installed when this site was built.</b>"
     }</p>
-<ul><li><a href="results.html">Results at a glance</a>: every verdict of the paper's claims (results/claims.json)</li>
+<ul><li><a href="results.html">Results at a glance</a>: the notebooks' own verdicts on the paper's claims (results/claims.json)</li>
+${v2IndexItem(v2)}
 <li><a href="map.html">Paper section → notebook → exported figure</a>, with each figure's PDF and LaTeX caption</li>
 <li><a href="explore.html">Sweeps with sliders</a>: the method against the smooth rate α and the mixing weight p (notebook 08)</li></ul>
 <h2>Conventions</h2>
@@ -229,7 +261,7 @@ ${rows}
   );
 }
 
-function resultsPage(claims: Claim[]): string {
+function resultsPage(claims: Claim[], v2: V2Scoreboard): string {
   const blocks = claims.map((c) => {
     if (!c.verdict) return `<h2>${esc(c.id)} ${esc(c.title)}</h2><p>No verdict recorded.</p>`;
     const checks = c.verdict.checks.map((k) =>
@@ -243,10 +275,107 @@ function resultsPage(claims: Claim[]): string {
   const levels = [...new Set(claims.map((c) => c.verdict?.level).filter((l): l is string => !!l))];
   return page(
     "Results at a glance",
-    `<h1>Results at a glance</h1>
-<p>Generated from <code>results/claims.json</code> (written by <code>deno task claims</code> from the committed records).
+    `<h1>Results at a glance: the notebooks' own verdicts</h1>
+<p>These are the notebooks' own verdicts: each chapter judges the paper's claims by its own rule on its committed records,
+generated from <code>results/claims.json</code> (written by <code>deno task claims</code>). ${
+      v2.board
+        ? `The pre-registered protocol's verdicts (evidence v2: paired tests, Holm within a family) are on
+<a href="protocol.html">the protocol's page</a>.`
+        : "The pre-registered protocol's scoreboard (evidence v2) is not yet computed."
+    }
 Chapters by verdict: ${levels.map((l) => `${level(l)} ${count(l)}`).join(" · ")}.</p>
 ${blocks}`,
+  );
+}
+
+/** One judged check as a table cell: the verdict's badge, then n, mean [t 95%] and the Holm-adjusted p. */
+function verdictHtml(c: VerdictCell | null): string {
+  if (!c) return `<span class="cell-detail">no records</span>`;
+  const reason = c.notTestable ? `<br><span class="cell-detail">${esc(c.notTestable)}</span>` : "";
+  return `${level(c.verdict)}<br><span class="cell-detail">n ${c.n} · ${esc(c.mean)} · p Holm ${esc(c.pHolm)}</span>${reason}`;
+}
+
+const table = (head: string[], rows: string[][]) =>
+  `<table class="unlearn-book"><tr>${head.map((h) => `<th>${h}</th>`).join("")}</tr>\n` +
+  rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`).join("\n") + `</table>`;
+
+/** Each family at each scale: units, the look it was judged at, the runs that did not finish, notes. */
+function familiesHtml(rows: BoardRows): string {
+  const items = rows.families.map((f) =>
+    `<li><b>${esc(f.family)}</b> · ${esc(f.scale)}: ${f.units} unit(s), ${f.look} look (α = ${f.alpha}); diverged or failed runs: ` +
+    `${esc(f.failed)}${f.notes.map((n) => `<br><span class="cell-detail">${esc(n)}</span>`).join("")}</li>`
+  );
+  return `<ul>${items.join("\n")}</ul>`;
+}
+
+function transferHtml(rows: BoardRows): string {
+  if (rows.transfer.length === 0) return "";
+  const tables = rows.transfer.map((t) =>
+    `<h3>${esc(t.family)} · ${esc(t.scale)}</h3>` +
+    table(
+      ["check", "classes the search saw", "classes it never saw"],
+      t.rows.map((r) => [esc(r.claim), verdictHtml(r.seen), verdictHtml(r.unseen)]),
+    )
+  );
+  return `<h2 id="transfer">Transfer: the classes the search saw against those it never saw</h2>
+<p>The units of the classes (group: sub-classes) the search forgot, apart from those it never saw: does a selection
+transfer? Each side is a family of its own for Holm; shown beside the main verdict, never counted in its place.</p>
+${tables.join("\n")}`;
+}
+
+function c5Html(rows: BoardRows): string {
+  if (rows.c5.length === 0) return "";
+  const tables = rows.c5.map((t) =>
+    `<h3>${esc(t.family)} · ${esc(t.scale)}</h3>` +
+    table(["check", "selection C", "selection C5"], t.rows.map((r) => [esc(r.claim), r.c ? level(r.c) : "–", verdictHtml(r.c5)]))
+  );
+  return `<h2 id="c5">Sensitivity: selection C5 (shown, never counted)</h2>
+<p>The checks that read selection C, on selection C5's rows (VA within 5 points of the original's, v1's bound), a
+family of its own for Holm: shown beside C, never counted.</p>
+${tables.join("\n")}`;
+}
+
+function shiftedHtml(shifted: ShiftedTable | null): string {
+  if (!shifted) return "";
+  const rows = shifted.rows.map((r) => [
+    `${esc(r.claim)} (${esc(r.paradigm)})`,
+    verdictHtml(r.main),
+    ...r.shifted.map(verdictHtml),
+    r.survives ? "yes" : "<b>no</b>",
+  ]);
+  const shifts = shifted.shifts.map((s) => `${esc(s.name)}: ${s.accepted} records`).join("; ");
+  return `<h2 id="shifted">Sensitivity to the learning-rate range (not in the protocol: shown, never counted)</h2>
+<p>The core methods' searches repeated with every learning-rate range a decade lower and a decade higher, and the
+main job's units run from their selections (${shifts}), judged with the same checks at the ${esc(shifted.scale)}. The
+protocol does not declare this: it is shown and never counted. A check survives when every shift gives its verdict.</p>
+${table(["check", esc(shifted.scale), ...shifted.shifts.map((s) => esc(s.name)), "survives"], rows)}`;
+}
+
+/** protocol.html: the pre-registered protocol's verdicts (evidence v2), rows from lib/report/claims_v2_rows.ts. */
+function protocolPage(v2: { file: string; board: Board }, toRoot: string): string {
+  const { board } = v2;
+  const rows = boardRows(board);
+  const checks = rows.checks.map((r) => [esc(r.claim), esc(r.paradigm), ...r.cells.map(verdictHtml)]);
+  const source = (path: string) => `<a href="${esc(toRoot)}${esc(path)}"><code>${esc(path)}</code></a>`;
+  return page(
+    "The protocol's verdicts (evidence v2)",
+    `<h1>The protocol's verdicts (evidence v2)</h1>
+<p>Every check of the pre-registered protocol <code>${esc(board.protocol.file)}</code> (version ${board.protocol.version},
+sha256 <code>${esc(board.protocol.sha256)}</code>), judged on the records made under it: ${board.accepted} of
+${board.read} records read were accepted. From <code>${esc(v2.file)}</code>, written by <code>deno task claims-v2</code>
+with the scoreboard ${source("results/claims.md")}; the checks, statistics and verdicts are defined in
+${source("docs/protocol.md")}. The notebooks' own verdicts are on <a href="results.html">results at a glance</a>.</p>
+<p>A verdict is ${Object.keys(VERDICTS).map(level).join(" ")}. Each
+cell gives n (units both sides finished), the mean of A − B in the claimed direction with its Student-t 95% interval,
+and the Holm-adjusted p of the statement that decided the verdict (the claim's unless named). A family with fewer units
+than the final look is judged at the interim boundary, where an inconclusive verdict is expected.</p>
+<h2 id="checks">Checks by scale</h2>
+${table(["check", "paradigm", ...rows.scales.map(esc)], checks)}
+<h2 id="families">Families</h2>
+${familiesHtml(rows)}
+${transferHtml(rows)}
+${c5Html(rows)}
+${shiftedHtml(rows.shifted)}`,
   );
 }
 
@@ -428,6 +557,23 @@ async function copyFigures(abs: string): Promise<string[]> {
   return figureFiles;
 }
 
+/**
+ * The protocol's judgements: the file named by --claims-v2, or results/claims-v2.json. The default file absent is
+ * the scoreboard not yet computed (board null); a file named but absent, or malformed, is a KitError naming it.
+ */
+async function readScoreboard(given: string | undefined): Promise<V2Scoreboard> {
+  const file = given ?? "results/claims-v2.json";
+  let text: string;
+  try {
+    text = await Deno.readTextFile(kitPath(file));
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw new KitError(`is not readable (${e instanceof Error ? e.message : String(e)})`, file);
+    if (given !== undefined) throw new KitError(`${file} does not exist`, "--claims-v2");
+    return { file, board: null };
+  }
+  return { file, board: parseBoard(text, file) };
+}
+
 export async function bookMain(args: string[]): Promise<number> {
   const { values } = parseFlags(args, FLAGS);
   if (values.help) {
@@ -435,23 +581,34 @@ export async function bookMain(args: string[]): Promise<number> {
     return 0;
   }
   const abs = kitPath(((values.out as string | undefined) ?? `${ROOT}scratch/book`).replace(/\/+$/, ""));
+  // The scoreboard is read (and a malformed one refused) before anything is built.
+  const claimsV2Flag = values["claims-v2"];
+  const v2 = await readScoreboard(typeof claimsV2Flag === "string" ? claimsV2Flag : undefined);
   const nbconvert = findNbconvert();
   const started = performance.now();
   await Deno.remove(abs, { recursive: true }).catch(() => {});
   for (const d of ["notebooks", "figures", "assets"]) await Deno.mkdir(`${abs}/${d}`, { recursive: true });
   bookToRoot = relative(`${abs}/notebooks`, ROOT.replace(/\/+$/, ""));
+  withProtocolPage = v2.board !== null;
   const mathjax = await copyAssets(abs);
   const nbs = await renderNotebooks(nbconvert, abs);
   const figureFiles = await copyFigures(abs);
   const claims = JSON.parse(await Deno.readTextFile(`${ROOT}results/claims.json`)) as Claim[];
-  await Deno.writeTextFile(`${abs}/index.html`, indexPage(nbs, claims, mathjax));
-  await Deno.writeTextFile(`${abs}/results.html`, resultsPage(claims));
+  await Deno.writeTextFile(`${abs}/index.html`, indexPage(nbs, claims, mathjax, v2));
+  await Deno.writeTextFile(`${abs}/results.html`, resultsPage(claims, v2));
+  if (v2.board) {
+    await Deno.writeTextFile(
+      `${abs}/protocol.html`,
+      protocolPage({ file: v2.file, board: v2.board }, relative(abs, ROOT.replace(/\/+$/, ""))),
+    );
+  }
   await Deno.writeTextFile(`${abs}/map.html`, await mapPage(nbs, figureFiles));
   await Deno.writeTextFile(`${abs}/explore.html`, await explorePage());
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const pngs = figureFiles.filter((f) => f.endsWith(".png")).length;
   console.error(
-    `book: ${nbs.length} notebooks, ${pngs} exported figures, ${claims.length} verdicts; ` +
+    `book: ${nbs.length} notebooks, ${pngs} exported figures, ${claims.length} verdicts, ` +
+      `${v2.board ? `the protocol's scoreboard from ${v2.file}` : "no protocol scoreboard yet"}; ` +
       `math ${mathjax ? "by the local MathJax" : "as TeX source (no libjs-mathjax)"}; ${seconds} s`,
   );
   console.log(`${abs}/index.html`);
