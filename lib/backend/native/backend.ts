@@ -46,6 +46,7 @@ import { variantPick } from "../../env.ts";
 import { batchMatMulKernel, fusedMatMulKernel } from "./matmul.ts";
 import { maxPoolGradKernel, maxPoolKernel } from "./pool.ts";
 import { meanKernel, sumKernel } from "./reduce.ts";
+import { gatherV2Kernel } from "./gather.ts";
 import { tileKernel } from "./tile.ts";
 
 export const NATIVE_BACKEND = "native";
@@ -141,6 +142,7 @@ function nativeKernels(gemm: GemmChoice, ctx: DnnlContext, runner: TaskRunner): 
     Sum: sumKernel(sgemm, wasmKernelFor("Sum")),
     Mean: meanKernel(sgemm, wasmKernelFor("Mean")),
     Tile: tileKernel(wasmKernelFor("Tile")),
+    GatherV2: gatherV2Kernel(wasmKernelFor("GatherV2")),
     Add: binaryKernel(ctx, "Add", wasmKernelFor("Add")),
     Sub: binaryKernel(ctx, "Sub", wasmKernelFor("Sub")),
     Multiply: binaryKernel(ctx, "Multiply", wasmKernelFor("Multiply")),
