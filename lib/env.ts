@@ -13,6 +13,7 @@
  * | UNLEARN_THREADS | threads of native kernels (never changes a number: docs/speed.md) | the machine's cores |
  * | UNLEARN_NATIVE_PICK | how native kernels pick among bit-identical variants: timed, canonical, other (tests) | timed |
  * | UNLEARN_PARALLEL_HELPER | the native products' parallel runner (a path), or "off" for one task after another (never changes a number) | build/libkit_parallel.so |
+ * | UNLEARN_DENSE_STACK | a dense stack's (the MLP's) training step in one native op each way; off: tfjs's op by op (never changes a number) | on |
  * | UNLEARN_CACHE_DIR | cached original models | data/cache |
  * | UNLEARN_SELECTION | the search's selection file (searched defaults) | results/search/selection.json |
  * | UNLEARN_NOTEBOOK_PARAMS | JSON file of notebook parameter overrides | notebooks/params.json if present |
@@ -177,6 +178,14 @@ export function variantPick(): "timed" | "canonical" | "other" {
 export function parallelHelperPath(): string | null {
   const raw = envValue("UNLEARN_PARALLEL_HELPER");
   return raw?.trim().toLowerCase() === "off" ? null : kitPath(raw ?? "build/libkit_parallel.so");
+}
+
+/**
+ * Whether the native backend runs a dense stack (the MLP) as one op each way while differentiating
+ * (lib/backend/native/dense_stack.ts): UNLEARN_DENSE_STACK by the boolean rule, on when unset. Either way, the same bits.
+ */
+export function denseStackEnabled(): boolean {
+  return envValue("UNLEARN_DENSE_STACK") === undefined || envFlag("UNLEARN_DENSE_STACK");
 }
 
 /** Where original models are cached. */

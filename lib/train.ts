@@ -14,6 +14,8 @@ import { Rng } from "./rng.ts";
 import { crossEntropy } from "./smoothing.ts";
 import { DivergedError } from "./errors.ts";
 import { SGD_UPDATE, type SgdUpdateAttrs, SQUARED_NORM } from "./backend/native/sgd.ts";
+import { denseStack, denseStackApplies } from "./backend/native/dense_stack.ts";
+import { denseStackLayers } from "./models/dense_stack.ts";
 
 export interface SgdOptions {
   epochs: number;
@@ -67,8 +69,14 @@ export function trainableVariables(net: Net): tf.Variable[] {
   return net.model.trainableWeights.map((w) => w.read() as tf.Variable);
 }
 
+/**
+ * The net's logits for x. While a tape records on the native backend, a dense stack (the MLP) runs as one op each
+ * way (lib/backend/native/dense_stack.ts), with the bits of tfjs's layers; every other case runs the model's layers.
+ * Every loss of training and unlearning reaches the model here, so this is the one place that switches.
+ */
 export function logitsOf(net: Net, x: tf.Tensor, training: boolean): tf.Tensor2D {
-  return net.model.apply(x, { training }) as tf.Tensor2D;
+  const layers = denseStackApplies() ? denseStackLayers(net.model, x) : undefined;
+  return layers ? denseStack(x, layers) : net.model.apply(x, { training }) as tf.Tensor2D;
 }
 
 /**

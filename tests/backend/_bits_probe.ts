@@ -2,7 +2,8 @@
  * A few training steps (lib/train.ts's Sgd: momentum, weight decay, clipping) of one of the kit's models on the native backend, in a process of
  * its own (the thread count is fixed when the native libraries load): prints the sha256 of the
  * weights after each step and the losses as JSON. tests/backend/bit_exact_test.ts runs it under
- * several UNLEARN_THREADS and UNLEARN_NATIVE_PICK settings and compares the outputs.
+ * several UNLEARN_THREADS and UNLEARN_NATIVE_PICK settings (and the MLP with UNLEARN_DENSE_STACK off) and compares
+ * the outputs.
  * "kernels" instead runs the native kernels a small model does not reach, once each on large inputs:
  * overlapping max pooling and its gradient, element-wise ops and relu above 2^20 values, batch
  * normalisation and its gradient (given statistics, and a training batch's), a sum over leading axes.
@@ -11,6 +12,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../lib/backend.ts";
 import { batchNormTrain, nativeBatchNormTrains } from "../../lib/backend/native/batchnorm_train.ts";
+import { denseStackCalls } from "../../lib/backend/native/dense_stack.ts";
 import { buildNet, modelConfig, weightBytes } from "../../lib/models/registry.ts";
 import { sha256Hex } from "../../lib/hash.ts";
 import { crossEntropy } from "../../lib/smoothing.ts";
@@ -81,6 +83,7 @@ console.log(
     variants: { ...native.variants },
     blocks: native.gemm.blocks,
     batchNormTrains: nativeBatchNormTrains,
+    denseStackCalls,
     steps,
     logits,
   }),

@@ -9,10 +9,12 @@
  *   with each pick forced (UNLEARN_NATIVE_PICK: the fastest identical variant, always the canonical
  *   one, always another identical one) and with the products' blocks run one after another instead of
  *   on the parallel runner (UNLEARN_PARALLEL_HELPER=off; the runner is built first by
- *   scripts/build_native.sh, and the 2-thread run is checked to have used it);
+ *   scripts/build_native.sh, and the 2-thread run is checked to have used it); the MLP's also with its dense
+ *   stack run by tfjs's ops instead of the native dense-stack op (UNLEARN_DENSE_STACK=off; the other runs are
+ *   checked to have used the op);
  * - a small run through the CLI on a Fashion-MNIST subset (an original, Retrain and UGradSL), each on
- *   a cold cache: every record's metrics, history, weights checksum and configuration hash, and the
- *   cached original's file checksums.
+ *   a cold cache, also with the dense-stack op off: every record's metrics, history, weights checksum and
+ *   configuration hash, and the cached original's file checksums.
  * Skipped, with the reason printed, where the native libraries or Fashion-MNIST are missing.
  */
 import assert from "node:assert/strict";
@@ -30,14 +32,22 @@ const fashionMissing = (() => {
 })();
 if (fashionMissing && !nativeMissing) console.warn(`SKIPPING the bit-exact run test: ${fashionMissing}`);
 
-/** UNLEARN_THREADS, UNLEARN_NATIVE_PICK and UNLEARN_PARALLEL_HELPER of each process. */
-const SETTINGS = [
-  { threads: "1", pick: "timed", helper: "" },
-  { threads: "2", pick: "timed", helper: "" },
-  { threads: "2", pick: "canonical", helper: "" },
-  { threads: "2", pick: "other", helper: "" },
-  { threads: "2", pick: "timed", helper: "off" },
-] as const;
+/** UNLEARN_THREADS, UNLEARN_NATIVE_PICK, UNLEARN_PARALLEL_HELPER and UNLEARN_DENSE_STACK of each process. */
+interface Setting {
+  threads: string;
+  pick: string;
+  helper: string;
+  denseStack: string;
+}
+const SETTINGS: readonly Setting[] = [
+  { threads: "1", pick: "timed", helper: "", denseStack: "" },
+  { threads: "2", pick: "timed", helper: "", denseStack: "" },
+  { threads: "2", pick: "canonical", helper: "", denseStack: "" },
+  { threads: "2", pick: "other", helper: "", denseStack: "" },
+  { threads: "2", pick: "timed", helper: "off", denseStack: "" },
+];
+/** The MLP's dense stack by tfjs's ops (lib/backend/native/dense_stack.ts off). */
+const STACK_OFF: Setting = { threads: "2", pick: "timed", helper: "", denseStack: "off" };
 
 /** The parallel runner, so that the 2-thread runs use it (where gcc is missing this fails, naming it). */
 if (nativeMissing === undefined) {
@@ -45,10 +55,16 @@ if (nativeMissing === undefined) {
   if (!built.success) throw new Error(`scripts/build_native.sh failed: ${new TextDecoder().decode(built.stderr)}`);
 }
 
-async function run(args: string[], setting: (typeof SETTINGS)[number]): Promise<string> {
+async function run(args: string[], setting: Setting): Promise<string> {
   const out = await new Deno.Command(DENO, {
     args: ["run", "-A", ...args],
-    env: { UNLEARN_THREADS: setting.threads, UNLEARN_NATIVE_PICK: setting.pick, UNLEARN_PARALLEL_HELPER: setting.helper, NO_COLOR: "1" },
+    env: {
+      UNLEARN_THREADS: setting.threads,
+      UNLEARN_NATIVE_PICK: setting.pick,
+      UNLEARN_PARALLEL_HELPER: setting.helper,
+      UNLEARN_DENSE_STACK: setting.denseStack,
+      NO_COLOR: "1",
+    },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -59,12 +75,12 @@ async function run(args: string[], setting: (typeof SETTINGS)[number]): Promise<
 
 for (const arch of ["mlp", "cnn", "resnet18"]) {
   Deno.test({
-    name:
-      `bit-exact: ${arch} training steps give the same weights on 1 and 2 threads, under every pick, with and without the parallel runner`,
+    name: `bit-exact: ${arch} training steps give the same weights on 1 and 2 threads, under every pick, with and without the ` +
+      `parallel runner${arch === "mlp" ? ", with and without the dense-stack op" : ""}`,
     ignore: nativeMissing !== undefined,
     fn: async () => {
       const outputs = [];
-      for (const setting of SETTINGS) {
+      for (const setting of arch === "mlp" ? [...SETTINGS, STACK_OFF] : SETTINGS) {
         const line = (await run(["tests/backend/_bits_probe.ts", arch], setting)).trim().split("\n").at(-1)!;
         outputs.push({ setting, ...JSON.parse(line) });
       }
@@ -86,7 +102,13 @@ for (const arch of ["mlp", "cnn", "resnet18"]) {
         { runner: "helper", threads: 1 },
         ...Array(3).fill({ runner: "helper", threads: 2 }),
         { runner: "sequential", threads: 1, why: "UNLEARN_PARALLEL_HELPER is off" },
+        ...(arch === "mlp" ? [{ runner: "helper", threads: 2 }] : []),
       ]);
+      // The MLP's steps ran through the dense-stack op, except where it was turned off; no other model is a dense stack.
+      assert.deepEqual(
+        outputs.map((o) => o.denseStackCalls > 0),
+        outputs.map((o) => arch === "mlp" && o.setting.denseStack !== "off"),
+      );
       // The forced picks did run different variants where there were any to choose from.
       if (arch !== "mlp") {
         const other = outputs.find((o) => o.setting.pick === "other")!;
@@ -127,14 +149,15 @@ interface Rec {
 }
 
 Deno.test({
-  name: "bit-exact: original, Retrain and UGradSL on a Fashion-MNIST subset give the same records on 1 and 2 threads, cold caches",
+  name: "bit-exact: original, Retrain and UGradSL on a Fashion-MNIST subset give the same records on 1 and 2 threads, " +
+    "with and without the dense-stack op, cold caches",
   ignore: nativeMissing !== undefined || fashionMissing !== undefined,
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "bit-exact-" });
     try {
       const results: { records: Rec[]; originals: string[] }[] = [];
-      for (const setting of [SETTINGS[0], SETTINGS[1], SETTINGS[3]]) {
-        const tag = `${setting.threads}-${setting.pick}`;
+      for (const setting of [SETTINGS[0], SETTINGS[1], SETTINGS[3], STACK_OFF]) {
+        const tag = `${setting.threads}-${setting.pick}-${setting.denseStack || "stack"}`;
         await run([
           "cli/unlearn.ts",
           ...["--dataset=fashion-mnist", "--model=mlp", "--train-size=1200", "--test-size=300", "--epochs=3", "--paradigm=classwise"],

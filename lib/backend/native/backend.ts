@@ -28,6 +28,7 @@ import {
   setVariantPick,
 } from "./conv.ts";
 import { dnnlChainTask, DnnlContext } from "./dnnl.ts";
+import { DENSE_STACK, DENSE_STACK_GRAD, denseStackGradKernel, denseStackKernel, installDenseStackGradient } from "./dense_stack.ts";
 import { BATCH_NORM_GRAD, batchNormGradKernel, installBatchNormGradient } from "./batchnorm_grad.ts";
 import {
   BATCH_NORM_TRAIN,
@@ -130,7 +131,7 @@ function wasmKernelFor(name: string): KernelFunc {
  */
 function nativeKernels(gemm: GemmChoice, ctx: DnnlContext, runner: TaskRunner): Record<string, KernelFunc> {
   const { sgemm } = gemm;
-  return {
+  const kernels: Record<string, KernelFunc> = {
     BatchMatMul: batchMatMulKernel(sgemm, wasmKernelFor("BatchMatMul")),
     _FusedMatMul: fusedMatMulKernel(sgemm, wasmKernelFor("_FusedMatMul"), wasmKernelFor),
     Conv2D: conv2DKernel(ctx, runner, wasmKernelFor("Conv2D")),
@@ -159,6 +160,25 @@ function nativeKernels(gemm: GemmChoice, ctx: DnnlContext, runner: TaskRunner): 
     [SGD_UPDATE]: sgdUpdateKernel(runner),
     [SQUARED_NORM]: squaredNormKernel(runner),
   };
+  return { ...kernels, ...denseStackKernels(kernels) };
+}
+
+/**
+ * The kit's kernels of a dense stack (./dense_stack.ts, called by lib/train.ts's logitsOf on this backend): they
+ * run the kernel functions above, the very ones tfjs's ops would call.
+ */
+function denseStackKernels(kernels: Record<string, KernelFunc>): Record<string, KernelFunc> {
+  const stack = {
+    batchMatMul: kernels.BatchMatMul,
+    fusedMatMul: kernels._FusedMatMul,
+    add: kernels.Add,
+    relu: kernels.Relu,
+    step: wasmKernelFor("Step"),
+    multiply: kernels.Multiply,
+    sum: kernels.Sum,
+    reluGrad: kernels[RELU_GRAD],
+  };
+  return { [DENSE_STACK]: denseStackKernel(stack), [DENSE_STACK_GRAD]: denseStackGradKernel(stack) };
 }
 
 let started: Promise<NativeStart> | undefined;
@@ -224,6 +244,7 @@ async function prepare(): Promise<NativeStart> {
   installBatchNormGradient(NATIVE_BACKEND);
   installBatchNormTraining(NATIVE_BACKEND);
   installReluGradient(NATIVE_BACKEND);
+  installDenseStackGradient();
   const check = await selfCheck();
   if (previous && previous !== tf.getBackend()) await tf.setBackend(previous);
   if (check !== undefined) return { ok: false, why: `native kernels failed their self-check: ${check}` };

@@ -60,6 +60,14 @@ export function reluGradKernel(ctx: DnnlContext): KernelFunc {
   };
 }
 
+/**
+ * Whether the override below computes the gradient natively for float32 dy and x of one shape on the native backend
+ * (./dense_stack.ts follows the same rule).
+ */
+export function reluGradIsNative(size: number): boolean {
+  return size >= MIN_ELEMENTS;
+}
+
 let installed = false;
 
 /** Gradients computed natively so far (tests check the native path ran). */
@@ -79,7 +87,7 @@ export function installReluGradient(nativeBackend: string): void {
       const [x] = saved;
       const dyT = dy as tf.Tensor;
       const native = tf.getBackend() === nativeBackend && x.dtype === "float32" && dyT.dtype === "float32" &&
-        util.sizeFromShape(x.shape) >= MIN_ELEMENTS && util.arraysEqual(x.shape, dyT.shape);
+        reluGradIsNative(util.sizeFromShape(x.shape)) && util.arraysEqual(x.shape, dyT.shape);
       if (!native) return original.gradFunc(dy, [x], attrs);
       nativeReluGrads++;
       return { x: () => tf.engine().runKernel(RELU_GRAD, { dy: dyT, x }, {}) as tf.Tensor };
