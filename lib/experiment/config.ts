@@ -26,7 +26,7 @@ import { METHODS, methodSpec } from "../unlearn/registry.ts";
 import type { DefaultContext, ExperimentField, ExperimentInput, FieldPath, RunRequest } from "./fields.ts";
 import { checkField, checkNumber, defaultOf, EXPERIMENT_FIELDS, fieldEntries, fieldName, fieldSpec } from "./fields.ts";
 import { resolveMethodOptions } from "./options.ts";
-import { DESIGN_NAMES, withDesign } from "./design.ts";
+import { DESIGN_NAMES, designOf } from "./design.ts";
 import type { ProtocolFile } from "./protocol_ref.ts";
 import { readProtocolFile } from "./protocol_ref.ts";
 import { makeTask } from "./task.ts";
@@ -145,6 +145,26 @@ function valueOf<K extends keyof ExperimentInput & FieldPath>(
   at?: DefaultContext,
 ): NonNullable<ExperimentInput[K]> {
   return (input[k] ?? defaultOf(k, at).value) as NonNullable<ExperimentInput[K]>;
+}
+
+/**
+ * The input with the design's values for every field it leaves unset: paradigms, methods, selections, seeds (from
+ * 0), the target rule and the protocol file. A field given explicitly wins, so `--seeds 3` runs the first three units and
+ * `--paradigm classwise` one paradigm of the design.
+ */
+export function withDesign(input: ExperimentInput): ExperimentInput {
+  const d = designOf(input.design);
+  if (!d) return input;
+  return {
+    ...input,
+    paradigms: input.paradigms ?? d.paradigms,
+    methods: input.runs ? input.methods : input.methods ?? d.methods,
+    selectionName: input.selectionName ?? d.selections,
+    seeds: input.seeds ?? d.seeds,
+    firstSeed: input.firstSeed ?? 0,
+    split: { forgetTarget: d.forgetTarget, ...input.split },
+    protocol: input.protocol ?? d.protocol,
+  };
 }
 
 /**

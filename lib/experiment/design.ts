@@ -29,7 +29,6 @@ import { subclassCycle } from "../data/splits.ts";
 import { KitError } from "../errors.ts";
 import { CORE_METHODS } from "../unlearn/registry.ts";
 import { SELECTIONS } from "./selection.ts";
-import type { ExperimentInput } from "./fields.ts";
 
 export interface Design {
   name: string;
@@ -78,26 +77,6 @@ export function designOf(name: string | undefined): Design | null {
   const d = DESIGNS[name];
   if (!d) throw new KitError(`unknown design "${name}": valid values are ${DESIGN_NAMES.join(", ")}`, "design (--design)");
   return d;
-}
-
-/**
- * The input with the design's values for every field it leaves unset: paradigms, methods, selections, seeds (from
- * 0), the target rule and the protocol file. A field given explicitly wins, so `--seeds 3` runs the first three units and
- * `--paradigm classwise` one paradigm of the design.
- */
-export function withDesign(input: ExperimentInput): ExperimentInput {
-  const d = designOf(input.design);
-  if (!d) return input;
-  return {
-    ...input,
-    paradigms: input.paradigms ?? d.paradigms,
-    methods: input.runs ? input.methods : input.methods ?? d.methods,
-    selectionName: input.selectionName ?? d.selections,
-    seeds: input.seeds ?? d.seeds,
-    firstSeed: input.firstSeed ?? 0,
-    split: { forgetTarget: d.forgetTarget, ...input.split },
-    protocol: input.protocol ?? d.protocol,
-  };
 }
 
 /** One evaluation unit: its seed and, where the paradigm has one, the class or sub-class it forgets (its block). */
