@@ -5,6 +5,9 @@
  * minus the kernels' sum.
  *
  *   deno run -A bench/kernel_profile.ts --backend native --workload cnn [--steps 10] [--optimizer kit-plain|sgd|kit]
+ * Workloads: the bench's (bench/workloads.ts: mlp, cnn, resnet18) and two more for profiling only: vit (notebook 10's
+ * ViT with the architecture's defaults: patch 4, dim 192, depth 6, batch 16) and text-encoder (notebook 07's: 128
+ * token ids, vocabulary 10,000, dim 128, depth 2, batch 128).
  *
  * Prints one JSON object: step ms (median), kernel ms per step by name (largest first), and calls.
  */
@@ -28,8 +31,15 @@ const { values: args } = parseArgs({
     optimizer: { type: "string", default: "kit-plain" },
   },
 });
-const workload = args.workload as WorkloadName;
-const { arch, inputShape, batch } = WORKLOAD_SHAPES[workload];
+/** Profiled here only (no PyTorch twin in bench/train_step.ts). */
+const PROFILE_ONLY = {
+  vit: { arch: "vit", inputShape: [28, 28, 1], batch: 16, tokens: false },
+  "text-encoder": { arch: "text-encoder", inputShape: [128], batch: 128, tokens: true },
+} as const;
+const workload = args.workload!;
+const { arch, inputShape, batch, tokens } = workload in PROFILE_ONLY
+  ? PROFILE_ONLY[workload as keyof typeof PROFILE_ONLY]
+  : { ...WORKLOAD_SHAPES[workload as WorkloadName], tokens: false };
 await initBackend({ backend: args.backend as BackendName });
 const backendName = tf.getBackend();
 
@@ -54,8 +64,11 @@ for (const config of getKernelsForBackend(backendName)) {
 }
 await tf.setBackend(backendName); // re-runs kernel setup on the wrapped registrations
 
-const net = buildNet(modelConfig(arch, [...inputShape], 10), 1);
-const x = tf.randomUniform([batch, ...inputShape], 0, 1, "float32", 1);
+const config = modelConfig(arch, [...inputShape], 10);
+const net = buildNet(tokens ? { ...config, options: { ...config.options, vocabSize: 10000 } } : config, 1);
+const x = tokens
+  ? tf.randomUniform([batch, ...inputShape], 1, 10000, "int32", 1)
+  : tf.randomUniform([batch, ...inputShape], 0, 1, "float32", 1);
 const y = tf.randomUniform([batch], 0, 10, "int32", 2) as tf.Tensor1D;
 const loss = () => tf.mean(crossEntropy(logitsOf(net, x, true), y)) as tf.Scalar;
 const { step } = optimizerStep(net, loss, args.optimizer!);

@@ -342,7 +342,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "native Tile matches cpu (whole copies natively, other tilings by wasm)",
+  name: "native Tile matches cpu (whole copies and elements repeated in place natively, other tilings by wasm)",
   ignore,
   async fn() {
     await assertMatchesCpu("Tile [1,1,1,5] by [2,3,4,1]", () => tf.tile(tf.tensor(values([1, 1, 1, 5], 1), [1, 1, 1, 5]), [2, 3, 4, 1]), [
@@ -352,6 +352,9 @@ Deno.test({
     await assertMatchesCpu("Tile [1,3] by [5,2]", () => tf.tile(tf.tensor(values([1, 3], 2), [1, 3]), [5, 2]));
     await assertMatchesCpu("Tile [2,3] by [2,2]", () => tf.tile(tf.tensor(values([2, 3], 3), [2, 3]), [2, 2]));
     await assertMatchesCpu("Tile int32 [1,2] by [3,1]", () => tf.tile(tf.tensor2d([[1, 2]], [1, 2], "int32"), [3, 1]).toFloat());
+    // Each element repeated in place (layer normalisation's statistics broadcast over the features).
+    await assertMatchesCpu("Tile [4,5,1] by [1,1,7]", () => tf.tile(tf.tensor(values([4, 5, 1], 4), [4, 5, 1]), [1, 1, 7]), ["Tile"]);
+    await assertMatchesCpu("Tile [6,1] by [1,3]", () => tf.tile(tf.tensor(values([6, 1], 5), [6, 1]), [1, 3]), ["Tile"]);
   },
 });
 

@@ -49,6 +49,7 @@ import { maxPoolGradKernel, maxPoolKernel } from "./pool.ts";
 import { meanKernel, sumKernel } from "./reduce.ts";
 import { gatherV2Kernel } from "./gather.ts";
 import { tileKernel } from "./tile.ts";
+import { installTileGradient, TILE_GRAD, tileGradKernel } from "./tile_grad.ts";
 
 export const NATIVE_BACKEND = "native";
 
@@ -153,6 +154,8 @@ function nativeKernels(gemm: GemmChoice, ctx: DnnlContext, runner: TaskRunner): 
     // The kit's own kernel, called only by the FusedBatchNorm gradient override on this backend.
     [BATCH_NORM_GRAD]: batchNormGradKernel(ctx),
     [RELU_GRAD]: reluGradKernel(ctx),
+    // The kit's own kernel, called only by the Tile gradient override on this backend.
+    [TILE_GRAD]: tileGradKernel(),
     // The kit's own kernels of a training batch normalisation, called by the patched layer (batchnorm_train.ts).
     [BATCH_NORM_TRAIN]: batchNormTrainKernel(ctx),
     [BATCH_NORM_TRAIN_GRAD]: batchNormTrainGradKernel(ctx),
@@ -244,6 +247,7 @@ async function prepare(): Promise<NativeStart> {
   installBatchNormGradient(NATIVE_BACKEND);
   installBatchNormTraining(NATIVE_BACKEND);
   installReluGradient(NATIVE_BACKEND);
+  installTileGradient(NATIVE_BACKEND);
   installDenseStackGradient();
   const check = await selfCheck();
   if (previous && previous !== tf.getBackend()) await tf.setBackend(previous);

@@ -6,6 +6,7 @@
  * whole activations (docs/speed.md). Below MIN_ELEMENTS, for non-float32 tensors, and for shapes
  * oneDNN cannot take (the first operand broadcast in Sub / RealDiv, rank above 6) the wasm kernel runs.
  */
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { backend_util, type FusedBatchNormAttrs, type KernelFunc, type TensorInfo, util } from "@tensorflow/tfjs-core";
 import { DNNL, type DnnlContext, DnnlError, type Primitive } from "./dnnl.ts";
 import { at, fallBack, heapBase, type Inputs, wasmKernel } from "./heap.ts";
@@ -90,6 +91,44 @@ function binaryPrimitive(ctx: DnnlContext, op: BinaryName, full: number[], other
   });
 }
 
+/** Whether `shape` is `full` with its last axis 1 (one value per row of `full`), and `full`'s rows are longer than 1. */
+function rowRepeats(shape: number[], full: number[]): boolean {
+  return full.at(-1)! > 1 && shape.at(-1) === 1 && util.arraysEqual(shape.slice(0, -1), full.slice(0, -1));
+}
+
+/** The float32 result of each operation: float64 arithmetic on two float32 values, rounded by the Float32Array store. */
+const ARITHMETIC: Record<BinaryName, (x: number, y: number) => number> = {
+  Add: (x, y) => x + y,
+  Sub: (x, y) => x - y,
+  Multiply: (x, y) => x * y,
+  RealDiv: (x, y) => x / y,
+};
+
+/**
+ * a op b where one operand holds one value per row (its last axis 1): the softmax gradient's
+ * [b, heads, l, 1] × [b, heads, l, l] in the text encoder's attention. oneDNN has no fast kernel for a broadcast along
+ * the last axis (its reference kernel took ~1 s for 8.4M values) and neither has wasm. Same bits: IEEE float32 +, −,
+ * × and ÷ are correctly rounded, and so is the float64 result of two float32 values rounded to float32 (float64 has
+ * more than twice float32's precision).
+ */
+function rowBroadcast(wasm: BackendWasm, op: BinaryName, a: TensorInfo, b: TensorInfo, outShape: number[], repeated: "a" | "b") {
+  const out = wasm.makeOutput(outShape, "float32");
+  // Views after makeOutput: the allocation may have grown the heap.
+  const [x, y, o] = [a, b, out].map((t) => wasm.typedArrayFromHeap(t) as Float32Array);
+  const f = ARITHMETIC[op];
+  const width = outShape.at(-1)!;
+  for (let row = 0, k = 0; row < o.length / width; row++) {
+    if (repeated === "b") {
+      const v = y[row];
+      for (let j = 0; j < width; j++, k++) o[k] = f(x[k], v);
+    } else {
+      const v = x[row];
+      for (let j = 0; j < width; j++, k++) o[k] = f(v, y[k]);
+    }
+  }
+  return out;
+}
+
 export function binaryKernel(ctx: DnnlContext, op: BinaryName, fallback: KernelFunc): KernelFunc {
   return wasmKernel<Record<string, never>>((inputs, wasm, attrs) => {
     const { a, b } = inputs;
@@ -102,6 +141,8 @@ export function binaryKernel(ctx: DnnlContext, op: BinaryName, fallback: KernelF
     const sb = padTo(b.shape, rank);
     const aFull = util.arraysEqual(sa, outShape);
     const bFull = util.arraysEqual(sb, outShape);
+    const repeated = aFull && rowRepeats(sb, outShape) ? "b" : bFull && rowRepeats(sa, outShape) ? "a" : null;
+    if (repeated) return rowBroadcast(wasm, op, a, b, outShape, repeated);
     // oneDNN broadcasts only its second source: with a broadcast, swap when the op commutes.
     let first = a;
     let second = b;
