@@ -15,7 +15,8 @@
 #   bash scripts/evidence.sh [step…]      steps: search shifted main families sensitivity full notebooks report
 #                                         (default: all; families and full, v2's, only under DESIGN=v2);
 #                                         budget: print the budget of the pass so far
-#   EVIDENCE_LOG, EVIDENCE_STEPS, REPRODUCTION: other files for the log, the attempts and the budget;
+#   EVIDENCE_LOG, EVIDENCE_STEPS, REPRODUCTION, EVIDENCE_TMP: other files for the log, the attempts, the budget and
+#   the pass's scratch (an attempt killed with its session is recorded from its load samples on the next start);
 #   SEARCH_DIR: another folder for the searches; DESIGN=v2: the evidence-v2 design; BUDGET, SHARDS: below
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,7 +50,9 @@ log() { echo "[$(date -u +%FT%TZ)] $*" | tee -a "$LOG" >&2; }
 # seconds and the 1-minute load average sampled every $LOAD_EVERY s while it ran; after each step
 # results/bench/reproduction.json is rewritten (the attempts of a step summed: a resumed step adds the time
 # it took to finish). BUDGET_RESET=1 starts a new budget (a new pass); otherwise a rerun resumes this one.
-STEPS=${EVIDENCE_STEPS:-tmp/evidence/steps.jsonl}
+# Scratch of the pass (logs, load samples, the notebook queue): EVIDENCE_TMP.
+WORK=${EVIDENCE_TMP:-tmp/evidence}
+STEPS=${EVIDENCE_STEPS:-$WORK/steps.jsonl}
 LOAD_EVERY=${LOAD_EVERY:-5}
 SCALE=standard
 LAYOUT=""
@@ -58,19 +61,38 @@ timed() { # label, command…
   local label="$1"; shift
   local t0 started loadfile sampler rc=0
   t0=$(date +%s%N); started=$(date -u +%FT%TZ)
-  loadfile=$(mktemp tmp/evidence/load.XXXXXX)
+  loadfile=$(mktemp "$WORK/load.XXXXXX")
+  # What recover_interrupted needs should this attempt be killed (a session's end): fields split by \x1f.
+  printf '%s\x1f%s\x1f%s\x1f%s\x1f%s\n' "$label" "$SCALE" "$started" "$LAYOUT" "$WITHIN" >"$loadfile.meta"
   ( while :; do cut -d' ' -f1 /proc/loadavg >>"$loadfile"; sleep "$LOAD_EVERY"; done ) &
   sampler=$!
   log "start $label"
   "$@" || rc=$?
   kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
   local ms seconds; ms=$(( ($(date +%s%N) - t0) / 1000000 )); seconds=$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))
-  [ "$rc" = 0 ] || { log "FAILED $label after $seconds s (exit $rc)"; rm -f "$loadfile"; return "$rc"; }
+  [ "$rc" = 0 ] || { log "FAILED $label after $seconds s (exit $rc)"; rm -f "$loadfile" "$loadfile.meta"; return "$rc"; }
   log "done  $label in ${seconds%.*} s"
   $deno task budget step "$label" "$seconds" --steps "$STEPS" --load "$loadfile" --scale "$SCALE" \
     --started "$started" ${LAYOUT:+--layout "$LAYOUT"} ${WITHIN:+--within "$WITHIN"}
-  rm -f "$loadfile"
+  rm -f "$loadfile" "$loadfile.meta"
   budget_write >/dev/null
+}
+# Attempts that a killed pass left behind (its session ended mid-step: no line in $STEPS) still took their time:
+# each is recorded from its load samples, one every $LOAD_EVERY s, so the budget sums every attempt of a step.
+recover_interrupted() {
+  local meta loadfile label scale started layout within samples
+  for meta in "$WORK"/load.*.meta; do
+    [ -e "$meta" ] || continue
+    loadfile=${meta%.meta}
+    IFS=$'\x1f' read -r label scale started layout within <"$meta"
+    samples=$(wc -l <"$loadfile" 2>/dev/null || echo 0)
+    if [ "$samples" -gt 0 ]; then
+      log "an interrupted attempt of $label: about $((samples * LOAD_EVERY)) s (its load samples), recorded"
+      $deno task budget step "$label" "$((samples * LOAD_EVERY))" --steps "$STEPS" --load "$loadfile" --scale "$scale" \
+        --started "$started" ${layout:+--layout "$layout"} ${within:+--within "$within"} >/dev/null
+    fi
+    rm -f "$meta" "$loadfile"
+  done
 }
 design() { # what this pass runs, for the budget
   printf '{"searchBudget":"%s","design":"%s","shards":%s,"steps":"%s"}' "$BUDGET" "${DESIGN:-five seeds}" "$SHARDS" "${steps[*]}"
@@ -88,11 +110,11 @@ search_round() { # name, round, extra flags…
   local pids=() k pid failed=0
   for ((k = 0; k < SHARDS; k++)); do
     UNLEARN_THREADS=1 $deno task search --budget "$BUDGET" --no-progress --name "$name" --out "$SEARCH_DIR/$name" \
-      --shard "$k/$SHARDS" --round "$round" "$@" >>"tmp/evidence/search-$(echo "$name" | tr / -)-shard$k.log" 2>&1 &
+      --shard "$k/$SHARDS" --round "$round" "$@" >>"$WORK/search-$(echo "$name" | tr / -)-shard$k.log" 2>&1 &
     pids+=($!)
   done
   for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
-  [ "$failed" = 0 ] || { log "a shard of $name (round $round) failed: see tmp/evidence/search-*-shard*.log"; return 1; }
+  [ "$failed" = 0 ] || { log "a shard of $name (round $round) failed: see $WORK/search-*-shard*.log"; return 1; }
   $deno task search merge "$SEARCH_DIR/$name" || return 1
 }
 search_shards() { # name, extra flags…
@@ -110,8 +132,9 @@ search() { # name, extra flags…
   LAYOUT="$SHARDS shards × 1 thread" timed "search $name" search_shards "$name" "$@"
 }
 
-mkdir -p results tmp/evidence results/bench
-[ "${BUDGET_RESET:-0}" = 1 ] && rm -f "$STEPS"
+mkdir -p results "$WORK" results/bench
+[ "${BUDGET_RESET:-0}" = 1 ] && rm -f "$STEPS" "$WORK"/load.*
+recover_interrupted
 log "evidence pass: steps ${steps[*]}; budget $BUDGET; $(nproc) cores; load $(cut -d' ' -f1 /proc/loadavg)"
 
 if want search; then
@@ -149,11 +172,11 @@ fi
 families_side_by_side() {
   local pids=() pid failed=0
   UNLEARN_EVIDENCE=1 UNLEARN_THREADS=1 $deno task ablation table8 --design v2 --paradigm random --out results/v2/table8 --reuse results/main \
-    --no-progress >>tmp/evidence/family-table8.log 2>&1 & pids+=($!)
+    --no-progress >>"$WORK/family-table8.log" 2>&1 & pids+=($!)
   UNLEARN_EVIDENCE=1 UNLEARN_THREADS=1 $deno task unlearn "${DEBIAN[@]}" --design v2 --methods "retrain,$CORE" --selection-name R,C \
-    --out results/v2/identity --no-progress >>tmp/evidence/family-identity.log 2>&1 & pids+=($!)
+    --out results/v2/identity --no-progress >>"$WORK/family-identity.log" 2>&1 & pids+=($!)
   for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
-  [ "$failed" = 0 ] || { log "a family's runs failed: see tmp/evidence/family-*.log"; return 1; }
+  [ "$failed" = 0 ] || { log "a family's runs failed: see $WORK/family-*.log"; return 1; }
 }
 if want families; then
   LAYOUT="2 processes × 1 thread" timed "families table8 and identity" families_side_by_side
@@ -220,7 +243,7 @@ notebook_lane() {
   done
 }
 notebook_lanes() {
-  QUEUE=tmp/evidence/notebook-queue
+  QUEUE=$WORK/notebook-queue
   notebook_queue >"$QUEUE"
   local pids=() k pid failed=0
   for ((k = 0; k < SHARDS; k++)); do notebook_lane & pids+=($!); done

@@ -29,7 +29,13 @@ Deno.test("evidence.sh budget: the attempts summed into the budget file and prin
     await Deno.writeTextFile(`${dir}/steps.jsonl`, attempts.map((a) => JSON.stringify(a)).join("\n") + "\n");
     const out = await new Deno.Command("bash", {
       args: [`${ROOT}scripts/evidence.sh`, "budget"],
-      env: { EVIDENCE_LOG: `${dir}/log.txt`, EVIDENCE_STEPS: `${dir}/steps.jsonl`, REPRODUCTION: `${dir}/reproduction.json`, BUDGET: "7" },
+      env: {
+        EVIDENCE_TMP: dir,
+        EVIDENCE_LOG: `${dir}/log.txt`,
+        EVIDENCE_STEPS: `${dir}/steps.jsonl`,
+        REPRODUCTION: `${dir}/reproduction.json`,
+        BUDGET: "7",
+      },
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -61,6 +67,7 @@ Deno.test("evidence.sh search: a shard that fails fails the step and the pass (n
     const out = await new Deno.Command("bash", {
       args: [`${ROOT}scripts/evidence.sh`, "search"],
       env: {
+        EVIDENCE_TMP: dir,
         EVIDENCE_LOG: `${dir}/log.txt`,
         EVIDENCE_STEPS: `${dir}/steps.jsonl`,
         REPRODUCTION: `${dir}/reproduction.json`,
@@ -75,6 +82,34 @@ Deno.test("evidence.sh search: a shard that fails fails the step and the pass (n
     assert.match(log, /FAILED search fashion-mnist-mlp-classwise/);
     assert.doesNotMatch(log, /done {2}search fashion-mnist-mlp-classwise/);
     assert.doesNotMatch(log, /start search fashion-mnist-mlp-random/, "the pass stops at the failed step");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("evidence.sh: an attempt killed with its session is recorded from its load samples on the next start", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "evidence-killed-" });
+  try {
+    // What `timed` leaves when killed: its load samples (one every LOAD_EVERY s) and the attempt's fields.
+    await Deno.writeTextFile(`${dir}/load.abc123`, "1.5\n2.5\n3.5\n");
+    await Deno.writeTextFile(
+      `${dir}/load.abc123.meta`,
+      ["search fashion-mnist-mlp-random", "standard", "2026-12-07T11:57:10Z", "2 shards × 1 thread", ""].join("\x1f") + "\n",
+    );
+    const out = await new Deno.Command("bash", {
+      args: [`${ROOT}scripts/evidence.sh`, "budget"],
+      env: { EVIDENCE_TMP: dir, EVIDENCE_LOG: `${dir}/log.txt`, REPRODUCTION: `${dir}/reproduction.json`, LOAD_EVERY: "5" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    const budget = JSON.parse(await Deno.readTextFile(`${dir}/reproduction.json`));
+    assert.deepEqual(
+      budget.steps.map((s: { label: string; seconds: number; layout?: string }) => [s.label, s.seconds, s.layout]),
+      [["search fashion-mnist-mlp-random", 15, "2 shards × 1 thread"]],
+    );
+    assert.match(await Deno.readTextFile(`${dir}/log.txt`), /an interrupted attempt of search fashion-mnist-mlp-random: about 15 s/);
+    await assert.rejects(Deno.stat(`${dir}/load.abc123.meta`), Deno.errors.NotFound, "recorded once");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
