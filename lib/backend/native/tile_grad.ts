@@ -13,7 +13,7 @@
  * backend, goes to tfjs's gradient.
  */
 import * as tf from "@tensorflow/tfjs";
-import { getGradient, type GradConfig, type KernelFunc, registerGradient, type TileAttrs, util } from "@tensorflow/tfjs-core";
+import { getGradient, type GradConfig, type KernelFunc, registerGradient, type TileAttrs } from "@tensorflow/tfjs-core";
 import { wasmKernel } from "./heap.ts";
 
 /** The kit's kernel: input dy; attributes x's shape and the repetitions; output dx of x's shape. */
