@@ -5,12 +5,10 @@
  * same runs started from selections of shifted searches (default: results/sensitivity/* when present).
  */
 import { kitPath, ROOT } from "../lib/env.ts";
-import { KitError } from "../lib/errors.ts";
 import { makeFolder, readRecords, writeFileAtomic } from "../lib/record.ts";
 import type { SensitivityRuns } from "../lib/report/claims.ts";
 import { chapterVerdicts, claimsMarkdown, indexTable, withIndexTable } from "../lib/report/claims.ts";
-import { recordFolders } from "../lib/experiment/config.ts";
-import { parseFlags, runCommand } from "./flags.ts";
+import { parseFlags, runCommand, sensitivityFolders } from "./flags.ts";
 
 const FLAGS = {
   quick: { type: "boolean" as const, doc: "read the quick-mode records (tmp/); writes to tmp/claims.md" },
@@ -31,14 +29,7 @@ export async function claimsMain(args: string[]): Promise<number> {
     return 0;
   }
   const mode = values.quick ? "quick" : "full";
-  const given = (values.sensitivity as string[] | undefined) ?? [];
-  const pairs: [string, string][] = given.length
-    ? given.map((g) => {
-      const eq = g.indexOf("=");
-      if (eq <= 0) throw new KitError(`"${g}" is not NAME=DIR`, "--sensitivity");
-      return [g.slice(0, eq), kitPath(g.slice(eq + 1))];
-    })
-    : recordFolders([`${ROOT}results/sensitivity`]).map((dir) => [dir.split("/").pop()!, dir]);
+  const pairs = sensitivityFolders(values.sensitivity as string[] | undefined);
   const sensitivity: SensitivityRuns = {};
   for (const [name, dir] of pairs) sensitivity[name] = await readRecords([dir]);
   const chapters = await chapterVerdicts(mode, sensitivity);

@@ -15,7 +15,7 @@ import { makeFolder, readRecords, writeFileAtomic } from "../lib/record.ts";
 import type { SensitivityRecords, V1Chapter } from "../lib/report/claims_v2.ts";
 import { claimsV2Markdown, judgeClaims } from "../lib/report/claims_v2.ts";
 import { parseProtocol } from "../lib/report/protocol.ts";
-import { parseFlags, runCommand } from "./flags.ts";
+import { parseFlags, pathExists, runCommand, sensitivityFolders } from "./flags.ts";
 
 const FLAGS = {
   protocol: { type: "string" as const, doc: "the protocol judged against (default results/protocol.json)" },
@@ -56,26 +56,10 @@ async function readV1(file: string): Promise<V1Chapter[] | null> {
 
 const DEFAULT_RECORDS = ["results/main", "results/v2", "results/full"];
 
-const exists = (path: string) => {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/** The shifted searches' runs: NAME=DIR pairs given, or each folder below results/sensitivity. */
+/** The shifted searches' runs (`sensitivityFolders`), each folder given checked to exist. */
 async function sensitivityRuns(given: string[] | undefined): Promise<SensitivityRecords[]> {
-  const pairs: [string, string][] = given
-    ? given.map((g) => {
-      const eq = g.indexOf("=");
-      if (eq <= 0) throw new KitError(`"${g}" is not NAME=DIR`, "--sensitivity");
-      const dir = kitPath(g.slice(eq + 1));
-      if (!exists(dir)) throw new KitError(`${g.slice(eq + 1)} does not exist`, "--sensitivity");
-      return [g.slice(0, eq), dir];
-    })
-    : recordFolders([`${ROOT}results/sensitivity`]).map((dir) => [dir.split("/").pop()!, dir]);
+  const pairs = sensitivityFolders(given);
+  for (const [, dir] of pairs) if (!pathExists(dir)) throw new KitError(`${dir} does not exist`, "--sensitivity");
   return await Promise.all(pairs.map(async ([name, dir]) => ({ name, records: await readRecords([dir]) })));
 }
 
@@ -103,7 +87,7 @@ export async function claimsV2Main(args: string[]): Promise<number> {
   const { text } = readProtocolFile(kitPath(named), "--protocol");
   const protocol = parseProtocol(text, named);
   const given = values.records as string[] | undefined;
-  const dirs = folders(given ? given.map(kitPath) : DEFAULT_RECORDS.map(kitPath).filter(exists));
+  const dirs = folders(given ? given.map(kitPath) : DEFAULT_RECORDS.map(kitPath).filter(pathExists));
   const input = {
     protocol,
     protocolFile: named,

@@ -8,8 +8,9 @@ import { parseArgs } from "node:util";
 import { describeSchema, parseValue } from "../lib/config.ts";
 import { FileError, KitError, KitErrors } from "../lib/errors.ts";
 import type { ExperimentConfig } from "../lib/experiment/config.ts";
+import { kitPath, ROOT } from "../lib/env.ts";
 import type { ExperimentInput } from "../lib/experiment/fields.ts";
-import { experimentConfig } from "../lib/experiment/config.ts";
+import { experimentConfig, recordFolders } from "../lib/experiment/config.ts";
 import type { FieldPath } from "../lib/experiment/fields.ts";
 import { fieldEntries, fieldHelp, fieldSpec } from "../lib/experiment/fields.ts";
 import { DEFAULT_METRICS, withEnsembleSize } from "../lib/metrics/registry.ts";
@@ -274,4 +275,27 @@ export async function runCommand(command: string, main: (args: string[]) => Prom
     status = 2;
   }
   Deno.exit(status);
+}
+
+/** Whether `path` exists (a file or a folder). */
+export function pathExists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `--sensitivity NAME=DIR` values (deno task claims, claims-v2) as [name, folder], the folder relative to the kit's;
+ * none given: each folder of records below results/sensitivity, named by its folder.
+ */
+export function sensitivityFolders(given: string[] | undefined): [string, string][] {
+  if (!given?.length) return recordFolders([`${ROOT}results/sensitivity`]).map((dir) => [dir.split("/").pop()!, dir]);
+  return given.map((g) => {
+    const eq = g.indexOf("=");
+    if (eq <= 0) throw new KitError(`"${g}" is not NAME=DIR`, "--sensitivity");
+    return [g.slice(0, eq), kitPath(g.slice(eq + 1))];
+  });
 }

@@ -16,7 +16,17 @@ import { runExperiment } from "../lib/experiment/run.ts";
 import { makeFolder, readRecords } from "../lib/record.ts";
 import { writeTables } from "../lib/report/table.ts";
 import type { FlagValues } from "./flags.ts";
-import { configFromFlags, EXPERIMENT_FLAGS, flagHelp, HELP_FLAG, integerFlag, methodsHelp, parseFlags, runCommand } from "./flags.ts";
+import {
+  configFromFlags,
+  EXPERIMENT_FLAGS,
+  flagHelp,
+  HELP_FLAG,
+  integerFlag,
+  methodsHelp,
+  parseFlags,
+  pathExists,
+  runCommand,
+} from "./flags.ts";
 
 const SIDE_FLAGS = {
   jobs: { type: "string" as const, default: "1", doc: "run the tasks as this many processes side by side, one thread each, then gather" },
@@ -44,16 +54,6 @@ function parseShare(raw: string): TaskShare {
   const m = raw.match(/^(\d+)\/(\d+)$/);
   if (!m || Number(m[1]) >= Number(m[2])) throw new KitError(`"${raw}" is not k/n with 0 ≤ k < n`, "--shard");
   return { index: Number(m[1]), count: Number(m[2]) };
-}
-
-/** Whether `path` exists (a folder of records, or the shards' folder). */
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const shardFolder = (out: string, s: TaskShare) => `${out}/shards/${s.index}-of-${s.count}`;
@@ -84,12 +84,12 @@ function shareConfig(values: FlagValues, share: TaskShare, jobs: number): Experi
   // The gathering run reads the shards back; with --rerun it would compute everything once more.
   if (jobs > 1 && cfg.rerun) throw new KitError("not with --rerun: give a fresh --out instead", "--jobs");
   if (jobs > 1) {
-    return configFromFlags(values, { reuse: [...cfg.reuse, ...(exists(`${cfg.out}/shards`) ? [`${cfg.out}/shards`] : [])] });
+    return configFromFlags(values, { reuse: [...cfg.reuse, ...(pathExists(`${cfg.out}/shards`) ? [`${cfg.out}/shards`] : [])] });
   }
   if (share.count === 1) return cfg;
   return configFromFlags(values, {
     out: shardFolder(cfg.out, share),
-    reuse: [...cfg.reuse, ...(exists(`${cfg.out}/records.jsonl`) ? [cfg.out] : [])],
+    reuse: [...cfg.reuse, ...(pathExists(`${cfg.out}/records.jsonl`) ? [cfg.out] : [])],
   });
 }
 

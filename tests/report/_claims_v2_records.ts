@@ -95,3 +95,15 @@ export const input = (records: RunRecord[], protocol = PROTOCOL): ClaimsV2Input 
   records,
   v1: null,
 });
+
+/** An edit for `family`: UGradSL+ (R)'s Avg. Gap 10 points below FT (R)'s on every unit (the claim holds). */
+export function gapHolds(label: string, i: number, m: Record<string, number>): void {
+  if (label === "ft (R)") m.AvgGap = 20 + (i % 4);
+  if (label === "ugradsl+ (R)") m.AvgGap = 10 + (i % 3);
+}
+
+/** An edit for `family`: FT (R) closer to Retrain than UGradSL+ (R) on every unit (the claim's reverse). */
+export function gapFlips(label: string, i: number, m: Record<string, number>): void {
+  if (label === "ft (R)") m.AvgGap = 5 + (i % 2);
+  if (label === "ugradsl+ (R)") m.AvgGap = 15 + (i % 5);
+}

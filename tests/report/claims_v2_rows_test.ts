@@ -8,24 +8,16 @@ import assert from "node:assert/strict";
 import { KitError } from "../../lib/errors.ts";
 import { formatP, judgeClaims } from "../../lib/report/claims_v2.ts";
 import { boardRows, parseBoard } from "../../lib/report/claims_v2_rows.ts";
-import { family, input, UNITS } from "./_claims_v2_records.ts";
+import { family, gapFlips, gapHolds, input, UNITS } from "./_claims_v2_records.ts";
 
 /** Class-wise at two scales (UGradSL+ (R)'s Avg. Gap 10 below FT (R)'s), random C5 rows, and two shifted searches. */
 function judged() {
-  const holds = (label: string, i: number, m: Record<string, number>) => {
-    if (label === "ft (R)") m.AvgGap = 20 + (i % 4);
-    if (label === "ugradsl+ (R)") m.AvgGap = 10 + (i % 3);
-  };
-  const flips = (label: string, i: number, m: Record<string, number>) => {
-    if (label === "ft (R)") m.AvgGap = 5 + (i % 2);
-    if (label === "ugradsl+ (R)") m.AvgGap = 15 + (i % 5);
-  };
-  const standard = family("classwise", holds);
-  const full = family("classwise", holds, { trainSize: 0, arch: "cnn" }, UNITS.classwise.slice(0, 10));
+  const standard = family("classwise", gapHolds);
+  const full = family("classwise", gapHolds, { trainSize: 0, arch: "cnn" }, UNITS.classwise.slice(0, 10));
   const c5 = family("random").filter((r) => r.variant === "C").map((r) => ({ ...r, variant: "C5", configHash: `${r.configHash}-5` }));
   const sensitivity = [
-    { name: "lr-1", records: family("classwise", holds) },
-    { name: "lr1", records: family("classwise", flips) },
+    { name: "lr-1", records: family("classwise", gapHolds) },
+    { name: "lr1", records: family("classwise", gapFlips) },
   ];
   return judgeClaims({ ...input([...standard, ...full, ...family("random"), ...c5]), sensitivity });
 }

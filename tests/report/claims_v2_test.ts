@@ -13,7 +13,19 @@ import type { CheckResult } from "../../lib/report/judge.ts";
 import { judgeFamily, unitTable } from "../../lib/report/judge.ts";
 import type { Protocol } from "../../lib/report/protocol.ts";
 import { signFlipP } from "../../lib/report/stats.ts";
-import { family, input, METRICS, neutral, PROTOCOL, PROTOCOL_TEXT, SHA, unitRecord, UNITS } from "./_claims_v2_records.ts";
+import {
+  family,
+  gapFlips,
+  gapHolds,
+  input,
+  METRICS,
+  neutral,
+  PROTOCOL,
+  PROTOCOL_TEXT,
+  SHA,
+  unitRecord,
+  UNITS,
+} from "./_claims_v2_records.ts";
 
 const resultOf = (c: ReturnType<typeof judgeClaims>, id: string, scale = 0): CheckResult =>
   c.scales[scale].families.flatMap((f) => f.all).find((r) => r.check.id === id)!;
@@ -283,20 +295,11 @@ Deno.test("the Streisand family reads the runs that asked for the metric, failed
 });
 
 Deno.test("runs from shifted searches are judged beside the main ones: a check survives or flips, never counted", () => {
-  // Main: UGradSL+ (R)'s Avg. Gap 10 points below FT (R)'s on every unit (holds).
-  const holds = (label: string, i: number, m: Record<string, number>) => {
-    if (label === "ft (R)") m.AvgGap = 20 + (i % 4);
-    if (label === "ugradsl+ (R)") m.AvgGap = 10 + (i % 3);
-  };
-  // Under the higher range FT forgets as well as UGradSL+: the gap reverses.
-  const flips = (label: string, i: number, m: Record<string, number>) => {
-    if (label === "ft (R)") m.AvgGap = 5 + (i % 2);
-    if (label === "ugradsl+ (R)") m.AvgGap = 15 + (i % 5);
-  };
-  const main = family("classwise", holds);
+  // Main: the gap holds (gapHolds); under the higher range FT forgets as well as UGradSL+ and it reverses (gapFlips).
+  const main = family("classwise", gapHolds);
   const sensitivity = [
-    { name: "lr-1", records: family("classwise", holds) },
-    { name: "lr1", records: family("classwise", flips) },
+    { name: "lr-1", records: family("classwise", gapHolds) },
+    { name: "lr1", records: family("classwise", gapFlips) },
   ];
   const judged = judgeClaims({ ...input(main), sensitivity });
   assert.deepEqual(judged.sensitivity.map((s) => [s.name, s.accepted]), [["lr-1", main.length], ["lr1", main.length]]);

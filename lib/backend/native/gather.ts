@@ -8,18 +8,11 @@
  * batch dimensions, other dtypes) goes to the stock kernel. Out-of-range indices are refused with the stock
  * kernel's message.
  */
-import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { type GatherV2Attrs, type KernelFunc, type TensorInfo, util } from "@tensorflow/tfjs-core";
-import { fallBack, heapOffset, wasmKernel } from "./heap.ts";
+import { fallBack, heapBytes, heapOffset, wasmKernel } from "./heap.ts";
 
 /** The dtypes copied as 4-byte words (their values are never reinterpreted). */
 const WORD_DTYPES = new Set(["float32", "int32"]);
-
-/** The wasm heap as 32-bit words (current: the heap may have grown since the last call). */
-function heapWords(wasm: BackendWasm): Int32Array {
-  const heap = (wasm.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8;
-  return new Int32Array(heap.buffer);
-}
 
 /** Whether this kernel computes the call itself: rows of axis 0, no batch dimensions, 4-byte words, int32 indices. */
 function handles(x: TensorInfo, indices: TensorInfo, attrs: GatherV2Attrs): boolean {
@@ -37,7 +30,7 @@ export function gatherV2Kernel(fallback: KernelFunc): KernelFunc {
     const out = wasm.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype);
     if (count === 0 || rowSize === 0) return out;
     // After makeOutput: the heap may have grown.
-    const words = heapWords(wasm);
+    const words = new Int32Array(heapBytes(wasm).buffer);
     const from = heapOffset(wasm, x) / 4;
     const to = heapOffset(wasm, out) / 4;
     const at = heapOffset(wasm, indices) / 4;

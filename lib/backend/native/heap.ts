@@ -13,11 +13,15 @@ export function heapOffset(wasm: BackendWasm, t: TensorInfo): number {
   return wasm.dataIdMap.get(t.dataId)!.memoryOffset;
 }
 
+/** The whole wasm heap now (valid until the next allocation). */
+export function heapBytes(wasm: BackendWasm): Uint8Array {
+  // Emscripten keeps HEAPU8 on the module current across growth (tfjs's typedArrayFromHeap reads it too).
+  return (wasm.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8;
+}
+
 /** The address of heap byte 0 now (valid until the next allocation). */
 export function heapBase(wasm: BackendWasm): Deno.PointerObject {
-  // Emscripten keeps HEAPU8 on the module current across growth (tfjs's typedArrayFromHeap reads it too).
-  const heap = (wasm.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8;
-  const base = Deno.UnsafePointer.of(heap);
+  const base = Deno.UnsafePointer.of(heapBytes(wasm));
   if (base === null) throw new Error("native: the wasm heap has no address");
   return base;
 }
