@@ -119,9 +119,20 @@ search_round() { # name, round, extra flags…
 }
 search_shards() { # name, extra flags…
   local name="$1"; shift
-  local round=0
+  local round=0 dir="$SEARCH_DIR/$name"
+  # A search merged earlier resumes at the round it planned, or is done: its rounds are not run again. (A run
+  # resumes by configuration hash, which holds the code's numerics fingerprint: on changed code, a finished
+  # round would run every point again. Each record keeps the fingerprint it ran on; remove the folder to redo it.)
+  if [ -f "$dir/best.json" ] && grep -q '"complete": true' "$dir/best.json"; then
+    log "search $name: complete (merged earlier, $dir/best.json): not run again"
+    return 0
+  fi
   # Explicit returns: this runs as `timed … || rc=$?`, where bash ignores set -e inside functions.
-  search_round "$name" 0 "$@" || return 1
+  if $deno task search pending "$dir" >/dev/null 2>&1; then
+    log "search $name: merged earlier, resumes at its planned round"
+  else
+    search_round "$name" 0 "$@" || return 1
+  fi
   while round=$($deno task search pending "$SEARCH_DIR/$name" 2>/dev/null); do
     log "search $name: round $round of widened ranges"
     search_round "$name" "$round" "$@" || return 1

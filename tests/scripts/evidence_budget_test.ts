@@ -114,3 +114,41 @@ Deno.test("evidence.sh: an attempt killed with its session is recorded from its 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("evidence.sh search: a search merged earlier and complete is not run again (its rounds keep their records)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "evidence-done-" });
+  try {
+    // Complete by its best.json; its search.json would make any shard fail, so a rerun of it fails the pass.
+    const names = ["classwise", "random", "group"].map((p) => `fashion-mnist-mlp-${p}`).concat("debian-corpus-bag-of-embeddings-identity");
+    for (const name of names) {
+      const done = `${dir}/search/${name}`;
+      await Deno.mkdir(done, { recursive: true });
+      await Deno.writeTextFile(`${done}/search.json`, JSON.stringify({ schema: "not this search" }));
+      await Deno.writeTextFile(`${done}/best.json`, JSON.stringify({ complete: true, pendingRound: null }, null, 2));
+    }
+    const out = await new Deno.Command("bash", {
+      args: [`${ROOT}scripts/evidence.sh`, "search"],
+      env: {
+        EVIDENCE_TMP: dir,
+        EVIDENCE_LOG: `${dir}/log.txt`,
+        EVIDENCE_STEPS: `${dir}/steps.jsonl`,
+        REPRODUCTION: `${dir}/reproduction.json`,
+        SEARCH_DIR: `${dir}/search`,
+        SHARDS: "1",
+      },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const log = await Deno.readTextFile(`${dir}/log.txt`);
+    for (const name of names) {
+      assert.match(log, new RegExp(`search ${name}: complete \\(merged earlier`));
+      assert.match(log, new RegExp(`done {2}search ${name}`));
+    }
+    assert.doesNotMatch(log, /FAILED search/, "no shard of a finished search ran");
+    // The pass reaches the selection, which refuses these stand-in best.json files (no selections in them).
+    assert.match(log, /FAILED select/);
+    assert.ok(!out.success);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
