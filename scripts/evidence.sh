@@ -17,7 +17,8 @@
 #                                         budget: print the budget of the pass so far
 #   EVIDENCE_LOG, EVIDENCE_STEPS, REPRODUCTION, EVIDENCE_TMP: other files for the log, the attempts, the budget and
 #   the pass's scratch (an attempt killed with its session is recorded from its load samples on the next start);
-#   SEARCH_DIR: another folder for the searches; DESIGN=v2: the evidence-v2 design; BUDGET, SHARDS: below
+#   SEARCH_DIR: another folder for the searches; MAIN_OUT: for the main job (default results/main);
+#   DESIGN=v2: the evidence-v2 design; BUDGET, SHARDS: below
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deno=node_modules/.bin/deno
@@ -143,6 +144,25 @@ search() { # name, extra flags…
   LAYOUT="$SHARDS shards × 1 thread" timed "search $name" search_shards "$name" "$@"
 }
 
+# Every step from the main job on runs on one code, the one $MAIN_OUT's records were made on (the numerics fingerprint
+# each record names, lib/experiment/fingerprint.ts): on other code a step would neither read those runs back nor
+# match them, so the pass stops and says so. The searches may run on earlier code (their records feed the
+# selections, each naming its own fingerprint; results/evidence-log.txt says which ran on which).
+MAIN_OUT=${MAIN_OUT:-results/main}
+code_fingerprint() {
+  $deno eval 'const { numericsFingerprint } = await import("./lib/experiment/fingerprint.ts"); console.log(await numericsFingerprint("run"));'
+}
+same_code_as_main() { # step
+  local now made
+  now=$(code_fingerprint) || { log "stop: cannot compute this code's numerics fingerprint"; exit 1; }
+  made=$(grep -o '"numerics":"[0-9a-f]*"' "$MAIN_OUT/records.jsonl" 2>/dev/null | sort -u | cut -d'"' -f4 | paste -sd, -) || true
+  log "step $1 on numerics fingerprint $now"
+  if [ -n "$made" ] && [ "$made" != "$now" ]; then
+    log "stop: $MAIN_OUT was made on numerics fingerprint $made and this code's is $now: step $1 would neither read its runs back nor match them (check out the code the main job ran on, or run the main job again into an empty $MAIN_OUT)"
+    exit 1
+  fi
+}
+
 mkdir -p results "$WORK" results/bench
 [ "${BUDGET_RESET:-0}" = 1 ] && rm -f "$STEPS" "$WORK"/load.*
 recover_interrupted
@@ -171,7 +191,8 @@ fi
 # The main job and the sensitivity runs: $SHARDS processes of one thread side by side, each a share of the
 # tasks, gathered into the folder in task order (deno task unlearn --jobs; the records do not depend on it).
 if want main; then
-  LAYOUT="$SHARDS jobs × 1 thread" timed "main job" env UNLEARN_EVIDENCE=1 ./kit main "${DESIGN_FLAGS[@]}" --out results/main \
+  same_code_as_main main
+  LAYOUT="$SHARDS jobs × 1 thread" timed "main job" env UNLEARN_EVIDENCE=1 ./kit main "${DESIGN_FLAGS[@]}" --out "$MAIN_OUT" \
     --reuse results/notebooks --no-compare --no-progress --jobs "$SHARDS"
 fi
 
@@ -182,7 +203,7 @@ fi
 # on their kept end states (./kit main --keep-end-states).
 families_side_by_side() {
   local pids=() pid failed=0
-  UNLEARN_EVIDENCE=1 UNLEARN_THREADS=1 $deno task ablation table8 --design v2 --paradigm random --out results/v2/table8 --reuse results/main \
+  UNLEARN_EVIDENCE=1 UNLEARN_THREADS=1 $deno task ablation table8 --design v2 --paradigm random --out results/v2/table8 --reuse "$MAIN_OUT" \
     --no-progress >>"$WORK/family-table8.log" 2>&1 & pids+=($!)
   UNLEARN_EVIDENCE=1 UNLEARN_THREADS=1 $deno task unlearn "${DEBIAN[@]}" --design v2 --methods "retrain,$CORE" --selection-name R,C \
     --out results/v2/identity --no-progress >>"$WORK/family-identity.log" 2>&1 & pids+=($!)
@@ -190,20 +211,22 @@ families_side_by_side() {
   [ "$failed" = 0 ] || { log "a family's runs failed: see $WORK/family-*.log"; return 1; }
 }
 if want families; then
+  same_code_as_main families
   LAYOUT="2 processes × 1 thread" timed "families table8 and identity" families_side_by_side
   LAYOUT="$SHARDS jobs × 1 thread" timed "family streisand" env UNLEARN_EVIDENCE=1 $deno task unlearn "${FASHION[@]}" --design v2 \
     --paradigm random --metrics UA,RA,TA,VA,MIA,AvgGap,Sum,AdditionalMIA,Streisand --out results/v2/streisand \
-    --reuse results/main --no-progress --jobs "$SHARDS"
+    --reuse "$MAIN_OUT" --no-progress --jobs "$SHARDS"
 fi
 
 if want sensitivity; then
+  same_code_as_main sensitivity
   for shift in -1 1; do
     # Under a design its units; else the five seeds.
     units=(--paradigm classwise,random,group --seeds 5)
     [ -n "$DESIGN" ] && units=("${DESIGN_FLAGS[@]}")
     LAYOUT="$SHARDS jobs × 1 thread" timed "sensitivity lr$shift" $deno task unlearn "${FASHION[@]}" "${units[@]}" \
       --methods "retrain,$CORE" --selection-name R,C --selection "$SEARCH_DIR/selection-lr$shift.json" \
-      --out "results/sensitivity/lr$shift" --reuse results/main --no-progress --jobs "$SHARDS"
+      --out "results/sensitivity/lr$shift" --reuse "$MAIN_OUT" --no-progress --jobs "$SHARDS"
   done
 fi
 
@@ -218,6 +241,7 @@ FULL_MODEL=${FULL_MODEL:-mlp}
 FULL_SEEDS=${FULL_SEEDS:-10}
 FULL=(--dataset fashion-mnist --model "$FULL_MODEL" --train-size 0 --test-size 0 --design v2)
 if want full; then
+  same_code_as_main full
   SCALE=full-scale
   full_dirs=()
   for p in classwise random; do
@@ -262,6 +286,7 @@ notebook_lanes() {
   [ "$failed" = 0 ] || { log "a notebook failed: see $LOG"; return 1; }
 }
 if want notebooks; then
+  same_code_as_main notebooks
   LAYOUT="$SHARDS lanes × 1 thread" timed notebooks notebook_lanes
 fi
 

@@ -2,10 +2,13 @@
  * scripts/evidence.sh's budget plumbing: `bash scripts/evidence.sh budget` sums the attempts of the steps
  * file into the budget (lib/report/budget.ts), writes it where REPRODUCTION says, prints it, and runs no step.
  * The log, the steps and the budget go to a temporary folder (EVIDENCE_LOG, EVIDENCE_STEPS, REPRODUCTION).
+ * Also how the pass resumes and stops: a failed shard, a killed attempt, a search already merged, and code that is
+ * not the main job's.
  */
 import assert from "node:assert/strict";
 import type { StepAttempt } from "../../lib/report/budget.ts";
 import { loadStats } from "../../lib/report/budget.ts";
+import { numericsFingerprint } from "../../lib/experiment/fingerprint.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -148,6 +151,44 @@ Deno.test("evidence.sh search: a search merged earlier and complete is not run a
     // The pass reaches the selection, which refuses these stand-in best.json files (no selections in them).
     assert.match(log, /FAILED select/);
     assert.ok(!out.success);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("evidence.sh: a step after the main job refuses code other than the main job's (numerics fingerprint)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "evidence-code-" });
+  try {
+    const env = {
+      EVIDENCE_TMP: dir,
+      EVIDENCE_LOG: `${dir}/log.txt`,
+      EVIDENCE_STEPS: `${dir}/steps.jsonl`,
+      REPRODUCTION: `${dir}/reproduction.json`,
+      SEARCH_DIR: `${dir}/search`,
+      MAIN_OUT: `${dir}/main`,
+      SHARDS: "1",
+    };
+    await Deno.mkdir(`${dir}/main`);
+    // A main job made on other code (a fingerprint no code has).
+    await Deno.writeTextFile(`${dir}/main/records.jsonl`, JSON.stringify({ runId: "x", numerics: "0000000000000000" }) + "\n");
+    const out = await new Deno.Command("bash", {
+      args: [`${ROOT}scripts/evidence.sh`, "sensitivity"],
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(!out.success, "the pass stops");
+    const log = await Deno.readTextFile(`${dir}/log.txt`);
+    const now = await numericsFingerprint("run");
+    assert.match(log, new RegExp(`step sensitivity on numerics fingerprint ${now}`));
+    assert.match(log, new RegExp(`stop: .*main was made on numerics fingerprint 0000000000000000 and this code's is ${now}`));
+    assert.doesNotMatch(log, /start sensitivity/, "no run started");
+
+    // The main job's own code: the step starts (and fails here at once: this test has no selection files).
+    await Deno.writeTextFile(`${dir}/main/records.jsonl`, JSON.stringify({ runId: "x", numerics: now }) + "\n");
+    await new Deno.Command("bash", { args: [`${ROOT}scripts/evidence.sh`, "sensitivity"], env, stdout: "null", stderr: "null" })
+      .output();
+    assert.match(await Deno.readTextFile(`${dir}/log.txt`), /start sensitivity lr-1/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
