@@ -12,6 +12,28 @@ import { numericsFingerprint } from "../../lib/experiment/fingerprint.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
+/**
+ * Runs the pass on `steps` with every file it writes in `dir`: its log, attempts, budget and scratch, the searches
+ * (`dir`/search) and the main job's folder (`dir`/main); one shard.
+ */
+function evidence(dir: string, steps: string[], env: Record<string, string> = {}): Promise<Deno.CommandOutput> {
+  return new Deno.Command("bash", {
+    args: [`${ROOT}scripts/evidence.sh`, ...steps],
+    env: {
+      EVIDENCE_TMP: dir,
+      EVIDENCE_LOG: `${dir}/log.txt`,
+      EVIDENCE_STEPS: `${dir}/steps.jsonl`,
+      REPRODUCTION: `${dir}/reproduction.json`,
+      SEARCH_DIR: `${dir}/search`,
+      MAIN_OUT: `${dir}/main`,
+      SHARDS: "1",
+      ...env,
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+}
+
 Deno.test("evidence.sh budget: the attempts summed into the budget file and printed, no step run", async () => {
   const dir = await Deno.makeTempDir({ prefix: "evidence-budget-" });
   try {
@@ -30,18 +52,7 @@ Deno.test("evidence.sh budget: the attempts summed into the budget file and prin
       attempt("main job", 20),
     ];
     await Deno.writeTextFile(`${dir}/steps.jsonl`, attempts.map((a) => JSON.stringify(a)).join("\n") + "\n");
-    const out = await new Deno.Command("bash", {
-      args: [`${ROOT}scripts/evidence.sh`, "budget"],
-      env: {
-        EVIDENCE_TMP: dir,
-        EVIDENCE_LOG: `${dir}/log.txt`,
-        EVIDENCE_STEPS: `${dir}/steps.jsonl`,
-        REPRODUCTION: `${dir}/reproduction.json`,
-        BUDGET: "7",
-      },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const out = await evidence(dir, ["budget"], { BUDGET: "7" });
     const stdout = new TextDecoder().decode(out.stdout);
     assert.ok(out.success, new TextDecoder().decode(out.stderr));
     const budget = JSON.parse(await Deno.readTextFile(`${dir}/reproduction.json`));
@@ -67,19 +78,7 @@ Deno.test("evidence.sh search: a shard that fails fails the step and the pass (n
     const taken = `${dir}/search/fashion-mnist-mlp-classwise`;
     await Deno.mkdir(taken, { recursive: true });
     await Deno.writeTextFile(`${taken}/search.json`, JSON.stringify({ schema: "not this search" }));
-    const out = await new Deno.Command("bash", {
-      args: [`${ROOT}scripts/evidence.sh`, "search"],
-      env: {
-        EVIDENCE_TMP: dir,
-        EVIDENCE_LOG: `${dir}/log.txt`,
-        EVIDENCE_STEPS: `${dir}/steps.jsonl`,
-        REPRODUCTION: `${dir}/reproduction.json`,
-        SEARCH_DIR: `${dir}/search`,
-        SHARDS: "1",
-      },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const out = await evidence(dir, ["search"]);
     assert.ok(!out.success, "the pass exits non-zero");
     const log = await Deno.readTextFile(`${dir}/log.txt`);
     assert.match(log, /FAILED search fashion-mnist-mlp-classwise/);
@@ -99,12 +98,7 @@ Deno.test("evidence.sh: an attempt killed with its session is recorded from its 
       `${dir}/load.abc123.meta`,
       ["search fashion-mnist-mlp-random", "standard", "2026-12-07T11:57:10Z", "2 shards × 1 thread", ""].join("\x1f") + "\n",
     );
-    const out = await new Deno.Command("bash", {
-      args: [`${ROOT}scripts/evidence.sh`, "budget"],
-      env: { EVIDENCE_TMP: dir, EVIDENCE_LOG: `${dir}/log.txt`, REPRODUCTION: `${dir}/reproduction.json`, LOAD_EVERY: "5" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const out = await evidence(dir, ["budget"], { LOAD_EVERY: "5" });
     assert.ok(out.success, new TextDecoder().decode(out.stderr));
     const budget = JSON.parse(await Deno.readTextFile(`${dir}/reproduction.json`));
     assert.deepEqual(
@@ -129,19 +123,7 @@ Deno.test("evidence.sh search: a search merged earlier and complete is not run a
       await Deno.writeTextFile(`${done}/search.json`, JSON.stringify({ schema: "not this search" }));
       await Deno.writeTextFile(`${done}/best.json`, JSON.stringify({ complete: true, pendingRound: null }, null, 2));
     }
-    const out = await new Deno.Command("bash", {
-      args: [`${ROOT}scripts/evidence.sh`, "search"],
-      env: {
-        EVIDENCE_TMP: dir,
-        EVIDENCE_LOG: `${dir}/log.txt`,
-        EVIDENCE_STEPS: `${dir}/steps.jsonl`,
-        REPRODUCTION: `${dir}/reproduction.json`,
-        SEARCH_DIR: `${dir}/search`,
-        SHARDS: "1",
-      },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const out = await evidence(dir, ["search"]);
     const log = await Deno.readTextFile(`${dir}/log.txt`);
     for (const name of names) {
       assert.match(log, new RegExp(`search ${name}: complete \\(merged earlier`));
@@ -159,24 +141,10 @@ Deno.test("evidence.sh search: a search merged earlier and complete is not run a
 Deno.test("evidence.sh: a step after the main job refuses code other than the main job's (numerics fingerprint)", async () => {
   const dir = await Deno.makeTempDir({ prefix: "evidence-code-" });
   try {
-    const env = {
-      EVIDENCE_TMP: dir,
-      EVIDENCE_LOG: `${dir}/log.txt`,
-      EVIDENCE_STEPS: `${dir}/steps.jsonl`,
-      REPRODUCTION: `${dir}/reproduction.json`,
-      SEARCH_DIR: `${dir}/search`,
-      MAIN_OUT: `${dir}/main`,
-      SHARDS: "1",
-    };
     await Deno.mkdir(`${dir}/main`);
     // A main job made on other code (a fingerprint no code has).
     await Deno.writeTextFile(`${dir}/main/records.jsonl`, JSON.stringify({ runId: "x", numerics: "0000000000000000" }) + "\n");
-    const out = await new Deno.Command("bash", {
-      args: [`${ROOT}scripts/evidence.sh`, "sensitivity"],
-      env,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const out = await evidence(dir, ["sensitivity"]);
     assert.ok(!out.success, "the pass stops");
     const log = await Deno.readTextFile(`${dir}/log.txt`);
     const now = await numericsFingerprint("run");
@@ -186,8 +154,7 @@ Deno.test("evidence.sh: a step after the main job refuses code other than the ma
 
     // The main job's own code: the step starts (and fails here at once: this test has no selection files).
     await Deno.writeTextFile(`${dir}/main/records.jsonl`, JSON.stringify({ runId: "x", numerics: now }) + "\n");
-    await new Deno.Command("bash", { args: [`${ROOT}scripts/evidence.sh`, "sensitivity"], env, stdout: "null", stderr: "null" })
-      .output();
+    await evidence(dir, ["sensitivity"]);
     assert.match(await Deno.readTextFile(`${dir}/log.txt`), /start sensitivity lr-1/);
   } finally {
     await Deno.remove(dir, { recursive: true });
