@@ -182,8 +182,11 @@ fi
 # tasks, gathered into the folder in task order (deno task unlearn --jobs; the records do not depend on it).
 if want main; then
   same_code_as_main main
+  # The notebooks' runs of the same configuration are read back, when a notebooks step has made any.
+  reuse_notebooks=()
+  [ -d results/notebooks ] && reuse_notebooks=(--reuse results/notebooks)
   LAYOUT="$SHARDS jobs × 1 thread" timed "main job" env UNLEARN_EVIDENCE=1 ./kit main "${DESIGN_FLAGS[@]}" --out "$MAIN_OUT" \
-    --reuse results/notebooks --no-compare --no-progress --jobs "$SHARDS"
+    "${reuse_notebooks[@]}" --no-compare --no-progress --jobs "$SHARDS"
 fi
 
 # Design v2's families outside the main job, each made by the command the protocol names for it (docs/protocol.md,
