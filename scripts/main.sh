@@ -36,7 +36,11 @@ if [[ "$abs_out/" == "$(pwd)/results/"* ]] && [ "${UNLEARN_EVIDENCE:-}" != 1 ]; 
   echo "error: --out: $out is under results/, which only the evidence pass writes (scripts/evidence.sh sets UNLEARN_EVIDENCE=1); give a folder elsewhere, e.g. scratch/main" >&2
   exit 2
 fi
-echo "[main] the main job into $out/ (originals from the cache; results/main is not touched)" >&2
+if [ "$abs_out" = "$(pwd)/results/main" ]; then
+  echo "[main] the main job into $out/ (the evidence pass; originals from the cache)" >&2
+else
+  echo "[main] the main job into $out/ (originals from the cache; results/main is not touched)" >&2
+fi
 # The five-seed job's paradigms, methods, selections and seeds, unless a design gives its own.
 job=(--paradigm classwise,random,group --methods retrain,ft,ga,ugradsl,ugradsl+ --selection-name R,C --seeds 5)
 [ "$design" = 1 ] && job=()
