@@ -19,7 +19,7 @@ import type { Board, BoardRows, ShiftedTable, VerdictCell } from "../lib/report/
 import { boardRows, parseBoard } from "../lib/report/claims_v2_rows.ts";
 import type { PlotlyFigure } from "../lib/report/figure.ts";
 import { VERDICTS } from "../lib/report/protocol.ts";
-import { parseFlags, runCommand } from "./flags.ts";
+import { parseFlags, pathExists, runCommand } from "./flags.ts";
 
 const FLAGS = {
   out: { type: "string" as const, doc: "where the site goes (default scratch/book, ignored by git)" },
@@ -55,15 +55,6 @@ const MATHJAX_PARTS = [
 ];
 
 const esc = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function copyTree(from: string, to: string): Promise<void> {
   const info = await Deno.stat(from);
@@ -469,7 +460,7 @@ async function explorePage(): Promise<string> {
     const [name, symbol, what] of [["08_fig3_sweep", "α", "the smooth rate α (Fig. 3)"], ["08_mixweight_sweep", "p", "the mixing weight p"]]
   ) {
     const path = `${ROOT}results/figures/${name}.json`;
-    if (!(await exists(path))) continue;
+    if (!pathExists(path)) continue;
     figs[name] = sliderFigure(JSON.parse(await Deno.readTextFile(path)), symbol);
     parts.push(`<h2>Against ${esc(what)}</h2><div id="${name}" data-slider-figure="${name}"></div>`);
   }
@@ -510,11 +501,11 @@ function findNbconvert(): string {
 /** plotly.js, MathJax (when Debian's libjs-mathjax is there) and require.js into assets/; whether MathJax is. */
 async function copyAssets(abs: string): Promise<boolean> {
   await Deno.copyFile(plotlyJsPath(), `${abs}/assets/plotly.js`);
-  const mathjax = await exists(`${MATHJAX}/MathJax.js`);
+  const mathjax = pathExists(`${MATHJAX}/MathJax.js`);
   if (mathjax) {
-    for (const p of MATHJAX_PARTS) if (await exists(`${MATHJAX}/${p}`)) await copyTree(`${MATHJAX}/${p}`, `${abs}/assets/mathjax/${p}`);
+    for (const p of MATHJAX_PARTS) if (pathExists(`${MATHJAX}/${p}`)) await copyTree(`${MATHJAX}/${p}`, `${abs}/assets/mathjax/${p}`);
   }
-  if (await exists(REQUIREJS)) await Deno.copyFile(REQUIREJS, `${abs}/assets/require.min.js`);
+  if (pathExists(REQUIREJS)) await Deno.copyFile(REQUIREJS, `${abs}/assets/require.min.js`);
   return mathjax;
 }
 
