@@ -53,9 +53,12 @@ log() { echo "[$(date -u +%FT%TZ)] $*" | tee -a "$LOG" >&2; }
 # seconds and the 1-minute load average sampled every $LOAD_EVERY s while it ran; after each step
 # results/bench/reproduction.json is rewritten (the attempts of a step summed: a resumed step adds the time
 # it took to finish). BUDGET_RESET=1 starts a new budget (a new pass); otherwise a rerun resumes this one.
-# Scratch of the pass (logs, load samples, the notebook queue): EVIDENCE_TMP.
+# Scratch of the pass (logs, load samples, the notebook queue): EVIDENCE_TMP. The attempts file is committed
+# (results/bench/evidence-steps.jsonl): a pass spans sessions, and a new checkout has no scratch. Before a
+# session ends, stop the pass and run `bash scripts/evidence.sh budget`: the killed attempt is recorded from
+# its load samples (scratch) into the attempts file, to commit with the step's records.
 WORK=${EVIDENCE_TMP:-tmp/evidence}
-STEPS=${EVIDENCE_STEPS:-$WORK/steps.jsonl}
+STEPS=${EVIDENCE_STEPS:-results/bench/evidence-steps.jsonl}
 LOAD_EVERY=${LOAD_EVERY:-5}
 SCALE=standard
 LAYOUT=""
@@ -167,6 +170,7 @@ same_code_as_main() { # step
 
 mkdir -p results "$WORK" results/bench
 [ "${BUDGET_RESET:-0}" = 1 ] && rm -f "$STEPS" "$WORK"/load.*
+touch "$STEPS"
 recover_interrupted
 log "evidence pass: steps ${steps[*]}; budget $BUDGET; $(nproc) cores; load $(cut -d' ' -f1 /proc/loadavg)"
 
