@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# ./kit main: the main job (class-wise, random and group forgetting on Fashion-MNIST; Retrain, FT, GA,
-# UGradSL, UGradSL+ from selections R and C; 5 seeds) run again into a scratch folder, then compared with
-# the committed records in results/main by configuration hash + seed.
-#   ./kit main [--committed] [--no-compare] [unlearn flags…]
+# ./kit main: the main job (class-wise, random and group forgetting on Fashion-MNIST; Retrain, FT, GA, UGradSL,
+# UGradSL+) run again into a scratch folder, then compared with the committed records in results/main by
+# configuration hash + seed. The job is evidence v2's design, the one results/main holds (lib/experiment/design.ts):
+# 20 seeds a paradigm, the forgotten class cycling with the seed, selections R, C and C5.
+#   ./kit main [--committed] [--no-compare] [--five-seeds] [unlearn flags…]
 #     --committed    only print the committed table (results/main), nothing run
 #     --no-compare   skip the comparison
+#     --five-seeds   evidence v1's job instead (5 seeds, selections R and C; its records are in results/v1's
+#                    commit, not in results/main, so the comparison finds none of them)
 #     unlearn flags  override the job's: --out (default scratch/main), --cache, --paradigm, --seeds,
-#                    --methods, --rerun, … (deno task unlearn --help)
-#     --design v2    the evidence-v2 design instead of the five seeds (lib/experiment/design.ts): 20 seeds a
-#                    paradigm, the forgotten class cycling with the seed, selections R, C and C5; the flags
-#                    above still narrow it (--paradigm classwise --seeds 3: its first three class-wise units)
+#                    --methods, --rerun, … (deno task unlearn --help); the design's units narrow the same way
+#                    (--paradigm classwise --seeds 3: its first three class-wise units)
 # Original models come from the cache (data/cache); finished runs in --out are read back (--rerun recomputes).
 # results/main is written only by the evidence pass (UNLEARN_EVIDENCE=1, scripts/evidence.sh).
 set -euo pipefail
@@ -18,7 +19,7 @@ deno=node_modules/.bin/deno
 committed=results/main
 out=scratch/main
 compare=1
-design=0
+design=v2
 pass=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -26,7 +27,9 @@ while [ $# -gt 0 ]; do
     --no-compare) compare=0; shift ;;
     --out) out="${2:?--out needs a folder}"; pass+=("$1" "$2"); shift 2 ;;
     --out=*) out="${1#--out=}"; pass+=("$1"); shift ;;
-    --design|--design=*) design=1; pass+=("$1"); shift ;;
+    --five-seeds) design=""; shift ;;
+    --design) design="${2:?--design needs a name}"; shift 2 ;;
+    --design=*) design="${1#--design=}"; shift ;;
     *) pass+=("$1"); shift ;;
   esac
 done
@@ -41,9 +44,9 @@ if [ "$abs_out" = "$(pwd)/results/main" ]; then
 else
   echo "[main] the main job into $out/ (originals from the cache; results/main is not touched)" >&2
 fi
-# The five-seed job's paradigms, methods, selections and seeds, unless a design gives its own.
-job=(--paradigm classwise,random,group --methods retrain,ft,ga,ugradsl,ugradsl+ --selection-name R,C --seeds 5)
-[ "$design" = 1 ] && job=()
+# The design gives the paradigms, methods, selections and seeds; --five-seeds: v1's job.
+job=(--design "$design")
+[ -z "$design" ] && job=(--paradigm classwise,random,group --methods retrain,ft,ga,ugradsl,ugradsl+ --selection-name R,C --seeds 5)
 # --keep-end-states: notebooks 09 and 11 ask these runs for more metrics; their kept end states (1.0 MiB a run,
 # lib/experiment/end_state.ts) are measured instead of trained again.
 $deno run -A cli/unlearn.ts --dataset fashion-mnist --model mlp "${job[@]}" --keep-end-states --out "$out" "${pass[@]}"

@@ -79,7 +79,7 @@ Deno.test({
   },
 });
 
-Deno.test("./kit main: runs into the given folder, never results/, and ends with the comparison against the committed records", async () => {
+Deno.test("./kit main: evidence v2's job into the given folder, never results/, ending with the comparison against the committed records", async () => {
   const before = await gitStatus();
   const out = await Deno.makeTempDir({ prefix: "kit-main-test-" });
   try {
@@ -104,6 +104,14 @@ Deno.test("./kit main: runs into the given folder, never results/, and ends with
     assert.match(r.stdout, /\*\*0 of 2\*\* records of .* are bit for bit identical to the committed ones in results\/main/);
     assert.match(r.stdout, /No committed record with this configuration hash for 2 record\(s\)/);
     assert.ok((await Deno.stat(`${out}/comparison.md`)).isFile);
+    // The job is evidence v2's design, the one results/main holds: each unit forgets its seed's class.
+    const made = await readRecords([out]);
+    assert.ok(made.length === 2 && made.every((x) => x.split.options.forgetTarget === "cycle"));
+    // --five-seeds: v1's job instead (its fixed forgotten class, no design).
+    const v1 = await kit("main", ...tiny, "--five-seeds", "--methods", "retrain", "--no-compare", "--out", `${out}/v1`, "--cache", `${out}/cache`);
+    assert.equal(v1.code, 0, v1.stderr);
+    const v1Made = await readRecords([`${out}/v1`]);
+    assert.ok(v1Made.length === 1 && v1Made[0].split.options.forgetTarget !== "cycle");
     // Its own records compare bit for bit with themselves (the rerun reads them back).
     const again = await new Deno.Command(`${ROOT}node_modules/.bin/deno`, {
       args: ["run", "-A", "cli/compare.ts", out, out, "--no-write"],
