@@ -19,7 +19,8 @@
 #                                         budget: print the budget of the pass so far
 #   EVIDENCE_LOG, EVIDENCE_STEPS, REPRODUCTION, EVIDENCE_TMP: other files for the log, the attempts, the budget and
 #   the pass's scratch (an attempt killed with its session is recorded from its load samples on the next start);
-#   SEARCH_DIR: another folder for the searches; MAIN_OUT: for the main job (default results/main);
+#   SEARCH_DIR: another folder for the searches; MAIN_OUT: for the main job (default results/main); SENSITIVITY_OUT:
+#   for the sensitivity runs (default results/sensitivity);
 #   DESIGN=v2: the evidence-v2 design; BUDGET, SHARDS: below
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -154,18 +155,32 @@ search() { # name, extra flags…
 # match them, so the pass stops and says so. The searches may run on earlier code (their records feed the
 # selections, each naming its own fingerprint; results/evidence-log.txt says which ran on which).
 MAIN_OUT=${MAIN_OUT:-results/main}
+SENSITIVITY_OUT=${SENSITIVITY_OUT:-results/sensitivity}
 code_fingerprint() {
   $deno eval 'const { numericsFingerprint } = await import("./lib/experiment/fingerprint.ts"); console.log(await numericsFingerprint("run"));'
 }
-same_code_as_main() { # step
-  local now made
+fingerprints_in() { # folder: the numerics fingerprints its records (any depth) were made on, comma-separated
+  [ -d "$1" ] || return 0
+  find "$1" -name records.jsonl -exec grep -ho '"numerics":"[0-9a-f]*"' {} + 2>/dev/null | sort -u | cut -d'"' -f4 | paste -sd, - || true
+}
+same_code_as_main() { # step, the step's own output folders…
+  local step="$1" now made dir
+  shift
   now=$(code_fingerprint) || { log "stop: cannot compute this code's numerics fingerprint"; exit 1; }
   made=$(grep -o '"numerics":"[0-9a-f]*"' "$MAIN_OUT/records.jsonl" 2>/dev/null | sort -u | cut -d'"' -f4 | paste -sd, -) || true
-  log "step $1 on numerics fingerprint $now"
+  log "step $step on numerics fingerprint $now"
   if [ -n "$made" ] && [ "$made" != "$now" ]; then
-    log "stop: $MAIN_OUT was made on numerics fingerprint $made and this code's is $now: step $1 would neither read its runs back nor match them (check out the code the main job ran on, or run the main job again into an empty $MAIN_OUT)"
+    log "stop: $MAIN_OUT was made on numerics fingerprint $made and this code's is $now: step $step would neither read its runs back nor match them (check out the code the main job ran on, or run the main job again into an empty $MAIN_OUT)"
     exit 1
   fi
+  # A step's own folders must not hold an earlier pass's records (other code): this pass's would join them.
+  for dir in "$@"; do
+    made=$(fingerprints_in "$dir")
+    if [ -n "$made" ] && [ "$made" != "$now" ]; then
+      log "stop: $dir holds records made on numerics fingerprint $made (an earlier pass's) and this code's is $now: step $step would mix them with its own (remove them, e.g. git rm -r $dir: they stay in history, and run again)"
+      exit 1
+    fi
+  done
 }
 
 mkdir -p results "$WORK" results/bench
@@ -208,7 +223,7 @@ families_side_by_side() {
   [ "$failed" = 0 ] || { log "a family's runs failed: see $WORK/family-*.log"; return 1; }
 }
 if want families; then
-  same_code_as_main families
+  same_code_as_main families results/v2
   LAYOUT="2 processes × 1 thread" timed "families table8 and identity" families_side_by_side
   LAYOUT="$SHARDS jobs × 1 thread" timed "family streisand" env UNLEARN_EVIDENCE=1 $deno task unlearn "${FASHION[@]}" --design v2 \
     --paradigm random --metrics UA,RA,TA,VA,MIA,AvgGap,Sum,AdditionalMIA,Streisand --out results/v2/streisand \
@@ -246,7 +261,7 @@ notebook_lanes() {
   [ "$failed" = 0 ] || { log "a notebook failed: see $LOG"; return 1; }
 }
 if want notebooks; then
-  same_code_as_main notebooks
+  same_code_as_main notebooks results/notebooks
   LAYOUT="$SHARDS lanes × 1 thread" timed notebooks notebook_lanes
 fi
 
@@ -261,7 +276,7 @@ FULL_MODEL=${FULL_MODEL:-mlp}
 FULL_SEEDS=${FULL_SEEDS:-10}
 FULL=(--dataset fashion-mnist --model "$FULL_MODEL" --train-size 0 --test-size 0 --design v2)
 if want full; then
-  same_code_as_main full
+  same_code_as_main full results/full
   SCALE=full-scale
   full_dirs=()
   for p in classwise random; do
@@ -288,14 +303,14 @@ if want shifted; then
 fi
 
 if want sensitivity; then
-  same_code_as_main sensitivity
+  same_code_as_main sensitivity "$SENSITIVITY_OUT"
   for shift in -1 1; do
     # Under a design its units; else the five seeds.
     units=(--paradigm classwise,random,group --seeds 5)
     [ -n "$DESIGN" ] && units=("${DESIGN_FLAGS[@]}")
     LAYOUT="$SHARDS jobs × 1 thread" timed "sensitivity lr$shift" $deno task unlearn "${FASHION[@]}" "${units[@]}" \
       --methods "retrain,$CORE" --selection-name R,C --selection "$SEARCH_DIR/selection-lr$shift.json" \
-      --out "results/sensitivity/lr$shift" --reuse "$MAIN_OUT" --no-progress --jobs "$SHARDS"
+      --out "$SENSITIVITY_OUT/lr$shift" --reuse "$MAIN_OUT" --no-progress --jobs "$SHARDS"
   done
 fi
 

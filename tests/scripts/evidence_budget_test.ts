@@ -14,7 +14,7 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 
 /**
  * Runs the pass on `steps` with every file it writes in `dir`: its log, attempts, budget and scratch, the searches
- * (`dir`/search) and the main job's folder (`dir`/main); one shard.
+ * (`dir`/search), the main job's folder (`dir`/main) and the sensitivity runs' (`dir`/sensitivity); one shard.
  */
 function evidence(dir: string, steps: string[], env: Record<string, string> = {}): Promise<Deno.CommandOutput> {
   return new Deno.Command("bash", {
@@ -26,6 +26,7 @@ function evidence(dir: string, steps: string[], env: Record<string, string> = {}
       REPRODUCTION: `${dir}/reproduction.json`,
       SEARCH_DIR: `${dir}/search`,
       MAIN_OUT: `${dir}/main`,
+      SENSITIVITY_OUT: `${dir}/sensitivity`,
       SHARDS: "1",
       ...env,
     },
@@ -138,7 +139,7 @@ Deno.test("evidence.sh search: a search merged earlier and complete is not run a
   }
 });
 
-Deno.test("evidence.sh: a step after the main job refuses code other than the main job's (numerics fingerprint)", async () => {
+Deno.test("evidence.sh: a step after the main job refuses code other than the main job's, and a folder holding an earlier pass's records (numerics fingerprint)", async () => {
   const dir = await Deno.makeTempDir({ prefix: "evidence-code-" });
   try {
     await Deno.mkdir(`${dir}/main`);
@@ -152,8 +153,18 @@ Deno.test("evidence.sh: a step after the main job refuses code other than the ma
     assert.match(log, new RegExp(`stop: .*main was made on numerics fingerprint 0000000000000000 and this code's is ${now}`));
     assert.doesNotMatch(log, /start sensitivity/, "no run started");
 
-    // The main job's own code: the step starts (and fails here at once: this test has no selection files).
+    // The main job's own code, but the step's folder holds an earlier pass's records: it stops before any run.
     await Deno.writeTextFile(`${dir}/main/records.jsonl`, JSON.stringify({ runId: "x", numerics: now }) + "\n");
+    await Deno.mkdir(`${dir}/sensitivity/lr1`, { recursive: true });
+    await Deno.writeTextFile(`${dir}/sensitivity/lr1/records.jsonl`, JSON.stringify({ runId: "y", numerics: "1111111111111111" }) + "\n");
+    const mixed = await evidence(dir, ["sensitivity"]);
+    assert.ok(!mixed.success, "the pass stops");
+    const mixedLog = await Deno.readTextFile(`${dir}/log.txt`);
+    assert.match(mixedLog, /stop: .*sensitivity holds records made on numerics fingerprint 1111111111111111 \(an earlier pass's\)/);
+    assert.doesNotMatch(mixedLog, /start sensitivity/, "no run started");
+
+    // Its folder emptied: the step starts (and fails here at once: this test has no selection files).
+    await Deno.remove(`${dir}/sensitivity`, { recursive: true });
     await evidence(dir, ["sensitivity"]);
     assert.match(await Deno.readTextFile(`${dir}/log.txt`), /start sensitivity lr-1/);
   } finally {
