@@ -108,7 +108,18 @@ Deno.test("./kit main: evidence v2's job into the given folder, never results/, 
     const made = await readRecords([out]);
     assert.ok(made.length === 2 && made.every((x) => x.split.options.forgetTarget === "cycle"));
     // --five-seeds: v1's job instead (its fixed forgotten class, no design).
-    const v1 = await kit("main", ...tiny, "--five-seeds", "--methods", "retrain", "--no-compare", "--out", `${out}/v1`, "--cache", `${out}/cache`);
+    const v1 = await kit(
+      "main",
+      ...tiny,
+      "--five-seeds",
+      "--methods",
+      "retrain",
+      "--no-compare",
+      "--out",
+      `${out}/v1`,
+      "--cache",
+      `${out}/cache`,
+    );
     assert.equal(v1.code, 0, v1.stderr);
     const v1Made = await readRecords([`${out}/v1`]);
     assert.ok(v1Made.length === 1 && v1Made[0].split.options.forgetTarget !== "cycle");
