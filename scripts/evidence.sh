@@ -159,15 +159,15 @@ SENSITIVITY_OUT=${SENSITIVITY_OUT:-results/sensitivity}
 code_fingerprint() {
   $deno eval 'const { numericsFingerprint } = await import("./lib/experiment/fingerprint.ts"); console.log(await numericsFingerprint("run"));'
 }
-fingerprints_in() { # folder: the numerics fingerprints its records (any depth) were made on, comma-separated
-  [ -d "$1" ] || return 0
+fingerprints_in() { # a records file or a folder: the numerics fingerprints its records (any depth) were made on, comma-separated
+  [ -e "$1" ] || return 0
   find "$1" -name records.jsonl -exec grep -ho '"numerics":"[0-9a-f]*"' {} + 2>/dev/null | sort -u | cut -d'"' -f4 | paste -sd, - || true
 }
 same_code_as_main() { # step, the step's own output folders…
   local step="$1" now made dir
   shift
   now=$(code_fingerprint) || { log "stop: cannot compute this code's numerics fingerprint"; exit 1; }
-  made=$(grep -o '"numerics":"[0-9a-f]*"' "$MAIN_OUT/records.jsonl" 2>/dev/null | sort -u | cut -d'"' -f4 | paste -sd, -) || true
+  made=$(fingerprints_in "$MAIN_OUT/records.jsonl")
   log "step $step on numerics fingerprint $now"
   if [ -n "$made" ] && [ "$made" != "$now" ]; then
     log "stop: $MAIN_OUT was made on numerics fingerprint $made and this code's is $now: step $step would neither read its runs back nor match them (check out the code the main job ran on, or run the main job again into an empty $MAIN_OUT)"
