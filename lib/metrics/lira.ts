@@ -12,7 +12,7 @@
  * reference on half) then shifts the two sets' scores in opposite directions: a Retrain model, more
  * confident than the references, is even surer that a forgotten-class image is "not its class" (s < 0 on
  * D_f) and surer of the other classes (s > 0 on D_te), and the AUC fell far below chance (Retrain 9.4-53.4,
- * mean 25.0, in the committed class-wise records of notebook 09) although Retrain never saw D_f. With
+ * mean 25.0, in evidence v1's class-wise records of notebook 09, 2026-11-29) although Retrain never saw D_f. With
  * negatives of the same class, both sets meet the same references and a model that never saw D_f scores ≈ 50
  * (tests/metrics/lira_test.ts). For each target x with label y the attacker measures the scaled logit
  *   φ(x) = log p_y − log(1 − p_y) = z_y − logsumexp_{y' ≠ y} z_{y'}   (computed from logits, stably),
