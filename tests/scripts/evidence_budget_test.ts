@@ -2,8 +2,8 @@
  * scripts/evidence.sh's budget plumbing: `bash scripts/evidence.sh budget` sums the attempts of the steps
  * file into the budget (lib/report/budget.ts), writes it where REPRODUCTION says, prints it, and runs no step.
  * The log, the steps and the budget go to a temporary folder (EVIDENCE_LOG, EVIDENCE_STEPS, REPRODUCTION).
- * Also how the pass resumes and stops: a failed shard, a killed attempt, a search already merged, and code that is
- * not the main job's.
+ * Also how the pass resumes and stops: a failed shard, a killed attempt, a search already merged, code that is
+ * not the main job's, and figures with no Chromium to draw them.
  */
 import assert from "node:assert/strict";
 import type { StepAttempt } from "../../lib/report/budget.ts";
@@ -167,6 +167,23 @@ Deno.test("evidence.sh: a step after the main job refuses code other than the ma
     await Deno.remove(`${dir}/sensitivity`, { recursive: true });
     await evidence(dir, ["sensitivity"]);
     assert.match(await Deno.readTextFile(`${dir}/log.txt`), /start sensitivity lr-1/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("evidence.sh notebooks / report: without headless Chromium the pass stops before any work, naming what to install", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "evidence-chromium-" });
+  try {
+    // UNLEARN_CHROMIUM names a binary that is not there: lib/env.ts chromiumPath() finds none.
+    for (const step of ["notebooks", "report"]) {
+      const out = await evidence(dir, [step], { UNLEARN_CHROMIUM: `${dir}/no-chromium` });
+      assert.ok(!out.success, `step ${step}: the pass stops`);
+      const log = await Deno.readTextFile(`${dir}/log.txt`);
+      assert.match(log, /stop: steps notebooks and report draw their figures in headless Chromium .*scripts\/setup.sh --figures/);
+      assert.doesNotMatch(log, /evidence pass: steps|start /, "no step started");
+      await Deno.remove(`${dir}/log.txt`);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
