@@ -188,8 +188,8 @@ mkdir -p results "$WORK" results/bench
 touch "$STEPS"
 recover_interrupted
 # The notebooks' and the report's figures carry static images drawn by plotly.js in headless Chromium; without one the
-# kit falls back to its own SVG (lib/report/display.ts), fine for a quick look but not for the committed pass (the
-# first v2 notebooks step ran so on a new machine and was executed again): without one, stop before any work.
+# kit falls back to its own SVG (lib/report/display.ts), fine for a quick look but not for the committed pass:
+# without one, stop before any work.
 if want notebooks || want report; then
   if ! $deno eval 'const { chromiumPath } = await import("./lib/env.ts"); if (!chromiumPath()) Deno.exit(1);'; then
     log "stop: steps notebooks and report draw their figures in headless Chromium and none is found: install it (bash scripts/setup.sh --figures) or name one (UNLEARN_CHROMIUM)"
