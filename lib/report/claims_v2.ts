@@ -64,7 +64,10 @@ export interface FamilyJudgement {
   all: CheckResult[];
   seen: CheckResult[] | null;
   unseen: CheckResult[] | null;
-  /** The checks that read selection C, judged on selection C5's rows (a sensitivity family; null without C5 records). */
+  /**
+   * The checks that read selection C, judged on selection C5's rows (a sensitivity family; null without C5 records
+   * or without a check that reads C).
+   */
   c5: CheckResult[] | null;
   failed: { label: string; status: string; count: number }[];
   notes: string[];
@@ -222,6 +225,7 @@ function judgeOne(p: Protocol, family: ProtocolFamily, records: RunRecord[]): Fa
   const look = units >= final.units ? "final" : "interim";
   const alpha = look === "final" ? final.alpha : interim.alpha;
   const checks = p.checks.filter((c) => c.family === family.id);
+  const c5Checks = checks.map(asC5).filter((c) => c !== null);
   const searchClasses = p.design.paradigms[family.paradigm]?.searchClasses;
   const split = (seen: boolean) => judgeFamily(checks, subsetTable(table, (u) => searchClasses!.includes(u.block ?? -1) === seen), alpha);
   return {
@@ -233,8 +237,8 @@ function judgeOne(p: Protocol, family: ProtocolFamily, records: RunRecord[]): Fa
     all: judgeFamily(checks, table, alpha),
     seen: searchClasses ? split(true) : null,
     unseen: searchClasses ? split(false) : null,
-    c5: [...table.values.keys()].some((label) => label.endsWith("(C5)"))
-      ? judgeFamily(checks.map(asC5).filter((c) => c !== null), table, alpha)
+    c5: c5Checks.length > 0 && [...table.values.keys()].some((label) => label.endsWith("(C5)"))
+      ? judgeFamily(c5Checks, table, alpha)
       : null,
     failed: failures(table),
     notes: [...notes, ...configurationNotes(kept, family.records.ablation)],
@@ -390,22 +394,36 @@ function v1Level(v1: V1Chapter[] | null, check: ProtocolCheck): string {
   return chapter?.verdict?.checks.find((x) => x.claim === check.v1!.claim)?.level ?? "not in v1's records";
 }
 
+/**
+ * Each check's v1 verdict beside its v2 one, read at the first scale (in the scoreboard's order) that judges the
+ * check: the standard subset for most, the Debian corpus's scale for identity forgetting, named in the cell.
+ */
 function changesFromV1(p: Protocol, c: ClaimsV2, v1: V1Chapter[] | null): string[] {
   const first = c.scales[0];
+  const v2Verdict = (check: ProtocolCheck) => {
+    for (const s of c.scales) {
+      const r = s.families.flatMap((f) => f.all).find((x) => x.check.id === check.id);
+      if (r) return s === first ? r.verdict : `${r.verdict} (${cell(s.name)})`;
+    }
+    return "no records";
+  };
   return [
     "## What changed from v1 and why",
     "",
-    `v1's verdicts are results/v1/claims.json's; v2's are ${first ? `at the ${first.name}` : "not yet measured"}. Each v2 check says`,
-    "which v1 check it replaces and what differs in the protocol.",
+    first
+      ? `v1's verdicts are results/v1/claims.json's; v2's are at the ${first.name} (a check not judged there: at the first`
+      : "v1's verdicts are results/v1/claims.json's; v2's are not yet measured (no scale holds records). Each v2 check",
+    first
+      ? "scale that judges it, named in the cell). Each v2 check says which v1 check it replaces and what differs in the protocol."
+      : "says which v1 check it replaces and what differs in the protocol.",
     "",
     "| v2 check | v1 check | v1 | v2 | What changed |",
     "|---|---|---|---|---|",
-    ...p.checks.map((check) => {
-      const r = first?.families.flatMap((f) => f.all).find((x) => x.check.id === check.id);
-      return `| ${cell(check.claim)} | ${check.v1 ? `${check.v1.notebook}: ${cell(check.v1.claim)}` : "new"} | ${v1Level(v1, check)} | ${
-        r?.verdict ?? "no records"
-      } | ${cell(check.v1?.change ?? "new in v2")} |`;
-    }),
+    ...p.checks.map((check) =>
+      `| ${cell(check.claim)} (${check.paradigm}) | ${check.v1 ? `${check.v1.notebook}: ${cell(check.v1.claim)}` : "new"} | ${
+        v1Level(v1, check)
+      } | ${v2Verdict(check)} | ${cell(check.v1?.change ?? "new in v2")} |`
+    ),
     "",
   ];
 }

@@ -200,9 +200,9 @@ Deno.test("a rule changed after v2 runs is shown beside the verdicts it touches;
   assert.match(row, /\(rule changed after runs, v2 2027-01-05: margin of TA ties 2 → 1\)/);
   const other = md.split("\n").find((l) => l.startsWith("| UGradSL+ TA drop vs Retrain ≤ 15 | ugradsl+ (C)"))!;
   assert.ok(!other.includes("rule changed"), other);
-  const v1Row = md.split("\n").find((l) => l.startsWith("| UGradSL TA drop vs Retrain ≤ 15 | 05:"))!;
+  const v1Row = md.split("\n").find((l) => l.startsWith("| UGradSL TA drop vs Retrain ≤ 15 (random) | 05:"))!;
   assert.match(v1Row, /\| holds \| (holds|equivalent|inconclusive) \|/);
-  assert.match(md, /\| UGradSL\+ TA drop vs Retrain ≤ 15 \| 05: UGradSL\+ TA drop vs Retrain ≤ 15 \| not in v1's records \|/);
+  assert.match(md, /\| UGradSL\+ TA drop vs Retrain ≤ 15 \(random\) \| 05: UGradSL\+ TA drop vs Retrain ≤ 15 \| not in v1's records \|/);
 });
 
 /** Table 8's variants (rows "method (variant)") on every unit of random forgetting, tagged as the runner tags an ablation's runs. */
@@ -282,6 +282,20 @@ Deno.test("the Streisand family reads the runs that asked for the metric, failed
   const both = judgeClaims(input([...family("random"), ...identity]));
   assert.deepEqual(both.scales.map((s) => s.name), ["standard subset", "debian-corpus, trainSize 10000 (bag-of-embeddings)"]);
   assert.equal(resultOf(both, "id.ua.ugradsl+.ft", 1).verdict, "holds");
+  // v1's comparison reads an identity check at the scale that judges it, named, not "no records" at the first.
+  const changes = claimsV2Markdown(input([...family("random"), ...identity])).split("## What changed from v1 and why")[1];
+  const idRow = changes.split("\n").find((line) => line.startsWith(`| ${resultOf(both, "id.ua.ugradsl+.ft", 1).check.claim} (identity) |`));
+  assert.match(idRow ?? "", /\| holds \(debian-corpus, trainSize 10000 \(bag-of-embeddings\)\) \|/);
+  // A family without a check that reads selection C (Streisand) shows no C5 sensitivity table, even beside C5 rows.
+  const c5 = family("random", () => {}).filter((r) => r.variant === "C").map((r) => ({
+    ...r,
+    variant: "C5",
+    configHash: `${r.configHash}-5`,
+  }));
+  const withC5 = judgeClaims(
+    input([...family("random"), ...streisand, ...c5.map((r) => ({ ...r, metricNames: [...r.metricNames, "Streisand"] }))]),
+  );
+  assert.equal(withC5.scales[0].families.find((f) => f.family === "streisand")!.c5, null);
 
   // Group: units of the sub-classes the search forgot apart from the others.
   const group = judgeClaims(input(family("group"))).scales[0].families[0];
