@@ -618,6 +618,16 @@ const rel = (p: string) => (p.startsWith(ROOT) ? p.slice(ROOT.length) : p);
 
 const show = (v: unknown) => (Array.isArray(v) ? v.join(",") : typeof v === "string" ? v : JSON.stringify(v));
 
+/** Where the method options not set as parameters come from. */
+function selectionLine(selection: StandardParams["selection"]): string {
+  const from = selection === "none"
+    ? "are each method's defaults (selection none)"
+    : `come from the selection (${
+      show(selection)
+    }) where the selection file has an entry for this data set, model and paradigm, else from the method's defaults`;
+  return `Method options not listed ${from} (the options table below shows every value used).`;
+}
+
 /** The notebook's first output: mode, where it writes, and a table of the parameters in force and where each came from. */
 export function describeSetup<P>(nb: NotebookSetup<P>): string {
   const other = nb.mode === "quick" ? "unset UNLEARN_QUICK for full mode" : "UNLEARN_QUICK=1 for quick mode";
@@ -639,8 +649,7 @@ export function describeSetup<P>(nb: NotebookSetup<P>): string {
     "|---|---|---|",
     ...rows,
     "",
-    `Method options not listed come from the selection (${show((nb.params as StandardParams).selection)}) or the method's defaults ` +
-    `(the options table below shows every value used).`,
+    selectionLine((nb.params as StandardParams).selection),
     "",
     `<details><summary>Every method option, set as <code>method.option</code></summary>`,
     "",

@@ -105,6 +105,14 @@ Deno.test("every knob is a parameter: sources in order (kit default, preset, not
     assert.deepEqual(input.split, { trainSize: 500, testSize: 5000 });
     assert.equal(input.seeds, 5);
     assert.deepEqual(input.selectionName, ["R"]);
+    assert.match(text, /Method options not listed come from the selection \(R\) where the selection file has an entry/);
+  });
+  // A notebook that runs every method from its defaults says so, and its runs read no selection file.
+  await withParams({}, { UNLEARN_QUICK: "1" }, () => {
+    const nb = notebookSetup("04", { ...modes, common: { ...modes.common, selection: "none" } });
+    assert.match(describeSetup(nb), /\| selection \| none \| notebook \|/);
+    assert.match(describeSetup(nb), /Method options not listed are each method's defaults \(selection none\)/);
+    assert.equal(notebookInput(nb).selection, null);
   });
   // "quick" may be set by a file; forgetClass reaches the split only where it applies.
   await withParams({ "04": { quick: true, forgetClass: 3 } }, { UNLEARN_QUICK: undefined }, () => {
