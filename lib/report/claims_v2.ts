@@ -335,6 +335,23 @@ function sensitivityRows(all: CheckResult[], c5: CheckResult[]): string[] {
   ];
 }
 
+/**
+ * A sentence when no statement of the family can pass its α: with n units the smallest sign-flip p is 2^−n, and
+ * Holm's first step multiplies it by the number of checks (docs/protocol.md, Looks). Such rows are estimates.
+ */
+function unreachable(f: FamilyJudgement): string[] {
+  const smallest = 2 ** -f.units;
+  const m = f.all.length;
+  if (m === 0 || m * smallest < f.alpha) return [];
+  return [
+    "",
+    `No verdict is reachable at this look: with ${f.units} units the smallest sign-flip p is 2^−${f.units} (${
+      smallest.toPrecision(2)
+    }), and Holm over the family's ${m} checks lifts it to ${Math.min(1, m * smallest).toPrecision(2)}, not below α = ${f.alpha}. ` +
+    "The rows below are estimates with their intervals; their verdicts can only be inconclusive or not testable.",
+  ];
+}
+
 function familySection(p: Protocol, scale: ScaleJudgement, f: FamilyJudgement): string[] {
   const family = p.families.find((x) => x.id === f.family);
   const title = family?.title ?? f.family;
@@ -345,6 +362,7 @@ function familySection(p: Protocol, scale: ScaleJudgement, f: FamilyJudgement): 
     `${f.units} unit(s), model ${f.models.join(", ")}; ${f.look} look (α = ${f.alpha}${
       f.look === "interim" ? `, fewer than the ${p.design.looks.final.units} units of the final look` : ""
     }). Diverged or failed runs: ${failed}.`,
+    ...unreachable(f),
     ...(family?.note ? ["", `Rows: ${family.note}.`] : []),
     "",
     ...resultRows(p, f.all),
@@ -374,16 +392,31 @@ function familySection(p: Protocol, scale: ScaleJudgement, f: FamilyJudgement): 
   return out;
 }
 
-/** Every check's verdict at every scale, in one table. */
+/** Every check's verdict at every scale, in one table; † marks a family's look where no verdict is reachable. */
 function glance(p: Protocol, c: ClaimsV2): string[] {
+  let marked = false;
   const verdictAt = (s: ScaleJudgement, check: ProtocolCheck) => {
-    const r = s.families.flatMap((f) => f.all).find((x) => x.check.id === check.id);
-    return r ? `${r.verdict} (n ${r.n})` : "no records";
+    const f = s.families.find((x) => x.all.some((r) => r.check.id === check.id));
+    const r = f?.all.find((x) => x.check.id === check.id);
+    if (!f || !r) return "no records";
+    const dagger = unreachable(f).length > 0;
+    marked ||= dagger;
+    return `${r.verdict} (n ${r.n}${dagger ? ", †" : ""})`;
   };
+  const rows = p.checks.map((check) =>
+    `| ${cell(check.claim)} (${check.paradigm}) | ${c.scales.map((s) => verdictAt(s, check)).join(" | ")} |`
+  );
   return [
     `| Check | ${c.scales.map((s) => cell(s.name)).join(" | ")} |`,
     `|---|${c.scales.map(() => "---|").join("")}`,
-    ...p.checks.map((check) => `| ${cell(check.claim)} (${check.paradigm}) | ${c.scales.map((s) => verdictAt(s, check)).join(" | ")} |`),
+    ...rows,
+    ...(marked
+      ? [
+        "",
+        "† An interim look (fewer units than the final look's) where no statement can pass the interim boundary after",
+        "Holm: an estimate, not a verdict (the family's section gives the arithmetic).",
+      ]
+      : []),
   ];
 }
 

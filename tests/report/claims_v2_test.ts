@@ -159,6 +159,20 @@ Deno.test("scales side by side; fewer units than the final look are judged at th
   const md = claimsV2Markdown(input([...standard, ...full]));
   assert.match(md, /\| Check \| standard subset \| full set \|/);
   assert.match(md, /### random forgetting \(Tables 2, 10, 13\) · full set\n\n10 unit\(s\), model cnn; interim look \(α = 0\.001/);
+  // At 10 units no statement of a family of several checks can pass 0.001 after Holm: said in the section and marked.
+  const m = b.all.length;
+  assert.ok(m >= 2);
+  assert.match(
+    md,
+    new RegExp(
+      `No verdict is reachable at this look: with 10 units the smallest sign-flip p is 2\\^−10 \\(0\\.00098\\), and Holm over the family's ${m} checks`,
+    ),
+  );
+  assert.ok(b.all.every((r) => r.verdict === "inconclusive" || r.verdict === "not testable"), "no verdict reached");
+  assert.match(md, /\| inconclusive \(n 10, †\) \|/);
+  assert.match(md, /† An interim look/);
+  // The final look (20 units) can reach α = 0.05: no such sentence for the standard subset.
+  assert.equal(md.match(/No verdict is reachable/g)?.length, 1);
 });
 
 Deno.test("a model other than the scale's is named; selection C5 is judged beside C as a sensitivity family", () => {
