@@ -621,7 +621,7 @@ const show = (v: unknown) => (Array.isArray(v) ? v.join(",") : typeof v === "str
 /** Where the method options not set as parameters come from. */
 function selectionLine(selection: StandardParams["selection"]): string {
   const from = selection === "none"
-    ? "are each method's defaults (selection none)"
+    ? "are each method's defaults, as the selection is none"
     : `come from the selection (${
       show(selection)
     }) where the selection file has an entry for this data set, model and paradigm, else from the method's defaults`;

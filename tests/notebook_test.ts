@@ -111,7 +111,7 @@ Deno.test("every knob is a parameter: sources in order (kit default, preset, not
   await withParams({}, { UNLEARN_QUICK: "1" }, () => {
     const nb = notebookSetup("04", { ...modes, common: { ...modes.common, selection: "none" } });
     assert.match(describeSetup(nb), /\| selection \| none \| notebook \|/);
-    assert.match(describeSetup(nb), /Method options not listed are each method's defaults \(selection none\)/);
+    assert.match(describeSetup(nb), /Method options not listed are each method's defaults, as the selection is none \(the options table/);
     assert.equal(notebookInput(nb).selection, null);
   });
   // "quick" may be set by a file; forgetClass reaches the split only where it applies.
