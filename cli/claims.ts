@@ -1,8 +1,9 @@
 /**
  * `deno task claims [--quick] [--sensitivity NAME=DIR …] [--markdown FILE]`: the notebooks' verdicts on the paper's
- * claims (lib/report/claims.ts) → results/claims.md (or --markdown) and results/claims.json, and the verdict column of
+ * claims (lib/report/claims.ts) → results/chapters.md (or --markdown) and results/claims.json, and the verdict column of
  * notebooks/README.md, all from the committed records. `--sensitivity` names results folders holding the
  * same runs started from selections of shifted searches (default: results/sensitivity/* when present).
+ * results/claims.md is evidence v2's scoreboard (`deno task claims-v2`): this command never writes it.
  */
 import { kitPath, ROOT } from "../lib/env.ts";
 import { makeFolder, readRecords, writeFileAtomic } from "../lib/record.ts";
@@ -11,11 +12,11 @@ import { chapterVerdicts, claimsMarkdown, indexTable, withIndexTable } from "../
 import { parseFlags, runCommand, sensitivityFolders } from "./flags.ts";
 
 const FLAGS = {
-  quick: { type: "boolean" as const, doc: "read the quick-mode records (tmp/); writes to tmp/claims.md" },
+  quick: { type: "boolean" as const, doc: "read the quick-mode records (tmp/); writes to tmp/chapters.md" },
   sensitivity: { type: "string" as const, multiple: true, doc: "NAME=DIR: runs from a shifted search's selection" },
   markdown: {
     type: "string" as const,
-    doc: "the chapters' scoreboard (default results/claims.md; under evidence v2 results/chapters.md, claims.md being v2's)",
+    doc: "the chapters' scoreboard (default results/chapters.md; results/claims.md is v2's, written by claims-v2)",
   },
   help: { type: "boolean" as const, short: "h", doc: "this help" },
 };
@@ -24,7 +25,7 @@ export async function claimsMain(args: string[]): Promise<number> {
   const { values } = parseFlags(args, FLAGS);
   if (values.help) {
     console.log(
-      "deno task claims [--quick] [--sensitivity NAME=DIR …] [--markdown FILE]\n\nWrites results/claims.md (or --markdown), results/claims.json and the verdicts of notebooks/README.md.",
+      "deno task claims [--quick] [--sensitivity NAME=DIR …] [--markdown FILE]\n\nWrites results/chapters.md (or --markdown), results/claims.json and the verdicts of notebooks/README.md.",
     );
     return 0;
   }
@@ -35,7 +36,7 @@ export async function claimsMain(args: string[]): Promise<number> {
   const chapters = await chapterVerdicts(mode, sensitivity);
   const out = mode === "quick" ? `${ROOT}tmp` : `${ROOT}results`;
   await makeFolder(out);
-  const markdown = values.markdown ? kitPath(values.markdown as string) : `${out}/claims.md`;
+  const markdown = values.markdown ? kitPath(values.markdown as string) : `${out}/chapters.md`;
   await writeFileAtomic(markdown, claimsMarkdown(chapters));
   await writeFileAtomic(`${out}/claims.json`, JSON.stringify(chapters, null, 1) + "\n");
   if (mode === "full") {

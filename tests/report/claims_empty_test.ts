@@ -14,6 +14,8 @@ Deno.test("claims with an empty records file warns, naming the chapter, and does
   assert.match(r.stderr, /warning: 04 \(04_\S+\.ipynb\): its quick-mode records file holds no records; shown as not run/);
   const claims = JSON.parse(await Deno.readTextFile(`${kit}/tmp/claims.json`));
   assert.equal(claims.find((c: { id: string }) => c.id === "04").verdict, null);
-  assert.doesNotMatch(await Deno.readTextFile(`${kit}/tmp/claims.md`), /\[04\][^\n]*not measured/);
+  assert.doesNotMatch(await Deno.readTextFile(`${kit}/tmp/chapters.md`), /\[04\][^\n]*not measured/);
+  // results/claims.md is evidence v2's scoreboard: the chapters' command writes beside it, never over it.
+  await assert.rejects(Deno.stat(`${kit}/tmp/claims.md`), Deno.errors.NotFound);
   await Deno.remove(kit, { recursive: true });
 });
