@@ -18,7 +18,7 @@
 import { KitError } from "../lib/errors.ts";
 import { SELECTION_RULES, SELECTION_SCHEMA, selectionKey, SELECTIONS } from "../lib/experiment/selection.ts";
 import type { SelectionFile } from "../lib/experiment/selection.ts";
-import { kitPath, selectionFile } from "../lib/env.ts";
+import { kitPath, kitRelative, selectionFile } from "../lib/env.ts";
 import { writeFileAtomic } from "../lib/record.ts";
 import type { Design } from "../lib/experiment/design.ts";
 import { checkSearchSeeds, designOf } from "../lib/experiment/design.ts";
@@ -201,7 +201,7 @@ export async function selectMain(dirs: string[], file: string): Promise<void> {
         const byMethod = ((selection.entries[selectionKey(best.dataset, best.model)] ??= {})[best.paradigm] ??= {});
         (byMethod[method] ??= {})[name] = {
           options: chosen.searched,
-          source: `${dir}/summary.md (round ${chosen.round ?? 0}, point ${chosen.point})`,
+          source: `${kitRelative(kitPath(dir))}/summary.md (round ${chosen.round ?? 0}, point ${chosen.point})`,
         };
         console.log(`${best.dataset}/${best.model} ${best.paradigm} ${method} (${name}): ${JSON.stringify(chosen.searched)}`);
       }

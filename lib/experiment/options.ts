@@ -8,6 +8,7 @@
  *      given as values or as a function of the options after layers 1-2.
  */
 import { defaultsOf, resolveOptions } from "../config.ts";
+import { kitRelative } from "../env.ts";
 import type { OptionLayers } from "../record.ts";
 import { methodSpec } from "../unlearn/registry.ts";
 import { selectionEntry } from "./selection.ts";
@@ -38,7 +39,8 @@ export function resolveMethodOptions(
       defaults,
       selection: entry
         ? {
-          file: selection!.file,
+          // As records name paths: relative to the kit's folder, so a clone elsewhere writes the same record.
+          file: kitRelative(selection!.file),
           entry: `${setting.dataset}/${setting.model}/${setting.paradigm}/${method}`,
           name: selection!.name,
           source: entry.source,

@@ -1,6 +1,7 @@
 /** A run's options in three named layers: the method's defaults, the search's selection, the caller's overrides. */
 import assert from "node:assert/strict";
 import { defaultsOf } from "../../lib/config.ts";
+import { ROOT } from "../../lib/env.ts";
 import { experimentConfig } from "../../lib/experiment/config.ts";
 import { resolveMethodOptions } from "../../lib/experiment/options.ts";
 import { clearSelectionCache, SELECTION_SCHEMA } from "../../lib/experiment/selection.ts";
@@ -132,4 +133,20 @@ Deno.test("a run starts from the selection: the record's variant is the selectio
   assert.equal(ft.methodOptions.learningRate, defaultsOf(methodSpec("ft").options).learningRate);
   assert.notEqual(r.configHash, c.configHash);
   assert.equal(r.runId, "synthetic/classwise/ugradsl[R]/seed0");
+});
+
+Deno.test("a selection file inside the kit's folder is recorded relative to it (a clone elsewhere writes the same record)", async () => {
+  await Deno.mkdir(`${ROOT}tmp`, { recursive: true });
+  const inside = await Deno.makeTempDir({ dir: `${ROOT}tmp`, prefix: "selection-" });
+  try {
+    await Deno.copyFile(file, `${inside}/selection.json`);
+    clearSelectionCache();
+    const r = resolveMethodOptions("ugradsl", setting, { file: `${inside}/selection.json`, name: "R" }, undefined, "ugradsl");
+    assert.equal(r.layers.selection!.file, `${inside.slice(ROOT.length)}/selection.json`);
+    assert.ok(!r.layers.selection!.file.startsWith("/"));
+    // A file outside the kit's folder keeps its absolute path.
+    assert.equal(resolveMethodOptions("ugradsl", setting, { file, name: "R" }, undefined, "ugradsl").layers.selection!.file, file);
+  } finally {
+    await Deno.remove(inside, { recursive: true });
+  }
 });
