@@ -87,6 +87,8 @@ function pageHtml(figs: PlotlyFigure[], plotlyUrl: string, opts: { scale: number
     try {
       if (typeof Plotly === "undefined") throw new Error("plotly.js did not load from ${plotlyUrl}");
       const o = { width: j.width, height: j.height };
+      // Each trace named by its place, not by plotly's random uid (its SVG class), so the same figure gives the same file.
+      (j.fig.data || []).forEach((t, i) => { if (t.uid === undefined) t.uid = "t" + i; });
       const svg = await Plotly.toImage(j.fig, { ...o, format: "svg" });
       const png = ${opts.png} ? await Plotly.toImage(j.fig, { ...o, format: "png", scale: ${opts.scale} }) : "";
       out.push({ svg, png });
@@ -115,6 +117,31 @@ function decodeDataUrl(url: string): { mime: string; bytes: Uint8Array } {
   if (!m) throw new Error(`not a data URL: ${url.slice(0, 40)}…`);
   const bytes = m[2] ? decodeBase64(m[3]) : new TextEncoder().encode(decodeURIComponent(m[3]));
   return { mime: m[1], bytes };
+}
+
+/**
+ * plotly.js names a figure's clip paths and gradients after a random six-hex id (`defs-e37cc7`, `clipe37cc7x`…), so
+ * the same figure drawn twice gave two different files. The id is replaced by one computed from the SVG with the id
+ * blanked (FNV-1a), so the same figure always writes the same bytes and two figures on one page still differ.
+ */
+export function stableIds(svg: string): string {
+  const uid = svg.match(/id="defs-([0-9a-f]{6})"/)?.[1];
+  if (!uid) return svg;
+  const parts = svg.split(uid);
+  let h = 0x811c9dc5;
+  for (const ch of parts.join("")) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return parts.join((h & 0xffffff).toString(16).padStart(6, "0"));
+}
+
+/**
+ * Chromium stamps a PDF with the time it printed it (/CreationDate, /ModDate); both are set to 1970-01-01 in place
+ * (the same number of bytes, so the cross-reference offsets hold), so the same figure prints the same file.
+ */
+export function fixedPdfDates(pdf: Uint8Array): Uint8Array {
+  const text = new TextDecoder("latin1").decode(pdf);
+  const fixed = text.replace(/(\/(?:CreationDate|ModDate) ?\(D:)\d{14}/g, "$119700101000000");
+  if (fixed === text) return pdf;
+  return Uint8Array.from(fixed, (c) => c.charCodeAt(0));
 }
 
 /**
@@ -161,7 +188,10 @@ export async function renderFigures(figs: PlotlyFigure[], options: Partial<Rende
     const results = JSON.parse(new TextDecoder().decode(decodeBase64(m[1]))) as { svg?: string; png?: string; error?: string }[];
     return results.map((r, i) => {
       if (r.error || !r.svg || (opts.png && !r.png)) throw new Error(`plotly.js failed on figure ${i}: ${r.error ?? "no image"}`);
-      return { svg: new TextDecoder().decode(decodeDataUrl(r.svg).bytes), png: r.png ? decodeDataUrl(r.png).bytes : new Uint8Array() };
+      return {
+        svg: stableIds(new TextDecoder().decode(decodeDataUrl(r.svg).bytes)),
+        png: r.png ? decodeDataUrl(r.png).bytes : new Uint8Array(),
+      };
     });
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
@@ -246,7 +276,7 @@ export async function printPdfs(
           ` html, body { margin: 0; padding: 0; background: white } svg { display: block }</style></head><body>${svg}</body></html>`,
       );
       const pdf = await page.pdf({ width: `${width}px`, height: `${height}px`, printBackground: true, pageRanges: "1" });
-      out.push(new Uint8Array(pdf));
+      out.push(fixedPdfDates(new Uint8Array(pdf)));
     }
     return out;
   } finally {

@@ -3,7 +3,16 @@
  * where no Chromium is installed (bash scripts/setup.sh --figures installs Debian's).
  */
 import assert from "node:assert/strict";
-import { chromiumArgs, exportFigures, figureSize, PRINT_SCALE, renderFigure, safeName } from "../../lib/report/figures.ts";
+import {
+  chromiumArgs,
+  exportFigures,
+  figureSize,
+  fixedPdfDates,
+  PRINT_SCALE,
+  renderFigure,
+  safeName,
+  stableIds,
+} from "../../lib/report/figures.ts";
 import { chromiumPath as findChromium } from "../../lib/env.ts";
 import { metricBars } from "../../lib/report/plots.ts";
 import { buildTable } from "../../lib/report/table.ts";
@@ -122,4 +131,26 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("stableIds: the same figure with plotly's random ids writes the same bytes; another figure gets another id", () => {
+  const fig = (uid: string, label: string) =>
+    `<svg><defs id="defs-${uid}"><clipPath id="clip${uid}xyplot"/></defs><g clip-path="url(#clip${uid}xyplot)">${label}</g></svg>`;
+  const a = stableIds(fig("e37cc7", "UA"));
+  assert.equal(a, stableIds(fig("4c6eaa", "UA")));
+  assert.doesNotMatch(a, /e37cc7/);
+  const id = a.match(/id="defs-([0-9a-f]{6})"/)![1];
+  assert.match(a, new RegExp(`url\\(#clip${id}xyplot\\)`), "every use of the id is renamed together");
+  assert.notEqual(stableIds(fig("e37cc7", "TA")).match(/defs-([0-9a-f]{6})/)![1], id);
+  assert.equal(stableIds("<svg></svg>"), "<svg></svg>");
+});
+
+Deno.test("fixedPdfDates: Chromium's print time is replaced in place (same length), so the same figure prints the same bytes", () => {
+  const pdf = (t: string) =>
+    Uint8Array.from(`%PDF-1.4\n<</CreationDate (D:${t}+00'00')\n/ModDate (D:${t}+00'00')>>\n\xe2\xe3`, (c) => c.charCodeAt(0));
+  const a = fixedPdfDates(pdf("20261208004026"));
+  assert.deepEqual(a, fixedPdfDates(pdf("20261208004112")));
+  assert.equal(a.length, pdf("20261208004026").length);
+  assert.match(new TextDecoder("latin1").decode(a), /\/CreationDate \(D:19700101000000\+00'00'\)\n\/ModDate \(D:19700101000000/);
+  assert.equal(a[a.length - 1], 0xe3, "binary bytes pass through");
 });
