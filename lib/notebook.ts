@@ -34,7 +34,7 @@ import { DATASETS } from "./data/registry.ts";
 import type { Paradigm } from "./data/splits.ts";
 import { PARADIGMS } from "./data/splits.ts";
 import type { NotebookMode } from "./env.ts";
-import { isEvidence, isQuick, notebookOutDir, notebookParamsFile, notebookResultsDir, ROOT } from "./env.ts";
+import { isEvidence, isQuick, kitRelative, notebookOutDir, notebookParamsFile, notebookResultsDir, ROOT } from "./env.ts";
 import { KitError, KitErrors } from "./errors.ts";
 import type { ExperimentInput } from "./experiment/fields.ts";
 import { experimentConfig } from "./experiment/config.ts";
@@ -321,7 +321,7 @@ export function notebookSetup<C extends Values = Values, Q extends Values = Valu
   modes: NotebookModes<C, Q, F>,
 ): NotebookSetup<StandardParams & Omit<C & Q & F, keyof StandardParams>> {
   const file = readOverrides();
-  const files: Overrides = { ...file, shortPath: file.path.startsWith(ROOT) ? file.path.slice(ROOT.length) : file.path };
+  const files: Overrides = { ...file, shortPath: kitRelative(file.path) };
   const { quick, quickFrom } = modeOf(id, files);
   const mode: NotebookMode = quick ? "quick" : "full";
   const { params, from, overrides } = layerParams(id, modes, mode, files);
@@ -614,8 +614,6 @@ export async function runChapter(
   return { records, reused: fresh === 0 };
 }
 
-const rel = (p: string) => (p.startsWith(ROOT) ? p.slice(ROOT.length) : p);
-
 const show = (v: unknown) => (Array.isArray(v) ? v.join(",") : typeof v === "string" ? v : JSON.stringify(v));
 
 /** Where the method options not set as parameters come from. */
@@ -643,7 +641,7 @@ export function describeSetup<P>(nb: NotebookSetup<P>): string {
   const names = methods === "all" ? methodOrder() : methods;
   const options = names.map((m) => `- ${m}: ${Object.keys(methodSpec(m).options).join(", ")}`).join("\n");
   return [
-    `notebook ${nb.id}: ${nb.mode} mode (${other}); results in ${rel(nb.out)}/ (${where})`,
+    `notebook ${nb.id}: ${nb.mode} mode (${other}); results in ${kitRelative(nb.out)}/ (${where})`,
     "",
     "| parameter | value | from |",
     "|---|---|---|",
@@ -674,12 +672,12 @@ export function methodNames(methods: string[] | "all"): string[] {
 export function verdictFor(nb: NotebookSetup<unknown>, verdict: Verdict, options: { readingFromRecords?: boolean } = {}): unknown[] {
   const runs = nb.runs ?? [];
   if (nb.kind === "committed" || (runs.length > 0 && runs.every((r) => r.same))) return [verdict];
-  const here = `${nb.mode} mode, ${rel(nb.out)}/`;
+  const here = `${nb.mode} mode, ${kitRelative(nb.out)}/`;
   const parts: unknown[] = [];
   const committed = runs.filter((r) => r.committed);
   if (committed.length) {
     parts.push(
-      `**This run beside the committed run** (this run: ${here}; committed: ${rel(notebookResultsDir(nb.id, "full"))}/). ` +
+      `**This run beside the committed run** (this run: ${here}; committed: ${kitRelative(notebookResultsDir(nb.id, "full"))}/). ` +
         `Per method and metric: n seeds, mean ± half-width of the 95% interval, and this run's mean minus the committed one.`,
     );
     // Runs into one folder (08's forget-set sizes) are compared as one.
@@ -694,11 +692,11 @@ export function verdictFor(nb: NotebookSetup<unknown>, verdict: Verdict, options
   parts.push(
     makeVerdict(`THIS RUN (${nb.mode} mode, not the committed run) — ${verdict.title}`, verdict.claim, verdict.checks, [
       ...verdict.notes,
-      `This verdict reads this run's records in ${rel(nb.out)}/, not the committed run's.`,
+      `This verdict reads this run's records in ${kitRelative(nb.out)}/, not the committed run's.`,
     ]),
     options.readingFromRecords
-      ? `The Reading below is written from this run's records (${rel(nb.out)}/), so it describes what is shown above.`
-      : `**Stale below:** the notebook's Reading reads the committed run (${rel(notebookResultsDir(nb.id, "full"))}/); ` +
+      ? `The Reading below is written from this run's records (${kitRelative(nb.out)}/), so it describes what is shown above.`
+      : `**Stale below:** the notebook's Reading reads the committed run (${kitRelative(notebookResultsDir(nb.id, "full"))}/); ` +
         `this run's outputs differ, so its numbers and words do not describe what is shown above.`,
   );
   return parts;
